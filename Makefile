@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make serve` and `make test`. Both set everything up.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: serve test venv dev-venv db bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+venv: $(STAMP)
+dev-venv: $(DEV_STAMP)
+
+## db: create or migrate the embedded database and load the seed directory once
+db: $(STAMP)
+	$(BIN)/referral init-db
+	$(BIN)/referral seed --if-empty
+
+## serve: set up, then serve the API with gunicorn on http://$(HOST):$(PORT)
+serve: db
+	$(BIN)/referral serve --host $(HOST) --port $(PORT)
+
+## test: set up with the dev extras, then run the whole suite
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: print the match benchmark table
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/match_bench.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

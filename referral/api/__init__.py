@@ -1,0 +1,1 @@
+"""The JSON API: blueprints, schemas, errors and the OpenAPI document."""

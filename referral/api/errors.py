@@ -1,0 +1,170 @@
+"""One error shape everywhere: RFC 9457 problem details (``application/problem+json``).
+
+Owns turning every failure — HTTP errors, schema validation, integrity errors, unexpected
+exceptions — into a problem response. Never returns HTML, a stack trace or a request body.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable, Mapping
+
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from referral.errors import Invalid, InvalidMany, NotFound
+
+PROBLEM_MIMETYPE = "application/problem+json"
+# Problem types are relative references to their explanation on the docs page.
+TYPE_BASE = "/docs#problem-"
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        type_: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail = status, title, detail
+        self.type = type_
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+
+def invalid(field: str, message: str, **extra: Any) -> Problem:
+    """A 422 about one field (a dotted path with [i] for list items)."""
+    return Problem(
+        422, "Invalid request", f"{field}: {message}", type_="validation-error",
+        errors=[field_error(field, message, **extra)],
+    )
+
+
+def field_error(field: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"field": field, "pointer": _pointer(field), "detail": message, **extra}
+
+
+def _pointer(field: str) -> str:
+    """needs[0].code -> /needs/0/code (RFC 6901 JSON pointer into the request body)."""
+    if not field:
+        return ""
+    parts = field.replace("[", ".").replace("]", "").split(".")
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts if p != "")
+
+
+def problem_response(problem: Problem) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + problem.type if problem.type else "about:blank",
+        "title": problem.title,
+        "status": problem.status,
+    }
+    if problem.detail:
+        body["detail"] = problem.detail
+    if problem.errors:
+        body["errors"] = problem.errors
+    body.update(problem.extensions)
+    response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_MIMETYPE)
+    response.headers.update(problem.headers)
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
+    """marshmallow's nested error dict -> (dotted field path, message) pairs."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "_schema":
+                yield from flatten_messages(value, prefix)
+                continue
+            path = f"{prefix}[{key}]" if isinstance(key, int) else (
+                f"{prefix}.{key}" if prefix else str(key)
+            )
+            yield from flatten_messages(value, path)
+    elif isinstance(messages, (list, tuple)):
+        for item in messages:
+            yield from flatten_messages(item, prefix)
+    else:
+        yield prefix, str(messages)
+
+
+def from_validation(error: ValidationError, location: str = "") -> Problem:
+    pairs = list(flatten_messages(error.messages, location))
+    errors = [field_error(field, message) for field, message in pairs]
+    detail = "; ".join(f"{f or 'body'}: {m}" for f, m in pairs[:5])
+    return Problem(422, "Invalid request", detail, type_="validation-error", errors=errors)
+
+
+def _not_found(error: NotFound) -> Response:
+    return problem_response(Problem(404, "Not Found", str(error), type_="not-found"))
+
+
+def _invalid_error(problem: Invalid) -> dict[str, Any]:
+    extra = {"suggestions": list(problem.suggestions)} if problem.suggestions else {}
+    return field_error(problem.field, problem.message, **extra)
+
+
+def _invalid(error: Invalid | InvalidMany) -> Response:
+    problems = error.problems if isinstance(error, InvalidMany) else [error]
+    return problem_response(Problem(
+        422, "Invalid request", str(error), type_="validation-error",
+        errors=[_invalid_error(p) for p in problems],
+    ))
+
+
+def _http(error: HTTPException) -> Response:
+    headers = {}
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(
+        Problem(error.code or 500, error.name, error.description, headers=headers)
+    )
+
+
+def _integrity(_error: IntegrityError) -> Response:
+    # The database refused the write (a constraint); the statement is not echoed: it may hold data.
+    return problem_response(Problem(
+        409, "Conflict", "The change conflicts with the directory's rules "
+        "(a duplicate, a reference to something missing, or a value out of range).",
+        type_="conflict",
+    ))
+
+
+def _stale(_error: StaleDataError) -> Response:
+    return problem_response(Problem(
+        412, "Precondition Failed", "The record changed since it was read; fetch it again.",
+        type_="stale-version",
+    ))
+
+
+def _unavailable(error: OperationalError) -> Response:
+    log.error("database unavailable: %s", type(error.orig).__name__)
+    return problem_response(Problem(503, "Service Unavailable", "The database is unavailable."))
+
+
+def _unexpected(error: Exception) -> Response:
+    log.exception("unhandled %s", type(error).__name__)
+    return problem_response(Problem(500, "Internal Server Error", "An unexpected error occurred."))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, problem_response)
+    app.register_error_handler(ValidationError, lambda e: problem_response(from_validation(e)))
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(Invalid, _invalid)
+    app.register_error_handler(InvalidMany, _invalid)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(IntegrityError, _integrity)
+    app.register_error_handler(StaleDataError, _stale)
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 document, generated from the declared operations and their marshmallow schemas
+(the same ones the views use), and the self-contained docs page that renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+
+from referral import __version__
+from referral.api.routing import ApiBlueprint, Operation
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; 422 adds field-level errors.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "description": "dotted path, [i] for list items"},
+                    "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the body"},
+                    "detail": {"type": "string"},
+                    "suggestions": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+PROBLEM_TYPES = {
+    "validation-error": "A value is missing, malformed or out of range; `errors` names each field.",
+    "malformed-json": "The body is not well-formed JSON.",
+    "not-found": "No such record.",
+    "conflict": "The database refused the change (duplicate, dangling reference, range).",
+    "stale-version": "The record changed since it was read.",
+    "unauthorized": "A key is missing or wrong.",
+}
+docs = Blueprint("docs", __name__)
+
+
+def build(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document for every declared operation of ``app``."""
+    spec = APISpec(
+        title="referral", version=__version__, openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": "Directory of child and family services, and ranked, explained referral options."},
+    )
+    spec.components.schema("Problem", PROBLEM_SCHEMA)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    paths: dict[str, dict[str, Any]] = {}
+    for blueprint in app.blueprints.values():
+        if isinstance(blueprint, ApiBlueprint):
+            for op in blueprint.operations:
+                path = blueprint.url_prefix + op.rule if blueprint.url_prefix else op.rule
+                paths.setdefault(_openapi_path(path), {})[op.method.lower()] = _operation(op)
+    for path, operations in sorted(paths.items()):
+        spec.path(path=path, operations=operations, parameters=_path_parameters(path))
+    return spec.to_dict()
+
+
+def _schema_name(schema: Any) -> str:
+    """Component name: the class name without "Schema"; a partial (PATCH) body gets "Patch"."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    return name + "Patch" if getattr(schema, "partial", False) else name
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    names = re.findall(r"{([^}]+)}", path)
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    doc: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": {}}
+    if op.description:
+        doc["description"] = op.description
+    if op.query is not None:
+        doc["parameters"] = [{"in": "query", "schema": op.query}]
+    if op.body is not None:
+        body = op.body(partial=True) if op.partial else op.body
+        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    ok: dict[str, Any] = {"description": "Success"}
+    if op.response is not None and op.status != 204:
+        ok["content"] = {"application/json": {"schema": op.response}}
+    doc["responses"][str(op.status)] = ok
+    for status in op.errors:
+        doc["responses"][str(status)] = {
+            "description": "Problem",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    if op.access != "public":
+        doc["security"] = [{"bearer": []}]
+    return doc
+
+
+@docs.get("/openapi.json")
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 document."""
+    return jsonify(_cached(current_app))
+
+
+@docs.get("/docs")
+def docs_page() -> Any:
+    """A readable page rendered on the server from the OpenAPI document; it loads nothing else."""
+    return render_template("docs.html", spec=_cached(current_app), problems=PROBLEM_TYPES)
+
+
+def _cached(app: Flask) -> dict[str, Any]:
+    if "referral.openapi" not in app.extensions:
+        app.extensions["referral.openapi"] = build(app)
+    return app.extensions["referral.openapi"]

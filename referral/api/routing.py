@@ -1,0 +1,129 @@
+"""Declared operations: each view names its query schema, body schema, response schema and access
+rule once; the same declaration parses the request, dumps the response, drives the access check
+and generates the OpenAPI document. A small, explicit cousin of flask-smorest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema, ValidationError
+
+from referral.api.errors import Problem, from_validation
+
+ACCESS = ("public", "admin")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    description: str = ""
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    partial: bool = False
+    response: type[Schema] | None = None
+    status: int = 200
+    access: str = "public"
+    errors: tuple[int, ...] = ()
+    tag: str = ""
+
+
+class ApiBlueprint(Blueprint):
+    """A Blueprint whose routes are declared Operations."""
+
+    def __init__(self, name: str, import_name: str, tag: str, **kwargs: Any):
+        super().__init__(name, import_name, **kwargs)
+        self.tag = tag
+        self.operations: list[Operation] = []
+
+    def operation(self, method: str, rule: str, summary: str, **meta: Any) -> Callable:
+        op = Operation(method=method, rule=rule, summary=summary, tag=self.tag, **meta)
+        assert op.access in ACCESS, op.access
+        self.operations.append(op)
+
+        def decorator(fn: Callable) -> Callable:
+            op_with_doc = op if op.description else _with_description(op, fn)
+            self.operations[-1] = op_with_doc
+
+            @wraps(fn)
+            def view(**path: Any) -> Any:
+                return _respond(op_with_doc, fn(**path, **_inputs(op_with_doc)))
+
+            view.referral_operation = op_with_doc  # type: ignore[attr-defined]
+            self.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+            return view
+
+        return decorator
+
+
+def _with_description(op: Operation, fn: Callable) -> Operation:
+    doc = (fn.__doc__ or "").strip()
+    return Operation(**{**op.__dict__, "description": doc})
+
+
+def _inputs(op: Operation) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if op.query is not None:
+        kwargs["args"] = load_query(op.query)
+    if op.body is not None:
+        kwargs["body"] = load_body(op.body, partial=op.partial)
+    return kwargs
+
+
+def load_query(schema: type[Schema]) -> dict[str, Any]:
+    """Query arguments through ``schema``; a repeated argument is refused (lists are not taken)."""
+    raw: dict[str, Any] = {}
+    for key, values in request.args.lists():
+        if len(values) > 1:
+            raise Problem(422, "Invalid request", f"{key}: given more than once",
+                          type_="validation-error",
+                          errors=[{"field": key, "pointer": "", "detail": "given more than once"}])
+        raw[key] = values[0]
+    try:
+        return schema().load(raw)
+    except ValidationError as error:
+        raise from_validation(error) from None
+
+
+def read_json() -> Any:
+    """The request body as JSON: 415 if it is not JSON, 400 if it does not parse."""
+    if not request.is_json:
+        raise Problem(415, "Unsupported Media Type",
+                      "Send the body as JSON with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Problem(400, "Bad Request", "The body is not well-formed JSON.", type_="malformed-json")
+    return data
+
+
+def load_body(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
+    data = read_json()
+    if not isinstance(data, dict):
+        raise Problem(422, "Invalid request", "The body must be a JSON object.",
+                      type_="validation-error",
+                      errors=[{"field": "", "pointer": "", "detail": "must be a JSON object"}])
+    try:
+        return schema().load(data, partial=partial)
+    except ValidationError as error:
+        raise from_validation(error) from None
+
+
+def _respond(op: Operation, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    headers: dict[str, str] = {}
+    if isinstance(result, tuple):
+        result, headers = result
+    if op.status == 204:
+        response = Response(status=204)
+    else:
+        payload = op.response().dump(result) if op.response is not None else result
+        response = jsonify(payload)
+        response.status_code = op.status
+    response.headers.update(headers)
+    return response

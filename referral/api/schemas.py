@@ -1,0 +1,196 @@
+"""marshmallow schemas for the directory API: the single source of request validation, response
+shape and the OpenAPI document. Schemas check syntax only (types, ranges, enumerations, cross-field
+rules); whether a referenced organization, place or need exists is the use cases' business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from referral import models
+from referral.directory import service_rule_errors
+from referral.matching.types import MODES
+
+LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="not a language tag such as 'en' or 'zh'")
+CODE = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="not a code of lower-case letters, digits, _ and .")
+TOKEN = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="not a code of lower-case letters, digits and _")
+TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="not a time HH:MM")
+WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+
+
+def _translations(max_length: int) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=LANGUAGE_TAG),
+        values=fields.String(validate=validate.Length(1, max_length)),
+        validate=validate.Length(max=20),
+    )
+
+
+def _codes(validator: validate.Validator, max_items: int = 20, min_items: int = 0, **kwargs: Any) -> fields.List:
+    length = validate.Length(min=min_items, max=max_items)
+    return fields.List(fields.String(validate=validator), validate=length, **kwargs)
+
+
+class Listing(Schema):
+    """Fields every directory object shares."""
+
+    id = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(1, 300))
+    names = _translations(300)
+    status = fields.String(validate=validate.OneOf(models.LISTING_STATUSES))
+
+
+class OrganizationSchema(Listing):
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    descriptions = _translations(5000)
+    kind = fields.String(required=True, validate=validate.OneOf(models.ORGANIZATION_KINDS))
+    email = fields.Email(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Length(max=64))
+    website = fields.URL(allow_none=True, schemes={"http", "https"})
+
+
+class OpeningHoursSchema(Schema):
+    weekday = fields.String(required=True, validate=validate.OneOf(WEEKDAYS))
+    opens = fields.String(required=True, validate=TIME)
+    closes = fields.String(required=True, validate=TIME)
+
+    @validates_schema
+    def _opens_before_closes(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "opens" in data and "closes" in data and data["opens"] >= data["closes"]:
+            raise ValidationError("must be later than opens", "closes")
+
+
+class SiteSchema(Listing):
+    organization_id = fields.String(required=True, validate=validate.Length(1, 36))
+    kind = fields.String(required=True, validate=validate.OneOf(models.SITE_KINDS))
+    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+    place = fields.String(allow_none=True, attribute="place_code", validate=validate.Length(1, 32))
+    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=64))
+    opening_hours = fields.List(fields.Nested(OpeningHoursSchema), validate=validate.Length(max=28))
+    languages = _codes(LANGUAGE_TAG)
+    accessibility = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class ServiceSchema(Listing):
+    organization_id = fields.String(required=True, validate=validate.Length(1, 36))
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    descriptions = _translations(5000)
+    needs = _codes(CODE, min_items=1, required=True)
+    minimum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
+    maximum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
+    genders = _codes(TOKEN, max_items=10)
+    target_groups = _codes(TOKEN)
+    languages = _codes(LANGUAGE_TAG)
+    modes = fields.List(
+        fields.String(validate=validate.OneOf(MODES)), required=True,
+        validate=validate.Length(1, len(MODES)),
+    )
+    cost = fields.String(validate=validate.OneOf(models.COSTS))
+    cost_text = fields.String(allow_none=True, validate=validate.Length(max=500))
+    capacity = fields.String(validate=validate.OneOf(models.CAPACITIES))
+    wait_days = fields.Integer(allow_none=True, validate=validate.Range(0, 3650))
+    intensity = fields.String(validate=validate.OneOf(models.INTENSITIES))
+    area_places = _codes(validate.Length(1, 32), max_items=200)
+    area_radius_km = fields.Float(allow_none=True, validate=validate.Range(0, 1000, min_inclusive=False))
+    verified_at = fields.Date(allow_none=True)
+    sites = fields.List(
+        fields.String(validate=validate.Length(1, 36)), attribute="site_ids",
+        validate=validate.Length(max=100),
+    )
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        for field, message in service_rule_errors(data):
+            errors.setdefault(field, []).append(message)
+        for field in ("needs", "modes", "sites", "area_places"):
+            values = data.get("site_ids" if field == "sites" else field) or []
+            if len(set(values)) != len(values):
+                errors.setdefault(field, []).append("lists an item twice")
+        if errors:
+            raise ValidationError(errors)
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class ListArgs(PageArgs):
+    status = fields.String(load_default="active", validate=validate.OneOf((*models.LISTING_STATUSES, "any")))
+    q = fields.String(validate=validate.Length(1, 200))
+
+
+class SiteListArgs(ListArgs):
+    organization = fields.String(validate=validate.Length(1, 36))
+    place = fields.String(validate=validate.Length(1, 32))
+
+
+class ServiceListArgs(SiteListArgs):
+    need = fields.String(validate=CODE)
+    accepting = fields.Boolean()
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """The list envelope for ``item``: items, total, page, per_page."""
+    name = item.__name__.removesuffix("Schema") + "Page"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
+
+
+class SearchArgs(Schema):
+    q = fields.String(validate=validate.Length(1, 200))
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+
+
+class NeedTermSchema(Schema):
+    code = fields.String()
+    parent = fields.String(allow_none=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String())
+    synonyms = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    open_eligibility = fields.String(allow_none=True)
+    children = fields.List(fields.Nested(lambda: NeedTermSchema()))
+    score = fields.Float()
+    matched = fields.String()
+
+
+class NeedTermList(Schema):
+    items = fields.List(fields.Nested(NeedTermSchema))
+
+
+class PlaceSchema(Schema):
+    code = fields.String()
+    parent = fields.String(allow_none=True)
+    kind = fields.String()
+    name = fields.String()
+    names = fields.Dict(keys=fields.String(), values=fields.String())
+    latitude = fields.Float()
+    longitude = fields.Float()
+    children = fields.List(fields.Nested(lambda: PlaceSchema()))
+    score = fields.Float()
+    matched = fields.String()
+
+
+class PlaceList(Schema):
+    items = fields.List(fields.Nested(PlaceSchema))
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    database = fields.String()
+    directory = fields.Dict()
+    version = fields.String()

@@ -1,0 +1,46 @@
+"""The application factory: config → database → errors → access → blueprints → CLI."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask
+
+from referral import config as config_module
+from referral import db
+from referral.api import access, errors, listings, openapi, reference
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``overrides`` win over every other configuration layer (tests use them)."""
+    app = Flask("referral", instance_relative_config=False)
+    config_module.load(app.config, overrides)
+    app.json.ensure_ascii = False  # keep Chinese (and every script) readable in responses
+    app.json.sort_keys = False
+    register_database(app)
+    errors.init_app(app)
+    access.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    logging.getLogger("referral").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def register_database(app: Flask) -> None:
+    url = config_module.database_url(app.config, app.instance_path)
+    db.init_app(app, db.build(url, echo=bool(app.config.get("SQL_ECHO"))))
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in listings.blueprints():
+        app.register_blueprint(blueprint)
+    app.register_blueprint(reference.bp)
+    app.register_blueprint(openapi.docs)
+
+
+def register_cli(app: Flask) -> None:
+    from referral.cli import commands  # the CLI imports the app module: import late
+
+    for command in commands():
+        app.cli.add_command(command)

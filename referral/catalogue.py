@@ -1,0 +1,74 @@
+"""The reference data behind the API: the needs taxonomy tree, the gazetteer, and fuzzy search
+over both (labels, names and synonyms in every language). Read-only; takes a session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral.matching.text import PhraseMatcher
+from referral.models import NeedTerm, Place
+
+SEARCH_MIN_SCORE = 60  # rapidfuzz 0-100; below this a suggestion is noise
+
+
+def need_tree(session: Session) -> list[dict[str, Any]]:
+    """The taxonomy as nested terms, in the order the taxonomy lists them."""
+    terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).all()
+    return _nest([_term(t) for t in terms])
+
+
+def search_needs(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
+    terms = {t.code: t for t in session.scalars(select(NeedTerm))}
+    matcher = PhraseMatcher((t.code, term_phrases(t)) for t in terms.values())
+    return [
+        {**_term(terms[hit.key]), "score": round(hit.score, 1), "matched": hit.phrase}
+        for hit in matcher.search(q, limit=limit, min_score=SEARCH_MIN_SCORE)
+    ]
+
+
+def term_phrases(term: NeedTerm) -> list[str]:
+    """Everything a person might type for a term: code, labels and synonyms in every language."""
+    synonyms = [s for values in (term.synonyms or {}).values() for s in values]
+    return [term.code, *term.labels.values(), *synonyms]
+
+
+def place_tree(session: Session) -> list[dict[str, Any]]:
+    places = session.scalars(select(Place).order_by(Place.code)).all()
+    return _nest([_place(p) for p in places])
+
+
+def search_places(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
+    places = {p.code: p for p in session.scalars(select(Place))}
+    matcher = PhraseMatcher((p.code, [p.code, p.name, *p.names.values()]) for p in places.values())
+    return [
+        {**_place(places[hit.key]), "score": round(hit.score, 1), "matched": hit.phrase}
+        for hit in matcher.search(q, limit=limit, min_score=SEARCH_MIN_SCORE)
+    ]
+
+
+def _term(term: NeedTerm) -> dict[str, Any]:
+    return {
+        "code": term.code, "parent": term.parent_code, "labels": term.labels,
+        "synonyms": term.synonyms or {}, "open_eligibility": term.open_eligibility,
+    }
+
+
+def _place(place: Place) -> dict[str, Any]:
+    return {
+        "code": place.code, "parent": place.parent_code, "kind": place.kind, "name": place.name,
+        "names": place.names, "latitude": place.latitude, "longitude": place.longitude,
+    }
+
+
+def _nest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attach each row under its parent (rows keyed by code; unknown parents become roots)."""
+    by_code = {row["code"]: {**row, "children": []} for row in rows}
+    roots = []
+    for row in by_code.values():
+        parent = by_code.get(row["parent"]) if row["parent"] else None
+        (parent["children"] if parent else roots).append(row)
+    return roots

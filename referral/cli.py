@@ -1,0 +1,80 @@
+"""The ``referral`` command: init-db, seed, serve (and Flask's own routes/shell).
+
+Commands run inside the app context, use the app's database, and print plain text.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from referral import migrate, seeding
+from referral.config import project_path
+from referral.db import get_db
+
+
+def _create_app():  # noqa: ANN202 - FlaskGroup's factory signature
+    from referral.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """referral: a directory of child and family services, and referral matching."""
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create the database schema, or migrate it to the newest revision."""
+    engine = get_db().engine
+    before = migrate.current(engine)
+    migrate.upgrade(engine)
+    after = migrate.current(engine)
+    click.echo(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@click.command("seed")
+@click.argument("region", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
+              help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
+@with_appcontext
+def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
+    """Load a region folder (places.json, organizations.json) and the needs taxonomy. Idempotent."""
+    region = region or project_path(current_app.config["SEED_REGION"])
+    taxonomy = taxonomy or project_path(current_app.config["SEED_TAXONOMY"])
+    with get_db().session(write=True) as session:
+        if if_empty and not seeding.is_empty(session):
+            click.echo("directory already loaded; not seeding again")
+            return
+        try:
+            report = seeding.load(session, taxonomy, region)
+        except seeding.SeedError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"loaded {report.terms} need terms, {report.places} places, {report.organizations} organizations, "
+        f"{report.sites} sites, {report.services} services from {region}"
+    )
+
+
+@click.command("serve")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(port: int, host: str, workers: int) -> None:
+    """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--access-logfile", "-", "wsgi:app"]
+    os.chdir(project_path("."))
+    os.execv(sys.executable, argv)
+
+
+def commands() -> list[click.Command]:
+    return [init_db, seed, serve]

@@ -1,0 +1,112 @@
+"""Configuration layering and fail-fast validation.
+
+Order, later wins: ``config/default.toml`` → the TOML file named by ``REFERRAL_CONFIG`` →
+``REFERRAL_*`` environment variables → explicit overrides passed to ``create_app`` (tests).
+Nothing here is read at import time. This module must not import the database or the web layer.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+ENVIRONMENTS = ("development", "test", "production")
+# Values that must never reach production: the development defaults in default.toml.
+DEVELOPMENT_MARKER = "not-for-production"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def load(config: Config, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``config`` from the layers above, then validate it."""
+    _merge(config, _read_toml(DEFAULT_FILE))
+    extra = os.environ.get("REFERRAL_CONFIG")
+    if extra:
+        if not Path(extra).is_file():
+            raise ConfigError(f"REFERRAL_CONFIG names {extra!r}, which is not a file")
+        _merge(config, _read_toml(Path(extra)))
+    from_env = Config(config.root_path)
+    from_env.from_prefixed_env("REFERRAL")
+    # Flask keeps the case of nested keys (REFERRAL_MATCH__MAX_DISTANCE_KM); tables use lower case.
+    _merge(config, {key: _lower_keys(value) for key, value in from_env.items()})
+    if overrides:
+        _merge(config, overrides)
+    validate(config)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+    return {key: value for key, value in data.items() if key.isupper()}
+
+
+def _lower_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
+    return value
+
+
+def _merge(config: Config, overrides: Mapping[str, Any]) -> None:
+    """Overrides replace top-level keys, but a dict (like MATCH) is merged one level down."""
+    for key, value in overrides.items():
+        current = config.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            config[key] = _deep_merge(current, value)
+        else:
+            config[key] = value
+
+
+def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def validate(config: Config) -> None:
+    """Refuse settings that are unsafe or unusable, naming the setting."""
+    env = config.get("ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env == "production":
+        for key in ("SECRET_KEY", "ADMIN_KEY"):
+            value = str(config.get(key) or "")
+            if not value or DEVELOPMENT_MARKER in value or len(value) < 16:
+                raise ConfigError(
+                    f"{key} holds a development or empty value; set REFERRAL_{key} "
+                    "(at least 16 characters) before running in production"
+                )
+    weights = config["MATCH"].get("weights", {})
+    if not weights or any(float(w) < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
+    if float(config["MATCH"].get("max_distance_km", 0)) <= 0:
+        raise ConfigError("MATCH.max_distance_km must be positive")
+
+
+def database_url(config: Mapping[str, Any], instance_path: str) -> str:
+    """The configured database URL, or an SQLite file in the instance folder."""
+    url = config.get("DATABASE_URL") or ""
+    if url:
+        return url
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'referral.db'}"
+
+
+def project_path(value: str) -> Path:
+    """A path from config: absolute as given, relative to the project root otherwise."""
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path

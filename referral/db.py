@@ -1,0 +1,108 @@
+"""The database: declarative base, engine and session lifecycle.
+
+The engine and session factory are built inside the app factory (never at import time) and kept in
+``app.extensions["referral.db"]``. One session per request lives on ``flask.g`` and is closed on
+teardown. Write requests get a session whose transactions start with ``BEGIN IMMEDIATE`` on SQLite,
+because deferred transactions that read then write fail with "database is locked" under concurrency.
+Models and use cases receive a session; they never open one.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+@dataclass
+class Database:
+    """The engine and the two session factories (reads, writes) of one app."""
+
+    engine: Engine
+    reads: sessionmaker[Session]
+    writes: sessionmaker[Session]
+
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """A session outside a request (CLI, seeding): commits nothing by itself."""
+        factory = self.writes if write else self.reads
+        with factory() as session:
+            yield session
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """An engine with the pragmas and transaction behaviour this project relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")  # ms: wait for a writer rather than fail
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):  # noqa: ANN001
+        immediate = conn.get_execution_options().get("referral_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def build(url: str, echo: bool = False) -> Database:
+    """A Database for ``url``; writes on SQLite take the write lock up front."""
+    engine = make_engine(url, echo)
+    write_engine = engine.execution_options(referral_write=True)
+    return Database(
+        engine=engine,
+        reads=sessionmaker(engine, expire_on_commit=False),
+        writes=sessionmaker(write_engine, expire_on_commit=False),
+    )
+
+
+def init_app(app: Flask, database: Database) -> None:
+    app.extensions["referral.db"] = database
+    app.teardown_appcontext(_close_session)
+
+
+def get_db() -> Database:
+    return current_app.extensions["referral.db"]
+
+
+def get_session() -> Session:
+    """The request's session: a write session for write methods, a read session otherwise."""
+    if "db_session" not in g:
+        write = has_request_context() and request.method in WRITE_METHODS
+        database = get_db()
+        g.db_session = (database.writes if write else database.reads)()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,32 @@
+"""Domain errors raised by the use cases; the API turns them into problem+json (api/errors.py).
+
+This module must not import Flask or the database.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of the errors a use case raises about the caller's request."""
+
+
+class NotFound(DomainError):
+    def __init__(self, kind: str, key: str):
+        super().__init__(f"No {kind} with id {key!r}.")
+        self.kind, self.key = kind, key
+
+
+class Invalid(DomainError):
+    """A value is well-formed but wrong in meaning (an unknown code, another org's site…)."""
+
+    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = ()):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.suggestions = field, message, suggestions
+
+
+class InvalidMany(DomainError):
+    """Several Invalid at once, so a caller learns every problem in one round trip."""
+
+    def __init__(self, problems: list[Invalid]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

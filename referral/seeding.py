@@ -1,0 +1,162 @@
+"""Loading a directory from seed files: a needs taxonomy and a region folder.
+
+A region folder holds ``places.json`` (the gazetteer) and ``organizations.json`` (organizations with
+their sites and services); see README "Loading another region". Seeded rows get stable ids
+(uuid5 of their ``key``), so loading the same files again updates rows in place and never
+duplicates them. Loading is one transaction: a bad file leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from referral.directory import bump_version
+from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+
+NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
+
+
+class SeedError(ValueError):
+    """A seed file is missing or wrong; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    terms: int
+    places: int
+    organizations: int
+    sites: int
+    services: int
+
+
+def stable_id(kind: str, key: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(Organization))
+
+
+def load(session: Session, taxonomy: Path, region: Path) -> SeedReport:
+    """Load the taxonomy and the region folder, upserting by id, in one transaction."""
+    terms = _read(taxonomy, "terms")
+    places = _read(region / "places.json", "places")
+    organizations = _read(region / "organizations.json", "organizations")
+    try:
+        _upsert_terms(session, terms)
+        _upsert_places(session, places)
+        counts = [_upsert_organization(session, org) for org in organizations]
+        session.flush()
+    except (KeyError, TypeError, ValueError, IntegrityError) as error:
+        session.rollback()
+        detail = getattr(error, "orig", None) or error
+        raise SeedError(f"{region}: {type(error).__name__}: {detail}") from error
+    bump_version(session)
+    session.commit()
+    return SeedReport(len(terms), len(places), len(organizations),
+                      sum(c[0] for c in counts), sum(c[1] for c in counts))
+
+
+def _read(path: Path, key: str) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise SeedError(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SeedError(f"{path}: not valid UTF-8 JSON ({error})") from error
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise SeedError(f"{path}: expected an object with a list {key!r}")
+    return data[key]
+
+
+def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
+    for position, term in enumerate(terms):
+        code = term["code"]
+        parent = code.rpartition(".")[0] or None
+        _merge(session, NeedTerm, code, parent_code=parent, labels=term["labels"],
+               synonyms=term.get("synonyms", {}), open_eligibility=term.get("open_eligibility"),
+               position=position)
+        session.flush()  # parents precede children: each row is checked as it comes
+
+
+def _upsert_places(session: Session, places: Iterable[dict[str, Any]]) -> None:
+    for place in places:
+        _merge(session, Place, place["code"], parent_code=place.get("parent"), kind=place["kind"],
+               name=place["name"], names=place.get("names", {}),
+               latitude=place["lat"], longitude=place["lon"])
+        session.flush()
+
+
+def _upsert_organization(session: Session, org: dict[str, Any]) -> tuple[int, int]:
+    org_id = stable_id("organization", org["key"])
+    _merge(session, Organization, org_id, name=org["name"], names=org.get("names", {}),
+           description=org.get("description"), descriptions=org.get("descriptions", {}),
+           kind=org["kind"], email=org.get("email"), phone=org.get("phone"),
+           website=org.get("website"), status=org.get("status", "active"))
+    session.flush()
+    for site in org.get("sites", []):
+        _upsert_site(session, org_id, site)
+    session.flush()
+    for service in org.get("services", []):
+        _upsert_service(session, org_id, org["key"], service)
+    return len(org.get("sites", [])), len(org.get("services", []))
+
+
+def _upsert_site(session: Session, org_id: str, site: dict[str, Any]) -> None:
+    _merge(session, Site, stable_id("site", site["key"]), organization_id=org_id,
+           name=site["name"], names=site.get("names", {}), kind=site["kind"],
+           address=site.get("address"), place_code=site.get("place"),
+           latitude=site["lat"], longitude=site["lon"], phone=site.get("phone"),
+           opening_hours=site.get("opening_hours", []), languages=site.get("languages", []),
+           accessibility=site.get("accessibility"), status=site.get("status", "active"))
+
+
+def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str, Any]) -> None:
+    verified = data.get("verified_at")
+    service = _merge(
+        session, Service, stable_id("service", data["key"]), organization_id=org_id,
+        name=data["name"], names=data.get("names", {}), description=data.get("description"),
+        descriptions=data.get("descriptions", {}), minimum_age=data.get("minimum_age"),
+        maximum_age=data.get("maximum_age"), genders=data.get("genders", []),
+        target_groups=data.get("target_groups", []), languages=data.get("languages", []),
+        modes=data["modes"], cost=data.get("cost", "free"), cost_text=data.get("cost_text"),
+        capacity=data.get("capacity", "accepting"), wait_days=data.get("wait_days"),
+        intensity=data.get("intensity", "support"), area_radius_km=data.get("area_radius_km"),
+        status=data.get("status", "active"),
+        verified_at=date.fromisoformat(verified) if verified else None,
+    )
+    service.need_links = [ServiceNeed(need_code=code) for code in data["needs"]]
+    service.area_links = [ServiceArea(place_code=code) for code in data.get("area_places", [])]
+    links = {link.site_id: link for link in service.site_links}
+    service.site_links = [
+        links.get(site_id) or ServiceAtLocation(
+            id=stable_id("service_at_location", f"{data['key']}@{key}"), site_id=site_id,
+            organization_id=org_id,
+        )
+        for key in data.get("sites", [])
+        for site_id in [stable_id("site", key)]
+    ]
+
+
+def _merge(session: Session, model: type, key: str, **values: Any) -> Any:
+    """Insert or update the row with primary key ``key``; unchanged rows stay untouched."""
+    obj = session.get(model, key)
+    if obj is None:
+        pk = model.__mapper__.primary_key[0].key
+        obj = model(**{pk: key}, **values)
+        session.add(obj)
+        return obj
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+    return obj
+
