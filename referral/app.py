@@ -9,7 +9,7 @@ from flask import Flask
 
 from referral import config as config_module
 from referral import db
-from referral.api import access, errors, listings, openapi, reference
+from referral.api import access, errors, listings, match, openapi, reference
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +36,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in listings.blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(reference.bp)
+    app.register_blueprint(match.bp)
+    match.init_app(app)
     app.register_blueprint(openapi.docs)
 
 

@@ -77,4 +77,6 @@ def serve(port: int, host: str, workers: int) -> None:
 
 
 def commands() -> list[click.Command]:
-    return [init_db, seed, serve]
+    from referral.cli_match import match_command
+
+    return [init_db, seed, serve, match_command]
