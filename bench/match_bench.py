@@ -1,0 +1,98 @@
+"""Benchmark of the matching core: index build time and memory, match latency, naive baseline.
+
+Run: ``python bench/match_bench.py [--sizes 1000,10000,100000] [--queries 300]``. Prints one line per
+step and a table at the end. Not a test: it asserts nothing. The naive baseline is the pure-Python
+reference in tests/unit/matching/naive.py, run on the smaller sizes with fewer queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from synthetic import make_directory, make_queries  # noqa: E402
+
+from referral.matching.engine import match  # noqa: E402
+from referral.matching.index import build_index  # noqa: E402
+from tests.unit.matching.naive import naive_match  # noqa: E402
+
+SEED = 20261130
+NAIVE_MAX_SIZE, NAIVE_QUERIES = 10_000, 30
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float, float]:
+    """p50, p95, p99 in milliseconds."""
+    p = np.percentile(np.array(seconds) * 1000, [50, 95, 99])
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def timed_build(directory):
+    """(index, seconds, peak MB): time from a plain build, memory from a traced second build."""
+    gc.collect()
+    start = time.perf_counter()
+    index = build_index(directory)
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    build_index(directory)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return index, seconds, peak
+
+
+def latencies(run, queries) -> list[float]:
+    for query in queries[:5]:
+        run(query)  # warm caches
+    out = []
+    for query in queries:
+        start = time.perf_counter()
+        run(query)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def bench_size(n: int, n_queries: int) -> dict:
+    directory = make_directory(n, SEED)
+    index, build_s, build_mb = timed_build(directory)
+    queries = make_queries(directory, n_queries, SEED + 1)
+    fast = percentiles(latencies(lambda q: match(index, q), queries))
+    row = dict(n=n, sites=sum(len(s.sites) for s in directory.services), build_s=build_s, build_mb=build_mb, fast=fast)
+    if n <= NAIVE_MAX_SIZE:
+        slow = percentiles(latencies(lambda q: naive_match(index, directory, q), queries[:NAIVE_QUERIES]))
+        row.update(naive=slow, speedup=statistics.median([slow[0] / fast[0]]))
+    print(f"{n:>7} services done: build {build_s:.2f} s, {build_mb:.0f} MB; match p50/p95/p99 {fast[0]:.2f}/{fast[1]:.2f}/{fast[2]:.2f} ms", flush=True)
+    return row
+
+
+def table(rows: list[dict]) -> str:
+    head = f"{'services':>9} {'sites':>7} {'build s':>8} {'build MB':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'naive p50':>10} {'naive p95':>10} {'speed-up':>9}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        naive = r.get("naive")
+        extra = f"{naive[0]:>10.1f} {naive[1]:>10.1f} {r['speedup']:>8.0f}x" if naive else f"{'-':>10} {'-':>10} {'-':>9}"
+        p = r["fast"]
+        lines.append(f"{r['n']:>9} {r['sites']:>7} {r['build_s']:>8.2f} {r['build_mb']:>9.0f} {p[0]:>7.2f} {p[1]:>7.2f} {p[2]:>7.2f} {extra}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    rows = [bench_size(int(n), args.queries) for n in args.sizes.split(",")]
+    print()
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Services as numpy columns: one row per service, sites in CSR form.
+
+This module owns the translation of ``Service`` and ``Site`` objects into arrays that the
+vectorised eligibility and scoring read. It must not know about queries or scoring rules.
+
+Sets (genders, groups, languages, modes) become uint64 bitmasks: each distinct value seen in the
+directory gets a bit; an empty set is mask 0 ("no restriction"). More than 64 distinct values in
+one of these fields raises ``ValueError`` (a directory that large needs a wider mask; none does yet).
+Absent numbers are NaN (ages, wait days, area radius, verification day as an ordinal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from referral.matching.geo import unit_vectors
+from referral.matching.spatial import SiteGrid
+from referral.matching.types import CAPACITIES, COSTS, INTENSITIES, Service
+
+_NAN = float("nan")
+
+
+class BitMap:
+    """Maps the distinct values of one set-valued field to bits of a uint64."""
+
+    def __init__(self, field: str, sets: Iterable[frozenset[str]]):
+        values = sorted({v for s in sets for v in s})
+        if len(values) > 64:
+            raise ValueError(f"{field}: {len(values)} distinct values, at most 64 fit a bitmask")
+        self.bits = {v: np.uint64(1 << i) for i, v in enumerate(values)}
+        self._cache: dict[frozenset[str], int] = {}
+
+    def mask(self, values: Iterable[str]) -> np.uint64:
+        """The mask of the known values among ``values`` (unknown values have no bit)."""
+        key = frozenset(values)
+        if key not in self._cache:
+            self._cache[key] = int(sum(int(self.bits[v]) for v in key if v in self.bits))
+        return np.uint64(self._cache[key])
+
+    def column(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        return np.array([self.mask(s) for s in sets], dtype=np.uint64)
+
+
+def _codes(values: Sequence[str], allowed: tuple[str, ...], field: str) -> np.ndarray:
+    lookup = {v: i for i, v in enumerate(allowed)}
+    try:
+        return np.array([lookup[v] for v in values], dtype=np.int8)
+    except KeyError as exc:
+        raise ValueError(f"{field}: unknown value {exc.args[0]!r}, expected one of {allowed}") from None
+
+
+def _floats(values: Iterable[float | None]) -> np.ndarray:
+    return np.array([_NAN if v is None else v for v in values], dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class Sites:
+    """All sites of all services, grouped by service row (CSR: ``offsets[r]:offsets[r+1]``)."""
+
+    offsets: np.ndarray  # int64, n_services + 1
+    service: np.ndarray  # int32 service row of each site
+    lat: np.ndarray  # degrees, for geodesic display and plain-Python checks
+    lon: np.ndarray
+    xyz: np.ndarray  # unit vectors (n_sites, 3): haversine through chord lengths
+    days: np.ndarray  # uint8 weekday bits (bit 0 = Monday); 0 = opening days not recorded
+    grid: SiteGrid
+
+
+def build_sites(services: Sequence[Service]) -> Sites:
+    """Flatten the services' sites into CSR arrays."""
+    counts = np.array([len(s.sites) for s in services], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    flat = [site for s in services for site in s.sites]
+    lat = np.array([x.lat for x in flat], dtype=np.float64)
+    lon = np.array([x.lon for x in flat], dtype=np.float64)
+    days = np.array([sum(1 << d for d in x.open_days) for x in flat], dtype=np.uint8)
+    service = np.repeat(np.arange(len(services), dtype=np.int32), counts)
+    return Sites(offsets, service, lat, lon, unit_vectors(lat, lon).reshape(-1, 3), days, SiteGrid(lat, lon))
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """One array per eligibility or scoring field, indexed by service row."""
+
+    active: np.ndarray  # bool
+    min_age: np.ndarray  # float64, NaN = no bound
+    max_age: np.ndarray
+    genders: np.ndarray  # uint64 masks, 0 = anyone
+    groups: np.ndarray
+    languages: np.ndarray
+    modes: np.ndarray  # uint64 mask over ``mode_bits``
+    cost: np.ndarray  # int8 index into types.COSTS
+    capacity: np.ndarray  # int8 index into types.CAPACITIES
+    intensity: np.ndarray  # int8 index into types.INTENSITIES
+    wait_days: np.ndarray  # float64, NaN = unknown
+    verified: np.ndarray  # float64 ordinal day, NaN = never verified
+    area_radius: np.ndarray  # float64 km, NaN = none
+    area_unlimited: np.ndarray  # bool: no area places and no radius
+    id_rank: np.ndarray  # int32 position of the service id in sorted order (the last tie-break)
+    bits: dict[str, BitMap]
+
+
+def build_columns(services: Sequence[Service]) -> Columns:
+    """Column arrays for ``services`` (row i = services[i])."""
+    bits = {f: BitMap(f, (getattr(s, f) for s in services)) for f in ("genders", "groups", "languages", "modes")}
+    masks = {f: b.column([getattr(s, f) for s in services]) for f, b in bits.items()}
+    order = sorted(range(len(services)), key=lambda i: services[i].id)
+    id_rank = np.empty(len(services), dtype=np.int32)
+    id_rank[order] = np.arange(len(services), dtype=np.int32)
+    return Columns(
+        active=np.array([s.status == "active" for s in services], dtype=bool),
+        min_age=_floats(s.minimum_age for s in services),
+        max_age=_floats(s.maximum_age for s in services),
+        cost=_codes([s.cost for s in services], COSTS, "cost"),
+        capacity=_codes([s.capacity for s in services], CAPACITIES, "capacity"),
+        intensity=_codes([s.intensity for s in services], INTENSITIES, "intensity"),
+        wait_days=_floats(s.wait_days for s in services),
+        verified=_floats(s.verified_at.toordinal() if s.verified_at else None for s in services),
+        area_radius=_floats(s.area_radius_km for s in services),
+        area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
+        id_rank=id_rank,
+        bits=bits,
+        **masks,
+    )

@@ -1,0 +1,140 @@
+"""The match use case of the pure core: needs + location -> ranked, explained services.
+
+This module owns the order of the steps (understand needs, gather candidates from the index,
+apply hard rules, score, rank, guarantee coverage, explain, bundle). The rules themselves live in
+needs.py, eligibility.py, scoring.py, explain.py, unmet.py and bundle.py. It must not import Flask,
+SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``DirectoryIndex``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from referral.matching.bundle import make_bundle
+from referral.matching.eligibility import Placement, place, remote_capable, screen
+from referral.matching.explain import caveats, reasons
+from referral.matching.geo import shown_km
+from referral.matching.index import DirectoryIndex
+from referral.matching.needs import understand_needs, weight
+from referral.matching.scoring import rank_order, score_parts, total
+from referral.matching.settings import PARTS, MatchSettings
+from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
+from referral.matching.unmet import unmet_needs
+
+__all__ = ["MatchSettings", "match", "understand_needs"]
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Eligible services with their chosen site, need qualities and scores (one row each)."""
+
+    rows: np.ndarray  # service rows
+    quality: np.ndarray  # (n, K): quality of each row for each of the child's needs, 0 = not met
+    placement: Placement
+    parts: np.ndarray  # (n, 5) in PARTS order
+    score: np.ndarray
+
+
+def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
+    """Rank the services that may be offered to the child; see the package docs for the rules."""
+    needs = understand_needs(index, query, settings)
+    scored = [n for n in needs if n.severity > 0]
+    today = query.today or date.today()
+    found = _candidates(index, query, scored, settings, today)
+    actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
+    order = rank_order(found.score, found.placement.km, index.columns.id_rank[found.rows])
+    chosen = _choose(order, found.quality > 0, actionable, query.limit)
+    results = tuple(_result(index, query, scored, found, p, rank, today, settings) for rank, p in enumerate(chosen, 1))
+    codes = [scored[k].code for k in actionable]
+    return MatchOutcome(
+        location=query.location,
+        needs=needs,
+        results=results,
+        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results),
+        bundle=make_bundle(results, codes),
+        directory_version=index.version,
+    )
+
+
+def _candidates(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date) -> Candidates:
+    """Rows meeting at least one need, through the hard rules, with their scores."""
+    postings = [index.postings.lookup(n.code) for n in needs]
+    rows = _union([r for r, _ in postings], len(index.services))
+    rows = rows[_maybe_reachable(index, query, rows)]
+    rows = rows[screen(index, query, rows)]
+    placement = place(index, query, rows)
+    keep = np.flatnonzero(placement.eligible)
+    rows, placement = rows[keep], Placement(*(getattr(placement, f)[keep] for f in Placement.__dataclass_fields__))
+    quality = np.zeros((len(rows), len(needs)))
+    fit, total_weight = np.zeros(len(rows)), sum(weight(n) for n in needs)
+    for k, ((need_rows, q), need) in enumerate(zip(postings, needs)):
+        pos = np.minimum(np.searchsorted(rows, need_rows), max(len(rows) - 1, 0))
+        hit = (rows[pos] == need_rows) if len(rows) else np.zeros(len(need_rows), bool)
+        quality[pos[hit], k] = q[hit]
+        fit = fit + weight(need) * quality[:, k]
+    fit = fit / total_weight if total_weight else fit
+    severity = max((n.severity for n in needs if n.source != "notes"), default=0)
+    parts = score_parts(index.columns, rows, fit, placement.km, severity, today, settings)
+    return Candidates(rows, quality, placement, parts, total(parts, settings))
+
+
+def _union(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    """Sorted unique rows of several sorted arrays."""
+    if len(arrays) == 1:
+        return arrays[0]
+    mark = np.zeros(n, dtype=bool)
+    for rows in arrays:
+        mark[rows] = True
+    return np.flatnonzero(mark).astype(np.int32)
+
+
+def _maybe_reachable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
+    """A cheap pre-filter: remote-capable rows, and rows with a site in the grid cells near the child."""
+    loc, sites = query.location, index.sites
+    near = np.zeros(len(index.services), dtype=bool)
+    near[sites.service[sites.grid.near(loc.lat, loc.lon, query.constraints.max_distance_km)]] = True
+    return near[rows] | remote_capable(index, query, rows)
+
+
+def _choose(order: np.ndarray, met: np.ndarray, actionable: list[int], limit: int) -> list[int]:
+    """The top ``limit`` positions, swapping the lowest for the best candidate of an uncovered need.
+
+    A result that alone covers an actionable need is never swapped out, so coverage of every
+    actionable need that has a candidate is guaranteed whenever limit >= number of such needs.
+    """
+    chosen = order[: max(limit, 0)].tolist()
+    for k in actionable:
+        if not chosen or met[chosen, k].any() or not met[:, k].any():
+            continue
+        best = int(order[np.argmax(met[order, k])])
+        sole = [p for p in chosen if any(met[p, j] and met[chosen, j].sum() == 1 for j in actionable)]
+        droppable = [p for p in reversed(chosen) if p not in sole]
+        if droppable:
+            chosen.remove(droppable[0])
+            chosen.append(best)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return sorted(chosen, key=lambda p: position[p])
+
+
+def _result(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], found: Candidates, p: int, rank: int, today: date, settings: MatchSettings) -> Result:
+    """One explained result for candidate position ``p``."""
+    row, flat = int(found.rows[p]), int(found.placement.site[p])
+    service = index.services[row]
+    site = service.sites[flat - int(index.sites.offsets[row])] if flat >= 0 else None
+    km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
+    met = [(n, float(found.quality[p, k])) for k, n in enumerate(needs) if found.quality[p, k] > 0]
+    return Result(
+        rank=rank,
+        score=float(found.score[p]),
+        service=service,
+        site=site,
+        distance_km=km,
+        needs_met=tuple(n.code for n, _ in met),
+        score_parts={name: round(float(v), 3) for name, v in zip(PARTS, found.parts[p])},
+        reasons=reasons(query, service, site, km, met),
+        caveats=caveats(query, service, site, today, settings.stale_after_days),
+    )

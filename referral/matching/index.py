@@ -1,0 +1,120 @@
+"""The directory index: everything a match reads, built once per directory version.
+
+This module owns ``build_index`` and the inverted indexes: need code -> service rows (with the
+relation quality: exact, more specific, broader) and place code -> service rows whose area lists it.
+With them a match touches only the services relevant to the child's needs, never all of them.
+Depends on numpy and the sibling modules only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from referral.matching.columns import Columns, Sites, build_columns, build_sites
+from referral.matching.gazetteer import Gazetteer
+from referral.matching.taxonomy import Taxonomy
+from referral.matching.types import Directory, Service
+
+# Quality of a service's term for a child's need: exact, the service's term is more specific
+# (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
+QUALITY = np.array([0.6, 0.85, 1.0], dtype=np.float64)
+EXACT, NARROWER, BROADER = 2, 1, 0
+
+
+@dataclass(frozen=True, eq=False)
+class Postings:
+    """CSR lists per need code: ``rows[offsets[i]:offsets[i+1]]`` meet ``codes[i]`` (sorted rows)."""
+
+    slot: dict[str, int]  # code -> i
+    offsets: np.ndarray  # int64
+    rows: np.ndarray  # int32 service rows
+    relation: np.ndarray  # int8: EXACT, NARROWER or BROADER (the best the service offers)
+
+    def lookup(self, code: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows meeting ``code`` and their quality (float64), or two empty arrays."""
+        i = self.slot.get(code)
+        if i is None:
+            return np.empty(0, np.int32), np.empty(0, np.float64)
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return self.rows[lo:hi], QUALITY[self.relation[lo:hi]]
+
+
+@dataclass(frozen=True, eq=False)
+class DirectoryIndex:
+    """The read-only index of one directory version."""
+
+    version: str
+    services: tuple[Service, ...]
+    taxonomy: Taxonomy
+    gazetteer: Gazetteer
+    columns: Columns
+    sites: Sites
+    postings: Postings
+    area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
+
+
+def build_index(directory: Directory) -> DirectoryIndex:
+    """Index ``directory``; raises ValueError on values outside the contract (see columns.py)."""
+    services = tuple(directory.services)
+    taxonomy = Taxonomy(directory.terms)
+    return DirectoryIndex(
+        version=directory.version,
+        services=services,
+        taxonomy=taxonomy,
+        gazetteer=Gazetteer(directory.places),
+        columns=build_columns(services),
+        sites=build_sites(services),
+        postings=_build_postings(services, taxonomy),
+        area=_build_area(services),
+    )
+
+
+def _relations(taxonomy: Taxonomy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each term t (by position in taxonomy.codes): the need codes a service listing t meets.
+
+    Returns CSR offsets, the met code positions and the relation: t itself (exact), t's ancestors
+    (for them t is more specific) and t's descendants (for them t is broader).
+    """
+    pos = {c: i for i, c in enumerate(taxonomy.codes)}
+    offsets, dst, rel = [0], [], []
+    for code in taxonomy.codes:
+        met = [(pos[code], EXACT)]
+        met += [(pos[a], NARROWER) for a in taxonomy.ancestors(code)]
+        met += [(pos[d], BROADER) for d in taxonomy.descendants(code)]
+        dst.extend(m[0] for m in met)
+        rel.extend(m[1] for m in met)
+        offsets.append(len(dst))
+    return np.array(offsets, np.int64), np.array(dst, np.int64), np.array(rel, np.int64)
+
+
+def _build_postings(services: tuple[Service, ...], taxonomy: Taxonomy) -> Postings:
+    """Invert service -> terms into code -> rows, keeping the best relation per (code, row).
+
+    Codes a service lists that the taxonomy lacks are ignored: they could never be asked for.
+    """
+    pos = {c: i for i, c in enumerate(taxonomy.codes)}
+    pairs = [(r, pos[c]) for r, s in enumerate(services) for c in s.needs if c in pos]
+    rows, terms = (np.array(x, np.int64) for x in zip(*pairs)) if pairs else (np.empty(0, np.int64),) * 2
+    rel_off, rel_dst, rel_kind = _relations(taxonomy)
+    counts = rel_off[terms + 1] - rel_off[terms]
+    starts = np.repeat(rel_off[terms] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    dst, kind, rows = rel_dst[starts], rel_kind[starts], np.repeat(rows, counts)
+    # one sort: by code, then row, then best relation first; keep the first of each (code, row)
+    n = max(len(services), 1)
+    key = np.sort((dst * n + rows) * 4 + (EXACT - kind))
+    pair, best = key // 4, EXACT - key % 4
+    first = np.concatenate(([True], pair[1:] != pair[:-1])) if len(pair) else np.empty(0, bool)
+    pair, best = pair[first], best[first]
+    offsets = np.searchsorted(pair // n, np.arange(len(taxonomy.codes) + 1)).astype(np.int64)
+    return Postings(pos, offsets, (pair % n).astype(np.int32), best.astype(np.int8))
+
+
+def _build_area(services: tuple[Service, ...]) -> dict[str, np.ndarray]:
+    """Place code -> rows of the services whose area_places list it (rows ascending)."""
+    lists: dict[str, list[int]] = {}
+    for row, service in enumerate(services):
+        for code in service.area_places:
+            lists.setdefault(code, []).append(row)
+    return {code: np.array(rows, dtype=np.int32) for code, rows in lists.items()}

@@ -1,0 +1,66 @@
+"""Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100.
+
+This module owns the score formulas and the ranking order. It must not decide eligibility: it
+scores what eligibility lets through. Depends on numpy and the index columns only.
+
+Every part is in [0, 1]. The score is 100 x sum(weight x part) / sum(weight), floored to 0.01
+after adding half a cent (so plain Python reproduces it bit for bit). Ranking: score desc, then
+distance asc (remote last), then service id asc.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from referral.matching.columns import Columns
+from referral.matching.settings import PARTS, MatchSettings
+from referral.matching.types import CAPACITIES, INTENSITIES
+
+ACCEPTING, WAITLIST = CAPACITIES.index("accepting"), CAPACITIES.index("waitlist")
+WAIT_UNKNOWN = 0.3
+STALE_DAYS = 365  # freshness reaches 0 a year after verification
+# Intensity fit by the child's highest explicit severity (rows) and the service's intensity
+# (columns in the order of types.INTENSITIES: prevention, support, intensive).
+INTENSITY_FIT = {
+    3: dict(zip(INTENSITIES, (0.3, 0.6, 1.0))),
+    2: dict(zip(INTENSITIES, (0.6, 1.0, 0.8))),
+    1: dict(zip(INTENSITIES, (1.0, 0.8, 0.4))),
+}
+_INTENSITY_TABLE = {s: np.array([fit[i] for i in INTENSITIES]) for s, fit in INTENSITY_FIT.items()}
+
+
+def score_parts(
+    cols: Columns, rows: np.ndarray, need_fit: np.ndarray, km: np.ndarray, severity: int,
+    today: date, settings: MatchSettings,
+) -> np.ndarray:
+    """An (n, 5) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
+    distance = np.where(np.isnan(km), settings.remote_distance_score, np.exp(-km / settings.distance_scale_km))
+    wait = cols.wait_days[rows]
+    waitlist = np.where(np.isnan(wait), WAIT_UNKNOWN, 0.6 / (1.0 + wait / 30.0))
+    capacity = cols.capacity[rows]
+    capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
+    intensity = _INTENSITY_TABLE[min(max(severity, 1), 3)][cols.intensity[rows]]
+    return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings)))
+
+
+def freshness(verified: np.ndarray, today: date, settings: MatchSettings) -> np.ndarray:
+    """1 up to fresh_days after verification, linear to 0 at a year; 0 if never verified."""
+    age = today.toordinal() - verified
+    fading = (STALE_DAYS - age) / (STALE_DAYS - settings.fresh_days)
+    return np.where(np.isnan(age), 0.0, np.clip(np.where(age <= settings.fresh_days, 1.0, fading), 0.0, 1.0))
+
+
+def total(parts: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Scores 0-100 (two decimals), summed part by part in PARTS order."""
+    weights = settings.weights()
+    acc = np.zeros(len(parts))
+    for k in range(len(PARTS)):
+        acc = acc + weights[k] * parts[:, k]
+    return np.floor(100.0 * acc / sum(weights) * 100.0 + 0.5) / 100.0
+
+
+def rank_order(score: np.ndarray, km: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
+    """Positions sorted by score desc, distance asc (none last), service id asc."""
+    return np.lexsort((id_rank, np.where(np.isnan(km), np.inf, km), -score))

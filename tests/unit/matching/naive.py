@@ -1,0 +1,153 @@
+"""A naive reference of the matcher: plain Python loops over every service, the same rules.
+
+Used by the property tests (the vectorised engine must agree on ranked ids and scores) and by
+bench/match_bench.py as the baseline. Needs are understood by the engine's own function (text
+matching is not what this reference checks); everything after that is re-implemented here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from referral.matching.engine import MatchSettings, understand_needs
+from referral.matching.geo import haversine_one, within
+from referral.matching.index import DirectoryIndex
+from referral.matching.types import Directory, MatchQuery, Service, Site
+
+QUALITY = {"exact": 1.0, "narrower": 0.85, "broader": 0.6}
+INTENSITY = {3: {"intensive": 1.0, "support": 0.6, "prevention": 0.3},
+             2: {"support": 1.0, "intensive": 0.8, "prevention": 0.6},
+             1: {"prevention": 1.0, "support": 0.8, "intensive": 0.4}}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: str
+    score: float
+    site: str | None
+    needs_met: tuple[str, ...]
+
+
+def ancestors(directory: Directory, code: str) -> list[str]:
+    parents = {t.code: t.parent for t in directory.terms}
+    found, parent = [], parents.get(code)
+    while parent in parents and parent not in found:
+        found.append(parent)
+        parent = parents[parent]
+    return found
+
+
+def quality(directory: Directory, service: Service, code: str) -> float:
+    best = 0.0
+    for listed in service.needs:
+        if listed == code:
+            best = max(best, 1.0)
+        elif code in ancestors(directory, listed):
+            best = max(best, 0.85)
+        elif listed in ancestors(directory, code):
+            best = max(best, 0.6)
+    return best
+
+
+def passes_rules(service: Service, query: MatchQuery) -> bool:
+    child, c = query.child, query.constraints
+    return (
+        service.status == "active"
+        and (service.minimum_age is None or service.minimum_age <= child.age)
+        and (service.maximum_age is None or child.age <= service.maximum_age)
+        and (not service.genders or child.gender in service.genders)
+        and (not service.groups or bool(service.groups & child.groups))
+        and (not service.languages or bool(service.languages & child.languages))
+        and service.capacity != "full"
+        and (c.include_waitlisted or service.capacity != "waitlist")
+        and (c.modes is None or bool(service.modes & c.modes))
+        and (not c.free_only or service.cost == "free")
+    )
+
+
+def place_lineage(directory: Directory, code: str | None) -> set[str]:
+    parents = {p.code: p.parent for p in directory.places}
+    found = set()
+    while code in parents and code not in found:
+        found.add(code)
+        code = parents[code]
+    return found
+
+
+def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tuple[bool, Site | None, float | None]:
+    """(eligible, site, haversine km) under the opening-day, area and distance rules."""
+    loc, c = query.location, query.constraints
+    here = (loc.lat, loc.lon)
+    by_place = (not service.area_places and service.area_radius_km is None) or bool(
+        service.area_places & place_lineage(directory, loc.place))
+    best, best_km, in_radius = None, None, False
+    for s in service.sites:
+        km = haversine_one(loc.lat, loc.lon, s.lat, s.lon)
+        radius_ok = service.area_radius_km is not None and within(service.area_radius_km, km, here, (s.lat, s.lon))
+        in_radius |= radius_ok
+        open_ok = c.open_on is None or c.open_on in s.open_days
+        if open_ok and (by_place or radius_ok) and within(c.max_distance_km, km, here, (s.lat, s.lon)):
+            if best_km is None or km < best_km:
+                best, best_km = s, km
+    remote = "remote" in service.modes and (c.modes is None or "remote" in c.modes)
+    if best is not None:
+        return True, best, best_km
+    return remote and (by_place or in_radius), None, None
+
+
+def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> list[Ranked]:
+    needs = [n for n in understand_needs(index, query, settings) if n.severity > 0]
+    weights = [n.severity if n.source != "notes" else n.confidence * 0.5 for n in needs]
+    severity = max([n.severity for n in needs if n.source != "notes"], default=0)
+    today = query.today or date.today()
+    rows = []
+    for service in directory.services:
+        qs = [quality(directory, service, n.code) for n in needs]
+        if not any(qs) or not passes_rules(service, query):
+            continue
+        ok, site, km = choose_site(directory, service, query)
+        if ok:
+            rows.append((service, site, km, qs, _score(service, km, qs, weights, severity, today, settings)))
+    rows.sort(key=lambda r: (-r[4], math.inf if r[2] is None else r[2], r[0].id))
+    actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
+    chosen = _choose(rows, actionable, query.limit)
+    return [Ranked(r[0].id, r[4], r[1].id if r[1] else None, tuple(n.code for n, q in zip(needs, r[3]) if q)) for r in chosen]
+
+
+def _score(service, km, qs, weights, severity, today, settings) -> float:
+    fit = 0.0
+    for w, q in zip(weights, qs):
+        fit = fit + w * q
+    fit = fit / sum(weights)
+    distance = settings.remote_distance_score if km is None else math.exp(-km / settings.distance_scale_km)
+    if service.capacity == "accepting":
+        capacity = 1.0
+    else:
+        capacity = 0.3 if service.wait_days is None else 0.6 / (1.0 + service.wait_days / 30.0)
+    intensity = INTENSITY[min(max(severity, 1), 3)][service.intensity]
+    fresh = 0.0
+    if service.verified_at is not None:
+        age = today.toordinal() - service.verified_at.toordinal()
+        fresh = 1.0 if age <= settings.fresh_days else min(1.0, max(0.0, (365 - age) / (365 - settings.fresh_days)))
+    parts, ws = (fit, distance, capacity, intensity, fresh), settings.weights()
+    acc = 0.0
+    for w, p in zip(ws, parts):
+        acc = acc + w * p
+    return math.floor(100.0 * acc / sum(ws) * 100.0 + 0.5) / 100.0
+
+
+def _choose(rows, actionable, limit):
+    met = lambda r, k: r[3][k] > 0  # noqa: E731
+    chosen = rows[:max(limit, 0)]
+    for k in actionable:
+        if not chosen or any(met(r, k) for r in chosen) or not any(met(r, k) for r in rows):
+            continue
+        best = next(r for r in rows if met(r, k))
+        sole = [r for r in chosen if any(met(r, j) and sum(met(x, j) for x in chosen) == 1 for j in actionable)]
+        droppable = [r for r in reversed(chosen) if all(r is not s for s in sole)]
+        if droppable:
+            chosen = [r for r in chosen if r is not droppable[0]] + [best]
+    order = {id(r): i for i, r in enumerate(rows)}
+    return sorted(chosen, key=lambda r: order[id(r)])
