@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Mapping
 
 from flask import Flask
 
 from referral import config as config_module
 from referral import db
-from referral.api import access, errors, listings, match, openapi, reference
+from referral.api import access, admin, errors, limits, listings, logs, match, openapi, reference
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -20,10 +19,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     register_database(app)
     errors.init_app(app)
-    access.init_app(app)
+    logs.init_app(app)  # first: the access log times every request
+    limits.init_app(app)  # per address, before anything else runs
+    access.init_app(app)  # authenticates, then the per-key limit
     register_blueprints(app)
     register_cli(app)
-    logging.getLogger("referral").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
 
 
@@ -37,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(reference.bp)
     app.register_blueprint(match.bp)
+    app.register_blueprint(admin.bp)
     match.init_app(app)
     app.register_blueprint(openapi.docs)
 

@@ -13,9 +13,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from referral import migrate, seeding
+from referral import accounts, migrate, seeding
 from referral.config import project_path
 from referral.db import get_db
+from referral.errors import DomainError
+from referral.models.accounts import ROLES
+from referral.policy import CLI
 
 
 def _create_app():  # noqa: ANN202 - FlaskGroup's factory signature
@@ -71,12 +74,49 @@ def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
 def serve(port: int, host: str, workers: int) -> None:
     """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "wsgi:app"]
+            "wsgi:app"]  # no gunicorn access log: the app logs requests without query strings
     os.chdir(project_path("."))
     os.execv(sys.executable, argv)
+
+
+@click.command("create-key")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "organization_id", help="The organization an org_editor edits.")
+@click.option("--name", help="Who the key is for (default: the role).")
+@click.option("--account", "account_id", help="Add a key to this existing account instead.")
+@click.option("--expires-in", "expires_in", type=click.IntRange(1, 3650), help="Days until it expires.")
+@with_appcontext
+def create_key(role: str, organization_id: str | None, name: str | None, account_id: str | None,
+               expires_in: int | None) -> None:
+    """Create an account (or use --account) and print a new key for it. The key is shown once."""
+    with get_db().session(write=True) as session:
+        try:
+            if account_id is None:
+                account = accounts.create_account(session, CLI, {"name": name or role, "role": role,
+                                                                 "organization_id": organization_id})
+                account_id = account.id
+            key, plain = accounts.issue_key(session, CLI, account_id, expires_in)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"account {account_id}  role {role}  key id {key.id}"
+               + (f"  expires {key.expires_at:%Y-%m-%d}" if key.expires_at else ""))
+    click.echo(plain)
+
+
+@click.command("revoke-key")
+@click.argument("key")
+@with_appcontext
+def revoke_key(key: str) -> None:
+    """Revoke a key by its id or its prefix (the 8 characters after rk_)."""
+    with get_db().session(write=True) as session:
+        try:
+            revoked = accounts.revoke_key(session, CLI, key)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"revoked key {revoked.id} (rk_{revoked.prefix}_…)")
 
 
 def commands() -> list[click.Command]:
     from referral.cli_match import match_command
 
-    return [init_db, seed, serve, match_command]
+    return [init_db, seed, serve, match_command, create_key, revoke_key]

@@ -13,8 +13,11 @@ from typing import Any, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from referral.errors import Invalid, InvalidMany, NotFound
+from referral import audit
+from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
+from referral.matching.text import closest
 from referral.models import (
     DirectoryState,
     NeedTerm,
@@ -26,7 +29,7 @@ from referral.models import (
     ServiceNeed,
     Site,
 )
-from referral.suggest import closest
+from referral.policy import Principal, check_fields, require_admin, require_edit
 
 KINDS: dict[type, str] = {Organization: "organization", Site: "site", Service: "service"}
 # Service fields kept in link tables rather than columns.
@@ -65,25 +68,37 @@ def get(session: Session, model: type, key: str) -> Any:
     return obj
 
 
-def create(session: Session, model: type, data: Mapping[str, Any]) -> Any:
-    """Create a listing from validated ``data`` and commit."""
+def create(session: Session, actor: Principal, model: type, data: Mapping[str, Any]) -> Any:
+    """Create a listing from validated ``data``, audit it and commit."""
     data = dict(data)
-    if model is not Organization:
+    kind = KINDS[model]
+    if model is Organization:
+        require_admin(actor, "create organizations")
+    else:
         _require_organization(session, data["organization_id"])
+        require_edit(actor, data["organization_id"])
+    check_fields(actor, kind, data)
     obj = model(**{k: v for k, v in data.items() if k not in SERVICE_LINKS})
     _check_references(session, obj, data)
     if model is Service:
         _set_links(obj, data)
     session.add(obj)
+    session.flush()
+    audit.record(session, actor, "create", kind, obj.id, audit.diff({}, audit.state(obj)))
     _commit(session)
     return obj
 
 
-def update_listing(session: Session, model: type, key: str, changes: Mapping[str, Any]) -> Any:
-    """Apply a partial update, re-check the whole record, and commit."""
-    obj = get(session, model, key)
+def update_listing(
+    session: Session, actor: Principal, model: type, key: str, changes: Mapping[str, Any],
+    expected_version: int | None,
+) -> Any:
+    """Apply a partial update if the caller saw the current version; re-check, audit, commit."""
+    obj = _editable(session, actor, model, key, expected_version)
+    check_fields(actor, KINDS[model], changes)
     if "organization_id" in changes and changes["organization_id"] != obj.organization_id:
         raise Invalid("organization_id", "cannot be changed; create the listing under the other organization")
+    before = audit.state(obj)
     for name, value in changes.items():
         if name not in SERVICE_LINKS:
             setattr(obj, name, value)
@@ -93,15 +108,64 @@ def update_listing(session: Session, model: type, key: str, changes: Mapping[str
     _check_references(session, obj, changes)
     if model is Service:
         _set_links(obj, changes)
-    _commit(session)
+    return _audited(session, actor, "update", obj, before)
+
+
+def soft_delete(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
+    """Mark a listing inactive; it stays readable by id and leaves lists and matching."""
+    if model is Organization:
+        require_admin(actor, "deactivate organizations")
+    obj = _editable(session, actor, model, key, expected_version)
+    before = audit.state(obj)
+    obj.status = "inactive"
+    return _audited(session, actor, "delete", obj, before)
+
+
+def restore(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
+    """An admin brings a deleted (inactive) listing back to active."""
+    require_admin(actor, "restore listings")
+    obj = _editable(session, actor, model, key, expected_version)
+    if obj.status != "inactive":
+        raise Invalid("status", f"only an inactive {KINDS[model]} can be restored; this one is {obj.status}")
+    before = audit.state(obj)
+    obj.status = "active"
+    return _audited(session, actor, "restore", obj, before)
+
+
+def owner_of(obj: Any) -> str:
+    """The organization that owns a listing."""
+    return obj.id if isinstance(obj, Organization) else obj.organization_id
+
+
+def history(session: Session, actor: Principal, model: type, key: str) -> list[Any]:
+    """The audit events of one listing, for admins and its own editors."""
+    obj = get(session, model, key)
+    require_edit(actor, owner_of(obj))
+    return audit.history(session, KINDS[model], key)
+
+
+def _editable(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
+    obj = get(session, model, key)
+    require_edit(actor, owner_of(obj))
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleVersion(KINDS[model], obj.version)
     return obj
 
 
-def soft_delete(session: Session, model: type, key: str) -> Any:
-    """Mark a listing inactive; it stays readable by id and leaves lists and matching."""
-    obj = get(session, model, key)
-    obj.status = "inactive"
-    _commit(session)
+def _audited(session: Session, actor: Principal, action: str, obj: Any, before: dict[str, Any]) -> Any:
+    """Write the change (the UPDATE names the version read), audit it, bump, commit.
+
+    On PostgreSQL two writers can both pass the If-Match check; the loser's UPDATE then matches no
+    row and SQLAlchemy raises StaleDataError, which becomes StaleVersion with nothing written.
+    """
+    try:
+        session.flush()
+        audit.record(session, actor, action, KINDS[type(obj)], obj.id, audit.diff(before, audit.state(obj)))
+        _commit(session)
+    except StaleDataError:
+        session.rollback()
+        current = session.scalar(select(type(obj).version).where(type(obj).id == obj.id))
+        raise StaleVersion(KINDS[type(obj)], current or 0) from None
     return obj
 
 

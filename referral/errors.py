@@ -30,3 +30,11 @@ class InvalidMany(DomainError):
     def __init__(self, problems: list[Invalid]):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class StaleVersion(DomainError):
+    """The caller's If-Match names an older version than the record has now."""
+
+    def __init__(self, kind: str, current: int):
+        super().__init__(f"The {kind} changed since you read it; it is now at version {current}.")
+        self.kind, self.current = kind, current

@@ -13,9 +13,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from referral.errors import Invalid
-from referral.matching.text import PhraseMatcher
+from referral.matching.text import PhraseMatcher, closest
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
-from referral.suggest import closest
 
 NAME_MIN_SCORE = 70  # rapidfuzz 0-100: below this a name is not what the user typed
 

@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from referral import audit
 from referral.directory import bump_version
+from referral.policy import CLI
 from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 
 NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
@@ -60,6 +62,8 @@ def load(session: Session, taxonomy: Path, region: Path) -> SeedReport:
         session.rollback()
         detail = getattr(error, "orig", None) or error
         raise SeedError(f"{region}: {type(error).__name__}: {detail}") from error
+    audit.record(session, CLI, "seed", "directory", region.name[:36],
+                 {"organizations": [None, len(organizations)], "services": [None, sum(c[1] for c in counts)]})
     bump_version(session)
     session.commit()
     return SeedReport(len(terms), len(places), len(organizations),

@@ -33,3 +33,14 @@ def seed_mini(app: Any) -> None:
 
     with app.app_context(), get_db().session(write=True) as session:
         seeding.load(session, MINI / "needs.json", MINI)
+
+
+def fresh(client: Any, url: str, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` plus If-Match with the record's current ETag."""
+    return {**headers, "If-Match": client.get(url).headers["ETag"]}
+
+
+def change(client: Any, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> Any:
+    """PATCH/DELETE/restore a record as a careful client does: read its ETag first."""
+    record_url = url.removesuffix("/restore")
+    return client.open(url, method=method, headers=fresh(client, record_url, headers), **kwargs)

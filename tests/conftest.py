@@ -59,7 +59,8 @@ def _migrate(url: str) -> None:
 def app(database_url: str):
     """The app on an empty directory of the current backend."""
     application = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                              "INDEX_CHECK_SECONDS": 0})
+                              "INDEX_CHECK_SECONDS": 0, "RATELIMIT_PER_ADDRESS": "100000 per minute",
+                              "RATELIMIT_PER_KEY": "100000 per minute"})
     yield application
     _wipe(application)
     get_engine(application).dispose()
@@ -98,3 +99,25 @@ def runner(app):  # noqa: ANN001, ANN201
 @pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def make_key(app):  # noqa: ANN001, ANN201
+    """Create an account with ``role`` (and organization) and return Authorization headers for a new key."""
+    from referral import accounts
+    from referral.policy import CLI
+
+    def make(role: str, organization_id: str | None = None, expires_in_days: int | None = None) -> dict[str, str]:
+        with app.app_context(), get_db().session(write=True) as session:
+            account = accounts.create_account(session, CLI, {"name": f"test {role}", "role": role,
+                                                             "organization_id": organization_id})
+            _key, plain = accounts.issue_key(session, CLI, account.id, expires_in_days)
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+@pytest.fixture
+def worker_headers(make_key):  # noqa: ANN001, ANN201
+    """A social worker's key: may match and read."""
+    return make_key("social_worker")

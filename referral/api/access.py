@@ -1,36 +1,64 @@
-"""Access control in one place: a before-request check driven by each operation's declared access.
+"""Access control in one place: every request is authenticated here, and every operation's
+declared access level (public, key, match, editor, admin) is checked here, before the view runs.
+Ownership (an editor's own organization) is checked by the use cases through ``referral.policy``.
 
-Until per-organization keys exist, every write needs the admin key from config
-(``Authorization: Bearer <ADMIN_KEY>``); reads and the declared public operations are open.
+A missing or invalid key is 401 with ``WWW-Authenticate``; a valid key without the right role 403.
+A presented key is always checked, even on public routes: a wrong key is never silently ignored.
+The config's ADMIN_KEY, when set, is a bootstrap admin key (audit actor "config-admin").
 """
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
+from referral import accounts
 from referral.api.errors import Problem
+from referral.api.limits import check_key
+from referral.db import get_session
+from referral.policy import CONFIG_ADMIN, Principal, allows
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referral"'}
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_check_access)
 
 
+def current_principal() -> Principal:
+    """The authenticated caller of this request (the view's access level guarantees one)."""
+    return g.principal
+
+
 def _check_access() -> None:
+    g.principal = _authenticate()
+    if g.principal is not None and g.principal.key_id is not None:
+        check_key(g.principal.key_id)
     view = current_app.view_functions.get(request.endpoint or "")
     operation = getattr(view, "referral_operation", None)
-    if operation is None or operation.access == "public":
+    if operation is None or allows(g.principal, operation.access):
         return
-    if not _bearer_matches(current_app.config["ADMIN_KEY"]):
-        raise Problem(
-            401, "Unauthorized", "This operation needs an admin key: Authorization: Bearer <key>.",
-            type_="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="referral"'},
-        )
+    if g.principal is None:
+        raise Problem(401, "Unauthorized", "This operation needs a key: Authorization: Bearer <key>.",
+                      type_="unauthorized", headers=CHALLENGE)
+    raise Problem(403, "Forbidden", f"A {g.principal.role} key may not do this.", type_="forbidden")
 
 
-def _bearer_matches(expected: str) -> bool:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token or not expected:
-        return False
-    return hmac.compare_digest(token.strip().encode(), expected.encode())
+def _authenticate() -> Principal | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "Send the key as Authorization: Bearer <key>.",
+                      type_="unauthorized", headers=CHALLENGE)
+    bootstrap = current_app.config.get("ADMIN_KEY") or ""
+    if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
+        return CONFIG_ADMIN
+    principal = accounts.authenticate(get_session(), token)
+    if principal is None:
+        raise Problem(401, "Unauthorized", "The key is invalid, expired or revoked.",
+                      type_="unauthorized", headers=CHALLENGE)
+    return principal

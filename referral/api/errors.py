@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from referral.errors import Invalid, InvalidMany, NotFound
+from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
+from referral.policy import Forbidden
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem types are relative references to their explanation on the docs page.
@@ -122,6 +123,18 @@ def _invalid(error: Invalid | InvalidMany) -> Response:
     ))
 
 
+def _forbidden(error: Forbidden) -> Response:
+    errors = [field_error(error.field, error.message)] if error.field else None
+    return problem_response(Problem(403, "Forbidden", error.message, type_="forbidden", errors=errors))
+
+
+def _stale_version(error: StaleVersion) -> Response:
+    return problem_response(Problem(
+        412, "Precondition Failed", str(error), type_="stale-version",
+        headers={"ETag": f'"{error.current}"'}, current_version=error.current,
+    ))
+
+
 def _http(error: HTTPException) -> Response:
     headers = {}
     if error.code == 405 and error.valid_methods:
@@ -163,6 +176,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(Invalid, _invalid)
     app.register_error_handler(InvalidMany, _invalid)
+    app.register_error_handler(Forbidden, _forbidden)
+    app.register_error_handler(StaleVersion, _stale_version)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(StaleDataError, _stale)

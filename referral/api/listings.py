@@ -1,7 +1,8 @@
-"""Blueprints for organizations, sites and services: list, read, create, update, soft-delete.
+"""Blueprints for organizations, sites and services: list, read, create, update, soft-delete,
+restore and history; plus a service's confirm and reports.
 
-Views only parse, call one use case and dump; the three resources share one shape, so one
-function declares the five operations for each.
+Views only parse, call one use case and dump. The three resources share one shape, so one function
+declares their operations. Changes need If-Match (428 without, 412 when stale); reads give ETags.
 """
 
 from __future__ import annotations
@@ -10,11 +11,17 @@ from typing import Any, Callable
 
 from marshmallow import Schema
 
-from referral import directory, queries
+from referral import directory, freshness, queries
+from referral.api.access import current_principal
+from referral.api.concurrency import etag, expected_version
 from referral.api.routing import ApiBlueprint
 from referral.api.schemas import (
+    HistorySchema,
     ListArgs,
     OrganizationSchema,
+    ReportInput,
+    ReportList,
+    ReportSchema,
     ServiceListArgs,
     ServiceSchema,
     SiteListArgs,
@@ -24,7 +31,8 @@ from referral.api.schemas import (
 from referral.db import get_session
 from referral.models import Organization, Service, Site
 
-WRITE_ERRORS = (400, 401, 404, 409, 413, 415, 422)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+CHANGE_ERRORS = (*WRITE_ERRORS, 412, 428)
 
 
 def _resource(
@@ -32,6 +40,7 @@ def _resource(
 ) -> ApiBlueprint:
     singular = name[:-1]
     bp = ApiBlueprint(name, __name__, tag=name, url_prefix=f"/v1/{name}")
+    creator = "admin" if model is Organization else "editor"
 
     @bp.operation("GET", "", f"List {name}", query=args, response=page_schema(schema), errors=(422,),
                   description=f"Active {name} by default, by name. {filters}")
@@ -39,25 +48,66 @@ def _resource(
         return lister(get_session(), args)
 
     @bp.operation("GET", "/<id>", f"Read one {singular}", response=schema, errors=(404,),
-                  description=f"Inactive {name} stay readable by id.")
+                  description=f"Inactive {name} stay readable by id. The ETag is the record's version.")
     def read(id: str) -> Any:  # noqa: A002 - the path parameter's name
-        return directory.get(get_session(), model, id)
+        obj = directory.get(get_session(), model, id)
+        return obj, etag(obj)
 
     @bp.operation("POST", "", f"Create a {singular}", body=schema, response=schema, status=201,
-                  access="admin", errors=WRITE_ERRORS)
+                  access=creator, errors=WRITE_ERRORS,
+                  description="Admins create organizations; an org_editor creates sites and services "
+                              "of its own organization.")
     def create(body: dict[str, Any]) -> Any:
-        return directory.create(get_session(), model, body)
+        obj = directory.create(get_session(), current_principal(), model, body)
+        return obj, etag(obj)
 
     @bp.operation("PATCH", "/<id>", f"Update a {singular}", body=schema, partial=True,
-                  response=schema, access="admin", errors=WRITE_ERRORS,
-                  description="Only the fields sent change; the whole record is checked again.")
+                  response=schema, access="editor", errors=CHANGE_ERRORS,
+                  description="Only the fields sent change; the whole record is checked again. "
+                              "Needs If-Match with the ETag of your last read.")
     def patch(id: str, body: dict[str, Any]) -> Any:  # noqa: A002
-        return directory.update_listing(get_session(), model, id, body)
+        obj = directory.update_listing(get_session(), current_principal(), model, id, body, expected_version())
+        return obj, etag(obj)
 
-    @bp.operation("DELETE", "/<id>", f"Deactivate a {singular}", response=schema, access="admin",
-                  errors=(401, 404), description="A soft delete: status becomes inactive.")
+    @bp.operation("DELETE", "/<id>", f"Deactivate a {singular}", response=schema, access="editor",
+                  errors=CHANGE_ERRORS, description="A soft delete: status becomes inactive. Needs If-Match.")
     def delete(id: str) -> Any:  # noqa: A002
-        return directory.soft_delete(get_session(), model, id)
+        obj = directory.soft_delete(get_session(), current_principal(), model, id, expected_version())
+        return obj, etag(obj)
+
+    @bp.operation("POST", "/<id>/restore", f"Restore a deactivated {singular}", response=schema,
+                  access="admin", errors=CHANGE_ERRORS, description="Admins only. Needs If-Match.")
+    def restore(id: str) -> Any:  # noqa: A002
+        obj = directory.restore(get_session(), current_principal(), model, id, expected_version())
+        return obj, etag(obj)
+
+    @bp.operation("GET", "/<id>/history", f"The audit trail of a {singular}", response=HistorySchema,
+                  access="editor", errors=(401, 403, 404),
+                  description="Every change with who, when, and each field before and after; "
+                              "for admins and the owning organization's editors.")
+    def history(id: str) -> Any:  # noqa: A002
+        return {"items": directory.history(get_session(), current_principal(), model, id)}
+
+    return bp
+
+
+def _service_extras(bp: ApiBlueprint) -> ApiBlueprint:
+    @bp.operation("POST", "/<id>/confirm", "Confirm the listing is still accurate", response=ServiceSchema,
+                  access="editor", errors=(401, 403, 404),
+                  description="Sets verified_at to today; for the owning editors and admins.")
+    def confirm(id: str) -> Any:  # noqa: A002
+        service = freshness.confirm(get_session(), current_principal(), id)
+        return service, etag(service)
+
+    @bp.operation("POST", "/<id>/reports", "Report that the listing is wrong", body=ReportInput,
+                  response=ReportSchema, status=201, access="key", errors=(401, 404, 422))
+    def report(id: str, body: dict[str, Any]) -> Any:  # noqa: A002
+        return freshness.report(get_session(), current_principal(), id, body["reason"])
+
+    @bp.operation("GET", "/<id>/reports", "Reports about the listing", response=ReportList,
+                  access="editor", errors=(401, 403, 404))
+    def reports(id: str) -> Any:  # noqa: A002
+        return {"items": freshness.reports_for(get_session(), current_principal(), id)}
 
     return bp
 
@@ -68,7 +118,8 @@ def blueprints() -> list[ApiBlueprint]:
                   "Filters: status (active, inactive, suspended, any), q (fuzzy name in any language)."),
         _resource("sites", Site, SiteSchema, SiteListArgs, queries.list_sites,
                   "Filters: status, q, organization (id), place (code, with its sub-places)."),
-        _resource("services", Service, ServiceSchema, ServiceListArgs, queries.list_services,
-                  "Filters: status, q, organization, need (code, with its descendants), place "
-                  "(offered at a site there or serving it, with sub-places), accepting=true."),
+        _service_extras(_resource(
+            "services", Service, ServiceSchema, ServiceListArgs, queries.list_services,
+            "Filters: status, q, organization, need (code, with its descendants), place "
+            "(offered at a site there or serving it, with sub-places), accepting=true.")),
     ]

@@ -13,8 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from referral.api.errors import Problem, from_validation
-
-ACCESS = ("public", "admin")
+from referral.policy import ACCESS_LEVELS
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class ApiBlueprint(Blueprint):
 
     def operation(self, method: str, rule: str, summary: str, **meta: Any) -> Callable:
         op = Operation(method=method, rule=rule, summary=summary, tag=self.tag, **meta)
-        assert op.access in ACCESS, op.access
+        assert op.access in ACCESS_LEVELS, op.access
         self.operations.append(op)
 
         def decorator(fn: Callable) -> Callable:

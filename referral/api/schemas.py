@@ -5,6 +5,7 @@ rules); whether a referenced organization, place or need exists is the use cases
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -138,6 +139,7 @@ class ServiceListArgs(SiteListArgs):
     accepting = fields.Boolean()
 
 
+@functools.cache  # one class per item schema, so the OpenAPI document names it once
 def page_schema(item: type[Schema]) -> type[Schema]:
     """The list envelope for ``item``: items, total, page, per_page."""
     name = item.__name__.removesuffix("Schema") + "Page"
@@ -194,3 +196,86 @@ class HealthSchema(Schema):
     database = fields.String()
     directory = fields.Dict()
     version = fields.String()
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String(metadata={"description": '"key:<prefix>", "config-admin" or "cli"'})
+    account_id = fields.String(allow_none=True)
+    action = fields.String(metadata={"description": "create, update, delete, restore, confirm, …"})
+    object_type = fields.String()
+    object_id = fields.String()
+    changes = fields.Dict(metadata={"description": "field -> [before, after]"})
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(AuditEventSchema))
+
+
+class ReportInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 2000),
+                           metadata={"description": "what is wrong; never a child's personal data"})
+
+
+class ResolveInput(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ReportSchema(Schema):
+    id = fields.String()
+    service_id = fields.String()
+    reported_by = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+
+class ReportList(Schema):
+    items = fields.List(fields.Nested(ReportSchema))
+
+
+class ReportListArgs(PageArgs):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "resolved", "any")))
+
+
+class StaleArgs(PageArgs):
+    days = fields.Integer(load_default=180, validate=validate.Range(0, 3650))
+
+
+class ApiKeySummary(Schema):
+    id = fields.String(dump_only=True)
+    account_id = fields.String(dump_only=True)
+    prefix = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    expires_at = fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class NewApiKey(ApiKeySummary):
+    key = fields.String(dump_only=True, metadata={"description": "the key itself: shown once, never again"})
+
+
+class KeyInput(Schema):
+    expires_in_days = fields.Integer(allow_none=True, validate=validate.Range(1, 3650))
+
+
+class AccountSchema(Schema):
+    id = fields.String(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    role = fields.String(required=True, validate=validate.OneOf(("admin", "org_editor", "social_worker", "case_app")))
+    organization_id = fields.String(allow_none=True, validate=validate.Length(1, 36))
+    status = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    keys = fields.List(fields.Nested(ApiKeySummary), dump_only=True)
+
+
+class AccountList(Schema):
+    items = fields.List(fields.Nested(AccountSchema))
+
+
+class AccountStatusInput(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("active", "disabled")))

@@ -55,6 +55,12 @@ from sqlalchemy.types import TypeDecorator
 
 from referral.db import Base
 
+__all__ = [
+    "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",
+    "INTENSITIES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
+    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState",
+]
+
 ORGANIZATION_KINDS = (
     "ngo", "social_work_centre", "school", "hospital", "government",
     "community_centre", "rehabilitation_centre", "university", "other",
@@ -95,7 +101,7 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-def _enum(name: str, values: tuple[str, ...]) -> Enum:
+def enum_column(name: str, values: tuple[str, ...]) -> Enum:
     """A portable enumeration: VARCHAR plus a CHECK constraint on every database."""
     return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
@@ -113,7 +119,7 @@ class Place(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"), index=True)
-    kind: Mapped[str] = mapped_column(_enum("place_kind", PLACE_KINDS))
+    kind: Mapped[str] = mapped_column(enum_column("place_kind", PLACE_KINDS))
     name: Mapped[str] = mapped_column(String(200))
     names: Mapped[dict[str, str]] = _json_default(dict)
     latitude: Mapped[float] = mapped_column(Float)
@@ -151,12 +157,12 @@ class Organization(_Listing, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     description: Mapped[str | None] = mapped_column(Text)
     descriptions: Mapped[dict[str, str]] = _json_default(dict)
-    kind: Mapped[str] = mapped_column(_enum("organization_kind", ORGANIZATION_KINDS))
+    kind: Mapped[str] = mapped_column(enum_column("organization_kind", ORGANIZATION_KINDS))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     website: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(
-        _enum("organization_status", LISTING_STATUSES), default="active", index=True
+        enum_column("organization_status", LISTING_STATUSES), default="active", index=True
     )
 
     sites: Mapped[list[Site]] = relationship(back_populates="organization")
@@ -175,7 +181,7 @@ class Site(_Listing, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
-    kind: Mapped[str] = mapped_column(_enum("site_kind", SITE_KINDS))
+    kind: Mapped[str] = mapped_column(enum_column("site_kind", SITE_KINDS))
     address: Mapped[str | None] = mapped_column(String(500))
     place_code: Mapped[str | None] = mapped_column(ForeignKey("places.code"), index=True)
     latitude: Mapped[float] = mapped_column(Float)
@@ -186,7 +192,7 @@ class Site(_Listing, Base):
     languages: Mapped[list[str]] = _json_default(list)
     accessibility: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
-        _enum("site_status", LISTING_STATUSES), default="active", index=True
+        enum_column("site_status", LISTING_STATUSES), default="active", index=True
     )
 
     organization: Mapped[Organization] = relationship(back_populates="sites")
@@ -216,14 +222,14 @@ class Service(_Listing, Base):
     target_groups: Mapped[list[str]] = _json_default(list)  # empty: open to all
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
     modes: Mapped[list[str]] = mapped_column(JSON)
-    cost: Mapped[str] = mapped_column(_enum("service_cost", COSTS), default="free")
+    cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
     cost_text: Mapped[str | None] = mapped_column(String(500))
-    capacity: Mapped[str] = mapped_column(_enum("service_capacity", CAPACITIES), default="accepting")
+    capacity: Mapped[str] = mapped_column(enum_column("service_capacity", CAPACITIES), default="accepting")
     wait_days: Mapped[int | None] = mapped_column(Integer)
-    intensity: Mapped[str] = mapped_column(_enum("service_intensity", INTENSITIES), default="support")
+    intensity: Mapped[str] = mapped_column(enum_column("service_intensity", INTENSITIES), default="support")
     area_radius_km: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(
-        _enum("service_status", LISTING_STATUSES), default="active", index=True
+        enum_column("service_status", LISTING_STATUSES), default="active", index=True
     )
     verified_at: Mapped[date | None] = mapped_column(Date)
 

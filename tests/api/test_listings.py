@@ -9,7 +9,7 @@ from referral.db import get_db
 from referral.models import DirectoryState, Service
 from referral.seeding import stable_id
 from tests import builders
-from tests.builders import seed_mini
+from tests.builders import change, seed_mini
 
 EAST = stable_id("organization", "east-care")
 WEST = stable_id("organization", "west-family")
@@ -52,15 +52,15 @@ def test_every_write_bumps_the_directory_version(app, client, admin_headers):
     seed_mini(app)
     before = version(app)
     created = client.post("/v1/organizations", json=builders.organization(), headers=admin_headers).get_json()
-    client.patch(f"/v1/organizations/{created['id']}", json={"phone": "123"}, headers=admin_headers)
-    client.delete(f"/v1/organizations/{created['id']}", headers=admin_headers)
+    change(client, "PATCH", f"/v1/organizations/{created['id']}", admin_headers, json={"phone": "123"})
+    change(client, "DELETE", f"/v1/organizations/{created['id']}", admin_headers)
     assert version(app) == before + 3
 
 
 def test_patch_changes_only_the_fields_sent_and_bumps_the_record_version(app, client, admin_headers):
     seed_mini(app)
     service_id = stable_id("service", "east-counselling")
-    patched = client.patch(f"/v1/services/{service_id}", json={"capacity": "full"}, headers=admin_headers)
+    patched = change(client, "PATCH", f"/v1/services/{service_id}", admin_headers, json={"capacity": "full"})
     assert patched.status_code == 200
     body = patched.get_json()
     assert (body["capacity"], body["name"], body["needs"], body["version"]) == (
@@ -70,7 +70,7 @@ def test_patch_changes_only_the_fields_sent_and_bumps_the_record_version(app, cl
 def test_a_patch_that_breaks_a_cross_field_rule_is_refused_and_changes_nothing(app, client, admin_headers):
     seed_mini(app)
     service_id = stable_id("service", "east-counselling")  # ages 6-18
-    refused = client.patch(f"/v1/services/{service_id}", json={"minimum_age": 20}, headers=admin_headers)
+    refused = change(client, "PATCH", f"/v1/services/{service_id}", admin_headers, json={"minimum_age": 20})
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == [
         {"field": "maximum_age", "pointer": "/maximum_age", "detail": "must not be below minimum_age"}]
@@ -100,7 +100,7 @@ def test_an_unknown_need_code_is_refused_with_suggestions(app, client, admin_hea
 def test_delete_is_soft_the_record_stays_readable_but_leaves_lists(app, client, admin_headers):
     seed_mini(app)
     service_id = stable_id("service", "east-counselling")
-    assert client.delete(f"/v1/services/{service_id}", headers=admin_headers).get_json()["status"] == "inactive"
+    assert change(client, "DELETE", f"/v1/services/{service_id}", admin_headers).get_json()["status"] == "inactive"
     assert client.get(f"/v1/services/{service_id}").get_json()["status"] == "inactive"
     assert "儿童心理咨询" not in names(client.get("/v1/services"))
     assert "儿童心理咨询" in names(client.get("/v1/services?status=inactive"))

@@ -11,7 +11,7 @@ from referral.config import PROJECT_ROOT
 from referral.db import Base, get_db
 from referral.models import DirectoryState
 from referral.seeding import load, stable_id
-from tests.builders import seed_mini
+from tests.builders import change, seed_mini
 
 AUTISM = stable_id("service", "east-autism")
 PARENTING = stable_id("service", "west-parenting")
@@ -24,9 +24,9 @@ def request(**overrides):  # noqa: ANN003, ANN201
     return {**body, **overrides}
 
 
-def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app, client):
+def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app, client, worker_headers):
     seed_mini(app)
-    response = client.post("/v1/match", json=request(), headers={"Accept-Language": "en"})
+    response = client.post("/v1/match", json=request(), headers={**worker_headers, "Accept-Language": "en"})
     assert response.status_code == 200
     body = response.get_json()
     assert [r["service"]["id"] for r in body["results"]] == [AUTISM, PARENTING]
@@ -43,27 +43,27 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
     assert response.headers["Content-Language"] == "en"
 
 
-def test_labels_and_reasons_follow_accept_language(app, client):
+def test_labels_and_reasons_follow_accept_language(app, client, worker_headers):
     seed_mini(app)
-    body = client.post("/v1/match", json=request(), headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_json()
+    body = client.post("/v1/match", json=request(), headers={**worker_headers, "Accept-Language": "zh-CN,zh;q=0.9"}).get_json()
     assert body["language"] == "zh"
     assert body["needs"][0]["label"] == "孤独症康复"
     assert body["results"][0]["site"]["name"] == "东港办公室"
 
 
-def test_a_child_outside_a_services_rules_never_gets_it(app, client):
+def test_a_child_outside_a_services_rules_never_gets_it(app, client, worker_headers):
     seed_mini(app)
-    body = client.post("/v1/match", json=request(child={"age": 9})).get_json()  # not a migrant child
+    body = client.post("/v1/match", json=request(child={"age": 9}), headers=worker_headers).get_json()  # not a migrant child
     assert AUTISM not in [r["service"]["id"] for r in body["results"]]
     assert body["unmet_needs"][0]["code"] == "development.autism"
     assert body["unmet_needs"][0]["reason"] == "not_eligible"
 
 
-def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it(app, client):
+def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it(app, client, worker_headers):
     seed_mini(app)
     body = client.post("/v1/match", json=request(
         location={"place": "T2"}, needs=[{"code": "development.autism", "severity": 3}],
-        constraints={"max_distance_km": 1})).get_json()
+        constraints={"max_distance_km": 1}), headers=worker_headers).get_json()
     assert body["results"] == []
     unmet = body["unmet_needs"][0]
     assert (unmet["code"], unmet["reason"]) == ("development.autism", "too_far")
@@ -88,37 +88,37 @@ def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it
         (request(constraints={"open_on": "someday"}), "constraints.open_on"),
     ],
 )
-def test_a_bad_request_is_a_422_naming_the_field(app, client, body, field):
+def test_a_bad_request_is_a_422_naming_the_field(app, client, worker_headers, body, field):
     seed_mini(app)
-    response = client.post("/v1/match", json=body)
+    response = client.post("/v1/match", json=body, headers=worker_headers)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]]
 
 
-def test_an_unknown_code_is_answered_with_the_closest_codes(app, client):
+def test_an_unknown_code_is_answered_with_the_closest_codes(app, client, worker_headers):
     seed_mini(app)
-    error = client.post("/v1/match", json=request(needs=[{"code": "development.autsm"}])).get_json()["errors"][0]
+    error = client.post("/v1/match", json=request(needs=[{"code": "development.autsm"}]), headers=worker_headers).get_json()["errors"][0]
     assert error["suggestions"][0] == "development.autism"
 
 
-def test_an_edit_shows_in_match_results_at_the_next_check(app, client, admin_headers):
+def test_an_edit_shows_in_match_results_at_the_next_check(app, client, worker_headers, admin_headers):
     seed_mini(app)
-    before = client.post("/v1/match", json=request()).get_json()
-    assert client.patch(f"/v1/services/{AUTISM}", json={"capacity": "full", "wait_days": None},
-                        headers=admin_headers).status_code == 200
-    after = client.post("/v1/match", json=request()).get_json()
+    before = client.post("/v1/match", json=request(), headers=worker_headers).get_json()
+    assert change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers,
+                  json={"capacity": "full", "wait_days": None}).status_code == 200
+    after = client.post("/v1/match", json=request(), headers=worker_headers).get_json()
     assert AUTISM in [r["service"]["id"] for r in before["results"]]
     assert AUTISM not in [r["service"]["id"] for r in after["results"]]
     assert int(after["directory_version"]) == int(before["directory_version"]) + 1
 
 
-def test_a_match_stores_and_logs_nothing_of_the_child(app, client, caplog):
+def test_a_match_stores_and_logs_nothing_of_the_child(app, client, worker_headers, caplog):
     seed_mini(app)
     sentinel = "SENTINEL-7f3a9c"
     with caplog.at_level(logging.DEBUG):
         response = client.post("/v1/match", json=request(
-            notes=f"孩子有自闭症 {sentinel}", needs=[{"text": f"家庭教育指导 {sentinel}"}]))
+            notes=f"孩子有自闭症 {sentinel}", needs=[{"text": f"家庭教育指导 {sentinel}"}]), headers=worker_headers)
     assert response.status_code == 200
     assert sentinel not in response.get_data(as_text=True)
     assert sentinel not in caplog.text
@@ -129,14 +129,15 @@ def test_a_match_stores_and_logs_nothing_of_the_child(app, client, caplog):
                 assert sentinel not in str(tuple(row)), table.name
 
 
-def test_the_demo_scenario_on_the_seeded_region(app, client):
+def test_the_demo_scenario_on_the_seeded_region(app, client, worker_headers):
     """A 9-year-old migrant child in 城厢镇 with autism (severity 3) and family education guidance."""
     seeds = PROJECT_ROOT / "seeds"
     with app.app_context(), get_db().session(write=True) as session:
         load(session, seeds / "needs.json", seeds / "regions" / "suzhou-zhenjiang")
     body = client.post("/v1/match", json={
         "location": {"place": "城厢镇"}, "child": {"age": 9, "groups": ["migrant"]},
-        "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}]}).get_json()
+        "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}]},
+        headers=worker_headers).get_json()
     assert body["location"]["place"]["code"] == "320585100"
     assert len(body["results"]) >= 5
     met = {code for r in body["results"] for code in r["needs_met"]}
@@ -146,5 +147,6 @@ def test_the_demo_scenario_on_the_seeded_region(app, client):
     assert scores == sorted(scores, reverse=True)
     tiny = client.post("/v1/match", json={
         "location": {"place": "城厢镇"}, "child": {"age": 9, "groups": ["migrant"]},
-        "needs": [{"code": "development.autism", "severity": 3}], "constraints": {"max_distance_km": 0.1}}).get_json()
+        "needs": [{"code": "development.autism", "severity": 3}], "constraints": {"max_distance_km": 0.1}},
+        headers=worker_headers).get_json()
     assert tiny["unmet_needs"][0]["reason"] == "too_far" and tiny["unmet_needs"][0]["nearest"]

@@ -1,0 +1,128 @@
+"""Accounts and API keys: create, issue, revoke, authenticate.
+
+A key is ``rk_<prefix>_<secret>``: the prefix (public, unique) finds the row, the SHA-256 of the
+whole key is compared in constant time. The plain key exists only in the answer to ``issue_key``.
+Takes a session; commits its own writes with an audit event, like the other use cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral import audit
+from referral.errors import Invalid, NotFound
+from referral.models import Account, ApiKey, Organization
+from referral.policy import Principal, require_admin
+
+KEY_PREFIX = "rk_"
+
+
+def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) -> Account:
+    """An account with one role; an org_editor names the organization it edits."""
+    require_admin(actor, "create accounts")
+    organization_id = data.get("organization_id")
+    if data["role"] == "org_editor":
+        if not organization_id or session.get(Organization, organization_id) is None:
+            raise Invalid("organization_id", "an org_editor needs an existing organization")
+    elif organization_id:
+        raise Invalid("organization_id", "only an org_editor is bound to an organization")
+    account = Account(name=data["name"], role=data["role"], organization_id=organization_id)
+    session.add(account)
+    session.flush()
+    audit.record(session, actor, "create", "account", account.id,
+                 {"name": [None, account.name], "role": [None, account.role],
+                  "organization_id": [None, organization_id]})
+    session.commit()
+    return account
+
+
+def set_account_status(session: Session, actor: Principal, account_id: str, status: str) -> Account:
+    require_admin(actor, "change accounts")
+    account = get_account(session, account_id)
+    before = account.status
+    account.status = status
+    audit.record(session, actor, "update", "account", account.id, {"status": [before, status]})
+    session.commit()
+    return account
+
+
+def get_account(session: Session, account_id: str) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account", account_id)
+    return account
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.created_at, Account.id)))
+
+
+def issue_key(
+    session: Session, actor: Principal, account_id: str, expires_in_days: int | None = None,
+    now: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for an account: the row, and the plain key to show once."""
+    require_admin(actor, "issue keys")
+    account = get_account(session, account_id)
+    now = now or datetime.now(timezone.utc)
+    prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    plain = f"{KEY_PREFIX}{prefix}_{secret}"
+    expires = now + timedelta(days=expires_in_days) if expires_in_days else None
+    key = ApiKey(account_id=account.id, prefix=prefix, secret_hash=_hash(plain), created_at=now, expires_at=expires)
+    session.add(key)
+    session.flush()
+    audit.record(session, actor, "key_issued", "api_key", key.id,
+                 {"account_id": [None, account.id], "prefix": [None, prefix],
+                  "expires_at": [None, expires.isoformat() if expires else None]})
+    session.commit()
+    return key, plain
+
+
+def revoke_key(session: Session, actor: Principal, key_id: str, now: datetime | None = None) -> ApiKey:
+    """Revoke a key by id or prefix; it stops working at once."""
+    require_admin(actor, "revoke keys")
+    key = session.get(ApiKey, key_id) or session.scalar(select(ApiKey).where(ApiKey.prefix == key_id))
+    if key is None:
+        raise NotFound("key", key_id)
+    if key.revoked_at is None:
+        key.revoked_at = now or datetime.now(timezone.utc)
+        audit.record(session, actor, "key_revoked", "api_key", key.id,
+                     {"revoked_at": [None, key.revoked_at.isoformat()]})
+        session.commit()
+    return key
+
+
+def authenticate(session: Session, token: str, now: datetime | None = None) -> Principal | None:
+    """The principal a presented key stands for, or None if it is unknown, expired or revoked."""
+    prefix = _prefix(token)
+    if prefix is None:
+        return None
+    row = session.execute(
+        select(ApiKey, Account).join(Account, Account.id == ApiKey.account_id).where(ApiKey.prefix == prefix)
+    ).first()
+    if row is None or not hmac.compare_digest(row.ApiKey.secret_hash, _hash(token)):
+        return None
+    key, account = row.ApiKey, row.Account
+    now = now or datetime.now(timezone.utc)
+    if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
+        return None
+    return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,
+                     organization_id=account.organization_id)
+
+
+def _prefix(token: str) -> str | None:
+    if not token.startswith(KEY_PREFIX):
+        return None
+    prefix, sep, _secret = token[len(KEY_PREFIX):].partition("_")
+    return prefix if sep and len(prefix) == 8 else None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

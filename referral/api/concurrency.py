@@ -1,0 +1,29 @@
+"""HTTP optimistic concurrency: ETags from record versions, If-Match required on changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from referral.api.errors import Problem
+
+
+def etag(obj: Any) -> dict[str, str]:
+    """The ETag header for a record: its version, quoted (a strong validator)."""
+    return {"ETag": f'"{obj.version}"'}
+
+
+def expected_version() -> int | None:
+    """The version the caller's If-Match names; None for ``*``. 428 when absent, 412 when unusable."""
+    if "If-Match" not in request.headers:
+        raise Problem(428, "Precondition Required",
+                      "Send If-Match with the ETag from your last read, so no one's edit is overwritten.",
+                      type_="precondition-required")
+    if request.if_match.star_tag:
+        return None
+    tags = [t for t in request.if_match.as_set() if t.isdigit()]
+    if len(tags) != 1:
+        raise Problem(412, "Precondition Failed", "If-Match must name exactly one ETag from a read.",
+                      type_="stale-version")
+    return int(tags[0])

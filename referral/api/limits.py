@@ -1,0 +1,44 @@
+"""Rate limits: per client address on every request, and per key once the caller is known.
+
+Counters live in Flask-Limiter's storage: in memory by default (each worker process counts on its
+own), or shared — Redis, Memcached, … — when RATELIMIT_STORAGE_URI is set (e.g.
+``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``), which is what several workers or
+instances need to enforce one limit together. A breach is a 429 problem with Retry-After.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse
+
+from referral.api.errors import Problem
+
+
+def init_app(app: Flask) -> Limiter:
+    """Install the per-address limit; keep the limiter for the per-key check."""
+    limiter = Limiter(
+        get_remote_address, app=app, default_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True,
+        enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
+    )
+    app.extensions["referral.limiter"] = limiter
+    return limiter
+
+
+def check_key(key_id: str) -> None:
+    """Count one request against a key's own limit; 429 when it is spent."""
+    limiter: Limiter = current_app.extensions["referral.limiter"]
+    if not limiter.enabled:
+        return
+    item = parse(current_app.config["RATELIMIT_PER_KEY"])
+    if limiter.limiter.hit(item, "key", key_id):
+        return
+    reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    raise Problem(429, "Too Many Requests", f"This key is limited to {item}.", type_="rate-limited",
+                  headers={"Retry-After": str(retry_after)})

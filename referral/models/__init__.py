@@ -1,0 +1,8 @@
+"""The database tables: the directory's listings, and the accounts, keys, audit trail and reports
+that keep it honest. Import models from here."""
+
+from referral.models.accounts import Account, ApiKey, AuditEvent, ListingReport
+from referral.models.listings import *  # noqa: F403 - the directory's tables and enumerations
+from referral.models.listings import __all__ as _listings
+
+__all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport"]

@@ -1,0 +1,86 @@
+"""Who may do what: the one place where the access rules live.
+
+The web layer authenticates a request into a ``Principal`` and checks the operation's declared
+access; use cases call ``require_edit`` with the organization that owns the object, and
+``check_fields`` with the fields a caller tries to change. Pure: no Flask, no database.
+
+Refusals of another organization's objects are 403, not 404: directory reads are public, so
+hiding that an object exists would protect nothing, and a clear 403 helps an editor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from referral.errors import DomainError
+
+MATCHERS = frozenset({"admin", "social_worker", "case_app"})
+EDITORS = frozenset({"admin", "org_editor"})
+ACCESS_LEVELS = ("public", "key", "match", "editor", "admin")
+
+
+class Forbidden(DomainError):
+    """Authenticated, but not allowed; ``field`` when a single field is the reason."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    actor: str  # how the audit trail names the caller: "key:<prefix>", "config-admin", "cli"
+    role: str
+    account_id: str | None = None
+    key_id: str | None = None
+    organization_id: str | None = None  # for org_editor
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+CLI = Principal(actor="cli", role="admin")
+CONFIG_ADMIN = Principal(actor="config-admin", role="admin")
+
+
+def allows(principal: Principal | None, access: str) -> bool:
+    """Whether ``principal`` passes an operation's declared access level."""
+    if access == "public":
+        return True
+    if principal is None:
+        return False
+    return {
+        "key": True,
+        "match": principal.role in MATCHERS,
+        "editor": principal.role in EDITORS,
+        "admin": principal.is_admin,
+    }[access]
+
+
+def require_edit(principal: Principal, organization_id: str) -> None:
+    """Admins edit anything; an org_editor only what its own organization owns."""
+    if principal.is_admin:
+        return
+    if principal.role != "org_editor" or principal.organization_id != organization_id:
+        raise Forbidden("This record belongs to another organization; only its editors or an admin may change it.")
+
+
+def require_admin(principal: Principal, what: str) -> None:
+    if not principal.is_admin:
+        raise Forbidden(f"Only an admin may {what}.")
+
+
+def check_fields(principal: Principal, kind: str, changes: Mapping[str, Any]) -> None:
+    """Refuse the fields that belong to admins, or to no one, when ``principal`` sends them."""
+    if "verified_at" in changes:
+        raise Forbidden("verified_at is set only by POST /v1/services/{id}/confirm.", "verified_at")
+    if principal.is_admin:
+        return
+    if kind == "organization" and "status" in changes:
+        raise Forbidden("Only an admin may change an organization's status.", "status")
+    if changes.get("status") == "suspended":
+        raise Forbidden("Only an admin may suspend a listing.", "status")
