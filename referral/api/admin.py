@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from referral import accounts, freshness
@@ -52,7 +53,8 @@ def set_account_status(id: str, body: dict[str, Any]) -> Any:  # noqa: A002
               description="The answer holds the key itself; it is shown this once and stored only as a hash.")
 def issue_key(id: str, body: dict[str, Any]) -> Any:  # noqa: A002
     key, plain = accounts.issue_key(get_session(), current_principal(), id, body.get("expires_in_days"))
-    return {**ApiKeySummary().dump(key), "key": plain}
+    shown = {name: getattr(key, name) for name in ApiKeySummary().fields}
+    return SimpleNamespace(**shown, key=plain)
 
 
 @bp.operation("DELETE", "/admin/keys/<id>", "Revoke a key (by id or prefix)", response=ApiKeySummary,

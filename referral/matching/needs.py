@@ -50,7 +50,7 @@ def _understand(index: DirectoryIndex, need: NeedInput, i: int, language: str, s
     hits = taxonomy.matcher.search(need.text, limit=SUGGESTIONS, min_score=0)
     if not hits or hits[0].score < settings.text_min_score:
         suggestions = tuple(f"{h.key} {taxonomy.label(h.key, language)}" for h in hits)
-        raise MatchInputError(f"needs[{i}].text", f"no need term matches {need.text!r}", suggestions)
+        raise MatchInputError(f"needs[{i}].text", "no need term matches this text (it is not repeated here: it may be about a child)", suggestions)
     top = hits[0]
     label = taxonomy.label(top.key, language)
     return UnderstoodNeed(top.key, label, need.severity, "text", top.phrase, round(top.score / 100, 4))

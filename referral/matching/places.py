@@ -36,17 +36,17 @@ def resolve_place(index: DirectoryIndex, query: str) -> Place:
     if len(exact) == 1:
         return gaz.places[exact[0]]
     if exact:
-        raise MatchInputError(FIELD, f"{query!r} names several places", _describe(index, exact[:5]))
+        raise MatchInputError(FIELD, "the name is shared by several places; give a code", _describe(index, exact[:5]))
     return _fuzzy(index, query)
 
 
 def _fuzzy(index: DirectoryIndex, query: str) -> Place:
     hits = index.gazetteer.matcher.search(query, limit=5, min_score=0)
     if not hits or hits[0].score < MIN_FUZZY:
-        raise MatchInputError(FIELD, f"unknown place {query!r}", _describe(index, [h.key for h in hits]))
+        raise MatchInputError(FIELD, "no place in the gazetteer matches; the closest are listed", _describe(index, [h.key for h in hits]))
     close = [h.key for h in hits if h.score >= hits[0].score - AMBIGUITY_POINTS]
     if len(close) > 1:
-        raise MatchInputError(FIELD, f"{query!r} could be several places", _describe(index, close))
+        raise MatchInputError(FIELD, "the name could be several places; give a code", _describe(index, close))
     return index.gazetteer.places[hits[0].key]
 
 

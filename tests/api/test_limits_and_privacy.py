@@ -1,0 +1,126 @@
+"""Rate limits, body limits, the access log, and that a match leaves no trace of the child."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+from sqlalchemy import select
+
+from referral import matchmaking
+from referral.app import create_app
+from referral.db import Base, get_db
+from referral.seeding import stable_id
+from tests.builders import change, seed_mini
+from tests.conftest import ADMIN_KEY, _wipe
+
+MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
+         "needs": [{"code": "development.autism", "severity": 3}]}
+
+
+@pytest.fixture
+def limited_app(database_url):  # noqa: ANN001, ANN201
+    def make(**limits: str):  # noqa: ANN202
+        app = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
+                          "RATELIMIT_PER_ADDRESS": "1000 per minute", "RATELIMIT_PER_KEY": "1000 per minute",
+                          **limits})
+        made.append(app)
+        return app
+
+    made: list = []
+    yield make
+    for app in made:
+        _wipe(app)
+
+
+def test_an_address_over_its_limit_gets_a_429_problem_with_retry_after(limited_app):
+    client = limited_app(RATELIMIT_PER_ADDRESS="3 per minute").test_client()
+    answers = [client.get("/v1/health") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].mimetype == "application/problem+json"
+    assert int(answers[3].headers["Retry-After"]) > 0
+
+
+def test_a_key_over_its_limit_gets_a_429_while_other_keys_go_on(limited_app, make_key):
+    app = limited_app(RATELIMIT_PER_KEY="2 per minute")
+    client, first, second = app.test_client(), make_key("social_worker"), make_key("case_app")
+    assert [client.get("/v1/health", headers=first).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/v1/health", headers=second).status_code == 200
+    limited = client.get("/v1/health", headers=first)
+    assert limited.get_json()["detail"] == "This key is limited to 2 per 1 minute."
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+@pytest.mark.skipif(not os.environ.get("REFERRAL_TEST_REDIS_URL"),
+                    reason="set REFERRAL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test shared limits")
+def test_workers_sharing_redis_share_one_limit(limited_app):
+    url = os.environ["REFERRAL_TEST_REDIS_URL"]
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    limits = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_PER_ADDRESS": "3 per minute"}
+    worker_a, worker_b = limited_app(**limits).test_client(), limited_app(**limits).test_client()
+    codes = [worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code,
+             worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_list_lengths_and_page_sizes_are_bounded(client, admin_headers):
+    assert client.get("/v1/services?per_page=101").status_code == 422
+    too_many = {"name": "x", "kind": "ngo", "names": {f"l{i:02d}": "x" for i in range(21)}}
+    assert client.post("/v1/organizations", json=too_many, headers=admin_headers).status_code == 422
+
+
+def test_the_access_log_keeps_method_path_status_duration_and_key_only(app, client, worker_headers, caplog):
+    seed_mini(app)
+    with caplog.at_level(logging.INFO, logger="referral.access"):
+        client.get("/v1/services?q=SECRETQUERY", headers=worker_headers)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "referral.access"]
+    method, path, status, duration, actor = line.split(" ")
+    assert (method, path, status) == ("GET", "/v1/services", "200")
+    assert duration.endswith("ms") and actor.startswith("key:")
+    assert "SECRETQUERY" not in caplog.text
+
+
+def test_a_match_leaves_its_sentinel_in_no_table_log_or_response(app, client, worker_headers, caplog):
+    seed_mini(app)
+    sentinel = "SENTINEL-c41d"
+    body = {**MATCH, "notes": f"孩子有自闭症，{sentinel}",
+            "needs": [{"text": f"家庭教育指导 {sentinel}"}, {"code": "development.autism", "severity": 3}]}
+    with caplog.at_level(logging.DEBUG):
+        ok = client.post("/v1/match", json=body, headers=worker_headers)
+        bad = client.post("/v1/match", json={**body, "child": {"age": 99}}, headers=worker_headers)
+        place = client.post("/v1/match", json={**body, "location": {"place": sentinel}}, headers=worker_headers)
+        text = client.post("/v1/match", json={**body, "needs": [{"text": sentinel}]}, headers=worker_headers)
+    assert [r.status_code for r in (ok, bad, place, text)] == [200, 422, 422, 422]
+    assert ok.headers["Cache-Control"] == "no-store"
+    for response in (ok, bad, place, text):
+        assert sentinel not in response.get_data(as_text=True)
+    assert sentinel not in caplog.text
+    with app.app_context(), get_db().session() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                assert sentinel not in str(tuple(row)), table.name
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_edit_reaches_matching_once_the_check_interval_has_passed(app, client, worker_headers, admin_headers):
+    seed_mini(app)
+    clock = FakeClock()
+    app.extensions["referral.index"] = matchmaking.IndexCache(app.extensions["referral.db"], 1.0, clock=clock)
+    autism = stable_id("service", "east-autism")
+    ids = lambda: [r["service"]["id"] for r in client.post("/v1/match", json=MATCH, headers=worker_headers).get_json()["results"]]  # noqa: E731
+    assert ids() == [autism]
+    change(client, "PATCH", f"/v1/services/{autism}", admin_headers, json={"capacity": "full", "wait_days": None})
+    clock.now = 0.5
+    assert ids() == [autism]  # within the interval the worker has not looked yet
+    clock.now = 1.0
+    assert ids() == []  # at the interval it sees the new version and rebuilds
