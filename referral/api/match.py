@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
 
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",
-              body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422))
+              body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True)
 def match(body: dict[str, Any]) -> Any:
     """Send what an assessment found and where the child lives; get back the services that fit
     best, each with reasons and caveats, the needs nothing nearby can meet (with the nearest
@@ -83,7 +83,7 @@ def _service(service: core.Service, language: str) -> dict[str, Any]:
         "modes": sorted(service.modes), "cost": service.cost, "cost_text": service.cost_text,
         "capacity": service.capacity, "wait_days": service.wait_days, "intensity": service.intensity,
         "minimum_age": service.minimum_age, "maximum_age": service.maximum_age,
-        "verified_at": service.verified_at,
+        "verified_at": service.verified_at.isoformat() if service.verified_at else None,
     }
 
 

@@ -5,7 +5,8 @@ and generates the OpenAPI document. A small, explicit cousin of flask-smorest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
@@ -30,6 +31,10 @@ class Operation:
     access: str = "public"
     errors: tuple[int, ...] = ()
     tag: str = ""
+    # The view returns the body already in the response schema's shape (a hot path where dumping
+    # through marshmallow would cost more than the work); the schema still documents it, and a
+    # test checks the shape.
+    presented: bool = False
 
 
 class ApiBlueprint(Blueprint):
@@ -74,6 +79,13 @@ def _inputs(op: Operation) -> dict[str, Any]:
     return kwargs
 
 
+@functools.cache
+def instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class: marshmallow 4 schemas keep no per-call state, and building
+    one (with its nested schemas) costs more than a small load."""
+    return schema()
+
+
 def load_query(schema: type[Schema]) -> dict[str, Any]:
     """Query arguments through ``schema``; a repeated argument is refused (lists are not taken)."""
     raw: dict[str, Any] = {}
@@ -84,7 +96,7 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
                           errors=[{"field": key, "pointer": "", "detail": "given more than once"}])
         raw[key] = values[0]
     try:
-        return schema().load(raw)
+        return instance(schema).load(raw)
     except ValidationError as error:
         raise from_validation(error) from None
 
@@ -107,7 +119,7 @@ def load_body(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
                       type_="validation-error",
                       errors=[{"field": "", "pointer": "", "detail": "must be a JSON object"}])
     try:
-        return schema().load(data, partial=partial)
+        return instance(schema).load(data, partial=partial)
     except ValidationError as error:
         raise from_validation(error) from None
 
@@ -121,7 +133,7 @@ def _respond(op: Operation, result: Any) -> Response:
     if op.status == 204:
         response = Response(status=204)
     else:
-        payload = op.response().dump(result) if op.response is not None else result
+        payload = instance(op.response).dump(result) if op.response is not None and not op.presented else result
         response = jsonify(payload)
         response.status_code = op.status
     response.headers.update(headers)

@@ -150,3 +150,12 @@ def test_the_demo_scenario_on_the_seeded_region(app, client, worker_headers):
         "needs": [{"code": "development.autism", "severity": 3}], "constraints": {"max_distance_km": 0.1}},
         headers=worker_headers).get_json()
     assert tiny["unmet_needs"][0]["reason"] == "too_far" and tiny["unmet_needs"][0]["nearest"]
+
+
+def test_the_response_follows_the_documented_schema(app, client, worker_headers):
+    from referral.api.match_schemas import MatchResponse
+
+    seed_mini(app)
+    body = client.post("/v1/match", json=request(constraints={"max_distance_km": 5}), headers=worker_headers).get_json()
+    MatchResponse().load(body)  # raises on an undocumented or mistyped field
+    assert body["results"][0]["service"]["verified_at"] == "2026-03-01"
