@@ -43,7 +43,10 @@ PROBLEM_TYPES = {
     "not-found": "No such record.",
     "conflict": "The database refused the change (duplicate, dangling reference, range).",
     "stale-version": "The record changed since it was read.",
-    "unauthorized": "A key is missing or wrong.",
+    "unauthorized": "A key is missing, wrong, expired or revoked (401, with WWW-Authenticate).",
+    "forbidden": "The key's role may not do this, or the record belongs to another organization.",
+    "precondition-required": "Send If-Match with the ETag of your last read.",
+    "rate-limited": "Too many requests; wait for Retry-After seconds.",
 }
 docs = Blueprint("docs", __name__)
 
