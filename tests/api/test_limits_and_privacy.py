@@ -13,7 +13,7 @@ from referral.app import create_app
 from referral.db import Base, get_db
 from referral.seeding import stable_id
 from tests.builders import change, seed_mini
-from tests.conftest import ADMIN_KEY, _wipe
+from tests.conftest import ADMIN_KEY, _wipe, get_engine
 
 MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
          "needs": [{"code": "development.autism", "severity": 3}]}
@@ -32,6 +32,7 @@ def limited_app(database_url):  # noqa: ANN001, ANN201
     yield make
     for app in made:
         _wipe(app)
+        get_engine(app).dispose()
 
 
 def test_an_address_over_its_limit_gets_a_429_problem_with_retry_after(limited_app):
