@@ -8,7 +8,7 @@ from flask import Flask
 
 from referral import config as config_module
 from referral import db
-from referral.api import access, admin, errors, limits, listings, logs, match, openapi, reference
+from referral.api import access, admin, errors, hsds, limits, listings, logs, match, openapi, reference
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference.bp)
     app.register_blueprint(match.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(hsds.bp)
     match.init_app(app)
     app.register_blueprint(openapi.docs)
 

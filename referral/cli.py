@@ -117,6 +117,7 @@ def revoke_key(key: str) -> None:
 
 
 def commands() -> list[click.Command]:
+    from referral.cli_hsds import export_hsds, import_hsds
     from referral.cli_match import match_command
 
-    return [init_db, seed, serve, match_command, create_key, revoke_key]
+    return [init_db, seed, serve, match_command, create_key, revoke_key, import_hsds, export_hsds]

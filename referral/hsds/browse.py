@@ -1,0 +1,158 @@
+"""Read queries behind the ``/hsds`` API: filtered pages of services, organizations,
+service_at_location, taxonomies and taxonomy terms, each item an HSDS 3.0 object.
+
+Filters combine with AND: ``search`` (case-insensitive substring of name or description),
+``taxonomy_term_id`` (one of our terms, with the terms below it, or an Open Eligibility term),
+``organization_id``, ``modified_after``, and for service_at_location a proximity circle. Only active
+organizations are published (as in the export); services carry their own status. Takes a session.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Sequence
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from referral.errors import NotFound
+from referral.hsds import export
+from referral.hsds.crosswalk import open_eligibility_term_id, term_id
+from referral.hsds.package import load
+from referral.models import NeedTerm, Organization, Service, ServiceAtLocation, ServiceNeed, Site
+
+EARTH_KM = 6371.0088
+
+
+def envelope(items: Sequence[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
+    """The HSDS Page: total_items, total_pages, page_number, size, first/last page, empty, contents."""
+    pages = math.ceil(total / per_page) if total else 0
+    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
+            "first_page": page == 1, "last_page": page >= pages, "empty": not items, "contents": list(items)}
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _search(query: Select, columns: Sequence[Any], text: str | None) -> Select:
+    if not text:
+        return query
+    return query.where(or_(*(func.lower(c).like(_like(text), escape="\\") for c in columns)))
+
+
+def _codes_for_term(session: Session, term: str) -> list[str]:
+    """Need codes a taxonomy_term_id stands for (with the terms below ours); [] when unknown."""
+    codes: list[str] = []
+    for code, oe in session.execute(select(NeedTerm.code, NeedTerm.open_eligibility)):
+        if term in (term_id(code), code) or (oe and term == open_eligibility_term_id(oe)):
+            codes.append(code)
+    return codes
+
+
+def _service_filters(session: Session, query: Select, args: Mapping[str, Any]) -> Select:
+    query = query.join(Organization, Organization.id == Service.organization_id).where(
+        Organization.status == "active")
+    query = _search(query, (Service.name, Service.description), args.get("search"))
+    if "organization_id" in args:
+        query = query.where(Service.organization_id == args["organization_id"])
+    if "modified_after" in args:
+        query = query.where(Service.updated_at >= args["modified_after"])
+    if "taxonomy_term_id" in args:
+        codes = _codes_for_term(session, args["taxonomy_term_id"])
+        wanted = [ServiceNeed.need_code == c for c in codes] + [ServiceNeed.need_code.like(f"{c}.%") for c in codes]
+        query = query.where(Service.id.in_(select(ServiceNeed.service_id).where(or_(*wanted)))) if codes \
+            else query.where(False)
+    return query
+
+
+def _page(session: Session, query: Select, args: Mapping[str, Any], render: Callable[[Any], Any]) -> dict:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    page, per_page = args["page"], args["per_page"]
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return envelope([render(r) for r in rows], total, page, per_page)
+
+
+def services(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
+    query = _service_filters(session, select(Service), args).order_by(Service.id)
+    orgs: dict[str, Organization] = {}
+
+    def render(svc: Service) -> dict[str, Any]:
+        org = orgs.get(svc.organization_id) or session.get(Organization, svc.organization_id)
+        orgs[svc.organization_id] = org
+        return {**export.service_brief(svc), "organization": export.organization_brief(org)}
+
+    return _page(session, query, args, render)
+
+
+def service(session: Session, service_id: str, language: str) -> dict[str, Any]:
+    svc = session.get(Service, service_id)
+    if svc is None:
+        raise NotFound("service", service_id)
+    _, _, ref = load(session, svc.organization_id, language)
+    org = session.get(Organization, svc.organization_id)
+    return {**export.service(svc, ref), "organization": export.organization_brief(org)}
+
+
+def organizations(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
+    query = select(Organization).where(Organization.status == "active").order_by(Organization.id)
+    query = _search(query, (Organization.name, Organization.description), args.get("search"))
+    return _page(session, query, args, export.organization_brief)
+
+
+def organization(session: Session, organization_id: str, language: str) -> dict[str, Any]:
+    orgs, by_org, ref = load(session, organization_id, language)
+    return export.organization(orgs[0], by_org[orgs[0].id], ref)
+
+
+def service_at_locations(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Links of services to active sites; with ``proximity`` (metres), only those near lat/lon."""
+    base = select(ServiceAtLocation.id, Service, Site)
+    query = (_service_filters(session, base, {k: v for k, v in args.items() if k != "search"})
+             .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
+             .join(Site, Site.id == ServiceAtLocation.site_id).where(Site.status == "active"))
+    query = _search(query, (Service.name, Service.description, Site.name), args.get("search"))
+    rows = session.execute(query.order_by(ServiceAtLocation.id)).all()
+    if "proximity" in args:
+        rows = _near(rows, args["lat"], args["lon"], args["proximity"] / 1000.0)
+    page, per_page = args["page"], args["per_page"]
+    chosen = rows[(page - 1) * per_page: page * per_page]
+    return envelope([export.service_at_location(link_id, svc, site) for link_id, svc, site in chosen],
+                    len(rows), page, per_page)
+
+
+def _near(rows: Sequence[Any], lat: float, lon: float, km: float) -> list[Any]:
+    """Rows whose site lies within ``km`` of the point, nearest first (then by id)."""
+    def distance(site: Site) -> float:
+        p1, p2 = math.radians(lat), math.radians(site.latitude)
+        a = (math.sin((p2 - p1) / 2) ** 2
+             + math.cos(p1) * math.cos(p2) * math.sin(math.radians(site.longitude - lon) / 2) ** 2)
+        return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+    scored = [(distance(row[2]), row[0], row) for row in rows]
+    return [row for d, _, row in sorted(scored, key=lambda x: (x[0], x[1])) if d <= km]
+
+
+def taxonomies(args: Mapping[str, Any]) -> dict[str, Any]:
+    items = export.taxonomies()
+    if args.get("search"):
+        items = [t for t in items if args["search"].lower() in (t["name"] + t["description"]).lower()]
+    return _slice(items, args)
+
+
+def taxonomy_terms(session: Session, args: Mapping[str, Any], language: str) -> dict[str, Any]:
+    terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
+    items = export.taxonomy_terms(terms, language)
+    details = {t["id"]: t for t in export.taxonomies()}
+    for key in ("taxonomy_id", "parent_id"):
+        if key in args:
+            items = [t for t in items if t.get(key) == args[key]]
+    if args.get("search"):
+        items = [t for t in items if args["search"].lower() in f"{t['name']} {t.get('code', '')}".lower()]
+    items = [{**t, "taxonomy_detail": details[t["taxonomy_id"]]} for t in items]
+    return _slice(items, args)
+
+
+def _slice(items: list[dict[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
+    page, per_page = args["page"], args["per_page"]
+    return envelope(items[(page - 1) * per_page: page * per_page], len(items), page, per_page)

@@ -1,0 +1,173 @@
+"""The directory as HSDS 3.0 objects: organizations, locations, services, service_at_location, and
+the needs taxonomy (with Open Eligibility terms where a need names one).
+
+Pure builders over loaded rows: deterministic (every list sorted, child ids derived from their
+owner's id, timestamps only from the data), so that exporting the same directory twice, or after a
+round trip through ``import``, gives identical output. Fields that are None are left out (HSDS
+strings are not nullable); required HSDS strings we lack are empty strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from referral.hsds import mapping
+from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
+from referral.hsds.ids import derived
+from referral.models import NeedTerm, Organization, Place, Service, Site
+
+TAXONOMY_NAME = "referral needs"
+OPEN_ELIGIBILITY_NAME = "Open Eligibility"
+
+
+@dataclass
+class Reference:
+    """What every builder needs besides the listing itself: terms, places, sites, the language."""
+
+    terms: Mapping[str, NeedTerm]
+    places: Mapping[str, Place]
+    sites: Mapping[str, Site] = field(default_factory=dict)
+    language: str = "en"
+
+
+def _clean(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if v is not None and v != []}
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# taxonomy ----------------------------------------------------------------------------------------
+
+def taxonomies() -> list[dict[str, Any]]:
+    return [
+        {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
+         "description": "Open Eligibility terms that the needs of this directory correspond to.",
+         "uri": "https://openreferral.org/open-eligibility-project/"},
+        {"id": TAXONOMY_ID, "name": TAXONOMY_NAME,
+         "description": "The hierarchical needs taxonomy this directory matches children's needs with; "
+                        "term codes are its dotted need codes."},
+    ]
+
+
+def need_term(term: NeedTerm, language: str) -> dict[str, Any]:
+    name = term.labels.get(language) or next(iter(term.labels.values()), term.code)
+    others = "; ".join(f"{lang}: {label}" for lang, label in sorted(term.labels.items()) if lang != language)
+    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": others or name,
+                   "parent_id": term_id(term.parent_code) if term.parent_code else None,
+                   "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID})
+
+
+def open_eligibility_term(name: str) -> dict[str, Any]:
+    return {"id": open_eligibility_term_id(name), "name": name, "description": f"Open Eligibility: {name}",
+            "taxonomy": OPEN_ELIGIBILITY_NAME, "language": "en", "taxonomy_id": OPEN_ELIGIBILITY_ID}
+
+
+def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, Any]]:
+    """Our needs as HSDS terms, then the Open Eligibility terms they name; sorted by id."""
+    terms = list(terms)
+    ours = [need_term(t, language) for t in terms]
+    oe = [open_eligibility_term(n) for n in sorted({t.open_eligibility for t in terms if t.open_eligibility})]
+    return sorted(ours + oe, key=lambda t: t["id"])
+
+
+def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
+    details = {t["id"]: t for t in taxonomies()}
+    found: dict[str, dict[str, Any]] = {}
+    for code in service.needs:
+        term = ref.terms.get(code)
+        if term is None:
+            continue
+        terms = [need_term(term, ref.language)]
+        if term.open_eligibility:
+            terms.append(open_eligibility_term(term.open_eligibility))
+        for t in terms:
+            found[t["id"]] = {"id": derived(service.id, "attribute", t["id"]), "link_id": service.id,
+                              "taxonomy_term_id": t["id"], "link_type": "service_taxonomy",
+                              "link_entity": "service",
+                              "taxonomy_term": {**t, "taxonomy_detail": details[t["taxonomy_id"]]}}
+    return [found[k] for k in sorted(found)]
+
+
+# listings ----------------------------------------------------------------------------------------
+
+def organization_brief(org: Organization) -> dict[str, Any]:
+    """The one-to-one fields (compiled organization_list)."""
+    return _clean({"id": org.id, "name": org.name, "description": org.description or "",
+                   "email": org.email, "website": org.website})
+
+
+def organization(org: Organization, services: Iterable[Service], ref: Reference) -> dict[str, Any]:
+    """A full organization (compiled organization.json) with its active sites and its services."""
+    sites = sorted((s for s in ref.sites.values() if s.organization_id == org.id), key=lambda s: s.id)
+    phones = [{"id": derived(org.id, "phone"), "organization_id": org.id, "number": org.phone}] if org.phone else []
+    return _clean({**organization_brief(org), "phones": phones,
+                   "locations": [location(s) for s in sites],
+                   "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)]})
+
+
+def location(site: Site) -> dict[str, Any]:
+    """A physical location (compiled location) with address, schedules, languages, accessibility."""
+    sid = site.id
+    addresses = [{"id": derived(sid, "address"), "location_id": sid, "address_1": site.address, "city": "",
+                  "state_province": "", "postal_code": "", "country": "", "address_type": "physical"}] \
+        if site.address else []
+    schedules = [{"id": derived(sid, "schedule", f"{o}-{c}"), "location_id": sid, "freq": "WEEKLY",
+                  "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": c}
+                 for o, c, days in mapping.weekly_schedules(site.opening_hours or [])]
+    return _clean({
+        "id": sid, "location_type": "physical", "organization_id": site.organization_id, "name": site.name,
+        "latitude": site.latitude, "longitude": site.longitude, "addresses": addresses,
+        "phones": [{"id": derived(sid, "phone"), "location_id": sid, "number": site.phone}] if site.phone else [],
+        "schedules": schedules, "languages": _languages(sid, "location_id", site.languages),
+        "accessibility": [{"id": derived(sid, "accessibility"), "location_id": sid,
+                           "description": site.accessibility}] if site.accessibility else [],
+    })
+
+
+def _languages(owner: str, key: str, tags: Iterable[str]) -> list[dict[str, Any]]:
+    return [{"id": derived(owner, "language", tag), key: owner, "code": tag} for tag in sorted(set(tags))]
+
+
+def service_brief(svc: Service) -> dict[str, Any]:
+    """The one-to-one fields (compiled service_list, without the nested organization)."""
+    return _clean({
+        "id": svc.id, "organization_id": svc.organization_id, "name": svc.name, "description": svc.description,
+        "status": mapping.hsds_status(svc.status), "fees_description": svc.cost_text,
+        "minimum_age": _number(svc.minimum_age), "maximum_age": _number(svc.maximum_age),
+        "assured_date": svc.verified_at.isoformat() if svc.verified_at else None,
+        "last_modified": timestamp(svc.updated_at),
+    })
+
+
+def service(svc: Service, ref: Reference) -> dict[str, Any]:
+    """A full service (compiled service.json) without its nested organization."""
+    sid = svc.id
+    areas = [ref.places[c] for c in svc.area_places if c in ref.places]
+    links = sorted((link for link in svc.site_links if link.site_id in ref.sites), key=lambda link: link.id)
+    return _clean({
+        **service_brief(svc),
+        "service_areas": [{"id": derived(sid, "service_area", p.code), "service_id": sid, "name": p.name,
+                           "uri": mapping.PLACE_URN + p.code} for p in areas],
+        "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
+                                  "location": location(ref.sites[link.site_id])} for link in links],
+        "languages": _languages(sid, "service_id", svc.languages),
+        "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
+        "attributes": _attributes(svc, ref),
+    })
+
+
+def service_at_location(link_id: str, svc: Service, site: Site) -> dict[str, Any]:
+    """A service_at_location with its location and its service (compiled service_at_location_list)."""
+    return {"id": link_id, "service_id": svc.id, "location_id": site.id, "location": location(site),
+            "service": service_brief(svc)}

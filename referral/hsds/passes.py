@@ -1,0 +1,206 @@
+"""The writing passes of an import: organizations, services, locations (sites), then the links.
+
+Each pass streams its table, maps each row through ``Fields`` and ``mapping``, and writes batches
+with ``writer.upsert``. Rows with a problem are not written (and the transaction is rolled back at
+the end anyway). See ``importer`` for the order and the transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, cast
+
+from sqlalchemy.orm import Session
+
+from referral.geocoding import GazetteerGeocoder, Geocoder
+from referral.hsds import mapping, writer
+from referral.hsds.crosswalk import Crosswalk, needs_of_service
+from referral.hsds.fields import Fields
+from referral.hsds.importer import Reader, Settings
+from referral.hsds.report import ImportReport
+from referral.hsds.sources import Source
+from referral.matching.gazetteer import Gazetteer
+from referral.matching.types import Place as CorePlace
+from referral.models import Organization, Service, ServiceArea, ServiceNeed
+
+
+class _GazetteerIndex:
+    """What ``place_for_point`` reads of a DirectoryIndex: only its gazetteer."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+
+
+class Passes:
+    def __init__(self, session: Session, source: Source, report: ImportReport, settings: Settings,
+                 geocoder: Callable[[], Geocoder], progress: Callable[[int], None]):
+        self.session, self.source, self.report, self.settings = session, source, report, settings
+        self.progress = progress
+        self._geocoder_factory, self._geocoder = geocoder, cast(Geocoder | None, None)
+        places = writer.places(session)
+        self.places = GazetteerGeocoder(places)
+        core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in places]
+        self.gazetteer = _GazetteerIndex(Gazetteer(core)) if core else None
+        self.reader = Reader(session, source, report, settings)
+        self.organizations: set[str] = set()
+        self.service_org: dict[str, str] = {}
+        self.site_org: dict[str, str] = {}
+        self.batch: list[dict[str, Any]] = []
+
+    def run(self) -> None:
+        crosswalk = Crosswalk(writer.needs(self.session), self.settings.min_confidence)
+        self.reader.read(crosswalk)
+        self._organizations()
+        self._services()
+        self._locations()
+        self._links()
+
+    def _flush(self, model: type, rows: list[dict[str, Any]], force: bool = False) -> list[dict[str, Any]]:
+        if rows and (force or len(rows) >= self.settings.batch_size):
+            writer.upsert(self.session, cast(Any, model).__table__, rows)
+            self.progress(len(rows))
+            return []
+        return rows
+
+    # organizations -----------------------------------------------------------------------------
+
+    def _organizations(self) -> None:
+        rows: list[dict[str, Any]] = []
+        for row_id, f in self.reader.rows("organization"):
+            values = self._organization(row_id, f)
+            if not f.failed:
+                rows = self._flush(Organization, rows + [values])
+                self.organizations.add(row_id)
+        self._flush(Organization, rows, force=True)
+        self.report.counts["organizations"] = len(self.organizations)
+
+    def _organization(self, row_id: str, f: Fields) -> dict[str, Any]:
+        phones = self.reader.children["phone"].get(row_id, [])
+        contacts = self.reader.children["contact"].get(row_id, [])
+        email = f.text("email", 320) or next((c["email"] for c in contacts if c.get("email")), None)
+        if len(phones) > 1:
+            self.report.not_mapped["organization phones beyond the first"] += len(phones) - 1
+        return {"id": row_id, "name": f.text("name", 300, required=True), "description": f.text("description"),
+                "email": email, "website": f.text("website", 500),
+                "phone": _first_phone(phones), "kind": "other", "status": "active", "names": {},
+                "descriptions": {}, "created_at": writer.now(), "updated_at": writer.now(), "version": 1}
+
+    # services ----------------------------------------------------------------------------------
+
+    def _services(self) -> None:
+        rows: list[dict[str, Any]] = []
+        links: dict[str, list[dict[str, Any]]] = {"need": [], "area": []}
+        for row_id, f in self.reader.rows("service"):
+            values = self._service(row_id, f)
+            if f.failed:
+                continue
+            self.service_org[row_id] = values["organization_id"]
+            links["need"] += [{"service_id": row_id, "need_code": c} for c in values.pop("_needs")]
+            links["area"] += [{"service_id": row_id, "place_code": c} for c in values.pop("_areas")]
+            rows.append(values)
+            if len(rows) >= self.settings.batch_size:
+                rows = self._write_services(rows, links)
+        self._write_services(rows, links)
+        self.report.counts["services"] = len(self.service_org)
+
+    def _write_services(self, rows: list[dict[str, Any]], links: dict[str, list]) -> list[dict[str, Any]]:
+        self._flush(Service, rows, force=True)
+        ids = [r["id"] for r in rows]
+        writer.replace_links(self.session, ServiceNeed, ids, links["need"])
+        writer.replace_links(self.session, ServiceArea, ids, links["area"])
+        links["need"], links["area"] = [], []
+        return []
+
+    def _service(self, row_id: str, f: Fields) -> dict[str, Any]:
+        organization_id = f.id("organization_id", required=True)
+        if organization_id and organization_id not in self.organizations and not self._stored_org(organization_id):
+            f.problem("organization_id", f"no organization with id {f.data.get('organization_id')!r} "
+                                         "in the input or the directory")
+        low, high = f.number("minimum_age", 0, 120), f.number("maximum_age", 0, 120)
+        if low is not None and high is not None and low > high:
+            f.problem("maximum_age", f"{high:g} is below minimum_age {low:g}")
+        status = f.choice("status", ("active", "inactive", "defunct", "temporarily closed"), "active")
+        fees = f.text("fees_description") or f.text("fees")
+        cost, cost_text, known = mapping.cost(self.reader.children["cost_option"].get(row_id, []), fees)
+        if not known:
+            self.report.counts["services without cost information (shown as a fee of unknown amount)"] += 1
+        needs = self._needs(row_id, f)
+        updated = f.moment("last_modified") or writer.now()
+        return {"id": row_id, "organization_id": organization_id, "name": f.text("name", 300, required=True),
+                "description": f.text("description"), "minimum_age": low, "maximum_age": high,
+                "status": mapping.status(status), "verified_at": f.day("assured_date"),
+                "cost": cost, "cost_text": (cost_text or "")[:500] or None,
+                "languages": self._languages(row_id), "modes": self._modes(row_id),
+                "names": {}, "descriptions": {}, "genders": [], "target_groups": [], "capacity": "accepting",
+                "wait_days": None, "intensity": "support", "area_radius_km": None,
+                "created_at": writer.now(), "updated_at": updated, "version": 1,
+                "_needs": needs, "_areas": self._areas(row_id, f)}
+
+    def _stored_org(self, organization_id: str) -> bool:
+        if organization_id not in self.organizations:
+            if writer.existing(self.session, Organization, [organization_id]):
+                self.organizations.add(organization_id)
+        return organization_id in self.organizations
+
+    def _needs(self, row_id: str, f: Fields) -> list[str]:
+        mappings = [self.reader.terms[t] for t in self.reader.term_links.get(row_id, [])]
+        codes = needs_of_service(mappings)
+        if not codes:
+            self.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"),
+                                                 **f.where.as_dict(),
+                                                 "terms": sorted(m.term.name for m in mappings)})
+        return codes
+
+    def _languages(self, owner: str) -> list[str]:
+        tags = set()
+        for row in self.reader.children["language"].get(owner, []):
+            tag = mapping.language_tag(row.get("code"), row.get("name"))
+            if tag:
+                tags.add(tag)
+            else:
+                self.report.not_mapped[f"language {row.get('code') or row.get('name')!r} (unknown tag)"] += 1
+        return sorted(tags)
+
+    def _modes(self, service_id: str) -> list[str]:
+        kinds = {self.reader.locations.get(loc, (None, None))[0] or "physical"
+                 for _, _, s, loc in self._links_of(service_id)}
+        modes = ["in_person"] if "physical" in kinds else []
+        if "virtual" in kinds or not modes:
+            modes.append("remote")
+        return modes
+
+    def _links_of(self, service_id: str) -> list[tuple]:
+        if not hasattr(self, "_by_service"):
+            self._by_service: dict[str, list[tuple]] = {}
+            for link in self.reader.links:
+                self._by_service.setdefault(link[2], []).append(link)
+        return self._by_service.get(service_id, [])
+
+    def _areas(self, row_id: str, f: Fields) -> list[str]:
+        codes = set()
+        for area in self.reader.children["service_area"].get(row_id, []):
+            uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
+            code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
+            code = code if code and self.places.has(code) else self.places.find(name)
+            if code:
+                codes.add(code)
+            else:
+                self.report.note(f.where.at("service_areas"), f"service area {name[:80]!r} matches no gazetteer "
+                                 "place; ignored (the service then serves everyone within reach of its sites)")
+        return sorted(codes)
+
+    # locations and links -------------------------------------------------------------------------
+
+    def _locations(self) -> None:
+        from referral.hsds.sites import SiteMapper
+
+        SiteMapper(self).run()
+
+    def _links(self) -> None:
+        from referral.hsds.sites import write_links
+
+        write_links(self)
+
+
+def _first_phone(phones: list[dict[str, Any]]) -> str | None:
+    numbers = [str(p["number"]).strip().strip('"') for p in phones if p.get("number")]
+    return numbers[0][:64] if numbers else None

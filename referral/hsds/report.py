@@ -1,0 +1,130 @@
+"""The import report: counts, every taxonomy mapping with its confidence, every term left unmapped,
+what the model could not hold, geocoding results, derived ids, and the problems that stopped it.
+
+Each problem and each note names the file, the row (CSV line) or object (JSON path), and the field.
+Plain data; it renders as JSON (the API) and as text (the CLI).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_LISTED = 200  # notes of one kind beyond this are counted, not listed: a 100k report stays readable
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the input: file, CSV line or JSON path, and field."""
+
+    file: str
+    row: int | None = None
+    object: str | None = None
+    field: str | None = None
+
+    def at(self, field_name: str) -> Where:
+        return Where(self.file, self.row, self.object, field_name)
+
+    def describe(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.object:
+            parts.append(self.object)
+        if self.field:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("file", self.file), ("row", self.row), ("object", self.object),
+                                  ("field", self.field)) if v is not None}
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool = False
+    written: bool = False
+    counts: Counter = field(default_factory=Counter)  # organizations, sites, services, …
+    read: Counter = field(default_factory=Counter)  # HSDS rows read, by table
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    not_mapped: Counter = field(default_factory=Counter)  # "service.alternate_name" -> rows
+    notes: list[dict[str, Any]] = field(default_factory=list)  # skipped objects, assumptions
+    mappings: list[dict[str, Any]] = field(default_factory=list)  # taxonomy term -> need
+    unmapped_terms: list[dict[str, Any]] = field(default_factory=list)
+    not_matchable: list[dict[str, Any]] = field(default_factory=list)  # services without needs
+    geocoded: list[dict[str, Any]] = field(default_factory=list)
+    geocoding_failed: list[dict[str, Any]] = field(default_factory=list)
+    derived_ids: list[dict[str, Any]] = field(default_factory=list)
+    _overflow: Counter = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, where: Where, message: str) -> None:
+        self._add(self.problems, "problems", {**where.as_dict(), "message": message})
+
+    def note(self, where: Where, message: str) -> None:
+        self._add(self.notes, "notes", {**where.as_dict(), "message": message})
+
+    def listed(self, kind: str, entry: dict[str, Any]) -> None:
+        self._add(getattr(self, kind), kind, entry)
+
+    def _add(self, target: list[dict[str, Any]], kind: str, entry: dict[str, Any]) -> None:
+        if len(target) < MAX_LISTED:
+            target.append(entry)
+        else:
+            self._overflow[kind] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data, lists in a stable order."""
+        return {
+            "source": self.source, "ok": self.ok, "dry_run": self.dry_run, "written": self.written,
+            "counts": dict(sorted(self.counts.items())), "read": dict(sorted(self.read.items())),
+            "problems": self.problems,
+            "taxonomy": {"mappings": self.mappings, "unmapped": self.unmapped_terms},
+            "not_matchable": self.not_matchable,
+            "not_mapped": [{"field": k, "rows": v} for k, v in sorted(self.not_mapped.items())],
+            "geocoding": {"geocoded": self.geocoded, "failed": self.geocoding_failed},
+            "derived_ids": self.derived_ids, "notes": self.notes,
+            "not_listed": dict(sorted(self._overflow.items())),
+        }
+
+    def as_text(self) -> str:
+        """A readable summary for a terminal."""
+        lines = [f"{'DRY RUN: ' if self.dry_run else ''}import of {self.source}: "
+                 + ("written" if self.written else "nothing written")]
+        lines.append("  imported: " + (", ".join(f"{v} {k}" for k, v in sorted(self.counts.items())) or "nothing"))
+        lines.append("  read: " + ", ".join(f"{v} {k}" for k, v in sorted(self.read.items())))
+        lines += _section("problems (nothing was written)", [_where_text(p) for p in self.problems])
+        lines += _section("taxonomy mappings", [
+            f"{m['term']!r} ({m['taxonomy'] or 'no taxonomy'}) -> {m['need']} [{m['method']}, {m['confidence']}]"
+            for m in self.mappings])
+        lines += _section("taxonomy terms left unmapped", [
+            f"{u['term']!r} ({u['taxonomy'] or 'no taxonomy'})" + (f" best {u['best']} at {u['confidence']}"
+                                                                   if u.get("best") else "")
+            for u in self.unmapped_terms])
+        lines += _section("services that match no need (imported, not matchable)",
+                          [f"{s['service']} {s['name']!r}" for s in self.not_matchable])
+        lines += _section("geocoded", [f"{g['location']} {g['query']!r} -> {g['latitude']}, {g['longitude']}"
+                                       for g in self.geocoded])
+        lines += _section("geocoding failed", [f"{g['location']} {g['query']!r}: {g['reason']}"
+                                               for g in self.geocoding_failed])
+        lines += _section("not mapped (the model has no place for them)",
+                          [f"{k}: {v} row(s)" for k, v in sorted(self.not_mapped.items())])
+        lines += _section("notes", [_where_text(n) for n in self.notes])
+        lines += _section("ids derived from non-UUID ids",
+                          [f"{d['table']} {d['original']!r} -> {d['id']}" for d in self.derived_ids])
+        lines += [f"  ... and {v} more {k}" for k, v in sorted(self._overflow.items())]
+        return "\n".join(lines)
+
+
+def _where_text(entry: dict[str, Any]) -> str:
+    where = Where(entry["file"], entry.get("row"), entry.get("object"), entry.get("field"))
+    return f"{where.describe()}: {entry['message']}"
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    return [f"  {title}:", *(f"    - {item}" for item in items)] if items else []

@@ -1,0 +1,94 @@
+"""Bulk writes for the import: dialect-specific UPSERT (INSERT … ON CONFLICT DO UPDATE) of whole
+batches, replacement of link rows, and the reference data an import reads (needs, places).
+
+Rows are plain dicts; nothing here builds ORM objects one at a time. Columns HSDS does not carry
+(an organization's kind, a service's capacity…) are written on insert only, so a re-import never
+overwrites what an editor set here. An unchanged row is not touched (its version stays).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import JSON, Table, Text, cast, delete, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from referral.geocoding import GazetteerPlace
+from referral.hsds.crosswalk import Need
+from referral.models import NeedTerm, Organization, Place
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+INSERT_ONLY = {
+    "organizations": {"kind", "names", "descriptions", "status", "created_at"},
+    "sites": {"kind", "names", "status", "created_at"},
+    "services": {"names", "descriptions", "genders", "target_groups", "capacity", "wait_days", "intensity",
+                 "area_radius_km", "created_at"},
+}
+NEVER_COMPARED = {"version", "created_at", "updated_at"}
+
+
+def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` or update those whose id exists, in one executemany."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    if "version" not in table.c:
+        session.execute(statement.on_conflict_do_nothing(), list(rows))
+        return
+    updated = [c for c in rows[0] if c not in INSERT_ONLY.get(table.name, ()) and c not in ("id", "version")]
+    changes = {c: statement.excluded[c] for c in updated}
+    changes["version"] = table.c.version + 1
+    compared = [c for c in updated if c not in NEVER_COMPARED]
+    differs = or_(*(_distinct(table.c[c], statement.excluded[c]) for c in compared))
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changes, where=differs),
+                    list(rows))
+
+
+def _distinct(column: Any, new: Any) -> Any:
+    if isinstance(column.type, JSON):  # PostgreSQL's json has no equality: compare the text
+        return cast(column, Text).is_distinct_from(cast(new, Text))
+    return column.is_distinct_from(new)
+
+
+def replace_links(session: Session, model: type, service_ids: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Delete the link rows of ``service_ids`` and insert ``rows`` (needs, areas, sites)."""
+    for start in range(0, len(service_ids), CHUNK):
+        chunk = service_ids[start:start + CHUNK]
+        session.execute(delete(model).where(model.service_id.in_(chunk)))
+    if rows:
+        session.execute(insert(model), rows)
+
+
+def existing(session: Session, model: type, ids: Iterable[str]) -> dict[str, str]:
+    """id -> organization_id (or id for organizations) of the rows among ``ids`` already stored."""
+    ids = sorted(set(ids))
+    owner = model.id if model is Organization else model.organization_id
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        found.update(session.execute(select(model.id, owner).where(model.id.in_(chunk))).all())
+    return found
+
+
+def needs(session: Session) -> list[Need]:
+    terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
+    return [Need(t.code, t.labels, t.synonyms or {}, t.open_eligibility, t.position) for t in terms]
+
+
+def places(session: Session) -> list[GazetteerPlace]:
+    rows = session.scalars(select(Place).order_by(Place.code))
+    return [GazetteerPlace(p.code, (p.name, *p.names.values()), p.latitude, p.longitude) for p in rows]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+
+
+def delete_ids(session: Session, model: type, ids: Sequence[str]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        session.execute(delete(model).where(model.id.in_(ids[start:start + CHUNK])))
