@@ -12,22 +12,21 @@ Absent numbers are NaN (ages, wait days, area radius, verification day as an ord
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from referral.matching.geo import unit_vectors
-from referral.matching.spatial import SiteGrid
+from referral.matching.spatial import SiteBoxes
 from referral.matching.types import CAPACITIES, COSTS, INTENSITIES, Service
-
-_NAN = float("nan")
 
 
 class BitMap:
     """Maps the distinct values of one set-valued field to bits of a uint64."""
 
     def __init__(self, field: str, sets: Iterable[frozenset[str]]):
-        values = sorted({v for s in sets for v in s})
+        values = sorted({v for s in set(sets) for v in s})  # few distinct sets: dedupe them first
         if len(values) > 64:
             raise ValueError(f"{field}: {len(values)} distinct values, at most 64 fit a bitmask")
         self.bits = {v: np.uint64(1 << i) for i, v in enumerate(values)}
@@ -35,25 +34,29 @@ class BitMap:
 
     def mask(self, values: Iterable[str]) -> np.uint64:
         """The mask of the known values among ``values`` (unknown values have no bit)."""
-        key = frozenset(values)
-        if key not in self._cache:
-            self._cache[key] = int(sum(int(self.bits[v]) for v in key if v in self.bits))
-        return np.uint64(self._cache[key])
+        return np.uint64(self._int(frozenset(values)))
+
+    def _int(self, key: frozenset[str]) -> int:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = int(sum(int(self.bits[v]) for v in key if v in self.bits))
+        return found
 
     def column(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
-        return np.array([self.mask(s) for s in sets], dtype=np.uint64)
+        ints = {s: self._int(frozenset(s)) for s in set(sets)}
+        return np.array([ints[s] for s in sets], dtype=np.uint64)
 
 
 def _codes(values: Sequence[str], allowed: tuple[str, ...], field: str) -> np.ndarray:
     lookup = {v: i for i, v in enumerate(allowed)}
     try:
-        return np.array([lookup[v] for v in values], dtype=np.int8)
+        return np.array(list(map(lookup.__getitem__, values)), dtype=np.int8)
     except KeyError as exc:
         raise ValueError(f"{field}: unknown value {exc.args[0]!r}, expected one of {allowed}") from None
 
 
 def _floats(values: Iterable[float | None]) -> np.ndarray:
-    return np.array([_NAN if v is None else v for v in values], dtype=np.float64)
+    return np.array(list(values), dtype=np.float64)  # numpy turns None into NaN
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +69,7 @@ class Sites:
     lon: np.ndarray
     xyz: np.ndarray  # unit vectors (n_sites, 3): haversine through chord lengths
     days: np.ndarray  # uint8 weekday bits (bit 0 = Monday); 0 = opening days not recorded
-    grid: SiteGrid
+    boxes: SiteBoxes
 
 
 def build_sites(services: Sequence[Service]) -> Sites:
@@ -76,9 +79,10 @@ def build_sites(services: Sequence[Service]) -> Sites:
     flat = [site for s in services for site in s.sites]
     lat = np.array([x.lat for x in flat], dtype=np.float64)
     lon = np.array([x.lon for x in flat], dtype=np.float64)
-    days = np.array([sum(1 << d for d in x.open_days) for x in flat], dtype=np.uint8)
+    bits: dict[frozenset[int], int] = {}  # few distinct weekday sets: compute each once
+    days = np.array([bits.get(x.open_days) or bits.setdefault(x.open_days, sum(1 << d for d in x.open_days)) for x in flat], dtype=np.uint8)
     service = np.repeat(np.arange(len(services), dtype=np.int32), counts)
-    return Sites(offsets, service, lat, lon, unit_vectors(lat, lon).reshape(-1, 3), days, SiteGrid(lat, lon))
+    return Sites(offsets, service, lat, lon, unit_vectors(lat, lon).reshape(-1, 3), days, SiteBoxes(offsets, lat, lon))
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,21 +109,23 @@ class Columns:
 
 def build_columns(services: Sequence[Service]) -> Columns:
     """Column arrays for ``services`` (row i = services[i])."""
-    bits = {f: BitMap(f, (getattr(s, f) for s in services)) for f in ("genders", "groups", "languages", "modes")}
-    masks = {f: b.column([getattr(s, f) for s in services]) for f, b in bits.items()}
-    order = sorted(range(len(services)), key=lambda i: services[i].id)
+    sets = {f: list(map(attrgetter(f), services)) for f in ("genders", "groups", "languages", "modes")}
+    bits = {f: BitMap(f, values) for f, values in sets.items()}
+    masks = {f: bits[f].column(values) for f, values in sets.items()}
+    ids = list(map(attrgetter("id"), services))
+    order = sorted(range(len(services)), key=ids.__getitem__)
     id_rank = np.empty(len(services), dtype=np.int32)
     id_rank[order] = np.arange(len(services), dtype=np.int32)
     return Columns(
         active=np.array([s.status == "active" for s in services], dtype=bool),
-        min_age=_floats(s.minimum_age for s in services),
-        max_age=_floats(s.maximum_age for s in services),
-        cost=_codes([s.cost for s in services], COSTS, "cost"),
-        capacity=_codes([s.capacity for s in services], CAPACITIES, "capacity"),
-        intensity=_codes([s.intensity for s in services], INTENSITIES, "intensity"),
-        wait_days=_floats(s.wait_days for s in services),
+        min_age=_floats(map(attrgetter("minimum_age"), services)),
+        max_age=_floats(map(attrgetter("maximum_age"), services)),
+        cost=_codes(list(map(attrgetter("cost"), services)), COSTS, "cost"),
+        capacity=_codes(list(map(attrgetter("capacity"), services)), CAPACITIES, "capacity"),
+        intensity=_codes(list(map(attrgetter("intensity"), services)), INTENSITIES, "intensity"),
+        wait_days=_floats(map(attrgetter("wait_days"), services)),
         verified=_floats(s.verified_at.toordinal() if s.verified_at else None for s in services),
-        area_radius=_floats(s.area_radius_km for s in services),
+        area_radius=_floats(map(attrgetter("area_radius_km"), services)),
         area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
         id_rank=id_rank,
         bits=bits,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from referral.matching.geo import BAND, haversine_km, within_many
+from referral.matching.geo import haversine_km, outer_km, within_many
 from referral.matching.index import DirectoryIndex
 from referral.matching.types import CAPACITIES, COSTS, MatchQuery
 
@@ -86,7 +86,7 @@ def place(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray, diagnose: 
     radius[has_radius] = within_many(cols.area_radius[rows][owner[has_radius]], km[has_radius], here, lat[has_radius], lon[has_radius])
     is_open = _open(sites.days[flat], query.constraints.open_on)
     reach = is_open & (by_place[owner] | radius)
-    candidates = np.flatnonzero(reach & (km <= query.constraints.max_distance_km * (1 + BAND) + 1e-9))
+    candidates = np.flatnonzero(reach & (km <= outer_km(query.constraints.max_distance_km)))
     reach[:] = False
     reach[candidates] = within_many(query.constraints.max_distance_km, km[candidates], here, lat[candidates], lon[candidates])
     site, site_km = _nearest(owner, flat, np.where(reach, km, np.inf), counts)

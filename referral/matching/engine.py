@@ -2,24 +2,23 @@
 
 This module owns the order of the steps (understand needs, gather candidates from the index,
 apply hard rules, score, rank, guarantee coverage, explain, bundle). The rules themselves live in
-needs.py, eligibility.py, scoring.py, explain.py, unmet.py and bundle.py. It must not import Flask,
+needs.py, eligibility.py, scoring.py, explain.py, unmet.py and bundle.py; which services are
+evaluated at all (exactly enough for ``_choose``) in candidates.py. It must not import Flask,
 SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``DirectoryIndex``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
 from referral.matching.bundle import make_bundle
-from referral.matching.eligibility import Placement, place, remote_capable, screen
+from referral.matching.candidates import Candidates, candidates
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
-from referral.matching.needs import understand_needs, weight
-from referral.matching.scoring import rank_order, score_parts, total
+from referral.matching.needs import understand_needs
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
 from referral.matching.unmet import unmet_needs
@@ -27,25 +26,13 @@ from referral.matching.unmet import unmet_needs
 __all__ = ["MatchSettings", "match", "understand_needs"]
 
 
-@dataclass(frozen=True, eq=False)
-class Candidates:
-    """Eligible services with their chosen site, need qualities and scores (one row each)."""
-
-    rows: np.ndarray  # service rows
-    quality: np.ndarray  # (n, K): quality of each row for each of the child's needs, 0 = not met
-    placement: Placement
-    parts: np.ndarray  # (n, 5) in PARTS order
-    score: np.ndarray
-
-
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
     needs = understand_needs(index, query, settings)
     scored = [n for n in needs if n.severity > 0]
     today = query.today or date.today()
-    found = _candidates(index, query, scored, settings, today)
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
-    order = rank_order(found.score, found.placement.km, index.columns.id_rank[found.rows])
+    found, order = candidates(index, query, scored, actionable, settings, today)
     chosen = _choose(order, found.quality > 0, actionable, query.limit)
     results = tuple(_result(index, query, scored, found, p, rank, today, settings) for rank, p in enumerate(chosen, 1))
     codes = [scored[k].code for k in actionable]
@@ -57,46 +44,6 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         bundle=make_bundle(results, codes),
         directory_version=index.version,
     )
-
-
-def _candidates(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date) -> Candidates:
-    """Rows meeting at least one need, through the hard rules, with their scores."""
-    postings = [index.postings.lookup(n.code) for n in needs]
-    rows = _union([r for r, _ in postings], len(index.services))
-    rows = rows[_maybe_reachable(index, query, rows)]
-    rows = rows[screen(index, query, rows)]
-    placement = place(index, query, rows)
-    keep = np.flatnonzero(placement.eligible)
-    rows, placement = rows[keep], Placement(*(getattr(placement, f)[keep] for f in Placement.__dataclass_fields__))
-    quality = np.zeros((len(rows), len(needs)))
-    fit, total_weight = np.zeros(len(rows)), sum(weight(n) for n in needs)
-    for k, ((need_rows, q), need) in enumerate(zip(postings, needs)):
-        pos = np.minimum(np.searchsorted(rows, need_rows), max(len(rows) - 1, 0))
-        hit = (rows[pos] == need_rows) if len(rows) else np.zeros(len(need_rows), bool)
-        quality[pos[hit], k] = q[hit]
-        fit = fit + weight(need) * quality[:, k]
-    fit = fit / total_weight if total_weight else fit
-    severity = max((n.severity for n in needs if n.source != "notes"), default=0)
-    parts = score_parts(index.columns, rows, fit, placement.km, severity, today, settings)
-    return Candidates(rows, quality, placement, parts, total(parts, settings))
-
-
-def _union(arrays: list[np.ndarray], n: int) -> np.ndarray:
-    """Sorted unique rows of several sorted arrays."""
-    if len(arrays) == 1:
-        return arrays[0]
-    mark = np.zeros(n, dtype=bool)
-    for rows in arrays:
-        mark[rows] = True
-    return np.flatnonzero(mark).astype(np.int32)
-
-
-def _maybe_reachable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
-    """A cheap pre-filter: remote-capable rows, and rows with a site in the grid cells near the child."""
-    loc, sites = query.location, index.sites
-    near = np.zeros(len(index.services), dtype=bool)
-    near[sites.service[sites.grid.near(loc.lat, loc.lon, query.constraints.max_distance_km)]] = True
-    return near[rows] | remote_capable(index, query, rows)
 
 
 def _choose(order: np.ndarray, met: np.ndarray, actionable: list[int], limit: int) -> list[int]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from geopy.distance import geodesic
+from geopy.distance import Geodesic, geodesic
 
 _GEODESIC = geodesic()  # one instance: building geopy's Geodesic solver costs as much as a distance
+_GEODESIC.measure((0.0, 0.0), (0.0, 0.0))  # geopy builds its WGS-84 solver on first use: do it once here
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, which minimises haversine's error against WGS-84
 BAND = 0.006  # relative haversine-vs-geodesic error bound, rounded up from ~0.56 %
 _A, _E2 = 6378.137, 0.00669437999014  # WGS-84 semi-major axis (km) and first eccentricity squared
@@ -51,13 +52,26 @@ def haversine_one(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The WGS-84 geodesic distance (km): ~50 µs a call, so only for the few that are shown."""
+    """The WGS-84 geodesic distance (km): ~40 µs a call, so only for the few that are shown.
+
+    The same solver call geopy's ``geodesic.measure`` makes, minus its ~25 µs of parsing two Points:
+    coordinates already in range are passed as Point would pass them (floats, -0.0 as 0.0); anything
+    else goes through ``measure`` itself (normalised or rejected exactly as geopy does).
+    """
+    a, b, c, d = float(lat1 or 0.0), float(lon1 or 0.0), float(lat2 or 0.0), float(lon2 or 0.0)
+    if abs(a) <= 90.0 and abs(c) <= 90.0 and abs(b) <= 180.0 and abs(d) <= 180.0:  # False for NaN
+        return _GEODESIC.geod.Inverse(a, b, c, d, Geodesic.DISTANCE)["s12"]
     return _GEODESIC.measure((lat1, lon1), (lat2, lon2))
 
 
 def shown_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The distance as displayed: geodesic, rounded to 0.1 km."""
     return round(geodesic_km(lat1, lon1, lat2, lon2), 1)
+
+
+def outer_km(limit_km: float) -> float:
+    """The haversine distance beyond which no point is within ``limit_km`` (the band's far edge)."""
+    return limit_km * (1 + BAND) + 1e-9
 
 
 def within(limit_km: float, hav_km: float, here: tuple[float, float], there: tuple[float, float]) -> bool:

@@ -34,11 +34,16 @@ class Postings:
 
     def lookup(self, code: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows meeting ``code`` and their quality (float64), or two empty arrays."""
+        rows, relation = self.relations(code)
+        return rows, QUALITY[relation]
+
+    def relations(self, code: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows meeting ``code`` and their relation (int8 EXACT, NARROWER or BROADER)."""
         i = self.slot.get(code)
         if i is None:
-            return np.empty(0, np.int32), np.empty(0, np.float64)
+            return np.empty(0, np.int32), np.empty(0, np.int8)
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.rows[lo:hi], QUALITY[self.relation[lo:hi]]
+        return self.rows[lo:hi], self.relation[lo:hi]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,8 +100,10 @@ def _build_postings(services: tuple[Service, ...], taxonomy: Taxonomy) -> Postin
     Codes a service lists that the taxonomy lacks are ignored: they could never be asked for.
     """
     pos = {c: i for i, c in enumerate(taxonomy.codes)}
-    pairs = [(r, pos[c]) for r, s in enumerate(services) for c in s.needs if c in pos]
-    rows, terms = (np.array(x, np.int64) for x in zip(*pairs)) if pairs else (np.empty(0, np.int64),) * 2
+    listed = np.array([pos.get(c, -1) for s in services for c in s.needs], dtype=np.int64)
+    rows = np.repeat(np.arange(len(services), dtype=np.int64), [len(s.needs) for s in services])
+    known = listed >= 0
+    rows, terms = rows[known], listed[known]
     rel_off, rel_dst, rel_kind = _relations(taxonomy)
     counts = rel_off[terms + 1] - rel_off[terms]
     starts = np.repeat(rel_off[terms] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())

@@ -6,6 +6,11 @@ scores what eligibility lets through. Depends on numpy and the index columns onl
 Every part is in [0, 1]. The score is 100 x sum(weight x part) / sum(weight), floored to 0.01
 after adding half a cent (so plain Python reproduces it bit for bit). Ranking: score desc, then
 distance asc (remote last), then service id asc.
+
+Upper bounds: the distance part is the only one that depends on a site, and the score is
+non-decreasing in it when no weight is negative (IEEE addition, multiplication by a weight >= 0,
+division by a positive sum and floor are all monotone). So the score with the distance part at its
+largest possible value bounds the real score from above, bit for bit.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from referral.matching.columns import Columns
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import CAPACITIES, INTENSITIES
 
+DISTANCE = PARTS.index("distance")
 ACCEPTING, WAITLIST = CAPACITIES.index("accepting"), CAPACITIES.index("waitlist")
 WAIT_UNKNOWN = 0.3
 STALE_DAYS = 365  # freshness reaches 0 a year after verification
@@ -36,13 +42,37 @@ def score_parts(
     today: date, settings: MatchSettings,
 ) -> np.ndarray:
     """An (n, 5) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
-    distance = np.where(np.isnan(km), settings.remote_distance_score, np.exp(-km / settings.distance_scale_km))
+    distance = distance_part(km, settings)
     wait = cols.wait_days[rows]
     waitlist = np.where(np.isnan(wait), WAIT_UNKNOWN, 0.6 / (1.0 + wait / 30.0))
     capacity = cols.capacity[rows]
     capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
     intensity = _INTENSITY_TABLE[min(max(severity, 1), 3)][cols.intensity[rows]]
     return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings)))
+
+
+def distance_part(km: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """exp(-km / scale) for a site, the remote score where ``km`` is NaN (no site)."""
+    return np.where(np.isnan(km), settings.remote_distance_score, np.exp(-km / settings.distance_scale_km))
+
+
+def bounds_hold(settings: MatchSettings) -> bool:
+    """Whether ``upper_bound`` is valid: no negative weight, a positive sum, a positive scale."""
+    weights = settings.weights()
+    return min(weights) >= 0 and sum(weights) > 0 and settings.distance_scale_km > 0
+
+
+def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """The largest distance part each row can get: at ``min_km`` (NaN = no site) or, if remote, without a site."""
+    near = np.where(np.isnan(min_km), 0.0, np.exp(-min_km / settings.distance_scale_km))
+    return np.where(remote, np.maximum(near, settings.remote_distance_score), near)
+
+
+def upper_bound(parts: np.ndarray, best_distance: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """The score each row would get with its best possible distance part."""
+    best = parts.copy()
+    best[:, DISTANCE] = best_distance
+    return total(best, settings)
 
 
 def freshness(verified: np.ndarray, today: date, settings: MatchSettings) -> np.ndarray:

@@ -1,8 +1,16 @@
-"""A coarse grid over the sites: which services have a site near a point, without touching the rest.
+"""Bounding boxes of the services' sites: how near a service's sites can possibly be, cheaply.
 
-This module owns the spatial pre-filter only: it may let through services whose sites are a little
-too far (eligibility decides exactly), never hold back one with a site within the distance. Cells
-are CELL_DEG degrees; sites are sorted by cell so a row of cells is one slice. Depends on numpy.
+This module owns the spatial pre-filter and the distance bound the ranking uses: a lower bound of
+the haversine distance (as geo.haversine_km computes it) from a point to every site of a service,
+from the latitude/longitude range of its sites alone. It may say "maybe near" of a service whose
+sites are too far (eligibility decides exactly), never "too far" of one with a site in reach.
+Depends on numpy and geo.py only.
+
+The bound: haversine says hav(d) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon), and each term only
+grows with its argument. Over a box, dlat and dlon are at least their distance to the box's ranges
+and cos(lat2) at least its smallest value on the box's latitude range; sin(x) >= x - x^3/6 and
+asin(x) is increasing, which gives a d that no site in the box goes under. It is then lowered by far
+more than float rounding (SLACK), so it holds bit for bit against the computed distances.
 """
 
 from __future__ import annotations
@@ -11,40 +19,79 @@ import math
 
 import numpy as np
 
-CELL_DEG = 0.1  # ~11 km of latitude: a 25 km radius spans about 5 x 6 cells
-LON_CELLS = int(round(360 / CELL_DEG))
-KM_PER_DEG_MIN = 110.5  # the shortest degree of latitude on WGS-84 is 110.57 km
-MARGIN = 1.01  # haversine and geodesic differ by < 0.6 %
+from referral.matching.geo import EARTH_RADIUS_KM
+
+SLACK_REL, SLACK_KM = 1e-9, 1e-9  # rounding in either computation is ~1e-12 km; these are 1000x that
+TAU = 2.0 * math.pi
 
 
-class SiteGrid:
-    """Sites bucketed by grid cell, for "which sites may lie within R km of here"."""
+class SiteBoxes:
+    """Per service row: the latitude/longitude range of its sites (radians; NaN when it has none)."""
 
-    def __init__(self, lat: np.ndarray, lon: np.ndarray):
-        keys = self._key(np.floor((lat + 90) / CELL_DEG), np.floor((lon + 180) / CELL_DEG))
-        self.order = np.argsort(keys, kind="stable").astype(np.int32)  # site indices, by cell
-        self.keys = keys[self.order]
+    def __init__(self, offsets: np.ndarray, lat: np.ndarray, lon: np.ndarray):
+        n = len(offsets) - 1
+        some = np.flatnonzero(offsets[1:] > offsets[:-1])
+        # fields: lat min, lat max, lon min, lon max, the least cos(lat) on the lat range (never below 0);
+        # built field by field, stored one service per row: a query's gather then misses cache once per service
+        box = np.full((5, n), np.nan)
+        if len(some):
+            phi, lam = np.radians(lat), _wrap(np.radians(lon))
+            starts = offsets[:-1][some]
+            for i, (values, reduce) in enumerate(((phi, np.minimum), (phi, np.maximum), (lam, np.minimum), (lam, np.maximum))):
+                box[i, some] = reduce.reduceat(values, starts)
+            box[4] = np.maximum(np.minimum(np.cos(box[0]), np.cos(box[1])), 0.0)
+        # the same box in tenths of a degree rounded outwards, as int16: four small gathers rule out
+        # most far services before the float box is read (no sites: ranges nothing meets)
+        with np.errstate(invalid="ignore"):
+            tenths = np.degrees(box[:4]) * 10
+            low, high = np.floor(tenths[0::2]) - 1, np.ceil(tenths[1::2]) + 1
+        low, high = np.where(np.isnan(low), 32767, low), np.where(np.isnan(high), -32768, high)
+        self.band = np.column_stack((low[0], high[0], low[1], high[1])).astype(np.int16)
+        self.box = np.ascontiguousarray(box.T)
 
-    @staticmethod
-    def _key(lat_cell: np.ndarray, lon_cell: np.ndarray) -> np.ndarray:
-        return lat_cell.astype(np.int64) * LON_CELLS + np.mod(lon_cell.astype(np.int64), LON_CELLS)
+    def near(self, rows: np.ndarray, lat: float, lon: float, km: float) -> np.ndarray:
+        """Per row: whether a site may lie within ``km`` (haversine), by the degree box alone (a superset)."""
+        dlat, dlon = _reach_deg(lat, km)
+        lat_low, lat_high, lon_low, lon_high = np.take(self.band, rows, axis=0).T
+        ok = (lat_high >= math.floor((lat - dlat) * 10)) & (lat_low <= math.ceil((lat + dlat) * 10))
+        lon = float(_wrap(np.float64(math.radians(lon)))) * 180.0 / math.pi
+        if dlon is None or lon - dlon < -180.0 or lon + dlon >= 180.0:
+            return ok  # every longitude, or across the antimeridian: latitude alone decides
+        return ok & (lon_high >= math.floor((lon - dlon) * 10)) & (lon_low <= math.ceil((lon + dlon) * 10))
 
-    def near(self, lat: float, lon: float, km: float) -> np.ndarray:
-        """Indices of the sites in the cells a circle of ``km`` around the point touches (a superset)."""
-        dlat = km * MARGIN / KM_PER_DEG_MIN
-        top = min(abs(lat) + dlat, 89.9)
-        dlon = min(dlat / math.cos(math.radians(top)), 180.0)
-        lat_cells = range(math.floor((lat - dlat + 90) / CELL_DEG), math.floor((lat + dlat + 90) / CELL_DEG) + 1)
-        first, last = math.floor((lon - dlon + 180) / CELL_DEG), math.floor((lon + dlon + 180) / CELL_DEG)
-        spans = self._lon_spans(first, last)
-        bounds = [(c * LON_CELLS + a, c * LON_CELLS + b + 1) for c in lat_cells for a, b in spans]
-        edges = np.searchsorted(self.keys, np.array(bounds, dtype=np.int64).ravel()).reshape(-1, 2)
-        return np.concatenate([self.order[a:b] for a, b in edges]) if len(edges) else self.order[:0]
+    def min_km(self, rows: np.ndarray, lat: float, lon: float) -> np.ndarray:
+        """Per row: no site of it is nearer than this (haversine km) to the point; NaN = no sites."""
+        phi, lam = math.radians(lat), float(_wrap(np.float64(math.radians(lon))))
+        lo_phi, hi_phi, lo_lam, hi_lam, cos_min = np.take(self.box, rows, axis=0).T
+        dphi = np.maximum(np.maximum(lo_phi - phi, phi - hi_phi), 0.0)
+        east, west = lo_lam - lam, lam - hi_lam  # > 0: the box lies east / west of the point
+        # the box's longitudes are an arc from lon min east to lon max: the point is on it, or one end is nearer
+        dlam = np.minimum(east + TAU * (east < 0), west + TAU * (west < 0))
+        dlam = np.where(np.maximum(east, west) <= 0, 0.0, dlam)
+        h = _sin_below(dphi / 2.0) ** 2 + max(math.cos(phi), 0.0) * cos_min * _sin_below(dlam / 2.0) ** 2
+        km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+        return np.maximum(km * (1.0 - SLACK_REL) - SLACK_KM, 0.0)
 
-    @staticmethod
-    def _lon_spans(first: int, last: int) -> list[tuple[int, int]]:
-        """Longitude cell ranges, split where they cross the antimeridian."""
-        if last - first + 1 >= LON_CELLS:
-            return [(0, LON_CELLS - 1)]
-        first, last = first % LON_CELLS, last % LON_CELLS
-        return [(first, last)] if first <= last else [(first, LON_CELLS - 1), (0, last)]
+
+def _reach_deg(lat: float, km: float) -> tuple[float, float | None]:
+    """How far (degrees of latitude, of longitude; None = any) a point within ``km`` may lie from ``lat``.
+
+    A great circle is never shorter than its latitude difference; for longitude, hav(d) >= cos(lat1)
+    cos(lat2) hav(dlon) with cos(lat2) at least its value nearest the pole the circle can reach.
+    """
+    angle = km / EARTH_RADIUS_KM * (1 + 1e-7)
+    phi = math.radians(lat)
+    c = math.cos(phi) * math.cos(min(abs(phi) + angle, math.pi / 2))
+    x = math.sin(angle / 2) / math.sqrt(c) if c > 0 else 2.0
+    dlon = math.degrees(2 * math.asin(x)) * (1 + 1e-7) + 1e-7 if x < 1 else None
+    return math.degrees(angle) + 1e-7, dlon
+
+
+def _sin_below(y: np.ndarray) -> np.ndarray:
+    """y - y^3/6: at most sin(y) and at least 0 for y in [0, pi/2], and cheaper than np.sin."""
+    return y * (1.0 - y * y / 6.0)
+
+
+def _wrap(lam: np.ndarray) -> np.ndarray:
+    """Longitudes (radians) in [-pi, pi): the same meridian always gets the same number."""
+    return np.mod(lam + math.pi, TAU) - math.pi

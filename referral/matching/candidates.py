@@ -1,0 +1,180 @@
+"""Which services of one match get the site rules and a score: cheap filters, then best bounds first.
+
+This module owns the candidate set a match ranks. The site rules (opening day, area, distance) cost
+far more per service than anything else, so they run only on the services that could still make a
+difference. Every part of the score but distance is known before any site is looked at; with the
+distance part at its best the score is an exact upper bound (see scoring.py). Services are
+evaluated in chunks, highest bound first, until nothing left could change what ``engine._choose``
+picks:
+
+(a) ``limit`` eligible services are scored and the limit-th best score is STRICTLY above every
+    bound not yet evaluated (ties break by distance then id, so an equal bound could still win);
+(b) for each actionable need the top ``limit`` leave unmet, either an evaluated eligible service
+    meeting it scores strictly above every unevaluated bound among services meeting it, or no
+    unevaluated service meets it.
+
+Then the evaluated set holds the true top ``limit`` in the true order and, for each need ``_choose``
+may have to cover, whether any eligible service meets it and the best one; ``_choose`` reads nothing
+else. Unmet needs are diagnosed from the postings (unmet.py), not from this set. When the bounds
+are not valid for the settings (a negative weight), everything is evaluated at once.
+Depends on numpy and sibling modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+import numpy as np
+
+from referral.matching.eligibility import Placement, place, remote_capable, screen
+from referral.matching.index import QUALITY, DirectoryIndex
+from referral.matching.needs import weight
+from referral.matching.geo import outer_km
+from referral.matching.scoring import (
+    DISTANCE, best_distance_part, bounds_hold, distance_part, rank_order, score_parts, total, upper_bound,
+)
+from referral.matching.settings import MatchSettings
+from referral.matching.types import MatchQuery, UnderstoodNeed
+
+QUALITY_OR_NONE = np.concatenate(([0.0], QUALITY))  # by 1 + relation; 0 = the need is not met
+FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Eligible services with their chosen site, need qualities and scores (one row each)."""
+
+    rows: np.ndarray  # service rows
+    quality: np.ndarray  # (n, K): quality of each row for each of the child's needs, 0 = not met
+    placement: Placement
+    parts: np.ndarray  # (n, 5) in PARTS order
+    score: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """Services through the cheap filters (rows ascending) with their site-free parts and score bound."""
+
+    rows: np.ndarray
+    quality: np.ndarray  # (n, K)
+    parts: np.ndarray  # (n, 5), the distance part not yet known
+    bound: np.ndarray  # upper bound of the score
+
+
+def candidates(
+    index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], actionable: list[int],
+    settings: MatchSettings, today: date, first_chunk: int = FIRST_CHUNK,
+) -> tuple[Candidates, np.ndarray]:
+    """The evaluated eligible services and their rank order (see the module docstring)."""
+    pool = gather(index, query, needs, settings, today)
+    chunk = first_chunk if bounds_hold(settings) else len(pool.rows)
+    rest, chunks = np.arange(len(pool.rows)), []
+    found, order = _nothing(pool), np.empty(0, np.int64)
+    while not _settled(pool, rest, found, order, actionable, query.limit):
+        batch, rest = _highest(pool.bound, rest, chunk)
+        chunks.append(_evaluate(index, query, pool, batch, settings))
+        chunk *= 2
+        found = _merge(chunks)
+        order = rank_order(found.score, found.placement.km, index.columns.id_rank[found.rows])
+    return found, order
+
+
+def gather(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date) -> Pool:
+    """Rows meeting a need, through the spatial pre-filter and the place-free rules, with bounds."""
+    postings = [index.postings.relations(n.code) for n in needs]
+    rows, relation = _union(postings, len(index.services))
+    near, min_km, remote = _reach(index, query, rows)
+    keep = np.flatnonzero(near)
+    rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
+    keep = np.flatnonzero(screen(index, query, rows))
+    rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
+    quality, fit = _fit(relation, needs, rows)
+    severity = max((n.severity for n in needs if n.source != "notes"), default=0)
+    parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
+    bound = upper_bound(parts, best_distance_part(min_km, remote, settings), settings)
+    return Pool(rows, quality, parts, bound)
+
+
+def _union(postings: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Rows meeting any need (ascending), and per need a dense array by row: 1 + relation, 0 = not met."""
+    mark, relation = np.zeros(n, dtype=bool), []
+    for rows, rel in postings:
+        dense = np.zeros(n, dtype=np.int8)
+        dense[rows] = rel + 1
+        relation.append(dense)
+        mark[rows] = True
+    rows = postings[0][0] if len(postings) == 1 else np.flatnonzero(mark).astype(np.int32)
+    return rows, relation
+
+
+def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether each row may be reached (a site maybe in range, or remote), its sites' least km, remote."""
+    loc, boxes, outer = query.location, index.sites.boxes, outer_km(query.constraints.max_distance_km)
+    remote = remote_capable(index, query, rows)
+    maybe = np.flatnonzero(boxes.near(rows, loc.lat, loc.lon, outer) | remote)
+    min_km = np.full(len(rows), np.inf)  # not near: beyond ``outer``, so out of reach
+    min_km[maybe] = boxes.min_km(rows[maybe], loc.lat, loc.lon)
+    return (min_km <= outer) | remote, min_km, remote
+
+
+def _fit(relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, K) quality of each row for each need, and the weighted need fit."""
+    quality = np.zeros((len(rows), len(needs)))
+    fit, total_weight = np.zeros(len(rows)), sum(weight(n) for n in needs)
+    for k, (dense, need) in enumerate(zip(relation, needs)):
+        quality[:, k] = QUALITY_OR_NONE[dense[rows]]
+        fit = fit + weight(need) * quality[:, k]
+    return quality, fit / total_weight if total_weight else fit
+
+
+def _highest(bound: np.ndarray, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` positions of ``rest`` with the highest bounds (any order), and the others."""
+    if n >= len(rest):
+        return rest, rest[:0]
+    split = np.argpartition(-bound[rest], n - 1)
+    return rest[split[:n]], rest[split[n:]]
+
+
+def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.ndarray, settings: MatchSettings) -> Candidates:
+    """The site rules and the real score for pool positions ``batch``; eligible rows only."""
+    placement = place(index, query, pool.rows[batch])
+    eligible = np.flatnonzero(placement.eligible)
+    placement = Placement(*(getattr(placement, f.name)[eligible] for f in fields(Placement)))
+    keep = batch[eligible]
+    parts = pool.parts[keep]  # a copy: fancy indexing
+    parts[:, DISTANCE] = distance_part(placement.km, settings)
+    return Candidates(pool.rows[keep], pool.quality[keep], placement, parts, total(parts, settings))
+
+
+def _nothing(pool: Pool) -> Candidates:
+    """No candidate yet, in the shapes of real ones."""
+    none = np.empty(0, np.int64)
+    placement = Placement(none.astype(bool), none, none.astype(float), none, none.astype(float), none.astype(bool))
+    return Candidates(pool.rows[:0], pool.quality[:0], placement, pool.parts[:0], np.empty(0))
+
+
+def _merge(chunks: list[Candidates]) -> Candidates:
+    """One ``Candidates`` from one or more chunks."""
+    if len(chunks) == 1:
+        return chunks[0]
+    joined = {f.name: np.concatenate([getattr(c.placement, f.name) for c in chunks]) for f in fields(Placement)}
+    rows, quality, parts, score = (np.concatenate([getattr(c, f) for c in chunks]) for f in ("rows", "quality", "parts", "score"))
+    return Candidates(rows, quality, Placement(**joined), parts, score)
+
+
+def _settled(pool: Pool, rest: np.ndarray, found: Candidates, order: np.ndarray, actionable: list[int], limit: int) -> bool:
+    """Whether no unevaluated service (``rest``) could enter the top ``limit`` or be a need's best (rules a, b)."""
+    if not len(rest) or limit <= 0:
+        return True
+    bound = pool.bound[rest]
+    if len(order) < limit or not found.score[order[limit - 1]] > bound.max():
+        return False
+    met = found.quality > 0
+    for k in actionable:
+        if met[order[:limit], k].any():
+            continue
+        meets = pool.quality[rest, k] > 0
+        if meets.any() and not found.score[met[:, k]].max(initial=-np.inf) > bound[meets].max():
+            return False
+    return True
