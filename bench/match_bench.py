@@ -1,8 +1,12 @@
-"""Benchmark of the matching core: index build time and memory, match latency, naive baseline.
+"""Benchmark of matching: index build time and memory, match latency in the core and through the
+app, beside two baselines — a naive pure-Python matcher and a trivial JSON endpoint of the same app.
 
-Run: ``python bench/match_bench.py [--sizes 1000,10000,100000] [--queries 300]``. Prints one line per
-step and a table at the end. Not a test: it asserts nothing. The naive baseline is the pure-Python
-reference in tests/unit/matching/naive.py, run on the smaller sizes with fewer queries.
+Run: ``python bench/match_bench.py [--sizes 1000,10000,100000] [--queries 300]`` (or ``make bench``).
+Prints one line per step and two tables at the end. Not a test: it asserts nothing. The naive
+baseline is the reference in tests/unit/matching/naive.py, on the smaller sizes with fewer queries.
+The app figures go through the whole Flask app in this process (bench/app_floor.py): key check,
+rate limiter, schema validation, matching, presenter, JSON; the floor is ``GET /bench/hello`` with
+the same key, so "app − floor" is what a match adds to a request.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from app_floor import measure  # noqa: E402
 from synthetic import make_directory, make_queries  # noqa: E402
 
 from referral.matching.engine import match  # noqa: E402
@@ -66,10 +71,13 @@ def bench_size(n: int, n_queries: int) -> dict:
     queries = make_queries(directory, n_queries, SEED + 1)
     fast = percentiles(latencies(lambda q: match(index, q), queries))
     row = dict(n=n, sites=sum(len(s.sites) for s in directory.services), build_s=build_s, build_mb=build_mb, fast=fast)
+    app = measure(index, queries)
+    row.update(app=percentiles(app["match"]), floor=percentiles(app["floor"]))
     if n <= NAIVE_MAX_SIZE:
         slow = percentiles(latencies(lambda q: naive_match(index, directory, q), queries[:NAIVE_QUERIES]))
         row.update(naive=slow, speedup=statistics.median([slow[0] / fast[0]]))
-    print(f"{n:>7} services done: build {build_s:.2f} s, {build_mb:.0f} MB; match p50/p95/p99 {fast[0]:.2f}/{fast[1]:.2f}/{fast[2]:.2f} ms", flush=True)
+    print(f"{n:>7} services done: build {build_s:.2f} s, {build_mb:.0f} MB; match p50/p95/p99 "
+          f"{fast[0]:.2f}/{fast[1]:.2f}/{fast[2]:.2f} ms; through the app p95 {row['app'][1]:.2f} ms", flush=True)
     return row
 
 
@@ -84,14 +92,25 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def app_table(rows: list[dict]) -> str:
+    head = f"{'services':>9} {'app p50':>8} {'app p95':>8} {'floor p50':>10} {'floor p95':>10} {'app - floor p50':>16}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        app, floor = r["app"], r["floor"]
+        lines.append(f"{r['n']:>9} {app[0]:>8.2f} {app[1]:>8.2f} {floor[0]:>10.2f} {floor[1]:>10.2f} {app[0] - floor[0]:>16.2f}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
     rows = [bench_size(int(n), args.queries) for n in args.sizes.split(",")]
-    print()
+    print("\nThe core, in process (ms):")
     print(table(rows))
+    print("\nThrough the app, Flask test client in process (ms); floor = a trivial JSON endpoint:")
+    print(app_table(rows))
 
 
 if __name__ == "__main__":
