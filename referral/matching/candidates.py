@@ -15,8 +15,12 @@ picks:
 
 Then the evaluated set holds the true top ``limit`` in the true order and, for each need ``_choose``
 may have to cover, whether any eligible service meets it and the best one; ``_choose`` reads nothing
-else. Unmet needs are diagnosed from the postings (unmet.py), not from this set. When the bounds
-are not valid for the settings (a negative weight), everything is evaluated at once.
+else. Unmet needs are diagnosed from the plain postings (unmet.py), not from this set. When the
+bounds are not valid for the settings (a negative weight), everything is evaluated at once.
+
+The rows come from the need postings of the cells near the child (cells.py): every service with a
+site in reach, every remote-capable one and none that ``screen`` always refuses; those left out
+could never be eligible, so the set above is unchanged.
 Depends on numpy and sibling modules.
 """
 
@@ -81,9 +85,8 @@ def candidates(
 
 
 def gather(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date) -> Pool:
-    """Rows meeting a need, through the spatial pre-filter and the place-free rules, with bounds."""
-    postings = [index.postings.relations(n.code) for n in needs]
-    rows, relation = _union(postings, len(index.services))
+    """Rows meeting a need in the cells near the child, through the box bound and the place-free rules, with bounds."""
+    rows, relation = _union(_postings(index, query, needs), len(index.services))
     near, min_km, remote = _reach(index, query, rows)
     keep = np.flatnonzero(near)
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
@@ -96,25 +99,39 @@ def gather(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]
     return Pool(rows, quality, parts, bound)
 
 
-def _union(postings: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Rows meeting any need (ascending), and per need a dense array by row: 1 + relation, 0 = not met."""
+def _postings(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+    """Per need, rows meeting it that may be in reach (the cells near the child), and whether they are plain postings.
+
+    The cells list a service once per cell it is in, so their rows may repeat; plain postings never do.
+    """
+    loc, outer = query.location, outer_km(query.constraints.max_distance_km)
+    near = index.nearby.near([index.postings.slot.get(n.code) for n in needs], loc.lat, loc.lon, outer)
+    if near is None:
+        return [index.postings.relations(n.code) for n in needs], True
+    return near, False
+
+
+def _union(postings: tuple[list[tuple[np.ndarray, np.ndarray]], bool], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Rows meeting any need (ascending, once each), and per need a dense array by row: 1 + relation, 0 = not met."""
+    lists, plain = postings
     mark, relation = np.zeros(n, dtype=bool), []
-    for rows, rel in postings:
+    for rows, rel in lists:
         dense = np.zeros(n, dtype=np.int8)
-        dense[rows] = rel + 1
+        dense[rows] = rel + 1  # a repeated row has the same relation each time
         relation.append(dense)
         mark[rows] = True
-    rows = postings[0][0] if len(postings) == 1 else np.flatnonzero(mark).astype(np.int32)
+    rows = lists[0][0] if plain and len(lists) == 1 else np.flatnonzero(mark)
     return rows, relation
 
 
 def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Whether each row may be reached (a site maybe in range, or remote), its sites' least km, remote."""
-    loc, boxes, outer = query.location, index.sites.boxes, outer_km(query.constraints.max_distance_km)
+    """Whether each row may be reached (a site maybe in range, or remote), its sites' least km, remote.
+
+    The cells already cut the rows to about the box around the circle, so every row gets the box bound.
+    """
+    loc, outer = query.location, outer_km(query.constraints.max_distance_km)
     remote = remote_capable(index, query, rows)
-    maybe = np.flatnonzero(boxes.near(rows, loc.lat, loc.lon, outer) | remote)
-    min_km = np.full(len(rows), np.inf)  # not near: beyond ``outer``, so out of reach
-    min_km[maybe] = boxes.min_km(rows[maybe], loc.lat, loc.lon)
+    min_km = index.sites.boxes.min_km(rows, loc.lat, loc.lon)  # NaN: no sites, never within reach
     return (min_km <= outer) | remote, min_km, remote
 
 

@@ -43,8 +43,10 @@ class BitMap:
         return found
 
     def column(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
-        ints = {s: self._int(frozenset(s)) for s in set(sets)}
-        return np.array([ints[s] for s in sets], dtype=np.uint64)
+        """The masks of ``sets``: each distinct set is hashed once per row and converted once."""
+        distinct: dict[frozenset[str], int] = {}
+        codes = np.array([distinct.setdefault(s, len(distinct)) for s in sets], dtype=np.intp)
+        return np.array([self._int(frozenset(s)) for s in distinct], dtype=np.uint64)[codes]
 
 
 def _codes(values: Sequence[str], allowed: tuple[str, ...], field: str) -> np.ndarray:
@@ -110,7 +112,7 @@ class Columns:
 def build_columns(services: Sequence[Service]) -> Columns:
     """Column arrays for ``services`` (row i = services[i])."""
     sets = {f: list(map(attrgetter(f), services)) for f in ("genders", "groups", "languages", "modes")}
-    bits = {f: BitMap(f, values) for f, values in sets.items()}
+    bits = {f: BitMap(f, dict.fromkeys(values)) for f, values in sets.items()}
     masks = {f: bits[f].column(values) for f, values in sets.items()}
     ids = list(map(attrgetter("id"), services))
     order = sorted(range(len(services)), key=ids.__getitem__)

@@ -1,8 +1,10 @@
 """The directory index: everything a match reads, built once per directory version.
 
 This module owns ``build_index`` and the inverted indexes: need code -> service rows (with the
-relation quality: exact, more specific, broader) and place code -> service rows whose area lists it.
-With them a match touches only the services relevant to the child's needs, never all of them.
+relation quality: exact, more specific, broader), the same split by spatial cell (cells.py) and
+place code -> service rows whose area lists it. With them a match touches only the services
+relevant to the child's needs near the child, never all of them; unmet-need diagnosis reads the
+plain postings, since the nearest service beyond the limit lies outside the cells read.
 Depends on numpy and the sibling modules only.
 """
 
@@ -12,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.taxonomy import Taxonomy
-from referral.matching.types import Directory, Service
+from referral.matching.types import CAPACITIES, Directory, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
@@ -57,6 +60,7 @@ class DirectoryIndex:
     columns: Columns
     sites: Sites
     postings: Postings
+    nearby: CellPostings  # the postings by spatial cell: what a match reads
     area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
 
 
@@ -64,14 +68,17 @@ def build_index(directory: Directory) -> DirectoryIndex:
     """Index ``directory``; raises ValueError on values outside the contract (see columns.py)."""
     services = tuple(directory.services)
     taxonomy = Taxonomy(directory.terms)
+    columns, sites = build_columns(services), build_sites(services)
+    postings = _build_postings(services, taxonomy)
     return DirectoryIndex(
         version=directory.version,
         services=services,
         taxonomy=taxonomy,
         gazetteer=Gazetteer(directory.places),
-        columns=build_columns(services),
-        sites=build_sites(services),
-        postings=_build_postings(services, taxonomy),
+        columns=columns,
+        sites=sites,
+        postings=postings,
+        nearby=_build_nearby(postings, sites, columns),
         area=_build_area(services),
     )
 
@@ -116,6 +123,16 @@ def _build_postings(services: tuple[Service, ...], taxonomy: Taxonomy) -> Postin
     pair, best = pair[first], best[first]
     offsets = np.searchsorted(pair // n, np.arange(len(taxonomy.codes) + 1)).astype(np.int64)
     return Postings(pos, offsets, (pair % n).astype(np.int32), best.astype(np.int8))
+
+
+def _build_nearby(postings: Postings, sites: Sites, columns: Columns) -> CellPostings:
+    """The postings by cell, without the services ``screen`` always refuses (inactive or full).
+
+    Remote-capable services are listed anywhere: distance never excludes them.
+    """
+    remote = (columns.modes & columns.bits["modes"].mask(["remote"])) != 0
+    listed = columns.active & (columns.capacity != CAPACITIES.index("full"))
+    return CellPostings(postings.offsets, postings.rows, postings.relation, sites.offsets, sites.lat, sites.lon, remote, listed)
 
 
 def _build_area(services: tuple[Service, ...]) -> dict[str, np.ndarray]:

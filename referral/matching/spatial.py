@@ -1,9 +1,11 @@
 """Bounding boxes of the services' sites: how near a service's sites can possibly be, cheaply.
 
-This module owns the spatial pre-filter and the distance bound the ranking uses: a lower bound of
-the haversine distance (as geo.haversine_km computes it) from a point to every site of a service,
-from the latitude/longitude range of its sites alone. It may say "maybe near" of a service whose
-sites are too far (eligibility decides exactly), never "too far" of one with a site in reach.
+This module owns the distance bounds the candidate search uses: a lower bound of the haversine
+distance (as geo.haversine_km computes it) from a point to every site of a service, from the
+latitude/longitude range of its sites alone; and the degree box around a point that holds every
+point within a distance (``reach_deg``, which the cells of cells.py are read by). Either may say
+"maybe near" of a service whose sites are too far (eligibility decides exactly), never "too far" of
+one with a site in reach.
 Depends on numpy and geo.py only.
 
 The bound: haversine says hav(d) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon), and each term only
@@ -40,24 +42,7 @@ class SiteBoxes:
             for i, (values, reduce) in enumerate(((phi, np.minimum), (phi, np.maximum), (lam, np.minimum), (lam, np.maximum))):
                 box[i, some] = reduce.reduceat(values, starts)
             box[4] = np.maximum(np.minimum(np.cos(box[0]), np.cos(box[1])), 0.0)
-        # the same box in tenths of a degree rounded outwards, as int16: four small gathers rule out
-        # most far services before the float box is read (no sites: ranges nothing meets)
-        with np.errstate(invalid="ignore"):
-            tenths = np.degrees(box[:4]) * 10
-            low, high = np.floor(tenths[0::2]) - 1, np.ceil(tenths[1::2]) + 1
-        low, high = np.where(np.isnan(low), 32767, low), np.where(np.isnan(high), -32768, high)
-        self.band = np.column_stack((low[0], high[0], low[1], high[1])).astype(np.int16)
         self.box = np.ascontiguousarray(box.T)
-
-    def near(self, rows: np.ndarray, lat: float, lon: float, km: float) -> np.ndarray:
-        """Per row: whether a site may lie within ``km`` (haversine), by the degree box alone (a superset)."""
-        dlat, dlon = _reach_deg(lat, km)
-        lat_low, lat_high, lon_low, lon_high = np.take(self.band, rows, axis=0).T
-        ok = (lat_high >= math.floor((lat - dlat) * 10)) & (lat_low <= math.ceil((lat + dlat) * 10))
-        lon = float(_wrap(np.float64(math.radians(lon)))) * 180.0 / math.pi
-        if dlon is None or lon - dlon < -180.0 or lon + dlon >= 180.0:
-            return ok  # every longitude, or across the antimeridian: latitude alone decides
-        return ok & (lon_high >= math.floor((lon - dlon) * 10)) & (lon_low <= math.ceil((lon + dlon) * 10))
 
     def min_km(self, rows: np.ndarray, lat: float, lon: float) -> np.ndarray:
         """Per row: no site of it is nearer than this (haversine km) to the point; NaN = no sites."""
@@ -73,7 +58,7 @@ class SiteBoxes:
         return np.maximum(km * (1.0 - SLACK_REL) - SLACK_KM, 0.0)
 
 
-def _reach_deg(lat: float, km: float) -> tuple[float, float | None]:
+def reach_deg(lat: float, km: float) -> tuple[float, float | None]:
     """How far (degrees of latitude, of longitude; None = any) a point within ``km`` may lie from ``lat``.
 
     A great circle is never shorter than its latitude difference; for longitude, hav(d) >= cos(lat1)
