@@ -91,6 +91,21 @@ GROUPS: dict[str, dict[str, str]] = {
 
 _SEPARATOR = {"en": ", ", "zh": "、"}
 
+# Words that, shortly before a need's phrase in the same clause, say the child does NOT have it.
+# Every language's cues are checked (notes may mix languages). Deliberately narrow: words such as
+# "not", "不" or "无" also belong to symptoms ("does not speak", "不愿上学", "无法集中"), so they
+# are not cues.
+NEGATION_CUES: dict[str, tuple[str, ...]] = {
+    "en": ("no", "without", "denies", "denied", "ruled out", "negative for", "no sign of",
+           "no signs of", "no evidence of", "free of", "rules out"),
+    "zh": ("没有", "未见", "未发现", "否认", "排除", "不是", "并非", "无明显", "未有"),
+}
+
+
+def negation_cues() -> tuple[str, ...]:
+    """The cues of every language in the catalogue."""
+    return tuple(cue for cues in NEGATION_CUES.values() for cue in cues)
+
 
 def say(language: str, key: str, **values: object) -> str:
     """The catalogue sentence ``key`` in ``language`` (else English), filled with ``values``."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from referral.matching.index import DirectoryIndex
 from referral.matching.settings import MatchSettings
-from referral.matching.text import closest
+from referral.matching.messages import negation_cues
+from referral.matching.text import closest, negated
 from referral.matching.types import MatchInputError, MatchQuery, NeedInput, UnderstoodNeed
 
 INFERRED_WEIGHT = 0.5  # x confidence (<= 1): an inferred need never outweighs an explicit one (>= 1)
@@ -57,13 +58,14 @@ def _understand(index: DirectoryIndex, need: NeedInput, i: int, language: str, s
 
 
 def _from_notes(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, given: set[str]) -> list[UnderstoodNeed]:
-    """Needs inferred from the notes (severity 1), skipping codes already given explicitly."""
+    """Needs inferred from the notes (severity 1), skipping codes given explicitly and needs the
+    notes deny ("no signs of autism", "未见自闭症")."""
     if not query.notes:
         return []
     hits = index.taxonomy.matcher.find_in(query.notes, min_score=settings.notes_min_confidence)
-    label = index.taxonomy.label
+    label, cues = index.taxonomy.label, negation_cues()
     return [
         UnderstoodNeed(h.key, label(h.key, query.language), 1, "notes", h.phrase, round(h.score / 100, 4))
         for h in hits
-        if h.key not in given
+        if h.key not in given and not negated(query.notes, h.phrase, cues)  # "no signs of autism"
     ]

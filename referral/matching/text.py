@@ -187,3 +187,28 @@ def closest(value: str, choices: Iterable[str], limit: int = 5, cutoff: float = 
     hits = process.extract(normalise(value), normalised, scorer=_spelling, limit=None, score_cutoff=cutoff)
     ranked = sorted(hits, key=lambda hit: (-hit[1], hit[2]))
     return tuple(key for _norm, _score, key in ranked[:limit])
+
+
+# Clause boundaries in any script: a negation only reaches to the end of its clause.
+_CLAUSE = re.compile(r"[,.;:!?\n\r\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f]+")
+_NEGATION_REACH = 16  # characters before the phrase in which a cue negates it ("no clear signs of …")
+
+
+def negated(text: str, phrase: str, cues: Iterable[str]) -> bool:
+    """Whether every occurrence of ``phrase`` in ``text`` follows a negation cue in its clause.
+
+    "No signs of autism." negates "autism"; "家长不懂教育孩子，需要家庭教育指导" does not negate
+    "家庭教育指导" (the cue is in another clause). Cues are whole words in spaced scripts and
+    substrings in CJK, like phrases; a phrase that is never found verbatim is not negated.
+    """
+    target = normalise(phrase)
+    patterns = [_exact_pattern(normalise(c)) for c in cues if normalise(c)]
+    seen = False
+    for clause in _CLAUSE.split(text):
+        norm = normalise(clause)
+        for found in re.finditer(re.escape(target), norm) if target else ():
+            seen = True
+            before = norm[max(0, found.start() - _NEGATION_REACH): found.start()]
+            if not any(p.search(before) for p in patterns):
+                return False
+    return seen

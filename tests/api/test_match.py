@@ -159,3 +159,12 @@ def test_the_response_follows_the_documented_schema(app, client, worker_headers)
     body = client.post("/v1/match", json=request(constraints={"max_distance_km": 5}), headers=worker_headers).get_json()
     MatchResponse().load(body)  # raises on an undocumented or mistyped field
     assert body["results"][0]["service"]["verified_at"] == "2026-03-01"
+
+
+def test_notes_infer_the_needs_they_name_but_not_the_ones_they_deny(app, client, worker_headers):
+    seed_mini(app)
+    notes = "Assessment: no signs of autism. 家长需要家庭教育指导。"
+    body = client.post("/v1/match", json=request(needs=[{"code": "mental_health.counseling"}], notes=notes),
+                       headers=worker_headers).get_json()
+    assert [(n["code"], n["source"], n["severity"]) for n in body["needs"]] == [
+        ("mental_health.counseling", "code", 2), ("family.education_guidance", "notes", 1)]
