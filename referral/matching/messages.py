@@ -102,6 +102,39 @@ NEGATION_CUES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The safety layer's negation (safety.py). Recall comes first, so a cue negates a risk expression
+# only shortly before it (``reach`` characters of gap; ``near`` cues, single words that also build
+# other words, only ``near_reach``) and within its scope: clause punctuation and the ``breaks``
+# (contrast and addition: "说过不想活了，但否认有计划" keeps the risk) end a scope. ``not_cues``
+# look like cues but are not negations: "nobody" (没人在乎他), questions (是不是想自杀) and
+# double negatives. "不" is no cue: "会不会自杀" and "不敢说被打了" are alarms.
+RISK_NEGATION: dict[str, dict[str, object]] = {
+    "zh": {
+        "cues": ("没有", "未见", "未发现", "没发现", "否认", "排除", "不是", "并非", "无明显", "不存在", "从未",
+                 "从没", "从来没有", "从来没", "并没有", "未出现", "没出现", "未曾", "无任何", "没有任何", "不再", "已排除"),
+        "near": ("没", "无", "未", "非"),
+        "not_cues": ("没有人", "没人", "无人", "没有谁", "有没有", "是不是", "会不会", "不是没有", "并非没有",
+                     "无论", "无法", "没办法", "没想到", "未成年", "无缘无故", "没事就"),
+        "breaks": ("但是", "但", "可是", "不过", "然而", "却", "而且", "并且", "同时", "后来", "现在", "最近",
+                   "如今", "只是", "还", "又", "而"),
+        "reach": 6,
+        "near_reach": 1,
+    },
+    "en": {
+        "cues": ("no", "not", "denies", "denied", "deny", "denying", "without", "ruled out", "rules out",
+                 "negative for", "no signs of", "no sign of", "no evidence of", "no history of", "free of",
+                 "doesn't", "does not", "did not", "didn't", "isn't", "wasn't", "hasn't", "has not",
+                 "haven't", "nor"),
+        "near": ("never",),
+        "not_cues": ("no one", "no-one", "not only", "whether or not", "if not", "no matter", "no longer"),
+        "breaks": ("but", "however", "though", "although", "yet", "and", "while", "whereas", "now",
+                   "recently", "then", "so", "because", "says", "said", "admits", "admitted"),
+        "reach": 16,
+        "near_reach": 1,
+    },
+}
+
+
 def negation_cues() -> tuple[str, ...]:
     """The cues of every language in the catalogue."""
     return tuple(cue for cues in NEGATION_CUES.values() for cue in cues)

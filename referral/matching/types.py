@@ -19,6 +19,7 @@ MODES = ("in_person", "home_visit", "school_based", "remote")
 COSTS = ("free", "subsidized", "fee")
 CAPACITIES = ("accepting", "waitlist", "full")
 INTENSITIES = ("prevention", "support", "intensive")
+GRADES = ("none", "low", "medium", "high")  # a screening's risk grades (assessment)
 SEVERITY_ACTIONABLE = 2  # CANS: 2 = act, 3 = act immediately or intensively
 
 
@@ -57,6 +58,7 @@ class Site:
     lon: float
     place: str | None  # gazetteer code of the site's town or district
     open_days: frozenset[int] = frozenset()  # weekdays with opening hours; empty = not recorded
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,64 @@ class Service:
     status: str = "active"
     verified_at: date | None = None
     sites: tuple[Site, ...] = ()
+    organization_phone: str | None = None  # services have no phone of their own; sites may
+
+
+@dataclass(frozen=True, slots=True)
+class RiskCategory:
+    """One kind of danger to a child and the need it makes actionable, with the expressions that
+    reveal it, by language: literal ``phrases``, regular-expression ``patterns`` (``…`` is a short
+    gap inside one clause) and ``exclusions`` (patterns of look-alikes: "打游戏" is not abuse)."""
+
+    code: str  # "self_harm", "physical_abuse", …
+    need: str  # the need code it makes actionable (severity 3)
+    labels: Mapping[str, str]
+    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclusions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Hotline:
+    """An emergency or crisis line of a region; empty ``categories`` = every risk, empty
+    ``places`` = everywhere (else gazetteer codes: a place includes its sub-places)."""
+
+    key: str
+    names: Mapping[str, str]
+    number: str
+    purposes: Mapping[str, str]  # what it is for, by language
+    always_open: bool
+    categories: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """A legal duty of whoever learns of a risk (e.g. mandatory reporting), shown for ``categories``."""
+
+    key: str
+    names: Mapping[str, str]
+    texts: Mapping[str, str]
+    categories: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentScale:
+    """One dimension a screening grades (e.g. guardianship risk): grade -> (need code, severity)s."""
+
+    key: str
+    names: Mapping[str, str]
+    grades: Mapping[str, tuple[tuple[str, int], ...]]  # keys among GRADES
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """What a region's data says beyond its listings: lines to call, duties, screening scales."""
+
+    hotlines: tuple[Hotline, ...] = ()
+    duties: tuple[Duty, ...] = ()
+    scales: tuple[AssessmentScale, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +156,8 @@ class Directory:
     terms: tuple[NeedTerm, ...]
     places: tuple[Place, ...]
     services: tuple[Service, ...]
+    risks: tuple[RiskCategory, ...] = ()  # the risk lexicon (safety.py)
+    region: Region = Region()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +205,7 @@ class MatchQuery:
     limit: int = 10
     language: str = "en"  # for labels and reasons
     today: date | None = None  # reference date for freshness; None = date.today()
+    assessment: Mapping[str, str] = field(default_factory=dict)  # scale key -> one of GRADES
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +213,10 @@ class UnderstoodNeed:
     code: str
     label: str
     severity: int
-    source: str  # "code" | "text" | "notes"
+    source: str  # "code" | "text" | "notes" | "assessment" | "risk"
     matched: str | None = None  # the phrase that matched, for text and notes
     confidence: float | None = None  # 0-1, for text and notes
+    risk: str | None = None  # the RiskCategory code found for this need (severity 3, actionable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +258,27 @@ class Bundle:
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentService:
+    """A crisis or protection service that can act now: accepting, active, serving the child."""
+
+    service: Service
+    site: Site | None
+    distance_km: float | None
+    needs_met: tuple[str, ...]  # the risk need codes it meets
+
+
+@dataclass(frozen=True, slots=True)
+class Urgent:
+    """What to do now when a risk is found; never empty (``advice`` is always said)."""
+
+    risks: tuple[str, ...]  # RiskCategory codes found, in need order
+    advice: str  # a sentence in the query's language
+    hotlines: tuple[Hotline, ...]
+    duties: tuple[Duty, ...]
+    services: tuple[UrgentService, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MatchOutcome:
     location: Location
     needs: tuple[UnderstoodNeed, ...]
@@ -201,6 +286,7 @@ class MatchOutcome:
     unmet_needs: tuple[UnmetNeed, ...]
     bundle: Bundle
     directory_version: str
+    urgent: Urgent | None = None  # present whenever a risk is found
 
 
 class MatchInputError(ValueError):
