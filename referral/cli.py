@@ -63,7 +63,8 @@ def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
             raise click.ClickException(str(error)) from error
     click.echo(
         f"loaded {report.terms} need terms, {report.places} places, {report.organizations} organizations, "
-        f"{report.sites} sites, {report.services} services from {region}"
+        f"{report.sites} sites, {report.services} services, {report.risk_categories} risk categories, "
+        f"{report.region_resources} region resources from {region}"
     )
 
 

@@ -40,7 +40,9 @@ def _need(value: str, key: str) -> dict:
 @click.option("--speaks", "languages", multiple=True, help="A language the child speaks (repeatable).")
 @click.option("--need", "codes", multiple=True, help="Need code, optionally :SEVERITY (0-3).")
 @click.option("--text", "texts", multiple=True, help="Need in free text, optionally :SEVERITY.")
-@click.option("--notes", help="Free-text notes; needs they clearly name are inferred.")
+@click.option("--notes", help="Free-text notes; needs they clearly name are inferred, risks always.")
+@click.option("--assessment", "grades", multiple=True, metavar="SCALE=GRADE",
+              help="A screening grade, e.g. guardianship=high (none|low|medium|high; repeatable).")
 @click.option("--max-distance", type=float, help="Kilometres (default from config).")
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--language", default="zh", show_default=True, help="Language of labels and reasons.")
@@ -77,14 +79,23 @@ def _request(options: dict) -> dict:
     }
     if options["notes"]:
         body["notes"] = options["notes"]
+    if options["grades"]:
+        body["assessment"] = dict(_grade(g) for g in options["grades"])
     if options["max_distance"] is not None:
         body["constraints"] = {"max_distance_km": options["max_distance"]}
     return body
 
 
+def _grade(value: str) -> tuple[str, str]:
+    scale, sep, grade = value.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{value!r}: write SCALE=GRADE, e.g. guardianship=high", param_hint="--assessment")
+    return scale.strip(), grade.strip()
+
+
 def render(payload: dict) -> str:
-    """The outcome as plain text: needs understood, ranked results, unmet needs, the bundle."""
-    lines = [_needs_line(payload)]
+    """The outcome as plain text: the urgent section, needs understood, ranked results, unmet needs, the bundle."""
+    lines = _urgent_lines(payload["urgent"]) + [_needs_line(payload)]
     for result in payload["results"]:
         where = result["site"]["name"] if result["site"] else "remote"
         lines.append(f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
@@ -110,3 +121,18 @@ def _needs_line(payload: dict) -> str:
             text += f" from {need['source']} '{need['matched']}' ({need['confidence']:.2f})"
         parts.append(text)
     return "needs: " + "; ".join(parts)
+
+
+def _urgent_lines(urgent: dict | None) -> list[str]:
+    """The urgent section first, when a risk was found: advice, lines to call, duties, services."""
+    if not urgent:
+        return []
+    lines = ["URGENT: " + ", ".join(r["label"] for r in urgent["risks"]), urgent["advice"]]
+    lines += [f"  call {h['number']} {h['name']}{' (24h)' if h['always_open'] else ''}: {h['purpose']}"
+              for h in urgent["hotlines"]]
+    lines += [f"  duty: {d['name']}: {d['text']}" for d in urgent["duties"]]
+    for option in urgent["services"]:
+        where = f"{option['distance_km']} km" if option["distance_km"] is not None else "remote"
+        lines.append(f"  now: {option['service']['name']} — {option['organization']['name']} ({where})"
+                     f" tel {option['phone'] or '-'}")
+    return lines + [""]

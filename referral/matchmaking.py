@@ -98,6 +98,7 @@ def build_query(
         limit=data["limit"],
         language=language,
         today=today,
+        assessment=dict(data.get("assessment", {})),
     )
 
 

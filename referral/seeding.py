@@ -1,7 +1,9 @@
 """Loading a directory from seed files: a needs taxonomy and a region folder.
 
 A region folder holds ``places.json`` (the gazetteer) and ``organizations.json`` (organizations with
-their sites and services); see README "Loading another region". Seeded rows get stable ids
+their sites and services), and may hold ``region.json`` (emergency lines, duties, screening scales);
+a ``risk.json`` beside the taxonomy is the risk lexicon (seeding_safety.py); see README "Loading
+another region". Seeded rows get stable ids
 (uuid5 of their ``key``), so loading the same files again updates rows in place and never
 duplicates them. Loading is one transaction: a bad file leaves the database as it was.
 """
@@ -19,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from referral import audit
+from referral import audit, seeding_safety
 from referral.directory import bump_version
 from referral.policy import CLI
 from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
@@ -38,6 +40,8 @@ class SeedReport:
     organizations: int
     sites: int
     services: int
+    risk_categories: int = 0
+    region_resources: int = 0
 
 
 def stable_id(kind: str, key: str) -> str:
@@ -48,8 +52,11 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Organization))
 
 
-def load(session: Session, taxonomy: Path, region: Path) -> SeedReport:
-    """Load the taxonomy and the region folder, upserting by id, in one transaction."""
+def load(session: Session, taxonomy: Path, region: Path, risks: Path | None = None) -> SeedReport:
+    """Load the taxonomy and the region folder, upserting by id, in one transaction.
+
+    ``risks`` is the risk lexicon file, by default ``risk.json`` beside the taxonomy (if any).
+    """
     terms = _read(taxonomy, "terms")
     places = _read(region / "places.json", "places")
     organizations = _read(region / "organizations.json", "organizations")
@@ -58,6 +65,8 @@ def load(session: Session, taxonomy: Path, region: Path) -> SeedReport:
         _upsert_places(session, places)
         counts = [_upsert_organization(session, org) for org in organizations]
         session.flush()
+        safety = (seeding_safety.load_risks(session, risks or taxonomy.with_name("risk.json")),
+                  seeding_safety.load_region(session, region, region.name))
     except (KeyError, TypeError, ValueError, IntegrityError) as error:
         session.rollback()
         detail = getattr(error, "orig", None) or error
@@ -67,7 +76,7 @@ def load(session: Session, taxonomy: Path, region: Path) -> SeedReport:
     bump_version(session)
     session.commit()
     return SeedReport(len(terms), len(places), len(organizations),
-                      sum(c[0] for c in counts), sum(c[1] for c in counts))
+                      sum(c[0] for c in counts), sum(c[1] for c in counts), *safety)
 
 
 def _read(path: Path, key: str) -> list[dict[str, Any]]:

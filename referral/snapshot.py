@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 
 from referral.directory import directory_version
 from referral.matching import types as core
-from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+from referral.models import (
+    NeedTerm, Organization, Place, RegionResource, RiskCategory, Service, ServiceArea, ServiceAtLocation, ServiceNeed,
+    Site,
+)
 
 WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
@@ -30,7 +33,39 @@ def load(session: Session) -> core.Directory:
         terms=tuple(_terms(session)),
         places=tuple(_places(session)),
         services=tuple(_services(session)),
+        risks=tuple(_risks(session)),
+        region=_region(session),
     )
+
+
+def _risks(session: Session) -> list[core.RiskCategory]:
+    rows = session.execute(select(RiskCategory).order_by(RiskCategory.position, RiskCategory.code)).scalars()
+    return [
+        core.RiskCategory(code=r.code, need=r.need_code, labels=dict(r.labels), phrases=_tuples(r.phrases),
+                          patterns=_tuples(r.patterns), exclusions=_tuples(r.exclusions))
+        for r in rows
+    ]
+
+
+def _tuples(by_language: dict[str, list[str]] | None) -> dict[str, tuple[str, ...]]:
+    return {language: tuple(items) for language, items in (by_language or {}).items()}
+
+
+def _region(session: Session) -> core.Region:
+    """Every region's lines, duties and scales, in region then file order."""
+    rows = session.execute(select(RegionResource).order_by(RegionResource.region, RegionResource.position)).scalars()
+    hotlines, duties, scales = [], [], []
+    for r in rows:
+        categories, places = frozenset(r.categories), frozenset(r.places)
+        if r.kind == "hotline":
+            hotlines.append(core.Hotline(r.key, dict(r.names), r.number or "", dict(r.texts), bool(r.always_open),
+                                         categories, places))
+        elif r.kind == "duty":
+            duties.append(core.Duty(r.key, dict(r.names), dict(r.texts), categories, places))
+        else:
+            grades = {g: tuple((n["need"], int(n["severity"])) for n in listed) for g, listed in r.grades.items()}
+            scales.append(core.AssessmentScale(r.key, dict(r.names), grades))
+    return core.Region(tuple(hotlines), tuple(duties), tuple(scales))
 
 
 def _terms(session: Session) -> list[core.NeedTerm]:
@@ -54,12 +89,13 @@ def _places(session: Session) -> list[core.Place]:
 def _sites(session: Session) -> dict[str, core.Site]:
     rows = session.execute(
         select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
-               Site.place_code, Site.opening_hours).where(Site.status == "active")
+               Site.place_code, Site.opening_hours, Site.phone).where(Site.status == "active")
     )
     return {
         r.id: core.Site(id=r.id, name=r.name, names=r.names or {}, address=r.address, lat=r.latitude,
                         lon=r.longitude, place=r.place_code,
-                        open_days=frozenset(WEEKDAYS[h["weekday"]] for h in r.opening_hours or []))
+                        open_days=frozenset(WEEKDAYS[h["weekday"]] for h in r.opening_hours or []),
+                        phone=r.phone)
         for r in rows
     }
 
@@ -78,7 +114,8 @@ def _services(session: Session) -> list[core.Service]:
     at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id)
     columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
     rows = session.execute(
-        select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"))
+        select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
+               Organization.phone.label("org_phone"))
         .join(Organization, Organization.id == Service.organization_id)
         .where(Service.status == "active", Organization.status == "active")
         .order_by(Service.id)
@@ -103,5 +140,5 @@ def _service(s, needs, areas, at, sites) -> core.Service:  # noqa: ANN001 - a re
         groups=frozenset(s.target_groups), languages=frozenset(s.languages),
         area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
-        sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites),
+        sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites), organization_phone=s.org_phone,
     )

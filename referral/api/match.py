@@ -57,6 +57,7 @@ def _invalid(error: core.MatchInputError) -> Problem:
 def present(index: DirectoryIndex, outcome: core.MatchOutcome, language: str) -> dict[str, Any]:
     """The response body for ``outcome`` with names in ``language``."""
     return {
+        "urgent": _urgent(outcome.urgent, language) if outcome.urgent else None,
         "location": _location(index, outcome.location, language),
         "language": language,
         "needs": [vars_of(n) for n in outcome.needs],
@@ -117,3 +118,25 @@ def _unmet(unmet: core.UnmetNeed, language: str) -> dict[str, Any]:
                    "site": _site(unmet.nearest.site, language), "distance_km": unmet.nearest.distance_km}
     return {"code": unmet.code, "label": unmet.label, "severity": unmet.severity, "reason": unmet.reason,
             "detail": unmet.detail, "nearest": nearest}
+
+
+def _urgent(urgent: core.Urgent, language: str) -> dict[str, Any]:
+    """The urgent section: risks found, advice, lines to call, duties, services that can act now."""
+    def said(texts: Any, fallback: str = "") -> str:
+        return name_in(texts, next(iter(texts.values()), fallback) if texts else fallback, language)
+
+    return {
+        "risks": [{"code": r.code, "label": said(r.labels, r.code), "need": r.need} for r in urgent.risks],
+        "advice": urgent.advice,
+        "hotlines": [{"key": h.key, "name": said(h.names, h.number), "number": h.number,
+                      "purpose": said(h.purposes), "always_open": h.always_open} for h in urgent.hotlines],
+        "duties": [{"key": d.key, "name": said(d.names, d.key), "text": said(d.texts)} for d in urgent.duties],
+        "services": [_urgent_service(s, language) for s in urgent.services],
+    }
+
+
+def _urgent_service(option: core.UrgentService, language: str) -> dict[str, Any]:
+    phone = (option.site.phone if option.site else None) or option.service.organization_phone
+    return {"service": _service(option.service, language), "organization": _organization(option.service, language),
+            "site": _site(option.site, language), "distance_km": option.distance_km, "phone": phone,
+            "needs_met": list(option.needs_met)}

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from referral.api.schemas import CODE, LANGUAGE_TAG, TOKEN
-from referral.matching.types import MODES
+from referral.matching.types import GRADES, MODES
 
 WEEKDAY_NAMES = ("mo", "tu", "we", "th", "fr", "sa", "su",
                  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -63,6 +63,12 @@ class MatchRequest(Schema):
     notes = fields.String(validate=validate.Length(max=2000))
     constraints = fields.Nested(MatchConstraints)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+    assessment = fields.Dict(
+        keys=fields.String(validate=TOKEN), values=fields.String(validate=validate.OneOf(GRADES)),
+        validate=validate.Length(max=20),
+        metadata={"description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
+                                 "are the region's (the demo: guardianship, behavioural, psychological); each "
+                                 "grade maps to needs shown with source 'assessment'"})
 
 
 class ResolvedPlace(Schema):
@@ -80,9 +86,11 @@ class UnderstoodNeed(Schema):
     code = fields.String()
     label = fields.String()
     severity = fields.Integer()
-    source = fields.String(metadata={"description": "code, text or notes"})
+    source = fields.String(metadata={"description": "code, text, notes, assessment or risk"})
     matched = fields.String(allow_none=True)
     confidence = fields.Float(allow_none=True)
+    risk = fields.String(allow_none=True, metadata={"description": "the risk category found for this need "
+                                                                  "(then severity 3 and actionable)"})
 
 
 class MatchedService(Schema):
@@ -148,7 +156,50 @@ class MatchBundle(Schema):
     uncovered = fields.List(fields.String())
 
 
+class UrgentRisk(Schema):
+    code = fields.String(metadata={"description": "self_harm, physical_abuse, sexual_abuse, domestic_violence, "
+                                                  "neglect, runaway, acute_psychiatric, or a region's own"})
+    label = fields.String()
+    need = fields.String()
+
+
+class UrgentHotline(Schema):
+    key = fields.String()
+    name = fields.String()
+    number = fields.String()
+    purpose = fields.String()
+    always_open = fields.Boolean(metadata={"description": "answered 24 hours a day"})
+
+
+class UrgentDuty(Schema):
+    key = fields.String()
+    name = fields.String()
+    text = fields.String()
+
+
+class UrgentService(Schema):
+    service = fields.Nested(MatchedService)
+    organization = fields.Nested(MatchedOrganization)
+    site = fields.Nested(MatchedSite, allow_none=True)
+    distance_km = fields.Float(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "the site's phone, else the organization's"})
+    needs_met = fields.List(fields.String())
+
+
+class Urgent(Schema):
+    risks = fields.List(fields.Nested(UrgentRisk))
+    advice = fields.String(metadata={"description": "always said; tells the worker to call local emergency "
+                                                    "services when no line is recorded for the place"})
+    hotlines = fields.List(fields.Nested(UrgentHotline))
+    duties = fields.List(fields.Nested(UrgentDuty), metadata={"description": "e.g. mandatory reporting"})
+    services = fields.List(fields.Nested(UrgentService), metadata={
+        "description": "crisis and protection services that can act now (active, accepting, serving the "
+                       "child's place), nearest first, at most 5"})
+
+
 class MatchResponse(Schema):
+    urgent = fields.Nested(Urgent, allow_none=True, metadata={
+        "description": "present when a risk to the child is found in a need text or the notes; null otherwise"})
     location = fields.Nested(ResolvedLocation)
     language = fields.String()
     needs = fields.List(fields.Nested(UnderstoodNeed))

@@ -19,16 +19,18 @@ from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
+from referral.matching.reading import read_needs
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
 from referral.matching.unmet import unmet_needs
+from referral.matching.urgent import urgent_section
 
-__all__ = ["MatchSettings", "match", "understand_needs"]
+__all__ = ["MatchSettings", "match", "read_needs", "understand_needs"]
 
 
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
-    needs = understand_needs(index, query, settings)
+    needs = read_needs(index, query, settings)  # explicit, graded and risk needs (reading.py)
     scored = [n for n in needs if n.severity > 0]
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
@@ -43,6 +45,7 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results),
         bundle=make_bundle(results, codes),
         directory_version=index.version,
+        urgent=urgent_section(index, query, needs),
     )
 
 

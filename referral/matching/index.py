@@ -10,15 +10,16 @@ Depends on numpy and the sibling modules only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.gazetteer import Gazetteer
+from referral.matching.safety import RiskLexicon
 from referral.matching.taxonomy import Taxonomy
-from referral.matching.types import CAPACITIES, Directory, Service
+from referral.matching.types import CAPACITIES, Directory, Region, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
@@ -62,6 +63,8 @@ class DirectoryIndex:
     postings: Postings
     nearby: CellPostings  # the postings by spatial cell: what a match reads
     area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
+    risks: RiskLexicon = field(default_factory=RiskLexicon)  # the safety layer's compiled lexicon
+    region: Region = Region()  # emergency lines, duties, screening scales
 
 
 def build_index(directory: Directory) -> DirectoryIndex:
@@ -80,6 +83,8 @@ def build_index(directory: Directory) -> DirectoryIndex:
         postings=postings,
         nearby=_build_nearby(postings, sites, columns),
         area=_build_area(services),
+        risks=RiskLexicon(directory.risks),
+        region=directory.region,
     )
 
 

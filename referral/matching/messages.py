@@ -38,6 +38,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "The nearest service for {label} is {name}, {km} km away, outside its area or the distance limit.",
         "unmet.too_far_remote": "The nearest service for {label} is {name}, which does not serve the child's area.",
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
+        "urgent.advice": "A risk to the child's safety was noted: act today. If the child is in danger now, call the emergency number first.",
+        "urgent.no_lines": "A risk to the child's safety was noted: act today. No emergency lines are recorded for this area: if the child is in danger now, call your local emergency services (police or ambulance).",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -68,6 +70,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "满足“{label}”的最近服务是{name}，距离{km}公里，超出服务范围或距离限制。",
         "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
+        "urgent.advice": "发现儿童安全风险：请当天处置。儿童正处于危险中时，先拨打紧急电话。",
+        "urgent.no_lines": "发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，请立即联系当地紧急服务（警察或急救）。",
     },
 }
 

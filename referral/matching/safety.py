@@ -56,7 +56,7 @@ def _bounded(expression: str, cjk: bool) -> str:
     return expression if cjk else rf"(?<!\w)(?:{expression})(?!\w)"
 
 
-def _pattern(source: str) -> re.Pattern[str]:
+def compile_pattern(source: str) -> re.Pattern[str]:
     """A lexicon pattern compiled: ``…`` becomes a short gap that never crosses a clause."""
     cjk = _is_cjk(source)
     gap = f"[^{re.escape(_PUNCT)}]{{0,{_GAP[cjk]}}}?"
@@ -130,8 +130,8 @@ class RiskLexicon:
     @staticmethod
     def _compile(category: RiskCategory) -> _Compiled:
         literal = _phrases(_all(category.phrases))
-        readers = ((literal,) if literal else ()) + tuple(_pattern(p) for p in _all(category.patterns))
-        return _Compiled(category, readers, tuple(_pattern(p) for p in _all(category.exclusions)))
+        readers = ((literal,) if literal else ()) + tuple(compile_pattern(p) for p in _all(category.patterns))
+        return _Compiled(category, readers, tuple(compile_pattern(p) for p in _all(category.exclusions)))
 
     def __bool__(self) -> bool:
         return bool(self.categories)
