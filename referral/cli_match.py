@@ -118,7 +118,10 @@ def _needs_line(payload: dict) -> str:
     for need in payload["needs"]:
         text = f"{need['label']} [{need['code']}] severity {need['severity']}"
         if need["source"] != "code":
-            text += f" from {need['source']} '{need['matched']}' ({need['confidence']:.2f})"
+            text += f" from {need['source']} '{need['matched']}'"
+            text += f" ({need['confidence']:.2f})" if need["confidence"] is not None else ""
+        if need.get("risk"):
+            text += f" RISK {need['risk']}"
         parts.append(text)
     return "needs: " + "; ".join(parts)
 

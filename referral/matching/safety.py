@@ -26,7 +26,9 @@ from referral.matching.messages import RISK_NEGATION
 from referral.matching.types import RiskCategory, UnderstoodNeed
 
 RISK_SEVERITY = 3
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_CJK_RANGES = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+_LETTER = f"[^\\W{_CJK_RANGES}]"  # a word character of a spaced script: "die孩子" still ends "die"
 _PUNCT = ",.;:!?\n\r\u3002\uff61\u3001;"  # after NFKC full-width ，；：！？ are ASCII already
 _GAP = {True: 10, False: 30}  # "…" in a pattern: up to this many characters (CJK, spaced script)
 _CLAUSE = re.compile(f"[{re.escape(_PUNCT)}]")
@@ -53,7 +55,7 @@ def _is_cjk(text: str) -> bool:
 
 def _bounded(expression: str, cjk: bool) -> str:
     """Whole words in a spaced script; CJK has no spaces to bound words with."""
-    return expression if cjk else rf"(?<!\w)(?:{expression})(?!\w)"
+    return expression if cjk else f"(?<!{_LETTER})(?:{expression})(?!{_LETTER})"
 
 
 def compile_pattern(source: str) -> re.Pattern[str]:
