@@ -33,7 +33,11 @@ def match(body: dict[str, Any]) -> Any:
     """Send what an assessment found and where the child lives; get back the services that fit
     best, each with reasons and caveats, the needs nothing nearby can meet (with the nearest
     option beyond the distance), and the smallest bundle of results that covers the actionable
-    needs. Labels and reasons follow Accept-Language."""
+    needs. Labels and reasons follow Accept-Language. When a need text or the notes reveal a risk
+    to the child (self-harm, abuse, domestic violence, neglect, running away, acute psychiatric
+    symptoms), its need becomes severity 3 and actionable, and ``urgent`` lists the region's
+    emergency lines, any duty to report, and the services that can act now. ``assessment`` takes
+    the screening's own grades (none, low, medium, high per scale of the region)."""
     language = choose_language(current_app.config["DEFAULT_LANGUAGE"])
     try:
         index, outcome = matchmaking.run(current_app.extensions["referral.index"], body, language,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from referral.api.schemas import CODE, LANGUAGE_TAG, TOKEN
 from referral.matching.types import GRADES, MODES
@@ -64,11 +64,18 @@ class MatchRequest(Schema):
     constraints = fields.Nested(MatchConstraints)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
     assessment = fields.Dict(
-        keys=fields.String(validate=TOKEN), values=fields.String(validate=validate.OneOf(GRADES)),
-        validate=validate.Length(max=20),
+        keys=fields.String(validate=TOKEN), values=fields.String(), validate=validate.Length(max=20),
         metadata={"description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
                                  "are the region's (the demo: guardianship, behavioural, psychological); each "
                                  "grade maps to needs shown with source 'assessment'"})
+
+
+    @validates("assessment")
+    def _grades(self, value: dict[str, str], **_kwargs: Any) -> None:
+        """Each grade one of GRADES, the error at ``assessment.<scale>`` (the scales are the region's)."""
+        wrong = {key: [f"must be one of {', '.join(GRADES)}"] for key, grade in value.items() if grade not in GRADES}
+        if wrong:
+            raise ValidationError(wrong)
 
 
 class ResolvedPlace(Schema):

@@ -6,6 +6,7 @@ import sys
 MODULES = [
     "referral.matching", "referral.matching.text", "referral.matching.index", "referral.matching.places",
     "referral.matching.engine", "referral.matching.bundle", "referral.matching.explain",
+    "referral.matching.safety", "referral.matching.urgent", "referral.matching.assessment", "referral.matching.reading",
 ]
 
 
