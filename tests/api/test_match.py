@@ -37,7 +37,8 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
     assert "Meets Autism rehabilitation." in first["reasons"]
     assert any("aitlist" in c for c in first["caveats"])
     assert body["needs"][1] == {"code": "family.education_guidance", "label": "Family education guidance",
-                                "severity": 2, "source": "text", "matched": "家庭教育指导", "confidence": 1.0}
+                                "severity": 2, "source": "text", "matched": "家庭教育指导", "confidence": 1.0,
+                                "risk": None}
     assert body["bundle"]["service_ids"] == [AUTISM, PARENTING] and body["bundle"]["uncovered"] == []
     assert body["location"] == {"lat": 31.31, "lon": 120.72, "place": {"code": "T1", "name": "Donggang Town"}}
     assert response.headers["Content-Language"] == "en"
