@@ -13,7 +13,7 @@ from dataclasses import replace
 from referral.matching.assessment import graded_needs, with_grades
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
-from referral.matching.safety import find_risks, with_risks
+from referral.matching.safety import first_of_each, with_risks
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchInputError, MatchQuery, UnderstoodNeed
 
@@ -26,11 +26,11 @@ def read_needs(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings
     def label(code: str) -> str:
         return index.taxonomy.label(code, query.language)
 
-    risky = {i for i, n in enumerate(query.needs) if index.risks.find(n.text)}
+    in_texts = [index.risks.find(n.text) for n in query.needs]  # [] for a need given by code
+    risky = {i for i, found in enumerate(in_texts) if found}
     graded = graded_needs(index.region.scales, query.assessment, label)
     needs = with_grades(_explicit(index, query, settings, risky), graded)
-    texts = [n.text for n in query.needs if n.text] + [query.notes]
-    return with_risks(needs, find_risks(index.risks, texts), label)
+    return with_risks(needs, first_of_each([*in_texts, index.risks.find(query.notes)]), label)
 
 
 def _explicit(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, risky: set[int]) -> tuple[UnderstoodNeed, ...]:

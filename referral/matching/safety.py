@@ -83,9 +83,14 @@ class RiskLexicon:
 
 def find_risks(lexicon: RiskLexicon, texts: Iterable[str | None]) -> list[Finding]:
     """Findings over several texts (need texts, then notes): the first of each category."""
+    return first_of_each(lexicon.find(text) for text in texts)
+
+
+def first_of_each(findings: Iterable[Sequence[Finding]]) -> list[Finding]:
+    """The first finding of each category over the findings of several texts, in text order."""
     seen: dict[str, Finding] = {}
-    for text in texts:
-        for finding in lexicon.find(text):
+    for found in findings:
+        for finding in found:
             seen.setdefault(finding.category, finding)
     return list(seen.values())
 
