@@ -13,6 +13,10 @@ from sqlalchemy import func, select
 from referral import seeding, snapshot
 from referral.config import PROJECT_ROOT
 from referral.db import get_db
+from referral.matching.engine import match
+from referral.matching.index import build_index
+from referral.matching.places import resolve_place
+from referral.matching.types import Child, Location, MatchQuery, NeedInput
 from referral.models import RegionResource, RiskCategory
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -92,3 +96,33 @@ def test_a_region_without_a_region_file_or_a_taxonomy_without_a_lexicon_loads_wi
     report = load(app, taxonomy=PROJECT_ROOT / "tests" / "fixtures" / "mini" / "needs.json",
                   region=PROJECT_ROOT / "tests" / "fixtures" / "mini")
     assert (report.risk_categories, report.region_resources) == (0, 0)
+
+
+def seed_index(app):  # noqa: ANN001, ANN201
+    load(app)
+    with app.app_context(), get_db().session() as session:
+        return build_index(snapshot.load(session))
+
+
+def child_in(index, place: str, notes: str) -> MatchQuery:  # noqa: ANN001
+    where = resolve_place(index, place)
+    return MatchQuery(Location(where.lat, where.lon, where.code), Child(age=10),
+                      (NeedInput(code="education.learning_support"),), notes=notes, language="zh")
+
+
+def test_on_the_seed_directory_a_wish_to_die_in_the_notes_puts_a_crisis_service_first_among_urgent_ones(app):
+    index = seed_index(app)
+    outcome = match(index, child_in(index, "城厢镇", "孩子在日记里写想结束生命"))
+    assert (outcome.needs[0].code, outcome.needs[0].severity, outcome.needs[0].risk) == ("mental_health.crisis", 3, "self_harm")
+    first = outcome.urgent.services[0]
+    assert first.needs_met == ("mental_health.crisis",) and first.service.capacity == "accepting"
+    assert "mental_health.crisis" in outcome.results[0].needs_met
+
+
+def test_on_the_seed_directory_sexual_abuse_with_no_service_in_reach_is_an_unmet_line(app):
+    index = seed_index(app)
+    outcome = match(index, child_in(index, "句容市", "孩子被继父性侵"))
+    assert (outcome.needs[0].code, outcome.needs[0].severity) == ("protection.abuse", 3)
+    assert [(u.code, u.reason) for u in outcome.unmet_needs][0] == ("protection.abuse", "too_far")
+    assert outcome.urgent.services == () and [h.number for h in outcome.urgent.hotlines][:2] == ["110", "120"]
+    assert outcome.urgent.duties[0].key == "cn-mandatory-reporting"
