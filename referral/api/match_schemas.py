@@ -64,15 +64,17 @@ class MatchRequest(Schema):
     constraints = fields.Nested(MatchConstraints)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
     assessment = fields.Dict(
-        keys=fields.String(validate=TOKEN), values=fields.String(), validate=validate.Length(max=20),
+        keys=fields.String(validate=TOKEN), values=fields.String(metadata={"enum": list(GRADES)}),
         metadata={"description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
                                  "are the region's (the demo: guardianship, behavioural, psychological); each "
-                                 "grade maps to needs shown with source 'assessment'"})
+                                 "grade maps to needs shown with source 'assessment'", "maxProperties": 20})
 
 
     @validates("assessment")
     def _grades(self, value: dict[str, str], **_kwargs: Any) -> None:
         """Each grade one of GRADES, the error at ``assessment.<scale>`` (the scales are the region's)."""
+        if len(value) > 20:
+            raise ValidationError("at most 20 scales")
         wrong = {key: [f"must be one of {', '.join(GRADES)}"] for key, grade in value.items() if grade not in GRADES}
         if wrong:
             raise ValidationError(wrong)
