@@ -55,7 +55,12 @@ class Pattern:
     def __init__(self, source: str):
         self.cjk = is_cjk(source)
         gap = f"[^{re.escape(_PUNCT)}]{{0,{_GAP[self.cjk]}}}?"
-        self.regex = re.compile(source.casefold().replace("…", gap))  # raises re.error when malformed
+        expression = source.casefold().replace("…", gap)
+        # a trailing look-ahead lets the engine backtrack to a longer alternative ("the kid|the
+        # kids"); the left boundary is checked after the match, since a leading look-behind would
+        # stop the engine from scanning for the pattern's first characters (ten times slower)
+        suffix = "" if self.cjk else f"(?!{_LETTER.pattern})"
+        self.regex = re.compile(f"(?:{expression}){suffix}")  # raises re.error when malformed
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Every match's span; in a spaced script only whole words (the next match is looked for
@@ -63,7 +68,7 @@ class Pattern:
         pos = 0
         while (found := self.regex.search(text, pos)) is not None:
             start, end = found.span()
-            if end > start and (self.cjk or bounded(text, start, end)):
+            if end > start and (self.cjk or not (_letter_at(text, start - 1) and _letter_at(text, start))):
                 yield start, end
                 pos = end
             else:

@@ -78,6 +78,19 @@ def categories(text: str) -> set[str]:
         ("总说有人监视她，觉得饭里有毒", {"acute_psychiatric"}),
         ("he hears voices telling him to run", {"acute_psychiatric"}),
         ("seems psychotic since Tuesday", {"acute_psychiatric"}),
+        # colloquial phrasings read through patterns
+        ("孩子说活着没啥意思", {"self_harm"}),
+        ("孩子说想从窗户跳出去", {"self_harm"}),
+        ("13岁女孩怀孕", {"sexual_abuse"}),
+        ("孩子被父母赶出家门", {"neglect"}),
+        ("孩子和网友跑了", {"runaway"}),
+        ("总是自言自语，对着墙说话", {"acute_psychiatric"}),
+        ("the stepdad beats the kids", {"physical_abuse"}),  # "the kid" must not stop at "the kids"
+        ("her brother touches her at night", {"sexual_abuse"}),
+        ("the parents leave him alone for days at a time", {"neglect"}),
+        ("they don't feed him properly", {"neglect"}),  # the cue is part of the expression
+        ("he didn't come back home last night", {"runaway"}),
+        ("he thinks the tv is sending him messages", {"acute_psychiatric"}),
         # several at once
         ("he hears voices telling him to hurt himself", {"acute_psychiatric", "self_harm"}),
         ("被打后不敢回家", {"physical_abuse", "runaway"}),
@@ -103,6 +116,9 @@ def categories(text: str) -> set[str]:
         ("the dog ran away", set()),
         ("需要学业辅导", set()),
         ("needs help with homework", set()),
+        ("just leave him alone, he says", set()),
+        ("妈妈怀孕了，孩子担心没人陪", set()),
+        ("孩子周末住校不回家", set()),
     ],
 )
 def test_the_lexicon_reads_risks_as_people_write_them(text, expected):
