@@ -47,10 +47,12 @@ def init_db() -> None:
 @click.argument("region", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
               help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
+@click.option("--risks", type=click.Path(dir_okay=False, path_type=Path),
+              help="Risk lexicon file (default: risk.json beside the taxonomy, if there is one).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
 @with_appcontext
-def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
-    """Load a region folder (places.json, organizations.json) and the needs taxonomy. Idempotent."""
+def seed(region: Path | None, taxonomy: Path | None, risks: Path | None, if_empty: bool) -> None:
+    """Load a region folder (places.json, organizations.json, region.json) and the needs taxonomy. Idempotent."""
     region = region or project_path(current_app.config["SEED_REGION"])
     taxonomy = taxonomy or project_path(current_app.config["SEED_TAXONOMY"])
     with get_db().session(write=True) as session:
@@ -58,7 +60,7 @@ def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
             click.echo("directory already loaded; not seeding again")
             return
         try:
-            report = seeding.load(session, taxonomy, region)
+            report = seeding.load(session, taxonomy, region, risks)
         except seeding.SeedError as error:
             raise click.ClickException(str(error)) from error
     click.echo(

@@ -3,7 +3,8 @@
 Reads with plain SQL rows (no ORM objects) so that a large directory loads quickly, and inside one
 transaction (REPEATABLE READ on PostgreSQL; SQLite's WAL read transaction is a snapshot already)
 so the version it reports is the version of the data it read. Only active services of active
-organizations, offered at active sites, are included: nothing else may ever be matched.
+organizations, offered at active sites, are included: nothing else may ever be matched. The risk
+lexicon and the regions' lines, duties and screening scales travel with it as plain data.
 """
 
 from __future__ import annotations
