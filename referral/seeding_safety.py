@@ -102,7 +102,7 @@ def _rows(path: Path, data: dict[str, Any], region_id: str) -> list[RegionResour
 
 
 def _row(kind: str, entry: dict[str, Any], places: list[str], region_id: str, position: int) -> RegionResource:
-    from referral.seeding import stable_id
+    from referral.seeding import stable_id  # here, not at the top: seeding imports this module
 
     grades = entry.get("grades", {}) if kind == "scale" else {}
     if kind == "scale" and not set(grades) <= set(GRADES):
