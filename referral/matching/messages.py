@@ -38,6 +38,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "The nearest service for {label} is {name}, {km} km away, outside its area or the distance limit.",
         "unmet.too_far_remote": "The nearest service for {label} is {name}, which does not serve the child's area.",
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
+        "place.caveat.fuzzy": "The place was guessed from a similar spelling: {name}, {parent} ({percent}% sure). Check that this is where the child lives.",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -68,6 +69,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "满足“{label}”的最近服务是{name}，距离{km}公里，超出服务范围或距离限制。",
         "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
+        "place.caveat.fuzzy": "地点根据相近的写法推测为：{parent}{name}（可信度{percent}%）。请核实这是儿童的居住地。",
     },
 }
 
@@ -100,6 +102,21 @@ NEGATION_CUES: dict[str, tuple[str, ...]] = {
            "no signs of", "no evidence of", "free of", "rules out"),
     "zh": ("没有", "未见", "未发现", "否认", "排除", "不是", "并非", "无明显", "未有"),
 }
+
+
+# Words that say what kind of place a name is, at its end ("平江街道", "Gusu District"). A place is
+# also found without them, and a query may add or drop them. Every language's words are used; their
+# toneless pinyin is derived when the index is built. Longest first is not required: the matcher sorts.
+PLACE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "en": ("subdistrict", "sub district", "district", "town", "township", "city", "county", "village",
+           "new area", "municipality", "province"),
+    "zh": ("街道办事处", "街道", "新区", "镇", "乡", "区", "市", "县", "村"),
+}
+
+
+def place_suffixes() -> tuple[str, ...]:
+    """The place-kind words of every language in the catalogue."""
+    return tuple(word for words in PLACE_SUFFIXES.values() for word in words)
 
 
 def negation_cues() -> tuple[str, ...]:
