@@ -39,6 +39,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far_remote": "The nearest service for {label} is {name}, which does not serve the child's area.",
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
         "place.caveat.fuzzy": "The place was guessed from a similar spelling: {name}, {parent} ({percent}% sure). Check that this is where the child lives.",
+        "place.caveat.address": "The place was found from the address of a listed site: {name}, {parent}. Check that this is where the child lives.",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -70,6 +71,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
         "place.caveat.fuzzy": "地点根据相近的写法推测为：{parent}{name}（可信度{percent}%）。请核实这是儿童的居住地。",
+        "place.caveat.address": "地点根据目录中服务点的地址确定为：{parent}{name}。请核实这是儿童的居住地。",
     },
 }
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from referral.matching import placefind
 from referral.matching.explain import name_in
+from referral.matching.gazetteer import Gazetteer
 from referral.matching.geo import haversine_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.messages import say
@@ -51,22 +52,26 @@ def _outer(index: DirectoryIndex, within: str, settings: MatchSettings, language
 
 def _resolve(index: DirectoryIndex, text: str, outer: str | None, settings: MatchSettings, field: str,
              language: str, places_only: bool = False) -> Candidate:
+    """The exact pass, then the fuzzy one; the first confident place, else an error with candidates."""
     gaz = index.gazetteer
-    exact = placefind.find(gaz, text, outer, settings, guess=False)
-    if isinstance(exact, list) and places_only:
-        exact = [c for c in exact if not c.sites] or None
-    if isinstance(exact, Candidate) and not (places_only and exact.sites):
-        return exact
-    if isinstance(exact, list) and placefind.ambiguous(exact, settings):
-        raise _error(index, field, "the name could be several places; choose one of these", exact, language)
-    guess = placefind.find(gaz, text, outer, settings, guess=True)
-    if isinstance(guess, Candidate):
-        return guess
-    if isinstance(guess, list) and placefind.ambiguous(guess, settings):
-        raise _error(index, field, "the name could be several places; choose one of these", guess, language)
-    closest = placefind.decide(gaz, placefind.fuzzy(gaz, text, outer), settings)
-    raise _error(index, field, "no place matches well enough; the closest are listed",
-                 closest if isinstance(closest, list) else [], language)
+    for guess in (False, True):
+        verdict = _pass(gaz, text, outer, settings, guess, places_only)
+        if isinstance(verdict, Candidate):
+            return verdict
+        if isinstance(verdict, list) and placefind.ambiguous(verdict, settings):
+            good = [c for c in verdict if c.confidence >= settings.place_min_confidence]
+            raise _error(index, field, "the name could be several places; choose one of these", good, language)
+    closest = placefind.fuzzy(gaz, text, outer)
+    ranked = sorted(closest, key=lambda c: (-c.confidence, c.code))
+    raise _error(index, field, "no place matches well enough; the closest are listed", ranked, language)
+
+
+def _pass(gaz: Gazetteer, text: str, outer: str | None, settings: MatchSettings, guess: bool,
+          places_only: bool) -> placefind.Verdict:
+    if places_only:  # an outer place is named by the gazetteer alone, never by a site
+        found = placefind.fuzzy(gaz, text, outer) if guess else placefind.places_only(gaz, text, outer)
+        return placefind.decide(gaz, found, settings)
+    return placefind.find(gaz, text, outer, settings, guess)
 
 
 def _location(index: DirectoryIndex, found: Candidate) -> Location:
@@ -106,13 +111,14 @@ def describe(index: DirectoryIndex, found: Candidate, language: str) -> dict[str
 
 
 def caveat(index: DirectoryIndex, location: Location, language: str) -> str | None:
-    """The sentence a fuzzy guess of the child's place carries, in ``language``; else None."""
+    """The sentence a guess of the child's place carries in ``language`` (a fuzzy spelling, or a
+    street known only from a site's address); None for other evidence."""
     evidence = location.evidence
-    if evidence is None or evidence.matched_by != "fuzzy" or location.place is None:
+    if evidence is None or evidence.matched_by not in ("fuzzy", "address") or location.place is None:
         return None
-    described = describe(index, Candidate(location.place, "fuzzy", evidence.confidence, evidence.matched), language)
-    return say(language, "place.caveat.fuzzy", name=described["name"], parent=described["parent"] or "",
-               percent=round(evidence.confidence * 100))
+    described = describe(index, Candidate(location.place, evidence.matched_by, evidence.confidence, evidence.matched), language)
+    return say(language, f"place.caveat.{evidence.matched_by}", name=described["name"],
+               parent=described["parent"] or "", percent=round(evidence.confidence * 100))
 
 
 def search_places(index: DirectoryIndex, query: str, limit: int = 10, settings: MatchSettings | None = None,
@@ -125,10 +131,10 @@ def search_places(index: DirectoryIndex, query: str, limit: int = 10, settings: 
         found.append(_resolve(index, text, None, settings, FIELD, language))
     except MatchInputError:
         pass
-    found += placefind.exact(gaz, text, None)
-    found += [c for c in placefind.fuzzy(gaz, text, None) if c.confidence >= SEARCH_FLOOR]
-    head, rest = found[:1], sorted(found[1:], key=lambda c: (-c.confidence, c.code))
-    return [describe(index, c, language) for c in _distinct(head + rest)[:limit]]
+    by_strength = lambda c: (-c.confidence, c.code)  # noqa: E731
+    found += sorted(placefind.exact(gaz, text, None), key=by_strength)
+    found += sorted((c for c in placefind.fuzzy(gaz, text, None) if c.confidence >= SEARCH_FLOOR), key=by_strength)
+    return [describe(index, c, language) for c in _distinct(found)[:limit]]
 
 
 def place_for_point(index: DirectoryIndex, lat: float, lon: float, max_km: float = 10.0) -> Place | None:
