@@ -66,11 +66,12 @@ def places_only(gaz: Gazetteer, text: str, within: str | None) -> list[Candidate
 
 def _place_tiers(gaz: Gazetteer, text: str) -> tuple[Callable[[], Iterable[Candidate]], ...]:
     names, key = gaz.names, compact(text)
+    bare = [compact(form) for form in names.suffixes.forms(text)]  # the query without its kind words
     return (
         lambda: _code(gaz, key),
         lambda: _keyed(names.full.get(key, ())),
         lambda: _keyed(names.bare.get(key, ())),
-        lambda: _keyed(names.bare.get(compact(names.suffixes.strip(text)), ())),
+        lambda: [c for k in bare for c in _keyed([*names.full.get(k, ()), *names.bare.get(k, ())], exact=False)],
     )
 
 
@@ -87,11 +88,11 @@ def _code(gaz: Gazetteer, key: str) -> list[Candidate]:
     return [Candidate(code, "code", EXACT["code"], code)] if code else []
 
 
-def _keyed(keys: Iterable[Key], partial: float = BARE) -> list[Candidate]:
+def _keyed(keys: Iterable[Key], partial: float = BARE, exact: bool = True) -> list[Candidate]:
     """The best key per place (name before alias before pinyin on equal confidence)."""
     best: dict[str, Candidate] = {}
     for key in sorted(keys, key=lambda k: _PREFERENCE.index(k.matched_by)):
-        confidence = EXACT[key.matched_by] if key.full else partial
+        confidence = EXACT[key.matched_by] if key.full and exact else partial
         if key.code not in best or confidence > best[key.code].confidence:
             best[key.code] = Candidate(key.code, key.matched_by, confidence, key.phrase)
     return list(best.values())

@@ -79,6 +79,13 @@ class Suffixes:
                 return folded[: -len(word) - 1]
         return folded
 
+    def forms(self, folded: str) -> list[str]:
+        """``folded`` without one, then two kind words ("nairobi city county", "nairobi city", "nairobi")."""
+        found = [folded]
+        while len(found) < 3 and (bare := self.strip(found[-1])) != found[-1]:
+            found.append(bare)
+        return found[1:]
+
 
 @dataclass(frozen=True, slots=True)
 class Key:
@@ -102,13 +109,12 @@ def place_keys(place: Place, suffixes: Suffixes) -> Iterator[tuple[str, Key]]:
     phrases = [(place.name, "name"), *((n, "name") for n in place.names.values()), *((a, "alias") for a in place.aliases)]
     for phrase, by in phrases:
         for part in parts(phrase):
-            bare = suffixes.strip(part)
             yield compact(part), Key(place.code, by, phrase, True)
-            if bare != part:
-                yield compact(bare), Key(place.code, by, phrase, False)
             if _HAN.search(part):
                 yield from ((k, Key(place.code, "pinyin", phrase, True)) for k in readings(part))
-                if bare != part:
+            for bare in suffixes.forms(part):
+                yield compact(bare), Key(place.code, by, phrase, False)
+                if _HAN.search(bare):
                     yield from ((k, Key(place.code, "pinyin", phrase, False)) for k in readings(bare))
 
 
