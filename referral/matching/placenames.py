@@ -31,11 +31,15 @@ MIN_FRAGMENT = 3  # characters: a shorter fragment of a site name or address is 
 MIN_SPACED_FRAGMENT = 4  # in spaced scripts a fragment must also be whole words
 
 
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")  # combining accents
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def fold(text: str) -> str:
     """NFKC, casefold, accents dropped, punctuation and symbols to spaces, whitespace collapsed."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Mn"))
-    return " ".join("".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text).split())
+    text = unicodedata.normalize("NFC", _MARKS.sub("", text))
+    return _NOT_WORD.sub(" ", text).strip()
 
 
 def compact(folded: str) -> str:
@@ -128,26 +132,39 @@ class SiteEntry:
 
 
 class Fragments:
-    """Which of a list of folded texts contain a query, through character trigrams (no full scan)."""
+    """Which of a list of folded texts contain a query, through character trigrams (no full scan).
+
+    The trigrams of all texts are packed as int64 (three 21-bit code points) in one sorted array
+    beside their rows: built with numpy, read with two binary searches per trigram.
+    """
 
     def __init__(self, texts: list[str]):
         self.texts = texts
         self._compact = [compact(t) for t in texts]
-        postings: dict[str, list[int]] = {}
-        for i, text in enumerate(self._compact):
-            for gram in {text[j : j + 3] for j in range(len(text) - 2)}:
-                postings.setdefault(gram, []).append(i)
-        self._postings = {g: np.array(rows, dtype=np.int32) for g, rows in postings.items()}
+        points = np.frombuffer("\x00".join(self._compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int32), [len(t) + 1 for t in self._compact])[: len(points)]
+        if len(points) < 3:
+            self._grams, self._rows = np.empty(0, np.int64), np.empty(0, np.int32)
+            return
+        grams = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
+        keep = (points[:-2] != 0) & (points[1:-1] != 0) & (points[2:] != 0)  # never across two texts
+        grams, rows = grams[keep], rows[:-2][keep]
+        order = np.argsort(grams, kind="stable")
+        self._grams, self._rows = grams[order], rows[order]
+
+    def _posting(self, gram: str) -> np.ndarray:
+        a, b, c = (ord(ch) for ch in gram)
+        value = (a << 42) | (b << 21) | c
+        lo, hi = np.searchsorted(self._grams, [value, value], side="left")[0], np.searchsorted(self._grams, value, side="right")
+        return self._rows[lo:hi]
 
     def containing(self, folded: str) -> list[int]:
         """Rows whose text contains ``folded``: anywhere for CJK, as whole words otherwise."""
         key = compact(folded)
         if len(key) < (MIN_FRAGMENT if unspaced(key) else MIN_SPACED_FRAGMENT):
             return []
-        lists = [self._postings.get(key[j : j + 3]) for j in range(len(key) - 2)]
-        if any(rows is None for rows in lists):
-            return []
-        rows = min(lists, key=len)  # type: ignore[arg-type]
+        rows = min((self._posting(key[j : j + 3]) for j in range(len(key) - 2)), key=len)
+        rows = np.unique(rows)
         if unspaced(key):
             return [int(i) for i in rows if key in self._compact[i]]
         return [int(i) for i in rows if f" {folded} " in f" {self.texts[i]} "]
@@ -159,11 +176,14 @@ class SiteNames:
     def __init__(self, entries: list[SiteEntry]):
         self.entries = entries
         self._by_id = {e.site.id: e.site for e in entries}
+        folded: dict[str, str] = {}  # organization names repeat across their sites: fold each once
+        rows = [(i, folded.get(n) or folded.setdefault(n, fold(n))) for i, e in enumerate(entries) for n in e.names]
         self.exact: dict[str, list[int]] = {}
-        for i, entry in enumerate(entries):
-            for key in {compact(fold(n)) for n in entry.names} - {""}:
-                self.exact.setdefault(key, []).append(i)
-        rows = [(i, fold(n)) for i, e in enumerate(entries) for n in e.names]
+        for i, text in rows:
+            found = self.exact.setdefault(compact(text), [])
+            if text and (not found or found[-1] != i):
+                found.append(i)
+        self.exact.pop("", None)
         self._name_rows = [i for i, _ in rows]
         self.names = Fragments([text for _, text in rows])
         self._address_rows = [i for i, e in enumerate(entries) if e.address]
@@ -197,6 +217,7 @@ def site_entries(services: Iterable[Service]) -> list[SiteEntry]:
 def _prefixes(places: Iterable[Place]) -> dict[str, list[Key]]:
     """Leading whole words of names and aliases ("newtown" of "Newtown North"), two CJK characters or more."""
     table: dict[str, list[Key]] = {}
+    seen: set[tuple[str, Key]] = set()
     for place in places:
         phrases = [(place.name, "name"), *((n, "name") for n in place.names.values()), *((a, "alias") for a in place.aliases)]
         for phrase, by in phrases:
@@ -206,9 +227,10 @@ def _prefixes(places: Iterable[Place]) -> dict[str, list[Key]]:
                 if unspaced(part) and len(words) == 1:
                     heads = [part[:i] for i in range(2, len(part))]
                 for head in heads:
-                    found = Key(place.code, by, phrase, False)
-                    if found not in table.setdefault(compact(head), []):
-                        table[compact(head)].append(found)
+                    found, key = Key(place.code, by, phrase, False), compact(head)
+                    if (key, found) not in seen:
+                        seen.add((key, found))
+                        table.setdefault(key, []).append(found)
     return table
 
 
