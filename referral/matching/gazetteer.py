@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 
 from referral.matching.geo import unit_vectors
-from referral.matching.placenames import PlaceNames, site_entries
+from referral.matching.placenames import PlaceNames
 from referral.matching.types import Place, Service
 
 
@@ -28,7 +28,7 @@ class Gazetteer:
         self.lat = np.array([self.places[c].lat for c in self.codes], dtype=np.float64)
         self.lon = np.array([self.places[c].lon for c in self.codes], dtype=np.float64)
         self.xyz = unit_vectors(self.lat, self.lon)
-        self.names = PlaceNames((self.places[c] for c in self.codes), site_entries(services))
+        self.names = PlaceNames((self.places[c] for c in self.codes), services)
 
     def lineage(self, code: str | None) -> tuple[str, ...]:
         """The place and its ancestors, finest first; empty for None or an unknown code."""

@@ -49,10 +49,10 @@ Verdict = Candidate | list[Candidate] | None  # resolved, unresolved candidates 
 
 def exact(gaz: Gazetteer, text: str, within: str | None) -> list[Candidate]:
     """The candidates of the first exact tier with a hit inside ``within``."""
-    sites, key = gaz.names.sites, compact(text)
+    key = compact(text)
     tiers: tuple[Callable[[], Iterable[Candidate]], ...] = (
         *_place_tiers(gaz, text),
-        lambda: _sites(gaz, sites.exact.get(key, ()), "site", SITE_NAME),
+        lambda: _sites(gaz, gaz.names.sites.exact.get(key, ()), "site", SITE_NAME),  # site tables: built here once
         lambda: _fragments(gaz, text),
         lambda: _keyed(gaz.names.prefix.get(key, ()), PREFIX),
     )
