@@ -94,3 +94,17 @@ def test_places_search_shows_pinyin_alias_and_site_hits(region, client):
     assert first("县府东街") == ("320585001", "address")
     item = client.get("/v1/places", query_string={"q": "港区"}).get_json()["items"][0]
     assert item["aliases"] == ["港区", "太仓港", "太仓港区", "Taicang Port"] and item["confidence"] == 1.0
+
+
+def test_the_command_line_resolves_places_the_same_way(region, runner):
+    done = runner.invoke(args=["match", "--place", "yushan", "--within", "Kunshan", "--age", "9",
+                               "--need", "development.autism", "--language", "en"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[0] == "place: Yushan Town (Kunshan) [320583100] by name (0.90)"
+    guessed = runner.invoke(args=["match", "--place", "pinjiang", "--age", "9", "--need", "development.autism",
+                                  "--language", "en"])
+    assert guessed.output.splitlines()[1].startswith("   ! The place was guessed from a similar spelling")
+    refused = runner.invoke(args=["match", "--place", "yushan", "--age", "9", "--need", "development.autism"])
+    assert refused.exit_code == 2
+    assert "location.place: the name could be several places; choose one of these (did you mean: " \
+           "320581001 虞山街道 (常熟市), 320583100 玉山镇 (昆山市))" in refused.output
