@@ -31,7 +31,8 @@ def _need(value: str, key: str) -> dict:
 
 
 @click.command("match")
-@click.option("--place", help="Gazetteer code, place name, alias or pinyin; a site, school or street; or 'city, place'.")
+@click.option("--place", help="Gazetteer code, place name, alias or pinyin; a site, school or street; "
+              "or 'city, place'.")
 @click.option("--within", help="An outer place the --place lies in (a city or district).")
 @click.option("--lat", type=float)
 @click.option("--lon", type=float)
@@ -109,7 +110,8 @@ def _location_line(location: dict) -> str | None:
     if not place or not location.get("matched_by"):
         return None
     parent = f" ({place['parent']})" if place.get("parent") else ""
-    line = f"place: {place['name']}{parent} [{place['code']}] by {location['matched_by']} ({location['confidence']:.2f})"
+    line = (f"place: {place['name']}{parent} [{place['code']}] by {location['matched_by']}"
+            f" ({location['confidence']:.2f})")
     return line + (f"\n   ! {location['caveat']}" if location.get("caveat") else "")
 
 

@@ -90,7 +90,8 @@ class ResolvedLocation(Schema):
         "description": "code, name, alias, pinyin, site, address or fuzzy; null when coordinates were given"})
     confidence = fields.Float(allow_none=True, metadata={"description": "0-1; null when coordinates were given"})
     matched = fields.String(allow_none=True, metadata={"description": "the gazetteer or directory phrase that matched"})
-    site = fields.Nested(ResolvedSite, allow_none=True, metadata={"description": "the site whose name or address placed the child"})
+    site = fields.Nested(ResolvedSite, allow_none=True,
+                         metadata={"description": "the site whose name or address placed the child"})
     caveat = fields.String(allow_none=True, metadata={
         "description": "set when the place is a guess (matched_by fuzzy or address): check it"})
 

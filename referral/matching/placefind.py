@@ -159,7 +159,8 @@ def ambiguous(verdict: list[Candidate], settings: MatchSettings) -> bool:
     return len(good) > 1
 
 
-def find(gaz: Gazetteer, text: str, within: str | None, settings: MatchSettings, guess: bool, depth: int = 0) -> Verdict:
+def find(gaz: Gazetteer, text: str, within: str | None, settings: MatchSettings, guess: bool,
+         depth: int = 0) -> Verdict:
     """One pass (exact evidence, or fuzzy when ``guess``) over the text, then over its splits."""
     verdict = decide(gaz, fuzzy(gaz, text, within) if guess else exact(gaz, text, within), settings)
     if isinstance(verdict, Candidate) or depth >= MAX_DEPTH:

@@ -111,9 +111,14 @@ def parts(phrase: str) -> list[str]:
     return [whole, *(p for p in pieces if p and p != whole)]
 
 
+def named_by(place: Place) -> list[tuple[str, str]]:
+    """A place's phrases and how each names it: its names ("name"), then its aliases ("alias")."""
+    return [(place.name, "name"), *((n, "name") for n in place.names.values()), *((a, "alias") for a in place.aliases)]
+
+
 def place_keys(place: Place, suffixes: Suffixes) -> Iterator[tuple[str, Key]]:
     """Every key of ``place``: names and aliases, with and without kind words, and their pinyin."""
-    phrases = [(place.name, "name"), *((n, "name") for n in place.names.values()), *((a, "alias") for a in place.aliases)]
+    phrases = named_by(place)
     for phrase, by in phrases:
         for part in parts(phrase):
             yield compact(part), Key(place.code, by, phrase, True)
@@ -234,7 +239,7 @@ def _prefixes(places: Iterable[Place]) -> dict[str, list[Key]]:
     table: dict[str, list[Key]] = {}
     seen: set[tuple[str, Key]] = set()
     for place in places:
-        phrases = [(place.name, "name"), *((n, "name") for n in place.names.values()), *((a, "alias") for a in place.aliases)]
+        phrases = named_by(place)
         for phrase, by in phrases:
             for part in parts(phrase):
                 words = part.split(" ")

@@ -116,7 +116,8 @@ def caveat(index: DirectoryIndex, location: Location, language: str) -> str | No
     evidence = location.evidence
     if evidence is None or evidence.matched_by not in ("fuzzy", "address") or location.place is None:
         return None
-    described = describe(index, Candidate(location.place, evidence.matched_by, evidence.confidence, evidence.matched), language)
+    found = Candidate(location.place, evidence.matched_by, evidence.confidence, evidence.matched)
+    described = describe(index, found, language)
     return say(language, f"place.caveat.{evidence.matched_by}", name=described["name"],
                parent=described["parent"] or "", percent=round(evidence.confidence * 100))
 
