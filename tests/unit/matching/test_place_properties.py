@@ -52,6 +52,22 @@ def test_resolution_only_raises_input_errors_and_never_returns_weak_evidence(tex
     assert evidence.matched_by in {"code", "name", "alias", "pinyin", "site", "address", "fuzzy"}
 
 
+OUTER = [p.name for p in region_index().gazetteer.places.values() if p.kind != "town"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(typed, st.sampled_from(OUTER))
+def test_a_place_found_within_an_outer_place_always_lies_inside_it(text, outer):
+    index = region_index()
+    try:
+        found = locate(index, text, within=outer)
+    except MatchInputError as error:
+        assert error.field in {"location.place", "location.within"}
+        return
+    within = locate(index, outer).place
+    assert within in index.gazetteer.lineage(found.place)
+
+
 def _place(code, parent, kind, name, lat, lon, **names):
     return Place(code, parent, kind, name, names, lat, lon)
 
