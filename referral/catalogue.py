@@ -1,5 +1,6 @@
-"""The reference data behind the API: the needs taxonomy tree, the gazetteer, and fuzzy search
-over both (labels, names and synonyms in every language). Read-only; takes a session.
+"""The reference data behind the API: the needs taxonomy tree, the gazetteer, and search over both
+(labels, names and synonyms in every language; places through the match resolver and its index).
+Read-only; takes a session, or the match index for place search.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral.matching import places
+from referral.matching.index import DirectoryIndex
 from referral.matching.text import PhraseMatcher
+from referral.matching.types import Place as CorePlace
 from referral.models import NeedTerm, Place
 
 SEARCH_MIN_SCORE = 60  # rapidfuzz 0-100; below this a suggestion is noise
@@ -41,13 +45,22 @@ def place_tree(session: Session) -> list[dict[str, Any]]:
     return _nest([_place(p) for p in places])
 
 
-def search_places(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
-    places = {p.code: p for p in session.scalars(select(Place))}
-    matcher = PhraseMatcher((p.code, [p.code, p.name, *p.names.values()]) for p in places.values())
+def search_places(index: DirectoryIndex, q: str, limit: int, language: str) -> list[dict[str, Any]]:
+    """What the match resolver finds for ``q`` (places.search_places), with each place's record."""
+    found = places.search_places(index, q, limit, language=language)
+    gaz = index.gazetteer.places
     return [
-        {**_place(places[hit.key]), "score": round(hit.score, 1), "matched": hit.phrase}
-        for hit in matcher.search(q, limit=limit, min_score=SEARCH_MIN_SCORE)
+        {**_core_place(gaz[hit["code"]]), "score": round(hit["confidence"] * 100, 1), "matched": hit["matched"],
+         "matched_by": hit["matched_by"], "confidence": hit["confidence"], "sites": hit["sites"]}
+        for hit in found
     ]
+
+
+def _core_place(place: CorePlace) -> dict[str, Any]:
+    return {
+        "code": place.code, "parent": place.parent, "kind": place.kind, "name": place.name,
+        "names": dict(place.names), "aliases": list(place.aliases), "latitude": place.lat, "longitude": place.lon,
+    }
 
 
 def _term(term: NeedTerm) -> dict[str, Any]:
@@ -60,7 +73,7 @@ def _term(term: NeedTerm) -> dict[str, Any]:
 def _place(place: Place) -> dict[str, Any]:
     return {
         "code": place.code, "parent": place.parent_code, "kind": place.kind, "name": place.name,
-        "names": place.names, "latitude": place.latitude, "longitude": place.longitude,
+        "names": place.names, "aliases": place.aliases or [], "latitude": place.latitude, "longitude": place.longitude,
     }
 
 

@@ -31,7 +31,9 @@ def _need(value: str, key: str) -> dict:
 
 
 @click.command("match")
-@click.option("--place", help="Gazetteer code or place name (any language).")
+@click.option("--place", help="Gazetteer code, place name, alias or pinyin; a site, school or street; "
+              "or 'city, place'.")
+@click.option("--within", help="An outer place the --place lies in (a city or district).")
 @click.option("--lat", type=float)
 @click.option("--lon", type=float)
 @click.option("--age", type=float, required=True, help="The child's age in years.")
@@ -69,7 +71,7 @@ def match_command(**options) -> None:  # noqa: ANN003
 
 
 def _request(options: dict) -> dict:
-    location = {k: options[k] for k in ("lat", "lon", "place") if options[k] is not None}
+    location = {k: options[k] for k in ("lat", "lon", "place", "within") if options[k] is not None}
     child = {"age": options["age"], "groups": list(options["groups"]), "languages": list(options["languages"])}
     if options["gender"]:
         child["gender"] = options["gender"]
@@ -94,8 +96,8 @@ def _grade(value: str) -> tuple[str, str]:
 
 
 def render(payload: dict) -> str:
-    """The outcome as plain text: the urgent section, needs understood, ranked results, unmet needs, the bundle."""
-    lines = _urgent_lines(payload["urgent"]) + [_needs_line(payload)]
+    """The outcome as plain text: the urgent section, where, needs understood, ranked results, unmet needs, the bundle."""
+    lines = _urgent_lines(payload["urgent"]) + [line for line in (_location_line(payload["location"]), _needs_line(payload)) if line]
     for result in payload["results"]:
         where = result["site"]["name"] if result["site"] else "remote"
         lines.append(f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
@@ -111,6 +113,17 @@ def render(payload: dict) -> str:
         lines.append(f"\nbundle: results {', '.join(str(r) for r in bundle['ranks'])}"
                      f" cover {', '.join(bundle['covers'])}")
     return "\n".join(lines)
+
+
+def _location_line(location: dict) -> str | None:
+    """Where the child was placed and on what evidence, with the caveat of a guess."""
+    place = location.get("place")
+    if not place or not location.get("matched_by"):
+        return None
+    parent = f" ({place['parent']})" if place.get("parent") else ""
+    line = (f"place: {place['name']}{parent} [{place['code']}] by {location['matched_by']}"
+            f" ({location['confidence']:.2f})")
+    return line + (f"\n   ! {location['caveat']}" if location.get("caveat") else "")
 
 
 def _needs_line(payload: dict) -> str:

@@ -95,6 +95,9 @@ def validate(config: Config) -> None:
         raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
     if float(config["MATCH"].get("max_distance_km", 0)) <= 0:
         raise ConfigError("MATCH.max_distance_km must be positive")
+    if not (0 < float(config["MATCH"].get("place_min_confidence", 0.8)) <= 1
+            and 0 <= float(config["MATCH"].get("place_ambiguity_margin", 0.05)) < 1):
+        raise ConfigError("MATCH.place_min_confidence must be in (0, 1] and MATCH.place_ambiguity_margin in [0, 1)")
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any, Callable, Mapping
 
@@ -21,7 +22,7 @@ from referral.directory import directory_version
 from referral.matching import types as core
 from referral.matching.engine import MatchSettings, match
 from referral.matching.index import DirectoryIndex, build_index
-from referral.matching.places import place_for_point, resolve_place
+from referral.matching.places import locate, place_for_point
 
 WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
@@ -68,20 +69,22 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
         stale_after_days=match_config["stale_after_days"], fresh_days=match_config["fresh_days"],
         notes_min_confidence=match_config["notes_min_confidence"],
         text_min_score=match_config["text_min_score"],
+        place_min_confidence=match_config["place_min_confidence"],
+        place_ambiguity_margin=match_config["place_ambiguity_margin"],
     )
 
 
 def build_query(
     index: DirectoryIndex, data: Mapping[str, Any], language: str, default_distance_km: float,
-    today: date | None = None,
+    today: date | None = None, settings: MatchSettings | None = None,
 ) -> core.MatchQuery:
-    """A core query from a validated request; resolves a place name through the gazetteer."""
+    """A core query from a validated request; resolves a typed place through the gazetteer and sites."""
     child = data["child"]
     constraints = data.get("constraints", {})
     modes = constraints.get("modes")
     open_on = constraints.get("open_on")
     return core.MatchQuery(
-        location=_location(index, data["location"]),
+        location=_location(index, data["location"], settings or MatchSettings(), language),
         child=core.Child(age=child["age"], gender=child.get("gender"),
                          languages=frozenset(child.get("languages", ())),
                          groups=frozenset(child.get("groups", ()))),
@@ -102,18 +105,18 @@ def build_query(
     )
 
 
-def _location(index: DirectoryIndex, location: Mapping[str, Any]) -> core.Location:
+def _location(index: DirectoryIndex, location: Mapping[str, Any], settings: MatchSettings, language: str) -> core.Location:
     if "place" in location:
-        place = resolve_place(index, location["place"])
+        found = locate(index, location["place"], location.get("within"), settings, language)
         if "lat" in location:  # exact coordinates given too: keep them, the place sets the area
-            return core.Location(lat=location["lat"], lon=location["lon"], place=place.code)
-        return core.Location(lat=place.lat, lon=place.lon, place=place.code)
+            return replace(found, lat=location["lat"], lon=location["lon"])
+        return found
     place = place_for_point(index, location["lat"], location["lon"])
     return core.Location(lat=location["lat"], lon=location["lon"], place=place.code if place else None)
 
 
 def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mapping[str, Any]) -> tuple[DirectoryIndex, core.MatchOutcome]:
     """Match one validated request against the current directory."""
-    index = cache.current()
-    query = build_query(index, data, language, config["MATCH"]["max_distance_km"])
-    return index, match(index, query, settings_from(config))
+    index, settings = cache.current(), settings_from(config)
+    query = build_query(index, data, language, config["MATCH"]["max_distance_km"], settings=settings)
+    return index, match(index, query, settings)

@@ -82,7 +82,7 @@ def _places(session: Session) -> list[core.Place]:
     rows = session.execute(select(Place).order_by(Place.code)).scalars()
     return [
         core.Place(code=p.code, parent=p.parent_code, kind=p.kind, name=p.name, names=dict(p.names),
-                   lat=p.latitude, lon=p.longitude)
+                   lat=p.latitude, lon=p.longitude, aliases=tuple(p.aliases or ()))
         for p in rows
     ]
 

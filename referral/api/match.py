@@ -13,6 +13,7 @@ from referral import matchmaking
 from referral.api.errors import Problem, field_error
 from referral.api.match_schemas import MatchRequest, MatchResponse
 from referral.api.routing import ApiBlueprint
+from referral.matching import places
 from referral.matching import types as core
 from referral.matching.explain import name_in
 from referral.matching.index import DirectoryIndex
@@ -53,7 +54,9 @@ def choose_language(default: str) -> str:
 
 
 def _invalid(error: core.MatchInputError) -> Problem:
-    extra = {"suggestions": list(error.suggestions)} if error.suggestions else {}
+    extra: dict[str, Any] = {"suggestions": list(error.suggestions)} if error.suggestions else {}
+    if error.candidates:
+        extra["candidates"] = [dict(c) for c in error.candidates]
     return Problem(422, "Invalid request", f"{error.field}: {error.message}", type_="validation-error",
                    errors=[field_error(error.field, error.message, **extra)])
 
@@ -77,9 +80,21 @@ def vars_of(obj: Any) -> dict[str, Any]:
 
 
 def _location(index: DirectoryIndex, location: core.Location, language: str) -> dict[str, Any]:
-    place = index.gazetteer.places.get(location.place) if location.place else None
-    named = {"code": place.code, "name": name_in(place.names, place.name, language)} if place else None
-    return {"lat": location.lat, "lon": location.lon, "place": named}
+    gaz = index.gazetteer
+    place = gaz.places.get(location.place) if location.place else None
+    parent = gaz.places.get(place.parent) if place and place.parent else None
+    named = {"code": place.code, "name": name_in(place.names, place.name, language),
+             "parent": name_in(parent.names, parent.name, language) if parent else None} if place else None
+    evidence = location.evidence
+    site = gaz.names.sites.site(evidence.site) if evidence and evidence.site else None
+    return {
+        "lat": location.lat, "lon": location.lon, "place": named,
+        "matched_by": evidence.matched_by if evidence else None,
+        "confidence": evidence.confidence if evidence else None,
+        "matched": evidence.matched if evidence else None,
+        "site": {"id": site.id, "name": name_in(site.names, site.name, language)} if site else None,
+        "caveat": places.caveat(index, location, language),
+    }
 
 
 def _service(service: core.Service, language: str) -> dict[str, Any]:

@@ -16,11 +16,17 @@ WEEKDAY_NAMES = ("mo", "tu", "we", "th", "fr", "sa", "su",
 class MatchLocation(Schema):
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    place = fields.String(validate=validate.Length(1, 100),
-                          metadata={"description": "a gazetteer code, or a place name in any language"})
+    place = fields.String(validate=validate.Length(1, 100), metadata={"description": (
+        "a gazetteer code; a place name, alias or toneless pinyin in any language, with or without its "
+        "kind word (平江街道, Pingjiang, pingjiang jiedao, 港区); a site or school name in the directory; a "
+        "street found in a site's address (县府街); or an outer place and a place: '苏州 平江', 'Taicang, Chengxiang'")})
+    within = fields.String(validate=validate.Length(1, 100),
+                           metadata={"description": "an outer place the place lies in (苏州, Taicang); needs place"})
 
     @validates_schema
     def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "within" in data and "place" not in data:
+            raise ValidationError("within narrows a place: give place too", "within")
         if ("lat" in data) != ("lon" in data):
             raise ValidationError("give both lat and lon", "lon" if "lat" in data else "lat")
         if "lat" not in data and "place" not in data:
@@ -83,12 +89,26 @@ class MatchRequest(Schema):
 class ResolvedPlace(Schema):
     code = fields.String()
     name = fields.String()
+    parent = fields.String(allow_none=True, metadata={"description": "the name of the place it lies in"})
+
+
+class ResolvedSite(Schema):
+    id = fields.String()
+    name = fields.String()
 
 
 class ResolvedLocation(Schema):
     lat = fields.Float()
     lon = fields.Float()
     place = fields.Nested(ResolvedPlace, allow_none=True)
+    matched_by = fields.String(allow_none=True, metadata={
+        "description": "code, name, alias, pinyin, site, address or fuzzy; null when coordinates were given"})
+    confidence = fields.Float(allow_none=True, metadata={"description": "0-1; null when coordinates were given"})
+    matched = fields.String(allow_none=True, metadata={"description": "the gazetteer or directory phrase that matched"})
+    site = fields.Nested(ResolvedSite, allow_none=True,
+                         metadata={"description": "the site whose name or address placed the child"})
+    caveat = fields.String(allow_none=True, metadata={
+        "description": "set when the place is a guess (matched_by fuzzy or address): check it"})
 
 
 class UnderstoodNeed(Schema):

@@ -31,6 +31,12 @@ PROBLEM_SCHEMA = {
                     "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the body"},
                     "detail": {"type": "string"},
                     "suggestions": {"type": "array", "items": {"type": "string"}},
+                    "candidates": {"type": "array", "description": "places the text may mean, best first",
+                                   "items": {"type": "object", "properties": {
+                                       "code": {"type": "string"}, "name": {"type": "string"},
+                                       "parent": {"type": ["string", "null"]}, "matched_by": {"type": "string"},
+                                       "matched": {"type": "string"}, "confidence": {"type": "number"},
+                                       "sites": {"type": "array", "items": {"type": "string"}}}}},
                 },
             },
         },

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from referral import __version__, catalogue, directory
+from referral.api.match import choose_language
 from referral.api.routing import ApiBlueprint
 from referral.api.schemas import HealthSchema, NeedTermList, PlaceList, SearchArgs
 from referral.db import get_session
@@ -28,15 +29,18 @@ def needs(args: dict[str, Any]) -> Any:
     return {"items": catalogue.need_tree(session)}
 
 
-@bp.operation("GET", "/places", "The gazetteer, or a fuzzy search of it",
+@bp.operation("GET", "/places", "The gazetteer, or a search of it as the match resolves places",
               query=SearchArgs, response=PlaceList, errors=(422,))
 def places(args: dict[str, Any]) -> Any:
-    """Without ``q``: every place as a tree (city → district → town). With ``q``: places whose
-    code or names (any language) match, best first."""
-    session = get_session()
+    """Without ``q``: every place as a tree (city → district → town). With ``q``: what
+    ``location.place`` would resolve to first (when it resolves), then the other candidates best
+    first, each with ``matched_by`` (code, name, alias, pinyin, site, address, fuzzy), ``confidence``
+    (0-1) and the ``sites`` whose name or address matched. Names follow Accept-Language."""
     if "q" in args:
-        return {"items": catalogue.search_places(session, args["q"], args["limit"])}
-    return {"items": catalogue.place_tree(session)}
+        index = current_app.extensions["referral.index"].current()
+        language = choose_language(current_app.config["DEFAULT_LANGUAGE"])
+        return {"items": catalogue.search_places(index, args["q"], args["limit"], language)}
+    return {"items": catalogue.place_tree(get_session())}
 
 
 @bp.operation("GET", "/health", "Is the service up, its database reachable, its directory loaded?",

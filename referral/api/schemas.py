@@ -180,11 +180,15 @@ class PlaceSchema(Schema):
     kind = fields.String()
     name = fields.String()
     names = fields.Dict(keys=fields.String(), values=fields.String())
+    aliases = fields.List(fields.String(), metadata={"description": "local, old and colloquial names"})
     latitude = fields.Float()
     longitude = fields.Float()
     children = fields.List(fields.Nested(lambda: PlaceSchema()))
     score = fields.Float()
     matched = fields.String()
+    matched_by = fields.String(metadata={"description": "code, name, alias, pinyin, site, address or fuzzy"})
+    confidence = fields.Float(metadata={"description": "0-1"})
+    sites = fields.List(fields.String(), metadata={"description": "sites whose name or address matched"})
 
 
 class PlaceList(Schema):

@@ -1,7 +1,9 @@
 """The gazetteer as the matcher sees it: places by code, lineages, names, centroid arrays.
 
-This module owns place hierarchy walks and the arrays used for nearest-place lookups. It must not
-know about services or scoring. "Finer" means deeper in the parent chain: no kind names are assumed.
+This module owns place hierarchy walks, the arrays used for nearest-place lookups and the name
+tables (placenames.py) built once with them: the places' names, aliases and pinyin, and the sites
+of the services given (names and addresses). It must not know about scoring. "Finer" means deeper
+in the parent chain: no kind names are assumed.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from typing import Iterable
 import numpy as np
 
 from referral.matching.geo import unit_vectors
-from referral.matching.text import PhraseMatcher, normalise
-from referral.matching.types import Place
+from referral.matching.placenames import PlaceNames
+from referral.matching.types import Place, Service
 
 
 class Gazetteer:
     """A read-only view of the gazetteer, built once per directory version."""
 
-    def __init__(self, places: Iterable[Place]):
+    def __init__(self, places: Iterable[Place], services: Iterable[Service] = ()):
         self.places: dict[str, Place] = {p.code: p for p in places}
         self.codes: tuple[str, ...] = tuple(sorted(self.places))
         self.lineages: dict[str, tuple[str, ...]] = {c: self._walk(c) for c in self.codes}
@@ -26,11 +28,7 @@ class Gazetteer:
         self.lat = np.array([self.places[c].lat for c in self.codes], dtype=np.float64)
         self.lon = np.array([self.places[c].lon for c in self.codes], dtype=np.float64)
         self.xyz = unit_vectors(self.lat, self.lon)
-        self.matcher = PhraseMatcher((c, _names(self.places[c])) for c in self.codes)
-        self.by_name: dict[str, list[str]] = {}
-        for code in self.codes:
-            for name in {normalise(n) for n in _names(self.places[code])[1:]}:
-                self.by_name.setdefault(name, []).append(code)
+        self.names = PlaceNames((self.places[c] for c in self.codes), services)
 
     def lineage(self, code: str | None) -> tuple[str, ...]:
         """The place and its ancestors, finest first; empty for None or an unknown code."""
@@ -44,7 +42,10 @@ class Gazetteer:
             parent = self.places[parent].parent
         return tuple(chain)
 
+    def within(self, code: str, ancestor: str | None) -> bool:
+        """Whether place ``code`` is ``ancestor`` or lies under it (always, for no ancestor)."""
+        return ancestor is None or ancestor in self.lineage(code)
 
-def _names(place: Place) -> list[str]:
-    """The code first, then the primary name and its translations."""
-    return [place.code, place.name, *place.names.values()]
+    def related(self, a: str, b: str) -> bool:
+        """Whether one of two places contains the other (or they are the same)."""
+        return a in self.lineage(b) or b in self.lineage(a)

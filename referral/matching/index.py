@@ -77,7 +77,7 @@ def build_index(directory: Directory) -> DirectoryIndex:
         version=directory.version,
         services=services,
         taxonomy=taxonomy,
-        gazetteer=Gazetteer(directory.places),
+        gazetteer=Gazetteer(directory.places, services),
         columns=columns,
         sites=sites,
         postings=postings,

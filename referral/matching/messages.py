@@ -40,6 +40,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
         "urgent.advice": "A risk to the child's safety was noted: act today. If the child is in danger now, call the emergency number first.",
         "urgent.no_lines": "A risk to the child's safety was noted: act today. No emergency lines are recorded for this area: if the child is in danger now, call your local emergency services (police or ambulance).",
+        "place.caveat.fuzzy": "The place was guessed from a similar spelling: {name}, {parent} ({percent}% sure). Check that this is where the child lives.",
+        "place.caveat.address": "The place was found from the address of a listed site: {name}, {parent}. Check that this is where the child lives.",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -72,6 +74,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
         "urgent.advice": "发现儿童安全风险：请当天处置。儿童正处于危险中时，先拨打紧急电话。",
         "urgent.no_lines": "发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，请立即联系当地紧急服务（警察或急救）。",
+        "place.caveat.fuzzy": "地点根据相近的写法推测为：{parent}{name}（可信度{percent}%）。请核实这是儿童的居住地。",
+        "place.caveat.address": "地点根据目录中服务点的地址确定为：{parent}{name}。请核实这是儿童的居住地。",
     },
 }
 
@@ -137,6 +141,21 @@ RISK_NEGATION: dict[str, dict[str, object]] = {
         "near_reach": 1,
     },
 }
+
+
+# Words that say what kind of place a name is, at its end ("平江街道", "Gusu District"). A place is
+# also found without them, and a query may add or drop them. Every language's words are used; their
+# toneless pinyin is derived when the index is built. Longest first is not required: the matcher sorts.
+PLACE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "en": ("subdistrict", "sub district", "district", "town", "township", "city", "county", "village",
+           "new area", "municipality", "province"),
+    "zh": ("街道办事处", "街道", "新区", "镇", "乡", "区", "市", "县", "村"),
+}
+
+
+def place_suffixes() -> tuple[str, ...]:
+    """The place-kind words of every language in the catalogue."""
+    return tuple(word for words in PLACE_SUFFIXES.values() for word in words)
 
 
 def negation_cues() -> tuple[str, ...]:

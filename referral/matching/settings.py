@@ -25,6 +25,12 @@ class MatchSettings:
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
     notes_min_confidence: float = 90  # PhraseMatcher score (0-100) to infer a need from notes
     text_min_score: float = 70  # PhraseMatcher score (0-100) for a need given as text
+    # A typed place (places.py) resolves only at or above this confidence (0-1), and only when no
+    # other place, not containing or inside it, comes within the margin of it; else a 422 with the
+    # candidates. Confidence: 1 code/name/alias, 0.95 pinyin or site name, 0.9 without the kind word,
+    # 0.85 a fragment of a site name or address, a fuzzy guess its similarity (0-1, with a caveat).
+    place_min_confidence: float = 0.8
+    place_ambiguity_margin: float = 0.05
 
     def weights(self) -> tuple[float, ...]:
         """The weights in the order of ``PARTS``."""

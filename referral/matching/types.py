@@ -44,6 +44,7 @@ class Place:
     names: Mapping[str, str]
     lat: float
     lon: float
+    aliases: tuple[str, ...] = ()  # local, old and colloquial names ("港区"), any language
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +162,23 @@ class Directory:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceEvidence:
+    """How a typed place was resolved (places.py): what matched it and how sure that is."""
+
+    matched_by: str  # "code" | "name" | "alias" | "pinyin" | "site" | "address" | "fuzzy"
+    confidence: float  # 0-1
+    matched: str  # the gazetteer or directory phrase that matched, never the typed text
+    site: str | None = None  # the site id when one site's name or address placed the child
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """The child's location: coordinates, and the gazetteer place when known."""
 
     lat: float
     lon: float
     place: str | None = None
+    evidence: PlaceEvidence | None = None  # None when the location was given as coordinates
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +304,10 @@ class MatchOutcome:
 class MatchInputError(ValueError):
     """A query the core cannot answer as given; ``field`` is a JSON path into the request."""
 
-    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = ()):
+    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = (),
+                 candidates: tuple[Mapping[str, object], ...] = ()):
         super().__init__(message)
         self.field = field
         self.message = message
         self.suggestions = suggestions
+        self.candidates = candidates  # structured suggestions (places: code, name, parent), best first

@@ -122,6 +122,7 @@ class Place(Base):
     kind: Mapped[str] = mapped_column(enum_column("place_kind", PLACE_KINDS))
     name: Mapped[str] = mapped_column(String(200))
     names: Mapped[dict[str, str]] = _json_default(dict)
+    aliases: Mapped[list[str]] = _json_default(list)  # local, old and colloquial names, any language
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
 

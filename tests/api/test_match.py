@@ -40,7 +40,9 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
                                 "severity": 2, "source": "text", "matched": "家庭教育指导", "confidence": 1.0,
                                 "risk": None}
     assert body["bundle"]["service_ids"] == [AUTISM, PARENTING] and body["bundle"]["uncovered"] == []
-    assert body["location"] == {"lat": 31.31, "lon": 120.72, "place": {"code": "T1", "name": "Donggang Town"}}
+    assert body["location"] == {"lat": 31.31, "lon": 120.72, "matched_by": "code", "confidence": 1.0, "matched": "T1",
+                                "place": {"code": "T1", "name": "Donggang Town", "parent": "East District"},
+                                "site": None, "caveat": None}
     assert response.headers["Content-Language"] == "en"
 
 

@@ -18,3 +18,19 @@ def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Third-party libraries the core may use: all pure or numeric, none of them I/O.
+ALLOWED = {"numpy", "rapidfuzz", "geopy", "pypinyin",  # pypinyin: toneless pinyin keys of place names
+           "geographiclib", "cython_runtime"}  # what geopy.distance and compiled extensions bring along
+
+
+def test_the_core_imports_only_the_standard_library_and_its_allowed_libraries():
+    modules = [*MODULES, "referral.matching.placenames", "referral.matching.placefind"]
+    code = (
+        f"import sys, {', '.join(modules)}\n"
+        "outside = {m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'referral', '_distutils_hack'}\n"
+        f"extra = {{m for m in outside if not m.startswith('_')}} - {ALLOWED!r}\n"
+        "assert not extra, extra\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

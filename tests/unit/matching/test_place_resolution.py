@@ -39,7 +39,9 @@ def test_an_unknown_place_is_an_error_with_suggestions(index):
 def test_an_ambiguous_name_is_an_error_listing_the_candidates(index):
     with pytest.raises(MatchInputError) as caught:
         resolve_place(index, "Newtown")
-    assert set(caught.value.suggestions) == {"T3 新城北", "T4 新城南"}
+    assert caught.value.message == "the name could be several places; choose one of these"
+    assert [c["code"] for c in caught.value.candidates] == ["T3", "T4"]
+    assert caught.value.suggestions == ("T3 Newtown North (East District)", "T4 Newtown South (East District)")
 
 
 def test_a_point_lies_in_the_nearest_place_of_the_finest_kind(index):
