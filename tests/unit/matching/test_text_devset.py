@@ -1,4 +1,5 @@
-"""The text development set is well formed: known codes, every need term covered, the promised mix.
+"""The text development set is well formed (known codes, every need term covered, the promised mix)
+and its readings are scored as documented in tests/textdev.py.
 
 Its reading is measured in tests/integration/test_text_devset_reading.py and bench/text_bench.py.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 
 import pytest
 
-from tests.textdev import FIELDS, KINDS, RISKS, SEEDS, Item, load_devset
+from referral.matching.types import Location, MatchInputError
+from tests.textdev import FIELDS, FILLER, KINDS, RISKS, SEEDS, Item, Score, load_devset, read_item, score
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +72,67 @@ def test_no_phrasing_is_empty_or_repeated_in_the_same_field(items):
 def test_only_a_text_that_expects_a_need_asks_for_more_of_them(items):
     assert all(item.expect for item in items if item.also)
     assert all(not item.also for item in items if item.kind == "negation")
+
+
+# How a reading is scored (tests/textdev.py), with a fake reader standing in for the engine.
+
+@dataclass(frozen=True)
+class FakeNeed:
+    code: str
+    source: str = "text"
+    severity: int = 2
+    risk: str | None = None
+    understood: bool = True
+    suggestions: tuple[str, ...] = ()
+
+
+def scored(item: Item, *needs: FakeNeed, raises: bool = False) -> Score:
+    def reader(_index, query, _settings):  # noqa: ANN001, ANN202
+        if raises:
+            raise MatchInputError("needs[0].text", "no need term matches this text", ("education.learning_support x",))
+        assert (query.notes is not None) == (item.field == "notes")
+        return needs
+
+    return score(item, read_item(reader, None, None, item, Location(31.3, 120.6)))
+
+
+def an_item(**overrides) -> Item:  # noqa: ANN003
+    fields = dict(id="zh-999", lang="zh", field="need", text="…", expect=("development.autism",), risk=None,
+                  kind="sentence")
+    return Item(**{**fields, **overrides})
+
+
+def test_a_notes_item_is_scored_on_what_the_notes_add_not_on_the_need_beside_them():
+    item = an_item(field="notes", expect=("mental_health.crisis",), risk="self_harm", kind="risk_notes")
+    got = scored(item, FakeNeed(FILLER, "code"), FakeNeed("mental_health.crisis", "notes", 3, "self_harm"))
+    assert got == Score(top1=True, top3=True, refusal=False, flagged=True, exact_risk=True)
+    assert scored(item, FakeNeed(FILLER, "code")) == Score(False, False, True, False, False)
+
+
+def test_a_multi_need_text_counts_only_when_every_also_code_is_read():
+    item = an_item(expect=("development.autism", "development.speech"),
+                   also=("development.autism|development.autism.early_intervention", "development.speech"))
+    assert not scored(item, FakeNeed("development.autism")).top1
+    assert scored(item, FakeNeed("development.speech"), FakeNeed("development.autism.early_intervention")).top1
+
+
+def test_a_need_not_understood_is_a_refusal_whose_first_three_suggestions_count_for_top_3():
+    offered = ("family x", "family.parenting x", "development.autism x", "mental_health y")
+    got = scored(an_item(), FakeNeed("family", understood=False, suggestions=offered))
+    assert got == Score(top1=False, top3=True, refusal=True, flagged=False, exact_risk=False)
+    late = scored(an_item(expect=("mental_health",)), FakeNeed("family", understood=False, suggestions=offered))
+    assert not late.top3
+
+
+def test_a_negation_is_right_only_when_nothing_is_read_and_nothing_is_refused():
+    item = an_item(field="notes", expect=(), kind="negation")
+    assert scored(item, FakeNeed(FILLER, "code")).top1
+    assert not scored(item, FakeNeed(FILLER, "code"), FakeNeed("development.autism", "notes", 1)).top1
+    assert scored(an_item(expect=()), raises=True) == Score(False, False, True, False, False)
+
+
+def test_a_risk_counts_as_flagged_only_at_severity_3_and_its_category_is_checked_apart():
+    item = an_item(expect=("protection.abuse",), risk="sexual_abuse", kind="risk")
+    assert not scored(item, FakeNeed("protection.abuse", severity=2, risk="sexual_abuse")).flagged
+    wrong_category = scored(item, FakeNeed("protection.abuse", severity=3, risk="physical_abuse"))
+    assert wrong_category.flagged and not wrong_category.exact_risk
