@@ -1,7 +1,7 @@
 """The text development set (``tests/data/text_devset.jsonl``) and how a reading of it is scored.
 
 Shared by the dev-set tests and ``bench/text_bench.py``, so the figures a test asserts are the
-figures the benchmark prints. It owns: loading and validating items, building the index the way the
+figures the benchmark prints. It owns: loading items, building the index the way the
 app does (seed files → database → snapshot → ``build_index``), running the reading pipeline on one
 item, and scoring a reading. It must not hold any word list: what is right is in the data file.
 
