@@ -37,9 +37,10 @@ serve: db
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: print the match benchmark table
+## bench: print the benchmark tables (matching, reading text)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/text_bench.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
