@@ -17,6 +17,7 @@ import numpy as np
 from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.gazetteer import Gazetteer
+from referral.matching.schools import school_names
 from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import CAPACITIES, Directory, Service
 
@@ -62,6 +63,7 @@ class DirectoryIndex:
     postings: Postings
     nearby: CellPostings  # the postings by spatial cell: what a match reads
     area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
+    schools: dict[str, frozenset[str]]  # site id of a school some service serves -> its folded names
 
 
 def build_index(directory: Directory) -> DirectoryIndex:
@@ -80,6 +82,7 @@ def build_index(directory: Directory) -> DirectoryIndex:
         postings=postings,
         nearby=_build_nearby(postings, sites, columns),
         area=_build_area(services),
+        schools=school_names(services),
     )
 
 

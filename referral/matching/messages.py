@@ -12,7 +12,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
         "meets.exact": "Meets {label}.",
         "meets.narrower": "Meets {label} (a more specific service).",
-        "meets.broader": "Meets {label} (a broader service).",
+        "meets.broader": "Meets {label} only broadly: listed under a wider term.",
         "distance": "{km} km away, at {site}.",
         "remote": "Offered remotely.",
         "capacity.accepting": "Accepting new referrals.",
@@ -38,11 +38,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "The nearest service for {label} is {name}, {km} km away, outside its area or the distance limit.",
         "unmet.too_far_remote": "The nearest service for {label} is {name}, which does not serve the child's area.",
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
+        "urgent.ready": "Accepts now and recently verified: placed first for an urgent need.",
+        "urgent.waitlist": "Waitlist of about {days} days: placed after services that accept now, for an urgent need.",
+        "urgent.waitlist_unknown": "Waitlist of unknown length: placed after services that accept now, for an urgent need.",
+        "urgent.stale": "Not verified for over {days} days: placed after recently verified services, for an urgent need.",
+        "urgent.not_meeting": "Does not meet the urgent need: placed after services that do.",
+        "school.child": "Serves the pupils of {school}, the child's school.",
+        "remote.area": "Offered remotely, for {area}.",
+        "remote.radius": "Offered remotely, within {km} km of its sites.",
+        "caveat.school_unknown": "Serves the pupils of {school} only: check that the child attends it.",
+        "caveat.other_area": "In another district or city than the child's.",
+        "caveat.remote_far": "Remote: the worker will not meet the child in person.",
+        "caveat.alert": "Notice: {text}",
+        "open.always": "Open 24 hours.",
+        "open.now": "Open now.",
+        "open.later_today": "Closed now; opens again today.",
+        "open.not_today": "Closed today.",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
         "meets.narrower": "满足需求：{label}（更具体的服务）。",
-        "meets.broader": "满足需求：{label}（较宽泛的服务）。",
+        "meets.broader": "仅宽泛地满足：{label}（登记为上位类别）。",
         "distance": "距离{km}公里，地点：{site}。",
         "remote": "可远程提供。",
         "capacity.accepting": "正在接收新转介。",
@@ -68,6 +84,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "满足“{label}”的最近服务是{name}，距离{km}公里，超出服务范围或距离限制。",
         "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
+        "urgent.ready": "可立即接收且近期已核实：紧急需求优先列出。",
+        "urgent.waitlist": "需排队约{days}天：紧急需求下排在可立即接收的服务之后。",
+        "urgent.waitlist_unknown": "需排队，时长未知：紧急需求下排在可立即接收的服务之后。",
+        "urgent.stale": "超过{days}天未核实：紧急需求下排在近期核实的服务之后。",
+        "urgent.not_meeting": "不满足紧急需求：排在满足紧急需求的服务之后。",
+        "school.child": "服务{school}的学生，即该儿童所在学校。",
+        "remote.area": "可远程提供，服务范围：{area}。",
+        "remote.radius": "可远程提供，服务其服务点{km}公里以内。",
+        "caveat.school_unknown": "仅服务{school}的学生：请确认儿童就读该校。",
+        "caveat.other_area": "位于儿童所在区（市）以外。",
+        "caveat.remote_far": "远程服务：无法与儿童面对面接触。",
+        "caveat.alert": "提示：{text}",
+        "open.always": "24小时开放。",
+        "open.now": "现在开放。",
+        "open.later_today": "现在未开放；今天稍后开放。",
+        "open.not_today": "今天不开放。",
     },
 }
 
@@ -79,6 +111,9 @@ GROUPS: dict[str, dict[str, str]] = {
         "disability": "children with disabilities",
         "low_income": "low-income families",
         "orphan": "orphaned children",
+        "veteran_family": "children of servicemen and veterans",
+        "student": "pupils and students",
+        "in_difficulty": "children in difficulty",
     },
     "zh": {
         "migrant": "流动儿童",
@@ -86,6 +121,43 @@ GROUPS: dict[str, dict[str, str]] = {
         "disability": "残疾儿童",
         "low_income": "低收入家庭",
         "orphan": "孤儿",
+        "veteran_family": "军人及退役军人家庭子女",
+        "student": "在校学生",
+        "in_difficulty": "困境儿童",
+    },
+}
+
+# Labels of the codes a person sees: delivery modes, costs, capacities, intensities, phone purposes,
+# weekdays and languages. A code without a label in the language falls back to English, then to
+# the code made readable (a test proves every enumeration has a label in every language).
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "mode": {"in_person": "in person", "home_visit": "home visits", "school_based": "at school",
+                 "remote": "remote (phone or online)"},
+        "cost": {"free": "free", "subsidized": "subsidized", "fee": "fee charged"},
+        "capacity": {"accepting": "accepting referrals", "waitlist": "waitlist", "full": "full"},
+        "intensity": {"prevention": "prevention", "support": "support", "intensive": "intensive"},
+        "phone": {"main": "main line", "intake": "referrals and intake", "hotline": "hotline",
+                  "emergency": "emergency line", "fax": "fax"},
+        "weekday": {"0": "Monday", "1": "Tuesday", "2": "Wednesday", "3": "Thursday", "4": "Friday",
+                    "5": "Saturday", "6": "Sunday"},
+        "language": {"zh": "Chinese", "en": "English", "yue": "Cantonese", "wuu": "Wu (Shanghainese)",
+                     "sgn": "sign language", "ja": "Japanese", "ko": "Korean", "fr": "French",
+                     "de": "German", "es": "Spanish", "ru": "Russian", "ar": "Arabic"},
+    },
+    "zh": {
+        "mode": {"in_person": "到站服务", "home_visit": "上门服务", "school_based": "驻校服务",
+                 "remote": "远程（电话或线上）"},
+        "cost": {"free": "免费", "subsidized": "有补贴", "fee": "收费"},
+        "capacity": {"accepting": "正在接收转介", "waitlist": "需排队", "full": "已满"},
+        "intensity": {"prevention": "预防", "support": "支持", "intensive": "强化"},
+        "phone": {"main": "总机", "intake": "转介受理", "hotline": "热线", "emergency": "紧急电话",
+                  "fax": "传真"},
+        "weekday": {"0": "星期一", "1": "星期二", "2": "星期三", "3": "星期四", "4": "星期五",
+                    "5": "星期六", "6": "星期日"},
+        "language": {"zh": "中文", "en": "英语", "yue": "粤语", "wuu": "吴语（上海话）", "sgn": "手语",
+                     "ja": "日语", "ko": "韩语", "fr": "法语", "de": "德语", "es": "西班牙语",
+                     "ru": "俄语", "ar": "阿拉伯语"},
     },
 }
 
@@ -117,6 +189,17 @@ def group_label(language: str, group: str) -> str:
     """A group's label in ``language``, else English, else its code made readable."""
     label = GROUPS.get(language, {}).get(group) or GROUPS[FALLBACK].get(group)
     return label or group.replace("_", " ")
+
+
+def label(language: str, kind: str, code: str) -> str:
+    """The label of ``code`` in the enumeration ``kind`` (mode, cost, …) in ``language``, else English."""
+    found = LABELS.get(language, {}).get(kind, {}).get(code) or LABELS[FALLBACK].get(kind, {}).get(code)
+    return found or code.replace("_", " ")
+
+
+def language_label(language: str, code: str) -> str:
+    """The name of the language ``code`` in ``language``."""
+    return label(language, "language", code)
 
 
 def join(language: str, items: list[str]) -> str:
