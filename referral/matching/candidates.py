@@ -107,22 +107,25 @@ def gather(
     keep = np.flatnonzero(near)
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
     school = resolve_school(index.schools, query.child.school)
-    keep = np.flatnonzero(screen(index, query, rows) & school_allows(index, rows, school))
+    keep = np.flatnonzero(screen(index, query, rows) & school_allows(index, rows, query.child.school, school))
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
     related, quality, fit = _fit(relation, needs, rows, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
     bound = upper_bound(parts, best_distance_part(min_km, remote, settings), settings)
-    unknown = (index.columns.school[rows] >= 0) & (school is None)
+    unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
     tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings)
     return Pool(rows, quality, related, parts, bound, tier)
 
 
-def school_allows(index: DirectoryIndex, rows: np.ndarray, school: str | None) -> np.ndarray:
-    """A school's own service serves that school's pupils only: refused when the child's known school differs."""
+def school_allows(index: DirectoryIndex, rows: np.ndarray, given: str | None, school: str | None) -> np.ndarray:
+    """A school's own service serves that school's pupils only: refused when the request names another
+    school (``given``; ``school`` is the site id it resolved to, None when it names none of them)."""
     column = index.columns.school[rows]
-    if school is None:
+    if not given:
         return np.ones(len(rows), dtype=bool)
+    if school is None:
+        return column < 0
     return (column < 0) | (column == index.columns.school_ids.index(school))
 
 

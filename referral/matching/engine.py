@@ -21,7 +21,6 @@ from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
-from referral.matching.schools import resolve_school
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
 from referral.matching.unmet import unmet_needs
@@ -93,7 +92,6 @@ def _result(c: _Context, p: int, rank: int) -> Result:
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
     met = [(n, int(found.relation[p, k]) - 1) for k, n in enumerate(c.needs) if found.relation[p, k] > 0]
     card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days)
-    school_known = resolve_school(c.index.schools, query.child.school) is not None
     return Result(
         rank=rank,
         score=float(found.score[p]),
@@ -103,7 +101,7 @@ def _result(c: _Context, p: int, rank: int) -> Result:
         needs_met=tuple(n.code for n, _ in met),
         score_parts={name: round(float(v), 3) for name, v in zip(PARTS, found.parts[p])},
         reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings),
-        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, school_known),
+        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school)),
         card=card,
         tier=int(found.tier[p]),
     )

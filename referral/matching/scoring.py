@@ -14,8 +14,8 @@ Tiers are what a colleague would never trade for points (each rule switchable in
      meeting one that are waitlisted or stale, then the rest;
   2. specialist_first: within that, more urgent needs met by the same or a narrower term first (a
      service tagged only with a parent term is not a specialist, however many needs it ticks);
-  3. school_unknown_last: a school's own service (it serves one school's pupils) whose school the
-     request does not name comes after the others.
+  3. school_unknown_last: a school's own service (it serves one school's pupils) comes after the
+     others when the request names no school (naming another school excludes it: candidates.py).
 A tier depends on the service only, never on the site, so the score bound below orders within it.
 
 Upper bounds: the distance part is the only one that depends on a site, and the score is

@@ -78,7 +78,7 @@ def tier(service: Service, rels: list[int], urgent: list[int], school: str | Non
         ready = service.capacity == "accepting" and fresh
         urgent_class = (0 if ready else 1) if any(rels[k] for k in urgent) else 2
     specific = sum(1 for k in urgent if rels[k] >= 2) if urgent and settings.specialist_first else 0
-    late = int(bool(service.serves_school) and school is None and settings.school_unknown_last)
+    late = int(bool(service.serves_school) and not school and settings.school_unknown_last)
     return (urgent_class * (m + 1) + (m - specific)) * 2 + late
 
 
@@ -142,12 +142,12 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
         qs = [fits[r] for r in rels]
         if not any(rels) or not passes_rules(service, query):
             continue
-        if service.serves_school and school is not None and service.serves_school != school:
+        if service.serves_school and query.child.school and service.serves_school != school:
             continue  # a school's own service serves its pupils only
         ok, site, km = choose_site(directory, service, query)
         if ok:
             rows.append((service, site, km, rels, _score(service, km, qs, weights, severity, today, settings),
-                         tier(service, rels, urgent, school, today, settings)))
+                         tier(service, rels, urgent, query.child.school, today, settings)))
     rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
     chosen = _choose(rows, actionable, query.limit)
