@@ -137,10 +137,27 @@ def _card_lines(card: dict | None, language: str) -> list[str]:
 def _hours(card: dict, w: dict) -> str:
     if card["always_open"]:
         return w["always"]
-    text = ", ".join(f"{h['weekday_label']} {h['opens']}-{h['closes']}" for h in card["hours"]) or "-"
+    text = ", ".join(_periods(card["hours"])) or "-"
     if card["open_now"] is not None:
         text += f" ({w['open_now'] if card['open_now'] else w['closed_now']})"
     return text
+
+
+def _periods(hours: list[dict]) -> list[str]:
+    """Consecutive days with the same hours as one range: "Monday–Friday 08:30-17:00"."""
+    runs: list[list[dict]] = []
+    for period in hours:
+        last = runs[-1][-1] if runs else None
+        same = last and (last["opens"], last["closes"]) == (period["opens"], period["closes"])
+        if same and WEEKDAY_ORDER.index(period["weekday"]) == WEEKDAY_ORDER.index(last["weekday"]) + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    return [(f"{r[0]['weekday_label']}–{r[-1]['weekday_label']}" if len(r) > 1 else r[0]["weekday_label"])
+            + f" {r[0]['opens']}-{r[0]['closes']}" for r in runs]
+
+
+WEEKDAY_ORDER = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def _contact(contact: dict) -> str:
