@@ -97,3 +97,14 @@ def test_the_graded_cases_show_no_ineligible_service_and_keep_every_urgent_case_
     assert found.violations == [] and found.unsafe == []
     assert found.urgent >= 8 and sum(found.ndcg) / len(found.ndcg) >= 0.9
     assert found.bundle_not_worse == found.bundles
+
+
+def test_referral_match_prints_the_card_under_each_result(demo, runner):
+    result = runner.invoke(args=["match", "--place", "城厢镇", "--age", "11", "--gender", "female",
+                                 "--need", "protection.abuse:3", "--language", "en", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    first = result.output.split("\n\n")[1].splitlines()
+    assert first[0].startswith("1. Temporary guardianship and protection — Taicang Minor Protection Centre")
+    assert "   phone: 0512-53708215 (emergency line); 0512-53508189 (main line)" in first
+    assert "   hours: 24 h" in first and "   bring: Nothing: call first, paperwork later" in first
+    assert "   ask for: 24-hour duty officer 0512-53708215 info@taicang-minor-protection.example.cn" in first
