@@ -31,10 +31,12 @@ def init_app(app: Flask) -> None:
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",
               body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True)
 def match(body: dict[str, Any]) -> Any:
-    """Send what an assessment found and where the child lives; get back the services that fit
-    best, each with reasons and caveats, the needs nothing nearby can meet (with the nearest
-    option beyond the distance), and the smallest bundle of results that covers the actionable
-    needs. Labels and reasons follow Accept-Language."""
+    """Send what an assessment found and where the child lives (and the child's school, if known);
+    get back the services that fit best, each with reasons and caveats and the card a worker acts
+    on (phones with their purpose, opening hours and whether open now, how to refer, what to bring,
+    whom to ask, response time, alerts, freshness, the area a remote service serves), the needs
+    nothing nearby can meet (with the nearest option beyond the distance), and a bundle of results
+    that covers the actionable needs. Labels and reasons follow Accept-Language."""
     language = choose_language(current_app.config["DEFAULT_LANGUAGE"])
     try:
         index, outcome = matchmaking.run(current_app.extensions["referral.index"], body, language,
