@@ -38,8 +38,8 @@ from referral.matching.index import DirectoryIndex
 from referral.matching.needs import weight
 from referral.matching.geo import outer_km
 from referral.matching.scoring import (
-    DISTANCE, best_distance_part, bounds_hold, distance_part, rank_order, ready_now, score_parts, tiers, total,
-    upper_bound,
+    DISTANCE, best_distance_part, bounds_hold, distance_part, rank_order, ready_now, remote_parts, score_parts,
+    tiers, total, upper_bound,
 )
 from referral.matching.schools import resolve_school
 from referral.matching.settings import MatchSettings
@@ -71,6 +71,7 @@ class Pool:
     parts: np.ndarray  # (n, 5), the distance part not yet known
     bound: np.ndarray  # upper bound of the score
     tier: np.ndarray  # exact: a tier never depends on the site
+    remote_part: np.ndarray  # distance part if offered remotely (scoring.remote_parts)
 
 
 def candidates(
@@ -112,10 +113,22 @@ def gather(
     related, quality, fit = _fit(relation, needs, rows, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
-    bound = upper_bound(parts, best_distance_part(min_km, remote, settings), settings)
+    far = remote_parts(local_area(index, query, rows), settings)
+    bound = upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings)
     unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
     tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings)
-    return Pool(rows, quality, related, parts, bound, tier)
+    return Pool(rows, quality, related, parts, bound, tier, far)
+
+
+def local_area(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
+    """Whether each row's area lists the child's own district (the place below the top) or a finer place."""
+    found = np.zeros(len(rows), dtype=bool)
+    for code in index.gazetteer.lineage(query.location.place)[:-1]:
+        listed = index.area.get(code)
+        if listed is not None and len(rows):
+            pos = np.minimum(np.searchsorted(listed, rows), len(listed) - 1)
+            found |= listed[pos] == rows
+    return found
 
 
 def school_allows(index: DirectoryIndex, rows: np.ndarray, given: str | None, school: str | None) -> np.ndarray:
@@ -193,7 +206,7 @@ def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.nd
     placement = Placement(*(getattr(placement, f.name)[eligible] for f in fields(Placement)))
     keep = batch[eligible]
     parts = pool.parts[keep]  # a copy: fancy indexing
-    parts[:, DISTANCE] = distance_part(placement.km, settings)
+    parts[:, DISTANCE] = distance_part(placement.km, settings, pool.remote_part[keep])
     return Candidates(pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts,
                       total(parts, settings), pool.tier[keep])
 

@@ -19,7 +19,7 @@ Tiers are what a colleague would never trade for points (each rule switchable in
 A tier depends on the service only, never on the site, so the score bound below orders within it.
 
 Upper bounds: the distance part is the only one that depends on a site, and the score is
-non-decreasing in it when no weight is negative (IEEE addition, multiplication by a weight >= 0,
+non-decreasing in it when no weight is negative (the remote part of a row is known before its sites) (IEEE addition, multiplication by a weight >= 0,
 division by a positive sum and floor are all monotone). So the score with the distance part at its
 largest possible value bounds the real score from above, bit for bit.
 """
@@ -63,9 +63,15 @@ def score_parts(
     return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings)))
 
 
-def distance_part(km: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """exp(-km / scale) for a site, the remote score where ``km`` is NaN (no site)."""
-    return np.where(np.isnan(km), settings.remote_distance_score, np.exp(-km / settings.distance_scale_km))
+def distance_part(km: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | float | None = None) -> np.ndarray:
+    """exp(-km / scale) for a site, the row's remote part where ``km`` is NaN (no site)."""
+    remote = settings.remote_distance_score if remote_part is None else remote_part
+    return np.where(np.isnan(km), remote, np.exp(-km / settings.distance_scale_km))
+
+
+def remote_parts(local: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """The distance part of each row when offered remotely: higher when its area is the child's own."""
+    return np.where(local, settings.remote_local_score, settings.remote_distance_score)
 
 
 def bounds_hold(settings: MatchSettings) -> bool:
@@ -74,10 +80,11 @@ def bounds_hold(settings: MatchSettings) -> bool:
     return min(weights) >= 0 and sum(weights) > 0 and settings.distance_scale_km > 0
 
 
-def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings) -> np.ndarray:
+def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | None = None) -> np.ndarray:
     """The largest distance part each row can get: at ``min_km`` (NaN = no site) or, if remote, without a site."""
     near = np.where(np.isnan(min_km), 0.0, np.exp(-min_km / settings.distance_scale_km))
-    return np.where(remote, np.maximum(near, settings.remote_distance_score), near)
+    far = settings.remote_distance_score if remote_part is None else remote_part
+    return np.where(remote, np.maximum(near, far), near)
 
 
 def upper_bound(parts: np.ndarray, best_distance: np.ndarray, settings: MatchSettings) -> np.ndarray:

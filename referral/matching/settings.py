@@ -22,6 +22,9 @@ class MatchSettings:
     distance_scale_km: float = 10.0  # distance part = exp(-d / scale)
     # 0: a remote result (no site) never outranks an equivalent in-person one, however far within reach
     remote_distance_score: float = 0.0  # distance part of a remote result without a site
+    # a remote line whose area is the child's own district (or finer) before a city-wide one; keep it
+    # below the distance part of an in-person site at the usual radius (exp(-25/10) = 0.08)
+    remote_local_score: float = 0.05
     stale_after_days: int = 180  # caveat "not verified for over N days"
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
     notes_min_confidence: float = 90  # PhraseMatcher score (0-100) to infer a need from notes

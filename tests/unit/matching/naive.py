@@ -107,6 +107,10 @@ def place_lineage(directory: Directory, code: str | None) -> set[str]:
     return found
 
 
+def roots(directory: Directory) -> set[str]:
+    return {p.code for p in directory.places if p.parent is None}
+
+
 def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tuple[bool, Site | None, float | None]:
     """(eligible, site, haversine km) under the opening-day, area and distance rules."""
     loc, c = query.location, query.constraints
@@ -146,7 +150,9 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
             continue  # a school's own service serves its pupils only
         ok, site, km = choose_site(directory, service, query)
         if ok:
-            rows.append((service, site, km, rels, _score(service, km, qs, weights, severity, today, settings),
+            local = bool(service.area_places & (place_lineage(directory, query.location.place) - roots(directory)))
+            remote_part = settings.remote_local_score if local else settings.remote_distance_score
+            rows.append((service, site, km, rels, _score(service, km, qs, weights, severity, today, settings, remote_part),
                          tier(service, rels, urgent, query.child.school, today, settings)))
     rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
@@ -154,12 +160,12 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
     return [Ranked(r[0].id, r[4], r[1].id if r[1] else None, tuple(n.code for n, q in zip(needs, r[3]) if q)) for r in chosen]
 
 
-def _score(service, km, qs, weights, severity, today, settings) -> float:
+def _score(service, km, qs, weights, severity, today, settings, remote_part) -> float:
     fit = 0.0
     for w, q in zip(weights, qs):
         fit = fit + w * q
     fit = fit / sum(weights)
-    distance = settings.remote_distance_score if km is None else math.exp(-km / settings.distance_scale_km)
+    distance = remote_part if km is None else math.exp(-km / settings.distance_scale_km)
     if service.capacity == "accepting":
         capacity = 1.0
     else:

@@ -45,6 +45,15 @@ ROWS = {
     "in person before remote": (
         [service("remote", modes=frozenset({"remote"}), sites=()), service("far", sites=(site("f", km_north=20),))],
         query(), MatchSettings(), ["far", "remote"]),
+    # two remote lines: the one whose area is the child's own district before the city-wide one
+    "a local remote line before a city-wide one": (
+        [service("city", modes=frozenset({"remote"}), sites=(), area_places=frozenset({"C1"})),
+         service("district", modes=frozenset({"remote"}), sites=(), area_places=frozenset({"D1"}))],
+        query(), MatchSettings(), ["district", "city"]),
+    "without the local part the id decides": (
+        [service("city", modes=frozenset({"remote"}), sites=(), area_places=frozenset({"C1"})),
+         service("district", modes=frozenset({"remote"}), sites=(), area_places=frozenset({"D1"}))],
+        query(), MatchSettings(remote_local_score=0.0), ["city", "district"]),
     # severity 3: accepting now beats a nearer waitlisted service
     "urgent: accepting before waitlisted": (
         [service("waiting", capacity="waitlist", wait_days=21), service("open", sites=(site("o", km_north=15),))],
