@@ -87,22 +87,23 @@ def _request(options: dict) -> dict:
 
 def render(payload: dict) -> str:
     """The outcome as plain text: needs understood, ranked results, unmet needs, the bundle."""
+    language = payload["language"]
     lines = [_needs_line(payload)]
     for result in payload["results"]:
-        where = result["site"]["name"] if result["site"] else "remote"
+        where = result["site"]["name"] if result["site"] else say(language, "cli.remote")
         lines.append(f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
-                     f" ({where}) score {result['score']:.1f}")
+                     f" ({where}) " + say(language, "cli.score", score=f"{result['score']:.1f}"))
         lines += [f"   + {reason}" for reason in result["reasons"]]
         lines += [f"   ! {caveat}" for caveat in result["caveats"]]
-        lines += _card_lines(result["card"], payload["language"])
+        lines += _card_lines(result["card"], language)
     if not payload["results"]:
-        lines.append("\n(no eligible service)")
+        lines.append("\n" + say(language, "cli.none"))
     for unmet in payload["unmet_needs"]:
-        lines.append(f"\nunmet: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
+        lines.append(f"\n{say(language, 'cli.unmet')}: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
     bundle = payload["bundle"]
     if bundle["ranks"]:
-        lines.append(f"\nbundle: results {', '.join(str(r) for r in bundle['ranks'])}"
-                     f" cover {', '.join(bundle['covers'])}")
+        lines.append("\n" + say(language, "cli.bundle", ranks=", ".join(str(r) for r in bundle["ranks"]),
+                                 needs=", ".join(bundle["covers"])))
     return "\n".join(lines)
 
 
@@ -165,10 +166,12 @@ def _contact(contact: dict) -> str:
 
 
 def _needs_line(payload: dict) -> str:
+    language = payload["language"]
     parts = []
     for need in payload["needs"]:
-        text = f"{need['label']} [{need['code']}] severity {need['severity']}"
+        text = f"{need['label']} [{need['code']}] " + say(language, "cli.severity", severity=need["severity"])
         if need["source"] != "code":
-            text += f" from {need['source']} '{need['matched']}' ({need['confidence']:.2f})"
+            text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"],
+                              confidence=f"{need['confidence']:.2f}")
         parts.append(text)
-    return "needs: " + "; ".join(parts)
+    return say(language, "cli.needs") + ": " + "; ".join(parts)
