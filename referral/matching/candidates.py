@@ -45,6 +45,7 @@ from referral.matching.schools import resolve_school
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
 
+TIER_SPAN = 1000.0  # > the score range, so tier * span - bound orders by tier, then bound
 FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
 
 
@@ -192,10 +193,13 @@ def _fit(relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarr
 
 
 def _highest(pool: Pool, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` positions of ``rest`` with the best (tier, bound) keys, and the others."""
+    """The ``n`` positions of ``rest`` with the best (tier, bound) keys (any order), and the others.
+
+    Which rows are evaluated first changes only how soon the search settles, never its answer."""
     if n >= len(rest):
         return rest, rest[:0]
-    split = np.lexsort((-pool.bound[rest], pool.tier[rest]))
+    key = pool.tier[rest] * TIER_SPAN - pool.bound[rest]  # a bound is 0-100: tiers never mix
+    split = np.argpartition(key, n - 1)
     return rest[split[:n]], rest[split[n:]]
 
 
