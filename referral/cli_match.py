@@ -138,24 +138,28 @@ def _card_lines(card: dict | None, language: str) -> list[str]:
 def _hours(card: dict, w: dict) -> str:
     if card["always_open"]:
         return w["always"]
-    text = ", ".join(_periods(card["hours"])) or "-"
+    text = "; ".join(_periods(card["hours"])) or "-"
     if card["open_now"] is not None:
         text += f" ({w['open_now'] if card['open_now'] else w['closed_now']})"
     return text
 
 
 def _periods(hours: list[dict]) -> list[str]:
-    """Consecutive days with the same hours as one range: "Monday–Friday 08:30-17:00"."""
-    runs: list[list[dict]] = []
+    """Consecutive days with the same hours as one range: "Monday–Friday 09:00-12:00, 13:30-17:00"."""
+    by_day: dict[str, list[str]] = {}
+    labels = {}
     for period in hours:
+        by_day.setdefault(period["weekday"], []).append(f"{period['opens']}-{period['closes']}")
+        labels[period["weekday"]] = period["weekday_label"]
+    runs: list[list[str]] = []
+    for day in (d for d in WEEKDAY_ORDER if d in by_day):
         last = runs[-1][-1] if runs else None
-        same = last and (last["opens"], last["closes"]) == (period["opens"], period["closes"])
-        if same and WEEKDAY_ORDER.index(period["weekday"]) == WEEKDAY_ORDER.index(last["weekday"]) + 1:
-            runs[-1].append(period)
+        if last and by_day[last] == by_day[day] and WEEKDAY_ORDER.index(day) == WEEKDAY_ORDER.index(last) + 1:
+            runs[-1].append(day)
         else:
-            runs.append([period])
-    return [(f"{r[0]['weekday_label']}–{r[-1]['weekday_label']}" if len(r) > 1 else r[0]["weekday_label"])
-            + f" {r[0]['opens']}-{r[0]['closes']}" for r in runs]
+            runs.append([day])
+    return [(f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
+            for r in runs]
 
 
 WEEKDAY_ORDER = ("mo", "tu", "we", "th", "fr", "sa", "su")

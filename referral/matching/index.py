@@ -23,6 +23,7 @@ from referral.matching.types import CAPACITIES, Directory, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
+# Postings.lookup reports these; a match scores need fit with MatchSettings.fits() instead.
 QUALITY = np.array([0.6, 0.85, 1.0], dtype=np.float64)
 EXACT, NARROWER, BROADER = 2, 1, 0
 
