@@ -7,6 +7,8 @@ Nothing here is read at import time. This module must not import the database or
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import os
 import tomllib
 from pathlib import Path
@@ -98,6 +100,10 @@ def validate(config: Config) -> None:
     if not (0 < float(config["MATCH"].get("place_min_confidence", 0.8)) <= 1
             and 0 <= float(config["MATCH"].get("place_ambiguity_margin", 0.05)) < 1):
         raise ConfigError("MATCH.place_min_confidence must be in (0, 1] and MATCH.place_ambiguity_margin in [0, 1)")
+    try:
+        ZoneInfo(config.get("TIMEZONE") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'") from None
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

@@ -18,11 +18,13 @@ from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.safety import RiskLexicon
+from referral.matching.schools import school_names
 from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import CAPACITIES, Directory, Region, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
+# Postings.lookup reports these; a match scores need fit with MatchSettings.fits() instead.
 QUALITY = np.array([0.6, 0.85, 1.0], dtype=np.float64)
 EXACT, NARROWER, BROADER = 2, 1, 0
 
@@ -63,6 +65,7 @@ class DirectoryIndex:
     postings: Postings
     nearby: CellPostings  # the postings by spatial cell: what a match reads
     area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
+    schools: dict[str, frozenset[str]]  # site id of a school some service serves -> its folded names
     risks: RiskLexicon = field(default_factory=RiskLexicon)  # the safety layer's compiled lexicon
     region: Region = Region()  # emergency lines, duties, screening scales
 
@@ -85,6 +88,7 @@ def build_index(directory: Directory) -> DirectoryIndex:
         area=_build_area(services),
         risks=RiskLexicon(directory.risks),
         region=directory.region,
+        schools=school_names(services),
     )
 
 

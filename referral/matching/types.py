@@ -12,7 +12,7 @@ by language; ``name`` is the listing's own primary name and the fallback for any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Mapping
 
 MODES = ("in_person", "home_visit", "school_based", "remote")
@@ -20,6 +20,7 @@ COSTS = ("free", "subsidized", "fee")
 CAPACITIES = ("accepting", "waitlist", "full")
 INTENSITIES = ("prevention", "support", "intensive")
 GRADES = ("none", "low", "medium", "high")  # a screening's risk grades (assessment)
+PHONE_PURPOSES = ("main", "intake", "hotline", "emergency", "fax")
 SEVERITY_ACTIONABLE = 2  # CANS: 2 = act, 3 = act immediately or intensively
 
 
@@ -48,6 +49,43 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class Text:
+    """A free text in the listing's own language, with its translations by language."""
+
+    text: str
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> str:
+        """The translation into ``language``, else the listing's own text."""
+        return self.texts.get(language) or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    number: str
+    purpose: str = "main"  # one of PHONE_PURPOSES
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """One weekly opening period; times "HH:MM", ``closes`` may be "24:00" (open to midnight)."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Whom to ask for: a role always, a person's name only where the listing publishes it."""
+
+    title: Text
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Where a service is delivered (HSDS location reached through service_at_location)."""
 
@@ -60,6 +98,9 @@ class Site:
     place: str | None  # gazetteer code of the site's town or district
     open_days: frozenset[int] = frozenset()  # weekdays with opening hours; empty = not recorded
     phone: str | None = None
+    hours: tuple[Hours, ...] = ()  # empty = not recorded
+    phones: tuple[Phone, ...] = ()
+    accessibility: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +130,20 @@ class Service:
     status: str = "active"
     verified_at: date | None = None
     sites: tuple[Site, ...] = ()
+    # the card: what a worker acts on (none of it changes eligibility)
+    description: Text | None = None
+    cost_texts: Mapping[str, str] = field(default_factory=dict)  # translations of cost_text
+    application_process: Text | None = None
+    required_documents: tuple[Text, ...] = ()
+    wait_time: Text | None = None  # response or waiting time, as the listing words it
+    alerts: tuple[Text, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    phones: tuple[Phone, ...] = ()  # the service's own lines (a hotline), beside its sites' phones
+    hours: tuple[Hours, ...] = ()  # the service's own hours (a hotline); empty = its sites' hours
+    delivered_languages: frozenset[str] = frozenset()  # languages it is delivered in; empty = not recorded
+    serves_school: str | None = None  # site id of the one school whose pupils it serves
+    school_names: frozenset[str] = frozenset()  # that school's names (site and organization), any language
+    school: Text | None = None  # that school's site name, with its translations, to show
     organization_phone: str | None = None  # services have no phone of their own; sites may
 
 
@@ -187,6 +242,7 @@ class Child:
     gender: str | None = None
     languages: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
+    school: str | None = None  # the child's school: a site id or a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +274,7 @@ class MatchQuery:
     language: str = "en"  # for labels and reasons
     today: date | None = None  # reference date for freshness; None = date.today()
     assessment: Mapping[str, str] = field(default_factory=dict)  # scale key -> one of GRADES
+    now: datetime | None = None  # timezone-aware local time for "open now"; None = not computed
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +289,42 @@ class UnderstoodNeed:
 
 
 @dataclass(frozen=True, slots=True)
+class CardContact:
+    title: str  # the role, in the query's language where the listing gives it
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a worker acts on, in the query's language (free texts fall back to the listing's own)."""
+
+    phones: tuple[Phone, ...]  # the service's own lines first, then the site's
+    hours: tuple[Hours, ...]  # the service's own hours, else its site's; empty = not recorded
+    always_open: bool  # open 24 hours every day
+    open_now: bool | None  # None: no time given, or hours not recorded
+    open_today: bool | None
+    description: str | None
+    accessibility: str | None
+    delivered_languages: tuple[str, ...]  # language codes
+    delivered_in: tuple[str, ...]  # their names
+    application_process: str | None
+    required_documents: tuple[str, ...]
+    contacts: tuple[CardContact, ...]
+    wait_time: str | None
+    alerts: tuple[str, ...]
+    cost_text: str | None
+    verified_at: date | None
+    stale: bool  # never verified, or not for over stale_after_days
+    remote: bool  # offered without a site
+    local: bool | None  # the site is in the child's city; None when either city is unknown
+    serves_area: tuple[str, ...]  # names of the places its area lists (a radius is in serves_radius_km)
+    serves_radius_km: float | None
+    school: str | None  # the school whose pupils it serves, by name
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     rank: int
     score: float  # 0-100
@@ -242,6 +335,8 @@ class Result:
     score_parts: Mapping[str, float]
     reasons: tuple[str, ...]
     caveats: tuple[str, ...]
+    card: Card | None = None
+    tier: int = 0  # the ordering rules above the score (scoring.tiers): lower first
 
 
 @dataclass(frozen=True, slots=True)

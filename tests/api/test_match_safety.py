@@ -135,7 +135,7 @@ def test_the_command_line_prints_the_urgent_section_first(app, runner):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "URGENT: Self-harm and suicide risk"
-    assert any(line.startswith("  call 110 110 Police (24h)") for line in lines)
+    assert any(line.startswith("  call 110 110 Police (24 h)") for line in lines)
     assert "Guardianship risk [protection.guardianship_risk] severity 2 from assessment 'guardianship=medium'" in result.output
     bad = runner.invoke(args=["match", "--place", "城厢镇", "--age", "12", "--need", "education.learning_support",
                               "--assessment", "guardianship"])

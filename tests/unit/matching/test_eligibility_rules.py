@@ -57,7 +57,7 @@ def test_remote_excluded_by_the_constraints_is_never_offered_without_a_site():
 def test_a_remote_service_with_a_far_site_is_offered_without_the_site():
     far = service("far", modes=frozenset({"in_person", "remote"}), sites=(site("x", km_north=40),))
     result = match(build_index(directory(far)), query()).results[0]
-    assert (result.site, result.distance_km, result.score_parts["distance"]) == (None, None, 0.5)
+    assert (result.site, result.distance_km, result.score_parts["distance"]) == (None, None, 0.0)
 
 
 def test_a_remote_service_with_a_site_within_reach_shows_the_site():
