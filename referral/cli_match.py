@@ -202,7 +202,7 @@ def _needs_line(payload: dict) -> str:
             text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"],
                               confidence=f"{need['confidence']:.2f}")
         elif need["source"] not in ("code", "text", "notes"):
-            text += " " + say(language, f"cli.from_{need['source']}")
+            text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"] or "")
         if need.get("risk"):
             text += " " + say(language, "cli.risk", risk=need["risk"])
         parts.append(text)
