@@ -145,7 +145,11 @@ def history(session: Session, actor: Principal, model: type, key: str) -> list[A
 
 
 def _editable(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
-    obj = get(session, model, key)
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a concurrent
+    # editor waits here, then sees the new version and gets 412 — before it touches any link row.
+    obj = session.get(model, key, with_for_update=True)
+    if obj is None:
+        raise NotFound(KINDS[model], key)
     require_edit(actor, owner_of(obj))
     if expected_version is not None and obj.version != expected_version:
         raise StaleVersion(KINDS[model], obj.version)
