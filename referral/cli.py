@@ -73,10 +73,21 @@ def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(port: int, host: str, workers: int) -> None:
     """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
+    _say_how_to_make_the_first_admin()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "wsgi:app"]  # no gunicorn access log: the app logs requests without query strings
     os.chdir(project_path("."))
     os.execv(sys.executable, argv)
+
+
+def _say_how_to_make_the_first_admin() -> None:
+    app = _create_app()
+    with app.app_context(), get_db().session() as session:
+        if app.config.get("ADMIN_KEY") or accounts.has_active_admin(session):
+            return
+    click.echo("No admin account yet. Make the first admin key (shown once) with:\n"
+               "    .venv/bin/referral create-key --role admin --name \"your name\"\n"
+               "then send it as Authorization: Bearer <key>.", err=True)
 
 
 @click.command("create-key")

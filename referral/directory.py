@@ -29,7 +29,7 @@ from referral.models import (
     ServiceNeed,
     Site,
 )
-from referral.policy import Principal, check_fields, require_admin, require_edit
+from referral.policy import Principal, check_fields, check_status_change, require_admin, require_edit
 
 KINDS: dict[type, str] = {Organization: "organization", Site: "site", Service: "service"}
 # Service fields kept in link tables rather than columns.
@@ -98,6 +98,8 @@ def update_listing(
     check_fields(actor, KINDS[model], changes)
     if "organization_id" in changes and changes["organization_id"] != obj.organization_id:
         raise Invalid("organization_id", "cannot be changed; create the listing under the other organization")
+    if "status" in changes:
+        check_status_change(actor, KINDS[model], obj.status, changes["status"])
     before = audit.state(obj)
     for name, value in changes.items():
         if name not in SERVICE_LINKS:

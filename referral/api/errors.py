@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
+from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersion
 from referral.policy import Forbidden
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -135,6 +135,10 @@ def _stale_version(error: StaleVersion) -> Response:
     ))
 
 
+def _conflict(error: Conflict) -> Response:
+    return problem_response(Problem(409, "Conflict", str(error), type_="conflict"))
+
+
 def _http(error: HTTPException) -> Response:
     headers = {}
     if error.code == 405 and error.valid_methods:
@@ -178,6 +182,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidMany, _invalid)
     app.register_error_handler(Forbidden, _forbidden)
     app.register_error_handler(StaleVersion, _stale_version)
+    app.register_error_handler(Conflict, _conflict)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(StaleDataError, _stale)
