@@ -82,9 +82,12 @@ def serve(port: int, host: str, workers: int) -> None:
 
 def _say_how_to_make_the_first_admin() -> None:
     app = _create_app()
-    with app.app_context(), get_db().session() as session:
-        if app.config.get("ADMIN_KEY") or accounts.has_active_admin(session):
-            return
+    with app.app_context():
+        with get_db().session() as session:
+            admin = bool(app.config.get("ADMIN_KEY")) or accounts.has_active_admin(session)
+        get_db().engine.dispose()  # gunicorn's workers open their own connections
+    if admin:
+        return
     click.echo("No admin account yet. Make the first admin key (shown once) with:\n"
                "    .venv/bin/referral create-key --role admin --name \"your name\"\n"
                "then send it as Authorization: Bearer <key>.", err=True)
