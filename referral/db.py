@@ -4,6 +4,9 @@ The engine and session factory are built inside the app factory (never at import
 ``app.extensions["referral.db"]``. One session per request lives on ``flask.g`` and is closed on
 teardown. Write requests get a session whose transactions start with ``BEGIN IMMEDIATE`` on SQLite,
 because deferred transactions that read then write fail with "database is locked" under concurrency.
+Every other request — GETs, and POSTs declared read-only such as a match — gets a read session: a
+deferred ``BEGIN`` on SQLite (in WAL mode a reader never waits for the writer) and a READ ONLY
+transaction on PostgreSQL.
 Models and use cases receive a session; they never open one.
 """
 
@@ -77,9 +80,10 @@ def build(url: str, echo: bool = False) -> Database:
     """A Database for ``url``; writes on SQLite take the write lock up front."""
     engine = make_engine(url, echo)
     write_engine = engine.execution_options(referral_write=True)
+    read_engine = engine.execution_options(postgresql_readonly=True) if engine.dialect.name == "postgresql" else engine
     return Database(
         engine=engine,
-        reads=sessionmaker(engine, expire_on_commit=False),
+        reads=sessionmaker(read_engine, expire_on_commit=False),
         writes=sessionmaker(write_engine, expire_on_commit=False),
     )
 
@@ -96,10 +100,17 @@ def get_db() -> Database:
 def get_session() -> Session:
     """The request's session: a write session for write methods, a read session otherwise."""
     if "db_session" not in g:
-        write = has_request_context() and request.method in WRITE_METHODS
+        write = has_request_context() and _request_writes()
         database = get_db()
         g.db_session = (database.writes if write else database.reads)()
     return g.db_session
+
+
+def _request_writes() -> bool:
+    if request.method not in WRITE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "referral_read_only", False)
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError
 
 from referral import boundary
 from referral.api.errors import Problem, field_error, from_validation
+from referral.db import WRITE_METHODS
 from referral.policy import ACCESS_LEVELS
 
 
@@ -32,6 +33,9 @@ class Operation:
     access: str = "public"
     errors: tuple[int, ...] = ()
     tag: str = ""
+    # A POST that only reads (a match): its request runs in a read transaction, key check included,
+    # so it never waits for SQLite's write lock.
+    read_only: bool = False
     # The view returns the body already in the response schema's shape (a hot path where dumping
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
@@ -61,6 +65,7 @@ class ApiBlueprint(Blueprint):
                 return _respond(op_with_doc, fn(**path, **_inputs(op_with_doc)))
 
             view.referral_operation = op_with_doc  # type: ignore[attr-defined]
+            view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]
             self.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
             return view
 
