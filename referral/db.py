@@ -12,6 +12,7 @@ Models and use cases receive a session; they never open one.
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -53,7 +54,7 @@ class Database:
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine with the pragmas and transaction behaviour this project relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=True)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -116,4 +117,7 @@ def _request_writes() -> bool:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - a connection that died mid-request: the answer is already made
+            logging.getLogger(__name__).warning("closing a session failed; the pool discards its connection")

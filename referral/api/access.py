@@ -32,6 +32,8 @@ def current_principal() -> Principal:
 
 
 def _check_access() -> None:
+    if request.method == "OPTIONS":
+        return  # a CORS preflight carries no key; flask-cors answers it (referral/api/cors.py)
     g.principal = _authenticate()
     if g.principal is not None and g.principal.key_id is not None:
         check_key(g.principal.key_id)
