@@ -114,3 +114,20 @@ def test_serve_says_how_to_make_the_first_admin_key(database_url, monkeypatch):
     result = CliRunner().invoke(cli.main, ["serve"])
     assert result.exit_code == 0, result.output
     assert "referral create-key --role admin" in result.output
+
+
+def test_serve_refuses_several_workers_that_would_each_count_their_own_limit(database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from referral import cli
+
+    monkeypatch.setenv("REFERRAL_DATABASE_URL", database_url)
+    started: list = []
+    monkeypatch.setattr(cli.os, "execv", lambda _exe, argv: started.append(argv))
+    monkeypatch.setattr(cli.os, "chdir", lambda *args: None)
+    refused = CliRunner().invoke(cli.main, ["serve", "--workers", "2"])
+    assert refused.exit_code == 1 and "redis://" in refused.output and started == []
+    monkeypatch.setenv("REFERRAL_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert CliRunner().invoke(cli.main, ["serve", "--workers", "2"]).exit_code == 0
+    argv = started[0]
+    assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--workers") + 1] == "2"
