@@ -36,6 +36,8 @@ class Operation:
     # A POST that only reads (a match): its request runs in a read transaction, key check included,
     # so it never waits for SQLite's write lock.
     read_only: bool = False
+    # Headers a success carries, for the OpenAPI document (ETag, Location).
+    headers: tuple[str, ...] = ()
     # The view returns the body already in the response schema's shape (a hot path where dumping
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
