@@ -22,6 +22,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SQLITE_LOST = ("readonly database", "disk i/o error", "unable to open database file")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -70,6 +71,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")  # ms: wait for a writer rather than fail
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def on_error(context):  # noqa: ANN001
+        # A connection opened while the file was read-only (or the disk failed) stays that way: treat
+        # it as lost, so the pool drops every such connection and the next request reopens read-write.
+        message = str(context.original_exception).lower()
+        if any(sign in message for sign in SQLITE_LOST):
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):  # noqa: ANN001

@@ -22,9 +22,9 @@ class Fault:
     """Arms the app's engine to lose its database on the next statements: on PostgreSQL the
     server really terminates the connection's backend; SQLite, embedded, gets a disk I/O error."""
 
-    def __init__(self, app, backend: str):  # noqa: ANN001
+    def __init__(self, app, backend: str, message: str = "disk I/O error"):  # noqa: ANN001
         self.armed = 0
-        self.backend = backend
+        self.backend, self.message = backend, message
         with app.app_context():
             event.listen(get_db().engine, "before_cursor_execute", self._strike)
 
@@ -33,7 +33,7 @@ class Fault:
             return
         self.armed -= 1
         if self.backend == "sqlite":
-            raise sqlite3.OperationalError("disk I/O error")
+            raise sqlite3.OperationalError(self.message)
         pid = conn.connection.dbapi_connection.info.backend_pid
         killer = create_engine(POSTGRES_URL)
         with killer.begin() as admin:
@@ -112,3 +112,21 @@ def test_cors_exposes_etag_location_and_link_and_refuses_other_origins(cors_app)
 def test_without_configured_origins_there_is_no_cross_origin_access(client):
     answer = client.get("/v1/health", headers={"Origin": "https://case.example.org"})
     assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+
+def test_a_sqlite_connection_that_found_the_file_read_only_is_reopened_not_kept(app, client, admin_headers, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite keeps a connection read-only once it opened the file so")
+    seed_mini(app)
+    opened: list = []
+    with app.app_context():
+        event.listen(get_db().engine, "connect", lambda dbapi_connection, _record: opened.append(dbapi_connection))
+    fault = Fault(app, backend, "attempt to write a readonly database")
+    etag = client.get(f"/v1/services/{AUTISM}").headers["ETag"]
+    assert opened == []  # the pool's connection served the read
+    fault.armed = 1
+    lost = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
+    assert lost.status_code == 503
+    again = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
+    assert again.status_code == 200 and len(opened) >= 1  # a fresh connection, read-write
