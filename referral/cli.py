@@ -72,7 +72,7 @@ def seed(region: Path | None, taxonomy: Path | None, if_empty: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes. More than one needs a shared rate-limit store (RATELIMIT_STORAGE_URI=redis://…).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
               help="Threads per process: each serves one request at a time.")
 def serve(port: int, host: str, workers: int, threads: int) -> None:
     """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
