@@ -37,3 +37,12 @@ def test_an_api_import_with_a_lone_surrogate_is_a_422_before_reading(app, client
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
     assert answer.get_json()["errors"][0]["field"] == "[0].name"
     assert counts(app) == before
+
+
+def test_a_json_file_nested_too_deep_is_refused_before_it_is_parsed(tmp_path):
+    from referral.hsds import sources
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(sources.SourceError, match="nested deeper than 32 levels"):
+        sources.open_path(deep)
