@@ -118,6 +118,7 @@ def soft_delete(session: Session, actor: Principal, model: type, key: str, expec
     if model is Organization:
         require_admin(actor, "deactivate organizations")
     obj = _editable(session, actor, model, key, expected_version)
+    check_status_change(actor, KINDS[model], obj.status, "inactive")  # an editor cannot erase a suspension
     before = audit.state(obj)
     obj.status = "inactive"
     return _audited(session, actor, "delete", obj, before)

@@ -40,6 +40,14 @@ def test_an_editor_cannot_bring_back_what_an_admin_suspended_or_deleted(
     assert client.get(url).get_json()["status"] == status
 
 
+def test_an_editor_cannot_turn_a_suspension_into_a_deletion(app, client, admin_headers, editor):
+    url = f"/v1/services/{AUTISM}"
+    assert change(client, "PATCH", url, admin_headers, json={"status": "suspended"}).status_code == 200
+    assert change(client, "DELETE", url, editor).status_code == 403
+    assert change(client, "PATCH", url, editor, json={"status": "inactive"}).status_code == 403
+    assert client.get(url).get_json()["status"] == "suspended"
+
+
 def test_an_editor_may_still_deactivate_its_own_active_listing_by_patch(app, client, editor):
     answer = change(client, "PATCH", f"/v1/services/{AUTISM}", editor, json={"status": "inactive"})
     assert answer.status_code == 200 and answer.get_json()["status"] == "inactive"
