@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral import audit
-from referral.errors import Invalid, NotFound
+from referral.errors import Conflict, Invalid, NotFound
 from referral.models import Account, ApiKey, Organization
 from referral.policy import Principal, require_admin
 
@@ -46,11 +46,29 @@ def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) 
 def set_account_status(session: Session, actor: Principal, account_id: str, status: str) -> Account:
     require_admin(actor, "change accounts")
     account = get_account(session, account_id)
+    if status == "disabled" and account.role == "admin" and account.status == "active":
+        _keep_one_admin(session, account)
     before = account.status
     account.status = status
     audit.record(session, actor, "update", "account", account.id, {"status": [before, status]})
     session.commit()
     return account
+
+
+def _keep_one_admin(session: Session, leaving: Account) -> None:
+    """Refuse to disable the last active admin account: nobody could manage keys afterwards.
+    (The admin rows are locked so two admins cannot disable each other at once on PostgreSQL.)"""
+    others = session.scalars(
+        select(Account.id).where(Account.role == "admin", Account.status == "active", Account.id != leaving.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise Conflict("This is the last active admin account; create or enable another admin first.")
+
+
+def has_active_admin(session: Session) -> bool:
+    """Whether any admin account is active (the first one is made with the CLI)."""
+    return session.scalar(select(Account.id).where(Account.role == "admin", Account.status == "active").limit(1)) is not None
 
 
 def get_account(session: Session, account_id: str) -> Account:
@@ -105,7 +123,8 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     if prefix is None:
         return None
     row = session.execute(
-        select(ApiKey, Account).join(Account, Account.id == ApiKey.account_id).where(ApiKey.prefix == prefix)
+        select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
+        .outerjoin(Organization, Organization.id == Account.organization_id).where(ApiKey.prefix == prefix)
     ).first()
     if row is None or not hmac.compare_digest(row.ApiKey.secret_hash, _hash(token)):
         return None
@@ -114,7 +133,7 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
         return None
     return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,
-                     organization_id=account.organization_id)
+                     organization_id=account.organization_id, organization_status=row.status)
 
 
 def _prefix(token: str) -> str | None:

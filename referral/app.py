@@ -8,7 +8,7 @@ from flask import Flask
 
 from referral import config as config_module
 from referral import db
-from referral.api import access, admin, errors, hsds, limits, listings, logs, match, openapi, reference
+from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -20,6 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_database(app)
     errors.init_app(app)
     logs.init_app(app)  # first: the access log times every request
+    cors.init_app(app)  # preflights need no key
     limits.init_app(app)  # per address, before anything else runs
     access.init_app(app)  # authenticates, then the per-key limit
     register_blueprints(app)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from referral import accounts, migrate, seeding
@@ -73,13 +73,49 @@ def seed(region: Path | None, taxonomy: Path | None, risks: Path | None, if_empt
 @click.command("serve")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve(port: int, host: str, workers: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes. More than one needs a shared rate-limit store (RATELIMIT_STORAGE_URI=redis://…).")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per process: each serves one request at a time.")
+def serve(port: int, host: str, workers: int, threads: int) -> None:
     """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "wsgi:app"]  # no gunicorn access log: the app logs requests without query strings
+    app = _create_app()
+    _refuse_split_limits(app, workers)
+    _say_how_to_make_the_first_admin(app)
+    app.extensions["referral.db"].engine.dispose()  # gunicorn's workers open their own connections
     os.chdir(project_path("."))
-    os.execv(sys.executable, argv)
+    os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
+
+
+def gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn with threaded workers (gthread): a slow or idle client holds one thread, never the
+    whole process, and idle keep-alive connections wait in the main thread's poller, not in a
+    worker thread. --timeout (s) restarts a worker whose main loop hangs; --graceful-timeout lets
+    running requests finish on reload or stop; --keep-alive closes idle connections after 5 s. No
+    gunicorn access log: the app logs requests without query strings."""
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
+            "--graceful-timeout", "30", "--keep-alive", "5", "wsgi:app"]
+
+
+def _refuse_split_limits(app: Flask, workers: int) -> None:
+    """In-memory rate-limit counters are per process: several workers would each allow the full
+    limit. Refuse that rather than enforce less than the documented limit."""
+    shared = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    if workers > 1 and app.config["RATELIMIT_ENABLED"] and not shared:
+        raise click.ClickException(
+            "several workers with RATELIMIT_STORAGE_URI=memory:// would each count their own limit; "
+            "use --workers 1 (with --threads), or set REFERRAL_RATELIMIT_STORAGE_URI=redis://host:6379/0")
+
+
+def _say_how_to_make_the_first_admin(app: Flask) -> None:
+    with app.app_context(), get_db().session() as session:
+        admin = bool(app.config.get("ADMIN_KEY")) or accounts.has_active_admin(session)
+    if admin:
+        return
+    click.echo("No admin account yet. Make the first admin key (shown once) with:\n"
+               "    .venv/bin/referral create-key --role admin --name \"your name\"\n"
+               "then send it as Authorization: Bearer <key>.", err=True)
 
 
 @click.command("create-key")

@@ -87,6 +87,8 @@ def validate(config: Config) -> None:
     if env == "production":
         for key in ("SECRET_KEY", "ADMIN_KEY"):
             value = str(config.get(key) or "")
+            if key == "ADMIN_KEY" and not value:
+                continue  # no bootstrap key: admins use keys made with `referral create-key`
             if not value or DEVELOPMENT_MARKER in value or len(value) < 16:
                 raise ConfigError(
                     f"{key} holds a development or empty value; set REFERRAL_{key} "

@@ -4,11 +4,15 @@ The engine and session factory are built inside the app factory (never at import
 ``app.extensions["referral.db"]``. One session per request lives on ``flask.g`` and is closed on
 teardown. Write requests get a session whose transactions start with ``BEGIN IMMEDIATE`` on SQLite,
 because deferred transactions that read then write fail with "database is locked" under concurrency.
+Every other request — GETs, and POSTs declared read-only such as a match — gets a read session: a
+deferred ``BEGIN`` on SQLite (in WAL mode a reader never waits for the writer) and a READ ONLY
+transaction on PostgreSQL.
 Models and use cases receive a session; they never open one.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -18,6 +22,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SQLITE_LOST = ("readonly database", "disk i/o error", "unable to open database file")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -50,7 +55,7 @@ class Database:
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine with the pragmas and transaction behaviour this project relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=True)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -67,6 +72,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")  # ms: wait for a writer rather than fail
         cursor.close()
 
+    @event.listens_for(engine, "handle_error")
+    def on_error(context):  # noqa: ANN001
+        # A connection opened while the file was read-only (or the disk failed) stays that way: treat
+        # it as lost, so the pool drops every such connection and the next request reopens read-write.
+        message = str(context.original_exception).lower()
+        if any(sign in message for sign in SQLITE_LOST):
+            context.is_disconnect = True
+
     @event.listens_for(engine, "begin")
     def on_begin(conn):  # noqa: ANN001
         immediate = conn.get_execution_options().get("referral_write", False)
@@ -77,9 +90,10 @@ def build(url: str, echo: bool = False) -> Database:
     """A Database for ``url``; writes on SQLite take the write lock up front."""
     engine = make_engine(url, echo)
     write_engine = engine.execution_options(referral_write=True)
+    read_engine = engine.execution_options(postgresql_readonly=True) if engine.dialect.name == "postgresql" else engine
     return Database(
         engine=engine,
-        reads=sessionmaker(engine, expire_on_commit=False),
+        reads=sessionmaker(read_engine, expire_on_commit=False),
         writes=sessionmaker(write_engine, expire_on_commit=False),
     )
 
@@ -96,13 +110,23 @@ def get_db() -> Database:
 def get_session() -> Session:
     """The request's session: a write session for write methods, a read session otherwise."""
     if "db_session" not in g:
-        write = has_request_context() and request.method in WRITE_METHODS
+        write = has_request_context() and _request_writes()
         database = get_db()
         g.db_session = (database.writes if write else database.reads)()
     return g.db_session
 
 
+def _request_writes() -> bool:
+    if request.method not in WRITE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "referral_read_only", False)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - a connection that died mid-request: the answer is already made
+            logging.getLogger(__name__).warning("closing a session failed; the pool discards its connection")

@@ -29,7 +29,7 @@ from referral.models import (
     ServiceNeed,
     Site,
 )
-from referral.policy import Principal, check_fields, require_admin, require_edit
+from referral.policy import Principal, check_fields, check_status_change, require_admin, require_edit
 
 KINDS: dict[type, str] = {Organization: "organization", Site: "site", Service: "service"}
 # Service fields kept in link tables rather than columns.
@@ -98,6 +98,8 @@ def update_listing(
     check_fields(actor, KINDS[model], changes)
     if "organization_id" in changes and changes["organization_id"] != obj.organization_id:
         raise Invalid("organization_id", "cannot be changed; create the listing under the other organization")
+    if "status" in changes:
+        check_status_change(actor, KINDS[model], obj.status, changes["status"])
     before = audit.state(obj)
     for name, value in changes.items():
         if name not in SERVICE_LINKS:
@@ -116,6 +118,7 @@ def soft_delete(session: Session, actor: Principal, model: type, key: str, expec
     if model is Organization:
         require_admin(actor, "deactivate organizations")
     obj = _editable(session, actor, model, key, expected_version)
+    check_status_change(actor, KINDS[model], obj.status, "inactive")  # an editor cannot erase a suspension
     before = audit.state(obj)
     obj.status = "inactive"
     return _audited(session, actor, "delete", obj, before)
@@ -145,7 +148,11 @@ def history(session: Session, actor: Principal, model: type, key: str) -> list[A
 
 
 def _editable(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
-    obj = get(session, model, key)
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a concurrent
+    # editor waits here, then sees the new version and gets 412 — before it touches any link row.
+    obj = session.get(model, key, with_for_update=True)
+    if obj is None:
+        raise NotFound(KINDS[model], key)
     require_edit(actor, owner_of(obj))
     if expected_version is not None and obj.version != expected_version:
         raise StaleVersion(KINDS[model], obj.version)

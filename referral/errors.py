@@ -38,3 +38,7 @@ class StaleVersion(DomainError):
     def __init__(self, kind: str, current: int):
         super().__init__(f"The {kind} changed since you read it; it is now at version {current}.")
         self.kind, self.current = kind, current
+
+
+class Conflict(DomainError):
+    """The change is well-formed but would break a rule of the whole (the last admin disabled…)."""

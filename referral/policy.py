@@ -37,6 +37,7 @@ class Principal:
     account_id: str | None = None
     key_id: str | None = None
     organization_id: str | None = None  # for org_editor
+    organization_status: str | None = None  # its organization's status when the key was checked
 
     @property
     def is_admin(self) -> bool:
@@ -67,6 +68,21 @@ def require_edit(principal: Principal, organization_id: str) -> None:
         return
     if principal.role != "org_editor" or principal.organization_id != organization_id:
         raise Forbidden("This record belongs to another organization; only its editors or an admin may change it.")
+
+
+def require_writer(principal: Principal) -> None:
+    """An org_editor of a suspended or deactivated organization may read, never write."""
+    if principal.role == "org_editor" and principal.organization_status != "active":
+        raise Forbidden("Your organization is not active; its editors may read the directory but not change it.")
+
+
+def check_status_change(principal: Principal, kind: str, current: str, new: str) -> None:
+    """Editors may deactivate their own active listing; every other status change is an admin's:
+    suspending, and bringing back what an admin suspended or a deletion removed (/restore)."""
+    if principal.is_admin or new == current:
+        return
+    if kind == "organization" or new == "suspended" or current != "active":
+        raise Forbidden(f"Only an admin may change this {kind}'s status from {current} to {new}.", "status")
 
 
 def require_admin(principal: Principal, what: str) -> None:

@@ -75,10 +75,23 @@ def _wipe(application) -> None:  # noqa: ANN001
     """Empty every table and reset the version, children first."""
     engine = get_engine(application)
     with engine.begin() as connection:
+        _allow_audit_deletes(connection, True)
         for table in reversed(Base.metadata.sorted_tables):
             if table.name != DirectoryState.__tablename__:
                 connection.execute(delete(table))
         connection.execute(update(DirectoryState).values(version=0))
+        _allow_audit_deletes(connection, False)
+
+
+def _allow_audit_deletes(connection, allow: bool) -> None:  # noqa: ANN001
+    """The audit trail refuses DELETE (migration 0008); tests lift that inside their wipe's transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"ALTER TABLE audit_events {'DISABLE' if allow else 'ENABLE'} TRIGGER audit_events_no_delete"))
+    elif allow:
+        connection.execute(text("DROP TRIGGER audit_events_no_delete"))
+    else:
+        connection.execute(text("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+                                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"))
 
 
 @pytest.fixture

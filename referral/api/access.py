@@ -16,8 +16,8 @@ from flask import Flask, current_app, g, request
 from referral import accounts
 from referral.api.errors import Problem
 from referral.api.limits import check_key
-from referral.db import get_session
-from referral.policy import CONFIG_ADMIN, Principal, allows
+from referral.db import WRITE_METHODS, get_session
+from referral.policy import CONFIG_ADMIN, Principal, allows, require_writer
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referral"'}
 
@@ -32,12 +32,16 @@ def current_principal() -> Principal:
 
 
 def _check_access() -> None:
+    if request.method == "OPTIONS":
+        return  # a CORS preflight carries no key; flask-cors answers it (referral/api/cors.py)
     g.principal = _authenticate()
     if g.principal is not None and g.principal.key_id is not None:
         check_key(g.principal.key_id)
     view = current_app.view_functions.get(request.endpoint or "")
     operation = getattr(view, "referral_operation", None)
     if operation is None or allows(g.principal, operation.access):
+        if g.principal is not None and operation is not None and request.method in WRITE_METHODS:
+            require_writer(g.principal)
         return
     if g.principal is None:
         raise Problem(401, "Unauthorized", "This operation needs a key: Authorization: Bearer <key>.",

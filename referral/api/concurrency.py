@@ -14,14 +14,13 @@ def etag(obj: Any) -> dict[str, str]:
     return {"ETag": f'"{obj.version}"'}
 
 
-def expected_version() -> int | None:
-    """The version the caller's If-Match names; None for ``*``. 428 when absent, 412 when unusable."""
-    if "If-Match" not in request.headers:
+def expected_version() -> int:
+    """The version the caller's If-Match names. 428 when absent or ``*`` (which would overwrite
+    whatever is there), 412 when it names no single version."""
+    if "If-Match" not in request.headers or request.if_match.star_tag:
         raise Problem(428, "Precondition Required",
-                      "Send If-Match with the ETag from your last read, so no one's edit is overwritten.",
+                      "Send If-Match with the ETag from your last read (not *), so no one's edit is overwritten.",
                       type_="precondition-required")
-    if request.if_match.star_tag:
-        return None
     tags = [t for t in request.if_match.as_set() if t.isdigit()]
     if len(tags) != 1:
         raise Problem(412, "Precondition Failed", "If-Match must name exactly one ETag from a read.",

@@ -11,11 +11,11 @@ from typing import Any, Iterable, Mapping
 
 from flask import Flask, Response, json
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
+from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersion
 from referral.policy import Forbidden
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -135,6 +135,10 @@ def _stale_version(error: StaleVersion) -> Response:
     ))
 
 
+def _conflict(error: Conflict) -> Response:
+    return problem_response(Problem(409, "Conflict", str(error), type_="conflict"))
+
+
 def _http(error: HTTPException) -> Response:
     headers = {}
     if error.code == 405 and error.valid_methods:
@@ -160,9 +164,24 @@ def _stale(_error: StaleDataError) -> Response:
     ))
 
 
-def _unavailable(error: OperationalError) -> Response:
+def _unavailable(error: DBAPIError) -> Response:
+    """The database went away or refused to work (lost connection, locked, read-only, disk full).
+    The pool drops the broken connection and pre-pings the next one: no restart needed."""
     log.error("database unavailable: %s", type(error.orig).__name__)
-    return problem_response(Problem(503, "Service Unavailable", "The database is unavailable."))
+    return problem_response(Problem(503, "Service Unavailable", "The database is unavailable; try again shortly.",
+                                    type_="database-unavailable"))
+
+
+def _data(_error: DataError) -> Response:
+    # A value the database cannot hold that the schemas let through (the statement is not echoed).
+    return problem_response(Problem(422, "Invalid request", "A value is out of the range the database can store.",
+                                    type_="validation-error"))
+
+
+def _database(error: DBAPIError) -> Response:
+    if error.connection_invalidated:
+        return _unavailable(error)
+    return _unexpected(error)
 
 
 def _unexpected(error: Exception) -> Response:
@@ -178,8 +197,12 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidMany, _invalid)
     app.register_error_handler(Forbidden, _forbidden)
     app.register_error_handler(StaleVersion, _stale_version)
+    app.register_error_handler(Conflict, _conflict)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(InterfaceError, _unavailable)
+    app.register_error_handler(DataError, _data)
+    app.register_error_handler(DBAPIError, _database)
     app.register_error_handler(Exception, _unexpected)

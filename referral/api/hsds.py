@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from referral.api.errors import Problem, field_error
-from referral.api.routing import ApiBlueprint
+from referral.api.routing import ApiBlueprint, read_json
+from referral.api.schemas import MAX_PAGE
 from referral.db import get_session
 from referral.hsds import HSDS_VERSION, PROFILE_URL, browse, exchange
 
@@ -19,7 +21,7 @@ ID = validate.Length(1, 100)
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     search = fields.String(validate=validate.Length(1, 200))
 
@@ -27,7 +29,7 @@ class PageArgs(Schema):
 class ServiceArgs(PageArgs):
     taxonomy_term_id = fields.String(validate=ID)
     organization_id = fields.String(validate=ID)
-    modified_after = fields.AwareDateTime(default_timezone=None)
+    modified_after = fields.AwareDateTime(default_timezone=None, validate=lambda v: _in_utc_range(v))
 
 
 class ServiceAtLocationArgs(ServiceArgs):
@@ -66,6 +68,14 @@ class ImportArgs(Schema):
 class ExportArgs(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
     organization = fields.String(validate=ID)
+
+
+def _in_utc_range(value: datetime) -> None:
+    """Year 1 at +14:00 or 9999 at -14:00 has no UTC instant Python can hold: refuse, don't crash."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValidationError("is out of range once converted to UTC") from None
 
 
 def _language() -> str:
@@ -141,10 +151,7 @@ def import_hsds(args: dict[str, Any]) -> Any:
 
 def _upload() -> tuple[str, bytes | None, Any]:
     if request.is_json:
-        parsed = request.get_json(silent=True)
-        if parsed is None:
-            raise Problem(400, "Bad Request", "The body is not well-formed JSON.", type_="malformed-json")
-        return "request.json", None, parsed
+        return "request.json", None, read_json()  # refuses over-deep JSON and text that may not be stored
     if request.mimetype in ("application/zip", "application/x-zip-compressed", "application/octet-stream"):
         return "upload.zip", request.get_data(), None
     if request.files.get("file") is not None:

@@ -1,9 +1,11 @@
-"""Rate limits: per client address on every request, and per key once the caller is known.
+"""Rate limits: per client address across all routes together, and per key once the caller is known.
 
-Counters live in Flask-Limiter's storage: in memory by default (each worker process counts on its
-own), or shared — Redis, Memcached, … — when RATELIMIT_STORAGE_URI is set (e.g.
+Counters live in Flask-Limiter's storage: in memory by default — exact, because ``referral serve``
+runs one process with threads and refuses several workers on ``memory://`` — or shared (Redis,
+installed with the project) when RATELIMIT_STORAGE_URI is set (e.g.
 ``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``), which is what several workers or
-instances need to enforce one limit together. A breach is a 429 problem with Retry-After.
+instances need to enforce one limit together. A breach is a 429 problem with Retry-After; no other
+answer carries Retry-After.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -21,13 +23,21 @@ from referral.api.errors import Problem
 
 def init_app(app: Flask) -> Limiter:
     """Install the per-address limit; keep the limiter for the per-key check."""
+    app.after_request(_retry_after_only_on_429)  # registered first, so it runs after the limiter's
     limiter = Limiter(
-        get_remote_address, app=app, default_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
+        get_remote_address, app=app, application_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
         storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True,
         enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
     )
     app.extensions["referral.limiter"] = limiter
     return limiter
+
+
+def _retry_after_only_on_429(response: Response) -> Response:
+    """Flask-Limiter adds Retry-After to every answer; it means "wait" only on a 429."""
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def check_key(key_id: str) -> None:

@@ -47,22 +47,22 @@ def _resource(
     def index(args: dict[str, Any]) -> Any:
         return lister(get_session(), args)
 
-    @bp.operation("GET", "/<id>", f"Read one {singular}", response=schema, errors=(404,),
+    @bp.operation("GET", "/<id>", f"Read one {singular}", response=schema, errors=(404,), headers=("ETag",),
                   description=f"Inactive {name} stay readable by id. The ETag is the record's version.")
     def read(id: str) -> Any:  # noqa: A002 - the path parameter's name
         obj = directory.get(get_session(), model, id)
         return obj, etag(obj)
 
     @bp.operation("POST", "", f"Create a {singular}", body=schema, response=schema, status=201,
-                  access=creator, errors=WRITE_ERRORS,
+                  access=creator, errors=WRITE_ERRORS, headers=("ETag", "Location"),
                   description="Admins create organizations; an org_editor creates sites and services "
                               "of its own organization.")
     def create(body: dict[str, Any]) -> Any:
         obj = directory.create(get_session(), current_principal(), model, body)
-        return obj, etag(obj)
+        return obj, {**etag(obj), "Location": f"/v1/{name}/{obj.id}"}
 
     @bp.operation("PATCH", "/<id>", f"Update a {singular}", body=schema, partial=True,
-                  response=schema, access="editor", errors=CHANGE_ERRORS,
+                  response=schema, access="editor", errors=CHANGE_ERRORS, headers=("ETag",),
                   description="Only the fields sent change; the whole record is checked again. "
                               "Needs If-Match with the ETag of your last read.")
     def patch(id: str, body: dict[str, Any]) -> Any:  # noqa: A002
@@ -70,13 +70,13 @@ def _resource(
         return obj, etag(obj)
 
     @bp.operation("DELETE", "/<id>", f"Deactivate a {singular}", response=schema, access="editor",
-                  errors=CHANGE_ERRORS, description="A soft delete: status becomes inactive. Needs If-Match.")
+                  errors=CHANGE_ERRORS, headers=("ETag",), description="A soft delete: status becomes inactive. Needs If-Match.")
     def delete(id: str) -> Any:  # noqa: A002
         obj = directory.soft_delete(get_session(), current_principal(), model, id, expected_version())
         return obj, etag(obj)
 
     @bp.operation("POST", "/<id>/restore", f"Restore a deactivated {singular}", response=schema,
-                  access="admin", errors=CHANGE_ERRORS, description="Admins only. Needs If-Match.")
+                  access="admin", errors=CHANGE_ERRORS, headers=("ETag",), description="Admins only. Needs If-Match.")
     def restore(id: str) -> Any:  # noqa: A002
         obj = directory.restore(get_session(), current_principal(), model, id, expected_version())
         return obj, etag(obj)
@@ -93,7 +93,7 @@ def _resource(
 
 def _service_extras(bp: ApiBlueprint) -> ApiBlueprint:
     @bp.operation("POST", "/<id>/confirm", "Confirm the listing is still accurate", response=ServiceSchema,
-                  access="editor", errors=(401, 403, 404),
+                  access="editor", errors=(401, 403, 404), headers=("ETag",),
                   description="Sets verified_at to today; for the owning editors and admins.")
     def confirm(id: str) -> Any:  # noqa: A002
         service = freshness.confirm(get_session(), current_principal(), id)

@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
 
 
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",
-              body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True)
+              body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True,
+              read_only=True)
 def match(body: dict[str, Any]) -> Any:
     """Send what an assessment found and where the child lives (and the child's school, if known);
     get back the services that fit best, each with reasons and caveats and the card a worker acts

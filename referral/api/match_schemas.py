@@ -72,7 +72,7 @@ class MatchRequest(Schema):
     constraints = fields.Nested(MatchConstraints)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
     assessment = fields.Dict(
-        keys=fields.String(validate=TOKEN), values=fields.String(metadata={"enum": list(GRADES)}),
+        keys=fields.String(validate=TOKEN), values=fields.String(validate=validate.Length(max=16), metadata={"enum": list(GRADES)}),
         metadata={"description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
                                  "are the region's (the demo: guardianship, behavioural, psychological); each "
                                  "grade maps to needs shown with source 'assessment'", "maxProperties": 20})

@@ -53,7 +53,16 @@ PROBLEM_TYPES = {
     "forbidden": "The key's role may not do this, or the record belongs to another organization.",
     "precondition-required": "Send If-Match with the ETag of your last read.",
     "rate-limited": "Too many requests; wait for Retry-After seconds.",
+    "database-unavailable": "The database is unreachable or refuses writes; try again shortly.",
 }
+HEADERS = {
+    "ETag": {"description": "The record's version, quoted: send it back as If-Match to change the record.",
+             "schema": {"type": "string"}},
+    "Location": {"description": "Where the created record can be read.", "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
+}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+            "description": "The ETag of your last read (not *): without it 428, when stale 412."}
 docs = Blueprint("docs", __name__)
 
 
@@ -102,15 +111,20 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body is not None:
         body = op.body(partial=True) if op.partial else op.body
         doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if 428 in op.errors:
+        doc.setdefault("parameters", []).append(IF_MATCH)
     ok: dict[str, Any] = {"description": "Success"}
     if op.response is not None and op.status != 204:
         ok["content"] = {"application/json": {"schema": op.response}}
+    if op.headers:
+        ok["headers"] = {name: HEADERS[name] for name in op.headers}
     doc["responses"][str(op.status)] = ok
-    for status in op.errors:
+    for status in sorted({*op.errors, 429, 503}):  # every request is rate-limited and may lose its database
         doc["responses"][str(status)] = {
             "description": "Problem",
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
+    doc["responses"]["429"]["headers"] = {"Retry-After": HEADERS["Retry-After"]}
     if op.access != "public":
         doc["security"] = [{"bearer": []}]
     return doc

@@ -1,19 +1,21 @@
-"""Blueprint for the reference data (needs taxonomy, gazetteer) and the health check."""
+"""Blueprint for the reference data (needs taxonomy, gazetteer) and the health checks: ``/health``
+(database reachable, directory loaded), ``/health/live`` (the process answers; never queries) and
+``/health/ready`` (a write works, tried in a transaction that is rolled back)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import current_app, jsonify
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from referral import __version__, catalogue, directory
 from referral.api.match import choose_language
 from referral.api.routing import ApiBlueprint
 from referral.api.schemas import HealthSchema, NeedTermList, PlaceList, SearchArgs
-from referral.db import get_session
-from referral.models import Service
+from referral.db import get_db, get_session
+from referral.models import DirectoryState, Service
 
 bp = ApiBlueprint("reference", __name__, tag="reference", url_prefix="/v1")
 
@@ -62,3 +64,47 @@ def health() -> Any:
         "status": "ok", "database": "ok", "version": __version__,
         "directory": {"loaded": bool(active), "active_services": active, "version": version},
     }
+
+
+@bp.operation("GET", "/health/live", "Liveness: the process answers (never touches the database)",
+              response=HealthSchema)
+def live() -> Any:
+    return {"status": "ok", "version": __version__}
+
+
+@bp.operation("GET", "/health/ready", "Readiness: the database takes a write (tried, then rolled back)",
+              response=HealthSchema, errors=(503,))
+def ready() -> Any:
+    """200 when a write to the database works; 503 when it is unreachable, read-only or full. A
+    write lock held by someone else (an import) counts as ready: writes wait for it, they work."""
+    outcome = _try_a_write()
+    if outcome in ("ok", "busy"):
+        return {"status": "ok", "database": "ok" if outcome == "ok" else "busy", "version": __version__}
+    current_app.logger.error("readiness check: writes fail (%s)", outcome)
+    response = jsonify(HealthSchema().dump({"status": "unavailable", "database": outcome, "version": __version__}))
+    response.status_code = 503
+    return response
+
+
+def _try_a_write() -> str:
+    database = get_db()
+    sqlite = database.engine.dialect.name == "sqlite"
+    try:
+        with database.engine.connect() as connection:
+            if sqlite:  # a quick answer: do not queue behind a long writer for the usual 30 s
+                connection.exec_driver_sql("PRAGMA busy_timeout=1000")
+                connection.commit()
+            try:
+                if not sqlite:  # PostgreSQL: a row lock held by an import, likewise
+                    connection.exec_driver_sql("SET LOCAL lock_timeout = '1000ms'")
+                connection.execute(update(DirectoryState).values(version=DirectoryState.version))
+            finally:
+                connection.rollback()
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA busy_timeout=30000")
+                    connection.commit()
+    except OperationalError as error:
+        return "busy" if "lock" in str(error.orig).lower() else "writes fail"
+    except SQLAlchemyError:
+        return "writes fail"
+    return "ok"

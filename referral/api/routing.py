@@ -13,7 +13,9 @@ from typing import Any, Callable
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from referral.api.errors import Problem, from_validation
+from referral import boundary
+from referral.api.errors import Problem, field_error, from_validation
+from referral.db import WRITE_METHODS
 from referral.policy import ACCESS_LEVELS
 
 
@@ -31,6 +33,11 @@ class Operation:
     access: str = "public"
     errors: tuple[int, ...] = ()
     tag: str = ""
+    # A POST that only reads (a match): its request runs in a read transaction, key check included,
+    # so it never waits for SQLite's write lock.
+    read_only: bool = False
+    # Headers a success carries, for the OpenAPI document (ETag, Location).
+    headers: tuple[str, ...] = ()
     # The view returns the body already in the response schema's shape (a hot path where dumping
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
@@ -56,9 +63,11 @@ class ApiBlueprint(Blueprint):
 
             @wraps(fn)
             def view(**path: Any) -> Any:
+                _check_path(path)
                 return _respond(op_with_doc, fn(**path, **_inputs(op_with_doc)))
 
             view.referral_operation = op_with_doc  # type: ignore[attr-defined]
+            view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]
             self.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
             return view
 
@@ -95,6 +104,7 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
                           type_="validation-error",
                           errors=[{"field": key, "pointer": "", "detail": "given more than once"}])
         raw[key] = values[0]
+    refuse_text(raw)
     try:
         return instance(schema).load(raw)
     except ValidationError as error:
@@ -106,10 +116,29 @@ def read_json() -> Any:
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type",
                       "Send the body as JSON with Content-Type: application/json.")
+    if boundary.json_too_deep(request.get_data(cache=True)):
+        raise Problem(400, "Bad Request", f"The JSON is nested deeper than {boundary.MAX_DEPTH} levels.",
+                      type_="malformed-json")
     data = request.get_json(silent=True)
     if data is None:
         raise Problem(400, "Bad Request", "The body is not well-formed JSON.", type_="malformed-json")
+    refuse_text(data)
     return data
+
+
+def refuse_text(data: Any) -> None:
+    """422 naming every field whose text may not be stored (see referral.boundary)."""
+    found = list(boundary.problems(data))
+    if found:
+        raise Problem(422, "Invalid request", "; ".join(f"{f or 'body'}: {m}" for f, m in found[:5]),
+                      type_="validation-error", errors=[field_error(f, m) for f, m in found[:50]])
+
+
+def _check_path(path: dict[str, Any]) -> None:
+    """A path id that no record can have (a NUL, a control character, too long) is not found."""
+    for value in path.values():
+        if isinstance(value, str) and (len(value) > 200 or boundary.text_problem(value)):
+            raise Problem(404, "Not Found", "No record has this id.", type_="not-found")
 
 
 def load_body(schema: type[Schema], partial: bool = False) -> dict[str, Any]:

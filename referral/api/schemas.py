@@ -14,11 +14,19 @@ from referral import models
 from referral.directory import service_rule_errors
 from referral.matching.types import MODES
 
-LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="not a language tag such as 'en' or 'zh'")
-CODE = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="not a code of lower-case letters, digits, _ and .")
-TOKEN = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="not a code of lower-case letters, digits and _")
-TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="not a time HH:MM")
-CLOSING_TIME = validate.Regexp(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="not a time HH:MM (24:00 = midnight)")
+# Every string a client sends has a maximum length (tests check each input schema): the
+# patterns are bounded too, so that no field reaches the database longer than its column.
+LANGUAGE_TAG = (validate.Length(max=35), validate.Regexp(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="not a language tag such as 'en' or 'zh'"))
+CODE = (validate.Length(max=100), validate.Regexp(
+    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="not a code of lower-case letters, digits, _ and ."))
+TOKEN = (validate.Length(max=64), validate.Regexp(
+    r"^[a-z][a-z0-9_]*$", error="not a code of lower-case letters, digits and _"))
+TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="not a time HH:MM"))
+# The deepest page a list serves: offsets stay far inside every database's integer range.
+MAX_PAGE = 100_000
+CLOSING_TIME = (validate.Length(max=5), validate.Regexp(
+    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="not a time HH:MM (24:00 = midnight)"))
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
@@ -30,7 +38,7 @@ def _translations(max_length: int) -> fields.Dict:
     )
 
 
-def _codes(validator: validate.Validator, max_items: int = 20, min_items: int = 0, **kwargs: Any) -> fields.List:
+def _codes(validator: Any, max_items: int = 20, min_items: int = 0, **kwargs: Any) -> fields.List:
     length = validate.Length(min=min_items, max=max_items)
     return fields.List(fields.String(validate=validator), validate=length, **kwargs)
 
@@ -51,9 +59,9 @@ class OrganizationSchema(Listing):
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     descriptions = _translations(5000)
     kind = fields.String(required=True, validate=validate.OneOf(models.ORGANIZATION_KINDS))
-    email = fields.Email(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))  # RFC 5321's limit
     phone = fields.String(allow_none=True, validate=validate.Length(max=64))
-    website = fields.URL(allow_none=True, schemes={"http", "https"})
+    website = fields.URL(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=500))
 
 
 class OpeningHoursSchema(Schema):
@@ -89,7 +97,7 @@ class ContactSchema(Schema):
     titles = _translations(200)
     name = fields.String(allow_none=True, validate=validate.Length(1, 200))
     phone = fields.String(allow_none=True, validate=validate.Length(1, 64))
-    email = fields.Email(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
 
 
 def _text_translations(*names: str) -> fields.Dict:
@@ -163,7 +171,7 @@ class ServiceSchema(Listing):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from referral import boundary
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds.crosswalk import Crosswalk, Term, TermMapping
@@ -109,7 +110,9 @@ class Reader:
                 continue
             self.report.read[table] += 1
             fields = Fields(record, self.report)
-            row_id = fields.id(table=table)
+            for path, message in boundary.problems(record.data):  # text no one may store (referral/boundary.py)
+                fields.problem(path or "row", message)
+            row_id = None if fields.failed else fields.id(table=table)
             if row_id is None:
                 continue
             if row_id in seen and not json:

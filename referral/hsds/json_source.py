@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
+from referral import boundary
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
 
@@ -194,6 +195,8 @@ _FLATTEN: dict[str, Callable[[JsonSource, dict, str, dict], None]] = {
 
 
 def open_json(name: str, raw: bytes) -> JsonSource:
+    if boundary.json_too_deep(raw):  # before the parser recurses (referral/boundary.py)
+        raise SourceError(Where(name), f"is nested deeper than {boundary.MAX_DEPTH} levels")
     try:
         return JsonSource(name, json.loads(raw.decode("utf-8")))
     except UnicodeDecodeError as error:

@@ -67,7 +67,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from referral.db import Base
@@ -352,3 +353,14 @@ class DirectoryState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Session, "before_flush")
+def _touch_changed_listings(session: Session, _context: Any, _instances: Any) -> None:
+    """Any change to a listing — a link collection (needs, areas, sites) included — sets its
+    ``updated_at``, so its row is UPDATEd and ``version_id_col`` bumps in the same flush. SQLAlchemy
+    bumps the version only for column changes: without this, link-only edits kept the old ETag and
+    slipped past If-Match. One hook, so no use case bumps versions by hand."""
+    for obj in session.dirty:
+        if isinstance(obj, _Listing) and session.is_modified(obj):
+            obj.updated_at = utcnow()

@@ -75,3 +75,73 @@ def test_concurrent_editors_never_lose_an_update_nor_see_a_locked_database(app, 
     with app.app_context(), get_db().session() as session:
         updates = session.scalars(select(AuditEvent).where(AuditEvent.object_id == AUTISM)).all()
         assert len(updates) == threads * increments  # one audit event per applied change
+
+
+EAST_OFFICE = stable_id("site", "east-care-office")
+LINK_VALUES = {
+    "needs": [["development.autism"], ["development.autism", "family"], ["mental_health.counseling"], ["family"]],
+    "area_places": [[], ["T1"], ["D1", "T2"], ["C1"]],
+    "sites": [[], [EAST_OFFICE]],
+}
+
+
+def _link_editor(app, admin_headers, seed: int, edits: int, wins: list, failures: list) -> None:  # noqa: ANN001
+    """Edits one link field at a time with If-Match; records every 2xx (version, field, value sent)."""
+    client = app.test_client()
+    fields = sorted(LINK_VALUES)
+    for step in range(edits):
+        field = fields[(seed + step) % len(fields)]
+        read = client.get(URL)
+        current = read.get_json()[field]
+        value = next(v for v in LINK_VALUES[field][(seed + step) % len(LINK_VALUES[field]):] + LINK_VALUES[field]
+                     if v != current)
+        answer = client.patch(URL, json={field: value}, headers={**admin_headers, "If-Match": read.headers["ETag"]})
+        if answer.status_code == 200:
+            body = answer.get_json()
+            wins.append((body["version"], field, value, body[field], answer.headers["ETag"]))
+        elif answer.status_code != 412:
+            failures.append(f"{answer.status_code} {answer.get_data(as_text=True)[:200]}")
+
+
+def test_sixteen_threads_editing_needs_sites_and_area_lose_no_update(app, admin_headers):
+    """Each 2xx edit gets its own, strictly increasing version; every applied change is visible in
+    the record (the latest win of each field) and audited; every loser is a 412."""
+    seed_mini(app)
+    wins: list = []
+    failures: list = []
+    threads = [threading.Thread(target=_link_editor, args=(app, admin_headers, seed, 20, wins, failures))
+               for seed in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    wins.sort()
+    assert [w[0] for w in wins] == list(range(2, 2 + len(wins)))  # no two edits passed as one version
+    assert all(sent == stored and etag == f'"{version}"' for version, _f, sent, stored, etag in wins)
+    final = app.test_client().get(URL).get_json()
+    latest = {field: value for _v, field, value, _s, _e in wins}
+    assert {field: final[field] for field in latest} == latest
+    assert final["version"] == 1 + len(wins)
+    with app.app_context(), get_db().session() as session:
+        updates = session.scalars(select(AuditEvent).where(AuditEvent.object_id == AUTISM)).all()
+        assert len(updates) == len(wins)
+
+
+def test_a_link_only_edit_bumps_version_etag_and_updated_at(app, client, admin_headers):
+    seed_mini(app)
+    before = client.get(URL)
+    after = client.patch(URL, json={"area_places": ["T2"]},
+                         headers={**admin_headers, "If-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert (after.get_json()["version"], after.headers["ETag"]) == (2, '"2"')
+    assert after.get_json()["updated_at"] > before.get_json()["updated_at"]
+    stale = client.patch(URL, json={"needs": ["family"]}, headers={**admin_headers, "If-Match": before.headers["ETag"]})
+    assert stale.status_code == 412
+
+
+def test_if_match_star_is_not_accepted_for_changes(app, client, admin_headers):
+    seed_mini(app)
+    response = client.patch(URL, json={"wait_days": 1}, headers={**admin_headers, "If-Match": "*"})
+    assert response.status_code == 428 and response.mimetype == "application/problem+json"
+    assert client.get(URL).get_json()["wait_days"] == 30

@@ -125,3 +125,17 @@ def test_an_edit_reaches_matching_once_the_check_interval_has_passed(app, client
     assert ids() == [autism]  # within the interval the worker has not looked yet
     clock.now = 1.0
     assert ids() == []  # at the interval it sees the new version and rebuilds
+
+
+def test_the_per_address_limit_counts_every_route_together(limited_app):
+    client = limited_app(RATELIMIT_PER_ADDRESS="3 per minute").test_client()
+    codes = [client.get(url).status_code for url in ("/v1/health", "/v1/needs", "/v1/places", "/v1/services")]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_retry_after_is_sent_only_with_a_429(limited_app):
+    client = limited_app(RATELIMIT_PER_ADDRESS="1 per minute").test_client()
+    allowed, refused = client.get("/v1/health"), client.get("/v1/needs")
+    assert (allowed.status_code, refused.status_code) == (200, 429)
+    assert "Retry-After" not in allowed.headers
+    assert int(refused.headers["Retry-After"]) > 0

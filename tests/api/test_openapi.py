@@ -48,3 +48,24 @@ def test_the_match_result_documents_the_card_a_worker_acts_on(client):
             "wait_time", "alerts", "verified_at", "stale", "remote", "serves_area", "delivered_languages"} <= set(card)
     assert schemas["MatchResult"]["properties"]["card"]
     assert "school" in schemas["MatchChild"]["properties"]
+
+
+def test_the_document_declares_if_match_etag_location_and_the_concurrency_and_limit_answers(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    patch = paths["/v1/services/{id}"]["patch"]
+    assert {"name": "If-Match", "in": "header", "required": True}.items() <= next(
+        p for p in patch["parameters"] if p.get("name") == "If-Match").items()
+    assert {"412", "428", "429"} <= set(patch["responses"])
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    assert set(paths["/v1/services"]["post"]["responses"]["201"]["headers"]) == {"ETag", "Location"}
+    assert "ETag" in paths["/v1/services/{id}"]["get"]["responses"]["200"]["headers"]
+    every = [op for item in paths.values() for method, op in item.items() if method != "parameters"]
+    assert all("Retry-After" in op["responses"]["429"]["headers"] for op in every)
+
+
+def test_a_created_record_answers_with_its_location(client, admin_headers):
+    from tests import builders
+
+    created = client.post("/v1/organizations", json=builders.organization(), headers=admin_headers)
+    assert created.headers["Location"] == f"/v1/organizations/{created.get_json()['id']}"
+    assert client.get(created.headers["Location"]).status_code == 200
