@@ -29,8 +29,12 @@ db: $(STAMP)
 	$(BIN)/referral init-db
 	$(BIN)/referral seed --if-empty
 
-## serve: set up, then serve the API with gunicorn on http://$(HOST):$(PORT)
+## serve: set up, then serve the API with gunicorn on http://$(HOST):$(PORT), and run the worker
+## (webhook delivery, purge) beside it; Ctrl-C stops both
 serve: db
+	@$(BIN)/referral worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/referral serve --host $(HOST) --port $(PORT)
 
 ## test: set up with the dev extras, then run the whole suite

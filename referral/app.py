@@ -9,6 +9,7 @@ from flask import Flask
 from referral import config as config_module
 from referral import db
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
+from referral.api import referrals as referrals_api
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -41,6 +42,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(hsds.bp)
     match.init_app(app)
+    app.register_blueprint(referrals_api.bp)
+    referrals_api.init_app(app)
     app.register_blueprint(openapi.docs)
 
 

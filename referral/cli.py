@@ -158,5 +158,7 @@ def revoke_key(key: str) -> None:
 def commands() -> list[click.Command]:
     from referral.cli_hsds import export_hsds, import_hsds
     from referral.cli_match import match_command
+    from referral.cli_referrals import new_encryption_key, purge_command, worker_command
 
-    return [init_db, seed, serve, match_command, create_key, revoke_key, import_hsds, export_hsds]
+    return [init_db, seed, serve, match_command, create_key, revoke_key, import_hsds, export_hsds,
+            worker_command, purge_command, new_encryption_key]

@@ -94,6 +94,7 @@ def validate(config: Config) -> None:
                     f"{key} holds a development or empty value; set REFERRAL_{key} "
                     "(at least 16 characters) before running in production"
                 )
+    _check_encryption_key(config.get("REFERRAL_ENCRYPTION_KEY"), env)
     weights = config["MATCH"].get("weights", {})
     if not weights or any(float(w) < 0 for w in weights.values()) or sum(weights.values()) <= 0:
         raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
@@ -106,6 +107,23 @@ def validate(config: Config) -> None:
         ZoneInfo(config.get("TIMEZONE") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'") from None
+
+
+# base64 of "dev-key-not-for-production-00000": config/default.toml's public development key.
+DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24tMDAwMDA="
+
+
+def _check_encryption_key(value: Any, env: str) -> None:
+    """REFERRAL_ENCRYPTION_KEY: one Fernet key or a list (rotation); never the development key in production."""
+    from referral.sealing import SealingError, keys_of
+
+    try:
+        keys = keys_of(value)
+    except SealingError as error:
+        raise ConfigError(f"REFERRAL_ENCRYPTION_KEY: {error}") from None
+    if env == "production" and DEVELOPMENT_ENCRYPTION_KEY in keys:
+        raise ConfigError("REFERRAL_ENCRYPTION_KEY holds the development key; set REFERRAL_REFERRAL_ENCRYPTION_KEY "
+                          "to a key made with `referral new-encryption-key` before running in production")
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

@@ -122,6 +122,11 @@ def _location(index: DirectoryIndex, location: Mapping[str, Any], settings: Matc
     return core.Location(lat=location["lat"], lon=location["lon"], place=place.code if place else None)
 
 
+def month_now(config: Mapping[str, Any]) -> str:
+    """The current month ("YYYY-MM") in the directory's time zone (the gap counters' finest time)."""
+    return datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC")).strftime("%Y-%m")
+
+
 def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mapping[str, Any]) -> tuple[DirectoryIndex, core.MatchOutcome]:
     """Match one validated request against the current directory."""
     index, settings = cache.current(), settings_from(config)

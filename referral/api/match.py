@@ -1,15 +1,18 @@
 """Blueprint for ``POST /v1/match``, and the presenter that turns the core's outcome into JSON.
 
-Privacy: the request is parsed, matched and forgotten; nothing of it is logged or stored.
+Privacy: the request is parsed, matched and forgotten; nothing of it is logged or stored, except
+that each need reported unmet adds one to an anonymous (place, need, month) counter (referral/gaps.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
+import logging
 
-from referral import matchmaking
+from flask import Flask, Response, current_app, jsonify, request
+
+from referral import gaps, matchmaking
 from referral.api.errors import Problem, field_error
 from referral.api.match_schemas import MatchRequest, MatchResponse
 from referral.api.routing import ApiBlueprint
@@ -49,7 +52,29 @@ def match(body: dict[str, Any]) -> Any:
                                          current_app.config)
     except core.MatchInputError as error:
         raise _invalid(error) from None
-    return present(index, outcome, language), {"Content-Language": language, "Cache-Control": "no-store"}
+    body = present(index, outcome, language)
+    if outcome.unmet_needs:
+        return _counting_gaps(body, language, outcome)
+    return body, {"Content-Language": language, "Cache-Control": "no-store"}
+
+
+def _counting_gaps(body: dict[str, Any], language: str, outcome: core.MatchOutcome) -> Response:
+    """The answer, then (after it is sent, so the match never waits for the write lock) one added to
+    the anonymous (place, need, month) counters of the needs it reports unmet: referral/gaps.py."""
+    response = jsonify(body)
+    response.headers.update({"Content-Language": language, "Cache-Control": "no-store"})
+    database, month = current_app.extensions["referral.db"], matchmaking.month_now(current_app.config)
+    place, needs = outcome.location.place if outcome.location else None, [u.code for u in outcome.unmet_needs]
+
+    def count() -> None:
+        try:
+            with database.session(write=True) as session:
+                gaps.count_unmet(session, place, needs, month)
+        except Exception:  # noqa: BLE001 - a lost count never fails a match; nothing of the child is logged
+            logging.getLogger(__name__).warning("gap counters not updated")
+
+    response.call_on_close(count)
+    return response
 
 
 def choose_language(default: str) -> str:

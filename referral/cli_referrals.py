@@ -1,0 +1,42 @@
+"""The ``referral worker``, ``referral purge`` and ``referral new-encryption-key`` commands."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from referral import delivery, sealing, worker
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One round (deliver what is due, purge what is due), then exit.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Deliver webhook events from the outbox (with retries) and purge closed referrals, until Ctrl-C."""
+    app = current_app._get_current_object()  # noqa: SLF001 - the loop needs the app itself
+    transport = delivery.UrllibTransport()
+    if once:
+        sent, purged = worker.run_once(app, transport)
+        click.echo(f"delivered {sent} events, purged {purged} referrals")
+        return
+    stop = threading.Event()
+    worker.stop_on_signals(stop)
+    click.echo("referral worker: delivering webhooks and purging closed referrals (Ctrl-C stops)", err=True)
+    worker.loop(app, transport, stop)
+    click.echo("referral worker stopped", err=True)
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Erase the personal fields of referrals closed more than REFERRALS.retention_days ago."""
+    click.echo(f"purged {worker.purge(current_app._get_current_object())} referrals")  # noqa: SLF001
+
+
+@click.command("new-encryption-key")
+def new_encryption_key() -> None:
+    """Print a new key for REFERRAL_ENCRYPTION_KEY (keep it secret; keep old keys in the list to rotate)."""
+    click.echo(sealing.new_key())

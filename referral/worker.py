@@ -1,0 +1,57 @@
+"""The background worker (``referral worker``): delivers the webhook outbox and purges closed
+referrals' personal fields, in a loop, until told to stop (Ctrl-C or SIGTERM).
+
+Owns the loop and its timing; the work itself is referral.delivery and referral.referrals.purge.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Callable
+
+from flask import Flask
+
+from referral import delivery, referrals
+from referral.policy import Principal
+
+WORKER = Principal(actor="worker", role="admin")  # the audit actor of the purge
+log = logging.getLogger(__name__)
+
+
+def run_once(app: Flask, transport: delivery.Transport) -> tuple[int, int]:
+    """One round: deliver every due event, then purge what is due. (delivered, purged)."""
+    database, sealer = app.extensions["referral.db"], app.extensions["referral.sealer"]
+    sent = delivery.deliver_due(database, sealer, transport, delivery.Policy.from_config(app.config))
+    return sent, purge(app)
+
+
+def purge(app: Flask) -> int:
+    with app.extensions["referral.db"].session(write=True) as session:
+        return referrals.purge(session, WORKER, int(app.config["REFERRALS"]["retention_days"]))
+
+
+def loop(app: Flask, transport: delivery.Transport, stop: threading.Event,
+         clock: Callable[[], float] = time.monotonic) -> None:
+    """Deliver every ``worker_poll_seconds``, purge every ``worker_purge_seconds``, until ``stop`` is set."""
+    settings = app.config["REFERRALS"]
+    database, sealer = app.extensions["referral.db"], app.extensions["referral.sealer"]
+    policy, purged_at = delivery.Policy.from_config(app.config), float("-inf")
+    while not stop.is_set():
+        try:
+            delivery.deliver_due(database, sealer, transport, policy)
+            if clock() - purged_at >= float(settings["worker_purge_seconds"]):
+                count, purged_at = purge(app), clock()
+                if count:
+                    log.info("purged the personal fields of %d closed referrals", count)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker; it tries again
+            log.exception("worker round failed; retrying")
+        stop.wait(float(settings["worker_poll_seconds"]))
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (and SIGINT) end the loop after the current round."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
