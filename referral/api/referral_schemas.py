@@ -19,7 +19,7 @@ class NeedAddressed(Schema):
 class Consent(Schema):
     given_by = fields.String(required=True, validate=validate.OneOf(CONSENT_BY),
                              metadata={"description": "who consented to sharing the family's contact"})
-    given_at = fields.DateTime(required=True, metadata={"description": "when (with a time zone)"})
+    given_at = fields.AwareDateTime(required=True, metadata={"description": "when (with a time zone)"})
     purpose = fields.String(required=True, validate=validate.Length(1, 500),
                             metadata={"description": "for what the contact may be used"})
 
