@@ -31,8 +31,10 @@ WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 class IndexCache:
     """The worker's current match index, rebuilt when the directory version changes."""
 
-    def __init__(self, database: Database, check_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, database: Database, check_seconds: float, clock: Callable[[], float] = time.monotonic,
+                 outcome_window_days: int = 90):
         self._database = database
+        self._outcome_window_days = outcome_window_days
         self._check_seconds = check_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -54,7 +56,7 @@ class IndexCache:
             version = str(directory_version(session))
         if self._index is None or self._index.version != version:
             with self._database.session() as session:
-                self._index = build_index(snapshot.load(session))
+                self._index = build_index(snapshot.load(session, self._outcome_window_days))
         self._checked_at = self._clock()
 
 
@@ -64,7 +66,7 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
     return MatchSettings(
         need_weight=weights["need"], distance_weight=weights["distance"],
         capacity_weight=weights["capacity"], intensity_weight=weights["intensity"],
-        freshness_weight=weights["freshness"],
+        freshness_weight=weights["freshness"], outcome_weight=weights.get("outcomes", 0.0),
         distance_scale_km=match_config["distance_scale_km"],
         remote_distance_score=match_config["remote_distance_score"],
         stale_after_days=match_config["stale_after_days"], fresh_days=match_config["fresh_days"],
@@ -77,7 +79,7 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
 
 
 RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
-                "specialist_first", "school_unknown_last")
+                "specialist_first", "school_unknown_last", "outcome_prior_rate", "outcome_prior_strength")
 
 
 def build_query(

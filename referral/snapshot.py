@@ -4,7 +4,8 @@ Reads with plain SQL rows (no ORM objects) so that a large directory loads quick
 transaction (REPEATABLE READ on PostgreSQL; SQLite's WAL read transaction is a snapshot already)
 so the version it reports is the version of the data it read. Only active services of active
 organizations, offered at active sites, are included: nothing else may ever be matched. The risk
-lexicon and the regions' lines, duties and screening scales travel with it as plain data.
+lexicon and the regions' lines, duties and screening scales, and each service's referral record
+(referral/outcomes.py), travel with it as plain data.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral import outcomes
 from referral.directory import directory_version
 from referral.matching import types as core
 from referral.models import (
@@ -24,8 +26,9 @@ from referral.models import (
 WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
 
-def load(session: Session) -> core.Directory:
-    """A consistent snapshot of the matchable directory."""
+def load(session: Session, outcome_window_days: int = 90) -> core.Directory:
+    """A consistent snapshot of the matchable directory, with each service's referral record
+    over the last ``outcome_window_days`` (referral/outcomes.py)."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     version = directory_version(session)
@@ -33,7 +36,7 @@ def load(session: Session) -> core.Directory:
         version=str(version),
         terms=tuple(_terms(session)),
         places=tuple(_places(session)),
-        services=tuple(_services(session)),
+        services=tuple(_services(session, outcomes.records(session, outcome_window_days))),
         risks=tuple(_risks(session)),
         region=_region(session),
     )
@@ -128,7 +131,7 @@ def _links(session: Session, column_a, column_b) -> dict[str, list[str]]:  # noq
     return grouped
 
 
-def _services(session: Session) -> list[core.Service]:
+def _services(session: Session, records: dict[str, core.Outcomes]) -> list[core.Service]:
     sites = _sites(session)
     needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code)
     areas = _links(session, ServiceArea.service_id, ServiceArea.place_code)
@@ -142,7 +145,7 @@ def _services(session: Session) -> list[core.Service]:
         .order_by(Service.id)
     )
     schools = _school_names(session)
-    return [_service(row, needs, areas, at, sites, schools) for row in rows]
+    return [_service(row, needs, areas, at, sites, schools, records.get(row.id)) for row in rows]
 
 
 SERVICE_COLUMNS = (
@@ -154,7 +157,7 @@ SERVICE_COLUMNS = (
 )
 
 
-def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN001 - a row and link maps
+def _service(s, needs, areas, at, sites, schools, record=None) -> core.Service:  # noqa: ANN001 - a row and link maps
     return core.Service(
         id=s.id, organization_id=s.organization_id, organization_name=s.org_name,
         organization_names=s.org_names or {}, name=s.name, names=s.names or {},
@@ -165,6 +168,7 @@ def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN0
         area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites), organization_phone=s.org_phone,
+        outcomes=record,
         **_card(s, schools),
     )
 

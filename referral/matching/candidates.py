@@ -57,7 +57,7 @@ class Candidates:
     quality: np.ndarray  # (n, K): need fit of each row for each of the child's needs
     relation: np.ndarray  # (n, K) int8: 1 + index relation (exact, narrower, broader), 0 = not met
     placement: Placement
-    parts: np.ndarray  # (n, 5) in PARTS order
+    parts: np.ndarray  # (n, 6) in PARTS order
     score: np.ndarray
     tier: np.ndarray  # int64, lower first (scoring.tiers)
 
@@ -69,7 +69,7 @@ class Pool:
     rows: np.ndarray
     quality: np.ndarray  # (n, K)
     relation: np.ndarray  # (n, K)
-    parts: np.ndarray  # (n, 5), the distance part not yet known
+    parts: np.ndarray  # (n, 6), the distance part not yet known
     bound: np.ndarray  # upper bound of the score
     tier: np.ndarray  # exact: a tier never depends on the site
     remote_part: np.ndarray  # distance part if offered remotely (scoring.remote_parts)

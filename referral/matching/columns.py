@@ -109,6 +109,8 @@ class Columns:
     bits: dict[str, BitMap]
     school: np.ndarray  # int32 position in ``school_ids`` of the school a service serves, -1 = none
     school_ids: tuple[str, ...]  # site ids of the schools some service serves, sorted
+    accepted: np.ndarray  # float64 referrals accepted in the outcome window (0 = no history)
+    decided: np.ndarray  # float64 referrals accepted or declined in the window
 
 
 def build_columns(services: Sequence[Service]) -> Columns:
@@ -136,5 +138,7 @@ def build_columns(services: Sequence[Service]) -> Columns:
         bits=bits,
         school=np.array([schools.index(s.serves_school) if s.serves_school else -1 for s in services], dtype=np.int32),
         school_ids=tuple(schools),
+        accepted=_floats(s.outcomes.accepted if s.outcomes else 0 for s in services),
+        decided=_floats(s.outcomes.decided if s.outcomes else 0 for s in services),
         **masks,
     )

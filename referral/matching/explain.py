@@ -32,7 +32,7 @@ def reasons(
     settings: MatchSettings = MatchSettings(),
 ) -> tuple[str, ...]:
     """Why this service and why here: needs met (by relation), where, capacity, the ordering rules
-    that placed it (urgent needs, its school), and the eligibility facts that apply."""
+    that placed it (urgent needs, its school), the eligibility facts that apply, and its referral record."""
     lang = query.language
     said = [say(lang, RELATION[relation], label=need.label) for need, relation in met]
     if site is not None:
@@ -42,7 +42,19 @@ def reasons(
     said.append(_capacity(lang, service))
     said.extend(_ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings))
     said.extend(_eligibility(query, service))
+    said.extend(_outcomes(lang, service))
     return tuple(said)
+
+
+def _outcomes(lang: str, service: Service) -> list[str]:
+    """Its referral record, when it has one (the score's outcome part)."""
+    record = service.outcomes
+    if record is None or record.decided == 0:
+        return []
+    values = dict(accepted=record.accepted, decided=record.decided, days=record.window_days)
+    if record.median_days_to_accept is None:
+        return [say(lang, "outcomes.accepted", **values)]
+    return [say(lang, "outcomes.accepted_days", median=_number(round(record.median_days_to_accept, 1)), **values)]
 
 
 def _remote(lang: str, service: Service, card: Card | None) -> str:

@@ -91,6 +91,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "card.closed_now": "closed now",
         "card.always": "24 h",
         "card.remote": "remote; serves",
+        "outcomes.accepted": "Accepted {accepted} of {decided} referrals in the last {days} days.",
+        "outcomes.accepted_days": "Accepted {accepted} of {decided} referrals in the last {days} days, in {median} days (median).",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -174,6 +176,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "card.closed_now": "现在未开放",
         "card.always": "24小时",
         "card.remote": "远程；服务范围",
+        "outcomes.accepted": "近{days}天接收了{decided}个转介中的{accepted}个。",
+        "outcomes.accepted_days": "近{days}天接收了{decided}个转介中的{accepted}个，中位用时{median}天。",
     },
 }
 

@@ -1,11 +1,14 @@
-"""Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100;
-and the ordering rules above the score (tiers).
+"""Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100,
+plus the service's referral outcomes; and the ordering rules above the score (tiers).
 
 This module owns the score formulas and the ranking order. It must not decide eligibility: it
 scores what eligibility lets through. Depends on numpy and the index columns only.
 
-Every part is in [0, 1]. The score is 100 x sum(weight x part) / sum(weight), floored to 0.01
-after adding half a cent (so plain Python reproduces it bit for bit). Ranking: tier asc, score desc,
+Every part is in [0, 1] but "outcomes", in [-prior rate, 1 - prior rate] and exactly 0 without
+history. The score is 100 x sum(weight x part) / sum(weight of the first five parts), floored to
+0.01 after adding half a cent (so plain Python reproduces it bit for bit), clipped to 0-100. The
+outcome part depends on the service only, like every part but distance, so the bounds below
+carry its exact value (clipping is monotone too). Ranking: tier asc, score desc,
 then distance asc (remote last), then service id asc.
 
 Tiers are what a colleague would never trade for points (each rule switchable in settings):
@@ -32,7 +35,7 @@ import numpy as np
 
 from referral.matching.columns import Columns
 from referral.matching.index import BROADER
-from referral.matching.settings import PARTS, MatchSettings
+from referral.matching.settings import AVERAGED, PARTS, MatchSettings
 from referral.matching.types import CAPACITIES, INTENSITIES
 
 DISTANCE = PARTS.index("distance")
@@ -53,14 +56,22 @@ def score_parts(
     cols: Columns, rows: np.ndarray, need_fit: np.ndarray, km: np.ndarray, severity: int,
     today: date, settings: MatchSettings,
 ) -> np.ndarray:
-    """An (n, 5) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
+    """An (n, 6) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
     distance = distance_part(km, settings)
     wait = cols.wait_days[rows]
     waitlist = np.where(np.isnan(wait), WAIT_UNKNOWN, 0.6 / (1.0 + wait / 30.0))
     capacity = cols.capacity[rows]
     capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
     intensity = _INTENSITY_TABLE[min(max(severity, 1), 3)][cols.intensity[rows]]
-    return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings)))
+    return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings),
+                            outcome_part(cols.accepted[rows], cols.decided[rows], settings)))
+
+
+def outcome_part(accepted: np.ndarray, decided: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """The Beta-smoothed acceptance rate minus the prior's: exactly 0 without history (decided 0),
+    positive for a better record, negative for a worse one; in [-rate, 1 - rate]."""
+    a, b = settings.outcome_prior()
+    return (accepted + a) / (decided + a + b) - a / (a + b)
 
 
 def distance_part(km: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | float | None = None) -> np.ndarray:
@@ -77,7 +88,7 @@ def remote_parts(local: np.ndarray, settings: MatchSettings) -> np.ndarray:
 def bounds_hold(settings: MatchSettings) -> bool:
     """Whether ``upper_bound`` is valid: no negative weight, a positive sum, a positive scale."""
     weights = settings.weights()
-    return min(weights) >= 0 and sum(weights) > 0 and settings.distance_scale_km > 0
+    return min(weights) >= 0 and sum(weights[:AVERAGED]) > 0 and settings.distance_scale_km > 0
 
 
 def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | None = None) -> np.ndarray:
@@ -102,12 +113,13 @@ def freshness(verified: np.ndarray, today: date, settings: MatchSettings) -> np.
 
 
 def total(parts: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """Scores 0-100 (two decimals), summed part by part in PARTS order."""
+    """Scores 0-100 (two decimals), summed part by part in PARTS order; the average runs over the
+    first AVERAGED weights, the outcome part is added on top, and the result is clipped to 0-100."""
     weights = settings.weights()
     acc = np.zeros(len(parts))
     for k in range(len(PARTS)):
         acc = acc + weights[k] * parts[:, k]
-    return np.floor(100.0 * acc / sum(weights) * 100.0 + 0.5) / 100.0
+    return np.clip(np.floor(100.0 * acc / sum(weights[:AVERAGED]) * 100.0 + 0.5) / 100.0, 0.0, 100.0)
 
 
 def rank_order(tier: np.ndarray, score: np.ndarray, km: np.ndarray, id_rank: np.ndarray) -> np.ndarray:

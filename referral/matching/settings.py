@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARTS = ("need_fit", "distance", "capacity", "intensity", "freshness")
+PARTS = ("need_fit", "distance", "capacity", "intensity", "freshness", "outcomes")
+# The weighted average runs over the first five parts; "outcomes" is added on top (0 without history).
+AVERAGED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,12 @@ class MatchSettings:
     capacity_weight: float = 0.15
     intensity_weight: float = 0.1
     freshness_weight: float = 0.05
+    # learning from outcomes: the smoothed acceptance rate minus the prior's, times this weight, is
+    # added to the average (so no history adds exactly 0); a Beta prior of ``outcome_prior_strength``
+    # referrals at ``outcome_prior_rate`` keeps five referrals from outweighing the rest
+    outcome_weight: float = 0.1
+    outcome_prior_rate: float = 0.7
+    outcome_prior_strength: float = 10.0
     distance_scale_km: float = 10.0  # distance part = exp(-d / scale)
     # 0: a remote result (no site) never outranks an equivalent in-person one, however far within reach
     remote_distance_score: float = 0.0  # distance part of a remote result without a site
@@ -52,4 +60,10 @@ class MatchSettings:
 
     def weights(self) -> tuple[float, ...]:
         """The weights in the order of ``PARTS``."""
-        return (self.need_weight, self.distance_weight, self.capacity_weight, self.intensity_weight, self.freshness_weight)
+        return (self.need_weight, self.distance_weight, self.capacity_weight, self.intensity_weight, self.freshness_weight,
+                self.outcome_weight)
+
+    def outcome_prior(self) -> tuple[float, float]:
+        """The Beta prior's (a, b): pseudo-acceptances and pseudo-declines."""
+        return (self.outcome_prior_rate * self.outcome_prior_strength,
+                (1.0 - self.outcome_prior_rate) * self.outcome_prior_strength)

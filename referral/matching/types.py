@@ -104,6 +104,17 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcomes:
+    """A service's referral record over the last ``window_days``: referrals decided (accepted or
+    declined, first decision in the window), those accepted, and the median days to acceptance."""
+
+    accepted: int
+    decided: int
+    median_days_to_accept: float | None = None
+    window_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """A service with its hard eligibility rules and the sites it is offered at."""
 
@@ -145,6 +156,7 @@ class Service:
     school_names: frozenset[str] = frozenset()  # that school's names (site and organization), any language
     school: Text | None = None  # that school's site name, with its translations, to show
     organization_phone: str | None = None  # services have no phone of their own; sites may
+    outcomes: Outcomes | None = None  # its referral record; None = no history (neutral)
 
 
 @dataclass(frozen=True, slots=True)

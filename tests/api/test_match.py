@@ -33,7 +33,7 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
     first = body["results"][0]
     assert (first["rank"], first["needs_met"], first["distance_km"]) == (1, ["development.autism"], 0.2)
     assert first["site"]["name"] == "Donggang office" and first["organization"]["name"] == "East Care Centre"
-    assert set(first["score_parts"]) == {"need_fit", "distance", "capacity", "intensity", "freshness"}
+    assert set(first["score_parts"]) == {"need_fit", "distance", "capacity", "intensity", "freshness", "outcomes"}
     assert "Meets Autism rehabilitation." in first["reasons"]
     assert any("aitlist" in c for c in first["caveats"])
     assert body["needs"][1] == {"code": "family.education_guidance", "label": "Family education guidance",

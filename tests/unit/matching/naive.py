@@ -175,11 +175,19 @@ def _score(service, km, qs, weights, severity, today, settings, remote_part) -> 
     if service.verified_at is not None:
         age = today.toordinal() - service.verified_at.toordinal()
         fresh = 1.0 if age <= settings.fresh_days else min(1.0, max(0.0, (365 - age) / (365 - settings.fresh_days)))
-    parts, ws = (fit, distance, capacity, intensity, fresh), settings.weights()
+    parts, ws = (fit, distance, capacity, intensity, fresh, _outcome(service, settings)), settings.weights()
     acc = 0.0
     for w, p in zip(ws, parts):
         acc = acc + w * p
-    return math.floor(100.0 * acc / sum(ws) * 100.0 + 0.5) / 100.0
+    return min(100.0, max(0.0, math.floor(100.0 * acc / sum(ws[:5]) * 100.0 + 0.5) / 100.0))
+
+
+def _outcome(service, settings) -> float:
+    """Beta-smoothed acceptance minus the prior's rate: 0 without history, added on top of the average."""
+    a = settings.outcome_prior_rate * settings.outcome_prior_strength
+    b = (1.0 - settings.outcome_prior_rate) * settings.outcome_prior_strength
+    accepted, decided = (service.outcomes.accepted, service.outcomes.decided) if service.outcomes else (0, 0)
+    return (accepted + a) / (decided + a + b) - a / (a + b)
 
 
 def _choose(rows, actionable, limit):

@@ -23,7 +23,7 @@ from referral.matching.index import build_index
 from referral.matching.needs import understand_needs
 from referral.matching.settings import MatchSettings
 from referral.matching.spatial import SiteBoxes
-from referral.matching.types import SEVERITY_ACTIONABLE, Child, Location, MatchQuery, NeedInput
+from referral.matching.types import SEVERITY_ACTIONABLE, Child, Location, MatchQuery, NeedInput, Outcomes
 
 from .builders import PLACES, TERMS, TODAY, at, directory, need, query, service, site
 from .naive import naive_match
@@ -54,6 +54,14 @@ def test_tiny_chunks_choose_exactly_what_evaluating_everything_chooses(case, fir
 
 @EXAMPLES
 @given(cases(), st.integers(1, 3))
+def test_with_a_heavy_outcome_weight_tiny_chunks_still_choose_exactly_what_everything_chooses(case, first_chunk):
+    found, query = case
+    index, heavy = build_index(found), MatchSettings(outcome_weight=3.0, outcome_prior_strength=2.0)
+    assert chosen(index, query, first_chunk, heavy) == chosen(index, query, 10**9, heavy)
+
+
+@EXAMPLES
+@given(cases(), st.integers(1, 3))
 def test_with_a_negative_weight_everything_is_evaluated_and_the_answer_is_the_same(case, first_chunk):
     found, query = case
     index, odd = build_index(found), MatchSettings(distance_weight=-0.2)
@@ -75,7 +83,13 @@ def random_service(rnd: random.Random, i: int):
         groups=frozenset(rnd.sample(["migrant", "orphan"], rnd.randint(0, 1))),
         area_places=frozenset(rnd.sample(PLACE_CODES, rnd.choice([0, 0, 1]))), area_radius_km=rnd.choice([None, None, 10.0, 30.0]),
         status=rnd.choice(["active"] * 5 + ["inactive"]), verified_at=TODAY - timedelta(days=rnd.randint(0, 400)), sites=sites,
+        outcomes=rnd.choice([None, _record(rnd)]),
     )
+
+
+def _record(rnd: random.Random) -> Outcomes:
+    decided = rnd.randint(0, 40)
+    return Outcomes(accepted=rnd.randint(0, decided), decided=decided)
 
 
 @pytest.mark.parametrize("seed", range(4))

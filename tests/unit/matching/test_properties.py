@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from referral.matching.engine import match
 from referral.matching.geo import geodesic_km
 from referral.matching.index import build_index
-from referral.matching.types import Child, Constraints, Location, MatchQuery, NeedInput
+from referral.matching.types import Child, Constraints, Location, MatchQuery, NeedInput, Outcomes
 
 from .builders import ORIGIN, PLACES, TERMS, TODAY, at, directory, service, site
 from .naive import choose_site, naive_match, passes_rules, quality
@@ -51,7 +51,15 @@ def services(draw, i: int):
         verified_at=draw(maybe(st.integers(0, 400).map(lambda d: TODAY - timedelta(days=d)))),
         sites=draw(sites(sid)),
         **school(draw(maybe(st.sampled_from(list(SCHOOLS))))),
+        outcomes=draw(maybe(records())),
     )
+
+
+@st.composite
+def records(draw):
+    """A referral record: decided referrals (0 = none yet), of which some accepted."""
+    decided = draw(st.integers(0, 40))
+    return Outcomes(accepted=draw(st.integers(0, decided)), decided=decided)
 
 
 SCHOOLS = {"school-a": frozenset({"河城一中", "River City No. 1 Middle School"}), "school-b": frozenset({"湖滨小学"})}

@@ -35,7 +35,7 @@ def test_results_are_ranked_by_score_then_distance_then_id(index):
 
 def test_score_parts_are_exact(index):
     e = next(r for r in match(index, query()).results if r.service.id == "e")
-    assert e.score_parts == {"need_fit": 1.0, "distance": 1.0, "capacity": 1.0, "intensity": 0.6, "freshness": 0.6}
+    assert e.score_parts == {"need_fit": 1.0, "distance": 1.0, "capacity": 1.0, "intensity": 0.6, "freshness": 0.6, "outcomes": 0.0}
 
 
 def test_weights_come_from_the_settings(index):
