@@ -122,7 +122,7 @@ class DeliveryList(Schema):
 
 
 class GapArgs(Schema):
-    since = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="not a month YYYY-MM"))
+    since = fields.String(validate=(validate.Length(max=7), validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="not a month YYYY-MM")))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 

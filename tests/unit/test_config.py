@@ -8,6 +8,7 @@ from flask import Config
 from referral import config
 
 STRONG = "a-real-secret-of-enough-length-1234"
+SEALING_KEY = "c2VhbGluZy1rZXktZm9yLXRoZS1jb25maWctdGVzdHM="  # base64 of 32 bytes: a real (non-development) key
 
 
 def load(overrides=None, **env):  # noqa: ANN001, ANN003, ANN201
@@ -51,7 +52,7 @@ def test_explicit_overrides_win_and_merge_nested_tables():
     cfg = load({"MATCH": {"weights": {"distance": 0.4}}, "ENV": "test"})
     assert cfg["ENV"] == "test"
     assert cfg["MATCH"]["weights"] == {"need": 0.5, "distance": 0.4, "capacity": 0.15,
-                                       "intensity": 0.1, "freshness": 0.05}
+                                       "intensity": 0.1, "freshness": 0.05, "outcomes": 0.1}
 
 
 def test_production_refuses_to_start_with_the_development_secret_key():
@@ -62,16 +63,16 @@ def test_production_refuses_to_start_with_the_development_secret_key():
 @pytest.mark.parametrize("weak", ["dev-admin-key-not-for-production", "short"])
 def test_production_refuses_a_weak_bootstrap_admin_key(weak):
     with pytest.raises(config.ConfigError, match="ADMIN_KEY"):
-        load({"ENV": "production", "SECRET_KEY": STRONG, "ADMIN_KEY": weak})
+        load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": weak})
 
 
 def test_there_is_no_bootstrap_admin_key_unless_one_is_configured():
     assert load()["ADMIN_KEY"] == ""
-    assert load({"ENV": "production", "SECRET_KEY": STRONG})["ADMIN_KEY"] == ""  # allowed in production
+    assert load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY})["ADMIN_KEY"] == ""  # allowed in production
 
 
 def test_production_starts_with_real_secrets():
-    assert load({"ENV": "production", "SECRET_KEY": STRONG, "ADMIN_KEY": STRONG + "x"})["ENV"] == "production"
+    assert load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": STRONG + "x"})["ENV"] == "production"
 
 
 @pytest.mark.parametrize(
