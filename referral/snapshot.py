@@ -89,7 +89,7 @@ def _services(session: Session) -> list[core.Service]:
 SERVICE_COLUMNS = (
     "id", "organization_id", "name", "names", "modes", "cost", "cost_text", "capacity", "wait_days",
     "intensity", "minimum_age", "maximum_age", "genders", "target_groups", "languages",
-    "area_radius_km", "status", "verified_at",
+    "delivered_languages", "area_radius_km", "status", "verified_at",
 )
 
 
@@ -101,6 +101,7 @@ def _service(s, needs, areas, at, sites) -> core.Service:  # noqa: ANN001 - a re
         capacity=s.capacity, wait_days=s.wait_days, intensity=s.intensity,
         minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=frozenset(s.genders),
         groups=frozenset(s.target_groups), languages=frozenset(s.languages),
+        delivered_languages=frozenset(s.delivered_languages or ()),
         area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites),

@@ -148,6 +148,13 @@ class MatchBundle(Schema):
     uncovered = fields.List(fields.String())
 
 
+class InferredGroup(Schema):
+    group = fields.String()
+    label = fields.String()
+    from_need = fields.String()
+    detail = fields.String()
+
+
 class MatchResponse(Schema):
     location = fields.Nested(ResolvedLocation)
     language = fields.String()
@@ -156,3 +163,5 @@ class MatchResponse(Schema):
     unmet_needs = fields.List(fields.Nested(UnmetNeed))
     bundle = fields.Nested(MatchBundle)
     directory_version = fields.String()
+    inferred_groups = fields.List(fields.Nested(InferredGroup), metadata={
+        "description": "target groups inferred from the needs when the child's groups were not given"})

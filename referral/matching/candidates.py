@@ -31,12 +31,12 @@ from datetime import date
 
 import numpy as np
 
-from referral.matching.eligibility import Placement, place, remote_capable, screen
+from referral.matching.eligibility import Placement, place, remote_capable, screen, uncertain
 from referral.matching.index import QUALITY, DirectoryIndex
 from referral.matching.needs import weight
 from referral.matching.geo import outer_km
 from referral.matching.scoring import (
-    DISTANCE, best_distance_part, bounds_hold, distance_part, rank_order, score_parts, total, upper_bound,
+    DISTANCE, best_distance_part, bounds_hold, distance_part, penalised, rank_order, score_parts, total, upper_bound,
 )
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
@@ -64,6 +64,7 @@ class Pool:
     quality: np.ndarray  # (n, K)
     parts: np.ndarray  # (n, 5), the distance part not yet known
     bound: np.ndarray  # upper bound of the score
+    uncertain: np.ndarray  # bool: restricted on a fact the child's record leaves unknown (penalised)
 
 
 def candidates(
@@ -95,8 +96,9 @@ def gather(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]
     quality, fit = _fit(relation, needs, rows)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
-    bound = upper_bound(parts, best_distance_part(min_km, remote, settings), settings)
-    return Pool(rows, quality, parts, bound)
+    unsure = uncertain(index, query, rows)
+    bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings), settings), unsure, settings)
+    return Pool(rows, quality, parts, bound, unsure)
 
 
 def _postings(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
@@ -161,7 +163,8 @@ def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.nd
     keep = batch[eligible]
     parts = pool.parts[keep]  # a copy: fancy indexing
     parts[:, DISTANCE] = distance_part(placement.km, settings)
-    return Candidates(pool.rows[keep], pool.quality[keep], placement, parts, total(parts, settings))
+    score = penalised(total(parts, settings), pool.uncertain[keep], settings)
+    return Candidates(pool.rows[keep], pool.quality[keep], placement, parts, score)
 
 
 def _nothing(pool: Pool) -> Candidates:

@@ -9,6 +9,7 @@ SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``Director
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -17,6 +18,7 @@ from referral.matching.bundle import make_bundle
 from referral.matching.candidates import Candidates, candidates
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
+from referral.matching.groups import infer_groups
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
 from referral.matching.settings import PARTS, MatchSettings
@@ -29,6 +31,8 @@ __all__ = ["MatchSettings", "match", "understand_needs"]
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
     needs = understand_needs(index, query, settings)
+    inferred = infer_groups(needs)
+    query = replace(query, child=replace(query.child, inferred_groups=frozenset(g for g, _ in inferred)))
     scored = [n for n in needs if n.severity > 0]
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
@@ -43,6 +47,7 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results),
         bundle=make_bundle(results, codes),
         directory_version=index.version,
+        inferred_groups=inferred if not query.child.groups else (),
     )
 
 

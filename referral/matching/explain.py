@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from referral.matching.messages import group_label, join, say
+from referral.matching.groups import known_groups, unknown_rules
+from referral.matching.messages import gender_rule, group_label, join, requirement, say
 from referral.matching.types import MatchQuery, Service, Site, UnderstoodNeed
 
 RELATION = {1.0: "meets.exact", 0.85: "meets.narrower", 0.6: "meets.broader"}
@@ -58,7 +59,7 @@ def _eligibility(query: MatchQuery, service: Service) -> list[str]:
         said.append(say(lang, "ages.min", low=_number(low)))
     elif high is not None:
         said.append(say(lang, "ages.max", high=_number(high)))
-    for group in sorted(service.groups & query.child.groups):
+    for group in sorted(service.groups & known_groups(query.child)):
         said.append(say(lang, "group", group=group_label(lang, group)))
     if service.cost == "free":
         said.append(say(lang, "free"))
@@ -84,9 +85,37 @@ def caveats(query: MatchQuery, service: Service, site: Site | None, today: date,
         said.append(say(lang, "caveat.remote_only"))
         if query.constraints.open_on is not None:
             said.append(say(lang, "caveat.open_on_remote"))
-    if service.languages:
+    said.extend(eligible_if(query, service))
+    if service.languages and query.child.languages:
         said.append(say(lang, "caveat.languages", languages=join(lang, sorted(service.languages))))
+    said.extend(_delivered(query, service))
     return tuple(said)
+
+
+def eligible_if(query: MatchQuery, service: Service) -> list[str]:
+    """"Eligible if …" for each restriction the child's record leaves unknown (unknown is not ineligible)."""
+    lang, said = query.language, []
+    open_rules = unknown_rules(query.child, service.genders, service.groups, service.languages)
+    if "gender" in open_rules:
+        said.append(say(lang, "caveat.eligible_if", rule=gender_rule(lang, sorted(service.genders))))
+    if "groups" in open_rules:
+        rule = say(lang, "or").join(requirement(lang, g) for g in sorted(service.groups))
+        said.append(say(lang, "caveat.eligible_if", rule=rule))
+    if "languages" in open_rules:
+        said.append(say(lang, "caveat.requires_languages", languages=join(lang, sorted(service.languages))))
+    return said
+
+
+def _delivered(query: MatchQuery, service: Service) -> list[str]:
+    """The languages a service is delivered in (HSDS): a caveat, never a rule."""
+    delivered = sorted(service.delivered_languages)
+    if not delivered or service.languages:
+        return []
+    if query.child.languages and not (service.delivered_languages & query.child.languages):
+        return [say(query.language, "caveat.delivered_not_spoken", languages=join(query.language, delivered))]
+    if not query.child.languages:
+        return [say(query.language, "caveat.languages", languages=join(query.language, delivered))]
+    return []
 
 
 def unmet_detail(language: str, reason: str, label: str, **values: object) -> str:

@@ -25,6 +25,9 @@ class MatchSettings:
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
     notes_min_confidence: float = 90  # PhraseMatcher score (0-100) to infer a need from notes
     text_min_score: float = 70  # PhraseMatcher score (0-100) for a need given as text
+    # Score points taken from a service restricted on a fact the child's record leaves unknown
+    # (gender, languages, groups): it is offered, a little lower, with an "eligible if" caveat.
+    unknown_eligibility_penalty: float = 5.0
 
     def weights(self) -> tuple[float, ...]:
         """The weights in the order of ``PARTS``."""

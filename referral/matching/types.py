@@ -81,6 +81,8 @@ class Service:
     genders: frozenset[str] = frozenset()  # empty = any gender
     groups: frozenset[str] = frozenset()  # empty = open to everyone; else child needs one of them
     languages: frozenset[str] = frozenset()  # empty = no requirement; else child speaks one of them
+    # HSDS ``languages``: delivered in these (empty = not stated); never a rule, a caveat when the child speaks none
+    delivered_languages: frozenset[str] = frozenset()
     area_places: frozenset[str] = frozenset()  # gazetteer codes (a place includes its sub-places)
     area_radius_km: float | None = None  # around each of its sites
     status: str = "active"
@@ -109,10 +111,14 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Child:
+    """What the worker told us. Unknown is not ineligible: a gender of None, or no languages or groups,
+    means "not given", and services restricted on them are offered with an "eligible if" caveat."""
+
     age: float
     gender: str | None = None
     languages: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
+    inferred_groups: frozenset[str] = frozenset()  # set by the engine from the needs (groups.py), never by callers
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +207,7 @@ class MatchOutcome:
     unmet_needs: tuple[UnmetNeed, ...]
     bundle: Bundle
     directory_version: str
+    inferred_groups: tuple[tuple[str, str], ...] = ()  # (group, the need code it was inferred from)
 
 
 class MatchInputError(ValueError):

@@ -18,9 +18,11 @@ import numpy as np
 
 from referral.matching.eligibility import place, screen
 from referral.matching.explain import name_in, unmet_detail
+from referral.matching.geo import haversine_one
+from referral.matching.messages import gender_rule, group_label, join, say
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
-from referral.matching.types import MatchQuery, NearestOption, Result, UnderstoodNeed, UnmetNeed
+from referral.matching.types import MatchQuery, NearestOption, Result, Service, UnderstoodNeed, UnmetNeed
 
 
 def unmet_needs(
@@ -37,14 +39,17 @@ def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) ->
     rows = rows[index.columns.active[rows]]
     if not len(rows):
         return _unmet(need, "no_service", unmet_detail(lang, "no_service", need.label))
-    rows = rows[screen(index, query, rows)]
+    passing = screen(index, query, rows)
+    if not passing.any():
+        return _closed(index, query, need, rows)
+    rows = rows[passing]
     placement = place(index, query, rows, diagnose=True)
     if placement.eligible.any():
         detail = unmet_detail(lang, "beyond_limit", need.label, limit=query.limit)
         return _unmet(need, "beyond_limit", detail)
     reachable = (placement.open_site >= 0) | placement.remote
     if not reachable.any():
-        return _unmet(need, "not_eligible", unmet_detail(lang, "not_eligible", need.label))
+        return _closed(index, query, need, rows)
     nearest = _nearest(index, query, rows, placement.open_site, placement.open_km, reachable)
     name = name_in(nearest.service.names, nearest.service.name, lang)
     if nearest.site is None:
@@ -71,3 +76,35 @@ def _nearest(
     chosen = index.services[row].sites[flat - int(index.sites.offsets[row])]
     loc = query.location
     return NearestOption(index.services[row], chosen, shown_km(loc.lat, loc.lon, chosen.lat, chosen.lon))
+
+
+def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows: np.ndarray) -> UnmetNeed:
+    """"not_eligible", naming the rule that closes the nearest service for the need to this child."""
+    loc = query.location
+    services = [index.services[int(r)] for r in rows]
+    nearest = min(services, key=lambda s: (min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in s.sites),
+                                               default=float("inf")), s.id))
+    name = name_in(nearest.names, nearest.name, query.language)
+    detail = unmet_detail(query.language, "rule_failed", need.label, name=name, rule=failed_rule(query, nearest))
+    return _unmet(need, "not_eligible", detail)
+
+
+def failed_rule(query: MatchQuery, service: Service) -> str:
+    """The first place-free rule ``service`` fails for this child, in words; else "not open on the asked day"."""
+    lang, child, limits = query.language, query.child, query.constraints
+    low, high = service.minimum_age, service.maximum_age
+    if (low is not None and child.age < low) or (high is not None and child.age > high):
+        return say(lang, "rule.ages", low=f"{low or 0:g}", high=f"{high:g}" if high is not None else "…")
+    if service.genders and child.gender is not None and child.gender not in service.genders:
+        return gender_rule(lang, sorted(service.genders))
+    if service.groups and child.groups and not (service.groups & child.groups):
+        return say(lang, "rule.groups", groups=join(lang, [group_label(lang, g) for g in sorted(service.groups)]))
+    if service.languages and child.languages and not (service.languages & child.languages):
+        return say(lang, "rule.languages", languages=join(lang, sorted(service.languages)))
+    for broken, key in ((service.capacity == "full", "rule.full"),
+                        (service.capacity == "waitlist" and not limits.include_waitlisted, "rule.waitlist"),
+                        (limits.modes is not None and not (service.modes & limits.modes), "rule.modes"),
+                        (limits.free_only and service.cost != "free", "rule.fee")):
+        if broken:
+            return say(lang, key)
+    return say(lang, "rule.closed_day")

@@ -58,7 +58,7 @@ from referral.db import Base
 __all__ = [
     "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",
     "INTENSITIES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
-    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState",
+    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState", "ReferenceData",
 ]
 
 ORGANIZATION_KINDS = (
@@ -221,6 +221,8 @@ class Service(_Listing, Base):
     genders: Mapped[list[str]] = _json_default(list)  # empty: any
     target_groups: Mapped[list[str]] = _json_default(list)  # empty: open to all
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
+    # HSDS ``languages``: the languages it is delivered in (a caveat for a child who speaks none)
+    delivered_languages: Mapped[list[str]] = _json_default(list)
     modes: Mapped[list[str]] = mapped_column(JSON)
     cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
     cost_text: Mapped[str | None] = mapped_column(String(500))
@@ -314,3 +316,14 @@ class DirectoryState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReferenceData(Base):
+    """Versioned reference data loaded by ``referral init-db`` (the needs taxonomy): name -> content hash."""
+
+    __tablename__ = "reference_data"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))  # sha256 of the files it was loaded from
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

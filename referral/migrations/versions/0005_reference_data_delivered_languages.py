@@ -1,0 +1,33 @@
+"""versioned reference data (the needs taxonomy loaded by init-db); services.delivered_languages
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-12-02 15:50:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0005'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('reference_data',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_reference_data'))
+    )
+    with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('delivered_languages', sa.JSON(), nullable=False, server_default='[]'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.drop_column('delivered_languages')
+    op.drop_table('reference_data')
