@@ -44,8 +44,8 @@ def _own_terms() -> dict[str, Restriction]:
     return found
 
 
-def of_term(term_id: str, name: str, code: str | None) -> Restriction:
-    """The restriction a term states: our own id or code, an OE situation, or a known phrase (else empty)."""
+def of_term(term_id: str, name: str, code: str | None, phrases: bool = True) -> Restriction:
+    """The restriction a term states: our own id or code, an OE situation, or (``phrases``) a known phrase."""
     if term_id in _own_terms():
         return _own_terms()[term_id]
     for value in (code or "", name):
@@ -56,12 +56,12 @@ def of_term(term_id: str, name: str, code: str | None) -> Restriction:
             return Restriction(groups=frozenset({rest}))
     key = normalise(name)
     found = situations().get(name.strip().lower()) or situations().get(key)
-    if found is not None:
+    if found:
         return found
-    return phrases(name)
+    return read_phrases(name) if phrases else Restriction()
 
 
-def phrases(text: str) -> Restriction:
+def read_phrases(text: str) -> Restriction:
     """Genders and groups named by the phrase table in ``text`` (lower-cased, any language)."""
     folded = text.lower()
     table = _phrases()
@@ -94,7 +94,7 @@ def read_description(text: str | None, known: Restriction) -> tuple[Restriction,
     if not text:
         return known, []
     said: list[str] = []
-    found = phrases(text)
+    found = read_phrases(text)
     result = known
     if found.genders and not known.genders:
         result = replace(result, genders=found.genders)

@@ -223,6 +223,7 @@ class Service(_Listing, Base):
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
     # HSDS ``languages``: the languages it is delivered in (a caveat for a child who speaks none)
     delivered_languages: Mapped[list[str]] = _json_default(list)
+    eligibility_description: Mapped[str | None] = mapped_column(Text)  # HSDS, as published
     modes: Mapped[list[str]] = mapped_column(JSON)
     cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
     cost_text: Mapped[str | None] = mapped_column(String(500))

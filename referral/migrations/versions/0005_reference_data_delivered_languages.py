@@ -1,4 +1,4 @@
-"""versioned reference data (the needs taxonomy loaded by init-db); services.delivered_languages
+"""versioned reference data (the needs taxonomy loaded by init-db); services.delivered_languages and eligibility_description
 
 Revision ID: 0005
 Revises: 0002
@@ -25,9 +25,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.add_column(sa.Column('delivered_languages', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('eligibility_description', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.drop_column('eligibility_description')
         batch_op.drop_column('delivered_languages')
     op.drop_table('reference_data')

@@ -18,6 +18,7 @@ from tests.integration.hsds.helpers import HARBOUR, FakeGeocoder, counts, offici
 
 WELLINGTON = (-41.2865, 174.7762)
 COUNSELLING = "c0000000-0000-4000-8000-000000000001"
+MONEY = "ext.harbour_city_service_categories.hc_07"
 
 
 def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> None:  # noqa: ANN001
@@ -29,12 +30,13 @@ def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> 
     mapped = {m["term"]: (m["need"], m["method"]) for m in report.mappings}
     assert mapped["counseling"] == ("mental_health.counseling", "open_eligibility")
     assert mapped["Talking therapies for young people"] == ("mental_health.counseling", "fuzzy")
-    assert [u["term"] for u in report.unmapped_terms] == ["Money and debt advice"]
-    assert [s["name"] for s in report.not_matchable] == ["Family Budgeting Advice"]
+    assert [(u["term"], u["added_as"]) for u in report.unmapped_terms] == [("Money and debt advice", MONEY)]
+    assert [t["code"] for t in report.new_terms] == [MONEY]
+    assert report.not_matchable == []  # its term became a need of its own taxonomy
     assert report.geocoding_failed[0]["query"].startswith("3 Lyttelton Avenue")
     assert {"table": "organization", "original": "kiwi-youth-line", "id": ids.as_uuid("kiwi-youth-line")[0],
             "file": "organizations.csv", "row": 3} in report.derived_ids
-    assert report.not_mapped["service.eligibility_description"] == 1
+    assert "service.eligibility_description" not in report.not_mapped
     text = report.as_text()
     assert "Money and debt advice" in text and "services.csv, row 2" in text
 
@@ -55,7 +57,7 @@ def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:  # noqa: ANN001
         assert site.languages == ["en", "mi"] and site.phone == "04 555 0101"
         assert site.accessibility == "Step-free entrance — Accessible toilet on the ground floor"
         budgeting = session.get(Service, "c0000000-0000-4000-8000-000000000003")
-        assert (budgeting.status, budgeting.cost, budgeting.needs) == ("inactive", "fee", [])
+        assert (budgeting.status, budgeting.cost, budgeting.needs) == ("inactive", "fee", [MONEY])
         chat = session.get(Service, ids.as_uuid("youth-chat")[0])
         assert chat.modes == ["remote"] and chat.needs == ["mental_health.crisis"]
         org = session.get(Organization, "8f14e45f-ceea-467a-9af0-3f0c6e1b2a11")
