@@ -167,9 +167,9 @@ class Reader:
         self._attributes()
 
     def list_mappings(self) -> None:
-        """The report's taxonomy lists: each term used as a need, with its need or best candidate."""
-        used = {t for links in self.term_links.values() for t in links}
-        for mapping in sorted((m for t, m in self.terms.items() if t in used),
+        """The report's taxonomy lists: each term (but those used as restrictions), its need or best candidate."""
+        restricting = {t for links in self.restriction_links.values() for t in links}
+        for mapping in sorted((m for t, m in self.terms.items() if t not in restricting),
                               key=lambda m: (m.term.taxonomy or "", m.term.name, m.term.id)):
             entry = {"term": mapping.term.name, "code": mapping.term.code, "taxonomy": mapping.term.taxonomy,
                      "id": mapping.term.id, "confidence": round(mapping.confidence, 1)}
