@@ -106,6 +106,7 @@ class Reader:
         self.term_info: dict[str, tuple[str | None, str | None]] = {}  # term id -> (language, description)
         self.links: list[tuple[Where, str, str, str]] = []  # where, sal id, service id, location id
         self.locations: dict[str, tuple[str | None, str | None]] = {}  # id -> (type, organization id)
+        self.coordinates: dict[str, tuple[float, float]] = {}  # location id -> given (lat, lon)
 
     def rows(self, table: str, scan: bool = False) -> Any:
         """(id, Fields) of each row with a usable id; ``scan``: a preliminary pass, not counted."""
@@ -152,6 +153,9 @@ class Reader:
                 pass
         self._links()
         for row_id, fields in self.rows("location", scan=True):
+            lat, lon = _float(fields.data.get("latitude")), _float(fields.data.get("longitude"))
+            if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+                self.coordinates[row_id] = (lat, lon)
             kind = fields.text("location_type")
             self.locations[row_id] = (kind.lower() if kind else None, fields.id("organization_id", required=False))
 
@@ -216,3 +220,10 @@ class Reader:
             location_id = fields.id("location_id")
             if service_id and location_id:
                 self.links.append((fields.where, row_id, service_id, location_id))
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

@@ -11,7 +11,7 @@ from typing import Any, Callable, cast
 
 from sqlalchemy.orm import Session
 
-from referral.geocoding import GazetteerGeocoder, Geocoder
+from referral.geocoding import GazetteerGeocoder, GazetteerPlace, Geocoder
 from sqlalchemy import func, select
 
 from referral.hsds import foreign, mapping, restrictions, writer
@@ -19,6 +19,7 @@ from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
 from referral.hsds.openeligibility import Restriction
 from referral.reference_data import upsert_terms
 from referral.hsds.fields import Fields
+from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
 from referral.hsds.report import ImportReport
 from referral.hsds.sources import Source
@@ -41,6 +42,7 @@ class Passes:
         self.progress = progress
         self._geocoder_factory, self._geocoder = geocoder, cast(Geocoder | None, None)
         places = writer.places(session)
+        self._places = list(places)
         self.places = GazetteerGeocoder(places)
         core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in places]
         self.gazetteer = _GazetteerIndex(Gazetteer(core)) if core else None
@@ -53,6 +55,7 @@ class Passes:
     def run(self) -> None:
         crosswalk = Crosswalk(writer.needs(self.session), self.settings.min_confidence)
         self.reader.read(crosswalk)
+        self.extender = PlaceExtender(self)
         self._foreign_terms()
         self.reader.list_mappings()
         self._organizations()
@@ -66,6 +69,13 @@ class Passes:
             self.progress(len(rows))
             return []
         return rows
+
+    def add_place(self, code: str, name: str, lat: float, lon: float) -> None:
+        """A place added during this import: known to area lookups and to sites' place lookups."""
+        self._places.append(GazetteerPlace(code, (name,), lat, lon))
+        self.places = GazetteerGeocoder(self._places)
+        core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in self._places]
+        self.gazetteer = _GazetteerIndex(Gazetteer(core))
 
     def _foreign_terms(self) -> None:
         """Unmapped terms that services use as needs become need terms of their own taxonomy (foreign.py)."""
@@ -231,11 +241,14 @@ class Passes:
             uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
             code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
             code = code if code and self.places.has(code) else self.places.find(name)
+            code = code or (self.extender.place_for(name) if name else None)
             if code:
                 codes.add(code)
             else:
                 self.report.note(f.where.at("service_areas"), f"service area {name[:80]!r} matches no gazetteer "
-                                 "place; ignored (the service then serves everyone within reach of its sites)")
+                                 "place, and no location of the input has an address naming it; not used as an area "
+                                 "(the service serves everyone within reach of its sites): add the place to the "
+                                 "gazetteer and import again")
         return sorted(codes)
 
     # locations and links -------------------------------------------------------------------------
