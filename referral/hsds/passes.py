@@ -51,9 +51,12 @@ class Passes:
         self.service_org: dict[str, str] = {}
         self.site_org: dict[str, str] = {}
         self.batch: list[dict[str, Any]] = []
+        self.own_codes: dict[str, str] = {}  # fuzzily mapped term id -> its own ext.* need code
 
     def run(self) -> None:
-        crosswalk = Crosswalk(writer.needs(self.session), self.settings.min_confidence)
+        # terms earlier imports added (ext.*) are not a vocabulary to map onto: each import maps the same way
+        needs = [n for n in writer.needs(self.session) if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")]
+        crosswalk = Crosswalk(needs, self.settings.min_confidence)
         self.reader.read(crosswalk)
         self.extender = PlaceExtender(self)
         self._foreign_terms()
@@ -81,17 +84,22 @@ class Passes:
         """Unmapped terms that services use as needs become need terms of their own taxonomy (foreign.py)."""
         used = sorted({t for links in self.reader.term_links.values() for t in links})
         unmapped = [t for t in used if self.reader.terms[t].need is None]
-        if not unmapped:
+        # a fuzzy mapping is a guess: the publisher's own term stays reachable beside it
+        guessed = [t for t in used if self.reader.terms[t].method == "fuzzy"]
+        if not unmapped and not guessed:
             return
-        found = [(self.reader.terms[t].term, *self.reader.term_info.get(t, (None, None))) for t in unmapped]
+        found = [(self.reader.terms[t].term, *self.reader.term_info.get(t, (None, None))) for t in unmapped + guessed]
         new = foreign.need_terms(found)
         existing = {n.code for n in writer.needs(self.session)}
         start = self.session.scalar(select(func.coalesce(func.max(NeedTerm.position), 0))) + 1
         upsert_terms(self.session, [t for t in new if t["code"] not in existing], start)
-        for t in unmapped:
+        for t in unmapped + guessed:
             mapping = self.reader.terms[t]
             code = foreign.term_code(mapping.term)
-            self.reader.terms[t] = TermMapping(mapping.term, code, "new term", mapping.confidence, mapping.best)
+            if t in guessed:
+                self.own_codes[t] = code
+            else:
+                self.reader.terms[t] = TermMapping(mapping.term, code, "new term", mapping.confidence, mapping.best)
             if code not in existing:
                 existing.add(code)
                 self.report.listed("new_terms", {"code": code, "term": mapping.term.name,
@@ -202,8 +210,9 @@ class Passes:
         return organization_id in self.organizations
 
     def _needs(self, row_id: str, f: Fields) -> list[str]:
-        mappings = [self.reader.terms[t] for t in self.reader.term_links.get(row_id, [])]
-        codes = needs_of_service(mappings)
+        links = self.reader.term_links.get(row_id, [])
+        mappings = [self.reader.terms[t] for t in links]
+        codes = sorted(set(needs_of_service(mappings)) | {self.own_codes[t] for t in links if t in self.own_codes})
         if not codes:
             self.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"),
                                                  **f.where.as_dict(),
