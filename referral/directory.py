@@ -187,6 +187,8 @@ def _check_references(session: Session, obj: Any, data: Mapping[str, Any]) -> No
         problems += _unknown(session, NeedTerm, NeedTerm.code, data.get("needs") or [], "needs")
         problems += _unknown(session, Place, Place.code, data.get("area_places") or [], "area_places")
         problems += _foreign_sites(session, obj.organization_id, data.get("site_ids") or [])
+        if data.get("serves_school") and session.get(Site, data["serves_school"]) is None:
+            problems.append(Invalid("serves_school", f"no site with id {data['serves_school']!r}"))
     _raise_all(problems)
 
 

@@ -71,6 +71,10 @@ def load_region(session: Session, region: Path) -> SeedReport:
         _upsert_places(session, places)
         counts = [_upsert_organization(session, org) for org in organizations]
         session.flush()
+        for org in organizations:  # after every site: a service may serve another organization's school
+            for service in org.get("services", []):
+                _upsert_service(session, stable_id("organization", org["key"]), org["key"], service)
+        session.flush()
     except (KeyError, TypeError, ValueError, IntegrityError) as error:
         session.rollback()
         detail = getattr(error, "orig", None) or error
@@ -118,9 +122,6 @@ def _upsert_organization(session: Session, org: dict[str, Any]) -> tuple[int, in
     session.flush()
     for site in org.get("sites", []):
         _upsert_site(session, org_id, site)
-    session.flush()
-    for service in org.get("services", []):
-        _upsert_service(session, org_id, org["key"], service)
     return len(org.get("sites", [])), len(org.get("services", []))
 
 
@@ -130,7 +131,8 @@ def _upsert_site(session: Session, org_id: str, site: dict[str, Any]) -> None:
            address=site.get("address"), place_code=site.get("place"),
            latitude=site["lat"], longitude=site["lon"], phone=site.get("phone"),
            opening_hours=site.get("opening_hours", []), languages=site.get("languages", []),
-           accessibility=site.get("accessibility"), status=site.get("status", "active"))
+           accessibility=site.get("accessibility"), phones=site.get("phones", []),
+           translations=site.get("translations", {}), status=site.get("status", "active"))
 
 
 def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str, Any]) -> None:
@@ -146,6 +148,7 @@ def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str,
         intensity=data.get("intensity", "support"), area_radius_km=data.get("area_radius_km"),
         status=data.get("status", "active"),
         verified_at=date.fromisoformat(verified) if verified else None,
+        **_card(data),
     )
     service.need_links = [ServiceNeed(need_code=code) for code in data["needs"]]
     service.area_links = [ServiceArea(place_code=code) for code in data.get("area_places", [])]
@@ -158,6 +161,20 @@ def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str,
         for key in data.get("sites", [])
         for site_id in [stable_id("site", key)]
     ]
+
+
+def _card(data: dict[str, Any]) -> dict[str, Any]:
+    """The service's card fields (see models.listings); ``serves_school`` names a site by key."""
+    school = data.get("serves_school")
+    return {
+        "application_process": data.get("application_process"), "wait_time": data.get("wait_time"),
+        "required_documents": data.get("required_documents", []), "alerts": data.get("alerts", []),
+        "contacts": data.get("contacts", []), "phones": data.get("phones", []),
+        "opening_hours": data.get("opening_hours", []),
+        "delivered_languages": data.get("delivered_languages", []),
+        "serves_school": stable_id("site", school) if school else None,
+        "translations": data.get("translations", {}),
+    }
 
 
 def _merge(session: Session, model: type, key: str, **values: Any) -> Any:

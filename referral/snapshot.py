@@ -54,14 +54,35 @@ def _places(session: Session) -> list[core.Place]:
 def _sites(session: Session) -> dict[str, core.Site]:
     rows = session.execute(
         select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
-               Site.place_code, Site.opening_hours).where(Site.status == "active")
+               Site.place_code, Site.opening_hours, Site.phone, Site.phones, Site.accessibility,
+               Site.translations).where(Site.status == "active")
     )
-    return {
-        r.id: core.Site(id=r.id, name=r.name, names=r.names or {}, address=r.address, lat=r.latitude,
-                        lon=r.longitude, place=r.place_code,
-                        open_days=frozenset(WEEKDAYS[h["weekday"]] for h in r.opening_hours or []))
-        for r in rows
-    }
+    return {r.id: _site(r) for r in rows}
+
+
+def _site(r) -> core.Site:  # noqa: ANN001 - a result row
+    hours = hours_of(r.opening_hours)
+    return core.Site(
+        id=r.id, name=r.name, names=r.names or {}, address=r.address, lat=r.latitude, lon=r.longitude,
+        place=r.place_code, open_days=frozenset(h.weekday for h in hours), hours=hours,
+        phones=phones_of(r.phones, r.phone), accessibility=text_of(r.accessibility, r.translations, "accessibility"),
+    )
+
+
+def hours_of(rows) -> tuple[core.Hours, ...]:  # noqa: ANN001 - JSON list
+    return tuple(core.Hours(WEEKDAYS[h["weekday"]], h["opens"], h["closes"]) for h in rows or [])
+
+
+def phones_of(rows, main: str | None = None) -> tuple[core.Phone, ...]:  # noqa: ANN001 - JSON list
+    """The listed phones; a legacy single ``phone`` not among them comes first as the main line."""
+    phones = tuple(core.Phone(p["number"], p.get("purpose") or "main") for p in rows or [])
+    if main and all(p.number != main for p in phones):
+        phones = (core.Phone(main, "main"), *phones)
+    return phones
+
+
+def text_of(text: str | None, translations, name: str) -> core.Text | None:  # noqa: ANN001 - JSON
+    return core.Text(text, dict((translations or {}).get(name) or {})) if text else None
 
 
 def _links(session: Session, column_a, column_b) -> dict[str, list[str]]:  # noqa: ANN001
@@ -83,17 +104,20 @@ def _services(session: Session) -> list[core.Service]:
         .where(Service.status == "active", Organization.status == "active")
         .order_by(Service.id)
     )
-    return [_service(row, needs, areas, at, sites) for row in rows]
+    schools = _school_names(session)
+    return [_service(row, needs, areas, at, sites, schools) for row in rows]
 
 
 SERVICE_COLUMNS = (
     "id", "organization_id", "name", "names", "modes", "cost", "cost_text", "capacity", "wait_days",
     "intensity", "minimum_age", "maximum_age", "genders", "target_groups", "languages",
-    "delivered_languages", "area_radius_km", "status", "verified_at",
+    "area_radius_km", "status", "verified_at", "description", "descriptions", "application_process",
+    "wait_time", "required_documents", "alerts", "contacts", "phones", "opening_hours",
+    "delivered_languages", "serves_school", "translations",
 )
 
 
-def _service(s, needs, areas, at, sites) -> core.Service:  # noqa: ANN001 - a result row and link maps
+def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN001 - a row and link maps
     return core.Service(
         id=s.id, organization_id=s.organization_id, organization_name=s.org_name,
         organization_names=s.org_names or {}, name=s.name, names=s.names or {},
@@ -101,8 +125,45 @@ def _service(s, needs, areas, at, sites) -> core.Service:  # noqa: ANN001 - a re
         capacity=s.capacity, wait_days=s.wait_days, intensity=s.intensity,
         minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=frozenset(s.genders),
         groups=frozenset(s.target_groups), languages=frozenset(s.languages),
-        delivered_languages=frozenset(s.delivered_languages or ()),
         area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites),
+        **_card(s, schools),
     )
+
+
+def _card(s, schools: dict[str, frozenset[str]]) -> dict:  # noqa: ANN001 - a result row
+    """The card fields of one service row (see models.listings for their JSON shapes)."""
+    translations = s.translations or {}
+    return dict(
+        description=core.Text(s.description, dict(s.descriptions or {})) if s.description else None,
+        cost_texts=dict(translations.get("cost_text") or {}),
+        application_process=text_of(s.application_process, translations, "application_process"),
+        wait_time=text_of(s.wait_time, translations, "wait_time"),
+        required_documents=tuple(core.Text(d["document"], dict(d.get("names") or {}))
+                                 for d in s.required_documents or []),
+        alerts=tuple(core.Text(a["text"], dict(a.get("texts") or {})) for a in s.alerts or []),
+        contacts=tuple(_contact(c) for c in s.contacts or []),
+        phones=phones_of(s.phones), hours=hours_of(s.opening_hours),
+        delivered_languages=frozenset(s.delivered_languages or ()),
+        serves_school=s.serves_school, school_names=schools.get(s.serves_school, frozenset()),
+    )
+
+
+def _contact(c: dict) -> core.Contact:
+    return core.Contact(title=core.Text(c["title"], dict(c.get("titles") or {})), name=c.get("name"),
+                        phone=c.get("phone"), email=c.get("email"))
+
+
+def _school_names(session: Session) -> dict[str, frozenset[str]]:
+    """Every name (any language) of each site some service serves as a school, and its organization's."""
+    rows = session.execute(
+        select(Site.id, Site.name, Site.names, Organization.name.label("org_name"),
+               Organization.names.label("org_names"))
+        .join(Organization, Organization.id == Site.organization_id)
+        .where(Site.id.in_(select(Service.serves_school).where(Service.serves_school.is_not(None))))
+    )
+    return {
+        r.id: frozenset({r.name, r.org_name, *(r.names or {}).values(), *(r.org_names or {}).values()})
+        for r in rows
+    }

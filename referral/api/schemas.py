@@ -18,6 +18,7 @@ LANGUAGE_TAG = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="not a
 CODE = validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="not a code of lower-case letters, digits, _ and .")
 TOKEN = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="not a code of lower-case letters, digits and _")
 TIME = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="not a time HH:MM")
+CLOSING_TIME = validate.Regexp(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="not a time HH:MM (24:00 = midnight)")
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
@@ -58,12 +59,42 @@ class OrganizationSchema(Listing):
 class OpeningHoursSchema(Schema):
     weekday = fields.String(required=True, validate=validate.OneOf(WEEKDAYS))
     opens = fields.String(required=True, validate=TIME)
-    closes = fields.String(required=True, validate=TIME)
+    closes = fields.String(required=True, validate=CLOSING_TIME)
 
     @validates_schema
     def _opens_before_closes(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "opens" in data and "closes" in data and data["opens"] >= data["closes"]:
             raise ValidationError("must be later than opens", "closes")
+
+
+class PhoneSchema(Schema):
+    number = fields.String(required=True, validate=validate.Length(1, 64))
+    purpose = fields.String(load_default="main", validate=validate.OneOf(models.PHONE_PURPOSES))
+
+
+class DocumentSchema(Schema):
+    document = fields.String(required=True, validate=validate.Length(1, 300))
+    names = _translations(300)
+
+
+class AlertSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 1000))
+    texts = _translations(1000)
+
+
+class ContactSchema(Schema):
+    """A role to ask for; a person's name and details only where the listing publishes them."""
+
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    titles = _translations(200)
+    name = fields.String(allow_none=True, validate=validate.Length(1, 200))
+    phone = fields.String(allow_none=True, validate=validate.Length(1, 64))
+    email = fields.Email(allow_none=True)
+
+
+def _text_translations(*names: str) -> fields.Dict:
+    """``{field: {language: text}}`` for the free texts ``names``."""
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(names)), values=_translations(2000))
 
 
 class SiteSchema(Listing):
@@ -77,6 +108,8 @@ class SiteSchema(Listing):
     opening_hours = fields.List(fields.Nested(OpeningHoursSchema), validate=validate.Length(max=28))
     languages = _codes(LANGUAGE_TAG)
     accessibility = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
+    translations = _text_translations("accessibility")
 
 
 class ServiceSchema(Listing):
@@ -105,6 +138,16 @@ class ServiceSchema(Listing):
         fields.String(validate=validate.Length(1, 36)), attribute="site_ids",
         validate=validate.Length(max=100),
     )
+    application_process = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    wait_time = fields.String(allow_none=True, validate=validate.Length(max=500))
+    required_documents = fields.List(fields.Nested(DocumentSchema), validate=validate.Length(max=30))
+    alerts = fields.List(fields.Nested(AlertSchema), validate=validate.Length(max=10))
+    contacts = fields.List(fields.Nested(ContactSchema), validate=validate.Length(max=10))
+    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
+    opening_hours = fields.List(fields.Nested(OpeningHoursSchema), validate=validate.Length(max=28))
+    delivered_languages = _codes(LANGUAGE_TAG)
+    serves_school = fields.String(allow_none=True, validate=validate.Length(1, 36))
+    translations = _text_translations("application_process", "wait_time", "cost_text")
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_kwargs: Any) -> None:

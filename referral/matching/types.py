@@ -12,13 +12,14 @@ by language; ``name`` is the listing's own primary name and the fallback for any
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Mapping
 
 MODES = ("in_person", "home_visit", "school_based", "remote")
 COSTS = ("free", "subsidized", "fee")
 CAPACITIES = ("accepting", "waitlist", "full")
 INTENSITIES = ("prevention", "support", "intensive")
+PHONE_PURPOSES = ("main", "intake", "hotline", "emergency", "fax")
 SEVERITY_ACTIONABLE = 2  # CANS: 2 = act, 3 = act immediately or intensively
 
 
@@ -46,6 +47,43 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class Text:
+    """A free text in the listing's own language, with its translations by language."""
+
+    text: str
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> str:
+        """The translation into ``language``, else the listing's own text."""
+        return self.texts.get(language) or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    number: str
+    purpose: str = "main"  # one of PHONE_PURPOSES
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """One weekly opening period; times "HH:MM", ``closes`` may be "24:00" (open to midnight)."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Whom to ask for: a role always, a person's name only where the listing publishes it."""
+
+    title: Text
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Where a service is delivered (HSDS location reached through service_at_location)."""
 
@@ -57,6 +95,9 @@ class Site:
     lon: float
     place: str | None  # gazetteer code of the site's town or district
     open_days: frozenset[int] = frozenset()  # weekdays with opening hours; empty = not recorded
+    hours: tuple[Hours, ...] = ()  # empty = not recorded
+    phones: tuple[Phone, ...] = ()
+    accessibility: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +122,24 @@ class Service:
     genders: frozenset[str] = frozenset()  # empty = any gender
     groups: frozenset[str] = frozenset()  # empty = open to everyone; else child needs one of them
     languages: frozenset[str] = frozenset()  # empty = no requirement; else child speaks one of them
-    # HSDS ``languages``: delivered in these (empty = not stated); never a rule, a caveat when the child speaks none
-    delivered_languages: frozenset[str] = frozenset()
     area_places: frozenset[str] = frozenset()  # gazetteer codes (a place includes its sub-places)
     area_radius_km: float | None = None  # around each of its sites
     status: str = "active"
     verified_at: date | None = None
     sites: tuple[Site, ...] = ()
+    # the card: what a worker acts on (none of it changes eligibility)
+    description: Text | None = None
+    cost_texts: Mapping[str, str] = field(default_factory=dict)  # translations of cost_text
+    application_process: Text | None = None
+    required_documents: tuple[Text, ...] = ()
+    wait_time: Text | None = None  # response or waiting time, as the listing words it
+    alerts: tuple[Text, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    phones: tuple[Phone, ...] = ()  # the service's own lines (a hotline), beside its sites' phones
+    hours: tuple[Hours, ...] = ()  # the service's own hours (a hotline); empty = its sites' hours
+    delivered_languages: frozenset[str] = frozenset()  # languages it is delivered in; empty = not recorded
+    serves_school: str | None = None  # site id of the one school whose pupils it serves
+    school_names: frozenset[str] = frozenset()  # that school's names (site and organization), any language
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +171,7 @@ class Child:
     languages: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
     inferred_groups: frozenset[str] = frozenset()  # set by the engine from the needs (groups.py), never by callers
+    school: str | None = None  # the child's school: a site id or a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +202,7 @@ class MatchQuery:
     limit: int = 10
     language: str = "en"  # for labels and reasons
     today: date | None = None  # reference date for freshness; None = date.today()
+    now: datetime | None = None  # timezone-aware local time for "open now"; None = not computed
 
 
 @dataclass(frozen=True, slots=True)

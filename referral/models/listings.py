@@ -20,6 +20,23 @@ Service                service                      ``minimum_age``/``maximum_ag
                                                     ``area_places``/``area_radius_km`` to service_area;
                                                     ``verified_at`` is HSDS ``last_modified``'s
                                                     human-checked counterpart (assured_date)
+                       (card fields)                ``application_process``, ``wait_time``,
+                                                    ``alerts`` (HSDS ``alert``), ``contacts`` (HSDS
+                                                    contact: ``title``, ``name``, ``phone``, ``email``),
+                                                    ``phones`` (HSDS phone, with a ``purpose``),
+                                                    ``required_documents`` (HSDS required_document),
+                                                    ``delivered_languages`` (HSDS service language:
+                                                    the languages it is delivered in, unlike
+                                                    ``languages``, those a child must speak),
+                                                    ``opening_hours`` (HSDS schedule on the service,
+                                                    for services without sites, e.g. hotlines);
+                                                    ``serves_school`` (no HSDS field) is the site of
+                                                    the one school whose pupils it serves
+(translations)         (none)                       ``translations`` on sites and services holds the
+                                                    free texts in other languages:
+                                                    ``{field: {language: text}}`` for
+                                                    ``accessibility``, ``application_process``,
+                                                    ``wait_time`` and ``cost_text``
 ServiceAtLocation      service_at_location          same name and meaning
 NeedTerm               taxonomy_term                ``code`` is ``code``; parent is ``parent_id``;
                                                     ``open_eligibility`` names the equivalent term
@@ -57,7 +74,7 @@ from referral.db import Base
 
 __all__ = [
     "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",
-    "INTENSITIES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
+    "INTENSITIES", "PHONE_PURPOSES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
     "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState", "ReferenceData",
 ]
 
@@ -74,6 +91,7 @@ LISTING_STATUSES = ("active", "inactive", "suspended")
 COSTS = ("free", "subsidized", "fee")
 CAPACITIES = ("accepting", "waitlist", "full")
 INTENSITIES = ("prevention", "support", "intensive")
+PHONE_PURPOSES = ("main", "intake", "hotline", "emergency", "fax")
 
 
 def new_id() -> str:
@@ -191,6 +209,10 @@ class Site(_Listing, Base):
     opening_hours: Mapped[list[dict[str, str]]] = _json_default(list)
     languages: Mapped[list[str]] = _json_default(list)
     accessibility: Mapped[str | None] = mapped_column(Text)
+    # [{"number": "0512-...", "purpose": "main"}, ...]; purpose is one of PHONE_PURPOSES
+    phones: Mapped[list[dict[str, str]]] = _json_default(list)
+    # {"accessibility": {"en": "..."}}: translations of the site's free texts
+    translations: Mapped[dict[str, dict[str, str]]] = _json_default(dict)
     status: Mapped[str] = mapped_column(
         enum_column("site_status", LISTING_STATUSES), default="active", index=True
     )
@@ -221,8 +243,6 @@ class Service(_Listing, Base):
     genders: Mapped[list[str]] = _json_default(list)  # empty: any
     target_groups: Mapped[list[str]] = _json_default(list)  # empty: open to all
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
-    # HSDS ``languages``: the languages it is delivered in (a caveat for a child who speaks none)
-    delivered_languages: Mapped[list[str]] = _json_default(list)
     eligibility_description: Mapped[str | None] = mapped_column(Text)  # HSDS, as published
     modes: Mapped[list[str]] = mapped_column(JSON)
     cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
@@ -235,6 +255,21 @@ class Service(_Listing, Base):
         enum_column("service_status", LISTING_STATUSES), default="active", index=True
     )
     verified_at: Mapped[date | None] = mapped_column(Date)
+    # what a worker needs to act on a result (see the mapping table above)
+    application_process: Mapped[str | None] = mapped_column(Text)
+    wait_time: Mapped[str | None] = mapped_column(String(500))
+    # [{"document": "户口簿", "names": {"en": "household register"}}, ...]
+    required_documents: Mapped[list[dict[str, Any]]] = _json_default(list)
+    # [{"text": "...", "texts": {"en": "..."}}, ...]: temporary notices (closures, changes)
+    alerts: Mapped[list[dict[str, Any]]] = _json_default(list)
+    # [{"title": "intake social worker", "titles": {...}, "name": null, "phone": "...", "email": "..."}]
+    contacts: Mapped[list[dict[str, Any]]] = _json_default(list)
+    phones: Mapped[list[dict[str, str]]] = _json_default(list)  # as Site.phones
+    opening_hours: Mapped[list[dict[str, str]]] = _json_default(list)  # as Site.opening_hours
+    delivered_languages: Mapped[list[str]] = _json_default(list)  # delivered in; empty: not recorded
+    serves_school: Mapped[str | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
+    # {"application_process": {"en": "..."}, "wait_time": {...}, "cost_text": {...}}
+    translations: Mapped[dict[str, dict[str, str]]] = _json_default(dict)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
     need_links: Mapped[list[ServiceNeed]] = relationship(

@@ -1,7 +1,7 @@
-"""versioned reference data (the needs taxonomy loaded by init-db); services.delivered_languages and eligibility_description
+"""versioned reference data (the needs taxonomy loaded by init-db); services.eligibility_description
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 15:50:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -24,12 +24,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('name', name=op.f('pk_reference_data'))
     )
     with op.batch_alter_table('services', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('delivered_languages', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('eligibility_description', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.drop_column('eligibility_description')
-        batch_op.drop_column('delivered_languages')
     op.drop_table('reference_data')
