@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from referral.hsds import mapping
 from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
+from referral.hsds.card import card_objects
 from referral.hsds.ids import derived
 from referral.hsds.restrictions import ELIGIBILITY_ID, eligibility_term_id
 from referral.matching.messages import gender_rule, group_label
@@ -188,6 +189,7 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
                                   "location": location(ref.sites[link.site_id])} for link in links],
         "eligibility_description": svc.eligibility_description,
+        **card_objects(svc),
         "languages": _languages(sid, "service_id", svc.delivered_languages or []),
         "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
         "attributes": _attributes(svc, ref),

@@ -31,27 +31,29 @@ MAPPED = {
     "organization": {"name", "description", "email", "website"},
     "location": {"location_type", "name", "latitude", "longitude"},
     "service": {"name", "description", "status", "minimum_age", "maximum_age", "assured_date", "last_modified",
-                "fees_description", "fees", "eligibility_description"},
+                "fees_description", "fees", "eligibility_description", "application_process", "wait_time",
+                "alert"},
     "service_at_location": set(),
     "address": {"address_1", "address_2", "city", "region", "state_province", "postal_code", "country",
                 "address_type"},
     "schedule": {"freq", "wkst", "byday", "opens_at", "closes_at"},
     "language": {"code", "name"},
-    "phone": {"number"},
+    "phone": {"number", "type", "contact_id"},
     "accessibility": {"description", "details"},
     "cost_option": {"option", "amount", "currency", "amount_description"},
     "service_area": {"name", "uri"},
     "attribute": {"taxonomy_term_id", "link_entity", "link_type"},
     "taxonomy_term": {"code", "name", "description", "taxonomy", "taxonomy_id", "parent_id", "language"},
     "taxonomy": {"name", "description", "uri", "version"},
-    "contact": {"email"},
+    "contact": {"email", "name", "title", "department"},
+    "required_document": {"document", "uri"},
 }
 PARENTS = ("id", "organization_id", "location_id", "service_id", "service_at_location_id", "link_id",
            "contact_id", "phone_id")
 # Read first and kept (compactly) by parent id.
 CHILD_TABLES = ("address", "accessibility", "language", "phone", "schedule", "cost_option", "service_area",
-                "contact")
-UNMAPPED_TABLES = ("program", "funding", "required_document", "metadata", "meta_table_description",
+                "contact", "required_document")
+UNMAPPED_TABLES = ("program", "funding", "metadata", "meta_table_description",
                    "organization_identifier")
 
 

@@ -18,6 +18,7 @@ from referral.hsds import foreign, mapping, restrictions, writer
 from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
 from referral.hsds.openeligibility import Restriction
 from referral.reference_data import upsert_terms
+from referral.hsds.card import card_values
 from referral.hsds.fields import Fields
 from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
@@ -170,6 +171,9 @@ class Passes:
             self.report.counts["services without cost information (shown as a fee of unknown amount)"] += 1
         needs = self._needs(row_id, f)
         rules = self._restrictions(row_id, f, low, high)
+        card, reasons = card_values(row_id, f.data, self.reader.children)
+        for reason in reasons:
+            f.note("schedules", reason)
         updated = f.moment("last_modified") or writer.now()
         return {"id": row_id, "organization_id": organization_id, "name": f.text("name", 300, required=True),
                 "description": f.text("description"), "minimum_age": rules.minimum_age,
@@ -181,7 +185,7 @@ class Passes:
                 "target_groups": sorted(rules.groups), "capacity": "accepting",
                 "wait_days": None, "intensity": "support", "area_radius_km": None,
                 "created_at": writer.now(), "updated_at": updated, "version": 1,
-                "_needs": needs, "_areas": self._areas(row_id, f)}
+                "_needs": needs, "_areas": self._areas(row_id, f), **card}
 
     def _restrictions(self, row_id: str, f: Fields, low: float | None, high: float | None) -> Restriction:
         """Genders, groups and ages: eligibility attributes first, then eligibility_description (each inference listed)."""
