@@ -5,7 +5,8 @@ suffix (洛阳市 = 洛阳, "Springfield City" = "springfield"; suffixes in
 ``referral/data/place_suffixes.json``). ``PlaceExtender``: when a service area names no gazetteer
 place, the import looks for the same name among the cities and regions of the input's own addresses
 whose locations have coordinates, and adds a place at their centroid (kind "city", listed in the
-report), so the area rule keeps working where we have no gazetteer. A name with no such evidence
+report), so the area rule keeps working where we have no gazetteer; a GeoJSON ``extent`` on the area
+locates it the same way (the centroid of its positions). A name with no such evidence
 is reported, never silently dropped.
 """
 
@@ -16,7 +17,7 @@ import json
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from referral.matching.text import normalise
 from referral.models import Place
@@ -61,14 +62,16 @@ class PlaceExtender:
                         points[key].append((lat, lon))
         self.evidence = {k: (names[k], v) for k, v in points.items() if k}
 
-    def place_for(self, name: str) -> str | None:
-        """The code of a place added for ``name`` (added now if the input's addresses locate it), else None."""
+    def place_for(self, name: str, extent: Any = None) -> str | None:
+        """The code of a place added for ``name``, located by the input's addresses or the area's GeoJSON
+        ``extent`` (added now), else None."""
         key = place_key(name)
         if key in self.added:
             return self.added[key]
-        if key not in self.evidence:
+        points = geojson_points(extent)
+        if key not in self.evidence and not points:
             return None
-        label, points = self.evidence[key]
+        label, points = self.evidence.get(key) or (name.strip(), points)
         lat = sum(p[0] for p in points) / len(points)
         lon = sum(p[1] for p in points) / len(points)
         code = "hsds-" + hashlib.sha1(key.encode()).hexdigest()[:12]
@@ -78,9 +81,36 @@ class PlaceExtender:
             self.p.session.flush()
             self.p.report.listed("places_added", {"code": code, "name": label, "latitude": round(lat, 6),
                                                   "longitude": round(lon, 6),
-                                                  "why": f"service area {name!r}; centroid of {len(points)} "
-                                                         "location(s) whose address names it"})
+                                                  "why": f"service area {name!r}; centroid of "
+                                                         + (f"{len(points)} location(s) whose address names it"
+                                                            if key in self.evidence else "its GeoJSON extent")})
         self.added[key] = code
         self.p.add_place(code, label, lat, lon)
         return code
 
+
+
+def geojson_points(extent: Any) -> list[tuple[float, float]]:
+    """(lat, lon) of every position in a GeoJSON geometry (a dict or its JSON text); [] when it is none."""
+    if isinstance(extent, str):
+        try:
+            extent = json.loads(extent)
+        except ValueError:
+            return []
+    found: list[tuple[float, float]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("coordinates", "geometry", "geometries", "features"):
+                walk(node.get(key))
+        elif isinstance(node, list):
+            if len(node) >= 2 and all(isinstance(v, (int, float)) for v in node[:2]):
+                lon, lat = float(node[0]), float(node[1])
+                if -90 <= lat <= 90 and -180 <= lon <= 180:
+                    found.append((lat, lon))
+            else:
+                for child in node:
+                    walk(child)
+
+    walk(extent)
+    return found

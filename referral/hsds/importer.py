@@ -41,7 +41,7 @@ MAPPED = {
     "phone": {"number", "type", "contact_id"},
     "accessibility": {"description", "details"},
     "cost_option": {"option", "amount", "currency", "amount_description"},
-    "service_area": {"name", "uri"},
+    "service_area": {"name", "uri", "extent", "extent_type"},
     "attribute": {"taxonomy_term_id", "link_entity", "link_type"},
     "taxonomy_term": {"code", "name", "description", "taxonomy", "taxonomy_id", "parent_id", "language"},
     "taxonomy": {"name", "description", "uri", "version"},

@@ -85,3 +85,12 @@ def test_foreign_terms_get_stable_namespaced_codes():
 @pytest.mark.parametrize("a, b", [("洛阳市", "洛阳"), ("Springfield City", "springfield"), ("涧西区", "涧西")])
 def test_place_names_compare_without_their_administrative_suffix(a, b):
     assert place_key(a) == place_key(b)
+
+
+def test_a_geojson_extent_gives_the_positions_of_an_area():
+    from referral.hsds.gazetteer import geojson_points
+
+    polygon = {"type": "Polygon", "coordinates": [[[112.3, 34.6], [112.5, 34.6], [112.5, 34.7], [112.3, 34.6]]]}
+    assert geojson_points(polygon)[:2] == [(34.6, 112.3), (34.6, 112.5)]
+    assert geojson_points('{"type": "Point", "coordinates": [112.4, 34.65]}') == [(34.65, 112.4)]
+    assert geojson_points("extent") == [] and geojson_points(None) == []
