@@ -82,21 +82,30 @@ def crosswalked(needs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def need_terms(needs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The OE branch: every service term no need stands for, as ``oe.<top>[.<second>[.<third>]]``."""
-    mapped, codes = crosswalked(needs), {}
-    terms = [dict(ROOT)]
-    for term in service_terms():
-        code = ".".join(["oe", *(slug(t) for t in term.path)])
-        if code in codes.values() or (term.title.lower() in mapped and term.parent is not None):
-            codes[term.id] = code if code in codes.values() else ""
+    """The OE branch: every service term no need stands for, as ``oe.<top>[.<second>[.<third>]]``.
+
+    A term a need stands for is left out, unless terms below it are not: then it stays as a plain
+    grouping node ("Food (Open Eligibility)") that names no OE term, so data naming it still maps
+    to our need and free text finds our need first.
+    """
+    mapped = crosswalked(needs)
+    # ids are not unique in the file (1206 is both Medical Care and Primary Care): work by path
+    terms = service_terms()
+    wanted = {t.path for t in terms if t.title.lower() not in mapped}
+    grouping = {t.path[:i] for t in terms if t.path in wanted for i in range(1, len(t.path))}
+    found: dict[str, dict[str, Any]] = {"oe": dict(ROOT)}
+    for term in terms:
+        code = ".".join(["oe", *(slug(x) for x in term.path)])
+        if code in found or (term.path not in wanted and term.path not in grouping):
             continue
-        parent = code.rpartition(".")[0]
-        if parent != "oe" and parent not in codes.values():
-            continue  # its parent stands for a need of ours: the child stays with that need
-        codes[term.id] = code
-        labels = {"en": term.title, **({"zh": zh} if (zh := zh_label(term.title)) else {})}
-        terms.append({"code": code, "labels": labels, "synonyms": {}, "open_eligibility": term.title})
-    return terms
+        zh = zh_label(term.title)
+        if term.path in wanted:
+            labels = {"en": term.title, **({"zh": zh} if zh else {})}
+            found[code] = {"code": code, "labels": labels, "synonyms": {}, "open_eligibility": term.title}
+        else:
+            labels = {"en": f"{term.title} (Open Eligibility)", **({"zh": f"{zh}（开放资格分类）"} if zh else {})}
+            found[code] = {"code": code, "labels": labels, "synonyms": {}, "open_eligibility": None}
+    return list(found.values())
 
 
 @dataclass(frozen=True)
