@@ -44,6 +44,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "group.inferred": "Counted as {group}: inferred from the need {label}.",
         "unmet.rule_failed": "Services for {label} exist, but the nearest, {name}, is closed to this child: {rule}.",
         "rule.ages": "ages {low}–{high} only",
+        "rule.ages_min": "ages {low} and over only",
+        "rule.ages_max": "ages up to {high} only",
         "rule.gender": "{rule}",
         "rule.groups": "only for {groups}",
         "rule.languages": "requires {languages}",
@@ -55,6 +57,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rule.area": "outside the area it serves",
         "rule.distance": "beyond the distance limit",
         "or": " or ",
+        "unmet.too_far_rule": "The nearest service for {label} is {name}, {km} km away: {rule}.",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -91,6 +94,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "group.inferred": "按{group}计：由需求“{label}”推断。",
         "unmet.rule_failed": "有满足“{label}”的服务，但最近的{name}不向该儿童开放：{rule}。",
         "rule.ages": "仅限{low}–{high}岁",
+        "rule.ages_min": "仅限{low}岁及以上",
+        "rule.ages_max": "仅限{high}岁及以下",
         "rule.gender": "{rule}",
         "rule.groups": "仅限{groups}",
         "rule.languages": "需使用{languages}",
@@ -102,6 +107,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rule.area": "不在其服务范围内",
         "rule.distance": "超出距离限制",
         "or": "或",
+        "unmet.too_far_rule": "满足“{label}”的最近服务是{name}，距离{km}公里：{rule}。",
     },
 }
 

@@ -55,7 +55,20 @@ def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) ->
     if nearest.site is None:
         return _unmet(need, "too_far", unmet_detail(lang, "too_far_remote", need.label, name=name), nearest)
     km = f"{nearest.distance_km:.1f}"
-    return _unmet(need, "too_far", unmet_detail(lang, "too_far", need.label, name=name, km=km), nearest)
+    rule = say(lang, "rule.distance" if _serves_here(index, query, nearest) else "rule.area")
+    detail = unmet_detail(lang, "too_far_rule", need.label, name=name, km=km, rule=rule)
+    return _unmet(need, "too_far", detail, nearest)
+
+
+def _serves_here(index: DirectoryIndex, query: MatchQuery, nearest: NearestOption) -> bool:
+    """Whether the child is inside the nearest option's area (so only the distance limit failed)."""
+    service = nearest.service
+    if not service.area_places and service.area_radius_km is None:
+        return True
+    lineage = set(index.gazetteer.lineage(query.location.place))
+    in_radius = service.area_radius_km is not None and nearest.distance_km is not None and \
+        nearest.distance_km <= service.area_radius_km
+    return bool(service.area_places & lineage) or in_radius
 
 
 def _unmet(need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None) -> UnmetNeed:
@@ -94,7 +107,9 @@ def failed_rule(query: MatchQuery, service: Service) -> str:
     lang, child, limits = query.language, query.child, query.constraints
     low, high = service.minimum_age, service.maximum_age
     if (low is not None and child.age < low) or (high is not None and child.age > high):
-        return say(lang, "rule.ages", low=f"{low or 0:g}", high=f"{high:g}" if high is not None else "…")
+        if low is not None and high is not None:
+            return say(lang, "rule.ages", low=f"{low:g}", high=f"{high:g}")
+        return say(lang, "rule.ages_min", low=f"{low:g}") if low is not None else say(lang, "rule.ages_max", high=f"{high:g}")
     if service.genders and child.gender is not None and child.gender not in service.genders:
         return gender_rule(lang, sorted(service.genders))
     if service.groups and child.groups and not (service.groups & child.groups):

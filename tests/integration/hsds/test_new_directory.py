@@ -98,11 +98,26 @@ def test_an_english_request_for_a_food_pantry_returns_the_pantry(app, runner, cl
         assert service in found, (text, found)
 
 
-def test_the_official_examples_import_and_their_service_matches(app, runner, client, worker_headers):
-    path = official() / "examples" / "organization_full.json"
-    init = runner.invoke(args=["init-db"])
-    assert init.exit_code == 0
+def test_the_official_examples_import_and_their_service_matches(app, runner, client, worker_headers, tmp_path):
+    example = json.loads((official() / "examples" / "organization_full.json").read_text(encoding="utf-8"))
+    for location in example["locations"] + [s["location"] for v in example["services"]
+                                            for s in v.get("service_at_locations", []) if "location" in s]:
+        location["latitude"], location["longitude"] = 51.5, -0.12  # the example's (100, 101) are impossible
+    path = tmp_path / "organization_full.json"
+    path.write_text(json.dumps(example), encoding="utf-8")
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    # as published, its one attribute links a placeholder entity ("link_entity"): the service would
+    # never be offered, and the import says so with exit status 3
+    loud = runner.invoke(args=["import-hsds", str(path)])
+    assert loud.exit_code == 3 and "WARNING: 1 service(s) match no need" in loud.output
+    for attribute in example["services"][0]["attributes"]:
+        attribute["link_entity"] = "service"
+    path.write_text(json.dumps(example), encoding="utf-8")
     imported = runner.invoke(args=["import-hsds", str(path), "--json"])
-    assert imported.exit_code in (0, 3), imported.output
-    report = json.loads(imported.output.split("\nerror:")[0])
-    assert report["ok"] and report["written"]
+    assert imported.exit_code == 0, imported.output
+    report = json.loads(imported.output)
+    (added,) = report["taxonomy"]["unmapped"]  # the example's one term, "name", is nobody's need: now ours
+    body = {"location": {"lat": 51.5, "lon": -0.12}, "child": {"age": 14},
+            "needs": [{"code": added["added_as"], "severity": 2}]}
+    found = client.post("/v1/match", json=body, headers=worker_headers).get_json()["results"]
+    assert [r["service"]["name"] for r in found] == ["Community Counselling"]
