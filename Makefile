@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test venv dev-venv db bench clean
+.PHONY: serve test venv dev-venv db bench bench-quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(DEV_STAMP)
 ## bench: print the match benchmark table
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/match_bench.py
+
+## bench-quality: print nDCG@5, violations, urgent safety and bundle quality on the graded cases
+bench-quality: $(DEV_STAMP)
+	$(BIN)/python bench/quality_bench.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -18,6 +18,7 @@ from referral import matchmaking
 from referral.api.errors import flatten_messages
 from referral.api.match import present
 from referral.api.match_schemas import MatchRequest
+from referral.matching.messages import say
 from referral.matching.types import MatchInputError
 
 SEVERITY = re.compile(r"^(?P<value>.+?):(?P<severity>[0-3])$")
@@ -38,6 +39,7 @@ def _need(value: str, key: str) -> dict:
 @click.option("--gender")
 @click.option("--group", "groups", multiple=True, help="Target group, e.g. migrant (repeatable).")
 @click.option("--speaks", "languages", multiple=True, help="A language the child speaks (repeatable).")
+@click.option("--school", help="The child's school: a site id or a name.")
 @click.option("--need", "codes", multiple=True, help="Need code, optionally :SEVERITY (0-3).")
 @click.option("--text", "texts", multiple=True, help="Need in free text, optionally :SEVERITY.")
 @click.option("--notes", help="Free-text notes; needs they clearly name are inferred.")
@@ -69,8 +71,9 @@ def match_command(**options) -> None:  # noqa: ANN003
 def _request(options: dict) -> dict:
     location = {k: options[k] for k in ("lat", "lon", "place") if options[k] is not None}
     child = {"age": options["age"], "groups": list(options["groups"]), "languages": list(options["languages"])}
-    if options["gender"]:
-        child["gender"] = options["gender"]
+    for key in ("gender", "school"):
+        if options[key]:
+            child[key] = options[key]
     body = {
         "location": location, "child": child, "limit": options["limit"],
         "needs": [_need(c, "code") for c in options["codes"]] + [_need(t, "text") for t in options["texts"]],
@@ -84,29 +87,95 @@ def _request(options: dict) -> dict:
 
 def render(payload: dict) -> str:
     """The outcome as plain text: needs understood, ranked results, unmet needs, the bundle."""
+    language = payload["language"]
     lines = [_needs_line(payload)]
     for result in payload["results"]:
-        where = result["site"]["name"] if result["site"] else "remote"
+        where = result["site"]["name"] if result["site"] else say(language, "cli.remote")
         lines.append(f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
-                     f" ({where}) score {result['score']:.1f}")
+                     f" ({where}) " + say(language, "cli.score", score=f"{result['score']:.1f}"))
         lines += [f"   + {reason}" for reason in result["reasons"]]
         lines += [f"   ! {caveat}" for caveat in result["caveats"]]
+        lines += _card_lines(result["card"], language)
     if not payload["results"]:
-        lines.append("\n(no eligible service)")
+        lines.append("\n" + say(language, "cli.none"))
     for unmet in payload["unmet_needs"]:
-        lines.append(f"\nunmet: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
+        lines.append(f"\n{say(language, 'cli.unmet')}: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
     bundle = payload["bundle"]
     if bundle["ranks"]:
-        lines.append(f"\nbundle: results {', '.join(str(r) for r in bundle['ranks'])}"
-                     f" cover {', '.join(bundle['covers'])}")
+        lines.append("\n" + say(language, "cli.bundle", ranks=", ".join(str(r) for r in bundle["ranks"]),
+                                 needs=", ".join(bundle["covers"])))
     return "\n".join(lines)
 
 
+CARD_KEYS = ("phone", "hours", "refer", "bring", "contact", "wait", "languages", "access", "verified", "stale",
+             "never", "open_now", "closed_now", "always", "remote")
+
+
+def _card_lines(card: dict | None, language: str) -> list[str]:
+    """The card under a result: phones, hours, how to refer, what to bring, whom to ask, freshness."""
+    if not card:
+        return []
+    w = {key: say(language, f"card.{key}") for key in CARD_KEYS}
+    lines = []
+    if card["phones"]:
+        lines.append(f"   {w['phone']}: " + "; ".join(f"{p['number']} ({p['purpose_label']})" for p in card["phones"]))
+    lines.append(f"   {w['hours']}: {_hours(card, w)}")
+    for key, field in (("refer", "application_process"), ("wait", "wait_time"), ("access", "accessibility")):
+        if card[field]:
+            lines.append(f"   {w[key]}: {card[field]}")
+    for key, field in (("bring", "required_documents"), ("languages", "delivered_in")):
+        if card[field]:
+            lines.append(f"   {w[key]}: {', '.join(card[field])}")
+    if card["contacts"]:
+        lines.append(f"   {w['contact']}: " + "; ".join(_contact(c) for c in card["contacts"]))
+    if card["remote"] and card["serves_area"]:
+        lines.append(f"   {w['remote']} {', '.join(card['serves_area'])}")
+    verified = card["verified_at"] or w["never"]
+    lines.append(f"   {w['verified']}: {verified}" + (f" ({w['stale']})" if card["stale"] else ""))
+    return lines
+
+
+def _hours(card: dict, w: dict) -> str:
+    if card["always_open"]:
+        return w["always"]
+    text = "; ".join(_periods(card["hours"])) or "-"
+    if card["open_now"] is not None:
+        text += f" ({w['open_now'] if card['open_now'] else w['closed_now']})"
+    return text
+
+
+def _periods(hours: list[dict]) -> list[str]:
+    """Consecutive days with the same hours as one range: "Monday–Friday 09:00-12:00, 13:30-17:00"."""
+    by_day: dict[str, list[str]] = {}
+    labels = {}
+    for period in hours:
+        by_day.setdefault(period["weekday"], []).append(f"{period['opens']}-{period['closes']}")
+        labels[period["weekday"]] = period["weekday_label"]
+    runs: list[list[str]] = []
+    for day in (d for d in WEEKDAY_ORDER if d in by_day):
+        last = runs[-1][-1] if runs else None
+        if last and by_day[last] == by_day[day] and WEEKDAY_ORDER.index(day) == WEEKDAY_ORDER.index(last) + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [(f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
+            for r in runs]
+
+
+WEEKDAY_ORDER = ("mo", "tu", "we", "th", "fr", "sa", "su")
+
+
+def _contact(contact: dict) -> str:
+    return " ".join(str(v) for v in (contact["title"], contact["name"], contact["phone"], contact["email"]) if v)
+
+
 def _needs_line(payload: dict) -> str:
+    language = payload["language"]
     parts = []
     for need in payload["needs"]:
-        text = f"{need['label']} [{need['code']}] severity {need['severity']}"
+        text = f"{need['label']} [{need['code']}] " + say(language, "cli.severity", severity=need["severity"])
         if need["source"] != "code":
-            text += f" from {need['source']} '{need['matched']}' ({need['confidence']:.2f})"
+            text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"],
+                              confidence=f"{need['confidence']:.2f}")
         parts.append(text)
-    return "needs: " + "; ".join(parts)
+    return say(language, "cli.needs") + ": " + "; ".join(parts)

@@ -7,6 +7,8 @@ Nothing here is read at import time. This module must not import the database or
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import os
 import tomllib
 from pathlib import Path
@@ -95,6 +97,10 @@ def validate(config: Config) -> None:
         raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
     if float(config["MATCH"].get("max_distance_km", 0)) <= 0:
         raise ConfigError("MATCH.max_distance_km must be positive")
+    try:
+        ZoneInfo(config.get("TIMEZONE") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'") from None
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

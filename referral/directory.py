@@ -187,8 +187,7 @@ def _check_references(session: Session, obj: Any, data: Mapping[str, Any]) -> No
         problems += _unknown(session, NeedTerm, NeedTerm.code, data.get("needs") or [], "needs")
         problems += _unknown(session, Place, Place.code, data.get("area_places") or [], "area_places")
         problems += _foreign_sites(session, obj.organization_id, data.get("site_ids") or [])
-        if data.get("serves_school") and session.get(Site, data["serves_school"]) is None:
-            problems.append(Invalid("serves_school", f"no site with id {data['serves_school']!r}"))
+        problems += _unknown_school(session, data.get("serves_school"))
     _raise_all(problems)
 
 
@@ -202,6 +201,15 @@ def _unknown(session: Session, model: type, column: Any, codes: list[str], field
     every = list(session.scalars(select(column)))
     path = (lambda i: field) if field == "place" else (lambda i: f"{field}[{i}]")
     return [Invalid(path(i), f"unknown code {c!r}", closest(c, every)) for i, c in missing]
+
+
+def _unknown_school(session: Session, site_id: str | None) -> list[Invalid]:
+    """A school's own service names the school's site; it must exist (read before the pending change flushes)."""
+    if not site_id:
+        return []
+    with session.no_autoflush:
+        found = session.scalar(select(Site.id).where(Site.id == site_id))
+    return [] if found else [Invalid("serves_school", f"no site with id {site_id!r}")]
 
 
 def _foreign_sites(session: Session, organization_id: str, site_ids: list[str]) -> list[Invalid]:

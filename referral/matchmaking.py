@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any, Callable, Mapping
 
 from referral import snapshot
@@ -68,12 +69,17 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
         stale_after_days=match_config["stale_after_days"], fresh_days=match_config["fresh_days"],
         notes_min_confidence=match_config["notes_min_confidence"],
         text_min_score=match_config["text_min_score"],
+        **{key: match_config[key] for key in RANKING_KEYS if key in match_config},
     )
+
+
+RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
+                "specialist_first", "school_unknown_last")
 
 
 def build_query(
     index: DirectoryIndex, data: Mapping[str, Any], language: str, default_distance_km: float,
-    today: date | None = None,
+    today: date | None = None, now: datetime | None = None,
 ) -> core.MatchQuery:
     """A core query from a validated request; resolves a place name through the gazetteer."""
     child = data["child"]
@@ -84,7 +90,7 @@ def build_query(
         location=_location(index, data["location"]),
         child=core.Child(age=child["age"], gender=child.get("gender"),
                          languages=frozenset(child.get("languages", ())),
-                         groups=frozenset(child.get("groups", ()))),
+                         groups=frozenset(child.get("groups", ())), school=child.get("school")),
         needs=tuple(core.NeedInput(code=n.get("code"), text=n.get("text"), severity=n["severity"])
                     for n in data["needs"]),
         notes=data.get("notes"),
@@ -97,7 +103,8 @@ def build_query(
         ),
         limit=data["limit"],
         language=language,
-        today=today,
+        today=today if today is not None else (now.date() if now is not None else None),
+        now=now,
     )
 
 
@@ -114,5 +121,6 @@ def _location(index: DirectoryIndex, location: Mapping[str, Any]) -> core.Locati
 def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mapping[str, Any]) -> tuple[DirectoryIndex, core.MatchOutcome]:
     """Match one validated request against the current directory."""
     index = cache.current()
-    query = build_query(index, data, language, config["MATCH"]["max_distance_km"])
+    now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))  # the shell reads the clock, never the core
+    query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now)
     return index, match(index, query, settings_from(config))

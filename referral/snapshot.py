@@ -132,7 +132,7 @@ def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN0
     )
 
 
-def _card(s, schools: dict[str, frozenset[str]]) -> dict:  # noqa: ANN001 - a result row
+def _card(s, schools: dict[str, tuple[frozenset[str], core.Text]]) -> dict:  # noqa: ANN001 - a result row
     """The card fields of one service row (see models.listings for their JSON shapes)."""
     translations = s.translations or {}
     return dict(
@@ -146,7 +146,8 @@ def _card(s, schools: dict[str, frozenset[str]]) -> dict:  # noqa: ANN001 - a re
         contacts=tuple(_contact(c) for c in s.contacts or []),
         phones=phones_of(s.phones), hours=hours_of(s.opening_hours),
         delivered_languages=frozenset(s.delivered_languages or ()),
-        serves_school=s.serves_school, school_names=schools.get(s.serves_school, frozenset()),
+        serves_school=s.serves_school, school_names=schools.get(s.serves_school, (frozenset(), None))[0],
+        school=schools.get(s.serves_school, (frozenset(), None))[1],
     )
 
 
@@ -155,7 +156,7 @@ def _contact(c: dict) -> core.Contact:
                         phone=c.get("phone"), email=c.get("email"))
 
 
-def _school_names(session: Session) -> dict[str, frozenset[str]]:
+def _school_names(session: Session) -> dict[str, tuple[frozenset[str], core.Text]]:
     """Every name (any language) of each site some service serves as a school, and its organization's."""
     rows = session.execute(
         select(Site.id, Site.name, Site.names, Organization.name.label("org_name"),
@@ -164,6 +165,7 @@ def _school_names(session: Session) -> dict[str, frozenset[str]]:
         .where(Site.id.in_(select(Service.serves_school).where(Service.serves_school.is_not(None))))
     )
     return {
-        r.id: frozenset({r.name, r.org_name, *(r.names or {}).values(), *(r.org_names or {}).values()})
+        r.id: (frozenset({r.name, r.org_name, *(r.names or {}).values(), *(r.org_names or {}).values()}),
+               core.Text(r.name, dict(r.names or {})))
         for r in rows
     }

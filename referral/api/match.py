@@ -16,9 +16,10 @@ from referral.api.routing import ApiBlueprint
 from referral.matching import types as core
 from referral.matching.explain import name_in
 from referral.matching.index import DirectoryIndex
-from referral.matching.messages import CATALOGUE, group_label, say
+from referral.matching.messages import CATALOGUE, group_label, label, say
 
 bp = ApiBlueprint("match", __name__, tag="match", url_prefix="/v1")
+WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def init_app(app: Flask) -> None:
@@ -30,10 +31,12 @@ def init_app(app: Flask) -> None:
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",
               body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True)
 def match(body: dict[str, Any]) -> Any:
-    """Send what an assessment found and where the child lives; get back the services that fit
-    best, each with reasons and caveats, the needs nothing nearby can meet (with the nearest
-    option beyond the distance), and the smallest bundle of results that covers the actionable
-    needs. Labels and reasons follow Accept-Language."""
+    """Send what an assessment found and where the child lives (and the child's school, if known);
+    get back the services that fit best, each with reasons and caveats and the card a worker acts
+    on (phones with their purpose, opening hours and whether open now, how to refer, what to bring,
+    whom to ask, response time, alerts, freshness, the area a remote service serves), the needs
+    nothing nearby can meet (with the nearest option beyond the distance), and a bundle of results
+    that covers the actionable needs. Labels and reasons follow Accept-Language."""
     language = choose_language(current_app.config["DEFAULT_LANGUAGE"])
     try:
         index, outcome = matchmaking.run(current_app.extensions["referral.index"], body, language,
@@ -88,11 +91,39 @@ def _location(index: DirectoryIndex, location: core.Location, language: str) -> 
 def _service(service: core.Service, language: str) -> dict[str, Any]:
     return {
         "id": service.id, "name": name_in(service.names, service.name, language),
-        "modes": sorted(service.modes), "cost": service.cost, "cost_text": service.cost_text,
+        "modes": sorted(service.modes), "cost": service.cost,
+        "cost_text": (service.cost_texts.get(language) or service.cost_text) if service.cost_text else None,
         "capacity": service.capacity, "wait_days": service.wait_days, "intensity": service.intensity,
         "minimum_age": service.minimum_age, "maximum_age": service.maximum_age,
         "verified_at": service.verified_at.isoformat() if service.verified_at else None,
+        "labels": _labels(service, language),
     }
+
+
+def _labels(service: core.Service, language: str) -> dict[str, Any]:
+    """Every code of the service shown to a person, as words in ``language``."""
+    return {
+        "modes": [label(language, "mode", m) for m in sorted(service.modes)],
+        "cost": label(language, "cost", service.cost), "capacity": label(language, "capacity", service.capacity),
+        "intensity": label(language, "intensity", service.intensity),
+        "target_groups": [group_label(language, g) for g in sorted(service.groups)],
+    }
+
+
+def _card(card: core.Card | None, language: str) -> dict[str, Any] | None:
+    """The card: phones with their purpose, hours and whether open, how to refer, what to bring."""
+    if card is None:
+        return None
+    body = vars_of(card)
+    body["phones"] = [{"number": p.number, "purpose": p.purpose, "purpose_label": label(language, "phone", p.purpose)}
+                      for p in card.phones]
+    body["hours"] = [{"weekday": WEEKDAY_CODES[h.weekday], "weekday_label": label(language, "weekday", str(h.weekday)),
+                      "opens": h.opens, "closes": h.closes} for h in card.hours]
+    body["contacts"] = [vars_of(c) for c in card.contacts]
+    body["verified_at"] = card.verified_at.isoformat() if card.verified_at else None
+    for name in ("delivered_languages", "delivered_in", "required_documents", "alerts", "serves_area"):
+        body[name] = list(body[name])
+    return body
 
 
 def _organization(service: core.Service, language: str) -> dict[str, Any]:
@@ -113,7 +144,7 @@ def _result(result: core.Result, language: str) -> dict[str, Any]:
         "organization": _organization(result.service, language), "site": _site(result.site, language),
         "distance_km": result.distance_km, "needs_met": list(result.needs_met),
         "score_parts": dict(result.score_parts), "reasons": list(result.reasons),
-        "caveats": list(result.caveats),
+        "caveats": list(result.caveats), "card": _card(result.card, language),
     }
 
 

@@ -34,6 +34,8 @@ class MatchChild(Schema):
                             metadata={"description": "ISO 639-1 codes the child speaks"})
     groups = fields.List(fields.String(validate=TOKEN), validate=validate.Length(max=20),
                          metadata={"description": "target groups: migrant, left_behind, disability, …"})
+    school = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "the child's school: a site id or a name; a school's own services serve its pupils only"})
 
 
 class MatchNeed(Schema):
@@ -85,6 +87,61 @@ class UnderstoodNeed(Schema):
     confidence = fields.Float(allow_none=True)
 
 
+class ServiceLabels(Schema):
+    modes = fields.List(fields.String())
+    cost = fields.String()
+    capacity = fields.String()
+    intensity = fields.String()
+    target_groups = fields.List(fields.String())
+
+
+class CardPhone(Schema):
+    number = fields.String()
+    purpose = fields.String(metadata={"description": "main, intake, hotline, emergency or fax"})
+    purpose_label = fields.String()
+
+
+class CardHours(Schema):
+    weekday = fields.String(metadata={"description": "mo … su"})
+    weekday_label = fields.String()
+    opens = fields.String(metadata={"description": "HH:MM local time"})
+    closes = fields.String(metadata={"description": "HH:MM local time; 24:00 = midnight"})
+
+
+class CardContact(Schema):
+    title = fields.String(metadata={"description": "the role to ask for"})
+    name = fields.String(allow_none=True, metadata={"description": "only where the listing publishes it"})
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ResultCard(Schema):
+    """What a worker acts on, in the answer's language (free texts fall back to the listing's own)."""
+
+    phones = fields.List(fields.Nested(CardPhone), metadata={"description": "the service's own lines, then the site's"})
+    hours = fields.List(fields.Nested(CardHours), metadata={"description": "empty: not recorded"})
+    always_open = fields.Boolean(metadata={"description": "open 24 hours every day"})
+    open_now = fields.Boolean(allow_none=True, metadata={"description": "in the directory's TIMEZONE; null: hours not recorded"})
+    open_today = fields.Boolean(allow_none=True)
+    description = fields.String(allow_none=True)
+    accessibility = fields.String(allow_none=True)
+    delivered_languages = fields.List(fields.String(), metadata={"description": "codes of the languages it is delivered in"})
+    delivered_in = fields.List(fields.String(), metadata={"description": "their names"})
+    application_process = fields.String(allow_none=True, metadata={"description": "how to refer"})
+    required_documents = fields.List(fields.String(), metadata={"description": "what to bring"})
+    contacts = fields.List(fields.Nested(CardContact))
+    wait_time = fields.String(allow_none=True, metadata={"description": "response or waiting time, in words"})
+    alerts = fields.List(fields.String(), metadata={"description": "temporary notices: closures, changes"})
+    cost_text = fields.String(allow_none=True)
+    verified_at = fields.Date(allow_none=True)
+    stale = fields.Boolean(metadata={"description": "never verified, or not for over MATCH.stale_after_days"})
+    remote = fields.Boolean(metadata={"description": "offered without a site"})
+    local = fields.Boolean(allow_none=True, metadata={"description": "the site is in the child's district or city"})
+    serves_area = fields.List(fields.String(), metadata={"description": "the places its area lists"})
+    serves_radius_km = fields.Float(allow_none=True)
+    school = fields.String(allow_none=True, metadata={"description": "the school whose pupils it serves"})
+
+
 class MatchedService(Schema):
     id = fields.String()
     name = fields.String()
@@ -97,6 +154,7 @@ class MatchedService(Schema):
     minimum_age = fields.Float(allow_none=True)
     maximum_age = fields.Float(allow_none=True)
     verified_at = fields.Date(allow_none=True)
+    labels = fields.Nested(ServiceLabels, metadata={"description": "the codes above, as words in the answer's language"})
 
 
 class MatchedOrganization(Schema):
@@ -123,6 +181,7 @@ class MatchResult(Schema):
     score_parts = fields.Dict(keys=fields.String(), values=fields.Float())
     reasons = fields.List(fields.String())
     caveats = fields.List(fields.String())
+    card = fields.Nested(ResultCard, allow_none=True)
 
 
 class NearestOption(Schema):

@@ -1,10 +1,13 @@
-"""The bundle: the smallest set of results that together cover the actionable needs they meet.
+"""The bundle: a small set of results that together cover the actionable needs they meet.
 
-This module owns set-cover search over the (few) results. Among covers of equal size it prefers
-fewer distinct organizations, then a smaller total distance (a remote result counts 0 km), then
-better ranks. The search is exact up to 4 services when there are at most 50 results and 20 needs
-(branching on the first uncovered need, so only useful services are tried); greedy beyond.
-Depends on the standard library only.
+This module owns set-cover search over the (few) results. Covers are compared by ``quality``:
+fewest members a worker cannot act on at once (offered remotely, or not accepting now), then
+fewest members, then fewest distinct organizations, a smaller total distance (a remote result
+counts 0 km) and better ranks. The candidates are every cover of the smallest size and the next
+one up (exact search up to 4 services, at most 50 results and 20 needs, branching on the first
+uncovered need so only useful services are tried; greedy beyond), and always the baseline: the
+top results taken in rank order while they add a need. So the bundle starts from the best
+results and is never worse than that baseline. Depends on the standard library only.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ EXACT_MAX_SIZE, EXACT_MAX_RESULTS, EXACT_MAX_NEEDS = 4, 50, 20
 
 
 def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
-    """The preferred smallest cover of the actionable needs met by ``results``."""
+    """The preferred cover of the actionable needs met by ``results`` (see the module docstring)."""
     masks = [sum(1 << k for k, code in enumerate(actionable) if code in r.needs_met) for r in results]
     goal = 0
     for mask in masks:
@@ -27,30 +30,48 @@ def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
     if not goal:
         return Bundle((), (), (), uncovered)
     useful = [i for i, m in enumerate(masks) if m]
-    chosen = None
+    options = [baseline(masks, goal)]
     if len(results) <= EXACT_MAX_RESULTS and len(actionable) <= EXACT_MAX_NEEDS:
-        chosen = _exact(results, masks, useful, goal)
-    if chosen is None:
-        chosen = _greedy(masks, useful, goal)
+        options += _exact(masks, useful, goal)
+    else:
+        options.append(_greedy(masks, useful, goal))
+    chosen = min(options, key=lambda picked: quality(results, picked))
     picked = sorted(chosen, key=lambda i: results[i].rank)
     return Bundle(tuple(results[i].service.id for i in picked), tuple(results[i].rank for i in picked), covers, uncovered)
 
 
-def _preference(results: Sequence[Result], picked: Sequence[int]) -> tuple:
-    """Sort key among covers of one size: organizations, total km, ranks."""
+def quality(results: Sequence[Result], picked: Sequence[int]) -> tuple:
+    """Sort key of a cover (smaller is better): not actionable now, size, organizations, km, ranks."""
+    waiting = sum(1 for i in picked if results[i].site is None or results[i].service.capacity != "accepting")
     orgs = len({results[i].service.organization_id for i in picked})
     km = round(sum(results[i].distance_km or 0.0 for i in picked), 3)
-    return (orgs, km, sorted(results[i].rank for i in picked))
+    return (waiting, len(picked), orgs, km, sorted(results[i].rank for i in picked))
 
 
-def _exact(results: Sequence[Result], masks: list[int], useful: list[int], goal: int) -> tuple[int, ...] | None:
-    """The preferred cover of the smallest size up to EXACT_MAX_SIZE, or None if larger."""
+def baseline(masks: Sequence[int], goal: int) -> tuple[int, ...]:
+    """The top results in rank order, each taken while it adds a need, until the goal is covered."""
+    have, picked = 0, []
+    for i, mask in enumerate(masks):
+        if mask & ~have:
+            picked.append(i)
+            have |= mask
+        if have == goal:
+            break
+    return tuple(picked)
+
+
+def _exact(masks: list[int], useful: list[int], goal: int) -> list[tuple[int, ...]]:
+    """Every cover of the smallest size up to EXACT_MAX_SIZE and of the size after it; [] if larger."""
+    found: set[tuple[int, ...]] = set()
+    smallest = None
     for size in range(1, EXACT_MAX_SIZE + 1):
-        found: set[tuple[int, ...]] = set()
+        if smallest is not None and size > smallest + 1:
+            break
+        before = len(found)
         _branch(masks, useful, goal, 0, (), size, found)
-        if found:
-            return min(found, key=lambda picked: _preference(results, picked))
-    return None
+        if smallest is None and len(found) > before:
+            smallest = size
+    return sorted(found)
 
 
 def _branch(masks, useful, goal, have, picked, size, found) -> None:

@@ -7,10 +7,12 @@ distance part at its best the score is an exact upper bound (see scoring.py). Se
 evaluated in chunks, highest bound first, until nothing left could change what ``engine._choose``
 picks:
 
-(a) ``limit`` eligible services are scored and the limit-th best score is STRICTLY above every
-    bound not yet evaluated (ties break by distance then id, so an equal bound could still win);
-(b) for each actionable need the top ``limit`` leave unmet, either an evaluated eligible service
-    meeting it scores strictly above every unevaluated bound among services meeting it, or no
+(a) ``limit`` eligible services are scored and the limit-th best ranks STRICTLY ahead of every
+    service not yet evaluated: a lower tier, or the same tier and a score above its bound (ties
+    break by distance then id, so an equal bound could still win); tiers never depend on a site,
+    so a service's tier is known before evaluation;
+(b) for each actionable need the top ``limit`` leave unmet, either the best evaluated eligible
+    service meeting it ranks strictly ahead of every unevaluated one meeting it, or no
     unevaluated service meets it.
 
 Then the evaluated set holds the true top ``limit`` in the true order and, for each need ``_choose``
@@ -32,16 +34,18 @@ from datetime import date
 import numpy as np
 
 from referral.matching.eligibility import Placement, place, remote_capable, screen, uncertain
-from referral.matching.index import QUALITY, DirectoryIndex
+from referral.matching.index import DirectoryIndex
 from referral.matching.needs import weight
 from referral.matching.geo import outer_km
 from referral.matching.scoring import (
-    DISTANCE, best_distance_part, bounds_hold, distance_part, penalised, rank_order, score_parts, total, upper_bound,
+    DISTANCE, best_distance_part, bounds_hold, distance_part, penalised, rank_order, ready_now, remote_parts,
+    score_parts, tiers, total, upper_bound,
 )
+from referral.matching.schools import resolve_school
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
 
-QUALITY_OR_NONE = np.concatenate(([0.0], QUALITY))  # by 1 + relation; 0 = the need is not met
+TIER_SPAN = 1000.0  # > the score range, so tier * span - bound orders by tier, then bound
 FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
 
 
@@ -50,10 +54,12 @@ class Candidates:
     """Eligible services with their chosen site, need qualities and scores (one row each)."""
 
     rows: np.ndarray  # service rows
-    quality: np.ndarray  # (n, K): quality of each row for each of the child's needs, 0 = not met
+    quality: np.ndarray  # (n, K): need fit of each row for each of the child's needs
+    relation: np.ndarray  # (n, K) int8: 1 + index relation (exact, narrower, broader), 0 = not met
     placement: Placement
     parts: np.ndarray  # (n, 5) in PARTS order
     score: np.ndarray
+    tier: np.ndarray  # int64, lower first (scoring.tiers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,8 +68,11 @@ class Pool:
 
     rows: np.ndarray
     quality: np.ndarray  # (n, K)
+    relation: np.ndarray  # (n, K)
     parts: np.ndarray  # (n, 5), the distance part not yet known
     bound: np.ndarray  # upper bound of the score
+    tier: np.ndarray  # exact: a tier never depends on the site
+    remote_part: np.ndarray  # distance part if offered remotely (scoring.remote_parts)
     uncertain: np.ndarray  # bool: restricted on a fact the child's record leaves unknown (penalised)
 
 
@@ -72,33 +81,68 @@ def candidates(
     settings: MatchSettings, today: date, first_chunk: int = FIRST_CHUNK,
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
-    pool = gather(index, query, needs, settings, today)
+    pool = gather(index, query, needs, settings, today, urgent(needs, settings))
     chunk = first_chunk if bounds_hold(settings) else len(pool.rows)
     rest, chunks = np.arange(len(pool.rows)), []
     found, order = _nothing(pool), np.empty(0, np.int64)
     while not _settled(pool, rest, found, order, actionable, query.limit):
-        batch, rest = _highest(pool.bound, rest, chunk)
+        batch, rest = _highest(pool, rest, chunk)
         chunks.append(_evaluate(index, query, pool, batch, settings))
         chunk *= 2
         found = _merge(chunks)
-        order = rank_order(found.score, found.placement.km, index.columns.id_rank[found.rows])
+        order = rank_order(found.tier, found.score, found.placement.km, index.columns.id_rank[found.rows])
     return found, order
 
 
-def gather(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date) -> Pool:
-    """Rows meeting a need in the cells near the child, through the box bound and the place-free rules, with bounds."""
+def urgent(needs: list[UnderstoodNeed], settings: MatchSettings) -> list[int]:
+    """Positions of the explicit needs severe enough to be urgent."""
+    return [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= settings.urgent_severity]
+
+
+def gather(
+    index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date,
+    urgent_needs: list[int] = (),
+) -> Pool:
+    """Rows meeting a need in the cells near the child, through the box bound and the place-free rules
+    (and the school rule), with bounds and tiers."""
     rows, relation = _union(_postings(index, query, needs), len(index.services))
     near, min_km, remote = _reach(index, query, rows)
     keep = np.flatnonzero(near)
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
-    keep = np.flatnonzero(screen(index, query, rows))
+    school = resolve_school(index.schools, query.child.school)
+    keep = np.flatnonzero(screen(index, query, rows) & school_allows(index, rows, query.child.school, school))
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
-    quality, fit = _fit(relation, needs, rows)
+    related, quality, fit = _fit(relation, needs, rows, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
+    far = remote_parts(local_area(index, query, rows), settings)
     unsure = uncertain(index, query, rows)
-    bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings), settings), unsure, settings)
-    return Pool(rows, quality, parts, bound, unsure)
+    bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings), unsure, settings)
+    unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
+    tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings)
+    return Pool(rows, quality, related, parts, bound, tier, far, unsure)
+
+
+def local_area(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
+    """Whether each row's area lists the child's own district (the place below the top) or a finer place."""
+    found = np.zeros(len(rows), dtype=bool)
+    for code in index.gazetteer.lineage(query.location.place)[:-1]:
+        listed = index.area.get(code)
+        if listed is not None and len(rows):
+            pos = np.minimum(np.searchsorted(listed, rows), len(listed) - 1)
+            found |= listed[pos] == rows
+    return found
+
+
+def school_allows(index: DirectoryIndex, rows: np.ndarray, given: str | None, school: str | None) -> np.ndarray:
+    """A school's own service serves that school's pupils only: refused when the request names another
+    school (``given``; ``school`` is the site id it resolved to, None when it names none of them)."""
+    column = index.columns.school[rows]
+    if not given:
+        return np.ones(len(rows), dtype=bool)
+    if school is None:
+        return column < 0
+    return (column < 0) | (column == index.columns.school_ids.index(school))
 
 
 def _postings(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
@@ -137,21 +181,27 @@ def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[
     return (min_km <= outer) | remote, min_km, remote
 
 
-def _fit(relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (n, K) quality of each row for each need, and the weighted need fit."""
+def _fit(relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (n, K) relation and quality of each row for each need, and the weighted need fit."""
+    by_relation = np.array((0.0, *settings.fits()))  # by 1 + relation; 0 = the need is not met
+    related = np.zeros((len(rows), len(needs)), dtype=np.int8)
     quality = np.zeros((len(rows), len(needs)))
     fit, total_weight = np.zeros(len(rows)), sum(weight(n) for n in needs)
     for k, (dense, need) in enumerate(zip(relation, needs)):
-        quality[:, k] = QUALITY_OR_NONE[dense[rows]]
+        related[:, k] = dense[rows]
+        quality[:, k] = by_relation[related[:, k]]
         fit = fit + weight(need) * quality[:, k]
-    return quality, fit / total_weight if total_weight else fit
+    return related, quality, fit / total_weight if total_weight else fit
 
 
-def _highest(bound: np.ndarray, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` positions of ``rest`` with the highest bounds (any order), and the others."""
+def _highest(pool: Pool, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` positions of ``rest`` with the best (tier, bound) keys (any order), and the others.
+
+    Which rows are evaluated first changes only how soon the search settles, never its answer."""
     if n >= len(rest):
         return rest, rest[:0]
-    split = np.argpartition(-bound[rest], n - 1)
+    key = pool.tier[rest] * TIER_SPAN - pool.bound[rest]  # a bound is 0-100: tiers never mix
+    split = np.argpartition(key, n - 1)
     return rest[split[:n]], rest[split[n:]]
 
 
@@ -162,16 +212,18 @@ def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.nd
     placement = Placement(*(getattr(placement, f.name)[eligible] for f in fields(Placement)))
     keep = batch[eligible]
     parts = pool.parts[keep]  # a copy: fancy indexing
-    parts[:, DISTANCE] = distance_part(placement.km, settings)
+    parts[:, DISTANCE] = distance_part(placement.km, settings, pool.remote_part[keep])
     score = penalised(total(parts, settings), pool.uncertain[keep], settings)
-    return Candidates(pool.rows[keep], pool.quality[keep], placement, parts, score)
+    return Candidates(pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts,
+                      score, pool.tier[keep])
 
 
 def _nothing(pool: Pool) -> Candidates:
     """No candidate yet, in the shapes of real ones."""
     none = np.empty(0, np.int64)
     placement = Placement(none.astype(bool), none, none.astype(float), none, none.astype(float), none.astype(bool))
-    return Candidates(pool.rows[:0], pool.quality[:0], placement, pool.parts[:0], np.empty(0))
+    return Candidates(pool.rows[:0], pool.quality[:0], pool.relation[:0], placement, pool.parts[:0], np.empty(0),
+                      pool.tier[:0])
 
 
 def _merge(chunks: list[Candidates]) -> Candidates:
@@ -179,22 +231,35 @@ def _merge(chunks: list[Candidates]) -> Candidates:
     if len(chunks) == 1:
         return chunks[0]
     joined = {f.name: np.concatenate([getattr(c.placement, f.name) for c in chunks]) for f in fields(Placement)}
-    rows, quality, parts, score = (np.concatenate([getattr(c, f) for c in chunks]) for f in ("rows", "quality", "parts", "score"))
-    return Candidates(rows, quality, Placement(**joined), parts, score)
+    names = ("rows", "quality", "relation", "parts", "score", "tier")
+    rows, quality, relation, parts, score, tier = (np.concatenate([getattr(c, f) for c in chunks]) for f in names)
+    return Candidates(rows, quality, relation, Placement(**joined), parts, score, tier)
 
 
 def _settled(pool: Pool, rest: np.ndarray, found: Candidates, order: np.ndarray, actionable: list[int], limit: int) -> bool:
     """Whether no unevaluated service (``rest``) could enter the top ``limit`` or be a need's best (rules a, b)."""
     if not len(rest) or limit <= 0:
         return True
-    bound = pool.bound[rest]
-    if len(order) < limit or not found.score[order[limit - 1]] > bound.max():
+    if len(order) < limit or not _beats(found, order[limit - 1], pool, rest):
         return False
-    met = found.quality > 0
+    met = found.relation > 0
     for k in actionable:
         if met[order[:limit], k].any():
             continue
-        meets = pool.quality[rest, k] > 0
-        if meets.any() and not found.score[met[:, k]].max(initial=-np.inf) > bound[meets].max():
+        meets = rest[pool.relation[rest, k] > 0]
+        if not len(meets):
+            continue
+        best = order[met[order, k]]
+        if not len(best) or not _beats(found, best[0], pool, meets):
             return False
     return True
+
+
+def _beats(found: Candidates, p: int, pool: Pool, rest: np.ndarray) -> bool:
+    """Whether evaluated position ``p`` ranks strictly ahead of whatever the rows ``rest`` may score.
+
+    Equal keys could still lose on distance or id, hence strictly: a lower tier, or the same tier
+    and a score above the bound.
+    """
+    tier, score = found.tier[p], found.score[p]
+    return bool(np.all((tier < pool.tier[rest]) | ((tier == pool.tier[rest]) & (score > pool.bound[rest]))))

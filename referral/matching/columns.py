@@ -107,6 +107,8 @@ class Columns:
     area_unlimited: np.ndarray  # bool: no area places and no radius
     id_rank: np.ndarray  # int32 position of the service id in sorted order (the last tie-break)
     bits: dict[str, BitMap]
+    school: np.ndarray  # int32 position in ``school_ids`` of the school a service serves, -1 = none
+    school_ids: tuple[str, ...]  # site ids of the schools some service serves, sorted
 
 
 def build_columns(services: Sequence[Service]) -> Columns:
@@ -118,6 +120,7 @@ def build_columns(services: Sequence[Service]) -> Columns:
     order = sorted(range(len(services)), key=ids.__getitem__)
     id_rank = np.empty(len(services), dtype=np.int32)
     id_rank[order] = np.arange(len(services), dtype=np.int32)
+    schools = sorted({s.serves_school for s in services if s.serves_school})
     return Columns(
         active=np.array([s.status == "active" for s in services], dtype=bool),
         min_age=_floats(map(attrgetter("minimum_age"), services)),
@@ -131,5 +134,7 @@ def build_columns(services: Sequence[Service]) -> Columns:
         area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
         id_rank=id_rank,
         bits=bits,
+        school=np.array([schools.index(s.serves_school) if s.serves_school else -1 for s in services], dtype=np.int32),
+        school_ids=tuple(schools),
         **masks,
     )

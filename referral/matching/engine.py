@@ -9,13 +9,14 @@ SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``Director
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
 from referral.matching.bundle import make_bundle
-from referral.matching.candidates import Candidates, candidates
+from referral.matching.candidates import Candidates, candidates, urgent
+from referral.matching.card import make_card
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.groups import infer_groups
@@ -37,8 +38,9 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, scored, actionable, settings, today)
-    chosen = _choose(order, found.quality > 0, actionable, query.limit)
-    results = tuple(_result(index, query, scored, found, p, rank, today, settings) for rank, p in enumerate(chosen, 1))
+    chosen = _choose(order, found.relation > 0, actionable, query.limit)
+    context = _Context(index, query, scored, found, today, settings, tuple(scored[k].code for k in urgent(scored, settings)))
+    results = tuple(_result(context, p, rank) for rank, p in enumerate(chosen, 1))
     codes = [scored[k].code for k in actionable]
     return MatchOutcome(
         location=query.location,
@@ -72,13 +74,28 @@ def _choose(order: np.ndarray, met: np.ndarray, actionable: list[int], limit: in
     return sorted(chosen, key=lambda p: position[p])
 
 
-def _result(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], found: Candidates, p: int, rank: int, today: date, settings: MatchSettings) -> Result:
-    """One explained result for candidate position ``p``."""
+@dataclass(frozen=True)
+class _Context:
+    """What explaining one result reads."""
+
+    index: DirectoryIndex
+    query: MatchQuery
+    needs: list[UnderstoodNeed]
+    found: Candidates
+    today: date
+    settings: MatchSettings
+    urgent: tuple[str, ...]  # codes of the urgent needs
+
+
+def _result(c: _Context, p: int, rank: int) -> Result:
+    """One explained result, with its card, for candidate position ``p``."""
+    found, query = c.found, c.query
     row, flat = int(found.rows[p]), int(found.placement.site[p])
-    service = index.services[row]
-    site = service.sites[flat - int(index.sites.offsets[row])] if flat >= 0 else None
+    service = c.index.services[row]
+    site = service.sites[flat - int(c.index.sites.offsets[row])] if flat >= 0 else None
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
-    met = [(n, float(found.quality[p, k])) for k, n in enumerate(needs) if found.quality[p, k] > 0]
+    met = [(n, int(found.relation[p, k]) - 1) for k, n in enumerate(c.needs) if found.relation[p, k] > 0]
+    card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days)
     return Result(
         rank=rank,
         score=float(found.score[p]),
@@ -87,6 +104,8 @@ def _result(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed
         distance_km=km,
         needs_met=tuple(n.code for n, _ in met),
         score_parts={name: round(float(v), 3) for name, v in zip(PARTS, found.parts[p])},
-        reasons=reasons(query, service, site, km, met),
-        caveats=caveats(query, service, site, today, settings.stale_after_days),
+        reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings),
+        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school)),
+        card=card,
+        tier=int(found.tier[p]),
     )

@@ -10,10 +10,11 @@ from datetime import date
 from typing import Sequence
 
 from referral.matching.groups import known_groups, unknown_rules
-from referral.matching.messages import gender_rule, group_label, join, requirement, say
-from referral.matching.types import MatchQuery, Service, Site, UnderstoodNeed
+from referral.matching.messages import gender_rule, group_label, join, language_label, requirement, say
+from referral.matching.settings import MatchSettings
+from referral.matching.types import Card, MatchQuery, Service, Site, UnderstoodNeed
 
-RELATION = {1.0: "meets.exact", 0.85: "meets.narrower", 0.6: "meets.broader"}
+RELATION = {2: "meets.exact", 1: "meets.narrower", 0: "meets.broader"}  # by index.EXACT, NARROWER, BROADER
 
 
 def _number(value: float) -> str:
@@ -28,18 +29,50 @@ def name_in(names: dict | None, name: str, language: str) -> str:
 
 def reasons(
     query: MatchQuery, service: Service, site: Site | None, km: float | None,
-    met: Sequence[tuple[UnderstoodNeed, float]],
+    met: Sequence[tuple[UnderstoodNeed, int]], card: Card | None = None, urgent: Sequence[str] = (),
+    settings: MatchSettings = MatchSettings(),
 ) -> tuple[str, ...]:
-    """Why this service: needs met, where, capacity, and the eligibility facts that apply."""
+    """Why this service and why here: needs met (by relation), where, capacity, the ordering rules
+    that placed it (urgent needs, its school), and the eligibility facts that apply."""
     lang = query.language
-    said = [say(lang, RELATION[quality], label=need.label) for need, quality in met]
+    said = [say(lang, RELATION[relation], label=need.label) for need, relation in met]
     if site is not None:
         said.append(say(lang, "distance", km=f"{km:.1f}", site=name_in(site.names, site.name, lang)))
     else:
-        said.append(say(lang, "remote"))
+        said.append(_remote(lang, service, card))
     said.append(_capacity(lang, service))
+    said.extend(_ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings))
     said.extend(_eligibility(query, service))
     return tuple(said)
+
+
+def _remote(lang: str, service: Service, card: Card | None) -> str:
+    """Remote, with the area it serves."""
+    if card is not None and card.serves_area:
+        return say(lang, "remote.area", area=join(lang, list(card.serves_area)))
+    if service.area_radius_km is not None:
+        return say(lang, "remote.radius", km=_number(service.area_radius_km))
+    return say(lang, "remote")
+
+
+def _ordering(
+    query: MatchQuery, service: Service, card: Card | None, urgent_met: set[str], urgent: bool, settings: MatchSettings,
+) -> list[str]:
+    """The rules above the score that placed this result (scoring.tiers), in words."""
+    lang, said = query.language, []
+    if urgent and settings.urgent_ready_first:
+        if not urgent_met:
+            said.append(say(lang, "urgent.not_meeting"))
+        elif service.capacity == "waitlist":
+            days = service.wait_days
+            said.append(say(lang, "urgent.waitlist", days=days) if days is not None else say(lang, "urgent.waitlist_unknown"))
+        elif card is not None and card.stale:
+            said.append(say(lang, "urgent.stale", days=settings.stale_after_days))
+        else:
+            said.append(say(lang, "urgent.ready"))
+    if card is not None and card.school and query.child.school:
+        said.append(say(lang, "school.child", school=card.school))
+    return said
 
 
 def _capacity(lang: str, service: Service) -> str:
@@ -66,15 +99,21 @@ def _eligibility(query: MatchQuery, service: Service) -> list[str]:
     return said
 
 
-def caveats(query: MatchQuery, service: Service, site: Site | None, today: date, stale_after_days: int) -> tuple[str, ...]:
+def caveats(
+    query: MatchQuery, service: Service, site: Site | None, today: date, stale_after_days: int,
+    card: Card | None = None, school_known: bool = False,
+) -> tuple[str, ...]:
     """What the social worker should know before referring."""
     lang = query.language
-    said = []
+    said = [say(lang, "caveat.alert", text=text) for text in (card.alerts if card else ())]
+    if card is not None and card.school and not school_known:
+        said.append(say(lang, "caveat.school_unknown", school=card.school))
     if service.capacity == "waitlist":
         said.append(say(lang, "caveat.waitlist"))
     if service.cost in ("fee", "subsidized"):
-        if service.cost_text:
-            said.append(say(lang, f"caveat.{service.cost}_text", text=service.cost_text.rstrip(".。")))
+        cost_text = card.cost_text if card is not None else service.cost_text
+        if cost_text:
+            said.append(say(lang, f"caveat.{service.cost}_text", text=cost_text.rstrip(".。")))
         else:
             said.append(say(lang, f"caveat.{service.cost}"))
     if service.verified_at is None:
@@ -85,9 +124,12 @@ def caveats(query: MatchQuery, service: Service, site: Site | None, today: date,
         said.append(say(lang, "caveat.remote_only"))
         if query.constraints.open_on is not None:
             said.append(say(lang, "caveat.open_on_remote"))
+    elif card is not None and card.local is False:
+        said.append(say(lang, "caveat.other_area"))
     said.extend(eligible_if(query, service))
     if service.languages and query.child.languages:
-        said.append(say(lang, "caveat.languages", languages=join(lang, sorted(service.languages))))
+        names = [language_label(lang, code) for code in sorted(service.languages)]
+        said.append(say(lang, "caveat.languages", languages=join(lang, names)))
     said.extend(_delivered(query, service))
     return tuple(said)
 
@@ -102,13 +144,14 @@ def eligible_if(query: MatchQuery, service: Service) -> list[str]:
         rule = say(lang, "or").join(requirement(lang, g) for g in sorted(service.groups))
         said.append(say(lang, "caveat.eligible_if", rule=rule))
     if "languages" in open_rules:
-        said.append(say(lang, "caveat.requires_languages", languages=join(lang, sorted(service.languages))))
+        names = [language_label(lang, code) for code in sorted(service.languages)]
+        said.append(say(lang, "caveat.requires_languages", languages=join(lang, names)))
     return said
 
 
 def _delivered(query: MatchQuery, service: Service) -> list[str]:
     """The languages a service is delivered in (HSDS): a caveat, never a rule."""
-    delivered = sorted(service.delivered_languages)
+    delivered = [language_label(query.language, code) for code in sorted(service.delivered_languages)]
     if not delivered or service.languages:
         return []
     if query.child.languages and not (service.delivered_languages & query.child.languages):

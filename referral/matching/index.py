@@ -17,11 +17,13 @@ import numpy as np
 from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.gazetteer import Gazetteer
+from referral.matching.schools import school_names
 from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import CAPACITIES, Directory, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
+# Postings.lookup reports these; a match scores need fit with MatchSettings.fits() instead.
 QUALITY = np.array([0.6, 0.85, 1.0], dtype=np.float64)
 EXACT, NARROWER, BROADER = 2, 1, 0
 
@@ -62,6 +64,7 @@ class DirectoryIndex:
     postings: Postings
     nearby: CellPostings  # the postings by spatial cell: what a match reads
     area: dict[str, np.ndarray]  # place code -> sorted int32 rows whose area_places list it
+    schools: dict[str, frozenset[str]]  # site id of a school some service serves -> its folded names
 
 
 def build_index(directory: Directory) -> DirectoryIndex:
@@ -80,6 +83,7 @@ def build_index(directory: Directory) -> DirectoryIndex:
         postings=postings,
         nearby=_build_nearby(postings, sites, columns),
         area=_build_area(services),
+        schools=school_names(services),
     )
 
 

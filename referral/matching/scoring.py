@@ -1,14 +1,25 @@
-"""Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100.
+"""Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100;
+and the ordering rules above the score (tiers).
 
 This module owns the score formulas and the ranking order. It must not decide eligibility: it
 scores what eligibility lets through. Depends on numpy and the index columns only.
 
 Every part is in [0, 1]. The score is 100 x sum(weight x part) / sum(weight), floored to 0.01
-after adding half a cent (so plain Python reproduces it bit for bit). Ranking: score desc, then
-distance asc (remote last), then service id asc.
+after adding half a cent (so plain Python reproduces it bit for bit). Ranking: tier asc, score desc,
+then distance asc (remote last), then service id asc.
+
+Tiers are what a colleague would never trade for points (each rule switchable in settings):
+  1. urgent_ready_first: when a need is urgent (severity >= urgent_severity), services meeting an
+     urgent need that accept now and were verified within stale_after_days come first, then those
+     meeting one that are waitlisted or stale, then the rest;
+  2. specialist_first: within that, more urgent needs met by the same or a narrower term first (a
+     service tagged only with a parent term is not a specialist, however many needs it ticks);
+  3. school_unknown_last: a school's own service (it serves one school's pupils) comes after the
+     others when the request names no school (naming another school excludes it: candidates.py).
+A tier depends on the service only, never on the site, so the score bound below orders within it.
 
 Upper bounds: the distance part is the only one that depends on a site, and the score is
-non-decreasing in it when no weight is negative (IEEE addition, multiplication by a weight >= 0,
+non-decreasing in it when no weight is negative (the remote part of a row is known before its sites) (IEEE addition, multiplication by a weight >= 0,
 division by a positive sum and floor are all monotone). So the score with the distance part at its
 largest possible value bounds the real score from above, bit for bit.
 """
@@ -20,6 +31,7 @@ from datetime import date
 import numpy as np
 
 from referral.matching.columns import Columns
+from referral.matching.index import BROADER
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import CAPACITIES, INTENSITIES
 
@@ -51,9 +63,15 @@ def score_parts(
     return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings)))
 
 
-def distance_part(km: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """exp(-km / scale) for a site, the remote score where ``km`` is NaN (no site)."""
-    return np.where(np.isnan(km), settings.remote_distance_score, np.exp(-km / settings.distance_scale_km))
+def distance_part(km: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | float | None = None) -> np.ndarray:
+    """exp(-km / scale) for a site, the row's remote part where ``km`` is NaN (no site)."""
+    remote = settings.remote_distance_score if remote_part is None else remote_part
+    return np.where(np.isnan(km), remote, np.exp(-km / settings.distance_scale_km))
+
+
+def remote_parts(local: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """The distance part of each row when offered remotely: higher when its area is the child's own."""
+    return np.where(local, settings.remote_local_score, settings.remote_distance_score)
 
 
 def bounds_hold(settings: MatchSettings) -> bool:
@@ -62,10 +80,11 @@ def bounds_hold(settings: MatchSettings) -> bool:
     return min(weights) >= 0 and sum(weights) > 0 and settings.distance_scale_km > 0
 
 
-def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings) -> np.ndarray:
+def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | None = None) -> np.ndarray:
     """The largest distance part each row can get: at ``min_km`` (NaN = no site) or, if remote, without a site."""
     near = np.where(np.isnan(min_km), 0.0, np.exp(-min_km / settings.distance_scale_km))
-    return np.where(remote, np.maximum(near, settings.remote_distance_score), near)
+    far = settings.remote_distance_score if remote_part is None else remote_part
+    return np.where(remote, np.maximum(near, far), near)
 
 
 def upper_bound(parts: np.ndarray, best_distance: np.ndarray, settings: MatchSettings) -> np.ndarray:
@@ -99,6 +118,29 @@ def penalised(score: np.ndarray, uncertain: np.ndarray, settings: MatchSettings)
     return np.floor(less * 100.0 + 0.5) / 100.0
 
 
-def rank_order(score: np.ndarray, km: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
-    """Positions sorted by score desc, distance asc (none last), service id asc."""
-    return np.lexsort((id_rank, np.where(np.isnan(km), np.inf, km), -score))
+def rank_order(tier: np.ndarray, score: np.ndarray, km: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
+    """Positions sorted by tier asc, score desc, distance asc (none last), service id asc."""
+    return np.lexsort((id_rank, np.where(np.isnan(km), np.inf, km), -score, tier))
+
+
+def ready_now(cols: Columns, rows: np.ndarray, today: date, settings: MatchSettings) -> np.ndarray:
+    """Accepting now and verified within ``stale_after_days``: what an urgent referral can rely on."""
+    age = today.toordinal() - cols.verified[rows]
+    return (cols.capacity[rows] == ACCEPTING) & (age <= settings.stale_after_days)  # NaN age: never verified
+
+
+def tiers(
+    relation: np.ndarray, urgent: list[int], ready: np.ndarray, school_unknown: np.ndarray,
+    settings: MatchSettings,
+) -> np.ndarray:
+    """The tier of each row (lower first); ``relation`` is (n, K) 1 + index relation, 0 = not met."""
+    n, m = len(relation), len(urgent)
+    urgent_class = np.zeros(n, np.int64)
+    if urgent and settings.urgent_ready_first:
+        meets = (relation[:, urgent] > 0).any(axis=1)
+        urgent_class = np.where(meets, np.where(ready, 0, 1), 2)
+    specific = np.zeros(n, np.int64)
+    if urgent and settings.specialist_first:
+        specific = (relation[:, urgent] > 1 + BROADER).sum(axis=1)  # exact or narrower
+    late = school_unknown.astype(np.int64) if settings.school_unknown_last else np.zeros(n, np.int64)
+    return (urgent_class * (m + 1) + (m - specific)) * 2 + late

@@ -20,11 +20,29 @@ class MatchSettings:
     intensity_weight: float = 0.1
     freshness_weight: float = 0.05
     distance_scale_km: float = 10.0  # distance part = exp(-d / scale)
-    remote_distance_score: float = 0.5  # distance part of a remote result without a site
+    # 0: a remote result (no site) never outranks an equivalent in-person one, however far within reach
+    remote_distance_score: float = 0.0  # distance part of a remote result without a site
+    # a remote line whose area is the child's own district (or finer) before a city-wide one; keep it
+    # below the distance part of an in-person site at the usual radius (exp(-25/10) = 0.08)
+    remote_local_score: float = 0.05
     stale_after_days: int = 180  # caveat "not verified for over N days"
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
     notes_min_confidence: float = 90  # PhraseMatcher score (0-100) to infer a need from notes
     text_min_score: float = 70  # PhraseMatcher score (0-100) for a need given as text
+    # need fit of a service's term for a child's need: the same term, a narrower one (the service is
+    # more specific), or a broader one (tagged only with a parent term: little credit)
+    exact_fit: float = 1.0
+    narrower_fit: float = 0.85
+    broader_fit: float = 0.25
+    # the ordering rules above the score (see scoring.tiers), each switchable for a baseline
+    urgent_severity: int = 3  # a need this severe is urgent
+    urgent_ready_first: bool = True  # urgent: services meeting it that accept now and are fresh first
+    specialist_first: bool = True  # urgent: more urgent needs met by a specific term first
+    school_unknown_last: bool = True  # a school's own service, the child's school not known: after others
+
+    def fits(self) -> tuple[float, float, float]:
+        """Need fit by relation, in the order of index.BROADER, NARROWER, EXACT (0, 1, 2)."""
+        return (self.broader_fit, self.narrower_fit, self.exact_fit)
     # Score points taken from a service restricted on a fact the child's record leaves unknown
     # (gender, languages, groups): it is offered, a little lower, with an "eligible if" caveat.
     unknown_eligibility_penalty: float = 5.0

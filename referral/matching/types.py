@@ -140,6 +140,7 @@ class Service:
     delivered_languages: frozenset[str] = frozenset()  # languages it is delivered in; empty = not recorded
     serves_school: str | None = None  # site id of the one school whose pupils it serves
     school_names: frozenset[str] = frozenset()  # that school's names (site and organization), any language
+    school: Text | None = None  # that school's site name, with its translations, to show
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,42 @@ class UnderstoodNeed:
 
 
 @dataclass(frozen=True, slots=True)
+class CardContact:
+    title: str  # the role, in the query's language where the listing gives it
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a worker acts on, in the query's language (free texts fall back to the listing's own)."""
+
+    phones: tuple[Phone, ...]  # the service's own lines first, then the site's
+    hours: tuple[Hours, ...]  # the service's own hours, else its site's; empty = not recorded
+    always_open: bool  # open 24 hours every day
+    open_now: bool | None  # None: no time given, or hours not recorded
+    open_today: bool | None
+    description: str | None
+    accessibility: str | None
+    delivered_languages: tuple[str, ...]  # language codes
+    delivered_in: tuple[str, ...]  # their names
+    application_process: str | None
+    required_documents: tuple[str, ...]
+    contacts: tuple[CardContact, ...]
+    wait_time: str | None
+    alerts: tuple[str, ...]
+    cost_text: str | None
+    verified_at: date | None
+    stale: bool  # never verified, or not for over stale_after_days
+    remote: bool  # offered without a site
+    local: bool | None  # the site is in the child's city; None when either city is unknown
+    serves_area: tuple[str, ...]  # names of the places its area lists (a radius is in serves_radius_km)
+    serves_radius_km: float | None
+    school: str | None  # the school whose pupils it serves, by name
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     rank: int
     score: float  # 0-100
@@ -226,6 +263,8 @@ class Result:
     score_parts: Mapping[str, float]
     reasons: tuple[str, ...]
     caveats: tuple[str, ...]
+    card: Card | None = None
+    tier: int = 0  # the ordering rules above the score (scoring.tiers): lower first
 
 
 @dataclass(frozen=True, slots=True)

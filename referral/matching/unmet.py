@@ -5,8 +5,8 @@ need only, so it costs nothing when every need is met. A relevant service that i
 reported as the nearest option, never silently dropped. Depends on numpy and sibling modules.
 
 Reasons: "no_service" (no active service lists the term, a narrower or a broader one);
-"not_eligible" (the child fails the rules that do not depend on place, or no site is open on the
-asked day); "too_far" (eligible apart from the area and distance rules); "beyond_limit" (eligible
+"not_eligible" (the child fails the rules that do not depend on place, including a school's own
+service for another school's pupils, or no site is open on the asked day); "too_far" (eligible apart from the area and distance rules); "beyond_limit" (eligible
 services exist but the ``limit`` was too small to show one: only when limit < actionable needs).
 """
 
@@ -16,12 +16,14 @@ from typing import Sequence
 
 import numpy as np
 
+from referral.matching.candidates import school_allows
 from referral.matching.eligibility import place, screen
 from referral.matching.explain import name_in, unmet_detail
 from referral.matching.geo import haversine_one
 from referral.matching.messages import gender_rule, group_label, join, say
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
+from referral.matching.schools import resolve_school
 from referral.matching.types import MatchQuery, NearestOption, Result, Service, UnderstoodNeed, UnmetNeed
 
 
@@ -39,7 +41,8 @@ def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) ->
     rows = rows[index.columns.active[rows]]
     if not len(rows):
         return _unmet(need, "no_service", unmet_detail(lang, "no_service", need.label))
-    passing = screen(index, query, rows)
+    school = resolve_school(index.schools, query.child.school)
+    passing = screen(index, query, rows) & school_allows(index, rows, query.child.school, school)
     if not passing.any():
         return _closed(index, query, need, rows)
     rows = rows[passing]

@@ -152,8 +152,11 @@ def test_the_demo_scenario_on_the_seeded_region(app, client, worker_headers):
     met = {code for r in body["results"] for code in r["needs_met"]}
     assert {"development.autism", "family.education_guidance"} <= met
     assert body["bundle"]["uncovered"] == [] and body["unmet_needs"] == []
-    scores = [r["score"] for r in body["results"]]
-    assert scores == sorted(scores, reverse=True)
+    # severity 3: services meeting autism that accept now and are fresh come first, in score order
+    first = [r for r in body["results"] if "development.autism" in r["needs_met"]
+             and r["service"]["capacity"] == "accepting" and not r["card"]["stale"]]
+    assert body["results"][:len(first)] == first and first
+    assert [r["score"] for r in first] == sorted((r["score"] for r in first), reverse=True)
     tiny = client.post("/v1/match", json={
         "location": {"place": "城厢镇"}, "child": {"age": 9, "groups": ["migrant"]},
         "needs": [{"code": "development.autism", "severity": 3}], "constraints": {"max_distance_km": 0.1}},

@@ -39,3 +39,12 @@ def test_the_docs_page_lists_every_operation_and_loads_nothing_from_elsewhere(cl
     html = page.get_data(as_text=True)
     assert "/v1/services/{id}" in html and "problem-validation-error" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+
+
+def test_the_match_result_documents_the_card_a_worker_acts_on(client):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    card = schemas["ResultCard"]["properties"]
+    assert {"phones", "hours", "always_open", "open_now", "application_process", "required_documents", "contacts",
+            "wait_time", "alerts", "verified_at", "stale", "remote", "serves_area", "delivered_languages"} <= set(card)
+    assert schemas["MatchResult"]["properties"]["card"]
+    assert "school" in schemas["MatchChild"]["properties"]

@@ -72,6 +72,7 @@ def test_production_starts_with_real_secrets():
         ({"ENV": "staging"}, "ENV must be one of"),  # an unknown environment
         ({"MATCH": {"weights": {"need": -1}}}, "non-negative"),  # a negative weight
         ({"MATCH": {"max_distance_km": 0}}, "max_distance_km"),  # no radius at all
+        ({"TIMEZONE": "Mars/Olympus_Mons"}, "TIMEZONE"),  # not an IANA time zone
     ],
 )
 def test_unusable_settings_are_refused_with_their_name(overrides, message):

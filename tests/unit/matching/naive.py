@@ -15,9 +15,9 @@ from referral.matching.engine import MatchSettings, understand_needs
 from referral.matching.geo import haversine_one, within
 from referral.matching.index import DirectoryIndex
 from referral.matching.groups import IMPLIED_GROUPS
+from referral.matching.schools import fold
 from referral.matching.types import Child, Directory, MatchQuery, Service, Site
 
-QUALITY = {"exact": 1.0, "narrower": 0.85, "broader": 0.6}
 INTENSITY = {3: {"intensive": 1.0, "support": 0.6, "prevention": 0.3},
              2: {"support": 1.0, "intensive": 0.8, "prevention": 0.6},
              1: {"prevention": 1.0, "support": 0.8, "intensive": 0.4}}
@@ -40,16 +40,47 @@ def ancestors(directory: Directory, code: str) -> list[str]:
     return found
 
 
-def quality(directory: Directory, service: Service, code: str) -> float:
-    best = 0.0
+def relation(directory: Directory, service: Service, code: str) -> int:
+    """3 exact, 2 the service's term is narrower, 1 broader, 0 not met (the best the service lists)."""
+    best = 0
     for listed in service.needs:
         if listed == code:
-            best = max(best, 1.0)
+            best = max(best, 3)
         elif code in ancestors(directory, listed):
-            best = max(best, 0.85)
+            best = max(best, 2)
         elif listed in ancestors(directory, code):
-            best = max(best, 0.6)
+            best = max(best, 1)
     return best
+
+
+def quality(directory: Directory, service: Service, code: str, settings: MatchSettings = MatchSettings()) -> float:
+    return {0: 0.0, 1: settings.broader_fit, 2: settings.narrower_fit, 3: settings.exact_fit}[relation(directory, service, code)]
+
+
+def school_of(directory: Directory, given: str | None) -> str | None:
+    """The child's school among those services serve: by site id, or by a name (folded) naming exactly one."""
+    served = {s.serves_school: s.school_names for s in directory.services if s.serves_school}
+    if not given:
+        return None
+    if given in served:
+        return given
+    wanted = fold(given)
+    hits = {site for site, names in served.items() for n in names
+            if len(wanted) >= 2 and fold(n) and (wanted == fold(n) or (len(fold(n)) >= 2 and (wanted in fold(n) or fold(n) in wanted)))}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def tier(service: Service, rels: list[int], urgent: list[int], school: str | None, today: date, settings: MatchSettings) -> int:
+    """scoring.tiers, one service at a time."""
+    m = len(urgent)
+    urgent_class = 0
+    if urgent and settings.urgent_ready_first:
+        fresh = service.verified_at is not None and (today - service.verified_at).days <= settings.stale_after_days
+        ready = service.capacity == "accepting" and fresh
+        urgent_class = (0 if ready else 1) if any(rels[k] for k in urgent) else 2
+    specific = sum(1 for k in urgent if rels[k] >= 2) if urgent and settings.specialist_first else 0
+    late = int(bool(service.serves_school) and not school and settings.school_unknown_last)
+    return (urgent_class * (m + 1) + (m - specific)) * 2 + late
 
 
 def passes_rules(service: Service, query: MatchQuery) -> bool:
@@ -75,6 +106,10 @@ def place_lineage(directory: Directory, code: str | None) -> set[str]:
         found.add(code)
         code = parents[code]
     return found
+
+
+def roots(directory: Directory) -> set[str]:
+    return {p.code for p in directory.places if p.parent is None}
 
 
 def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tuple[bool, Site | None, float | None]:
@@ -115,30 +150,38 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
     needs = [n for n in understood if n.severity > 0]
     weights = [n.severity if n.source != "notes" else n.confidence * 0.5 for n in needs]
     severity = max([n.severity for n in needs if n.source != "notes"], default=0)
+    urgent = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= settings.urgent_severity]
     today = query.today or date.today()
+    school = school_of(directory, query.child.school)
+    fits = {0: 0.0, 1: settings.broader_fit, 2: settings.narrower_fit, 3: settings.exact_fit}
     rows = []
     for service in directory.services:
-        qs = [quality(directory, service, n.code) for n in needs]
-        if not any(qs) or not passes_rules(service, query):
+        rels = [relation(directory, service, n.code) for n in needs]
+        qs = [fits[r] for r in rels]
+        if not any(rels) or not passes_rules(service, query):
             continue
+        if service.serves_school and query.child.school and service.serves_school != school:
+            continue  # a school's own service serves its pupils only
         ok, site, km = choose_site(directory, service, query)
         if ok:
-            score = _score(service, km, qs, weights, severity, today, settings)
+            local = bool(service.area_places & (place_lineage(directory, query.location.place) - roots(directory)))
+            remote_part = settings.remote_local_score if local else settings.remote_distance_score
+            score = _score(service, km, qs, weights, severity, today, settings, remote_part)
             if unsure(service, query.child):
                 score = math.floor(max(score - settings.unknown_eligibility_penalty, 0.0) * 100.0 + 0.5) / 100.0
-            rows.append((service, site, km, qs, score))
-    rows.sort(key=lambda r: (-r[4], math.inf if r[2] is None else r[2], r[0].id))
+            rows.append((service, site, km, rels, score, tier(service, rels, urgent, query.child.school, today, settings)))
+    rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
     chosen = _choose(rows, actionable, query.limit)
     return [Ranked(r[0].id, r[4], r[1].id if r[1] else None, tuple(n.code for n, q in zip(needs, r[3]) if q)) for r in chosen]
 
 
-def _score(service, km, qs, weights, severity, today, settings) -> float:
+def _score(service, km, qs, weights, severity, today, settings, remote_part) -> float:
     fit = 0.0
     for w, q in zip(weights, qs):
         fit = fit + w * q
     fit = fit / sum(weights)
-    distance = settings.remote_distance_score if km is None else math.exp(-km / settings.distance_scale_km)
+    distance = remote_part if km is None else math.exp(-km / settings.distance_scale_km)
     if service.capacity == "accepting":
         capacity = 1.0
     else:

@@ -58,7 +58,7 @@ def test_remote_excluded_by_the_constraints_is_never_offered_without_a_site():
 def test_a_remote_service_with_a_far_site_is_offered_without_the_site():
     far = service("far", modes=frozenset({"in_person", "remote"}), sites=(site("x", km_north=40),))
     result = match(build_index(directory(far)), query()).results[0]
-    assert (result.site, result.distance_km, result.score_parts["distance"]) == (None, None, 0.5)
+    assert (result.site, result.distance_km, result.score_parts["distance"]) == (None, None, 0.0)
 
 
 def test_a_remote_service_with_a_site_within_reach_shows_the_site():
@@ -92,7 +92,7 @@ RESTRICTIONS = [
      "Eligible if: registered as a child in difficulty (not given for this child)."),
     ("disability", dict(groups=frozenset({"disability", "migrant"})),
      "Eligible if: holds a disability certificate or a migrant child (not given for this child)."),
-    ("required language", dict(languages=frozenset({"en"})), "Requires en; the child's languages were not given."),
+    ("required language", dict(languages=frozenset({"en"})), "Requires English; the child's languages were not given."),
 ]
 
 
@@ -134,5 +134,5 @@ def test_delivered_languages_are_a_caveat_never_a_rule():
     index = build_index(directory(service("zh", delivered_languages=frozenset({"zh"}))))
     outcome = match(index, query(child=Child(age=10, languages=frozenset({"en"}))))
     assert [r.service.id for r in outcome.results] == ["zh"]
-    assert "Delivered in zh; the child speaks none of them: arrange interpreting." in outcome.results[0].caveats
-    assert match(index, query(child=UNKNOWN)).results[0].caveats[-1] == "Delivered in zh only."
+    assert "Delivered in Chinese; the child speaks none of them: arrange interpreting." in outcome.results[0].caveats
+    assert match(index, query(child=UNKNOWN)).results[0].caveats[-1] == "Delivered in Chinese only."

@@ -39,9 +39,9 @@ def chosen(index, query, first_chunk, match_settings=MatchSettings()):
     needs = [n for n in understand_needs(index, query, match_settings) if n.severity > 0]
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, needs, actionable, match_settings, query.today, first_chunk)
-    picked = _choose(order, found.quality > 0, actionable, query.limit)
+    picked = _choose(order, found.relation > 0, actionable, query.limit)
     return [(index.services[found.rows[p]].id, float(found.score[p]), int(found.placement.site[p]),
-             tuple(bool(q) for q in found.quality[p])) for p in picked]
+             tuple(bool(q) for q in found.relation[p])) for p in picked]
 
 
 @EXAMPLES

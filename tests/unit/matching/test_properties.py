@@ -50,7 +50,16 @@ def services(draw, i: int):
         status=draw(st.sampled_from(["active"] * 5 + ["inactive"])),
         verified_at=draw(maybe(st.integers(0, 400).map(lambda d: TODAY - timedelta(days=d)))),
         sites=draw(sites(sid)),
+        **school(draw(maybe(st.sampled_from(list(SCHOOLS))))),
     )
+
+
+SCHOOLS = {"school-a": frozenset({"河城一中", "River City No. 1 Middle School"}), "school-b": frozenset({"湖滨小学"})}
+
+
+def school(site_id: str | None) -> dict:
+    """The fields of a service serving the school ``site_id`` (None: no one school)."""
+    return {"serves_school": site_id, "school_names": SCHOOLS.get(site_id, frozenset())}
 
 
 @st.composite
@@ -64,7 +73,8 @@ def cases(draw):
         free_only=draw(st.booleans()), include_waitlisted=draw(st.booleans()), open_on=draw(maybe(st.integers(0, 6))),
     )
     child = Child(age=draw(st.integers(0, 18)), gender=draw(maybe(st.sampled_from(["male", "female"]))),
-                  languages=draw(sets("zh", "en")), groups=draw(sets("migrant", "orphan")))
+                  languages=draw(sets("zh", "en")), groups=draw(sets("migrant", "orphan")),
+                  school=draw(maybe(st.sampled_from(["school-a", "湖滨小学", "river city no.1 middle school", "山边小学"]))))
     where = Location(*at(draw(st.integers(-10, 10)), draw(st.integers(-10, 10))), place=draw(maybe(st.sampled_from(PLACE_CODES))))
     return found, MatchQuery(where, child, needs, constraints=limits, limit=draw(st.integers(1, 8)), today=TODAY)
 

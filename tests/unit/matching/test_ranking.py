@@ -11,7 +11,7 @@ from referral.matching.types import MatchInputError
 from .builders import TODAY, directory, need, query, service, site
 
 HAND_MADE = (
-    service("b", needs=("mh",)),  # broader term: need fit 0.6
+    service("b", needs=("mh",)),  # broader term: need fit 0.25
     service("c", sites=(site("c", km_north=5),)),  # 5 km: distance part exp(-0.5)
     service("d", capacity="waitlist", wait_days=30),  # capacity 0.6 / 2
     service("e", intensity="prevention", verified_at=TODAY - timedelta(days=200)),
@@ -29,7 +29,7 @@ def index():
 def test_results_are_ranked_by_score_then_distance_then_id(index):
     results = match(index, query()).results
     assert [r.service.id for r in results] == ["a", "f", "e", "c", "d", "b"]
-    assert [r.score for r in results] == [100.0, 100.0, 94.0, 92.13, 89.5, 80.0]
+    assert [r.score for r in results] == [100.0, 100.0, 94.0, 92.13, 89.5, 62.5]
     assert [r.rank for r in results] == [1, 2, 3, 4, 5, 6]
 
 
@@ -41,7 +41,7 @@ def test_score_parts_are_exact(index):
 def test_weights_come_from_the_settings(index):
     only_need = MatchSettings(distance_weight=0, capacity_weight=0, intensity_weight=0, freshness_weight=0)
     scores = {r.service.id: r.score for r in match(index, query(), only_need).results}
-    assert scores["c"] == 100.0 and scores["b"] == 60.0
+    assert scores["c"] == 100.0 and scores["b"] == 25.0
 
 
 def test_the_limit_cuts_the_list(index):
@@ -104,4 +104,4 @@ def test_a_severity_zero_need_is_listed_but_plays_no_part():
 def test_a_more_specific_service_fits_better_than_a_broader_one():
     index = build_index(directory(service("narrow", needs=("dev.autism.early",)), service("broad", needs=("dev",))))
     results = match(index, query(need("dev.autism"))).results
-    assert [(r.service.id, r.score_parts["need_fit"]) for r in results] == [("narrow", 0.85), ("broad", 0.6)]
+    assert [(r.service.id, r.score_parts["need_fit"]) for r in results] == [("narrow", 0.85), ("broad", 0.25)]

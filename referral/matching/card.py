@@ -1,0 +1,102 @@
+"""The card of a result: what a worker acts on (phones, hours and whether open now, how to refer,
+what to bring, whom to ask, waiting time, alerts, freshness, where it is and whom it serves).
+
+This module owns reading those facts off a service and its chosen site in the query's language, and
+the opening-hours arithmetic. It never reads the clock: "open now" is computed against
+``MatchQuery.now`` (a timezone-aware local time the caller passes), and is None without it.
+Depends on the standard library and sibling modules only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Sequence
+
+from referral.matching.gazetteer import Gazetteer
+from referral.matching.messages import language_label
+from referral.matching.types import Card, CardContact, Hours, MatchQuery, Phone, Service, Site, Text
+
+MIDNIGHT, END_OF_DAY = "00:00", "24:00"
+
+
+def make_card(
+    service: Service, site: Site | None, query: MatchQuery, gazetteer: Gazetteer, today: date, stale_after_days: int,
+) -> Card:
+    """The card of ``service`` offered at ``site`` (None: remotely)."""
+    lang = query.language
+    hours = service.hours or (site.hours if site else ())
+    return Card(
+        phones=_phones(service, site), hours=hours, always_open=always_open(hours),
+        open_now=open_at(hours, query.now), open_today=open_on_day(hours, query.now),
+        description=_in(service.description, lang),
+        accessibility=_in(site.accessibility, lang) if site else None,
+        delivered_languages=tuple(sorted(service.delivered_languages)),
+        delivered_in=tuple(language_label(lang, code) for code in sorted(service.delivered_languages)),
+        application_process=_in(service.application_process, lang),
+        required_documents=tuple(d.in_language(lang) for d in service.required_documents),
+        contacts=tuple(CardContact(c.title.in_language(lang), c.name, c.phone, c.email) for c in service.contacts),
+        wait_time=_in(service.wait_time, lang), alerts=tuple(a.in_language(lang) for a in service.alerts),
+        cost_text=(service.cost_texts.get(lang) or service.cost_text) if service.cost_text else None,
+        verified_at=service.verified_at, stale=is_stale(service, today, stale_after_days),
+        remote=site is None, local=is_local(gazetteer, site, query.location.place),
+        serves_area=tuple(_place_name(gazetteer, code, lang) for code in sorted(service.area_places)),
+        serves_radius_km=service.area_radius_km, school=_school(service, lang),
+    )
+
+
+def _in(text: Text | None, language: str) -> str | None:
+    return text.in_language(language) if text else None
+
+
+def _phones(service: Service, site: Site | None) -> tuple[Phone, ...]:
+    """The service's own lines, then the site's, each number once."""
+    seen: dict[str, Phone] = {}
+    for phone in (*service.phones, *(site.phones if site else ())):
+        seen.setdefault(phone.number, phone)
+    return tuple(seen.values())
+
+
+def always_open(hours: Sequence[Hours]) -> bool:
+    """Open from midnight to midnight on all seven days."""
+    return {h.weekday for h in hours if h.opens == MIDNIGHT and h.closes == END_OF_DAY} == set(range(7))
+
+
+def open_at(hours: Sequence[Hours], now: datetime | None) -> bool | None:
+    """Whether some period covers ``now`` (its own local time); None without a time or hours."""
+    if now is None or not hours:
+        return None
+    clock = now.strftime("%H:%M")
+    return any(h.weekday == now.weekday() and h.opens <= clock < h.closes for h in hours)
+
+
+def open_on_day(hours: Sequence[Hours], now: datetime | None) -> bool | None:
+    """Whether it opens at all on ``now``'s day; None without a time or hours."""
+    if now is None or not hours:
+        return None
+    return any(h.weekday == now.weekday() for h in hours)
+
+
+def is_stale(service: Service, today: date, stale_after_days: int) -> bool:
+    """Never verified, or not for over ``stale_after_days``."""
+    return service.verified_at is None or (today - service.verified_at).days > stale_after_days
+
+
+def home_area(gazetteer: Gazetteer, place: str | None) -> str | None:
+    """The second level from the top of a place's lineage (a city's district or county-level city)."""
+    lineage = gazetteer.lineage(place)
+    return lineage[-2] if len(lineage) >= 2 else (lineage[-1] if lineage else None)
+
+
+def is_local(gazetteer: Gazetteer, site: Site | None, child_place: str | None) -> bool | None:
+    """Whether the site lies in the child's home area; None when either is unknown."""
+    here, there = home_area(gazetteer, child_place), home_area(gazetteer, site.place if site else None)
+    return None if here is None or there is None else here == there
+
+
+def _place_name(gazetteer: Gazetteer, code: str, language: str) -> str:
+    place = gazetteer.places.get(code)
+    return (place.names.get(language) or place.name) if place else code
+
+
+def _school(service: Service, language: str) -> str | None:
+    return service.school.in_language(language) if service.school else None
