@@ -62,6 +62,17 @@ class PlaceExtender:
                         points[key].append((lat, lon))
         self.evidence = {k: (names[k], v) for k, v in points.items() if k}
 
+    def known(self, name: str) -> str | None:
+        """The one gazetteer place whose name matches ``name`` without its suffix (苏州 = 苏州市), else None."""
+        if not hasattr(self, "_keys"):
+            keys: dict[str, set[str]] = defaultdict(set)
+            for place in self.p._places:
+                for label in place.names:
+                    keys[place_key(label)].add(place.code)
+            self._keys = keys
+        found = self._keys.get(place_key(name), set()) if name else set()
+        return next(iter(found)) if len(found) == 1 else None
+
     def place_for(self, name: str, extent: Any = None) -> str | None:
         """The code of a place added for ``name``, located by the input's addresses or the area's GeoJSON
         ``extent`` (added now), else None."""

@@ -254,7 +254,7 @@ class Passes:
             uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
             code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
             code = code if code and self.places.has(code) else self.places.find(name)
-            code = code or (self.extender.place_for(name, area.get("extent")) if name else None)
+            code = code or self.extender.known(name) or (self.extender.place_for(name, area.get("extent")) if name else None)
             if code:
                 codes.add(code)
             else:

@@ -98,3 +98,18 @@ def test_an_import_whose_services_map_to_no_need_exits_3_and_says_so(app, runner
 def test_seed_needs_a_taxonomy_first(app, runner):
     result = runner.invoke(args=["seed"])
     assert result.exit_code != 0 and "run `referral init-db` first" in result.output
+
+
+def test_an_area_named_without_its_suffix_is_the_gazetteer_place_and_adds_none(app, tmp_path):
+    from tests.integration.hsds.helpers import reference_only
+
+    reference_only(app, tmp_path)
+    data = json.loads(LUOYANG.read_text(encoding="utf-8"))
+    for service in data[0]["services"]:
+        service["service_areas"] = [{"id": service["id"][:-4] + "0a0a", "service_id": service["id"], "name": "河城"}]
+    path = tmp_path / "river.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = run_import(app, path)
+    assert report.ok and report.places_added == []
+    with app.app_context(), get_db().session() as session:
+        assert {tuple(s.area_places) for s in session.scalars(select(Service))} == {("C1",)}
