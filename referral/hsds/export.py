@@ -185,7 +185,9 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
     return _clean({
         **service_brief(svc),
         "service_areas": [{"id": derived(sid, "service_area", p.code), "service_id": sid, "name": p.name,
-                           "uri": mapping.PLACE_URN + p.code} for p in areas],
+                           "uri": mapping.PLACE_URN + p.code} for p in areas]
+        + [{"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
+           for name in svc.area_names or []],
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
                                   "location": location(ref.sites[link.site_id])} for link in links],
         "eligibility_description": svc.eligibility_description,

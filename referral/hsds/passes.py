@@ -171,6 +171,7 @@ class Passes:
             self.report.counts["services without cost information (shown as a fee of unknown amount)"] += 1
         needs = self._needs(row_id, f)
         rules = self._restrictions(row_id, f, low, high)
+        areas, area_names = self._areas(row_id, f)
         card, reasons = card_values(row_id, f.data, self.reader.children)
         for reason in reasons:
             f.note("schedules", reason)
@@ -185,7 +186,7 @@ class Passes:
                 "target_groups": sorted(rules.groups), "capacity": "accepting",
                 "wait_days": None, "intensity": "support", "area_radius_km": None,
                 "created_at": writer.now(), "updated_at": updated, "version": 1,
-                "_needs": needs, "_areas": self._areas(row_id, f), **card}
+                "_needs": needs, "_areas": areas, "area_names": area_names, **card}
 
     def _restrictions(self, row_id: str, f: Fields, low: float | None, high: float | None) -> Restriction:
         """Genders, groups and ages: eligibility attributes first, then eligibility_description (each inference listed)."""
@@ -248,8 +249,9 @@ class Passes:
                 self._by_service.setdefault(link[2], []).append(link)
         return self._by_service.get(service_id, [])
 
-    def _areas(self, row_id: str, f: Fields) -> list[str]:
-        codes = set()
+    def _areas(self, row_id: str, f: Fields) -> tuple[list[str], list[str]]:
+        """Gazetteer places of the service areas, and the names that match none (kept by name)."""
+        codes, names = set(), set()
         for area in self.reader.children["service_area"].get(row_id, []):
             uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
             code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
@@ -258,11 +260,13 @@ class Passes:
             if code:
                 codes.add(code)
             else:
+                if name:
+                    names.add(name[:200])
                 self.report.note(f.where.at("service_areas"), f"service area {name[:80]!r} matches no gazetteer "
-                                 "place, and no location of the input has an address naming it; not used as an area "
-                                 "(the service serves everyone within reach of its sites): add the place to the "
-                                 "gazetteer and import again")
-        return sorted(codes)
+                                 "place, and nothing in the input locates it: kept by name, it takes effect when the "
+                                 "gazetteer has a place of that name (until then the service serves everyone within "
+                                 "reach of its sites)")
+        return sorted(codes), sorted(names)
 
     # locations and links -------------------------------------------------------------------------
 

@@ -244,6 +244,9 @@ class Service(_Listing, Base):
     target_groups: Mapped[list[str]] = _json_default(list)  # empty: open to all
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
     eligibility_description: Mapped[str | None] = mapped_column(Text)  # HSDS, as published
+    # HSDS service areas naming no gazetteer place yet: resolved by name (suffix-insensitive) when
+    # the directory is read, so they take effect once the gazetteer has the place
+    area_names: Mapped[list[str]] = _json_default(list)
     modes: Mapped[list[str]] = mapped_column(JSON)
     cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
     cost_text: Mapped[str | None] = mapped_column(String(500))

@@ -1,4 +1,4 @@
-"""versioned reference data (the needs taxonomy loaded by init-db); services.eligibility_description
+"""versioned reference data (the needs taxonomy loaded by init-db); services.eligibility_description and area_names
 
 Revision ID: 0005
 Revises: 0003
@@ -25,9 +25,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.add_column(sa.Column('eligibility_description', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('area_names', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.drop_column('area_names')
         batch_op.drop_column('eligibility_description')
     op.drop_table('reference_data')

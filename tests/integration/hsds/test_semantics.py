@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from referral.db import get_db
-from referral.models import NeedTerm, ReferenceData, Service
+from referral.models import NeedTerm, Place, ReferenceData, Service
 from tests.conftest import ROOT
 from tests.integration.hsds.helpers import FakeGeocoder, official, run_import
 from tests.integration.hsds.test_new_directory import LUOYANG
@@ -113,3 +113,24 @@ def test_an_area_named_without_its_suffix_is_the_gazetteer_place_and_adds_none(a
     assert report.ok and report.places_added == []
     with app.app_context(), get_db().session() as session:
         assert {tuple(s.area_places) for s in session.scalars(select(Service))} == {("C1",)}
+
+
+def test_an_area_nothing_locates_is_kept_by_name_and_takes_effect_when_the_gazetteer_has_it(app, runner, client,
+                                                                                           worker_headers, tmp_path):
+    from referral import snapshot
+
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    data = json.loads(LUOYANG.read_text(encoding="utf-8"))
+    girls = data[0]["services"][0]
+    girls["service_areas"] = [{"id": girls["id"][:-4] + "0b0b", "service_id": girls["id"], "name": "老城区"}]
+    path = tmp_path / "oldtown.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(args=["import-hsds", str(path)]).exit_code == 0
+    with app.app_context(), get_db().session(write=True) as session:
+        service = session.get(Service, girls["id"])
+        assert (service.area_places, service.area_names) == ([], ["老城区"])
+        session.add(Place(code="LC", parent_code=None, kind="district", name="老城", names={}, latitude=34.68,
+                          longitude=112.47))
+        session.commit()
+        found = next(s for s in snapshot.load(session).services if s.id == girls["id"])
+        assert found.area_places == frozenset({"LC"})
