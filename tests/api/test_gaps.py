@@ -10,7 +10,7 @@ from referral.db import get_db
 from referral.models import GapCount
 from tests.builders import seed_mini
 
-NOT_ELIGIBLE = {"location": {"place": "T1"}, "child": {"age": 9},  # not a migrant child: autism unmet
+NOT_ELIGIBLE = {"location": {"place": "T1"}, "child": {"age": 14},  # too old for the autism service (2-12)
                 "needs": [{"code": "development.autism", "severity": 3}]}
 
 
