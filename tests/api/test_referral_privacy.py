@@ -86,7 +86,9 @@ def _app_with(database_url: str, **referrals_config):  # noqa: ANN202
 def test_the_purge_command_erases_what_is_due(app, client, cast, database_url):
     sent = send(client, cast.worker)
     move(client, sent["id"], cast.worker, "cancelled")
-    result = _app_with(database_url, retention_days=0).test_cli_runner().invoke(args=["purge"])
+    other = _app_with(database_url, retention_days=0)
+    result = other.test_cli_runner().invoke(args=["purge"])
+    other.extensions["referral.db"].engine.dispose()
     assert result.output == "purged 1 referrals\n"
     assert client.get(f"/v1/referrals/{sent['id']}", headers=cast.worker).get_json()["purged"] is True
 
