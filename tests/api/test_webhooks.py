@@ -195,3 +195,22 @@ def test_the_worker_command_delivers_once_and_exits(app, client, cast, runner, m
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and result.output == "delivered 1 events, purged 0 referrals\n"
     assert transport.events() == [("referral.created", "requested")]
+
+
+def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_again(app, client, cast, monkeypatch):
+    _subscribe(client, cast.worker)
+    send(client, cast.worker)
+    recorded = delivery._record
+
+    def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the process dies before the answer is written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(delivery, "_record", crash)
+    first = FakeTransport()
+    with pytest.raises(KeyboardInterrupt):
+        _deliver(app, first)
+    monkeypatch.setattr(delivery, "_record", recorded)
+    again = FakeTransport()
+    assert _deliver(app, again) == 1
+    ids = [json.loads(b)["id"] for _, b, _ in first.sent + again.sent]
+    assert len(ids) == 2 and ids[0] == ids[1]  # at least once: the receiver deduplicates by event id
