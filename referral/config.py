@@ -95,6 +95,7 @@ def validate(config: Config) -> None:
                     "(at least 16 characters) before running in production"
                 )
     _check_encryption_key(config.get("REFERRAL_ENCRYPTION_KEY"), env)
+    _check_referrals(config.get("REFERRALS") or {})
     weights = config["MATCH"].get("weights", {})
     if not weights or any(float(w) < 0 for w in weights.values()) or sum(weights.values()) <= 0:
         raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
@@ -124,6 +125,19 @@ def _check_encryption_key(value: Any, env: str) -> None:
     if env == "production" and DEVELOPMENT_ENCRYPTION_KEY in keys:
         raise ConfigError("REFERRAL_ENCRYPTION_KEY holds the development key; set REFERRAL_REFERRAL_ENCRYPTION_KEY "
                           "to a key made with `referral new-encryption-key` before running in production")
+
+
+REFERRAL_MINIMUMS = {"retention_days": 0, "max_attempts": 1, "backoff_base_seconds": 0, "max_backoff_seconds": 0,
+                     "delivery_timeout_seconds": 0.1, "worker_poll_seconds": 0.01, "worker_purge_seconds": 1,
+                     "gap_min_cell": 1}
+
+
+def _check_referrals(settings: Mapping[str, Any]) -> None:
+    """Every REFERRALS setting is a number at or above its minimum."""
+    for key, least in REFERRAL_MINIMUMS.items():
+        value = settings.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
+            raise ConfigError(f"REFERRALS.{key} must be a number of at least {least}, not {value!r}")
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

@@ -87,3 +87,9 @@ def test_production_starts_with_real_secrets():
 def test_unusable_settings_are_refused_with_their_name(overrides, message):
     with pytest.raises(config.ConfigError, match=message):
         load(overrides)
+
+
+@pytest.mark.parametrize("key, value", [("retention_days", -1), ("max_attempts", 0), ("gap_min_cell", "five")])
+def test_referral_settings_out_of_range_are_refused_naming_the_setting(key, value):
+    with pytest.raises(config.ConfigError, match=f"REFERRALS.{key} must be a number"):
+        load({"REFERRALS": {key: value}})
