@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from referral.db import Database
 from referral.models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -132,9 +133,9 @@ def _record(database: Database, policy: Policy, outbox_id: int, ok: bool, code: 
         session.commit()
 
 
-def deliveries(database_session, page: int, per_page: int, subscription_id: str | None = None):  # noqa: ANN001, ANN201
+def deliveries(session: Session, page: int, per_page: int, subscription_id: str | None = None) -> list[WebhookDelivery]:
     """The delivery log, newest first (admins read it)."""
     query = select(WebhookDelivery)
     if subscription_id:
         query = query.where(WebhookDelivery.subscription_id == subscription_id)
-    return database_session.scalars(query.order_by(WebhookDelivery.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).offset((page - 1) * per_page).limit(per_page)))
