@@ -8,7 +8,10 @@ Every attempt is logged in ``webhook_deliveries``.
 At-least-once: the send happens outside any transaction (an HTTP call must not hold the database's
 write lock), and the result is written after. A worker that dies between the two sends that event
 again on restart; receivers deduplicate by the event ``id`` (also in the ``Referral-Event-Id``
-header). Run one worker per database. Must not depend on Flask.
+header). Before sending, a worker claims the event (moves its next attempt past the send's timeout,
+if no one else did), so two workers on one database do not send it twice at once; run one anyway,
+since order per subscription is kept by one worker taking each subscription's events in turn.
+Must not depend on Flask.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from referral.db import Database
@@ -101,8 +104,23 @@ def _due_heads(database: Database, now: datetime) -> list[tuple[OutboxEvent, str
     return heads
 
 
+def _claim(database: Database, event: OutboxEvent, policy: Policy, now: datetime) -> bool:
+    """Take the event for one send: move its next attempt past the send's timeout, if no other worker
+    did first (the UPDATE names the time read). A worker that dies holding it frees it at that time."""
+    lease = now + timedelta(seconds=2 * policy.timeout_seconds + 5)
+    with database.session(write=True) as session:
+        taken = session.execute(
+            update(OutboxEvent).where(OutboxEvent.id == event.id, OutboxEvent.status == "pending",
+                                      OutboxEvent.next_attempt_at == event.next_attempt_at)
+            .values(next_attempt_at=lease)).rowcount
+        session.commit()
+    return taken == 1
+
+
 def _attempt(database: Database, sealer: Sealer, transport: Transport, policy: Policy, event: OutboxEvent,
              url: str, sealed: str, clock: Callable[[], datetime]) -> bool:
+    if not _claim(database, event, policy, clock()):
+        return False  # another worker is sending it
     body = json.dumps(event.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     stamp = int(time.time())
     headers = {"Content-Type": "application/json", "User-Agent": "referral-webhooks",

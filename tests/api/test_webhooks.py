@@ -140,6 +140,17 @@ def test_a_failed_attempt_waits_its_exponential_backoff_and_is_given_up_after_ma
     assert failing.calls == 3
 
 
+def test_an_event_another_worker_claimed_is_not_sent_twice(app, client, cast):
+    _subscribe(client, cast.worker)
+    send(client, cast.worker)
+    with app.app_context():
+        database = get_db()
+    head = delivery._due_heads(database, datetime.now(timezone.utc))[0][0]
+    assert delivery._claim(database, head, delivery.Policy(), datetime.now(timezone.utc))  # the other worker
+    assert not delivery._claim(database, head, delivery.Policy(), datetime.now(timezone.utc))
+    assert _deliver(app, FakeTransport()) == 0
+
+
 def test_only_admins_read_the_delivery_log(client, cast):
     assert client.get("/v1/admin/webhook-deliveries", headers=cast.worker).status_code == 403
     assert client.get("/v1/admin/webhook-deliveries", headers=cast.admin).get_json() == {"items": []}
@@ -211,6 +222,8 @@ def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_a
         _deliver(app, first)
     monkeypatch.setattr(delivery, "_record", recorded)
     again = FakeTransport()
-    assert _deliver(app, again) == 1
+    assert _deliver(app, again) == 0  # its claim holds until the send's timeout has surely passed
+    after_lease = datetime.now(timezone.utc) + timedelta(minutes=1)
+    assert _deliver(app, again, clock=lambda: after_lease) == 1
     ids = [json.loads(b)["id"] for _, b, _ in first.sent + again.sent]
     assert len(ids) == 2 and ids[0] == ids[1]  # at least once: the receiver deduplicates by event id
