@@ -94,7 +94,8 @@ def render(payload: dict) -> str:
     if not payload["results"]:
         lines.append("\n(no eligible service)")
     for unmet in payload["unmet_needs"]:
-        lines.append(f"\nunmet: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
+        code = f" ({unmet['code']})" if unmet["code"] else ""
+        lines.append(f"\nunmet: {unmet['label']}{code}: {unmet['detail']}")
     bundle = payload["bundle"]
     if bundle["ranks"]:
         lines.append(f"\nbundle: results {', '.join(str(r) for r in bundle['ranks'])}"
@@ -106,7 +107,10 @@ def _needs_line(payload: dict) -> str:
     parts = []
     for need in payload["needs"]:
         text = f"{need['label']} [{need['code']}] severity {need['severity']}"
-        if need["source"] != "code":
+        if not need.get("understood", True):
+            closest = ", ".join(s["code"] for s in need.get("suggestions", []))
+            text = f"{need['label']} (need {need['input'] + 1}; closest: {closest or 'none'})"
+        elif need["source"] != "code":
             text += f" from {need['source']} '{need['matched']}' ({need['confidence']:.2f})"
         parts.append(text)
     return "needs: " + "; ".join(parts)

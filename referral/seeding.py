@@ -88,7 +88,8 @@ def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
         parent = code.rpartition(".")[0] or None
         _merge(session, NeedTerm, code, parent_code=parent, labels=term["labels"],
                synonyms=term.get("synonyms", {}), open_eligibility=term.get("open_eligibility"),
-               position=position)
+               description=term.get("description", {}), lexicon=term.get("lexicon", {}),
+               audience=term.get("audience", "child"), position=position)
         session.flush()  # parents precede children: each row is checked as it comes
 
 

@@ -37,7 +37,10 @@ def _terms(session: Session) -> list[core.NeedTerm]:
     rows = session.execute(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).scalars()
     return [
         core.NeedTerm(code=t.code, parent=t.parent_code, labels=dict(t.labels),
-                      synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()})
+                      synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()},
+                      description=dict(t.description or {}),
+                      lexicon={lang: tuple(words) for lang, words in (t.lexicon or {}).items()},
+                      audience=t.audience or "child")
         for t in rows
     ]
 

@@ -21,7 +21,7 @@ from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
-from referral.matching.unmet import unmet_needs
+from referral.matching.unmet import not_understood, unmet_needs
 
 __all__ = ["MatchSettings", "match", "understand_needs"]
 
@@ -29,7 +29,7 @@ __all__ = ["MatchSettings", "match", "understand_needs"]
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
     needs = understand_needs(index, query, settings)
-    scored = [n for n in needs if n.severity > 0]
+    scored = [n for n in needs if n.severity > 0 and n.understood]
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, scored, actionable, settings, today)
@@ -40,7 +40,7 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         location=query.location,
         needs=needs,
         results=results,
-        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results),
+        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results) + not_understood(index, query, needs),
         bundle=make_bundle(results, codes),
         directory_version=index.version,
     )

@@ -38,6 +38,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "The nearest service for {label} is {name}, {km} km away, outside its area or the distance limit.",
         "unmet.too_far_remote": "The nearest service for {label} is {name}, which does not serve the child's area.",
         "unmet.beyond_limit": "Services for {label} exist but did not fit in the {limit} results shown.",
+        "need.not_understood": "Need not understood",
+        "unmet.not_understood": "The text of need {n} could not be read as a need; nothing was matched for it. {closest}Give a need code to match it.",
+        "unmet.closest": "Closest needs: {labels}. ",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -68,6 +71,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unmet.too_far": "满足“{label}”的最近服务是{name}，距离{km}公里，超出服务范围或距离限制。",
         "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
         "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
+        "need.not_understood": "未能识别的需要",
+        "unmet.not_understood": "第{n}项需要的文字未能识别，未为其匹配服务。{closest}请选择需要代码后再匹配。",
+        "unmet.closest": "最接近的需要：{labels}。",
     },
 }
 

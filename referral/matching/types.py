@@ -30,6 +30,9 @@ class NeedTerm:
     parent: str | None
     labels: Mapping[str, str]  # language -> label
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> phrases
+    description: Mapping[str, str] = field(default_factory=dict)  # language -> a sentence or two
+    lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> everyday expressions
+    audience: str = "child"  # whose need: "child", "family" (a carer's) or "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +150,18 @@ class MatchQuery:
 
 @dataclass(frozen=True, slots=True)
 class UnderstoodNeed:
-    code: str
+    """A need of the child as understood; ``understood=False``: a text nothing could be read from
+    (``code`` is then None, ``suggestions`` holds the closest codes) and it is never matched."""
+
+    code: str | None
     label: str
     severity: int
     source: str  # "code" | "text" | "notes"
-    matched: str | None = None  # the phrase that matched, for text and notes
+    matched: str | None = None  # the words that carried it, for text and notes ("、" or ", " joined)
     confidence: float | None = None  # 0-1, for text and notes
+    understood: bool = True
+    input: int | None = None  # index of the request need it came from; None for notes
+    suggestions: tuple[str, ...] = ()  # need codes, best first (for a need not understood)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +186,14 @@ class NearestOption:
 
 @dataclass(frozen=True, slots=True)
 class UnmetNeed:
-    code: str
+    code: str | None  # None only for "not_understood"
     label: str
     severity: int
-    reason: str  # "no_service" | "not_eligible" | "too_far"
-    detail: str  # a sentence for the social worker, in the query's language
+    reason: str  # "no_service" | "not_eligible" | "too_far" | "beyond_limit" | "not_understood"
+    detail: str  # a sentence for the social worker, in the query's language (never the child's text)
     nearest: NearestOption | None = None
+    input: int | None = None  # index of the request need, for "not_understood"
+    suggestions: tuple[str, ...] = ()  # need codes, best first, for "not_understood"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,12 @@ import sys
 MODULES = [
     "referral.matching", "referral.matching.text", "referral.matching.index", "referral.matching.places",
     "referral.matching.engine", "referral.matching.bundle", "referral.matching.explain",
+    "referral.matching.lexical", "referral.matching.reading",
 ]
+# The only third-party packages the core may import (pure-python text libraries included).
+# geographiclib comes with geopy, cython_runtime with rapidfuzz, pkg_resources (when setuptools is
+# installed) with jieba, which reads its dictionary through it.
+ALLOWED = {"numpy", "rapidfuzz", "geopy", "geographiclib", "cython_runtime", "jieba", "snowballstemmer", "pkg_resources"}
 
 
 def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():
@@ -17,3 +22,16 @@ def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_core_imports_only_the_standard_library_and_its_allowed_packages():
+    code = (
+        f"import sys, {', '.join(MODULES)}\n"
+        "import referral.matching.taxonomy as t\n"
+        "from referral.matching.types import NeedTerm\n"
+        "t.Taxonomy([NeedTerm('a', None, {'zh': '自闭症', 'en': 'autism'})]).reader.read('自闭症 autism')\n"
+        "roots = {m.split('.')[0] for m in sys.modules if not m.startswith('_')}\n"
+        "print('\\n'.join(sorted(roots - set(sys.stdlib_module_names) - {'referral'})))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert set(found) <= ALLOWED, set(found) - ALLOWED

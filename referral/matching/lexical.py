@@ -1,0 +1,146 @@
+"""Per-language tokenisation of free text into weighted features, for reading needs and searching.
+
+This module owns text normalisation for reading (NFKC, casefold, common traditional characters to
+simplified), Chinese word segmentation (jieba, HMM off, with a user dictionary of the domain's own
+words) and English stemming (Snowball, with a small stopword list). It must depend only on the
+standard library, jieba and snowballstemmer: no knowledge of needs, services or scoring.
+
+Features of a text, each with its character span in the normalised text:
+
+* Chinese: jieba words of two characters or more (search mode, so "外出打工" also yields "打工"),
+  and every character bigram of a Chinese run prefixed "~" (so "外地打工" still meets "外省打工"
+  through "打工"); single characters are never features: one shared character is not meaning;
+* other scripts: Snowball stems of the words (stopwords dropped), and stem bigrams "a b".
+
+jieba loads its 350k-word dictionary once per process (about a second) into a base tokenizer; each
+``Tokeniser`` copies it and adds its own words, so building one costs milliseconds. jieba's cache
+file goes to the system temporary directory only; its logging is silenced.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+import jieba
+import snowballstemmer
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+# Common traditional characters and their simplified forms (a look-alike fold, not a converter).
+_TRAD = (
+    "們個來時後們說話對會學發問題愛兒與為處長開關這裡電動語課書車門見過還進運邊麼麽從經無現點種體總幾樂聽"
+    "寫讀導師歲媽媽爺奶親戚婦殘疾礙癥症療診醫藥護養顧陪傷殺虐暴罵擔憂慮鬱緒飯錢貧窮難幫補貼資"
+    "務費權監護離婚訴律懷孕網遊戲癮腦壞鬧氣憤傾聯絡區縣鎮鄉蘇貧們"
+)
+_SIMP = (
+    "们个来时后们说话对会学发问题爱儿与为处长开关这里电动语课书车门见过还进运边么么从经无现点种体总几乐听"
+    "写读导师岁妈妈爷奶亲戚妇残疾碍症症疗诊医药护养顾陪伤杀虐暴骂担忧虑郁绪饭钱贫穷难帮补贴资"
+    "务费权监护离婚诉律怀孕网游戏瘾脑坏闹气愤倾联络区县镇乡苏贫们"
+)
+_FOLD = str.maketrans(_TRAD, _SIMP)
+_CONTRACTIONS = ((re.compile(r"n['’]t\b"), " not"), (re.compile(r"['’](s|re|ve|ll|d|m)\b"), ""))
+
+MAX_WORD = 4  # longer domain phrases would swallow a negation cue ("没/有自伤行为"): kept as features, not words
+STOPWORDS: frozenset[str] = frozenset(
+    "a an the of to in on at for with and or is are was were be been being am has have had do does did "
+    "he she it they him her his its their them we our us you your i me my this that these those there "
+    "so very really just also too as by from about into than then which who whom what when where how "
+    "can could would should will shall may might must some any all more most much many lot lots".split()
+)
+_ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
+
+
+def normalise(text: str) -> str:
+    """NFKC, casefold, look-alike traditional characters folded to simplified, contractions opened."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One feature of a text and where it was found (character span in the normalised text)."""
+
+    key: str
+    start: int
+    end: int
+    surface: str  # the words as written (normalised), for "matched"
+    fuzzy: bool = False  # read as the closest indexed word (a typo)
+
+
+@functools.lru_cache(maxsize=1)
+def _base() -> jieba.Tokenizer:
+    """jieba's dictionary, loaded once per process."""
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    base = jieba.Tokenizer()
+    base.tmp_dir = tempfile.gettempdir()
+    base.initialize()
+    return base
+
+
+_BASE_LOCK = threading.Lock()
+
+
+class Tokeniser:
+    """Text to features; Chinese words of the domain (``words``) are never split."""
+
+    def __init__(self, words: Iterable[str] = ()):
+        with _BASE_LOCK:
+            base = _base()
+            self._jieba = jieba.Tokenizer()
+            self._jieba.FREQ, self._jieba.total = dict(base.FREQ), base.total
+            self._jieba.initialized = True
+        self._stemmer = snowballstemmer.stemmer("english")
+        for word in sorted({normalise(w).strip() for w in words}):
+            if 2 <= len(word) <= MAX_WORD and _CJK_RUN.fullmatch(word):
+                self._jieba.add_word(word, max(self._jieba.FREQ.get(word, 0), 2000))
+        self._stems: dict[str, str] = {}
+
+    def features(self, text: str) -> list[Feature]:
+        """Every feature of an already ``normalise``d text, in text order."""
+        found: list[Feature] = []
+        for run in _CJK_RUN.finditer(text):
+            found.extend(self._chinese(run.group(), run.start()))
+        found.extend(self._spaced(text))
+        found.sort(key=lambda f: (f.start, f.end))
+        return found
+
+    def stem(self, word: str) -> str:
+        """The Snowball stem of a lower-case word (cached)."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self._stemmer.stemWord(word)
+        return stem
+
+    def _chinese(self, run: str, offset: int) -> Iterable[Feature]:
+        for word, start, end in self._jieba.tokenize(run, mode="search", HMM=False):
+            if len(word) >= 2 and word not in _ZH_STOP:
+                yield Feature(word, offset + start, offset + end, word)
+        for i in range(len(run) - 1):
+            gram = run[i : i + 2]
+            if gram[0] not in _ZH_STOP or gram[1] not in _ZH_STOP:
+                yield Feature("~" + gram, offset + i, offset + i + 2, gram)
+
+    def _spaced(self, text: str) -> Iterable[Feature]:
+        words = [m for m in _WORD.finditer(text) if not _CJK.search(m.group())]
+        kept = [(m, self.stem(m.group())) for m in words if m.group() not in STOPWORDS and len(m.group()) > 1]
+        for m, stem in kept:
+            yield Feature(stem, m.start(), m.end(), m.group())
+        for (a, sa), (b, sb) in zip(kept, kept[1:]):
+            yield Feature(f"{sa} {sb}", a.start(), b.end(), f"{a.group()} {b.group()}")
+
+
+def is_cjk(text: str) -> bool:
+    """Whether the text holds any CJK ideograph."""
+    return bool(_CJK.search(text))

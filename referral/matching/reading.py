@@ -1,0 +1,415 @@
+"""Reading free text into need terms: every need a text expresses, with its words and confidence.
+
+This module owns the lexical index over the taxonomy (built once per index build) and the reading
+rules. It must not know about services, places or scoring; it depends on lexical.py (tokens),
+text.py (the character-level fallback) and numpy.
+
+The index: each term's phrases (labels, synonyms and its lexicon of everyday expressions, every
+language) become weighted feature sets (IDF over terms; a Chinese bigram weighs half a word). A
+text is cut into clauses (punctuation, "but", "但是" …); each clause, and the whole text, is scored
+against every term as
+
+    0.6 x best phrase fit (F1 of the IDF-weighted overlap with one phrase)
+  + 0.4 x BM25 of the clause against the term's whole document (phrases and description),
+          divided by the most the clause could score
+
+Rules on top: a reading needs a whole word of evidence (one shared character or bigram never
+matches); a negation cue before the evidence in its clause ("没有自伤行为", "no signs of autism")
+removes the reading unless the cue belongs to the matched phrase ("没人管"); when a carer is the
+subject and no child is named ("妈妈失业了"), terms about the child are damped, so carers' terms win;
+within a tie the narrower term wins, and a broader term is dropped when a narrower one is read; one
+clause may give several needs when each has evidence of its own. English words not in the index
+may be read as the closest indexed word (typos, "autsim"), with lowered confidence; when nothing is
+read, a character-level match of a long phrase may still read with low confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from referral.matching.lexical import Feature, Tokeniser, is_cjk, normalise
+from referral.matching.text import PhraseMatcher
+from referral.matching.types import NeedTerm
+
+MIN_CONFIDENCE = 0.35  # a reading below this is a suggestion, not an understanding
+SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
+TIE = 0.04  # scores this close are a tie: the narrower term wins
+BIGRAM_WEIGHT = 0.5  # a Chinese character bigram weighs half a word
+UNKNOWN_WEIGHT = (1.0, 0.25)  # weight of a word / bigram the index does not know (dilutes the fit)
+FUZZY_WEIGHT = 0.7  # an English word read as its closest indexed word
+FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
+FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
+FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
+CARER_DAMP = 0.6
+K1, B = 1.2, 0.5  # BM25
+
+_CLAUSE = re.compile(
+    r"[,.;:!?\n\r()\[\]\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f\uff08\uff09]+"
+    r"|\b(?:but|however|although|though|whereas)\b|但是|但|可是|不过|然而|虽然"
+)
+# Conjunctions that join two needs in one clause ("hyperactive and hits other kids"): each part is
+# also read on its own (the whole text is read too, so a need spread over both parts is not lost).
+_PART = re.compile(r"\b(?:and|also|plus|as well as)\b|并且|而且|还有|同时|以及|另外")
+# Per-language cue tables (the text of every language is checked: writing mixes languages).
+NEGATIONS = {
+    # "not" alone is a symptom as often as a denial ("does not speak", "can't sit still"): only its
+    # copular and having forms deny.
+    "en": ("no", "without", "denies", "denied", "deny", "ruled out", "rules out", "negative for", "free of",
+           "is not", "are not", "was not", "were not", "not diagnosed", "does not have", "did not have",
+           "never had", "never been", "not at risk"),
+    "zh": ("没有", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
+           "不存在", "无任何"),
+}
+CARERS = {
+    "en": ("mother", "mum", "mom", "father", "dad", "parent", "parents", "grandmother", "grandfather", "carer",
+           "caregiver", "stepfather", "stepmother", "guardian"),
+    "zh": ("妈妈", "母亲", "爸爸", "父亲", "父母", "爸妈", "家长", "爷爷", "奶奶", "外公", "外婆", "监护人", "继父", "继母",
+           "老爸", "老妈"),
+}
+CHILDREN = {
+    "en": ("child", "children", "kid", "kids", "son", "daughter", "boy", "girl", "he", "she", "student", "pupil"),
+    "zh": ("孩子", "儿子", "女儿", "小孩", "学生", "他", "她", "儿童", "娃"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A need read from a text: its code, confidence 0-1 and the words that carried it."""
+
+    code: str
+    confidence: float
+    matched: tuple[str, ...]
+    negated: bool = False
+    fuzzy: bool = False  # carried only by typo-tolerant or character-level evidence
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    term: int
+    score: float
+    features: tuple[Feature, ...]  # the clause's features the term knows
+    phrase: int  # the best phrase
+    fuzzy: bool
+
+
+def _cue_patterns(table: dict[str, tuple[str, ...]]) -> list[re.Pattern[str]]:
+    cues = sorted({c for cs in table.values() for c in cs}, key=len, reverse=True)
+    return [re.compile(re.escape(c)) if is_cjk(c) else re.compile(rf"(?<![\w]){re.escape(c)}(?![\w])") for c in cues]
+
+
+_NEGATION_PATTERNS = _cue_patterns(NEGATIONS)
+_CARER_PATTERNS = _cue_patterns(CARERS)
+_CHILD_PATTERNS = _cue_patterns(CHILDREN)
+
+
+class Reader:
+    """The lexical index of a taxonomy; ``read`` is pure and thread-safe once built."""
+
+    def __init__(self, terms: Iterable[NeedTerm]):
+        self.terms = sorted(terms, key=lambda t: t.code)
+        self.codes = [t.code for t in self.terms]
+        self._pos = {c: k for k, c in enumerate(self.codes)}
+        phrases = [(k, p) for k, t in enumerate(self.terms) for p in _phrases(t)]
+        self.tokens = Tokeniser(p for _, p in phrases)
+        self._phrase_text = [normalise(p) for _, p in phrases]
+        self._phrase_term = np.array([k for k, _ in phrases], dtype=np.int64)
+        self._exact = _unambiguous((_bare(normalise(p)), k) for k, p in phrases)
+        self._build(phrases)
+        self._depth = [_depth(t, {t.code: t for t in self.terms}) for t in self.terms]
+        self._ancestors = _ancestor_sets(self.terms)
+        self._family = np.array([t.audience != "child" for t in self.terms])
+        self._fallback = PhraseMatcher((t.code, [p for p in _phrases(t) if len(normalise(p)) >= 3]) for t in self.terms)
+
+    # -- building -------------------------------------------------------------------------------
+    def _build(self, phrases: list[tuple[int, str]]) -> None:
+        keys_per_phrase = [{f.key for f in self.tokens.features(t)} for t in self._phrase_text]
+        self._phrase_keys = [frozenset(keys) for keys in keys_per_phrase]
+        docs: list[dict[str, int]] = [{} for _ in self.terms]
+        for (k, _), keys in zip(phrases, keys_per_phrase):
+            for key in keys:
+                docs[k][key] = docs[k].get(key, 0) + 1
+        for k, term in enumerate(self.terms):
+            for text in term.description.values():
+                for f in self.tokens.features(normalise(text)):
+                    docs[k][f.key] = docs[k].get(f.key, 0) + 1
+        vocab = sorted({key for d in docs for key in d})
+        self.vocab = {key: i for i, key in enumerate(vocab)}
+        n = len(self.terms)
+        df = np.zeros(len(vocab))
+        for d in docs:
+            for key in d:
+                df[self.vocab[key]] += 1
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)) * np.array([_kind(k) for k in vocab])
+        self._term_keys = [frozenset(d) for d in docs]
+        self._postings_phrases(keys_per_phrase)
+        self._postings_terms(docs)
+        self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
+        self._word_list = sorted(self._words)
+
+    def _postings_phrases(self, keys_per_phrase: list[set[str]]) -> None:
+        rows: dict[int, list[int]] = {}
+        self._phrase_norm = np.zeros(len(keys_per_phrase))
+        for p, keys in enumerate(keys_per_phrase):
+            for key in keys:
+                i = self.vocab[key]
+                rows.setdefault(i, []).append(p)
+                self._phrase_norm[p] += self.idf[i]
+        self._phrase_norm[self._phrase_norm == 0] = 1.0
+        self._p_post = {i: np.array(ps, dtype=np.int64) for i, ps in rows.items()}
+        order = np.argsort(self._phrase_term, kind="stable")
+        assert (order == np.arange(len(order))).all()  # phrases are grouped by term, in term order
+        self._term_starts = np.searchsorted(self._phrase_term, np.arange(len(self.terms)))
+
+    def _postings_terms(self, docs: list[dict[str, int]]) -> None:
+        lengths = np.array([sum(d.values()) for d in docs], dtype=np.float64)
+        avg = lengths.mean() if len(lengths) else 1.0
+        rows: dict[int, tuple[list[int], list[float]]] = {}
+        for k, d in enumerate(docs):
+            norm = K1 * (1 - B + B * lengths[k] / avg)
+            for key, tf in d.items():
+                ts, ws = rows.setdefault(self.vocab[key], ([], []))
+                ts.append(k)
+                ws.append(tf * (K1 + 1) / (tf + norm))
+        self._t_post = {i: (np.array(ts, dtype=np.int64), np.array(ws)) for i, (ts, ws) in rows.items()}
+
+    # -- reading --------------------------------------------------------------------------------
+    def read(self, text: str, language: str = "en", limit: int | None = None) -> list[Reading]:
+        """Every need the text expresses, best first (negated ones last, flagged)."""
+        norm = normalise(text or "")
+        exact = self._exact.get(_bare(norm))
+        if exact is not None:  # the text is one of the term's own phrases: no doubt
+            return [Reading(self.codes[exact], 1.0, (norm.strip(),))]
+        features = self.tokens.features(norm)
+        if not features:
+            return self._fallback_read(norm)
+        features = self._correct(features)
+        clauses = _spans(norm, _CLAUSE, 0, len(norm))
+        parts = [p for a, b in clauses for p in _spans(norm, _PART, a, b)]
+        spans = list(dict.fromkeys([*clauses, *parts, (0, len(norm))]))
+        found: dict[int, tuple[_Scored, bool]] = {}
+        for a, b in spans:
+            group = [f for f in features if a <= f.start and f.end <= b]
+            for scored in self._clause(group, norm, clauses):
+                neg = self._negated(scored, norm, clauses)
+                known = found.get(scored.term)
+                if known is None or (known[1], -known[0].score) > (neg, -scored.score):
+                    found[scored.term] = (scored, neg)
+        readings = self._prune(found, norm)
+        if not readings:
+            readings = self._fallback_read(norm)
+        return readings[:limit] if limit else readings
+
+    def suggest(self, text: str, limit: int = 5) -> tuple[str, ...]:
+        """The codes a text comes closest to, best first, even when nothing is read."""
+        norm = normalise(text or "")
+        features = self._correct(self.tokens.features(norm))
+        scores = self._scores(features, norm)[0] if features else np.zeros(len(self.terms))
+        ranked = [int(k) for k in np.argsort(-scores, kind="stable") if scores[k] > 0][:limit]
+        codes = [self.codes[k] for k in ranked]
+        for hit in self._fallback.search(norm, limit=limit, min_score=50):
+            if hit.key not in codes and len(codes) < limit:
+                codes.append(hit.key)
+        return tuple(codes)
+
+    def _scores(self, features: Sequence[Feature], text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per term: the score, and the best phrase's index."""
+        weights: dict[int, float] = {}
+        unknown, seen = 0.0, set()
+        for f in features:
+            i = self.vocab.get(f.key)
+            if i is None:
+                unknown += 0.0 if f.key in seen else UNKNOWN_WEIGHT[_is_pair(f.key)]
+                seen.add(f.key)
+                continue
+            weights[i] = max(weights.get(i, 0.0), self.idf[i] * (FUZZY_WEIGHT if f.fuzzy else 1.0))
+        ids = list(weights)
+        total = sum(weights.values()) + unknown
+        n_terms = len(self.terms)
+        if not ids or total <= 0:
+            return np.zeros(n_terms), np.zeros(n_terms, dtype=np.int64)
+        overlap = np.zeros(len(self._phrase_norm))
+        bm25 = np.zeros(n_terms)
+        for i in ids:
+            if i in self._p_post:
+                overlap[self._p_post[i]] += weights[i]
+            ts, ws = self._t_post[i]
+            bm25[ts] += ws * weights[i]
+        recall = overlap / self._phrase_norm
+        precision = overlap / total
+        f1 = np.where(overlap > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
+        best_phrase = np.maximum.reduceat(f1, self._term_starts)
+        arg = _argmax_reduceat(f1, self._term_starts)
+        score = 0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1))
+        if _carer_subject(text):
+            score = np.where(self._family, score, score * CARER_DAMP)
+        return score, arg
+
+    def _clause(self, features: Sequence[Feature], text: str, clauses: list[tuple[int, int]]) -> list[_Scored]:
+        """The needs one clause (or the whole text) expresses, each with evidence of its own."""
+        if not features:
+            return []
+        span = text[features[0].start : features[-1].end]
+        scores, arg = self._scores(features, span)
+        chosen: list[_Scored] = []
+        used: set[str] = set()
+        for k in np.argsort(-scores, kind="stable")[:8]:
+            k = int(k)
+            if scores[k] < (SECOND_CONFIDENCE if chosen else MIN_CONFIDENCE):
+                break
+            evidence = tuple(f for f in features if f.key in self._term_keys[k])
+            words = {f.key for f in evidence if not f.key.startswith("~")}
+            if not words or (chosen and words <= used):
+                continue
+            k = self._narrowest_tie(k, scores)
+            evidence = tuple(f for f in features if f.key in self._term_keys[k])
+            fuzzy = all(f.fuzzy for f in evidence if not f.key.startswith("~"))
+            chosen.append(_Scored(k, float(scores[k]), evidence, int(self._term_starts[k] + arg[k]), fuzzy))
+            used |= words
+        return chosen
+
+    def _narrowest_tie(self, k: int, scores: np.ndarray) -> int:
+        """A narrower term scoring within ``TIE`` of ``k`` wins the tie (the deepest such)."""
+        best = k
+        for j, ancestors in enumerate(self._ancestors):
+            if k in ancestors and scores[j] >= scores[k] - TIE and self._depth[j] > self._depth[best]:
+                best = j
+        return best
+
+    def _negated(self, scored: _Scored, text: str, clauses: list[tuple[int, int]]) -> bool:
+        """Whether a negation cue precedes all the evidence in its clause, outside the matched phrase.
+
+        A cue belongs to the matched phrase when the phrase holds the cue and what follows it
+        ("家里没有大人" read from "家里没有大人照顾"); evidence inside a cue ("no") is not evidence.
+        """
+        phrase = self._phrase_text[scored.phrase]
+        words = [f for f in scored.features if not _is_pair(f.key)] or list(scored.features)
+        words = [f for f in words if f.key in self._phrase_keys[scored.phrase]] or words  # not "孩子"
+        for a, b in clauses:
+            cues = [m.span() for p in _NEGATION_PATTERNS for m in p.finditer(text, a, b)
+                    if text[m.start() : m.end() + 2].rstrip() not in phrase]
+            for f in words:
+                if a <= f.start < b and not any(c <= f.start < d for c, d in cues):
+                    if not any(d <= f.start for _, d in cues):
+                        return False
+        return True
+
+    def _prune(self, found: dict[int, tuple[_Scored, bool]], text: str) -> list[Reading]:
+        """Broader terms of a narrower reading go; ranked by confidence, then depth, then code."""
+        live = {k for k, (_, neg) in found.items() if not neg}
+        readings = []
+        for k, (s, neg) in found.items():
+            if not neg and any(k in self._ancestors[j] for j in live):
+                continue
+            confidence = min(1.0, s.score * (0.8 if s.fuzzy else 1.0))
+            matched = _surfaces(s.features, text)
+            readings.append(Reading(self.codes[k], round(confidence, 4), matched, neg, s.fuzzy))
+        return sorted(readings, key=lambda r: (r.negated, -r.confidence, -self._depth[self._pos[r.code]], r.code))
+
+    def _correct(self, features: list[Feature]) -> list[Feature]:
+        """English words the index does not know, read as their closest indexed word (marked)."""
+        out = []
+        for f in features:
+            if f.key in self.vocab or f.key.startswith("~") or " " in f.key or is_cjk(f.key) or len(f.key) < 4:
+                out.append(f)
+                continue
+            hit = process.extractOne(f.key, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            out.append(Feature(hit[0], f.start, f.end, f.surface, fuzzy=True) if hit else f)
+        return out
+
+    def _fallback_read(self, text: str) -> list[Reading]:
+        """A character-level reading of long phrases, when the words gave nothing (typos)."""
+        if not text.strip():
+            return []
+        hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
+        return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+
+
+def _phrases(term: NeedTerm) -> list[str]:
+    found = [*term.labels.values()]
+    for values in (*term.synonyms.values(), *term.lexicon.values()):
+        found.extend(values)
+    return found
+
+
+def _bare(text: str) -> str:
+    """A text without punctuation, symbols or spaces, for exact comparison."""
+    return "".join(c for c in text if c.isalnum())
+
+
+def _unambiguous(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Phrase -> term, for phrases exactly one term holds."""
+    found: dict[str, set[int]] = {}
+    for phrase, k in pairs:
+        found.setdefault(phrase, set()).add(k)
+    return {p: next(iter(ks)) for p, ks in found.items() if len(ks) == 1 and p}
+
+
+def _kind(key: str) -> float:
+    return BIGRAM_WEIGHT if _is_pair(key) else 1.0
+
+
+def _is_pair(key: str) -> bool:
+    """A Chinese character bigram or an English stem bigram."""
+    return key.startswith("~") or " " in key
+
+
+def _depth(term: NeedTerm, by_code: dict[str, NeedTerm]) -> int:
+    depth, seen, parent = 0, {term.code}, term.parent
+    while parent in by_code and parent not in seen:
+        seen.add(parent)
+        depth, parent = depth + 1, by_code[parent].parent
+    return depth
+
+
+def _ancestor_sets(terms: list[NeedTerm]) -> list[frozenset[int]]:
+    pos = {t.code: k for k, t in enumerate(terms)}
+    by_code = {t.code: t for t in terms}
+    sets = []
+    for t in terms:
+        found, parent = set(), t.parent
+        while parent in pos and pos[parent] not in found and parent != t.code:
+            found.add(pos[parent])
+            parent = by_code[parent].parent
+        sets.append(frozenset(found))
+    return sets
+
+
+def _argmax_reduceat(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group (``starts``), the offset of the group's largest value."""
+    ends = [*starts[1:], len(values)]
+    return np.array([int(np.argmax(values[a:b])) if b > a else 0 for a, b in zip(starts, ends)], dtype=np.int64)
+
+
+def _spans(text: str, separator: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    """The pieces of ``text[start:end]`` between separators (the whole span when none)."""
+    spans = []
+    for m in separator.finditer(text, start, end):
+        if m.start() > start and text[start : m.start()].strip():
+            spans.append((start, m.start()))
+        start = max(start, m.end())
+    if start < end and text[start:end].strip():
+        spans.append((start, end))
+    return spans or [(start, end)]
+
+
+def _carer_subject(text: str) -> bool:
+    """Whether a carer opens the clause and no child is named in it ("妈妈失业了")."""
+    head = text.lstrip()[:12]
+    carer = any(m.start() <= 1 for p in _CARER_PATTERNS for m in p.finditer(head))
+    return carer and not any(p.search(text) for p in _CHILD_PATTERNS)
+
+
+def _surfaces(features: Sequence[Feature], text: str) -> tuple[str, ...]:
+    """The matched words as written, overlapping spans merged, in text order."""
+    spans: list[list[int]] = []
+    for f in sorted(features, key=lambda f: (f.start, f.end)):
+        if spans and f.start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], f.end)
+        else:
+            spans.append([f.start, f.end])
+    return tuple(text[a:b] for a, b in spans)
