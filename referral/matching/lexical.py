@@ -7,9 +7,9 @@ standard library, jieba and snowballstemmer: no knowledge of needs, services or 
 
 Features of a text, each with its character span in the normalised text:
 
-* Chinese: jieba words of two characters or more (search mode, so "外出打工" also yields "打工"),
-  and every character bigram of a Chinese run prefixed "~" (so "外地打工" still meets "外省打工"
-  through "打工"); single characters are never features: one shared character is not meaning;
+* Chinese: jieba words of two characters or more, and every character bigram of a Chinese run
+  prefixed "~" (so "外地打工" still meets "外省打工" through "打工"); single characters are never
+  features: one shared character is not meaning;
 * other scripts: Snowball stems of the words (stopwords dropped), and stem bigrams "a b".
 
 jieba loads its 350k-word dictionary once per process (about a second) into a base tokenizer; each
@@ -37,17 +37,22 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # Common traditional characters and their simplified forms (a look-alike fold, not a converter).
 _TRAD = (
-    "們個來時後們說話對會學發問題愛兒與為處長開關這裡電動語課書車門見過還進運邊麼麽從經無現點種體總幾樂聽"
-    "寫讀導師歲媽媽爺奶親戚婦殘疾礙癥症療診醫藥護養顧陪傷殺虐暴罵擔憂慮鬱緒飯錢貧窮難幫補貼資"
-    "務費權監護離婚訴律懷孕網遊戲癮腦壞鬧氣憤傾聯絡區縣鎮鄉蘇貧們"
+    "閉術礙鬧嗎聽説講讓誰還沒應該實際頭腦臉腳聲錢買賣飯餓喫睏覺夢歡喪傷殺罰責報險護顧爺媽孫親婦嬰園學師課業績級絕經緒憂鬱慮緊"
+    "張懼煩惱氣罵遺棄離養撫監權僱職貧難幫補貼資費務診療醫藥癥殘輪聾啞視訓練語說話遲緩發動專過網遊戲癮機竊蹺輟歲個們來時後對會"
+    "問題愛兒與為處長開關這裡電書車門見進運邊麼從無現點種體總幾樂寫讀導擔飲區縣鎮鄉蘇聯絡憤傾壞懷訴姦褻負獨譜係環適隨遷農單頻"
+    "團強憶驚嚇懶厭營鏡戀軍隊屬義習測評篩檢漢韓齡衛隱緣靜擾鬥毆搶瘋齒結協調統觸熱勵獎貸錄證劃輔齊顯號擇將舊歸鄰駡週"
 )
 _SIMP = (
-    "们个来时后们说话对会学发问题爱儿与为处长开关这里电动语课书车门见过还进运边么么从经无现点种体总几乐听"
-    "写读导师岁妈妈爷奶亲戚妇残疾碍症症疗诊医药护养顾陪伤杀虐暴骂担忧虑郁绪饭钱贫穷难帮补贴资"
-    "务费权监护离婚诉律怀孕网游戏瘾脑坏闹气愤倾联络区县镇乡苏贫们"
+    "闭术碍闹吗听说讲让谁还没应该实际头脑脸脚声钱买卖饭饿吃困觉梦欢丧伤杀罚责报险护顾爷妈孙亲妇婴园学师课业绩级绝经绪忧郁虑紧"
+    "张惧烦恼气骂遗弃离养抚监权雇职贫难帮补贴资费务诊疗医药症残轮聋哑视训练语说话迟缓发动专过网游戏瘾机窃跷辍岁个们来时后对会"
+    "问题爱儿与为处长开关这里电书车门见进运边么从无现点种体总几乐写读导担饮区县镇乡苏联络愤倾坏怀诉奸亵负独谱系环适随迁农单频"
+    "团强忆惊吓懒厌营镜恋军队属义习测评筛检汉韩龄卫隐缘静扰斗殴抢疯齿结协调统触热励奖贷录证划辅齐显号择将旧归邻骂周"
 )
 _FOLD = str.maketrans(_TRAD, _SIMP)
-_CONTRACTIONS = ((re.compile(r"n['’]t\b"), " not"), (re.compile(r"['’](s|re|ve|ll|d|m)\b"), ""))
+_CONTRACTIONS = (
+    (re.compile(r"\bwon['’]t\b"), "will not"), (re.compile(r"\bcan['’]t\b"), "can not"), (re.compile(r"\bcannot\b"), "can not"),
+    (re.compile(r"n['’]t\b"), " not"), (re.compile(r"['’](s|re|ve|ll|d|m)\b"), ""),
+)
 
 MAX_WORD = 4  # longer domain phrases would swallow a negation cue ("没/有自伤行为"): kept as features, not words
 STOPWORDS: frozenset[str] = frozenset(
@@ -124,7 +129,7 @@ class Tokeniser:
         return stem
 
     def _chinese(self, run: str, offset: int) -> Iterable[Feature]:
-        for word, start, end in self._jieba.tokenize(run, mode="search", HMM=False):
+        for word, start, end in self._jieba.tokenize(run, HMM=False):
             if len(word) >= 2 and word not in _ZH_STOP:
                 yield Feature(word, offset + start, offset + end, word)
         for i in range(len(run) - 1):

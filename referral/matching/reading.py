@@ -40,7 +40,7 @@ MIN_CONFIDENCE = 0.35  # a reading below this is a suggestion, not an understand
 SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
 TIE = 0.04  # scores this close are a tie: the narrower term wins
 BIGRAM_WEIGHT = 0.5  # a Chinese character bigram weighs half a word
-UNKNOWN_WEIGHT = (1.0, 0.25)  # weight of a word / bigram the index does not know (dilutes the fit)
+UNKNOWN_WEIGHT = (0.6, 0.25)  # weight of a word / bigram the index does not know (dilutes the fit)
 FUZZY_WEIGHT = 0.7  # an English word read as its closest indexed word
 FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
@@ -122,6 +122,7 @@ class Reader:
         self._build(phrases)
         self._depth = [_depth(t, {t.code: t for t in self.terms}) for t in self.terms]
         self._ancestors = _ancestor_sets(self.terms)
+        self._descendants = [[j for j, up in enumerate(self._ancestors) if k in up] for k in range(len(self.terms))]
         self._family = np.array([t.audience != "child" for t in self.terms])
         self._fallback = PhraseMatcher((t.code, [p for p in _phrases(t) if len(normalise(p)) >= 3]) for t in self.terms)
 
@@ -164,6 +165,7 @@ class Reader:
         order = np.argsort(self._phrase_term, kind="stable")
         assert (order == np.arange(len(order))).all()  # phrases are grouped by term, in term order
         self._term_starts = np.searchsorted(self._phrase_term, np.arange(len(self.terms)))
+        self._term_ends = np.searchsorted(self._phrase_term, np.arange(len(self.terms)), side="right")
 
     def _postings_terms(self, docs: list[dict[str, int]]) -> None:
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float64)
@@ -217,7 +219,7 @@ class Reader:
         return tuple(codes)
 
     def _scores(self, features: Sequence[Feature], text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per term: the score, and the best phrase's index."""
+        """Per term: the score; per phrase: its fit."""
         weights: dict[int, float] = {}
         unknown, seen = 0.0, set()
         for f in features:
@@ -243,18 +245,17 @@ class Reader:
         precision = overlap / total
         f1 = np.where(overlap > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
         best_phrase = np.maximum.reduceat(f1, self._term_starts)
-        arg = _argmax_reduceat(f1, self._term_starts)
         score = 0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1))
         if _carer_subject(text):
             score = np.where(self._family, score, score * CARER_DAMP)
-        return score, arg
+        return score, f1
 
     def _clause(self, features: Sequence[Feature], text: str, clauses: list[tuple[int, int]]) -> list[_Scored]:
         """The needs one clause (or the whole text) expresses, each with evidence of its own."""
         if not features:
             return []
         span = text[features[0].start : features[-1].end]
-        scores, arg = self._scores(features, span)
+        scores, fit = self._scores(features, span)
         chosen: list[_Scored] = []
         used: set[str] = set()
         for k in np.argsort(-scores, kind="stable")[:8]:
@@ -268,15 +269,16 @@ class Reader:
             k = self._narrowest_tie(k, scores)
             evidence = tuple(f for f in features if f.key in self._term_keys[k])
             fuzzy = all(f.fuzzy for f in evidence if not f.key.startswith("~"))
-            chosen.append(_Scored(k, float(scores[k]), evidence, int(self._term_starts[k] + arg[k]), fuzzy))
+            start, end = self._term_starts[k], self._term_ends[k]
+            chosen.append(_Scored(k, float(scores[k]), evidence, int(start + np.argmax(fit[start:end])), fuzzy))
             used |= words
         return chosen
 
     def _narrowest_tie(self, k: int, scores: np.ndarray) -> int:
         """A narrower term scoring within ``TIE`` of ``k`` wins the tie (the deepest such)."""
         best = k
-        for j, ancestors in enumerate(self._ancestors):
-            if k in ancestors and scores[j] >= scores[k] - TIE and self._depth[j] > self._depth[best]:
+        for j in self._descendants[k]:
+            if scores[j] >= scores[k] - TIE and self._depth[j] > self._depth[best]:
                 best = j
         return best
 
@@ -377,12 +379,6 @@ def _ancestor_sets(terms: list[NeedTerm]) -> list[frozenset[int]]:
             parent = by_code[parent].parent
         sets.append(frozenset(found))
     return sets
-
-
-def _argmax_reduceat(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per group (``starts``), the offset of the group's largest value."""
-    ends = [*starts[1:], len(values)]
-    return np.array([int(np.argmax(values[a:b])) if b > a else 0 for a, b in zip(starts, ends)], dtype=np.int64)
 
 
 def _spans(text: str, separator: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
