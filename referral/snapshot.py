@@ -9,6 +9,7 @@ organizations, offered at active sites, are included: nothing else may ever be m
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,11 @@ def load(session: Session) -> core.Directory:
 
 
 def _terms(session: Session) -> list[core.NeedTerm]:
-    rows = session.execute(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).scalars()
+    return load_terms(session.execute(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).scalars())
+
+
+def load_terms(rows: Iterable[NeedTerm]) -> list[core.NeedTerm]:
+    """Need-term rows as the core's terms (the reader's lexicon and descriptions included)."""
     return [
         core.NeedTerm(code=t.code, parent=t.parent_code, labels=dict(t.labels),
                       synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()},

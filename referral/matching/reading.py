@@ -218,6 +218,11 @@ class Reader:
                 codes.append(hit.key)
         return tuple(codes)
 
+    def narrower(self, code: str) -> list[str]:
+        """The codes below ``code`` in the taxonomy."""
+        k = self._pos.get(code)
+        return [] if k is None else [self.codes[j] for j in self._descendants[k]]
+
     def _scores(self, features: Sequence[Feature], text: str) -> tuple[np.ndarray, np.ndarray]:
         """Per term: the score; per phrase: its fit."""
         weights: dict[int, float] = {}
