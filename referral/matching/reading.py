@@ -199,7 +199,11 @@ class Reader:
             for scored in self._clause(group, norm, clauses):
                 neg = self._negated(scored, norm, clauses)
                 known = found.get(scored.term)
-                if known is None or (known[1], -known[0].score) > (neg, -scored.score):
+                if known is not None and known[1] == neg:  # the same need read again: its words add up
+                    features = tuple(dict.fromkeys((*known[0].features, *scored.features)))
+                    best = scored if scored.score > known[0].score else known[0]
+                    found[scored.term] = (_Scored(best.term, best.score, features, best.phrase, best.fuzzy), neg)
+                elif known is None or (known[1], -known[0].score) > (neg, -scored.score):
                     found[scored.term] = (scored, neg)
         readings = self._prune(found, norm)
         if not readings:
