@@ -200,9 +200,9 @@ class Reader:
                 neg = self._negated(scored, norm, clauses)
                 known = found.get(scored.term)
                 if known is not None and known[1] == neg:  # the same need read again: its words add up
-                    features = tuple(dict.fromkeys((*known[0].features, *scored.features)))
+                    words = tuple(dict.fromkeys((*known[0].features, *scored.features)))
                     best = scored if scored.score > known[0].score else known[0]
-                    found[scored.term] = (_Scored(best.term, best.score, features, best.phrase, best.fuzzy), neg)
+                    found[scored.term] = (_Scored(best.term, best.score, words, best.phrase, best.fuzzy), neg)
                 elif known is None or (known[1], -known[0].score) > (neg, -scored.score):
                     found[scored.term] = (scored, neg)
         readings = self._prune(found, norm)
