@@ -20,7 +20,7 @@ subject and no child is named ("妈妈失业了"), terms about the child are dam
 within a tie the narrower term wins, and a broader term is dropped when a narrower one is read; one
 clause may give several needs when each has evidence of its own. English words not in the index
 may be read as the closest indexed word (typos, "autsim"), with lowered confidence; when nothing is
-read, a character-level match of a long phrase may still read with low confidence.
+read, a character-level match of a long label or synonym may still read with low confidence.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class Reader:
         self._ancestors = _ancestor_sets(self.terms)
         self._descendants = [[j for j, up in enumerate(self._ancestors) if k in up] for k in range(len(self.terms))]
         self._family = np.array([t.audience != "child" for t in self.terms])
-        self._fallback = PhraseMatcher((t.code, [p for p in _phrases(t) if len(normalise(p)) >= 3]) for t in self.terms)
+        self._fallback = PhraseMatcher((t.code, [p for p in _names(t) if len(normalise(p)) >= 3]) for t in self.terms)
 
     # -- building -------------------------------------------------------------------------------
     def _build(self, phrases: list[tuple[int, str]]) -> None:
@@ -151,6 +151,7 @@ class Reader:
         self._postings_terms(docs)
         self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
         self._word_list = sorted(self._words)
+        self._corrections: dict[str, str | None] = {}
 
     def _postings_phrases(self, keys_per_phrase: list[set[str]]) -> None:
         rows: dict[int, list[int]] = {}
@@ -328,16 +329,31 @@ class Reader:
             if f.key in self.vocab or f.key.startswith("~") or " " in f.key or is_cjk(f.key) or len(f.key) < 4:
                 out.append(f)
                 continue
-            hit = process.extractOne(f.key, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            out.append(Feature(hit[0], f.start, f.end, f.surface, fuzzy=True) if hit else f)
+            closest = self._closest_word(f.key)
+            out.append(Feature(closest, f.start, f.end, f.surface, fuzzy=True) if closest else f)
         return out
 
+    def _closest_word(self, word: str) -> str | None:
+        """The indexed word spelled most like ``word`` (remembered: typos repeat)."""
+        if word not in self._corrections:
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            hit = process.extractOne(word, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            self._corrections[word] = hit[0] if hit else None
+        return self._corrections[word]
+
     def _fallback_read(self, text: str) -> list[Reading]:
-        """A character-level reading of long phrases, when the words gave nothing (typos)."""
-        if not text.strip():
+        """A character-level reading of long names, when the words gave nothing (Chinese typos:
+        English ones are read through their closest word)."""
+        if not is_cjk(text):
             return []
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
         return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+
+
+def _names(term: NeedTerm) -> list[str]:
+    """A term's labels and synonyms: what the character-level fallback knows."""
+    return [*term.labels.values(), *(s for values in term.synonyms.values() for s in values)]
 
 
 def _phrases(term: NeedTerm) -> list[str]:
