@@ -13,13 +13,14 @@ and "同心圆" finds the organization whose name holds it. A listing's score is
 * a fuzzy match of its names (rapidfuzz, for typos): score / 100.
 
 Listings below ``MIN_SCORE`` are not found. The reader and the listings' tokenised text are built
-once per directory version (kept for the latest version only), never per request.
+once per database and directory version (the latest version only), never per request.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import weakref
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Select, select
@@ -38,7 +39,7 @@ NEED_WEIGHT = 0.9
 TEXT_WEIGHT = 0.9
 
 _lock = threading.Lock()
-_cache: dict[str, Any] = {"version": None, "reader": None, "docs": {}}
+_caches: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()  # per database engine
 
 
 def ranked_ids(session: Session, query: Select, model: Any, q: str) -> list[str]:
@@ -67,14 +68,20 @@ def ranked_ids(session: Session, query: Select, model: Any, q: str) -> list[str]
     return [row_id for _, _, row_id in sorted(scored)]
 
 
+def need_reader(session: Session) -> Reader:
+    """The text reader of the directory's current taxonomy (built once per directory version)."""
+    return _state(session)[0]
+
+
 def _state(session: Session) -> tuple[Reader, dict]:
     """The need reader and the tokenised listings for the directory's current version."""
     version = directory_version(session)
     with _lock:
-        if _cache["version"] != version:
+        cache = _caches.setdefault(session.get_bind(), {"version": None})
+        if cache["version"] != version:
             terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).all()
-            _cache.update(version=version, reader=Reader(load_terms(terms)), docs={})
-        return _cache["reader"], _cache["docs"]
+            cache.update(version=version, reader=Reader(load_terms(terms)), docs={})
+        return cache["reader"], cache["docs"]
 
 
 def _columns(model: Any) -> list[Any]:
