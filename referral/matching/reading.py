@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -349,6 +349,20 @@ class Reader:
             return []
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
         return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+
+
+def read_text(source: Any, text: str, language: str = "en") -> list[Reading]:
+    """Every need ``text`` expresses, best first: the public entry other modules call.
+
+    ``source`` is a ``Reader``, a ``Taxonomy`` or a ``DirectoryIndex`` (anything holding a reader).
+    Negated readings are included, flagged ``negated`` and ranked last; readings below
+    ``MIN_CONFIDENCE`` never appear except as a Chinese character-level fallback (``fuzzy``).
+    Never raises on any text; returns only codes of the taxonomy.
+    """
+    reader = source if isinstance(source, Reader) else getattr(source, "reader", None)
+    if reader is None:
+        reader = source.taxonomy.reader
+    return reader.read(text, language)
 
 
 def _names(term: NeedTerm) -> list[str]:

@@ -159,6 +159,15 @@ def test_a_negated_reading_is_kept_flagged(reader):
     assert (reading.code, reading.negated) == ("development.autism", True)
 
 
+def test_read_text_takes_a_reader_or_anything_holding_one(reader):
+    from referral.matching.reading import read_text
+    from referral.matching.taxonomy import Taxonomy
+
+    taxonomy = Taxonomy(seeded_terms())
+    assert [r.code for r in read_text(reader, "被打", "zh")] == [r.code for r in read_text(taxonomy, "被打")] == [
+        "protection.abuse"]
+
+
 def test_suggestions_rank_the_closest_needs_even_when_nothing_is_read(reader):
     assert reader.suggest("心理")[:1] and all(code in reader.codes for code in reader.suggest("心理"))
     assert reader.suggest("") == ()
