@@ -25,11 +25,19 @@ import re
 import tempfile
 import threading
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Iterable
 
-import jieba
 import snowballstemmer
+
+with warnings.catch_warnings():
+    # jieba 0.42 reads its dictionary through pkg_resources when setuptools is installed (deprecated
+    # loudly by newer setuptools) and its source has old-style regex escapes: neither is ours to fix.
+    warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    import jieba
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
