@@ -7,7 +7,8 @@ standard library, jieba and snowballstemmer: no knowledge of needs, services or 
 
 Features of a text, each with its character span in the normalised text:
 
-* Chinese: jieba words of two characters or more, and every character bigram of a Chinese run
+* Chinese: jieba words of two characters or more, in search mode (a long word also yields the
+  dictionary words inside it: "吃安眠药" meets "安眠药"), and every character bigram of a Chinese run
   prefixed "~" (so "外地打工" still meets "外省打工" through "打工"); single characters are never
   features: one shared character is not meaning;
 * other scripts: Snowball stems of the words (stopwords dropped), and stem bigrams "a b".
@@ -69,6 +70,17 @@ STOPWORDS: frozenset[str] = frozenset(
     "so very really just also too as by from about into than then which who whom what when where how "
     "can could would should will shall may might must some any all more most much many lot lots".split()
 )
+# Words too common in how people describe any situation to carry a reading alone (they still count
+# toward the fit): who ("孩子", "parents"), where ("家里", "school"), when, and reporting verbs.
+WEAK_WORDS = {
+    "en": ("child children kid kids boy girl son daughter baby parent parents mother father mum mom dad family "
+           "home school teacher class student says said say tells told need needs want wants get gets stay stays "
+           "day days week weeks month months year years night time every always often usually lot help old young age "
+           "aged one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+           "seventeen").split(),
+    "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
+           "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助").split(),
+}
 _ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
 
 
@@ -137,7 +149,7 @@ class Tokeniser:
         return stem
 
     def _chinese(self, run: str, offset: int) -> Iterable[Feature]:
-        for word, start, end in self._jieba.tokenize(run, HMM=False):
+        for word, start, end in self._jieba.tokenize(run, mode="search", HMM=False):
             if len(word) >= 2 and word not in _ZH_STOP:
                 yield Feature(word, offset + start, offset + end, word)
         for i in range(len(run) - 1):

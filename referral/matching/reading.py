@@ -32,11 +32,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from referral.matching.lexical import Feature, Tokeniser, is_cjk, normalise
+from referral.matching.lexical import WEAK_WORDS, Feature, Tokeniser, is_cjk, normalise
 from referral.matching.text import PhraseMatcher
 from referral.matching.types import NeedTerm
 
-MIN_CONFIDENCE = 0.35  # a reading below this is a suggestion, not an understanding
+MIN_CONFIDENCE = 0.25  # a reading below this is a suggestion, not an understanding
 SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
 TIE = 0.04  # scores this close are a tie: the narrower term wins
 BIGRAM_WEIGHT = 0.5  # a Chinese character bigram weighs half a word
@@ -46,6 +46,7 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 CARER_DAMP = 0.6
+VOTE_WEIGHT = 0.9  # the words' vote: each word's weight split among the terms holding it, by share
 K1, B = 1.2, 0.5  # BM25
 
 _CLAUSE = re.compile(
@@ -55,6 +56,8 @@ _CLAUSE = re.compile(
 # Conjunctions that join two needs in one clause ("hyperactive and hits other kids"): each part is
 # also read on its own (the whole text is read too, so a need spread over both parts is not lost).
 _PART = re.compile(r"\b(?:and|also|plus|as well as)\b|并且|而且|还有|同时|以及|另外")
+# Chinese function characters: a bigram holding one ("子很", "很可") is never evidence on its own.
+_FUNCTION_CHARS = frozenset("的了是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一")
 # Per-language cue tables (the text of every language is checked: writing mixes languages).
 NEGATIONS = {
     # "not" alone is a symptom as often as a denial ("does not speak", "can't sit still"): only its
@@ -140,6 +143,7 @@ class Reader:
                     docs[k][f.key] = docs[k].get(f.key, 0) + 1
         vocab = sorted({key for d in docs for key in d})
         self.vocab = {key: i for i, key in enumerate(vocab)}
+        self._vocab_keys = vocab
         n = len(self.terms)
         df = np.zeros(len(vocab))
         for d in docs:
@@ -152,6 +156,9 @@ class Reader:
         self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
         self._word_list = sorted(self._words)
         self._corrections: dict[str, str | None] = {}
+        weak = [normalise(w) for words in WEAK_WORDS.values() for w in words]
+        self._weak = frozenset(f.key for w in weak for f in self.tokens.features(w)) | frozenset(weak)
+        self._weak |= frozenset("~" + w for w in weak if len(w) == 2 and is_cjk(w))
 
     def _postings_phrases(self, keys_per_phrase: list[set[str]]) -> None:
         rows: dict[int, list[int]] = {}
@@ -179,6 +186,9 @@ class Reader:
                 ts.append(k)
                 ws.append(tf * (K1 + 1) / (tf + norm))
         self._t_post = {i: (np.array(ts, dtype=np.int64), np.array(ws)) for i, (ts, ws) in rows.items()}
+        # how exclusively each feature points to each term that holds it (its share of the feature's tf)
+        tfs = {i: np.array([docs[t][self._vocab_keys[i]] for t in ts], dtype=np.float64) for i, (ts, _) in rows.items()}
+        self._share = {i: tf / tf.sum() for i, tf in tfs.items()}
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, text: str, language: str = "en", limit: int | None = None) -> list[Reading]:
@@ -240,22 +250,24 @@ class Reader:
                 continue
             weights[i] = max(weights.get(i, 0.0), self.idf[i] * (FUZZY_WEIGHT if f.fuzzy else 1.0))
         ids = list(weights)
-        total = sum(weights.values()) + unknown
+        total = sum(self.idf[i] for i in ids) + unknown  # a typo explains less than the word it spells
         n_terms = len(self.terms)
         if not ids or total <= 0:
             return np.zeros(n_terms), np.zeros(n_terms, dtype=np.int64)
         overlap = np.zeros(len(self._phrase_norm))
         bm25 = np.zeros(n_terms)
+        vote = np.zeros(n_terms)
         for i in ids:
             if i in self._p_post:
                 overlap[self._p_post[i]] += weights[i]
             ts, ws = self._t_post[i]
             bm25[ts] += ws * weights[i]
+            vote[ts] += self._share[i] * weights[i]
         recall = overlap / self._phrase_norm
         precision = overlap / total
         f1 = np.where(overlap > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
         best_phrase = np.maximum.reduceat(f1, self._term_starts)
-        score = 0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1))
+        score = np.maximum(0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1)), VOTE_WEIGHT * vote / total)
         if _carer_subject(text):
             score = np.where(self._family, score, score * CARER_DAMP)
         return score, f1
@@ -273,7 +285,7 @@ class Reader:
             if scores[k] < (SECOND_CONFIDENCE if chosen else MIN_CONFIDENCE):
                 break
             evidence = tuple(f for f in features if f.key in self._term_keys[k])
-            words = {f.key for f in evidence if not f.key.startswith("~")}
+            words = self._strong(evidence)
             if not words or (chosen and words <= used):
                 continue
             k = self._narrowest_tie(k, scores)
@@ -283,6 +295,16 @@ class Reader:
             chosen.append(_Scored(k, float(scores[k]), evidence, int(start + np.argmax(fit[start:end])), fuzzy))
             used |= words
         return chosen
+
+    def _strong(self, evidence: Sequence[Feature]) -> set[str]:
+        """The evidence that may carry a reading: words that are not weak, or (Chinese, whose verbs
+        are often one character: "被他爸打") two bigrams that are not weak."""
+        words = {f.key for f in evidence if not _is_pair(f.key) and f.key not in self._weak}
+        if words:
+            return words
+        grams = {f.key for f in evidence if f.key.startswith("~") and f.key not in self._weak
+                 and not _FUNCTION_CHARS.intersection(f.key)}
+        return grams if len(grams) >= 2 else set()
 
     def _narrowest_tie(self, k: int, scores: np.ndarray) -> int:
         """A narrower term scoring within ``TIE`` of ``k`` wins the tie (the deepest such)."""

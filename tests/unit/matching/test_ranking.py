@@ -62,7 +62,7 @@ def test_an_unknown_language_falls_back_to_english(index):
 def test_a_misspelt_text_need_becomes_the_term_it_means_with_lowered_confidence(index):
     (understood,) = understand_needs(index, query(need(text="councelling")))
     assert (understood.code, understood.source, understood.matched) == ("mh.counselling", "text", "councelling")  # as written
-    assert 0.35 <= understood.confidence < 0.7  # a typo alone never reads as confidently as the word
+    assert 0.25 <= understood.confidence < 0.7  # a typo alone never reads as confidently as the word
 
 
 def test_an_unknown_code_is_an_error_with_close_codes(index):
