@@ -77,9 +77,13 @@ WEAK_WORDS = {
            "home school teacher class student says said say tells told need needs want wants get gets stay stays "
            "day days week weeks month months year years night time every always often usually lot help old young age "
            "aged one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-           "seventeen").split(),
+           "seventeen everything something anything nothing thing things over down up out since after before "
+           "keeps keep saw see seen came come arrive arrives go goes going went take takes took make makes made "
+           "summer winter morning mornings evening evenings room house people person friend friends other others "
+           "break broke breaking put putting pay paid").split(),
     "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
-           "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助").split(),
+           "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助 心里 晚上 早上 房间 房间里 年级 什么 东西 "
+           "事情 平时 经常性 常常 一个 自己 别人 大家 我们 他们 知道 发现 反映 表示 告诉 看到 听到 出现 感觉 可能 应该").split(),
 }
 _ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
 
