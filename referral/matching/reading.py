@@ -40,12 +40,13 @@ MIN_CONFIDENCE = 0.25  # a reading below this is a suggestion, not an understand
 SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
 TIE = 0.04  # scores this close are a tie: the narrower term wins
 BIGRAM_WEIGHT = 0.5  # a Chinese character bigram weighs half a word
-UNKNOWN_WEIGHT = (0.6, 0.25)  # weight of a word / bigram the index does not know (dilutes the fit)
+UNKNOWN_WEIGHT = (0.4, 0.25)  # weight of a word / bigram the index does not know (dilutes the fit)
 FUZZY_WEIGHT = 0.7  # an English word read as its closest indexed word
 FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 CARER_DAMP = 0.6
+WEAK_WEIGHT = 0.6  # a weak word's share of a word's weight
 VOTE_WEIGHT = 0.9  # the words' vote: each word's weight split among the terms holding it, by share
 K1, B = 1.2, 0.5  # BM25
 
@@ -56,6 +57,7 @@ _CLAUSE = re.compile(
 # Conjunctions that join two needs in one clause ("hyperactive and hits other kids"): each part is
 # also read on its own (the whole text is read too, so a need spread over both parts is not lost).
 _PART = re.compile(r"\b(?:and|also|plus|as well as)\b|并且|而且|还有|同时|以及|另外")
+_AGE = re.compile(r"[0-9一二三四五六七八九十两几半]+(?:岁|岁了|个月|年级|周岁)")
 # Chinese function characters: a bigram holding one ("子很", "很可") is never evidence on its own.
 _FUNCTION_CHARS = frozenset("的了是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一")
 # Per-language cue tables (the text of every language is checked: writing mixes languages).
@@ -150,15 +152,19 @@ class Reader:
             for key in d:
                 df[self.vocab[key]] += 1
         self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)) * np.array([_kind(k) for k in vocab])
+        weak = [normalise(w) for words in WEAK_WORDS.values() for w in words]
+        self._weak = frozenset(f.key for w in weak for f in self.tokens.features(w)) | frozenset(weak)
+        self._weak |= frozenset("~" + w for w in weak if len(w) == 2 and is_cjk(w))
+        self._weak |= frozenset(k for k in self.vocab if _AGE.fullmatch(k.lstrip("~")))
+        # weak words (and English pairs holding one) weigh little in the fit: "uses a wheelchair that
+        # no longer fits" is about the wheelchair
+        self._light = np.array([WEAK_WEIGHT if self._weak_key(k) else 1.0 for k in self._vocab_keys])
         self._term_keys = [frozenset(d) for d in docs]
         self._postings_phrases(keys_per_phrase)
         self._postings_terms(docs)
         self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
         self._word_list = sorted(self._words)
         self._corrections: dict[str, str | None] = {}
-        weak = [normalise(w) for words in WEAK_WORDS.values() for w in words]
-        self._weak = frozenset(f.key for w in weak for f in self.tokens.features(w)) | frozenset(weak)
-        self._weak |= frozenset("~" + w for w in weak if len(w) == 2 and is_cjk(w))
 
     def _postings_phrases(self, keys_per_phrase: list[set[str]]) -> None:
         rows: dict[int, list[int]] = {}
@@ -167,7 +173,7 @@ class Reader:
             for key in keys:
                 i = self.vocab[key]
                 rows.setdefault(i, []).append(p)
-                self._phrase_norm[p] += self.idf[i]
+                self._phrase_norm[p] += self.idf[i] * self._light[i]
         self._phrase_norm[self._phrase_norm == 0] = 1.0
         self._p_post = {i: np.array(ps, dtype=np.int64) for i, ps in rows.items()}
         order = np.argsort(self._phrase_term, kind="stable")
@@ -248,9 +254,9 @@ class Reader:
                 unknown += 0.0 if f.key in seen else UNKNOWN_WEIGHT[_is_pair(f.key)]
                 seen.add(f.key)
                 continue
-            weights[i] = max(weights.get(i, 0.0), self.idf[i] * (FUZZY_WEIGHT if f.fuzzy else 1.0))
+            weights[i] = max(weights.get(i, 0.0), self.idf[i] * (FUZZY_WEIGHT if f.fuzzy else 1.0) * self._light[i])
         ids = list(weights)
-        total = sum(self.idf[i] for i in ids) + unknown  # a typo explains less than the word it spells
+        total = sum(self.idf[i] * self._light[i] for i in ids) + unknown  # a typo explains less than its word
         n_terms = len(self.terms)
         if not ids or total <= 0:
             return np.zeros(n_terms), np.zeros(n_terms, dtype=np.int64)
@@ -295,6 +301,11 @@ class Reader:
             chosen.append(_Scored(k, float(scores[k]), evidence, int(start + np.argmax(fit[start:end])), fuzzy))
             used |= words
         return chosen
+
+    def _weak_key(self, key: str) -> bool:
+        if key in self._weak:
+            return True
+        return " " in key and any(part in self._weak for part in key.split(" "))
 
     def _strong(self, evidence: Sequence[Feature]) -> set[str]:
         """The evidence that may carry a reading: words that are not weak, or (Chinese, whose verbs
