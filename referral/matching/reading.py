@@ -103,8 +103,11 @@ class _Scored:
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]]) -> list[re.Pattern[str]]:
+    """One pattern for all the cues of every language, longest first: substrings in CJK, whole words
+    elsewhere."""
     cues = sorted({c for cs in table.values() for c in cs}, key=len, reverse=True)
-    return [re.compile(re.escape(c)) if is_cjk(c) else re.compile(rf"(?<![\w]){re.escape(c)}(?![\w])") for c in cues]
+    parts = [re.escape(c) if is_cjk(c) else rf"(?<![\w]){re.escape(c)}(?![\w])" for c in cues]
+    return [re.compile("|".join(parts))]
 
 
 _NEGATION_PATTERNS = _cue_patterns(NEGATIONS)
@@ -260,15 +263,14 @@ class Reader:
         n_terms = len(self.terms)
         if not ids or total <= 0:
             return np.zeros(n_terms), np.zeros(n_terms, dtype=np.int64)
-        overlap = np.zeros(len(self._phrase_norm))
-        bm25 = np.zeros(n_terms)
-        vote = np.zeros(n_terms)
-        for i in ids:
-            if i in self._p_post:
-                overlap[self._p_post[i]] += weights[i]
-            ts, ws = self._t_post[i]
-            bm25[ts] += ws * weights[i]
-            vote[ts] += self._share[i] * weights[i]
+        w = [weights[i] for i in ids]
+        p_ids = [self._p_post[i] for i in ids if i in self._p_post]
+        p_w = [np.full(len(self._p_post[i]), weights[i]) for i in ids if i in self._p_post]
+        overlap = np.bincount(np.concatenate(p_ids), np.concatenate(p_w), len(self._phrase_norm)) if p_ids \
+            else np.zeros(len(self._phrase_norm))
+        ts = np.concatenate([self._t_post[i][0] for i in ids])
+        bm25 = np.bincount(ts, np.concatenate([self._t_post[i][1] * x for i, x in zip(ids, w)]), n_terms)
+        vote = np.bincount(ts, np.concatenate([self._share[i] * x for i, x in zip(ids, w)]), n_terms)
         recall = overlap / self._phrase_norm
         precision = overlap / total
         f1 = np.where(overlap > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
