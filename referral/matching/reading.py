@@ -15,7 +15,8 @@ against every term as
 
 Rules on top: a reading needs a whole word of evidence (one shared character or bigram never
 matches); a negation cue before the evidence in its clause ("没有自伤行为", "no signs of autism")
-removes the reading unless the cue belongs to the matched phrase ("没人管"); when a carer is the
+removes the reading unless the cue belongs to the matched phrase ("家里没有大人照顾") or the term is
+about lacking something (its lexicon says "没有校服", "no winter coat"); when a carer is the
 subject and no child is named ("妈妈失业了"), terms about the child are damped, so carers' terms win;
 within a tie the narrower term wins, and a broader term is dropped when a narrower one is read; one
 clause may give several needs when each has evidence of its own. English words not in the index
@@ -46,6 +47,7 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 CARER_DAMP = 0.6
+LACK_PHRASES = (4, 0.05)  # how many of a term's phrases (and what share) say "没有…" for it to be a lack
 WEAK_WEIGHT = 0.6  # a weak word's share of a word's weight
 VOTE_WEIGHT = 0.9  # the words' vote: each word's weight split among the terms holding it, by share
 K1, B = 1.2, 0.5  # BM25
@@ -111,6 +113,10 @@ def _cue_patterns(table: dict[str, tuple[str, ...]]) -> list[re.Pattern[str]]:
 
 
 _NEGATION_PATTERNS = _cue_patterns(NEGATIONS)
+# Cues of mere absence: they deny a problem ("没有自伤行为") but state a need of lacking something
+# ("没有校服", "no winter coat"); denials proper ("未发现", "denies", "ruled out") always deny.
+_ABSENCE = frozenset(("没有", "并无", "从来没有", "no", "without", "never had", "does not have", "did not have"))
+_LACK_START = re.compile(r"^(?:家里|孩子|家中)?(?:没有|没|缺少|缺|无)|^(?:no|without|lacks?|not enough|nothing)\b")
 _CARER_PATTERNS = _cue_patterns(CARERS)
 _CHILD_PATTERNS = _cue_patterns(CHILDREN)
 
@@ -132,6 +138,7 @@ class Reader:
         self._ancestors = _ancestor_sets(self.terms)
         self._descendants = [[j for j, up in enumerate(self._ancestors) if k in up] for k in range(len(self.terms))]
         self._family = np.array([t.audience != "child" for t in self.terms])
+        self._lack = [_is_lack(t) for t in self.terms]
         self._fallback = PhraseMatcher((t.code, [p for p in _names(t) if len(normalise(p)) >= 3]) for t in self.terms)
 
     # -- building -------------------------------------------------------------------------------
@@ -333,12 +340,13 @@ class Reader:
         A cue belongs to the matched phrase when the phrase holds the cue and what follows it
         ("家里没有大人" read from "家里没有大人照顾"); evidence inside a cue ("no") is not evidence.
         """
+        lack = self._lack[scored.term]
         phrase = self._phrase_text[scored.phrase]
         words = [f for f in scored.features if not _is_pair(f.key)] or list(scored.features)
         words = [f for f in words if f.key in self._phrase_keys[scored.phrase]] or words  # not "孩子"
         for a, b in clauses:
             cues = [m.span() for p in _NEGATION_PATTERNS for m in p.finditer(text, a, b)
-                    if text[m.start() : m.end() + 2].rstrip() not in phrase]
+                    if text[m.start() : m.end() + 2].rstrip() not in phrase and not (lack and m.group() in _ABSENCE)]
             for f in words:
                 if a <= f.start < b and not any(c <= f.start < d for c, d in cues):
                     if not any(d <= f.start for _, d in cues):
@@ -398,6 +406,14 @@ def read_text(source: Any, text: str, language: str = "en") -> list[Reading]:
     if reader is None:
         reader = source.taxonomy.reader
     return reader.read(text, language)
+
+
+def _is_lack(term: NeedTerm) -> bool:
+    """Whether the term is a need of lacking something: enough of its phrases open with "没有…",
+    "no …" ("没有校服", "no winter coat"), so an absence cue before its evidence states the need."""
+    phrases = _phrases(term)
+    lacking = sum(1 for p in phrases if _LACK_START.search(normalise(p)))
+    return lacking >= LACK_PHRASES[0] and lacking >= LACK_PHRASES[1] * len(phrases)
 
 
 def _names(term: NeedTerm) -> list[str]:

@@ -109,6 +109,10 @@ ROWS = [
     ("denies self-harm", []),
     ("未见自闭症表现，但说话晚", ["development.speech"]),  # the cue is in another clause
     ("家里没有大人照顾", ["protection.guardianship_risk"]),  # the cue belongs to the phrase
+    ("开学了还没有新书包和文具", ["material.school_supplies"]),  # lacking something is the need itself
+    ("doesn't have a winter coat", ["material.school_supplies"]),
+    ("未发现监护缺失", []),  # a denial proper still denies a lack
+    ("no signs of neglect", []),
     # typos and look-alike characters: read through the word they spell, never a single character
     ("autsim", ["development.autism"]),
     ("depresion", ["mental_health.emotional"]),
