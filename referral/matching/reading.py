@@ -66,10 +66,11 @@ _FUNCTION_CHARS = frozenset("的了是在有就都也和与跟很还又把让给
 NEGATIONS = {
     # "not" alone is a symptom as often as a denial ("does not speak", "can't sit still"): only its
     # copular and having forms deny.
-    "en": ("no", "without", "denies", "denied", "deny", "ruled out", "rules out", "negative for", "free of",
+    "en": ("no", "without", "denies", "denied", "deny", "no signs of", "no sign of", "no evidence of", "no history of",
+           "no concerns about", "no concern about", "not suspected", "ruled out", "rules out", "negative for", "free of",
            "is not", "are not", "was not", "were not", "not diagnosed", "does not have", "did not have",
            "never had", "never been", "not at risk"),
-    "zh": ("没有", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
+    "zh": ("没有", "没有发现", "没有迹象", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
            "不存在", "无任何"),
 }
 CARERS = {
