@@ -172,6 +172,13 @@ class Tokeniser:
             yield Feature(f"{sa} {sb}", a.start(), b.end(), f"{a.group()} {b.group()}")
 
 
+@functools.lru_cache(maxsize=4)
+def tokeniser_for(words: frozenset[str]) -> Tokeniser:
+    """A shared tokeniser per set of domain words (a jieba dictionary copy costs ~15 MB): the match
+    index and directory search of one taxonomy use one."""
+    return Tokeniser(words)
+
+
 def is_cjk(text: str) -> bool:
     """Whether the text holds any CJK ideograph."""
     return bool(_CJK.search(text))

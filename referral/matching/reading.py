@@ -33,7 +33,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from referral.matching.lexical import WEAK_WORDS, Feature, Tokeniser, is_cjk, normalise
+from referral.matching.lexical import WEAK_WORDS, Feature, is_cjk, normalise, tokeniser_for
 from referral.matching.text import PhraseMatcher
 from referral.matching.types import NeedTerm
 
@@ -130,7 +130,7 @@ class Reader:
         self.codes = [t.code for t in self.terms]
         self._pos = {c: k for k, c in enumerate(self.codes)}
         phrases = [(k, p) for k, t in enumerate(self.terms) for p in _phrases(t)]
-        self.tokens = Tokeniser(p for _, p in phrases)
+        self.tokens = tokeniser_for(frozenset(p for _, p in phrases))
         self._phrase_text = [normalise(p) for _, p in phrases]
         self._phrase_term = np.array([k for k, _ in phrases], dtype=np.int64)
         self._exact = _unambiguous((_bare(normalise(p)), k) for k, p in phrases)
