@@ -41,7 +41,7 @@ with warnings.catch_warnings():
     import jieba
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_WORD = re.compile(r"[^\W_\u3400-\u9fff\uf900-\ufaff]+")  # words of spaced scripts, even inside Chinese ("疑似adhd")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # Common traditional characters and their simplified forms (a look-alike fold, not a converter).
@@ -81,11 +81,12 @@ WEAK_WORDS = {
            "keeps keep saw see seen came come arrive arrives go goes going went take takes took make makes made "
            "summer winter morning mornings evening evenings room house people person friend friends other others "
            "break broke breaking put putting pay paid no not longer use uses used fit fits able unable visit visits "
-           "attend attends attending regular regularly concern concerns report reports reported").split(),
+           "attend attends attending regular regularly concern concerns report reports reported client suspected "
+           "possible possibly referred referral work works working worked").split(),
     "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
            "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助 心里 晚上 早上 房间 房间里 年级 什么 东西 "
            "事情 平时 经常性 常常 一个 自己 别人 大家 我们 他们 知道 发现 反映 表示 告诉 看到 听到 出现 感觉 可能 应该 "
-           "家访 情况 生活 关系 一般 中等 正常").split(),
+           "家访 情况 生活 关系 一般 中等 正常 疑似 建议 就诊 案主 服务对象 目前 存在 表现").split(),
 }
 _ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
 
@@ -164,7 +165,7 @@ class Tokeniser:
                 yield Feature("~" + gram, offset + i, offset + i + 2, gram)
 
     def _spaced(self, text: str) -> Iterable[Feature]:
-        words = [m for m in _WORD.finditer(text) if not _CJK.search(m.group())]
+        words = list(_WORD.finditer(text))
         kept = [(m, self.stem(m.group())) for m in words if m.group() not in STOPWORDS and len(m.group()) > 1]
         for m, stem in kept:
             yield Feature(stem, m.start(), m.end(), m.group())

@@ -47,6 +47,8 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio for that
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 CARER_DAMP = 0.6
+POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
+WHOLE_PHRASE = 0.85  # recall of one phrase for its weak words to count together
 LACK_PHRASES = (4, 0.05)  # how many of a term's phrases (and what share) say "没有…" for it to be a lack
 WEAK_WEIGHT = 0.6  # a weak word's share of a word's weight
 VOTE_WEIGHT = 0.9  # the words' vote: each word's weight split among the terms holding it, by share
@@ -72,6 +74,12 @@ NEGATIONS = {
            "never had", "never been", "not at risk"),
     "zh": ("没有", "没有发现", "没有迹象", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
            "不存在", "无任何"),
+}
+# A state said to be fine right after it denies it too ("情绪稳定", "development is normal").
+POSITIVE = {
+    "en": ("is normal", "are normal", "normal", "is fine", "is stable", "stable", "is good", "no problems", "age-appropriate",
+           "within normal limits", "is ok"),
+    "zh": ("稳定", "正常", "良好", "无异常", "没问题", "没有问题", "挺好", "很好"),
 }
 CARERS = {
     "en": ("mother", "mum", "mom", "father", "dad", "parent", "parents", "grandmother", "grandfather", "carer",
@@ -114,6 +122,8 @@ def _cue_patterns(table: dict[str, tuple[str, ...]]) -> list[re.Pattern[str]]:
 
 
 _NEGATION_PATTERNS = _cue_patterns(NEGATIONS)
+_POSITIVE_PATTERNS = _cue_patterns(POSITIVE)
+_UN = re.compile(r"(?:不|没|欠|not\s*|ab|un)$")
 # Cues of mere absence: they deny a problem ("没有自伤行为") but state a need of lacking something
 # ("没有校服", "no winter coat"); denials proper ("未发现", "denies", "ruled out") always deny.
 _ABSENCE = frozenset(("没有", "并无", "从来没有", "no", "without", "never had", "does not have", "did not have"))
@@ -256,7 +266,7 @@ class Reader:
         return [] if k is None else [self.codes[j] for j in self._descendants[k]]
 
     def _scores(self, features: Sequence[Feature], text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per term: the score; per phrase: its fit."""
+        """Per term: the score; per phrase: its fit (F1) and recall, stacked."""
         weights: dict[int, float] = {}
         unknown, seen = 0.0, set()
         for f in features:
@@ -270,7 +280,7 @@ class Reader:
         total = sum(self.idf[i] * self._light[i] for i in ids) + unknown  # a typo explains less than its word
         n_terms = len(self.terms)
         if not ids or total <= 0:
-            return np.zeros(n_terms), np.zeros(n_terms, dtype=np.int64)
+            return np.zeros(n_terms), np.zeros((2, len(self._phrase_norm)))
         w = [weights[i] for i in ids]
         p_ids = [self._p_post[i] for i in ids if i in self._p_post]
         p_w = [np.full(len(self._p_post[i]), weights[i]) for i in ids if i in self._p_post]
@@ -286,14 +296,14 @@ class Reader:
         score = np.maximum(0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1)), VOTE_WEIGHT * vote / total)
         if _carer_subject(text):
             score = np.where(self._family, score, score * CARER_DAMP)
-        return score, f1
+        return score, np.stack((f1, recall))
 
     def _clause(self, features: Sequence[Feature], text: str, clauses: list[tuple[int, int]]) -> list[_Scored]:
         """The needs one clause (or the whole text) expresses, each with evidence of its own."""
         if not features:
             return []
         span = text[features[0].start : features[-1].end]
-        scores, fit = self._scores(features, span)
+        scores, (fit, recall) = self._scores(features, span)
         chosen: list[_Scored] = []
         used: set[str] = set()
         for k in np.argsort(-scores, kind="stable")[:8]:
@@ -301,7 +311,8 @@ class Reader:
             if scores[k] < (SECOND_CONFIDENCE if chosen else MIN_CONFIDENCE):
                 break
             evidence = tuple(f for f in features if f.key in self._term_keys[k])
-            words = self._strong(evidence)
+            start, end = self._term_starts[k], self._term_ends[k]
+            words = self._strong(evidence) or self._whole_phrase(evidence, recall[start:end])
             if not words or (chosen and words <= used):
                 continue
             k = self._narrowest_tie(k, scores)
@@ -316,6 +327,12 @@ class Reader:
         if key in self._weak:
             return True
         return " " in key and any(part in self._weak for part in key.split(" "))
+
+    @staticmethod
+    def _whole_phrase(evidence: Sequence[Feature], recall: np.ndarray) -> set[str]:
+        """Weak words that make up nearly all of one of the term's phrases ("hasn't been to school")
+        are evidence together."""
+        return {f.key for f in evidence} if len(recall) and recall.max() >= WHOLE_PHRASE else set()
 
     def _strong(self, evidence: Sequence[Feature]) -> set[str]:
         """The evidence that may carry a reading: words that are not weak, or (Chinese, whose verbs
@@ -348,9 +365,14 @@ class Reader:
         for a, b in clauses:
             cues = [m.span() for p in _NEGATION_PATTERNS for m in p.finditer(text, a, b)
                     if text[m.start() : m.end() + 2].rstrip() not in phrase and not (lack and m.group() in _ABSENCE)]
+            fine = [m.span() for m in _POSITIVE_PATTERNS[0].finditer(text, a, b)
+                    if not _UN.search(text[max(a, m.start() - 4) : m.start()])]  # not "情绪不稳定"
             for f in words:
+                if any(c <= f.start < d for c, d in fine):
+                    continue  # the word saying it is fine is not evidence of a need
                 if a <= f.start < b and not any(c <= f.start < d for c, d in cues):
-                    if not any(d <= f.start for _, d in cues):
+                    well = any(0 <= c - f.end <= POSITIVE_REACH for c, _ in fine)  # "情绪稳定", "hearing is normal"
+                    if not well and not any(d <= f.start for _, d in cues):
                         return False
         return True
 

@@ -113,6 +113,10 @@ ROWS = [
     ("doesn't have a winter coat", ["material.school_supplies"]),
     ("未发现监护缺失", []),  # a denial proper still denies a lack
     ("no signs of neglect", []),
+    ("未发现自伤倾向，情绪稳定", []),  # a state said to be fine is not a need
+    ("情绪不稳定", ["mental_health"]),
+    ("听力正常，视力下降", ["health.vision_hearing"]),
+    ("疑似ADHD，建议就诊", ["behaviour.adhd"]),  # English inside Chinese
     # typos and look-alike characters: read through the word they spell, never a single character
     ("autsim", ["development.autism"]),
     ("depresion", ["mental_health.emotional"]),
