@@ -202,6 +202,18 @@ class Reader:
         self._term_starts = np.searchsorted(self._phrase_term, np.arange(len(self.terms)))
         self._term_ends = np.searchsorted(self._phrase_term, np.arange(len(self.terms)), side="right")
 
+    def _csr(self) -> None:
+        """The postings as flat arrays with offsets per feature, for one vectorised gather per query."""
+        n = len(self._vocab_keys)
+        p_lists = [self._p_post.get(i, np.zeros(0, dtype=np.int64)) for i in range(n)]
+        self._p_ptr = np.concatenate(([0], np.cumsum([len(x) for x in p_lists]))).astype(np.int64)
+        self._p_idx = np.concatenate(p_lists) if p_lists else np.zeros(0, dtype=np.int64)
+        t_lists = [self._t_post[i] for i in range(n)]
+        self._t_ptr = np.concatenate(([0], np.cumsum([len(ts) for ts, _ in t_lists]))).astype(np.int64)
+        self._t_idx = np.concatenate([ts for ts, _ in t_lists])
+        self._t_bm25 = np.concatenate([ws for _, ws in t_lists])
+        self._t_share = np.concatenate([self._share[i] for i in range(n)])
+
     def _postings_terms(self, docs: list[dict[str, int]]) -> None:
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float64)
         avg = lengths.mean() if len(lengths) else 1.0
@@ -216,6 +228,7 @@ class Reader:
         # how exclusively each feature points to each term that holds it (its share of the feature's tf)
         tfs = {i: np.array([docs[t][self._vocab_keys[i]] for t in ts], dtype=np.float64) for i, (ts, _) in rows.items()}
         self._share = {i: tf / tf.sum() for i, tf in tfs.items()}
+        self._csr()
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, text: str, language: str = "en", limit: int | None = None) -> list[Reading]:
@@ -232,9 +245,14 @@ class Reader:
         parts = [p for a, b in clauses for p in _spans(norm, _PART, a, b)]
         spans = list(dict.fromkeys([*clauses, *parts, (0, len(norm))]))
         found: dict[int, tuple[_Scored, bool]] = {}
+        read_clauses = 0
         for a, b in spans:
+            if (a, b) == (0, len(norm)) and len(clauses) > 1 and read_clauses == len(clauses):
+                break  # every clause was read on its own: the whole text adds nothing
             group = [f for f in features if a <= f.start and f.end <= b]
-            for scored in self._clause(group, norm, clauses):
+            read = self._clause(group, norm, clauses)
+            read_clauses += bool(read) and (a, b) in clauses
+            for scored in read:
                 neg = self._negated(scored, norm, clauses)
                 known = found.get(scored.term)
                 if known is not None and known[1] == neg:  # the same need read again: its words add up
@@ -266,7 +284,7 @@ class Reader:
         return [] if k is None else [self.codes[j] for j in self._descendants[k]]
 
     def _scores(self, features: Sequence[Feature], text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per term: the score; per phrase: its fit (F1) and recall, stacked."""
+        """Per term: the score; for the phrases sharing a feature: their index, fit (F1) and recall."""
         weights: dict[int, float] = {}
         unknown, seen = 0.0, set()
         for f in features:
@@ -280,30 +298,36 @@ class Reader:
         total = sum(self.idf[i] * self._light[i] for i in ids) + unknown  # a typo explains less than its word
         n_terms = len(self.terms)
         if not ids or total <= 0:
-            return np.zeros(n_terms), np.zeros((2, len(self._phrase_norm)))
-        w = [weights[i] for i in ids]
-        p_ids = [self._p_post[i] for i in ids if i in self._p_post]
-        p_w = [np.full(len(self._p_post[i]), weights[i]) for i in ids if i in self._p_post]
-        overlap = np.bincount(np.concatenate(p_ids), np.concatenate(p_w), len(self._phrase_norm)) if p_ids \
-            else np.zeros(len(self._phrase_norm))
-        ts = np.concatenate([self._t_post[i][0] for i in ids])
-        bm25 = np.bincount(ts, np.concatenate([self._t_post[i][1] * x for i, x in zip(ids, w)]), n_terms)
-        vote = np.bincount(ts, np.concatenate([self._share[i] * x for i, x in zip(ids, w)]), n_terms)
-        recall = overlap / self._phrase_norm
-        precision = overlap / total
-        f1 = np.where(overlap > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
-        best_phrase = np.maximum.reduceat(f1, self._term_starts)
+            return np.zeros(n_terms), np.zeros((3, 0))
+        ids_arr = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        w = np.fromiter((weights[i] for i in ids), dtype=np.float64, count=len(ids))
+        at, pw = _gather(self._p_ptr, ids_arr, w)
+        overlap = np.bincount(self._p_idx[at], pw, len(self._phrase_norm))
+        hit = np.flatnonzero(overlap)  # only phrases sharing a feature are scored
+        recall = overlap[hit] / self._phrase_norm[hit]
+        precision = overlap[hit] / total
+        f1 = 2 * recall * precision / np.maximum(recall + precision, 1e-9)
+        best_phrase = np.zeros(n_terms)
+        if len(hit):  # phrases are grouped by term: the best of each run of one term's phrases
+            owner = self._phrase_term[hit]
+            runs = np.flatnonzero(np.diff(owner, prepend=-1))
+            best_phrase[owner[runs]] = np.maximum.reduceat(f1, runs)
+        at, tw = _gather(self._t_ptr, ids_arr, w)
+        ts = self._t_idx[at]
+        bm25 = np.bincount(ts, self._t_bm25[at] * tw, n_terms)
+        vote = np.bincount(ts, self._t_share[at] * tw, n_terms)
         score = np.maximum(0.6 * best_phrase + 0.4 * bm25 / (total * (K1 + 1)), VOTE_WEIGHT * vote / total)
         if _carer_subject(text):
             score = np.where(self._family, score, score * CARER_DAMP)
-        return score, np.stack((f1, recall))
+        return score, np.stack((hit, f1, recall))
 
     def _clause(self, features: Sequence[Feature], text: str, clauses: list[tuple[int, int]]) -> list[_Scored]:
         """The needs one clause (or the whole text) expresses, each with evidence of its own."""
         if not features:
             return []
         span = text[features[0].start : features[-1].end]
-        scores, (fit, recall) = self._scores(features, span)
+        scores, (hit, fit, recall) = self._scores(features, span)
+        owner = self._phrase_term[hit.astype(np.int64)]
         chosen: list[_Scored] = []
         used: set[str] = set()
         for k in np.argsort(-scores, kind="stable")[:8]:
@@ -311,15 +335,15 @@ class Reader:
             if scores[k] < (SECOND_CONFIDENCE if chosen else MIN_CONFIDENCE):
                 break
             evidence = tuple(f for f in features if f.key in self._term_keys[k])
-            start, end = self._term_starts[k], self._term_ends[k]
-            words = self._strong(evidence) or self._whole_phrase(evidence, recall[start:end])
+            words = self._strong(evidence) or self._whole_phrase(evidence, recall[owner == k])
             if not words or (chosen and words <= used):
                 continue
             k = self._narrowest_tie(k, scores)
             evidence = tuple(f for f in features if f.key in self._term_keys[k])
             fuzzy = all(f.fuzzy for f in evidence if not f.key.startswith("~"))
-            start, end = self._term_starts[k], self._term_ends[k]
-            chosen.append(_Scored(k, float(scores[k]), evidence, int(start + np.argmax(fit[start:end])), fuzzy))
+            mine = np.flatnonzero(owner == k)
+            phrase = int(hit[mine[np.argmax(fit[mine])]]) if len(mine) else int(self._term_starts[k])
+            chosen.append(_Scored(k, float(scores[k]), evidence, phrase, fuzzy))
             used |= words
         return chosen
 
@@ -429,6 +453,14 @@ def read_text(source: Any, text: str, language: str = "en") -> list[Reading]:
     if reader is None:
         reader = source.taxonomy.reader
     return reader.read(text, language)
+
+
+def _gather(ptr: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the postings of ``ids`` in a flat array with offsets ``ptr``, and each one's weight."""
+    starts, lens = ptr[ids], ptr[ids + 1] - ptr[ids]
+    total = int(lens.sum())
+    at = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+    return at, np.repeat(weights, lens)
 
 
 def _is_lack(term: NeedTerm) -> bool:
