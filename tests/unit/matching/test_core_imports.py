@@ -6,7 +6,7 @@ import sys
 MODULES = [
     "referral.matching", "referral.matching.text", "referral.matching.index", "referral.matching.places",
     "referral.matching.engine", "referral.matching.bundle", "referral.matching.explain",
-    "referral.matching.lexical", "referral.matching.reading",
+    "referral.matching.lexical", "referral.matching.reading", "referral.matching.lexindex", "referral.matching.cues",
 ]
 # The only third-party packages the core may import (pure-python text libraries included).
 # geographiclib comes with geopy, cython_runtime with rapidfuzz, pkg_resources (when setuptools is
