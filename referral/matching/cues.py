@@ -20,7 +20,7 @@ CLAUSE = re.compile(
 PART = re.compile(r"\b(?:and|also|plus|as well as)\b|并且|而且|还有|同时|以及|另外")
 AGE = re.compile(r"[0-9一二三四五六七八九十两几半]+(?:岁|岁了|个月|年级|周岁)")
 # Chinese function characters: a bigram holding one ("子很", "很可") is never evidence on its own.
-FUNCTION_CHARS = frozenset("的了是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一")
+FUNCTION_CHARS = frozenset("的是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一")  # not 了: "死了", "打了"
 # Per-language cue tables (the text of every language is checked: writing mixes languages).
 NEGATIONS = {
     # "not" alone is a symptom as often as a denial ("does not speak", "can't sit still"): only its

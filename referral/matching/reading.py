@@ -39,6 +39,7 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio for reading an unknown English word as its 
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
+RARE_GRAM = 1.6  # IDF (x0.5 for a bigram) above which one bigram alone is evidence ("~死了": few terms hold it)
 WHOLE_PHRASE = 0.85  # recall of one phrase for its weak words to count together
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,8 @@ class Reader(LexicalIndex):
             return words
         grams = {f.key for f in evidence if f.key.startswith("~") and f.key not in self._weak
                  and not cues.FUNCTION_CHARS.intersection(f.key)}
-        return grams if len(grams) >= 2 else set()
+        rare = {g for g in grams if self.idf[self.vocab[g]] >= RARE_GRAM}
+        return grams if len(grams) >= 2 or rare else set()
 
     def _narrowest_tie(self, k: int, scores: np.ndarray) -> int:
         """A narrower term scoring within ``TIE`` of ``k`` wins the tie (the deepest such)."""
