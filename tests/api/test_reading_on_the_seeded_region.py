@@ -33,6 +33,12 @@ def test_everyday_sentences_are_read_unreadable_ones_reported_and_search_finds_w
     met = {code for r in out["results"] for code in r["needs_met"]}
     assert {"development.autism", "development.speech"} <= met
 
+    notes = client.post("/v1/match", json={
+        "location": {"place": "城厢镇"}, "child": {"age": 12}, "needs": [{"text": "家里没人能辅导功课"}],
+        "notes": "孩子在日记里写想结束生命。未发现被打的迹象。"}, headers=worker_headers).get_json()
+    assert [(n["code"], n["source"]) for n in notes["needs"]] == [
+        ("education.learning_support", "text"), ("mental_health.crisis", "notes")]  # the denied abuse is not read
+
     organizations = client.get("/v1/organizations?q=同心圆").get_json()["items"]
     assert organizations and all("同心圆" in o["name"] for o in organizations)
     services = client.get("/v1/services?q=自闭症&per_page=50").get_json()["items"]
