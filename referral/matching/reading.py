@@ -40,7 +40,8 @@ FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
 RARE_GRAM = 1.6  # IDF (x0.5 for a bigram) above which one bigram alone is evidence ("~死了": few terms hold it)
-WHOLE_PHRASE = 0.85  # recall of one phrase for its weak words to count together
+WHOLE_PHRASE = 0.85
+COVERAGE = 0.5  # share of a reading's rank that is how much of the text's content words it explains  # recall of one phrase for its weak words to count together
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -104,7 +105,7 @@ class Reader(LexicalIndex):
                     found[scored.term] = (_Scored(best.term, best.score, words, best.phrase, best.fuzzy), neg)
                 elif known is None or (known[1], -known[0].score) > (neg, -scored.score):
                     found[scored.term] = (scored, neg)
-        readings = self._prune(found, norm)
+        readings = self._prune(found, norm, features)
         if not readings:
             readings = self._fallback_read(norm)
         return readings[:limit] if limit else readings
@@ -201,17 +202,21 @@ class Reader(LexicalIndex):
                         return False
         return True
 
-    def _prune(self, found: dict[int, tuple[_Scored, bool]], text: str) -> list[Reading]:
-        """Broader terms of a narrower reading go; ranked by confidence, then depth, then code."""
+    def _prune(self, found: dict[int, tuple[_Scored, bool]], text: str, features: Sequence[Feature]) -> list[Reading]:
+        """Broader terms of a narrower reading go; ranked by confidence weighed by how much of the
+        text's content the reading explains (a need read across clauses before one read from a
+        single clause), then depth, then code."""
         live = {k for k, (_, neg) in found.items() if not neg}
-        readings = []
+        content = {f.key for f in features if not f.key.startswith("~") and not self._weak_key(f.key)}
+        ranked = []
         for k, (s, neg) in found.items():
             if not neg and any(k in self._ancestors[j] for j in live):
                 continue
             confidence = min(1.0, s.score * (0.8 if s.fuzzy else 1.0))
-            matched = _surfaces(s.features, text)
-            readings.append(Reading(self.codes[k], round(confidence, 4), matched, neg, s.fuzzy))
-        return sorted(readings, key=lambda r: (r.negated, -r.confidence, -self._depth[self._pos[r.code]], r.code))
+            explained = len(content & {f.key for f in s.features}) / len(content) if content else 0.0
+            reading = Reading(self.codes[k], round(confidence, 4), _surfaces(s.features, text), neg, s.fuzzy)
+            ranked.append((neg, -confidence * (1 - COVERAGE + COVERAGE * explained), -self._depth[k], reading.code, reading))
+        return [r for *_, r in sorted(ranked)]
 
     def _correct(self, features: list[Feature]) -> list[Feature]:
         """English words the index does not know, read as their closest indexed word (marked)."""
