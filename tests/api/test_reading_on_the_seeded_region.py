@@ -26,8 +26,8 @@ def test_everyday_sentences_are_read_unreadable_ones_reported_and_search_finds_w
     out = body.get_json()
     MatchResponse().load(out)  # the documented shape, not-understood needs included
     read = [(n["code"], n["input"], n["understood"]) for n in out["needs"]]
-    assert read == [("integration.left_behind", 0, True), ("development.speech", 1, True),
-                    ("development.autism", 1, True), (None, 2, False)]
+    assert read == [("integration.left_behind", 0, True), ("development.autism", 1, True),
+                    ("development.speech", 1, True), (None, 2, False)]
     assert [(u["reason"], u["input"]) for u in out["unmet_needs"] if u["reason"] == "not_understood"] == [
         ("not_understood", 2)]
     met = {code for r in out["results"] for code in r["needs_met"]}
