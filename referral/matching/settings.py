@@ -23,7 +23,7 @@ class MatchSettings:
     remote_distance_score: float = 0.5  # distance part of a remote result without a site
     stale_after_days: int = 180  # caveat "not verified for over N days"
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
-    notes_min_confidence: float = 40  # reading confidence x 100 to infer a need from notes
+    notes_min_confidence: float = 30  # reading confidence x 100 to infer a need from notes
     text_min_score: float = 25  # reading confidence x 100 for a need given as text (else not understood)
 
     def weights(self) -> tuple[float, ...]:
