@@ -68,7 +68,8 @@ STOPWORDS: frozenset[str] = frozenset(
     "a an the of to in on at for with and or is are was were be been being am has have had do does did "
     "he she it they him her his its their them we our us you your i me my this that these those there "
     "so very really just also too as by from about into than then which who whom what when where how "
-    "can could would should will shall may might must some any all more most much many lot lots".split()
+    "can could would should will shall may might must some any all more most much many lot lots during while "
+    "because if".split()
 )
 # Words too common in how people describe any situation to carry a reading alone (they still count
 # toward the fit): who ("孩子", "parents"), where ("家里", "school"), when, and reporting verbs.
