@@ -179,27 +179,33 @@ class Reader(LexicalIndex):
         return best
 
     def _negated(self, scored: _Scored, text: str, clauses: list[tuple[int, int]]) -> bool:
-        """Whether a negation cue precedes all the evidence in its clause, outside the matched phrase.
+        """Whether, in every clause holding its evidence, a negation cue precedes the last word of
+        the evidence (the head: "身上没有伤", "no evidence of abuse"), or a word saying the state is
+        fine follows it ("情绪稳定").
 
         A cue belongs to the matched phrase when the phrase holds the cue and what follows it
-        ("家里没有大人" read from "家里没有大人照顾"); evidence inside a cue ("no") is not evidence.
+        ("家里没有大人" read from "家里没有大人照顾"); evidence inside a cue ("no") is not evidence;
+        weak words ("家里", "孩子") are not the head.
         """
         lack = self._lack[scored.term]
         phrase = self._phrase_text[scored.phrase]
-        words = [f for f in scored.features if not is_pair(f.key)] or list(scored.features)
-        words = [f for f in words if f.key in self._phrase_keys[scored.phrase]] or words  # not "孩子"
+        words = [f for f in scored.features if f.key in self._phrase_keys[scored.phrase]] or list(scored.features)
+        words = [f for f in words if not self._weak_key(f.key)] or words  # bigrams too: "没有伤" holds "有伤"
         for a, b in clauses:
+            here = [f for f in words if a <= f.start < b]
+            if not here:
+                continue
             denials = [m.span() for p in cues.NEGATION for m in p.finditer(text, a, b)
                        if text[m.start() : m.end() + 2].rstrip() not in phrase and not (lack and m.group() in cues.ABSENCE)]
             fine = [m.span() for m in cues.POSITIVE_CUES[0].finditer(text, a, b)
                     if not cues.UN.search(text[max(a, m.start() - 4) : m.start()])]  # not "情绪不稳定"
-            for f in words:
-                if any(c <= f.start < d for c, d in fine):
-                    continue  # the word saying it is fine is not evidence of a need
-                if a <= f.start < b and not any(c <= f.start < d for c, d in denials):
-                    well = any(0 <= c - f.end <= POSITIVE_REACH for c, _ in fine)  # "情绪稳定", "hearing is normal"
-                    if not well and not any(d <= f.start for _, d in denials):
-                        return False
+            live = [f for f in here if not any(c <= f.start and f.end <= d for c, d in (*fine, *denials))]
+            if not live:
+                continue  # the only evidence is the cue itself
+            head = max(live, key=lambda f: (f.end, f.start))
+            well = any(0 <= c - head.end <= POSITIVE_REACH for c, _ in fine)  # "情绪稳定", "hearing is normal"
+            if not well and not any(c <= head.start for c, _ in denials):  # "没有伤" holds the word "有伤"
+                return False
         return True
 
     def _prune(self, found: dict[int, tuple[_Scored, bool]], text: str, features: Sequence[Feature]) -> list[Reading]:

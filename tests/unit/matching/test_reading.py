@@ -113,6 +113,8 @@ ROWS = [
     ("doesn't have a winter coat", ["material.school_supplies"]),
     ("未发现监护缺失", []),  # a denial proper still denies a lack
     ("no signs of neglect", []),
+    ("孩子身上没有伤", []),  # the cue stands before the head of the evidence
+    ("家里没有家暴", []),
     ("未发现自伤倾向，情绪稳定", []),  # a state said to be fine is not a need
     ("情绪不稳定", ["mental_health"]),
     ("听力正常，视力下降", ["health.vision_hearing"]),
