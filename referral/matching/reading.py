@@ -8,7 +8,7 @@ A text is cut into clauses (punctuation, "but", "但是" …) and parts ("and", 
 whole text, is scored against every term (lexindex.py).
 
 Rules on top: a reading needs a whole word of evidence (one shared character or bigram never
-matches); a negation cue before the evidence in its clause ("没有自伤行为", "no signs of autism")
+matches); a negation cue before the head of the evidence in its clause ("没有自伤行为", "no signs of autism")
 removes the reading unless the cue belongs to the matched phrase ("家里没有大人照顾") or the term is
 about lacking something (its lexicon says "没有校服", "no winter coat"); when a carer is the
 subject and no child is named ("妈妈失业了"), terms about the child are damped, so carers' terms win;
