@@ -40,7 +40,7 @@ FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
 RARE_GRAM = 1.6  # IDF (x0.5 for a bigram) above which one bigram alone is evidence ("~死了": few terms hold it)
-WHOLE_PHRASE = 0.85
+WHOLE_PHRASE = 0.95
 COVERAGE = 0.5  # share of a reading's rank that is how much of the text's content words it explains  # recall of one phrase for its weak words to count together
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +144,10 @@ class Reader(LexicalIndex):
             words = self._strong(evidence) or self._whole_phrase(evidence, recall[owner == k])
             if not words or (chosen and words <= used):
                 continue
-            k = self._narrowest_tie(k, scores)
-            evidence = tuple(f for f in features if f.key in self._term_keys[k])
+            narrower = self._narrowest_tie(k, scores)
+            narrow_evidence = tuple(f for f in features if f.key in self._term_keys[narrower])
+            if narrower != k and (self._strong(narrow_evidence) or self._whole_phrase(narrow_evidence, recall[owner == narrower])):
+                k, evidence = narrower, narrow_evidence  # the narrower term wins the tie on evidence of its own
             fuzzy = all(f.fuzzy for f in evidence if not f.key.startswith("~"))
             mine = np.flatnonzero(owner == k)
             phrase = int(hit[mine[np.argmax(fit[mine])]]) if len(mine) else int(self._term_starts[k])
@@ -157,7 +159,8 @@ class Reader(LexicalIndex):
     def _whole_phrase(evidence: Sequence[Feature], recall: np.ndarray) -> set[str]:
         """Weak words that make up nearly all of one of the term's phrases ("hasn't been to school")
         are evidence together."""
-        return {f.key for f in evidence} if len(recall) and recall.max() >= WHOLE_PHRASE else set()
+        words = {f.key for f in evidence if not is_pair(f.key)}
+        return words if len(words) >= 2 and len(recall) and recall.max() >= WHOLE_PHRASE else set()
 
     def _strong(self, evidence: Sequence[Feature]) -> set[str]:
         """The evidence that may carry a reading: words that are not weak, or (Chinese, whose verbs
