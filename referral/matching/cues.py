@@ -28,15 +28,15 @@ NEGATIONS = {
     "en": ("no", "without", "denies", "denied", "deny", "no signs of", "no sign of", "no evidence of", "no history of",
            "no concerns about", "no concern about", "not suspected", "ruled out", "rules out", "negative for", "free of",
            "is not", "are not", "was not", "were not", "not diagnosed", "does not have", "did not have",
-           "never had", "never been", "not at risk"),
+           "never had", "never been", "not at risk", "not being", "is not being", "isn't being"),
     "zh": ("没有", "没有发现", "没有迹象", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
-           "不存在", "无任何"),
+           "不存在", "无任何", "无"),
 }
 # A state said to be fine right after it denies it too ("情绪稳定", "development is normal").
 POSITIVE = {
     "en": ("is normal", "are normal", "normal", "is fine", "is stable", "stable", "is good", "no problems", "age-appropriate",
-           "within normal limits", "is ok"),
-    "zh": ("稳定", "正常", "良好", "无异常", "没问题", "没有问题", "挺好", "很好"),
+           "within normal limits", "is ok", "gets on well", "get on well"),
+    "zh": ("稳定", "正常", "良好", "无异常", "没问题", "没有问题", "挺好", "很好", "和睦", "融洽"),
 }
 CARERS = {
     "en": ("mother", "mum", "mom", "father", "dad", "parent", "parents", "grandmother", "grandfather", "carer",
@@ -50,11 +50,15 @@ CHILDREN = {
 }
 
 
+# "无" denies ("无自杀念头") except in words where it does not ("无法集中", "无聊", "无人照顾").
+_CJK_CUE = {"无": "无(?![法聊论奈理力助所人])"}
+
+
 def cue_pattern(table: dict[str, tuple[str, ...]]) -> list[re.Pattern[str]]:
     """One pattern for all the cues of every language, longest first: substrings in CJK, whole words
     elsewhere."""
     cues = sorted({c for cs in table.values() for c in cs}, key=len, reverse=True)
-    parts = [re.escape(c) if is_cjk(c) else rf"(?<![\w]){re.escape(c)}(?![\w])" for c in cues]
+    parts = [_CJK_CUE.get(c, re.escape(c)) if is_cjk(c) else rf"(?<![\w]){re.escape(c)}(?![\w])" for c in cues]
     return [re.compile("|".join(parts))]
 
 
@@ -63,7 +67,7 @@ POSITIVE_CUES = cue_pattern(POSITIVE)
 UN = re.compile(r"(?:不|没|欠|not\s*|ab|un)$")
 # Cues of mere absence: they deny a problem ("没有自伤行为") but state a need of lacking something
 # ("没有校服", "no winter coat"); denials proper ("未发现", "denies", "ruled out") always deny.
-ABSENCE = frozenset(("没有", "并无", "从来没有", "no", "without", "never had", "does not have", "did not have"))
+ABSENCE = frozenset(("没有", "无", "并无", "从来没有", "no", "without", "never had", "does not have", "did not have"))
 LACK_START = re.compile(r"^(?:家里|孩子|家中)?(?:没有|没|缺少|缺|无)|^(?:no|without|lacks?|not enough|nothing)\b")
 CARER_CUES = cue_pattern(CARERS)
 CHILD_CUES = cue_pattern(CHILDREN)

@@ -206,7 +206,8 @@ class Reader(LexicalIndex):
             if not live:
                 continue  # the only evidence is the cue itself
             head = max(live, key=lambda f: (f.end, f.start))
-            well = any(0 <= c - head.end <= POSITIVE_REACH for c, _ in fine)  # "情绪稳定", "hearing is normal"
+            well = any(0 <= c - head.end <= POSITIVE_REACH or 0 <= head.start - d <= POSITIVE_REACH
+                       for c, d in fine)  # "情绪稳定", "hearing is normal", "gets on well with classmates"
             if not well and not any(c <= head.start for c, _ in denials):  # "没有伤" holds the word "有伤"
                 return False
         return True
