@@ -20,6 +20,7 @@ read, a character-level match of a long label or synonym may still read with low
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -37,6 +38,8 @@ SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
 TIE = 0.04  # scores this close are a tie: the narrower term wins
 FUZZY_CUTOFF = 80  # rapidfuzz ratio for reading an unknown English word as its closest indexed word
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+TYPO_CONFIDENCE = 0.3  # a phrase read with one character mistyped
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
 RARE_GRAM = 1.6  # IDF (x0.5 for a bigram) above which one bigram alone is evidence ("~死了": few terms hold it)
@@ -73,6 +76,7 @@ class Reader(LexicalIndex):
         self._descendants = [[j for j, up in enumerate(self._ancestors) if k in up] for k in range(len(self.terms))]
         self._lack = [cues.is_lack(phrases_of(t)) for t in self.terms]
         self._fallback = PhraseMatcher((t.code, [p for p in names_of(t) if len(normalise(p)) >= 3]) for t in self.terms)
+        self._one_off = _one_off_keys(self.terms)
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, text: str, language: str = "en", limit: int | None = None) -> list[Reading]:
@@ -248,13 +252,45 @@ class Reader(LexicalIndex):
             self._corrections[word] = hit[0] if hit else None
         return self._corrections[word]
 
+    def _one_off_read(self, text: str) -> list[Reading]:
+        """Terms whose 3-6 character phrase the text holds with one character mistyped."""
+        found: dict[int, str] = {}
+        for run in (m.group() for m in _CJK_RUN.finditer(text)):
+            for size in range(min(6, len(run)), 2, -1):
+                for a in range(len(run) - size + 1):
+                    piece = run[a : a + size]
+                    for i in range(size):
+                        rest = piece[:i] + piece[i + 1 :]
+                        if rest in self._weak or cues.FUNCTION_CHARS.intersection(rest):
+                            continue  # "天天?" is not a word mistyped
+                        k = self._one_off.get(piece[:i] + "?" + piece[i + 1 :])
+                        if k is not None and k not in found:
+                            found[k] = piece
+        return [Reading(self.codes[k], TYPO_CONFIDENCE, (piece,), False, True) for k, piece in list(found.items())[:1]]
+
     def _fallback_read(self, text: str) -> list[Reading]:
         """A character-level reading of long names, when the words gave nothing (Chinese typos:
         English ones are read through their closest word)."""
         if not is_cjk(text):
             return []
+        typo = self._one_off_read(text)
+        if typo:
+            return typo
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
         return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+
+
+def _one_off_keys(terms: Sequence[NeedTerm]) -> dict[str, int]:
+    """Chinese phrases of 3-6 characters with one character blanked ("志?者"), each to its term
+    when only one term has it: a typo of one character in a longer word ("志原者") still reads."""
+    found: dict[str, set[int]] = {}
+    for k, term in enumerate(terms):
+        for phrase in phrases_of(term):
+            p = normalise(phrase).strip()
+            if 3 <= len(p) <= 6 and all(is_cjk(c) for c in p):
+                for i in range(len(p)):
+                    found.setdefault(p[:i] + "?" + p[i + 1 :], set()).add(k)
+    return {key: next(iter(ks)) for key, ks in found.items() if len(ks) == 1}
 
 
 def read_text(source: Any, text: str, language: str = "en") -> list[Reading]:

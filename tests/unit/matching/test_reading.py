@@ -124,6 +124,7 @@ ROWS = [
     ("depresion", ["mental_health.emotional"]),
     ("孩子有自閉症", ["development.autism"]),  # a traditional character
     ("她說不想活了", ["mental_health.crisis"]),
+    ("孩子有自必症", ["development.autism"]),  # one character mistyped in a three-character word
     # nothing to read
     ("今天天气很好", []),
     ("孩子很可爱", []),
