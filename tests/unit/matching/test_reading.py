@@ -75,7 +75,7 @@ ROWS = [
     ("孩子经常被他爸打，脸上都是伤", ["protection.abuse"]),
     ("爸爸喝醉酒就打妈妈", ["protection.domestic_violence"]),
     ("父母都在坐牢，孩子没人管", ["protection.guardianship_risk"]),
-    ("离家出走，今晚没地方住", ["protection.emergency_placement"]),
+    ("离家出走，今晚没地方住", ["protection.case_management", "protection.emergency_placement"]),  # runaway + shelter
     ("每天早上哭着不肯去学校", ["education.school_refusal"]),
     ("整天抱着手机打游戏", ["behaviour.internet_addiction"]),
     ("积分不够，上不了公办学校", ["integration.migrant.school_enrolment"]),
