@@ -83,11 +83,13 @@ WEAK_WORDS = {
            "summer winter morning mornings evening evenings room house people person friend friends other others "
            "break broke breaking put putting pay paid no not longer use uses used fit fits able unable visit visits "
            "attend attends attending regular regularly concern concerns report reports reported client suspected "
-           "possible possibly referred referral work works working worked note notes case average last next").split(),
+           "possible possibly referred referral work works working worked note notes case average last next really "
+           "quite bit little").split(),
     "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
            "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助 心里 晚上 早上 房间 房间里 年级 什么 东西 "
            "事情 平时 经常性 常常 一个 自己 别人 大家 我们 他们 知道 发现 反映 表示 告诉 看到 听到 出现 感觉 可能 应该 "
-           "家访 情况 生活 关系 一般 中等 正常 疑似 建议 就诊 案主 服务对象 目前 存在 表现 动不动 动不动就 一提 就是 说自己 整天 啥").split(),
+           "家访 情况 生活 关系 一般 中等 正常 疑似 建议 就诊 案主 服务对象 目前 存在 表现 动不动 动不动就 一提 就是 说自己 整天 啥 "
+           "比较 一点 有些 一些 非常 特别 老是 还是 方面 很多 多少 之后 以后 以前").split(),
 }
 _ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
 
