@@ -89,7 +89,7 @@ def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
         _merge(session, NeedTerm, code, parent_code=parent, labels=term["labels"],
                synonyms=term.get("synonyms", {}), open_eligibility=term.get("open_eligibility"),
                description=term.get("description", {}), lexicon=term.get("lexicon", {}),
-               audience=term.get("audience", "child"), position=position)
+               audience=term.get("audience", "child"), priority=int(term.get("priority", 0)), position=position)
         session.flush()  # parents precede children: each row is checked as it comes
 
 

@@ -45,7 +45,7 @@ def load_terms(rows: Iterable[NeedTerm]) -> list[core.NeedTerm]:
                       synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()},
                       description=dict(t.description or {}),
                       lexicon={lang: tuple(words) for lang, words in (t.lexicon or {}).items()},
-                      audience=t.audience or "child")
+                      audience=t.audience or "child", priority=t.priority or 0)
         for t in rows
     ]
 

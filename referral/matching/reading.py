@@ -43,8 +43,10 @@ TYPO_CONFIDENCE = 0.3  # a phrase read with one character mistyped
 FALLBACK_CONFIDENCE = 0.45  # x score/100: a character-level reading is never confident
 POSITIVE_REACH = 8  # characters between a state and the word saying it is fine
 RARE_GRAM = 1.6  # IDF (x0.5 for a bigram) above which one bigram alone is evidence ("~死了": few terms hold it)
-WHOLE_PHRASE = 0.95
-COVERAGE = 0.5  # share of a reading's rank that is how much of the text's content words it explains  # recall of one phrase for its weak words to count together
+WHOLE_PHRASE = 0.95  # recall of one phrase for its weak words to count together
+COVERAGE = 0.5  # share of a reading's rank that is how much of the text's content words it explains
+PRIORITY = 0.75  # a danger (term priority 1) read from a text ranks as if 75 % more confident
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -229,7 +231,8 @@ class Reader(LexicalIndex):
             confidence = min(1.0, s.score * (0.8 if s.fuzzy else 1.0))
             explained = len(content & {f.key for f in s.features}) / len(content) if content else 0.0
             reading = Reading(self.codes[k], round(confidence, 4), _surfaces(s.features, text), neg, s.fuzzy)
-            ranked.append((neg, -confidence * (1 - COVERAGE + COVERAGE * explained), -self._depth[k], reading.code, reading))
+            rank = confidence * (1 - COVERAGE + COVERAGE * explained) * (1 + PRIORITY * self.terms[k].priority)
+            ranked.append((neg, -rank, -self._depth[k], reading.code, reading))
         return [r for *_, r in sorted(ranked)]
 
     def _correct(self, features: list[Feature]) -> list[Feature]:

@@ -33,6 +33,7 @@ class NeedTerm:
     description: Mapping[str, str] = field(default_factory=dict)  # language -> a sentence or two
     lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> everyday expressions
     audience: str = "child"  # whose need: "child", "family" (a carer's) or "any"
+    priority: int = 0  # 1 = a danger: among needs read from one text with close confidence, read first
 
 
 @dataclass(frozen=True, slots=True)

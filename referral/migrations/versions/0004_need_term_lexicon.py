@@ -1,4 +1,4 @@
-"""need terms: description, lexicon of everyday expressions, audience (whose need) for the text reader
+"""need terms: description, lexicon of everyday expressions, audience (whose need), priority (a danger) for the text reader
 
 Revision ID: 0004
 Revises: 0002
@@ -20,10 +20,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('description', sa.JSON(), server_default='{}', nullable=False))
         batch_op.add_column(sa.Column('lexicon', sa.JSON(), server_default='{}', nullable=False))
         batch_op.add_column(sa.Column('audience', sa.String(length=16), server_default='child', nullable=False))
+        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('need_terms', schema=None) as batch_op:
+        batch_op.drop_column('priority')
         batch_op.drop_column('audience')
         batch_op.drop_column('lexicon')
         batch_op.drop_column('description')
