@@ -79,6 +79,9 @@ class Reader(LexicalIndex):
         self._lack = [cues.is_lack(phrases_of(t)) for t in self.terms]
         self._fallback = PhraseMatcher((t.code, [p for p in names_of(t) if len(normalise(p)) >= 3]) for t in self.terms)
         self._one_off = _one_off_keys(self.terms)
+        short = [(normalise(p), t.code) for t in self.terms for p in names_of(t) if 2 <= len(normalise(p)) <= 4]
+        self._short_names = [p for p, _ in short]
+        self._short_owner = [c for _, c in short]
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, text: str, language: str = "en", limit: int | None = None) -> list[Reading]:
@@ -126,6 +129,9 @@ class Reader(LexicalIndex):
         for hit in self._fallback.search(norm, limit=limit, min_score=50):
             if hit.key not in codes and len(codes) < limit:
                 codes.append(hit.key)
+        for _name, _score, k in process.extract(norm.strip(), self._short_names, scorer=fuzz.ratio, score_cutoff=50, limit=limit):
+            if self._short_owner[k] not in codes and len(codes) < limit:  # "家爆" suggests 家暴, never reads as it
+                codes.append(self._short_owner[k])
         return tuple(codes)
 
     def narrower(self, code: str) -> list[str]:
@@ -205,7 +211,7 @@ class Reader(LexicalIndex):
             if not here:
                 continue
             denials = [m.span() for p in cues.NEGATION for m in p.finditer(text, a, b)
-                       if text[m.start() : m.end() + 2].rstrip() not in phrase and not (lack and m.group() in cues.ABSENCE)]
+                       if not _in_phrase(text, m, phrase) and not (lack and m.group() in cues.ABSENCE)]
             fine = [m.span() for m in cues.POSITIVE_CUES[0].finditer(text, a, b)
                     if not cues.UN.search(text[max(a, m.start() - 4) : m.start()])]  # not "情绪不稳定"
             live = [f for f in here if not any(c <= f.start and f.end <= d for c, d in (*fine, *denials))]
@@ -281,6 +287,13 @@ class Reader(LexicalIndex):
             return typo
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
         return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+
+
+def _in_phrase(text: str, cue: re.Match[str], phrase: str) -> bool:
+    """Whether the cue and what follows it belong to the matched phrase ("家里没有大人" in
+    "家里没有大人照顾"; "not up to date" after "are not")."""
+    last = cue.group().split()[-1] if cue.group().split() else cue.group()
+    return any(text[start : cue.end() + 2].rstrip() in phrase for start in (cue.start(), cue.end() - len(last)))
 
 
 def _one_off_keys(terms: Sequence[NeedTerm]) -> dict[str, int]:

@@ -179,6 +179,10 @@ def test_read_text_takes_a_reader_or_anything_holding_one(reader):
         "protection.abuse"]
 
 
+def test_a_two_character_typo_is_never_read_but_suggests_the_word_it_spells(reader):
+    assert understood(reader, "家爆") == [] and reader.suggest("家爆")[:1] == ("protection.domestic_violence",)
+
+
 def test_suggestions_rank_the_closest_needs_even_when_nothing_is_read(reader):
     assert reader.suggest("心理")[:1] and all(code in reader.codes for code in reader.suggest("心理"))
     assert reader.suggest("") == ()
