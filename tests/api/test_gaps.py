@@ -49,6 +49,16 @@ def test_a_match_that_meets_every_need_counts_nothing(app, client, worker_header
         assert session.scalar(select(func.count()).select_from(GapCount)) == 0
 
 
+def test_a_need_text_nothing_could_be_read_from_counts_nothing(app, client, worker_headers):
+    seed_mini(app)
+    response = client.post("/v1/match", json={**NOT_ELIGIBLE, "needs": [{"text": "qwzx plorf", "severity": 2}]},
+                           headers=worker_headers)
+    assert [u["reason"] for u in response.get_json()["unmet_needs"]] == ["not_understood"]
+    response.close()
+    with app.app_context(), get_db().session() as session:
+        assert session.scalar(select(func.count()).select_from(GapCount)) == 0
+
+
 def test_admins_read_counts_with_small_cells_suppressed(app, client, worker_headers, admin_headers):
     seed_mini(app)
     _match(client, worker_headers, times=5)
