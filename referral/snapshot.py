@@ -10,6 +10,7 @@ lexicon and the regions' lines, duties and screening scales travel with it as pl
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,8 +27,18 @@ WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
 def load(session: Session) -> core.Directory:
     """A consistent snapshot of the matchable directory."""
+    begin(session)
+    return read(session)
+
+
+def begin(session: Session) -> None:
+    """Start the snapshot's transaction: REPEATABLE READ on PostgreSQL, so every read sees one version."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def read(session: Session) -> core.Directory:
+    """The snapshot, read inside a transaction ``begin`` started."""
     version = directory_version(session)
     return core.Directory(
         version=str(version),
@@ -87,12 +98,11 @@ def _places(session: Session) -> list[core.Place]:
     ]
 
 
-def _sites(session: Session) -> dict[str, core.Site]:
-    rows = session.execute(
-        select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
-               Site.place_code, Site.opening_hours, Site.phone, Site.phones, Site.accessibility,
-               Site.translations).where(Site.status == "active")
-    )
+def _sites(session: Session, only=None) -> dict[str, core.Site]:  # noqa: ANN001 - a select of site ids
+    query = select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
+                   Site.place_code, Site.opening_hours, Site.phone, Site.phones, Site.accessibility,
+                   Site.translations).where(Site.status == "active")
+    rows = session.execute(query if only is None else query.where(Site.id.in_(only)))
     return {r.id: _site(r) for r in rows}
 
 
@@ -121,28 +131,43 @@ def text_of(text: str | None, translations, name: str) -> core.Text | None:  # n
     return core.Text(text, dict((translations or {}).get(name) or {})) if text else None
 
 
-def _links(session: Session, column_a, column_b) -> dict[str, list[str]]:  # noqa: ANN001
+def _links(session: Session, column_a, column_b, only: list[str] | None = None) -> dict[str, list[str]]:  # noqa: ANN001
     grouped: dict[str, list[str]] = defaultdict(list)
-    for a, b in session.execute(select(column_a, column_b).order_by(column_a, column_b)):
+    query = select(column_a, column_b).order_by(column_a, column_b)
+    for a, b in session.execute(query if only is None else query.where(column_a.in_(only))):
         grouped[a].append(b)
     return grouped
 
 
-def _services(session: Session) -> list[core.Service]:
-    sites = _sites(session)
-    needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code)
-    areas = _links(session, ServiceArea.service_id, ServiceArea.place_code)
-    at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id)
+def _services(session: Session, only: list[str] | None = None) -> list[core.Service]:
+    """The matchable services (all, or those of ``only`` that are), by id."""
+    sites = _sites(session, None if only is None else select(ServiceAtLocation.site_id).where(ServiceAtLocation.service_id.in_(only)))
+    needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code, only)
+    areas = _links(session, ServiceArea.service_id, ServiceArea.place_code, only)
+    at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id, only)
     columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
-    rows = session.execute(
-        select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
-               Organization.phone.label("org_phone"))
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.status == "active", Organization.status == "active")
-        .order_by(Service.id)
-    )
+    query = (select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
+                    Organization.phone.label("org_phone"))
+             .join(Organization, Organization.id == Service.organization_id)
+             .where(Service.status == "active", Organization.status == "active")
+             .order_by(Service.id))
+    rows = session.execute(query if only is None else query.where(Service.id.in_(only)))
     schools = _school_names(session)
     return [_service(row, needs, areas, at, sites, schools) for row in rows]
+
+
+CHUNK = 500  # ids per IN list
+
+
+def with_changes(session: Session, directory: core.Directory, changed: set[str], version: str) -> core.Directory:
+    """``directory`` with the services in ``changed`` reloaded (or dropped when no longer matchable),
+    at ``version``: the same snapshot ``load`` would read, for a fraction of the rows. Call inside the
+    transaction ``begin`` started, the one ``version`` was read in."""
+    ids = sorted(changed)
+    fresh = [s for start in range(0, len(ids), CHUNK) for s in _services(session, ids[start:start + CHUNK])]
+    kept = [s for s in directory.services if s.id not in changed]
+    services = tuple(sorted((*kept, *fresh), key=lambda s: s.id))
+    return replace(directory, version=version, services=services)
 
 
 SERVICE_COLUMNS = (
