@@ -93,6 +93,8 @@ class IndexCache:
                 directory = self._next(session)
             self._state = (directory, build_index(directory))
             self._checked_at = self._clock()
+            if self._start is run_in_background:  # a serving worker: the new index leaves the collector too
+                gc.freeze()  # (the old one is freed by reference counts: its objects hold no cycles)
         except Exception:
             if self._state is None:
                 raise
