@@ -144,6 +144,7 @@ def _services(session: Session, only: list[str] | None = None) -> list[core.Serv
     sites = _sites(session, None if only is None else select(ServiceAtLocation.site_id).where(ServiceAtLocation.service_id.in_(only)))
     needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code, only)
     areas = _links(session, ServiceArea.service_id, ServiceArea.place_code, only)
+    _named_areas(session, areas, only)
     at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id, only)
     rows = session.execute(services_query() if only is None else services_query().where(Service.id.in_(only)))
     schools = _school_names(session)
@@ -172,6 +173,25 @@ def with_changes(session: Session, directory: core.Directory, changed: set[str],
     kept = [s for s in directory.services if s.id not in changed]
     services = tuple(sorted((*kept, *fresh), key=lambda s: s.id))
     return replace(directory, version=version, services=services)
+
+
+def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] | None = None) -> None:
+    """Add the places that services' area names (imported, unknown then) now name: the one gazetteer
+    place with that name, compared without case or administrative suffix (hsds.gazetteer.place_key)."""
+    query = select(Service.id, Service.area_names)
+    named = [(i, names) for i, names in session.execute(query if only is None else query.where(Service.id.in_(only)))
+             if names]
+    if not named:
+        return
+    from referral.hsds.gazetteer import place_key
+
+    keys: dict[str, set[str]] = defaultdict(set)
+    for code, name, names in session.execute(select(Place.code, Place.name, Place.names)):
+        for label in (name, *(names or {}).values()):
+            keys[place_key(label)].add(code)
+    for service_id, names in named:
+        found = [next(iter(keys[k])) for k in map(place_key, names) if len(keys.get(k, ())) == 1]
+        areas[service_id] = sorted(set(areas.get(service_id, ())) | set(found))
 
 
 SERVICE_COLUMNS = (
