@@ -106,12 +106,23 @@ def _sites(session: Session, only=None) -> dict[str, core.Site]:  # noqa: ANN001
     return {r.id: _site(r) for r in rows}
 
 
+_SHARED: dict = {}  # equal immutable values (sets of modes, opening hours...) read once, shared by every row
+SHARED_MAX = 200_000
+
+
+def _one(value):  # noqa: ANN001, ANN202 - any hashable immutable value
+    """The one shared copy of ``value``: 100k services repeat a few hundred distinct sets and hours."""
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
 def _site(r) -> core.Site:  # noqa: ANN001 - a result row
-    hours = hours_of(r.opening_hours)
+    hours = _one(hours_of(r.opening_hours))
     return core.Site(
         id=r.id, name=r.name, names=r.names or {}, address=r.address, lat=r.latitude, lon=r.longitude,
-        place=r.place_code, open_days=frozenset(h.weekday for h in hours), hours=hours,
-        phone=r.phone, phones=phones_of(r.phones, r.phone), accessibility=text_of(r.accessibility, r.translations, "accessibility"),
+        place=r.place_code, open_days=_one(frozenset(h.weekday for h in hours)), hours=hours,
+        phone=r.phone, phones=_one(phones_of(r.phones, r.phone)), accessibility=text_of(r.accessibility, r.translations, "accessibility"),
     )
 
 
@@ -207,11 +218,11 @@ def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN0
     return core.Service(
         id=s.id, organization_id=s.organization_id, organization_name=s.org_name,
         organization_names=s.org_names or {}, name=s.name, names=s.names or {},
-        needs=tuple(needs.get(s.id, ())), modes=frozenset(s.modes), cost=s.cost, cost_text=s.cost_text,
+        needs=_one(tuple(needs.get(s.id, ()))), modes=_one(frozenset(s.modes)), cost=s.cost, cost_text=s.cost_text,
         capacity=s.capacity, wait_days=s.wait_days, intensity=s.intensity,
-        minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=frozenset(s.genders),
-        groups=frozenset(s.target_groups), languages=frozenset(s.languages),
-        area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
+        minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=_one(frozenset(s.genders)),
+        groups=_one(frozenset(s.target_groups)), languages=_one(frozenset(s.languages)),
+        area_places=_one(frozenset(areas.get(s.id, ()))), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites), organization_phone=s.org_phone,
         **_card(s, schools),
@@ -230,8 +241,8 @@ def _card(s, schools: dict[str, tuple[frozenset[str], core.Text]]) -> dict:  # n
                                  for d in s.required_documents or []),
         alerts=tuple(core.Text(a["text"], dict(a.get("texts") or {})) for a in s.alerts or []),
         contacts=tuple(_contact(c) for c in s.contacts or []),
-        phones=phones_of(s.phones), hours=hours_of(s.opening_hours),
-        delivered_languages=frozenset(s.delivered_languages or ()),
+        phones=_one(phones_of(s.phones)), hours=_one(hours_of(s.opening_hours)),
+        delivered_languages=_one(frozenset(s.delivered_languages or ())),
         serves_school=s.serves_school, school_names=schools.get(s.serves_school, (frozenset(), None))[0],
         school=schools.get(s.serves_school, (frozenset(), None))[1],
     )
