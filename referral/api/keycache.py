@@ -56,8 +56,9 @@ def init_app(app: Flask) -> KeyCache:
 
     @app.after_request
     def forget_after_writes(response: Response) -> Response:
-        if request.method in WRITE_METHODS:
-            cache.clear()
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in WRITE_METHODS and not getattr(view, "referral_read_only", False):
+            cache.clear()  # a match is a POST but writes nothing (declared read_only): it keeps the cache
         return response
 
     return cache

@@ -78,3 +78,11 @@ def test_an_invalid_key_is_never_cached(app, client, make_key):
     wrong = {"Authorization": headers["Authorization"][:-2] + "xx"}
     assert [client.get("/v1/health/live", headers=wrong).status_code for _ in range(2)] == [401, 401]
     assert client.get("/v1/health/live", headers=headers).status_code == 200
+
+
+def test_matches_are_posts_that_write_nothing_and_keep_the_cache(app, client, make_key):
+    headers = make_key("social_worker")
+    reads = _count_key_reads(app)
+    body = {"location": {"lat": 31.3, "lon": 120.6}, "child": {"age": 9}, "needs": [{"code": "x", "severity": 1}]}
+    codes = [client.post("/v1/match", json=body, headers=headers).status_code for _ in range(3)]
+    assert len(set(codes)) == 1 and len(reads) == 1
