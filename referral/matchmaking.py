@@ -88,18 +88,24 @@ class IndexCache:
             self._start(self._update)
 
     def _update(self) -> None:
+        background = self._start is run_in_background  # a serving worker
+        paused = background and gc.isenabled()
+        if paused:  # a full collection amid a build walks its ~1M new objects holding the GIL: requests stall
+            gc.disable()
         try:
             with self._database.session() as session:
                 directory = self._next(session)
             self._state = (directory, build_index(directory))
             self._checked_at = self._clock()
-            if self._start is run_in_background:  # a serving worker: the new index leaves the collector too
-                gc.freeze()  # (the old one is freed by reference counts: its objects hold no cycles)
+            if background:
+                gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
         except Exception:
             if self._state is None:
                 raise
             log.exception("directory index update failed; the previous index keeps serving")
         finally:
+            if paused:
+                gc.enable()
             self._updating = False
 
     def _next(self, session: Any) -> core.Directory:
