@@ -95,8 +95,11 @@ class IndexCache:
         try:
             with self._database.session() as session:
                 directory = self._next(session)
-            self._state = (directory, build_index(directory))
+            previous = self._state[1] if self._state is not None else None
+            self._state = (directory, build_index(directory, previous))
             self._checked_at = self._clock()
+            if background and previous is not None and previous.gazetteer.names.built_sites:
+                self._state[1].gazetteer.names.sites  # queries name sites here: build their tables now, not in one
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
         except Exception:
