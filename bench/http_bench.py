@@ -73,7 +73,7 @@ def bench(directory, requests: int, seconds: float) -> list[dict]:  # noqa: ANN0
         print(f"  server up (index built before traffic) in {server.start_s:.1f} s; worker RSS "
               f"{', '.join(f'{mb:.0f}' for mb in rss)} MB", flush=True)
         for name, make in endpoints(directory).items():
-            asyncio.run(drive(server.base, make, 2, 20, seconds))  # warm connections and caches
+            asyncio.run(drive(server.base, make, 2, 150, seconds))  # warm up: the first seconds after start run slow
             for concurrency in CONCURRENCY:
                 row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
                 rows.append(dict(size=directory.services, endpoint=name, concurrency=concurrency, **row))
