@@ -96,7 +96,9 @@ class IndexCache:
             with self._database.session() as session:
                 directory = self._next(session)
             previous = self._state[1] if self._state is not None else None
-            self._state = (directory, build_index(directory, previous))
+            index = build_index(directory, previous)
+            index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
+            self._state = (directory, index)
             self._checked_at = self._clock()
             if background and previous is not None and previous.gazetteer.names.built_sites:
                 self._state[1].gazetteer.names.sites  # queries name sites here: build their tables now, not in one
