@@ -6,6 +6,7 @@ from referral.models.listings import *  # noqa: F403 - the directory's tables an
 from referral.models.listings import __all__ as _listings
 from referral.models.referrals import GapCount, OutboxEvent, Referral, WebhookDelivery, WebhookSubscription
 from referral.models.safety import RegionResource, RiskCategory
+from referral.models.changes import DirectoryChange
 
 __all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport", "RegionResource", "RiskCategory",
-           "Referral", "WebhookSubscription", "OutboxEvent", "WebhookDelivery", "GapCount"]
+           "Referral", "WebhookSubscription", "OutboxEvent", "WebhookDelivery", "GapCount", "DirectoryChange"]

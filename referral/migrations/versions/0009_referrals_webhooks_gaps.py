@@ -1,7 +1,7 @@
 """referrals, webhooks outbox and deliveries, gap counters
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02 16:30:38.299543
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
