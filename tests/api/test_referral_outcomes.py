@@ -42,3 +42,15 @@ def test_the_record_counts_first_decisions_inside_the_window_only(app, client, m
         now = datetime.now(timezone.utc)
         assert outcomes.records(session, 90, now)[COUNSELLING].accepted == 1  # a later failure does not undo it
         assert outcomes.records(session, 90, now + timedelta(days=91)) == {}
+
+
+def test_a_decision_updates_the_index_by_a_delta_of_its_service_not_a_rebuild(app, client, make_key, admin_headers):
+    cast = people(app, make_key, admin_headers)
+    _counselling(client, cast.worker)
+    cache = app.extensions["referral.index"]
+    builds, deltas = cache.builds, cache.deltas
+    sent = send(client, cast.worker)
+    move(client, sent["id"], cast.editor, "accepted")
+    after = _counselling(client, cast.worker)
+    assert any(r.startswith("Accepted 1 of 1 referrals") for r in after["reasons"])
+    assert (cache.builds, cache.deltas) == (builds, deltas + 1)
