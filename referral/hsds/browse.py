@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from referral.errors import NotFound
-from referral.hsds import export
+from referral.hsds import export, extension
 from referral.hsds.crosswalk import open_eligibility_term_id, term_id
 from referral.hsds.package import load
 from referral.models import NeedTerm, Organization, Service, ServiceAtLocation, ServiceNeed, Site
@@ -142,7 +142,7 @@ def taxonomies(args: Mapping[str, Any]) -> dict[str, Any]:
 
 def taxonomy_terms(session: Session, args: Mapping[str, Any], language: str) -> dict[str, Any]:
     terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
-    items = export.taxonomy_terms(terms, language)
+    items = export.taxonomy_terms(terms, language) + extension.terms()  # ours: the vocabulary of our attributes
     details = {t["id"]: t for t in export.taxonomies()}
     for key in ("taxonomy_id", "parent_id"):
         if key in args:

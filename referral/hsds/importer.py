@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from referral import boundary
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
-from referral.hsds import restrictions
+from referral.hsds import extension, restrictions
 from referral.hsds.crosswalk import Crosswalk, Term, TermMapping
 from referral.hsds.fields import Fields
 from referral.hsds.ids import as_uuid
@@ -43,7 +43,7 @@ MAPPED = {
     "accessibility": {"description", "details"},
     "cost_option": {"option", "amount", "currency", "amount_description"},
     "service_area": {"name", "uri", "extent", "extent_type"},
-    "attribute": {"taxonomy_term_id", "link_entity", "link_type"},
+    "attribute": {"taxonomy_term_id", "link_entity", "link_type", "value"},
     "taxonomy_term": {"code", "name", "description", "taxonomy", "taxonomy_id", "parent_id", "language"},
     "taxonomy": {"name", "description", "uri", "version"},
     "contact": {"email", "name", "title", "department"},
@@ -110,6 +110,7 @@ class Reader:
         self.links: list[tuple[Where, str, str, str]] = []  # where, sal id, service id, location id
         self.locations: dict[str, tuple[str | None, str | None]] = {}  # id -> (type, organization id)
         self.coordinates: dict[str, tuple[float, float]] = {}  # location id -> given (lat, lon)
+        self.matching: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)  # (entity, id) -> extension values
 
     def rows(self, table: str, scan: bool = False) -> Any:
         """(id, Fields) of each row with a usable id; ``scan``: a preliminary pass, not counted."""
@@ -167,6 +168,8 @@ class Reader:
     def _taxonomy(self, crosswalk: Crosswalk) -> None:
         names = {row_id: fields.text("name") for row_id, fields in self.rows("taxonomy")}
         for row_id, fields in self.rows("taxonomy_term"):
+            if row_id in extension.TERM_IDS:  # our own matching vocabulary (extension.py): never a need
+                continue
             taxonomy_id = fields.id("taxonomy_id", required=False)
             name = fields.text("name") or fields.text("code") or ""
             term = Term(row_id, name, fields.text("code"),
@@ -197,7 +200,9 @@ class Reader:
             link_type = (fields.text("link_type") or "").lower()
             if not term_id or not link:
                 continue
-            if term_id not in self.terms:
+            if term_id in extension.TERM_IDS:
+                self._matching(term_id, link, fields)
+            elif term_id not in self.terms:
                 fields.note("taxonomy_term_id", "names no taxonomy term in the input; ignored")
             elif entity == "service" and (link_type in restrictions.RESTRICTING_LINKS or self.situation(term_id)):
                 self.restriction_links[link].append(term_id)
@@ -205,6 +210,14 @@ class Reader:
                 self.term_links[link].append(term_id)
             else:
                 self.report.not_mapped[f"attribute on {entity} (taxonomy terms of services only)"] += 1
+
+    def _matching(self, term_id: str, link: str, fields: Fields) -> None:
+        """An attribute of our ``referral matching`` taxonomy: the value of one model field."""
+        entity, field = extension.TERM_IDS[term_id]
+        try:
+            self.matching[(entity, link)][field] = extension.decode(entity, field, fields.data.get("value"))
+        except ValueError as error:
+            fields.note("value", f"referral matching {entity}.{field} {error}; ignored")
 
     def situation(self, term_id: str) -> bool:
         """Whether a term restricts whatever its link type: an Open Eligibility situation, or ours."""
