@@ -19,6 +19,7 @@ from referral.db import get_db
 from referral.hsds import exchange, sources
 
 PROGRESS_FROM = 2000
+QUARANTINED = 4  # exit status of --lenient: written, but some records were set aside (listed in the report)
 NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (listed in the report)  # rows: smaller inputs import faster than a bar could draw
 
 
@@ -26,20 +27,24 @@ NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (lis
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--lenient", is_flag=True, help="Write every valid record; set aside (quarantine) the others, each "
+              "problem listed, and the records that depend on them. Exit 4 when some were set aside.")
 @with_appcontext
-def import_hsds(path: Path, dry_run: bool, as_json: bool) -> None:
+def import_hsds(path: Path, dry_run: bool, as_json: bool, lenient: bool) -> None:
     """Import HSDS 3.0 JSON, or a tabular data package (a folder or a zip with datapackage.json)."""
     config = current_app.config
     with get_db().session(write=True) as session:
         total = _estimate(path, config)
         if total >= PROGRESS_FROM and not as_json:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                report = exchange.import_path(session, config, path, dry_run, progress=bar.update)
+                report = exchange.import_path(session, config, path, dry_run, progress=bar.update, lenient=lenient)
         else:
-            report = exchange.import_path(session, config, path, dry_run)
+            report = exchange.import_path(session, config, path, dry_run, lenient=lenient)
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.as_text())
-    if not report.ok:
+    if not report.ok and not (report.lenient and (report.written or dry_run)):
         raise SystemExit(1)
+    if not report.ok:  # lenient, and records were set aside: the more serious news
+        raise SystemExit(QUARANTINED)
     if report.not_matchable and not dry_run:
         click.echo(f"error: {len(report.not_matchable)} imported service(s) match no need and will never be "
                    "offered; give them taxonomy terms and import again", err=True)

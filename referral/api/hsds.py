@@ -63,6 +63,8 @@ class HsdsPage(Schema):
 
 class ImportArgs(Schema):
     dry_run = fields.Boolean(load_default=False)
+    lenient = fields.Boolean(load_default=False, metadata={"description": "Write every valid record and set "
+                             "the others aside (report.problems, report.quarantined) instead of refusing all."})
 
 
 class ExportArgs(Schema):
@@ -139,8 +141,9 @@ def import_hsds(args: dict[str, Any]) -> Any:
     ?dry_run=true checks and reports without writing. 200 with the report, or 422 with it."""
     request.max_content_length = int(current_app.config.get("HSDS", {}).get("max_upload_bytes", 64 << 20))
     name, data, parsed = _upload()
-    report = exchange.import_upload(get_session(), current_app.config, name, data, parsed, args["dry_run"])
-    if not report.ok:
+    report = exchange.import_upload(get_session(), current_app.config, name, data, parsed, args["dry_run"],
+                                    args["lenient"])
+    if not report.ok and not report.lenient:
         raise Problem(422, "Import refused", f"{len(report.problems)} problem(s); nothing was written.",
                       type_="import-refused", report=report.as_dict(),
                       errors=[field_error(p.get("field") or "", p["message"], **{k: v for k, v in p.items()

@@ -16,11 +16,11 @@ from referral.hsds import importer, package, sources, writer
 from referral.hsds.report import ImportReport, Where
 
 
-def settings(config: Mapping[str, Any]) -> importer.Settings:
+def settings(config: Mapping[str, Any], lenient: bool = False) -> importer.Settings:
     hsds = config.get("HSDS", {})
     return importer.Settings(min_confidence=float(hsds.get("taxonomy_min_confidence", 80)),
                              place_max_km=float(hsds.get("place_max_km", 10)),
-                             batch_size=int(hsds.get("batch_size", 5000)))
+                             batch_size=int(hsds.get("batch_size", 5000)), lenient=lenient)
 
 
 def geocoder(config: Mapping[str, Any], session: Session) -> Callable[[], geocoding.Geocoder]:
@@ -33,26 +33,26 @@ def _max_unzipped(config: Mapping[str, Any]) -> int:
 
 
 def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, lenient: bool = False) -> ImportReport:
     """Import a JSON file, a zip or a package folder."""
     try:
         source = sources.open_path(path, _max_unzipped(config))
     except sources.SourceError as error:
         return _unreadable(path.name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config), dry_run, progress)
+    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run, progress)
 
 
 def import_upload(session: Session, config: Mapping[str, Any], name: str, data: bytes | None,
-                  parsed: Any = None, dry_run: bool = False) -> ImportReport:
+                  parsed: Any = None, dry_run: bool = False, lenient: bool = False) -> ImportReport:
     """Import an uploaded zip (``data``) or an already parsed JSON body (``parsed``)."""
     try:
         if parsed is not None:
-            source: sources.Source = sources.JsonSource(name, parsed)
+            source: sources.Source = sources.JsonSource(name, parsed, check=True)
         else:
             source = sources.open_zip(name, io.BytesIO(data or b""), _max_unzipped(config))
     except sources.SourceError as error:
         return _unreadable(name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config), dry_run)
+    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run)
 
 
 def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:

@@ -63,6 +63,7 @@ class Settings:
     min_confidence: float = 80.0  # rapidfuzz 0-100 for a fuzzy taxonomy or service-area match
     place_max_km: float = 10.0  # a site's place: the finest gazetteer place within this distance
     batch_size: int = 5000  # rows per bulk UPSERT
+    lenient: bool = False  # write every valid record; set the others aside (report.quarantined) with their problems
 
 
 def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], settings: Settings = Settings(),
@@ -71,13 +72,14 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
     report = ImportReport(source.name, dry_run=dry_run)
     for where, message in source.notes:
         report.note(where, message)
-    for where, message in getattr(source, "duplicates", []):
+    for where, message in getattr(source, "duplicates", []) + getattr(source, "schema_problems", []):
         report.problem(where, message)
     if not has_taxonomy(session):
         report.problem(Where(source.name), "the database has no needs taxonomy, so nothing imported could be "
                        "matched: run `referral init-db` first (it loads the taxonomy)")
         session.rollback()
         return report
+    fatal = False  # the input could not be read through, or the database refused it: nothing is kept
     try:
         from referral.hsds.passes import Passes
 
@@ -85,10 +87,13 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
         session.flush()
     except SourceError as error:
         report.problem(error.where, error.message)
+        fatal = True
     except IntegrityError as error:
         detail = str(getattr(error, "orig", error)).splitlines()[0]
         report.problem(Where(source.name), f"the database refused the import: {detail}")
-    if report.problems or dry_run:
+        fatal = True
+    report.lenient = settings.lenient and not fatal
+    if (report.problems and not report.lenient) or dry_run:
         session.rollback()
         return report
     bump_version(session)
@@ -116,7 +121,12 @@ class Reader:
         """(id, Fields) of each row with a usable id; ``scan``: a preliminary pass, not counted."""
         seen: set[str] = set()
         json = isinstance(self.source, JsonSource)
+        set_aside = getattr(self.source, "set_aside", None) if self.settings.lenient else None
         for record in self.source.rows(table):
+            if set_aside is not None and set_aside(record.where):
+                if not scan:
+                    self.report.quarantined[table] += 1
+                continue
             if scan:
                 data = record.data
                 yield as_uuid(str(data.get("id")))[0], Fields(record, ImportReport(self.source.name))

@@ -251,7 +251,7 @@ class Passes:
         links = self.reader.term_links.get(row_id, [])
         mappings = [self.reader.terms[t] for t in links]
         codes = sorted(set(needs_of_service(mappings)) | {self.own_codes[t] for t in links if t in self.own_codes})
-        if not codes:
+        if not codes and not f.failed:  # a record set aside is not imported at all
             self.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"),
                                                  **f.where.as_dict(),
                                                  "terms": sorted(m.term.name for m in mappings)})
