@@ -72,6 +72,7 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
     report = ImportReport(source.name, dry_run=dry_run)
     for where, message in source.notes:
         report.note(where, message)
+    said = len(source.notes)
     for where, message in getattr(source, "duplicates", []) + getattr(source, "schema_problems", []):
         report.problem(where, message)
     if not has_taxonomy(session):
@@ -92,6 +93,8 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
         detail = str(getattr(error, "orig", error)).splitlines()[0]
         report.problem(Where(source.name), f"the database refused the import: {detail}")
         fatal = True
+    for where, message in source.notes[said:]:  # said while reading (a legacy package's columns)
+        report.note(where, message)
     report.lenient = settings.lenient and not fatal
     if (report.problems and not report.lenient) or dry_run:
         session.rollback()
