@@ -16,11 +16,14 @@ from referral.hsds import importer, package, sources, writer
 from referral.hsds.report import ImportReport, Where
 
 
-def settings(config: Mapping[str, Any], lenient: bool = False) -> importer.Settings:
+def settings(config: Mapping[str, Any], lenient: bool = False,
+             reviewed: Mapping[str, str | None] | None = None) -> importer.Settings:
     hsds = config.get("HSDS", {})
     return importer.Settings(min_confidence=float(hsds.get("taxonomy_min_confidence", 80)),
                              place_max_km=float(hsds.get("place_max_km", 10)),
-                             batch_size=int(hsds.get("batch_size", 5000)), lenient=lenient)
+                             batch_size=int(hsds.get("batch_size", 5000)), lenient=lenient,
+                             reviewed=dict(reviewed or {}),
+                             eligibility_floor=float(hsds.get("taxonomy_eligibility_min_confidence", 95)))
 
 
 def geocoder(config: Mapping[str, Any], session: Session) -> Callable[[], geocoding.Geocoder]:
@@ -33,13 +36,15 @@ def _max_unzipped(config: Mapping[str, Any]) -> int:
 
 
 def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None, lenient: bool = False) -> ImportReport:
+                progress: Callable[[int], None] | None = None, lenient: bool = False,
+                reviewed: Mapping[str, str | None] | None = None) -> ImportReport:
     """Import a JSON file, a zip or a package folder."""
     try:
         source = sources.open_path(path, _max_unzipped(config))
     except sources.SourceError as error:
         return _unreadable(path.name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run, progress)
+    return importer.run(session, source, geocoder(config, session), settings(config, lenient, reviewed), dry_run,
+                        progress)
 
 
 def import_upload(session: Session, config: Mapping[str, Any], name: str, data: bytes | None,

@@ -10,8 +10,8 @@ version is bumped once, in the same transaction. Takes a session; commits only a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -64,6 +64,8 @@ class Settings:
     place_max_km: float = 10.0  # a site's place: the finest gazetteer place within this distance
     batch_size: int = 5000  # rows per bulk UPSERT
     lenient: bool = False  # write every valid record; set the others aside (report.quarantined) with their problems
+    reviewed: Mapping[str, str | None] = field(default_factory=dict)  # term id -> need: a person's decisions
+    eligibility_floor: float = 95.0  # a fuzzy mapping onto a need that names a population needs this much
 
 
 def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], settings: Settings = Settings(),
@@ -186,7 +188,7 @@ class Reader:
             taxonomy_id = fields.id("taxonomy_id", required=False)
             name = fields.text("name") or fields.text("code") or ""
             term = Term(row_id, name, fields.text("code"),
-                        fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id)
+                        fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id, fields.text("language"))
             self.terms[row_id] = crosswalk.map(term)
             self.term_info[row_id] = (fields.text("language"), fields.text("description"))
         self._attributes()
