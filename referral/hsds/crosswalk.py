@@ -2,7 +2,8 @@
 
 Order of trust: a person's decision (a reviewed mapping file: ``review``); our own code (``code``
 equal to a need code, or a term of our exported taxonomy); then the Open Eligibility name a need
-declares; then an exact label or synonym in any language; then a token-aware fuzzy match
+declares, or its id (a term of a taxonomy called Open Eligibility whose code is an OE id); then an
+exact label or synonym in any language; then a token-aware fuzzy match
 (``tokens``: per script, never 100 for a phrase inside a longer name) on labels and synonyms in the
 term's language (all when it has none) and Open Eligibility names, at or above a confidence
 threshold, and at or above a higher floor for a need whose labels name a population (a target group:
@@ -65,7 +66,7 @@ class TermMapping:
 
     term: Term
     need: str | None
-    method: str  # reviewed, code, open_eligibility, airs_prefix, label, fuzzy, none
+    method: str  # reviewed, code, open_eligibility(_id), label, fuzzy, airs_prefix, none
     confidence: float
     best: str | None = None  # for an unmapped term: the best candidate below the threshold
 
@@ -117,10 +118,22 @@ class Crosswalk:
         name = normalise(term.name or "")
         if name in self._oe:
             return TermMapping(term, self._oe[name], "open_eligibility", 100.0)
+        by_id = self._open_eligibility_id(term)
+        if by_id is not None:
+            return by_id
         if name in self._exact:
             return TermMapping(term, self._exact[name], "label", 100.0)
         fuzzy = self._fuzzy(term)  # a name that says what it is beats the broad group its code is in
         return fuzzy if fuzzy.need else (self._airs(term) or fuzzy)
+
+    def _open_eligibility_id(self, term: Term) -> TermMapping | None:
+        """An Open Eligibility term named by its id (the code of a term of an "Open Eligibility" taxonomy)."""
+        if "open eligibility" not in normalise(term.taxonomy or "").replace("openeligibility", "open eligibility"):
+            return None
+        title = _open_eligibility_titles().get((term.code or "").strip())
+        key = normalise(title) if title else None
+        need = self._oe.get(key) or self._exact.get(key) if key else None
+        return TermMapping(term, need, "open_eligibility_id", 100.0) if need else None
 
     def _airs(self, term: Term) -> TermMapping | None:
         code = (term.code or "").strip().upper()
@@ -147,6 +160,17 @@ class Crosswalk:
         if best >= floor:
             return TermMapping(term, code, "fuzzy", round(best, 1))
         return TermMapping(term, None, "none", round(best, 1), code if best > 0 else None)
+
+
+@lru_cache(maxsize=1)
+def _open_eligibility_titles() -> dict[str, str]:
+    """OE id -> title, for the ids that name one title only (some ids repeat in the published file)."""
+    from referral.hsds.openeligibility import service_terms
+
+    titles: dict[str, set[str]] = {}
+    for t in service_terms():
+        titles.setdefault(t.id, set()).add(t.title)
+    return {i: next(iter(v)) for i, v in titles.items() if i and len(v) == 1}
 
 
 @lru_cache(maxsize=1)

@@ -73,3 +73,9 @@ def test_a_reviewed_decision_comes_first_even_to_leave_a_term_unmapped() -> None
     walk = Crosswalk(needs, reviewed={"a": "mental_health.crisis", "b": None})
     assert (walk.map(Term("a", "Suicide prevention")).need, walk.map(Term("a", "x")).method) == ("mental_health.crisis", "reviewed")
     assert walk.map(Term("b", "counseling")).need is None
+
+
+def test_an_open_eligibility_term_maps_by_its_id() -> None:
+    found = _crosswalk().map(Term("t", "Psychologische Beratung", "1102", "Open Eligibility"))  # 1102: food
+    plain = _crosswalk().map(Term("t", "Psychologische Beratung", "1102", "Some taxonomy"))
+    assert (found.method, plain.method) == ("open_eligibility_id", "none")
