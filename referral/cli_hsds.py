@@ -15,7 +15,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from sqlalchemy import func, select
+
 from referral.db import get_db
+from referral.models import Service
 from referral.hsds import exchange, review, sources
 
 PROGRESS_FROM = 2000
@@ -84,13 +87,16 @@ def export_hsds(path: Path, form: str, organization_id: str | None) -> None:
 
     config = current_app.config
     with get_db().session() as session:
+        total = session.scalar(select(func.count()).select_from(Service)) or 0
         try:
-            if form == "csv" and path.suffix != ".zip":
-                count = exchange.export_folder(session, config, path, organization_id)
-                click.echo(f"wrote {count} files to {path}")
-                return
-            data = exchange.export(session, config, form, organization_id)
+            with click.progressbar(length=total, label="exporting services", file=sys.stderr) as bar:
+                if form == "csv" and path.suffix != ".zip":
+                    count = exchange.export_folder(session, config, path, organization_id, progress=bar.update)
+                else:
+                    exchange.export_file(session, config, path, form, organization_id, progress=bar.update)
         except NotFound as error:
             raise click.ClickException(str(error)) from error
-    path.write_bytes(data)
-    click.echo(f"wrote {len(data)} bytes to {path}")
+    if form == "csv" and path.suffix != ".zip":
+        click.echo(f"wrote {count} files to {path}")
+    else:
+        click.echo(f"wrote {path.stat().st_size} bytes to {path}")

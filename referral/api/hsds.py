@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
@@ -242,11 +243,21 @@ def _upload() -> tuple[str, bytes | None, Any]:
 
 
 @bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
-                 query=ExportArgs, errors=(404, 422))
+              query=ExportArgs, access="key", errors=(401, 404, 422))
 def export_hsds(args: dict[str, Any]) -> Any:
-    """format=json: a list of full organizations; format=csv: the tabular data package, zipped."""
-    data = exchange.export(get_session(), current_app.config, args["format"], args.get("organization"))
+    """format=json: a list of full organizations; format=csv: the tabular data package, zipped. Made
+    once per directory version (a file in the instance folder) and streamed from there. Needs a key."""
+    folder = Path(current_app.instance_path) / "exports"
+    path = exchange.cached_export(get_session(), current_app.config, folder, args["format"], args.get("organization"))
+    headers = {"Content-Length": str(path.stat().st_size)}
     if args["format"] == "json":
-        return Response(data, mimetype="application/json")
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="hsds-package.zip"'})
+        return Response(_chunks(path), mimetype="application/json", headers=headers)
+    return Response(_chunks(path), mimetype="application/zip",
+                    headers={**headers, "Content-Disposition": 'attachment; filename="hsds-package.zip"'})
+
+
+def _chunks(path: Path) -> Any:
+    """The file in 64 KiB pieces (opened when the answer starts; a newer version may replace it after)."""
+    with path.open("rb") as stream:
+        while piece := stream.read(1 << 16):
+            yield piece

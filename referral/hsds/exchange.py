@@ -5,13 +5,20 @@ called, never at import time; takes the session it is given.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
 from referral import geocoding
+from referral.directory import directory_version
+from referral.models import DirectoryState
 from referral.hsds import importer, package, sources, writer
 from referral.hsds.report import ImportReport, Where
 
@@ -66,19 +73,61 @@ def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportR
     return report
 
 
+def _language(config: Mapping[str, Any]) -> str:
+    return config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
+
+
 def export(session: Session, config: Mapping[str, Any], form: str, organization_id: str | None = None) -> bytes:
     """``json``: a list of organizations; ``csv``: the tabular package as a zip."""
-    language = config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
     if form == "json":
-        return package.to_json(session, organization_id, language)
-    return package.zipped(package.to_tables(session, organization_id, language))
+        return package.to_json(session, organization_id, _language(config))
+    return package.zipped(package.to_tables(session, organization_id, _language(config)))
 
 
-def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None) -> int:
-    """Write the tabular package into ``folder``; returns the number of files."""
-    language = config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
+def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Write the tabular package into ``folder``, streamed; returns the number of files."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = package.to_tables(session, organization_id, language)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return len(files)
+    names = package.write_tables(session, lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
+                                 organization_id, _language(config), progress)
+    return len(names)
+
+
+def export_file(session: Session, config: Mapping[str, Any], path: Path, form: str, organization_id: str | None,
+                progress: Callable[[int], None] | None = None) -> None:
+    """Write the export to ``path`` (JSON, or a zipped package), streamed; written whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if form == "json":
+            with partial.open("w", encoding="utf-8") as stream:
+                package.write_json(session, stream, organization_id, _language(config), progress)
+        else:
+            with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+                export_folder(session, config, Path(folder), organization_id, progress)
+                with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for name in sorted(p.name for p in Path(folder).iterdir()):
+                        info = zipfile.ZipInfo(name, date_time=package.ZIP_TIME)
+                        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+                        with (Path(folder) / name).open("rb") as source, archive.open(info, "w") as target:
+                            shutil.copyfileobj(source, target, 1 << 20)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def cached_export(session: Session, config: Mapping[str, Any], folder: Path, form: str,
+                  organization_id: str | None) -> Path:
+    """The export file for the directory's current version, made once (``folder``: the instance's
+    exports); files of older versions are removed."""
+    state = session.get(DirectoryState, 1)
+    # the version and when it changed: a database made anew (versions from 0 again) is never mistaken for the old
+    version = f"{directory_version(session)}.{int(state.changed_at.timestamp() * 1e6) if state else 0}"
+    folder.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"{organization_id or '*'}|{_language(config)}|{form}".encode()).hexdigest()[:12]
+    path = folder / f"hsds-v{version}-{key}.{'json' if form == 'json' else 'zip'}"
+    if not path.is_file():
+        export_file(session, config, path, form, organization_id)
+    for old in folder.glob(f"hsds-v*-{key}.*"):
+        if old != path and not old.name.startswith(f"hsds-v{version}-"):
+            old.unlink(missing_ok=True)
+    return path

@@ -34,6 +34,15 @@ class Reference:
     places: Mapping[str, Place]
     sites: Mapping[str, Site] = field(default_factory=dict)
     language: str = "en"
+    _by_org: dict[str, list[Site]] | None = field(default=None, repr=False)
+
+    def sites_of(self, organization_id: str) -> list[Site]:
+        """The organization's sites by id (indexed once: an export stays linear)."""
+        if self._by_org is None:
+            self._by_org = {}
+            for site in sorted(self.sites.values(), key=lambda s: s.id):
+                self._by_org.setdefault(site.organization_id, []).append(site)
+        return self._by_org.get(organization_id, [])
 
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +152,7 @@ def organization_brief(org: Organization) -> dict[str, Any]:
 
 def organization(org: Organization, services: Iterable[Service], ref: Reference) -> dict[str, Any]:
     """A full organization (compiled organization.json) with its active sites and its services."""
-    sites = sorted((s for s in ref.sites.values() if s.organization_id == org.id), key=lambda s: s.id)
+    sites = ref.sites_of(org.id)
     phones = [{"id": derived(org.id, "phone"), "organization_id": org.id, "number": org.phone}] if org.phone else []
     values = {"kind": org.kind, "names": org.names, "descriptions": org.descriptions}
     return _clean({**organization_brief(org), "phones": phones,
