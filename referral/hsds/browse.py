@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from referral.errors import NotFound
 from referral.hsds import export, extension
 from referral.hsds.crosswalk import open_eligibility_term_id, term_id
+from referral.hsds.ids import derived
 from referral.hsds.package import load
 from referral.models import NeedTerm, Organization, Service, ServiceAtLocation, ServiceNeed, Site
 
@@ -45,8 +46,9 @@ def _search(query: Select, columns: Sequence[Any], text: str | None) -> Select:
 def _codes_for_term(session: Session, term: str) -> list[str]:
     """Need codes a taxonomy_term_id stands for (with the terms below ours); [] when unknown."""
     codes: list[str] = []
-    for code, oe in session.execute(select(NeedTerm.code, NeedTerm.open_eligibility)):
-        if term in (term_id(code), code) or (oe and term == open_eligibility_term_id(oe)):
+    for code, oe, labels in session.execute(select(NeedTerm.code, NeedTerm.open_eligibility, NeedTerm.labels)):
+        ids = {term_id(code), code} | {derived(term_id(code), "language", lang) for lang in labels or {}}
+        if term in ids or (oe and term == open_eligibility_term_id(oe)):  # a translation's id stands for it too
             codes.append(code)
     return codes
 

@@ -35,6 +35,13 @@ class Reference:
     sites: Mapping[str, Site] = field(default_factory=dict)
     language: str = "en"
     _by_org: dict[str, list[Site]] | None = field(default=None, repr=False)
+    _locations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def location(self, site: Site) -> dict[str, Any]:
+        """The site as an HSDS location, built once per export chunk (a service at it nests it again)."""
+        if site.id not in self._locations:
+            self._locations[site.id] = location(site, self.places)
+        return self._locations[site.id]
 
     def sites_of(self, organization_id: str) -> list[Site]:
         """The organization's sites by id (indexed once: an export stays linear)."""
@@ -64,6 +71,19 @@ def timestamp(moment: datetime | None) -> str | None:
 # taxonomy ----------------------------------------------------------------------------------------
 
 def taxonomies() -> list[dict[str, Any]]:
+    return list(_TAXONOMIES())
+
+
+def _TAXONOMIES() -> tuple[dict[str, Any], ...]:  # noqa: N802 - built once
+    if not _BUILT:
+        _BUILT.append(tuple(_taxonomies()))
+    return _BUILT[0]
+
+
+_BUILT: list[tuple[dict[str, Any], ...]] = []
+
+
+def _taxonomies() -> list[dict[str, Any]]:
     return [extension.taxonomy(),
         {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
          "description": "Open Eligibility terms that the needs of this directory correspond to.",
@@ -78,11 +98,26 @@ def taxonomies() -> list[dict[str, Any]]:
 
 
 def need_term(term: NeedTerm, language: str) -> dict[str, Any]:
+    """A need as an HSDS term named in ``language`` (else its first label); other languages are terms
+    of their own (``translated_terms``), never stuffed into the description."""  # noqa: D401
     name = term.labels.get(language) or next(iter(term.labels.values()), term.code)
-    others = "; ".join(f"{lang}: {label}" for lang, label in sorted(term.labels.items()) if lang != language)
-    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": others or name,
+    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": name,
                    "parent_id": term_id(term.parent_code) if term.parent_code else None,
                    "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID})
+
+
+def translated_terms(term: NeedTerm, language: str) -> list[dict[str, Any]]:
+    """The need in each other language: an HSDS term with that ``language``, the same code, its id derived
+    from the term's, its parent the parent term (in the export's language: it always exists)."""
+    found = []
+    for lang, label in sorted(term.labels.items()):
+        if lang == language or not label:
+            continue
+        parent = term_id(term.parent_code) if term.parent_code else None
+        found.append(_clean({"id": derived(term_id(term.code), "language", lang), "code": term.code, "name": label,
+                             "description": label, "parent_id": parent, "taxonomy": TAXONOMY_NAME,
+                             "language": lang, "taxonomy_id": TAXONOMY_ID}))
+    return found
 
 
 def open_eligibility_term(name: str) -> dict[str, Any]:
@@ -93,7 +128,7 @@ def open_eligibility_term(name: str) -> dict[str, Any]:
 def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, Any]]:
     """Our needs as HSDS terms, then the Open Eligibility terms they name; sorted by id."""
     terms = list(terms)
-    ours = [need_term(t, language) for t in terms]
+    ours = [need_term(t, language) for t in terms] + [x for t in terms for x in translated_terms(t, language)]
     oe = [open_eligibility_term(n) for n in sorted({t.open_eligibility for t in terms if t.open_eligibility})]
     return sorted(ours + oe, key=lambda t: t["id"])
 
@@ -156,7 +191,7 @@ def organization(org: Organization, services: Iterable[Service], ref: Reference)
     phones = [{"id": derived(org.id, "phone"), "organization_id": org.id, "number": org.phone}] if org.phone else []
     values = {"kind": org.kind, "names": org.names, "descriptions": org.descriptions}
     return _clean({**organization_brief(org), "phones": phones,
-                   "locations": [location(s, ref.places) for s in sites],
+                   "locations": [ref.location(s) for s in sites],
                    "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)],
                    "attributes": extension.attributes("organization", org.id, values)})
 
@@ -215,7 +250,7 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
         + [{"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
            for name in svc.area_names or []],
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
-                                  "location": location(ref.sites[link.site_id], ref.places)} for link in links],
+                                  "location": ref.location(ref.sites[link.site_id])} for link in links],
         "eligibility_description": svc.eligibility_description,
         **card_objects(svc),
         "languages": _languages(sid, "service_id", svc.delivered_languages or []),

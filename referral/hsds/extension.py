@@ -41,6 +41,7 @@ Service areas carry their place the same way, in HSDS's own field: ``extent`` is
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from referral.hsds.ids import derived
@@ -66,7 +67,9 @@ TERM_IDS: dict[str, tuple[str, str]] = {derived(TAXONOMY_ID, "term", f"{e}.{f}")
 _BY_CODE = {f"{e}.{f}": i for i, (e, f) in TERM_IDS.items()}
 
 
+@lru_cache(maxsize=1)
 def taxonomy() -> dict[str, Any]:
+    """Our taxonomy (one shared dict: callers copy before changing it)."""
     return {"id": TAXONOMY_ID, "name": TAXONOMY_NAME,
             "description": "What the referral matcher uses that HSDS 3.0 has no field for: attributes with "
                            "link_type matching whose value is the value (text, a number, or JSON); term code "
@@ -74,6 +77,7 @@ def taxonomy() -> dict[str, Any]:
             "uri": "https://github.com/referral/referral#exchanging-directories-open-referral-hsds-30"}
 
 
+@lru_cache(maxsize=None)
 def term(code: str) -> dict[str, Any]:
     return {"id": _BY_CODE[code], "code": code, "name": code.replace(".", " ").replace("_", " "),
             "description": f"referral matching: {code}", "taxonomy": TAXONOMY_NAME, "language": "en",
@@ -102,7 +106,7 @@ def attributes(entity: str, owner: str, values: Mapping[str, Any]) -> list[dict[
         t = term(f"{entity}.{field}")
         found.append({"id": derived(owner, "attribute", t["id"]), "link_id": owner, "taxonomy_term_id": t["id"],
                       "link_type": LINK_TYPE, "link_entity": entity, "value": _text(kind, value),
-                      "taxonomy_term": {**t, "taxonomy_detail": taxonomy()}})
+                      "taxonomy_term": _with_detail(t["id"])})
     return sorted(found, key=lambda a: a["taxonomy_term_id"])
 
 
@@ -112,6 +116,12 @@ def complete(entity: str, values: dict[str, Any]) -> dict[str, Any]:
         return values
     empty = {f: kind() for f, kind in FIELDS[entity].items() if kind in _JSON and f != "place"}
     return {**empty, **values}
+
+
+@lru_cache(maxsize=None)
+def _with_detail(term_id: str) -> dict[str, Any]:
+    entity, field = TERM_IDS[term_id]
+    return {**term(f"{entity}.{field}"), "taxonomy_detail": taxonomy()}
 
 
 def decode(entity: str, field: str, text: Any) -> Any:

@@ -95,7 +95,9 @@ def test_taxonomies_and_terms(app, client) -> None:  # noqa: ANN001
                                                  "referral matching"}
     ours = next(t for t in taxonomies if t["name"] == "referral needs")
     terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={ours['id']}&per_page=100").get_json()
-    assert terms["total_items"] == 7 and all(t["taxonomy_detail"]["id"] == ours["id"] for t in terms["contents"])
+    # 7 needs in English (the export language) and each again as a term of its Chinese label
+    assert terms["total_items"] == 14 and all(t["taxonomy_detail"]["id"] == ours["id"] for t in terms["contents"])
+    assert sorted({t["language"] for t in terms["contents"]}) == ["en", "zh"]
 
 
 def test_an_admin_imports_a_zipped_package_and_its_services_match(app, client, admin_headers, tmp_path) -> None:  # noqa: ANN001

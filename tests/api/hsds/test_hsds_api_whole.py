@@ -81,3 +81,13 @@ def test_top_only_and_one_term_and_one_taxonomy(app, client) -> None:  # noqa: A
     assert one["id"] == top[0]["id"]
     assert client.get(f"/hsds/taxonomies/{export.TAXONOMY_ID}").get_json()["name"] == "referral needs"
     assert client.get("/hsds/taxonomies/nope").status_code == 404
+
+
+def test_a_need_in_another_language_is_a_term_of_its_own_that_finds_the_same_services(app, client) -> None:  # noqa: ANN001
+    seed_mini(app)
+    terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={export.TAXONOMY_ID}&per_page=100").get_json()["contents"]
+    en = next(t for t in terms if t["code"] == "mental_health.counseling" and t["language"] == "en")
+    zh = next(t for t in terms if t["code"] == "mental_health.counseling" and t["language"] == "zh")
+    assert (en["name"], en["description"], zh["name"]) == ("Counselling", "Counselling", "心理咨询")
+    found = [client.get(f"/hsds/services?taxonomy_term_id={t['id']}").get_json()["contents"] for t in (en, zh)]
+    assert found[0] and [s["id"] for s in found[0]] == [s["id"] for s in found[1]]
