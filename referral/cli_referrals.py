@@ -38,5 +38,5 @@ def purge_command() -> None:
 
 @click.command("new-encryption-key")
 def new_encryption_key() -> None:
-    """Print a new key for REFERRAL_ENCRYPTION_KEY (keep it secret; keep old keys in the list to rotate)."""
+    """Print a new key for ENCRYPTION_KEY (keep it secret; keep old keys in the list to rotate)."""
     click.echo(sealing.new_key())

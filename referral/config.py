@@ -94,7 +94,7 @@ def validate(config: Config) -> None:
                     f"{key} holds a development or empty value; set REFERRAL_{key} "
                     "(at least 16 characters) before running in production"
                 )
-    _check_encryption_key(config.get("REFERRAL_ENCRYPTION_KEY"), env)
+    _check_encryption_key(config.get("ENCRYPTION_KEY"), env)
     _check_referrals(config.get("REFERRALS") or {})
     weights = config["MATCH"].get("weights", {})
     if not weights or any(float(w) < 0 for w in weights.values()) or sum(weights.values()) <= 0:
@@ -117,15 +117,15 @@ DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24tMDAwMDA="
 
 
 def _check_encryption_key(value: Any, env: str) -> None:
-    """REFERRAL_ENCRYPTION_KEY: one Fernet key or a list (rotation); never the development key in production."""
+    """ENCRYPTION_KEY: one Fernet key or a list (rotation); never the development key in production."""
     from referral.sealing import SealingError, keys_of
 
     try:
         keys = keys_of(value)
     except SealingError as error:
-        raise ConfigError(f"REFERRAL_ENCRYPTION_KEY: {error}") from None
+        raise ConfigError(f"ENCRYPTION_KEY: {error}") from None
     if env == "production" and DEVELOPMENT_ENCRYPTION_KEY in keys:
-        raise ConfigError("REFERRAL_ENCRYPTION_KEY holds the development key; set REFERRAL_REFERRAL_ENCRYPTION_KEY "
+        raise ConfigError("ENCRYPTION_KEY holds the development key; set ENCRYPTION_KEY "
                           "to a key made with `referral new-encryption-key` before running in production")
 
 

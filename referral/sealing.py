@@ -31,7 +31,7 @@ def keys_of(value: Any) -> list[str]:
 
 
 def new_key() -> str:
-    """A fresh random key for REFERRAL_ENCRYPTION_KEY."""
+    """A fresh random key for ENCRYPTION_KEY."""
     return Fernet.generate_key().decode()
 
 

@@ -27,8 +27,8 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
 def init_app(app: Flask) -> None:
-    """One Sealer per app, from REFERRAL_ENCRYPTION_KEY."""
-    app.extensions["referral.sealer"] = Sealer(app.config["REFERRAL_ENCRYPTION_KEY"])
+    """One Sealer per app, from ENCRYPTION_KEY."""
+    app.extensions["referral.sealer"] = Sealer(app.config["ENCRYPTION_KEY"])
 
 
 def _sealer() -> Sealer:

@@ -117,9 +117,9 @@ def test_production_refuses_the_development_encryption_key():
     from referral.config import ConfigError
 
     production = {"ENV": "production", "SECRET_KEY": "a-real-secret-key-0123456789"}
-    with pytest.raises(ConfigError, match="REFERRAL_ENCRYPTION_KEY holds the development key"):
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEY holds the development key"):
         create_app(production)
     with pytest.raises(ConfigError, match="not a Fernet key"):
-        create_app({"REFERRAL_ENCRYPTION_KEY": "too-short"})
+        create_app({"ENCRYPTION_KEY": "too-short"})
     from referral.sealing import new_key
-    assert create_app({**production, "REFERRAL_ENCRYPTION_KEY": [new_key()]}).config["ENV"] == "production"
+    assert create_app({**production, "ENCRYPTION_KEY": [new_key()]}).config["ENV"] == "production"

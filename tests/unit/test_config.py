@@ -63,16 +63,16 @@ def test_production_refuses_to_start_with_the_development_secret_key():
 @pytest.mark.parametrize("weak", ["dev-admin-key-not-for-production", "short"])
 def test_production_refuses_a_weak_bootstrap_admin_key(weak):
     with pytest.raises(config.ConfigError, match="ADMIN_KEY"):
-        load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": weak})
+        load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": weak})
 
 
 def test_there_is_no_bootstrap_admin_key_unless_one_is_configured():
     assert load()["ADMIN_KEY"] == ""
-    assert load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY})["ADMIN_KEY"] == ""  # allowed in production
+    assert load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY})["ADMIN_KEY"] == ""  # allowed in production
 
 
 def test_production_starts_with_real_secrets():
-    assert load({"ENV": "production", "SECRET_KEY": STRONG, "REFERRAL_ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": STRONG + "x"})["ENV"] == "production"
+    assert load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": STRONG + "x"})["ENV"] == "production"
 
 
 @pytest.mark.parametrize(
