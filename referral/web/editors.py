@@ -31,7 +31,7 @@ def organization():  # noqa: ANN201
     """An editor's own organization; an admin picks one from the list."""
     if principal().organization_id is None:
         return redirect(url_for("web.organizations"))
-    return organization_of(principal().organization_id)
+    return organization_of(org_id=principal().organization_id)
 
 
 @bp.get("/org/<org_id>")
