@@ -65,7 +65,7 @@ def page(access: str, writes: bool = False, read_only: bool = False) -> Callable
         def view(**kwargs: Any) -> Any:
             who = g.web_principal
             if access != "public" and who is None:
-                return redirect(url_for("web.sign_in", next=request.full_path if request.method == "GET" else None))
+                return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
             if not allows(who, access):
                 from referral.web.errors import Refused
                 raise Refused(403)

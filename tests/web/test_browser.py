@@ -53,6 +53,7 @@ def shot(browser, name: str, width: int = 1280) -> Path:  # noqa: ANN001
     """A full-page screenshot at ``width`` CSS pixels (390: a phone)."""
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(width, min(max(height, 600), 6000))
+    browser.execute_script("window.scrollTo(0, 0)")
     path = ARTIFACTS / f"{name}-{width}.png"
     browser.save_screenshot(str(path))
     browser.set_window_size(1280, 1000)
