@@ -48,8 +48,8 @@ bench-quality: $(DEV_STAMP)
 
 ## translations: after changing a page's words, extract them, update each .po, compile the .mo (both committed)
 translations: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F referral/web/babel.cfg -o referral/web/translations/messages.pot --omit-header referral/web
-	$(BIN)/pybabel update -i referral/web/translations/messages.pot -d referral/web/translations --omit-header --width 120
+	$(BIN)/pybabel extract -F referral/web/babel.cfg -o referral/web/translations/messages.pot --sort-by-file --width 120 referral/web
+	$(BIN)/pybabel update -i referral/web/translations/messages.pot -d referral/web/translations --width 120
 	$(BIN)/pybabel compile -d referral/web/translations --statistics
 
 clean:
