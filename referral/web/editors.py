@@ -121,7 +121,8 @@ def _conflict(session: Any, service_id: str, original: dict[str, Any], edited: d
     session.refresh(current)
     now = serviceform.values_of(current)
     changed = [(name, original.get(name), now.get(name)) for name in serviceform.FIELDS if original.get(name) != now.get(name)]
-    return _edit_page(current, edited, now, current.version, {}, status=409, conflict=changed)
+    mine = {name: edited.get(name) for name in serviceform.FIELDS if edited.get(name) != original.get(name)}
+    return _edit_page(current, {**now, **mine}, now, current.version, {}, status=409, conflict=changed)
 
 
 def _edit_page(service: Any, values: dict[str, Any], original: dict[str, Any], version: int,  # noqa: ANN202

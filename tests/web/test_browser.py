@@ -137,7 +137,8 @@ def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_hi
     _someone_else_changes(app, edited.id)
     click(browser, "main form button.primary")
     assert "其他人保存了这项服务" in browser.find_element(*by(".conflict")).text
-    assert "wait_time" in browser.find_element(*by(".conflict")).text
+    assert "响应时间说明: 接到转介后5个工作日内联系家庭。 → 三个工作日内回复" in browser.find_element(*by(".conflict")).text
+    assert browser.find_element(*by("#wait_time")).get_attribute("value") == "三个工作日内回复"  # theirs stays
     shot(browser, "conflict")
     assert browser.find_element(*by("#oh-0-closes")).get_attribute("value") == "18:30"  # the editor's edit is kept
     click(browser, "main form button.primary")  # saved on top of the new version
