@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from referral import accounts, migrate, seeding
+from referral import accounts, migrate, reference_data, seeding
 from referral.config import project_path
 from referral.db import get_db
 from referral.errors import DomainError
@@ -33,40 +33,46 @@ def main() -> None:
 
 
 @click.command("init-db")
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
+              help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
 @with_appcontext
-def init_db() -> None:
-    """Create the database schema, or migrate it to the newest revision."""
+def init_db(taxonomy: Path | None) -> None:
+    """Create or migrate the schema, then load or upgrade the needs taxonomy (only when its files changed)."""
     engine = get_db().engine
     before = migrate.current(engine)
     migrate.upgrade(engine)
     after = migrate.current(engine)
     click.echo(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+    taxonomy = taxonomy or project_path(current_app.config["SEED_TAXONOMY"])
+    with get_db().session(write=True) as session:
+        try:
+            loaded = reference_data.ensure_taxonomy(session, taxonomy)
+        except reference_data.TaxonomyError as error:
+            raise click.ClickException(str(error)) from error
+    state = "loaded" if loaded.loaded else "already current"
+    click.echo(f"needs taxonomy {state}: {loaded.terms} terms, version {loaded.version[:12]}")
 
 
 @click.command("seed")
 @click.argument("region", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
-              help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
-@click.option("--risks", type=click.Path(dir_okay=False, path_type=Path),
-              help="Risk lexicon file (default: risk.json beside the taxonomy, if there is one).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
 @with_appcontext
-def seed(region: Path | None, taxonomy: Path | None, risks: Path | None, if_empty: bool) -> None:
-    """Load a region folder (places.json, organizations.json, region.json) and the needs taxonomy. Idempotent."""
+def seed(region: Path | None, if_empty: bool) -> None:
+    """Load a region folder (places.json, organizations.json, region.json). Idempotent. The taxonomy comes from init-db."""
     region = region or project_path(current_app.config["SEED_REGION"])
-    taxonomy = taxonomy or project_path(current_app.config["SEED_TAXONOMY"])
     with get_db().session(write=True) as session:
         if if_empty and not seeding.is_empty(session):
             click.echo("directory already loaded; not seeding again")
             return
+        if not reference_data.has_taxonomy(session):
+            raise click.ClickException("the database has no needs taxonomy: run `referral init-db` first")
         try:
-            report = seeding.load(session, taxonomy, region, risks)
+            report = seeding.load_region(session, region)
         except seeding.SeedError as error:
             raise click.ClickException(str(error)) from error
     click.echo(
-        f"loaded {report.terms} need terms, {report.places} places, {report.organizations} organizations, "
-        f"{report.sites} sites, {report.services} services, {report.risk_categories} risk categories, "
-        f"{report.region_resources} region resources from {region}"
+        f"loaded {report.places} places, {report.organizations} organizations, "
+        f"{report.sites} sites, {report.services} services, {report.region_resources} region resources from {region}"
     )
 
 

@@ -1,7 +1,8 @@
 """``referral import-hsds`` and ``referral export-hsds``: Open Referral HSDS 3.0 in and out.
 
 Both run in the app context with the app's database. Import prints the report (text, or JSON with
-``--json``) and exits 1 when the input was refused; nothing is written then.
+``--json``) and exits 1 when the input was refused (nothing is written then), or 3 when it was
+written but some services map to no need (they can never be offered; the report lists them).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from flask.cli import with_appcontext
 from referral.db import get_db
 from referral.hsds import exchange, sources
 
-PROGRESS_FROM = 2000  # rows: smaller inputs import faster than a bar could draw
+PROGRESS_FROM = 2000
+NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (listed in the report)  # rows: smaller inputs import faster than a bar could draw
 
 
 @click.command("import-hsds")
@@ -38,6 +40,10 @@ def import_hsds(path: Path, dry_run: bool, as_json: bool) -> None:
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.as_text())
     if not report.ok:
         raise SystemExit(1)
+    if report.not_matchable and not dry_run:
+        click.echo(f"error: {len(report.not_matchable)} imported service(s) match no need and will never be "
+                   "offered; give them taxonomy terms and import again", err=True)
+        raise SystemExit(NOT_MATCHABLE)
 
 
 def _estimate(path: Path, config: object) -> int:

@@ -77,7 +77,7 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
 
 
 RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
-                "specialist_first", "school_unknown_last")
+                "specialist_first", "school_unknown_last", "unknown_eligibility_penalty")
 
 
 def build_query(

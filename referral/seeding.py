@@ -1,4 +1,7 @@
-"""Loading a directory from seed files: a needs taxonomy and a region folder.
+"""Loading a directory from seed files: a region folder (and, for tests and benches, a taxonomy file).
+
+The taxonomy itself is reference data that ``referral init-db`` loads (reference_data.py);
+``referral seed`` loads only a region.
 
 A region folder holds ``places.json`` (the gazetteer) and ``organizations.json`` (organizations with
 their sites and services), and may hold ``region.json`` (emergency lines, duties, screening scales);
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 from referral import audit, seeding_safety
 from referral.directory import bump_version
 from referral.policy import CLI
-from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 
 NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
 
@@ -53,15 +56,25 @@ def is_empty(session: Session) -> bool:
 
 
 def load(session: Session, taxonomy: Path, region: Path, risks: Path | None = None) -> SeedReport:
-    """Load the taxonomy and the region folder, upserting by id, in one transaction.
-
-    ``risks`` is the risk lexicon file, by default ``risk.json`` beside the taxonomy (if any).
-    """
+    """Load the taxonomy file's terms, the risk lexicon (``risks``, by default ``risk.json`` beside the
+    taxonomy, if any) and the region folder, upserting by id, in one transaction (tests, benches)."""
     terms = _read(taxonomy, "terms")
+    try:
+        _upsert_terms(session, terms)
+        categories = seeding_safety.load_risks(session, risks or taxonomy.with_name("risk.json"))
+    except (KeyError, TypeError, ValueError, IntegrityError) as error:
+        session.rollback()
+        raise SeedError(f"{taxonomy}: {type(error).__name__}: {getattr(error, 'orig', None) or error}") from error
+    report = load_region(session, region)
+    return SeedReport(len(terms), report.places, report.organizations, report.sites, report.services,
+                      categories, report.region_resources)
+
+
+def load_region(session: Session, region: Path) -> SeedReport:
+    """Load a region folder (gazetteer, organizations, region.json), upserting by id, in one transaction."""
     places = _read(region / "places.json", "places")
     organizations = _read(region / "organizations.json", "organizations")
     try:
-        _upsert_terms(session, terms)
         _upsert_places(session, places)
         counts = [_upsert_organization(session, org) for org in organizations]
         session.flush()
@@ -69,8 +82,7 @@ def load(session: Session, taxonomy: Path, region: Path, risks: Path | None = No
             for service in org.get("services", []):
                 _upsert_service(session, stable_id("organization", org["key"]), org["key"], service)
         session.flush()
-        safety = (seeding_safety.load_risks(session, risks or taxonomy.with_name("risk.json")),
-                  seeding_safety.load_region(session, region, region.name))
+        resources = seeding_safety.load_region(session, region, region.name)
     except (KeyError, TypeError, ValueError, IntegrityError) as error:
         session.rollback()
         detail = getattr(error, "orig", None) or error
@@ -79,8 +91,8 @@ def load(session: Session, taxonomy: Path, region: Path, risks: Path | None = No
                  {"organizations": [None, len(organizations)], "services": [None, sum(c[1] for c in counts)]})
     bump_version(session)
     session.commit()
-    return SeedReport(len(terms), len(places), len(organizations),
-                      sum(c[0] for c in counts), sum(c[1] for c in counts), *safety)
+    return SeedReport(0, len(places), len(organizations),
+                      sum(c[0] for c in counts), sum(c[1] for c in counts), region_resources=resources)
 
 
 def _read(path: Path, key: str) -> list[dict[str, Any]]:
@@ -96,13 +108,9 @@ def _read(path: Path, key: str) -> list[dict[str, Any]]:
 
 
 def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
-    for position, term in enumerate(terms):
-        code = term["code"]
-        parent = code.rpartition(".")[0] or None
-        _merge(session, NeedTerm, code, parent_code=parent, labels=term["labels"],
-               synonyms=term.get("synonyms", {}), open_eligibility=term.get("open_eligibility"),
-               position=position)
-        session.flush()  # parents precede children: each row is checked as it comes
+    from referral.reference_data import upsert_terms
+
+    upsert_terms(session, terms)
 
 
 def _upsert_places(session: Session, places: Iterable[dict[str, Any]]) -> None:

@@ -132,6 +132,7 @@ def _services(session: Session) -> list[core.Service]:
     sites = _sites(session)
     needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code)
     areas = _links(session, ServiceArea.service_id, ServiceArea.place_code)
+    _named_areas(session, areas)
     at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id)
     columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
     rows = session.execute(
@@ -143,6 +144,23 @@ def _services(session: Session) -> list[core.Service]:
     )
     schools = _school_names(session)
     return [_service(row, needs, areas, at, sites, schools) for row in rows]
+
+
+def _named_areas(session: Session, areas: dict[str, list[str]]) -> None:
+    """Add the places that services' area names (imported, unknown then) now name: the one gazetteer
+    place with that name, compared without case or administrative suffix (hsds.gazetteer.place_key)."""
+    named = [(i, names) for i, names in session.execute(select(Service.id, Service.area_names)) if names]
+    if not named:
+        return
+    from referral.hsds.gazetteer import place_key
+
+    keys: dict[str, set[str]] = defaultdict(set)
+    for code, name, names in session.execute(select(Place.code, Place.name, Place.names)):
+        for label in (name, *(names or {}).values()):
+            keys[place_key(label)].add(code)
+    for service_id, names in named:
+        found = [next(iter(keys[k])) for k in map(place_key, names) if len(keys.get(k, ())) == 1]
+        areas[service_id] = sorted(set(areas.get(service_id, ())) | set(found))
 
 
 SERVICE_COLUMNS = (

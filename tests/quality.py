@@ -70,7 +70,7 @@ def _measure(found: Measures, case: dict[str, Any], outcome: Any, today: date, s
     keys = {stable_id("service", key): key for key in (*case["grades"], *case["forbidden"])}
     shown = [keys.get(r.service.id) for r in outcome.results]
     for key in shown:
-        if key in case["forbidden"]:
+        if key in case["forbidden"] and not _unknown_to_the_record(case, case["forbidden"][key]):
             found.violations.append(f"{case['id']}: {key} ({case['forbidden'][key]})")
     if case["grades"]:
         found.ndcg.append(ndcg([case["grades"].get(k, 0) if k else 0 for k in shown], list(case["grades"].values())))
@@ -80,6 +80,18 @@ def _measure(found: Measures, case: dict[str, Any], outcome: Any, today: date, s
         if any(not a and b for i, a in enumerate(ready) for b in ready[i + 1:]):
             found.unsafe.append(case["id"])
     _bundle(found, outcome)
+
+
+def _unknown_to_the_record(case: dict[str, Any], reason: str) -> bool:
+    """A gender, group or language rule the request does not give the facts for: unknown is not
+    ineligible (the service is offered lower, with an "eligible if" caveat), so no violation."""
+    child = case["request"]["child"]
+    if reason.startswith("delivered in "):
+        return not child.get("languages")
+    if reason.startswith("for ") and reason.endswith(" only"):
+        genders = {"female", "male"} & set(reason[4:-5].split(", "))
+        return child.get("gender") is None if genders else not child.get("groups")
+    return False
 
 
 def _ready(result: Any, today: date, settings: MatchSettings) -> bool:

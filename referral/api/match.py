@@ -17,7 +17,7 @@ from referral.matching import places
 from referral.matching import types as core
 from referral.matching.explain import name_in
 from referral.matching.index import DirectoryIndex
-from referral.matching.messages import CATALOGUE, group_label, label
+from referral.matching.messages import CATALOGUE, group_label, label, say
 
 bp = ApiBlueprint("match", __name__, tag="match", url_prefix="/v1")
 WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
@@ -76,7 +76,15 @@ def present(index: DirectoryIndex, outcome: core.MatchOutcome, language: str) ->
         "unmet_needs": [_unmet(u, language) for u in outcome.unmet_needs],
         "bundle": vars_of(outcome.bundle),
         "directory_version": outcome.directory_version,
+        "inferred_groups": [_inferred(group, code, index, language) for group, code in outcome.inferred_groups],
     }
+
+
+def _inferred(group: str, code: str, index: DirectoryIndex, language: str) -> dict[str, Any]:
+    """A target group the engine inferred from a need (the worker gave no groups)."""
+    label = index.taxonomy.label(code, language) if code in index.taxonomy else code
+    return {"group": group, "label": group_label(language, group), "from_need": code,
+            "detail": say(language, "group.inferred", group=group_label(language, group), label=label)}
 
 
 def vars_of(obj: Any) -> dict[str, Any]:

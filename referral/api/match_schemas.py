@@ -285,6 +285,13 @@ class Urgent(Schema):
                        "child's place), nearest first, at most 5"})
 
 
+class InferredGroup(Schema):
+    group = fields.String()
+    label = fields.String()
+    from_need = fields.String()
+    detail = fields.String()
+
+
 class MatchResponse(Schema):
     urgent = fields.Nested(Urgent, allow_none=True, metadata={
         "description": "present when a risk to the child is found in a need text or the notes; null otherwise"})
@@ -295,3 +302,5 @@ class MatchResponse(Schema):
     unmet_needs = fields.List(fields.Nested(UnmetNeed))
     bundle = fields.Nested(MatchBundle)
     directory_version = fields.String()
+    inferred_groups = fields.List(fields.Nested(InferredGroup), metadata={
+        "description": "target groups inferred from the needs when the child's groups were not given"})

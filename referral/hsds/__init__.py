@@ -20,17 +20,26 @@ service                    Service                              name, descriptio
                                                                 status (defunct → inactive, temporarily
                                                                 closed → suspended), assured_date ↔
                                                                 ``verified_at``, last_modified ↔
-                                                                ``updated_at``, languages, cost_options and
-                                                                fees_description → ``cost``/``cost_text``,
-                                                                service_areas → gazetteer places,
-                                                                attributes/taxonomy terms → needs
-                                                                (``crosswalk``)
+                                                                ``updated_at``, languages →
+                                                                ``delivered_languages`` (a caveat, never a
+                                                                rule), cost_options and fees_description →
+                                                                ``cost``/``cost_text``, service_areas →
+                                                                gazetteer places (new ones from the input's
+                                                                addresses: ``gazetteer``), attributes →
+                                                                needs (``crosswalk``; unmapped terms become
+                                                                ``ext.*`` needs: ``foreign``) or, with
+                                                                link_type eligibility/audience or an OE
+                                                                situation, genders/target groups/ages
+                                                                (``restrictions``, also read from
+                                                                eligibility_description); application_process,
+                                                                wait_time, alert, required_documents,
+                                                                contacts, phones, schedules: ``card``
 service_at_location        ServiceAtLocation                    service and site of the same organization
 taxonomy / taxonomy_term   NeedTerm (export only)               the needs taxonomy, plus Open Eligibility
 =========================  ===================================  =========================================
 
-Everything else (programs, funding, required documents, contacts beyond a phone and an e-mail,
-metadata, organization identifiers, most free-text service fields) is listed field by field in the
+Everything else (programs, funding, metadata, organization identifiers, other free-text service
+fields) is listed field by field in the
 import report as not mapped. Ids are HSDS UUIDs and stay ours; other ids become a stable uuid5.
 This package must not import Flask: the CLI, the API and the tests call it with a session.
 """

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from rapidfuzz import fuzz
+
 from referral.hsds.ids import derived
 from referral.matching.text import PhraseMatcher, normalise
 
@@ -95,7 +97,11 @@ class Crosswalk:
             return TermMapping(term, self._oe[name], "open_eligibility", 100.0)
         if name in self._exact:
             return TermMapping(term, self._exact[name], "label", 100.0)
-        hits = self._matcher.search(term.name or "", limit=1, min_score=0) if name else []
+        hits = self._matcher.search(term.name or "", limit=10, min_score=0) if name else []
+        sure = [h for h in hits if h.score >= self.min_confidence]
+        if len(sure) > 1:  # of the sure hits, the phrase spelled most like the whole name: "Food Pantries"
+            # is a Food Pantry before it is "food" (a short word inside it scores 100 too)
+            hits = [max(sure, key=lambda h: (fuzz.ratio(name, normalise(h.phrase)), -sure.index(h)))]
         if hits and hits[0].score >= self.min_confidence:
             return TermMapping(term, hits[0].key, "fuzzy", hits[0].score)
         return TermMapping(term, None, "none", hits[0].score if hits else 0.0, hits[0].key if hits else None)

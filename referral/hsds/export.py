@@ -15,11 +15,15 @@ from typing import Any, Iterable, Mapping
 
 from referral.hsds import mapping
 from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
+from referral.hsds.card import card_objects
 from referral.hsds.ids import derived
+from referral.hsds.restrictions import ELIGIBILITY_ID, eligibility_term_id
+from referral.matching.messages import gender_rule, group_label
 from referral.models import NeedTerm, Organization, Place, Service, Site
 
 TAXONOMY_NAME = "referral needs"
 OPEN_ELIGIBILITY_NAME = "Open Eligibility"
+ELIGIBILITY_NAME = "referral eligibility"
 
 
 @dataclass
@@ -54,6 +58,9 @@ def taxonomies() -> list[dict[str, Any]]:
         {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
          "description": "Open Eligibility terms that the needs of this directory correspond to.",
          "uri": "https://openreferral.org/open-eligibility-project/"},
+        {"id": ELIGIBILITY_ID, "name": ELIGIBILITY_NAME,
+         "description": "Who a service is for (attributes with link_type eligibility): codes gender.<gender> "
+                        "and group.<target group>."},
         {"id": TAXONOMY_ID, "name": TAXONOMY_NAME,
          "description": "The hierarchical needs taxonomy this directory matches children's needs with; "
                         "term codes are its dotted need codes."},
@@ -81,9 +88,29 @@ def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, A
     return sorted(ours + oe, key=lambda t: t["id"])
 
 
+def eligibility_term(kind: str, value: str, language: str) -> dict[str, Any]:
+    """A restriction as an HSDS term of our eligibility taxonomy ("gender", "female")."""
+    name = gender_rule(language, [value]) if kind == "gender" else group_label(language, value)
+    return {"id": eligibility_term_id(kind, value), "code": f"{kind}.{value}", "name": name,
+            "description": f"{kind}: {value}", "taxonomy": ELIGIBILITY_NAME, "language": language,
+            "taxonomy_id": ELIGIBILITY_ID}
+
+
+def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
+    """Genders and target groups as eligibility attributes, so HSDS -> here -> HSDS keeps them."""
+    details = {t["id"]: t for t in taxonomies()}
+    terms = [eligibility_term("gender", g, ref.language) for g in sorted(service.genders or [])]
+    terms += [eligibility_term("group", g, ref.language) for g in sorted(service.target_groups or [])]
+    return [{"id": derived(service.id, "attribute", t["id"]), "link_id": service.id, "taxonomy_term_id": t["id"],
+             "link_type": "eligibility", "link_entity": "service",
+             "taxonomy_term": {**t, "taxonomy_detail": details[ELIGIBILITY_ID]}} for t in terms]
+
+
 def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
     details = {t["id"]: t for t in taxonomies()}
     found: dict[str, dict[str, Any]] = {}
+    for attribute in _restrictions(service, ref):
+        found[attribute["taxonomy_term_id"]] = attribute
     for code in service.needs:
         term = ref.terms.get(code)
         if term is None:
@@ -158,10 +185,14 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
     return _clean({
         **service_brief(svc),
         "service_areas": [{"id": derived(sid, "service_area", p.code), "service_id": sid, "name": p.name,
-                           "uri": mapping.PLACE_URN + p.code} for p in areas],
+                           "uri": mapping.PLACE_URN + p.code} for p in areas]
+        + [{"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
+           for name in svc.area_names or []],
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
                                   "location": location(ref.sites[link.site_id])} for link in links],
-        "languages": _languages(sid, "service_id", svc.languages),
+        "eligibility_description": svc.eligibility_description,
+        **card_objects(svc),
+        "languages": _languages(sid, "service_id", svc.delivered_languages or []),
         "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
         "attributes": _attributes(svc, ref),
     })

@@ -19,38 +19,42 @@ from sqlalchemy.orm import Session
 from referral import boundary
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
+from referral.hsds import restrictions
 from referral.hsds.crosswalk import Crosswalk, Term, TermMapping
 from referral.hsds.fields import Fields
 from referral.hsds.ids import as_uuid
 from referral.hsds.report import ImportReport, Where
 from referral.hsds.sources import JsonSource, Record, Source, SourceError
+from referral.reference_data import has_taxonomy
 
 # Fields each table maps (besides ids and parent ids); every other field present is "not mapped".
 MAPPED = {
     "organization": {"name", "description", "email", "website"},
     "location": {"location_type", "name", "latitude", "longitude"},
     "service": {"name", "description", "status", "minimum_age", "maximum_age", "assured_date", "last_modified",
-                "fees_description", "fees"},
+                "fees_description", "fees", "eligibility_description", "application_process", "wait_time",
+                "alert"},
     "service_at_location": set(),
     "address": {"address_1", "address_2", "city", "region", "state_province", "postal_code", "country",
                 "address_type"},
     "schedule": {"freq", "wkst", "byday", "opens_at", "closes_at"},
     "language": {"code", "name"},
-    "phone": {"number"},
+    "phone": {"number", "type", "contact_id"},
     "accessibility": {"description", "details"},
     "cost_option": {"option", "amount", "currency", "amount_description"},
-    "service_area": {"name", "uri"},
+    "service_area": {"name", "uri", "extent", "extent_type"},
     "attribute": {"taxonomy_term_id", "link_entity", "link_type"},
     "taxonomy_term": {"code", "name", "description", "taxonomy", "taxonomy_id", "parent_id", "language"},
     "taxonomy": {"name", "description", "uri", "version"},
-    "contact": {"email"},
+    "contact": {"email", "name", "title", "department"},
+    "required_document": {"document", "uri"},
 }
 PARENTS = ("id", "organization_id", "location_id", "service_id", "service_at_location_id", "link_id",
            "contact_id", "phone_id")
 # Read first and kept (compactly) by parent id.
 CHILD_TABLES = ("address", "accessibility", "language", "phone", "schedule", "cost_option", "service_area",
-                "contact")
-UNMAPPED_TABLES = ("program", "funding", "required_document", "metadata", "meta_table_description",
+                "contact", "required_document")
+UNMAPPED_TABLES = ("program", "funding", "metadata", "meta_table_description",
                    "organization_identifier")
 
 
@@ -69,6 +73,11 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
         report.note(where, message)
     for where, message in getattr(source, "duplicates", []):
         report.problem(where, message)
+    if not has_taxonomy(session):
+        report.problem(Where(source.name), "the database has no needs taxonomy, so nothing imported could be "
+                       "matched: run `referral init-db` first (it loads the taxonomy)")
+        session.rollback()
+        return report
     try:
         from referral.hsds.passes import Passes
 
@@ -95,9 +104,12 @@ class Reader:
         self.session, self.source, self.report, self.settings = session, source, report, settings
         self.children: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         self.terms: dict[str, TermMapping] = {}
-        self.term_links: dict[str, list[str]] = defaultdict(list)  # service id -> taxonomy term ids
+        self.term_links: dict[str, list[str]] = defaultdict(list)  # service id -> taxonomy term ids (needs)
+        self.restriction_links: dict[str, list[str]] = defaultdict(list)  # service id -> restricting term ids
+        self.term_info: dict[str, tuple[str | None, str | None]] = {}  # term id -> (language, description)
         self.links: list[tuple[Where, str, str, str]] = []  # where, sal id, service id, location id
         self.locations: dict[str, tuple[str | None, str | None]] = {}  # id -> (type, organization id)
+        self.coordinates: dict[str, tuple[float, float]] = {}  # location id -> given (lat, lon)
 
     def rows(self, table: str, scan: bool = False) -> Any:
         """(id, Fields) of each row with a usable id; ``scan``: a preliminary pass, not counted."""
@@ -146,6 +158,9 @@ class Reader:
                 pass
         self._links()
         for row_id, fields in self.rows("location", scan=True):
+            lat, lon = _float(fields.data.get("latitude")), _float(fields.data.get("longitude"))
+            if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+                self.coordinates[row_id] = (lat, lon)
             kind = fields.text("location_type")
             self.locations[row_id] = (kind.lower() if kind else None, fields.id("organization_id", required=False))
 
@@ -157,25 +172,52 @@ class Reader:
             term = Term(row_id, name, fields.text("code"),
                         fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id)
             self.terms[row_id] = crosswalk.map(term)
-        for mapping in sorted(self.terms.values(), key=lambda m: (m.term.taxonomy or "", m.term.name, m.term.id)):
+            self.term_info[row_id] = (fields.text("language"), fields.text("description"))
+        self._attributes()
+
+    def list_mappings(self) -> None:
+        """The report's taxonomy lists: each term (but those used as restrictions), its need or best candidate."""
+        restricting = {t for links in self.restriction_links.values() for t in links}
+        for mapping in sorted((m for t, m in self.terms.items() if t not in restricting),
+                              key=lambda m: (m.term.taxonomy or "", m.term.name, m.term.id)):
             entry = {"term": mapping.term.name, "code": mapping.term.code, "taxonomy": mapping.term.taxonomy,
                      "id": mapping.term.id, "confidence": round(mapping.confidence, 1)}
-            if mapping.need:
+            if mapping.method == "new term":
+                self.report.listed("unmapped_terms", {**entry, "best": mapping.best, "added_as": mapping.need})
+            elif mapping.need:
                 self.report.listed("mappings", {**entry, "need": mapping.need, "method": mapping.method})
             else:
                 self.report.listed("unmapped_terms", {**entry, "best": mapping.best})
+
+    def _attributes(self) -> None:
         for row_id, fields in self.rows("attribute"):
             term_id = fields.id("taxonomy_term_id", required=False)
             link = fields.id("link_id", required=False)
             entity = (fields.text("link_entity") or "service").lower()
+            link_type = (fields.text("link_type") or "").lower()
             if not term_id or not link:
                 continue
             if term_id not in self.terms:
                 fields.note("taxonomy_term_id", "names no taxonomy term in the input; ignored")
+            elif entity == "service" and (link_type in restrictions.RESTRICTING_LINKS or self.situation(term_id)):
+                self.restriction_links[link].append(term_id)
             elif entity == "service":
                 self.term_links[link].append(term_id)
             else:
                 self.report.not_mapped[f"attribute on {entity} (taxonomy terms of services only)"] += 1
+
+    def situation(self, term_id: str) -> bool:
+        """Whether a term restricts whatever its link type: an Open Eligibility situation, or ours."""
+        term = self.terms[term_id].term
+        vocabulary = (term.taxonomy or "").lower()
+        if term.taxonomy_id != restrictions.ELIGIBILITY_ID and not any(
+                word in vocabulary for word in ("eligibility", "situation", "audience")):
+            return False
+        return bool(restrictions.of_term(term.id, term.name, term.code, phrases=False))
+
+    def restriction(self, term_id: str) -> restrictions.Restriction:
+        term = self.terms[term_id].term
+        return restrictions.of_term(term.id, term.name, term.code)
 
     def _links(self) -> None:
         for row_id, fields in self.rows("service_at_location"):
@@ -183,3 +225,10 @@ class Reader:
             location_id = fields.id("location_id")
             if service_id and location_id:
                 self.links.append((fields.where, row_id, service_id, location_id))
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

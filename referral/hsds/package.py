@@ -62,7 +62,8 @@ def to_tables(session: Session, organization_id: str | None = None, language: st
     flat = JsonSource("export", organizations(session, organization_id, language))
     tables: dict[str, list[dict[str, Any]]] = {t: [r.data for r in flat.rows(t)] for t in flat.tables()}
     terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
-    tables["taxonomy_term"] = export.taxonomy_terms(terms, language)
+    restrictions = {r["id"]: r for r in tables.get("taxonomy_term", []) if r.get("taxonomy_id") == export.ELIGIBILITY_ID}
+    tables["taxonomy_term"] = export.taxonomy_terms(terms, language) + [restrictions[k] for k in sorted(restrictions)]
     tables["taxonomy"] = export.taxonomies()
     for table in ("organization", "service", "location", "service_at_location"):
         tables.setdefault(table, [])

@@ -11,16 +11,22 @@ from typing import Any, Callable, cast
 
 from sqlalchemy.orm import Session
 
-from referral.geocoding import GazetteerGeocoder, Geocoder
-from referral.hsds import mapping, writer
-from referral.hsds.crosswalk import Crosswalk, needs_of_service
+from referral.geocoding import GazetteerGeocoder, GazetteerPlace, Geocoder
+from sqlalchemy import func, select
+
+from referral.hsds import foreign, mapping, restrictions, writer
+from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
+from referral.hsds.openeligibility import Restriction
+from referral.reference_data import upsert_terms
+from referral.hsds.card import card_values
 from referral.hsds.fields import Fields
+from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
 from referral.hsds.report import ImportReport
 from referral.hsds.sources import Source
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.types import Place as CorePlace
-from referral.models import Organization, Service, ServiceArea, ServiceNeed
+from referral.models import NeedTerm, Organization, Service, ServiceArea, ServiceNeed
 
 
 class _GazetteerIndex:
@@ -37,6 +43,7 @@ class Passes:
         self.progress = progress
         self._geocoder_factory, self._geocoder = geocoder, cast(Geocoder | None, None)
         places = writer.places(session)
+        self._places = list(places)
         self.places = GazetteerGeocoder(places)
         core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in places]
         self.gazetteer = _GazetteerIndex(Gazetteer(core)) if core else None
@@ -45,10 +52,16 @@ class Passes:
         self.service_org: dict[str, str] = {}
         self.site_org: dict[str, str] = {}
         self.batch: list[dict[str, Any]] = []
+        self.own_codes: dict[str, str] = {}  # fuzzily mapped term id -> its own ext.* need code
 
     def run(self) -> None:
-        crosswalk = Crosswalk(writer.needs(self.session), self.settings.min_confidence)
+        # terms earlier imports added (ext.*) are not a vocabulary to map onto: each import maps the same way
+        needs = [n for n in writer.needs(self.session) if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")]
+        crosswalk = Crosswalk(needs, self.settings.min_confidence)
         self.reader.read(crosswalk)
+        self.extender = PlaceExtender(self)
+        self._foreign_terms()
+        self.reader.list_mappings()
         self._organizations()
         self._services()
         self._locations()
@@ -60,6 +73,39 @@ class Passes:
             self.progress(len(rows))
             return []
         return rows
+
+    def add_place(self, code: str, name: str, lat: float, lon: float) -> None:
+        """A place added during this import: known to area lookups and to sites' place lookups."""
+        self._places.append(GazetteerPlace(code, (name,), lat, lon))
+        self.places = GazetteerGeocoder(self._places)
+        core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in self._places]
+        self.gazetteer = _GazetteerIndex(Gazetteer(core))
+
+    def _foreign_terms(self) -> None:
+        """Unmapped terms that services use as needs become need terms of their own taxonomy (foreign.py)."""
+        used = sorted({t for links in self.reader.term_links.values() for t in links})
+        unmapped = [t for t in used if self.reader.terms[t].need is None]
+        # a fuzzy mapping is a guess: the publisher's own term stays reachable beside it
+        guessed = [t for t in used if self.reader.terms[t].method == "fuzzy"]
+        if not unmapped and not guessed:
+            return
+        found = [(self.reader.terms[t].term, *self.reader.term_info.get(t, (None, None))) for t in unmapped + guessed]
+        new = foreign.need_terms(found)
+        existing = {n.code for n in writer.needs(self.session)}
+        start = self.session.scalar(select(func.coalesce(func.max(NeedTerm.position), 0))) + 1
+        upsert_terms(self.session, [t for t in new if t["code"] not in existing], start)
+        for t in unmapped + guessed:
+            mapping = self.reader.terms[t]
+            code = foreign.term_code(mapping.term)
+            if t in guessed:
+                self.own_codes[t] = code
+            else:
+                self.reader.terms[t] = TermMapping(mapping.term, code, "new term", mapping.confidence, mapping.best)
+            if code not in existing:
+                existing.add(code)
+                self.report.listed("new_terms", {"code": code, "term": mapping.term.name,
+                                                 "taxonomy": mapping.term.taxonomy, "id": mapping.term.id})
+                self.report.counts["need terms added from the input's own taxonomies"] += 1
 
     # organizations -----------------------------------------------------------------------------
 
@@ -124,16 +170,43 @@ class Passes:
         if not known:
             self.report.counts["services without cost information (shown as a fee of unknown amount)"] += 1
         needs = self._needs(row_id, f)
+        rules = self._restrictions(row_id, f, low, high)
+        areas, area_names = self._areas(row_id, f)
+        card, reasons = card_values(row_id, f.data, self.reader.children)
+        for reason in reasons:
+            f.note("schedules", reason)
         updated = f.moment("last_modified") or writer.now()
         return {"id": row_id, "organization_id": organization_id, "name": f.text("name", 300, required=True),
-                "description": f.text("description"), "minimum_age": low, "maximum_age": high,
+                "description": f.text("description"), "minimum_age": rules.minimum_age,
+                "maximum_age": rules.maximum_age, "eligibility_description": f.text("eligibility_description"),
                 "status": mapping.status(status), "verified_at": f.day("assured_date"),
                 "cost": cost, "cost_text": (cost_text or "")[:500] or None,
-                "languages": self._languages(row_id), "modes": self._modes(row_id),
-                "names": {}, "descriptions": {}, "genders": [], "target_groups": [], "capacity": "accepting",
+                "languages": [], "delivered_languages": self._languages(row_id), "modes": self._modes(row_id),
+                "names": {}, "descriptions": {}, "genders": sorted(rules.genders),
+                "target_groups": sorted(rules.groups), "capacity": "accepting",
                 "wait_days": None, "intensity": "support", "area_radius_km": None,
                 "created_at": writer.now(), "updated_at": updated, "version": 1,
-                "_needs": needs, "_areas": self._areas(row_id, f)}
+                "_needs": needs, "_areas": areas, "area_names": area_names, **card}
+
+    def _restrictions(self, row_id: str, f: Fields, low: float | None, high: float | None) -> Restriction:
+        """Genders, groups and ages: eligibility attributes first, then eligibility_description (each inference listed)."""
+        terms = self.reader.restriction_links.get(row_id, [])
+        found = [self.reader.restriction(t) for t in terms]
+        for t, rule in zip(terms, found):
+            if not rule:
+                self.report.note(f.where.at("attributes"), f"eligibility term {self.reader.terms[t].term.name!r} "
+                                 "states no gender, group or age we know; not used as a restriction (nor as a need)")
+        rules = restrictions.combine(*(r for r in found if r))
+        rules = Restriction(rules.genders, rules.groups, low if low is not None else rules.minimum_age,
+                            high if high is not None else rules.maximum_age)
+        rules, said = restrictions.read_description(f.text("eligibility_description"), rules)
+        for inference in said:
+            self.report.listed("inferences", {"service": row_id, "name": f.data.get("name"), **f.where.as_dict(),
+                                              "inferred": inference, "from": "eligibility_description"})
+        if rules.minimum_age is not None and rules.maximum_age is not None and rules.minimum_age > rules.maximum_age:
+            f.note("eligibility_description", "ages read from it contradict the given ages; ages left open")
+            rules = Restriction(rules.genders, rules.groups, low, high)
+        return rules
 
     def _stored_org(self, organization_id: str) -> bool:
         if organization_id not in self.organizations:
@@ -142,8 +215,9 @@ class Passes:
         return organization_id in self.organizations
 
     def _needs(self, row_id: str, f: Fields) -> list[str]:
-        mappings = [self.reader.terms[t] for t in self.reader.term_links.get(row_id, [])]
-        codes = needs_of_service(mappings)
+        links = self.reader.term_links.get(row_id, [])
+        mappings = [self.reader.terms[t] for t in links]
+        codes = sorted(set(needs_of_service(mappings)) | {self.own_codes[t] for t in links if t in self.own_codes})
         if not codes:
             self.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"),
                                                  **f.where.as_dict(),
@@ -175,18 +249,24 @@ class Passes:
                 self._by_service.setdefault(link[2], []).append(link)
         return self._by_service.get(service_id, [])
 
-    def _areas(self, row_id: str, f: Fields) -> list[str]:
-        codes = set()
+    def _areas(self, row_id: str, f: Fields) -> tuple[list[str], list[str]]:
+        """Gazetteer places of the service areas, and the names that match none (kept by name)."""
+        codes, names = set(), set()
         for area in self.reader.children["service_area"].get(row_id, []):
             uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
             code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
             code = code if code and self.places.has(code) else self.places.find(name)
+            code = code or self.extender.known(name) or (self.extender.place_for(name, area.get("extent")) if name else None)
             if code:
                 codes.add(code)
             else:
+                if name:
+                    names.add(name[:200])
                 self.report.note(f.where.at("service_areas"), f"service area {name[:80]!r} matches no gazetteer "
-                                 "place; ignored (the service then serves everyone within reach of its sites)")
-        return sorted(codes)
+                                 "place, and nothing in the input locates it: kept by name, it takes effect when the "
+                                 "gazetteer has a place of that name (until then the service serves everyone within "
+                                 "reach of its sites)")
+        return sorted(codes), sorted(names)
 
     # locations and links -------------------------------------------------------------------------
 

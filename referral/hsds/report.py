@@ -54,6 +54,9 @@ class ImportReport:
     mappings: list[dict[str, Any]] = field(default_factory=list)  # taxonomy term -> need
     unmapped_terms: list[dict[str, Any]] = field(default_factory=list)
     not_matchable: list[dict[str, Any]] = field(default_factory=list)  # services without needs
+    new_terms: list[dict[str, Any]] = field(default_factory=list)  # foreign terms added as need terms
+    inferences: list[dict[str, Any]] = field(default_factory=list)  # restrictions read from free text
+    places_added: list[dict[str, Any]] = field(default_factory=list)  # gazetteer places the input brought
     geocoded: list[dict[str, Any]] = field(default_factory=list)
     geocoding_failed: list[dict[str, Any]] = field(default_factory=list)
     derived_ids: list[dict[str, Any]] = field(default_factory=list)
@@ -84,8 +87,8 @@ class ImportReport:
             "source": self.source, "ok": self.ok, "dry_run": self.dry_run, "written": self.written,
             "counts": dict(sorted(self.counts.items())), "read": dict(sorted(self.read.items())),
             "problems": self.problems,
-            "taxonomy": {"mappings": self.mappings, "unmapped": self.unmapped_terms},
-            "not_matchable": self.not_matchable,
+            "taxonomy": {"mappings": self.mappings, "unmapped": self.unmapped_terms, "new_terms": self.new_terms},
+            "not_matchable": self.not_matchable, "inferences": self.inferences, "places_added": self.places_added,
             "not_mapped": [{"field": k, "rows": v} for k, v in sorted(self.not_mapped.items())],
             "geocoding": {"geocoded": self.geocoded, "failed": self.geocoding_failed},
             "derived_ids": self.derived_ids, "notes": self.notes,
@@ -98,6 +101,9 @@ class ImportReport:
                  + ("written" if self.written else "nothing written")]
         lines.append("  imported: " + (", ".join(f"{v} {k}" for k, v in sorted(self.counts.items())) or "nothing"))
         lines.append("  read: " + ", ".join(f"{v} {k}" for k, v in sorted(self.read.items())))
+        if self.not_matchable:
+            lines.append(f"  WARNING: {len(self.not_matchable) + self._overflow['not_matchable']} service(s) match "
+                         "no need and will never be offered (listed below)")
         lines += _section("problems (nothing was written)", [_where_text(p) for p in self.problems])
         lines += _section("taxonomy mappings", [
             f"{m['term']!r} ({m['taxonomy'] or 'no taxonomy'}) -> {m['need']} [{m['method']}, {m['confidence']}]"
@@ -105,8 +111,16 @@ class ImportReport:
         lines += _section("taxonomy terms left unmapped", [
             f"{u['term']!r} ({u['taxonomy'] or 'no taxonomy'})" + (f" best {u['best']} at {u['confidence']}"
                                                                    if u.get("best") else "")
+            + (f"; added as {u['added_as']}" if u.get("added_as") else "")
             for u in self.unmapped_terms])
-        lines += _section("services that match no need (imported, not matchable)",
+        lines += _section("need terms added from the input's own taxonomies (matchable by code, search and text)",
+                          [f"{t['code']}: {t['term']!r}" for t in self.new_terms])
+        lines += _section("restrictions read from eligibility_description",
+                          [f"{i['service']} {i['name']!r}: {i['inferred']}" for i in self.inferences])
+        lines += _section("gazetteer places added from the input",
+                          [f"{p['code']} {p['name']!r} ({p['latitude']}, {p['longitude']}): {p['why']}"
+                           for p in self.places_added])
+        lines += _section("services that match no need (imported, NOT MATCHABLE)",
                           [f"{s['service']} {s['name']!r}" for s in self.not_matchable])
         lines += _section("geocoded", [f"{g['location']} {g['query']!r} -> {g['latitude']}, {g['longitude']}"
                                        for g in self.geocoded])

@@ -23,7 +23,9 @@ CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 INSERT_ONLY = {
     "organizations": {"kind", "names", "descriptions", "status", "created_at"},
     "sites": {"kind", "names", "status", "created_at"},
-    "services": {"names", "descriptions", "genders", "target_groups", "capacity", "wait_days", "intensity",
+    # "languages" is the editor's hard requirement (HSDS languages are delivered_languages); genders and
+    # target groups come from HSDS eligibility attributes, so a re-import updates them
+    "services": {"names", "descriptions", "languages", "capacity", "wait_days", "intensity",
                  "area_radius_km", "created_at"},
 }
 NEVER_COMPARED = {"version", "created_at", "updated_at"}

@@ -33,13 +33,13 @@ from datetime import date
 
 import numpy as np
 
-from referral.matching.eligibility import Placement, place, remote_capable, screen
+from referral.matching.eligibility import Placement, place, remote_capable, screen, uncertain
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import weight
 from referral.matching.geo import outer_km
 from referral.matching.scoring import (
-    DISTANCE, best_distance_part, bounds_hold, distance_part, rank_order, ready_now, remote_parts, score_parts,
-    tiers, total, upper_bound,
+    DISTANCE, best_distance_part, bounds_hold, distance_part, penalised, rank_order, ready_now, remote_parts,
+    score_parts, tiers, total, upper_bound,
 )
 from referral.matching.schools import resolve_school
 from referral.matching.settings import MatchSettings
@@ -73,6 +73,7 @@ class Pool:
     bound: np.ndarray  # upper bound of the score
     tier: np.ndarray  # exact: a tier never depends on the site
     remote_part: np.ndarray  # distance part if offered remotely (scoring.remote_parts)
+    uncertain: np.ndarray  # bool: restricted on a fact the child's record leaves unknown (penalised)
 
 
 def candidates(
@@ -115,10 +116,11 @@ def gather(
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
     far = remote_parts(local_area(index, query, rows), settings)
-    bound = upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings)
+    unsure = uncertain(index, query, rows)
+    bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings), unsure, settings)
     unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
     tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings)
-    return Pool(rows, quality, related, parts, bound, tier, far)
+    return Pool(rows, quality, related, parts, bound, tier, far, unsure)
 
 
 def local_area(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
@@ -211,8 +213,9 @@ def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.nd
     keep = batch[eligible]
     parts = pool.parts[keep]  # a copy: fancy indexing
     parts[:, DISTANCE] = distance_part(placement.km, settings, pool.remote_part[keep])
+    score = penalised(total(parts, settings), pool.uncertain[keep], settings)
     return Candidates(pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts,
-                      total(parts, settings), pool.tier[keep])
+                      score, pool.tier[keep])
 
 
 def _nothing(pool: Pool) -> Candidates:

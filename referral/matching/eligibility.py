@@ -1,7 +1,9 @@
 """Hard eligibility, vectorised: which candidate services a child may be offered, and at which site.
 
 This module owns the hard rules (status, age, gender, groups, languages, capacity, modes, cost,
-opening day, service area, distance) and the choice of the site to show. Every result passes every
+opening day, service area, distance) and the choice of the site to show. Gender, groups and
+languages are rules only when the child's record gives them (unknown is not ineligible; a service
+restricted on an unknown fact is ``uncertain``, see groups.py). Every result passes every
 rule; scoring never relaxes them. Depends on numpy and the index only.
 
 Distances: limits use the displayed (geodesic) distance, screened through haversine (see geo.py).
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from referral.matching.geo import haversine_km, outer_km, within_many
+from referral.matching.groups import uncertain_mask
 from referral.matching.index import DirectoryIndex
 from referral.matching.types import CAPACITIES, COSTS, MatchQuery
 
@@ -35,9 +38,12 @@ def screen(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.nda
     """The rules that do not depend on place: one bool per row."""
     cols, child, limits = index.columns, query.child, query.constraints
     ok = cols.active[rows] & ~(cols.min_age[rows] > child.age) & ~(cols.max_age[rows] < child.age)
-    ok &= _fits(cols.genders[rows], cols.bits["genders"].mask([child.gender] if child.gender else []))
-    ok &= _fits(cols.groups[rows], cols.bits["groups"].mask(child.groups))
-    ok &= _fits(cols.languages[rows], cols.bits["languages"].mask(child.languages))
+    if child.gender is not None:  # unknown is not ineligible: see groups.py
+        ok &= _fits(cols.genders[rows], cols.bits["genders"].mask([child.gender]))
+    if child.groups:
+        ok &= _fits(cols.groups[rows], cols.bits["groups"].mask(child.groups))
+    if child.languages:
+        ok &= _fits(cols.languages[rows], cols.bits["languages"].mask(child.languages))
     capacity = cols.capacity[rows]
     ok &= capacity != FULL
     if not limits.include_waitlisted:
@@ -47,6 +53,13 @@ def screen(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.nda
     if limits.free_only:
         ok &= cols.cost[rows] == FREE
     return ok
+
+
+def uncertain(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
+    """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat)."""
+    cols = index.columns
+    inferred = cols.bits["groups"].mask(query.child.inferred_groups)
+    return uncertain_mask(cols.genders[rows], cols.groups[rows], cols.languages[rows], query.child, inferred)
 
 
 def remote_capable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``Director
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -19,6 +19,7 @@ from referral.matching.candidates import Candidates, candidates, urgent
 from referral.matching.card import make_card
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
+from referral.matching.groups import infer_groups
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
 from referral.matching.reading import read_needs
@@ -33,6 +34,8 @@ __all__ = ["MatchSettings", "match", "read_needs", "understand_needs"]
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
     needs = read_needs(index, query, settings)  # explicit, graded and risk needs (reading.py)
+    inferred = infer_groups(needs)
+    query = replace(query, child=replace(query.child, inferred_groups=frozenset(g for g, _ in inferred)))
     scored = [n for n in needs if n.severity > 0]
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
@@ -49,6 +52,7 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         bundle=make_bundle(results, codes),
         directory_version=index.version,
         urgent=urgent_section(index, query, needs),
+        inferred_groups=inferred if not query.child.groups else (),
     )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from referral.matching.messages import group_label, join, language_label, say
+from referral.matching.groups import known_groups, unknown_rules
+from referral.matching.messages import gender_rule, group_label, join, language_label, requirement, say
 from referral.matching.settings import MatchSettings
 from referral.matching.types import Card, MatchQuery, Service, Site, UnderstoodNeed
 
@@ -91,7 +92,7 @@ def _eligibility(query: MatchQuery, service: Service) -> list[str]:
         said.append(say(lang, "ages.min", low=_number(low)))
     elif high is not None:
         said.append(say(lang, "ages.max", high=_number(high)))
-    for group in sorted(service.groups & query.child.groups):
+    for group in sorted(service.groups & known_groups(query.child)):
         said.append(say(lang, "group", group=group_label(lang, group)))
     if service.cost == "free":
         said.append(say(lang, "free"))
@@ -125,10 +126,39 @@ def caveats(
             said.append(say(lang, "caveat.open_on_remote"))
     elif card is not None and card.local is False:
         said.append(say(lang, "caveat.other_area"))
-    if service.languages:
+    said.extend(eligible_if(query, service))
+    if service.languages and query.child.languages:
         names = [language_label(lang, code) for code in sorted(service.languages)]
         said.append(say(lang, "caveat.languages", languages=join(lang, names)))
+    said.extend(_delivered(query, service))
     return tuple(said)
+
+
+def eligible_if(query: MatchQuery, service: Service) -> list[str]:
+    """"Eligible if …" for each restriction the child's record leaves unknown (unknown is not ineligible)."""
+    lang, said = query.language, []
+    open_rules = unknown_rules(query.child, service.genders, service.groups, service.languages)
+    if "gender" in open_rules:
+        said.append(say(lang, "caveat.eligible_if", rule=gender_rule(lang, sorted(service.genders))))
+    if "groups" in open_rules:
+        rule = say(lang, "or").join(requirement(lang, g) for g in sorted(service.groups))
+        said.append(say(lang, "caveat.eligible_if", rule=rule))
+    if "languages" in open_rules:
+        names = [language_label(lang, code) for code in sorted(service.languages)]
+        said.append(say(lang, "caveat.requires_languages", languages=join(lang, names)))
+    return said
+
+
+def _delivered(query: MatchQuery, service: Service) -> list[str]:
+    """The languages a service is delivered in (HSDS): a caveat, never a rule."""
+    delivered = [language_label(query.language, code) for code in sorted(service.delivered_languages)]
+    if not delivered or service.languages:
+        return []
+    if query.child.languages and not (service.delivered_languages & query.child.languages):
+        return [say(query.language, "caveat.delivered_not_spoken", languages=join(query.language, delivered))]
+    if not query.child.languages:
+        return [say(query.language, "caveat.languages", languages=join(query.language, delivered))]
+    return []
 
 
 def unmet_detail(language: str, reason: str, label: str, **values: object) -> str:

@@ -42,6 +42,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "urgent.no_lines": "A risk to the child's safety was noted: act today. No emergency lines are recorded for this area: if the child is in danger now, call your local emergency services (police or ambulance).",
         "place.caveat.fuzzy": "The place was guessed from a similar spelling: {name}, {parent} ({percent}% sure). Check that this is where the child lives.",
         "place.caveat.address": "The place was found from the address of a listed site: {name}, {parent}. Check that this is where the child lives.",
+        "caveat.eligible_if": "Eligible if: {rule} (not given for this child).",
+        "caveat.requires_languages": "Requires {languages}; the child's languages were not given.",
+        "caveat.delivered_not_spoken": "Delivered in {languages}; the child speaks none of them: arrange interpreting.",
+        "group.inferred": "Counted as {group}: inferred from the need {label}.",
+        "unmet.rule_failed": "Services for {label} exist, but the nearest, {name}, is closed to this child: {rule}.",
+        "rule.ages": "ages {low}–{high} only",
+        "rule.ages_min": "ages {low} and over only",
+        "rule.ages_max": "ages up to {high} only",
+        "rule.groups": "only for {groups}",
+        "rule.languages": "requires {languages}",
+        "rule.full": "no places (full)",
+        "rule.waitlist": "waitlist only, and waitlisted services were excluded",
+        "rule.modes": "not offered in the asked modes",
+        "rule.fee": "charges a fee (free services only were asked)",
+        "rule.closed_day": "not open on the asked day",
+        "rule.area": "outside the area it serves",
+        "rule.distance": "beyond the distance limit",
+        "or": " or ",
+        "unmet.too_far_rule": "The nearest service for {label} is {name}, {km} km away: {rule}.",
         "urgent.ready": "Accepts now and recently verified: placed first for an urgent need.",
         "urgent.waitlist": "Waitlist of about {days} days: placed after services that accept now, for an urgent need.",
         "urgent.waitlist_unknown": "Waitlist of unknown length: placed after services that accept now, for an urgent need.",
@@ -125,6 +144,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "urgent.no_lines": "发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，请立即联系当地紧急服务（警察或急救）。",
         "place.caveat.fuzzy": "地点根据相近的写法推测为：{parent}{name}（可信度{percent}%）。请核实这是儿童的居住地。",
         "place.caveat.address": "地点根据目录中服务点的地址确定为：{parent}{name}。请核实这是儿童的居住地。",
+        "caveat.eligible_if": "符合条件方可：{rule}（未提供该儿童的相关信息）。",
+        "caveat.requires_languages": "需使用{languages}；未提供儿童的语言。",
+        "caveat.delivered_not_spoken": "以{languages}提供，儿童不会其中任何一种：请安排翻译。",
+        "group.inferred": "按{group}计：由需求“{label}”推断。",
+        "unmet.rule_failed": "有满足“{label}”的服务，但最近的{name}不向该儿童开放：{rule}。",
+        "rule.ages": "仅限{low}–{high}岁",
+        "rule.ages_min": "仅限{low}岁及以上",
+        "rule.ages_max": "仅限{high}岁及以下",
+        "rule.groups": "仅限{groups}",
+        "rule.languages": "需使用{languages}",
+        "rule.full": "名额已满",
+        "rule.waitlist": "仅可排队，而查询排除了需排队的服务",
+        "rule.modes": "不以所要求的方式提供",
+        "rule.fee": "收费（查询只要免费服务）",
+        "rule.closed_day": "所要求的日期不开放",
+        "rule.area": "不在其服务范围内",
+        "rule.distance": "超出距离限制",
+        "or": "或",
+        "unmet.too_far_rule": "满足“{label}”的最近服务是{name}，距离{km}公里：{rule}。",
         "urgent.ready": "可立即接收且近期已核实：紧急需求优先列出。",
         "urgent.waitlist": "需排队约{days}天：紧急需求下排在可立即接收的服务之后。",
         "urgent.waitlist_unknown": "需排队，时长未知：紧急需求下排在可立即接收的服务之后。",
@@ -188,6 +226,12 @@ GROUPS: dict[str, dict[str, str]] = {
         "veteran_family": "children of servicemen and veterans",
         "student": "pupils and students",
         "in_difficulty": "children in difficulty",
+        "immigrant": "immigrant families",
+        "refugee": "refugees",
+        "foster": "children in foster care",
+        "homeless": "homeless families",
+        "survivor": "survivors of abuse or violence",
+        "in_crisis": "children in crisis",
     },
     "zh": {
         "migrant": "流动儿童",
@@ -198,6 +242,12 @@ GROUPS: dict[str, dict[str, str]] = {
         "veteran_family": "军人及退役军人家庭子女",
         "student": "在校学生",
         "in_difficulty": "困境儿童",
+        "immigrant": "移民家庭",
+        "refugee": "难民",
+        "foster": "寄养儿童",
+        "homeless": "无家可归家庭",
+        "survivor": "受虐待或暴力侵害者",
+        "in_crisis": "处于危机中的儿童",
     },
 }
 
@@ -232,7 +282,26 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "language": {"zh": "中文", "en": "英语", "yue": "粤语", "wuu": "吴语（上海话）", "sgn": "手语",
                      "ja": "日语", "ko": "韩语", "fr": "法语", "de": "德语", "es": "西班牙语",
                      "ru": "俄语", "ar": "阿拉伯语"},
+        "immigrant": "移民家庭",
+        "refugee": "难民",
+        "foster": "寄养儿童",
+        "homeless": "无家可归家庭",
+        "survivor": "受虐待或暴力侵害者",
+        "in_crisis": "处于危机中的儿童",
     },
+}
+
+# How an "eligible if" caveat states a group rule; a group without one reads "for <group label>".
+REQUIREMENTS: dict[str, dict[str, str]] = {
+    "en": {"in_difficulty": "registered as a child in difficulty", "disability": "holds a disability certificate",
+           "veteran_family": "from a veteran's family", "migrant": "a migrant child",
+           "left_behind": "a left-behind child", "low_income": "from a low-income family"},
+    "zh": {"in_difficulty": "需困境儿童建档", "disability": "持残疾证", "veteran_family": "退役军人家庭",
+           "migrant": "流动儿童", "left_behind": "留守儿童", "low_income": "低收入家庭"},
+}
+GENDER_RULES: dict[str, dict[str, str]] = {
+    "en": {"female": "girls only", "male": "boys only"},
+    "zh": {"female": "仅限女童", "male": "仅限男童"},
 }
 
 _SEPARATOR = {"en": ", ", "zh": "、"}
@@ -327,3 +396,15 @@ def language_label(language: str, code: str) -> str:
 def join(language: str, items: list[str]) -> str:
     """Items joined with the language's list separator."""
     return _SEPARATOR.get(language, _SEPARATOR[FALLBACK]).join(items)
+
+
+def requirement(language: str, group: str) -> str:
+    """How an "eligible if" caveat states that a child must belong to ``group``."""
+    found = REQUIREMENTS.get(language, {}).get(group) or REQUIREMENTS[FALLBACK].get(group)
+    return found or group_label(language, group)
+
+
+def gender_rule(language: str, genders: list[str]) -> str:
+    """"girls only" / "仅限女童" for a service restricted to ``genders``."""
+    table = GENDER_RULES.get(language, GENDER_RULES[FALLBACK])
+    return say(language, "or").join(table.get(g) or GENDER_RULES[FALLBACK].get(g) or g for g in sorted(genders))

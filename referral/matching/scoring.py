@@ -110,6 +110,14 @@ def total(parts: np.ndarray, settings: MatchSettings) -> np.ndarray:
     return np.floor(100.0 * acc / sum(weights) * 100.0 + 0.5) / 100.0
 
 
+def penalised(score: np.ndarray, uncertain: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Scores less the unknown-eligibility penalty where ``uncertain`` (never below 0; two decimals).
+
+    The penalty depends on the service only, so a bound penalised the same way stays a bound."""
+    less = np.maximum(score - np.where(uncertain, settings.unknown_eligibility_penalty, 0.0), 0.0)
+    return np.floor(less * 100.0 + 0.5) / 100.0
+
+
 def rank_order(tier: np.ndarray, score: np.ndarray, km: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
     """Positions sorted by tier asc, score desc, distance asc (none last), service id asc."""
     return np.lexsort((id_rank, np.where(np.isnan(km), np.inf, km), -score, tier))

@@ -49,6 +49,9 @@ class MatchSettings:
     def fits(self) -> tuple[float, float, float]:
         """Need fit by relation, in the order of index.BROADER, NARROWER, EXACT (0, 1, 2)."""
         return (self.broader_fit, self.narrower_fit, self.exact_fit)
+    # Score points taken from a service restricted on a fact the child's record leaves unknown
+    # (gender, languages, groups): it is offered, a little lower, with an "eligible if" caveat.
+    unknown_eligibility_penalty: float = 5.0
 
     def weights(self) -> tuple[float, ...]:
         """The weights in the order of ``PARTS``."""

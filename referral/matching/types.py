@@ -238,10 +238,14 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Child:
+    """What the worker told us. Unknown is not ineligible: a gender of None, or no languages or groups,
+    means "not given", and services restricted on them are offered with an "eligible if" caveat."""
+
     age: float
     gender: str | None = None
     languages: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
+    inferred_groups: frozenset[str] = frozenset()  # set by the engine from the needs (groups.py), never by callers
     school: str | None = None  # the child's school: a site id or a name
 
 
@@ -394,6 +398,7 @@ class MatchOutcome:
     bundle: Bundle
     directory_version: str
     urgent: Urgent | None = None  # present whenever a risk is found
+    inferred_groups: tuple[tuple[str, str], ...] = ()  # (group, the need code it was inferred from)
 
 
 class MatchInputError(ValueError):

@@ -19,10 +19,12 @@ import numpy as np
 from referral.matching.candidates import school_allows
 from referral.matching.eligibility import place, screen
 from referral.matching.explain import name_in, unmet_detail
+from referral.matching.geo import haversine_one
+from referral.matching.messages import gender_rule, group_label, join, say
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.schools import resolve_school
-from referral.matching.types import MatchQuery, NearestOption, Result, UnderstoodNeed, UnmetNeed
+from referral.matching.types import MatchQuery, NearestOption, Result, Service, UnderstoodNeed, UnmetNeed
 
 
 def unmet_needs(
@@ -40,20 +42,36 @@ def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) ->
     if not len(rows):
         return _unmet(need, "no_service", unmet_detail(lang, "no_service", need.label))
     school = resolve_school(index.schools, query.child.school)
-    rows = rows[screen(index, query, rows) & school_allows(index, rows, query.child.school, school)]
+    passing = screen(index, query, rows) & school_allows(index, rows, query.child.school, school)
+    if not passing.any():
+        return _closed(index, query, need, rows)
+    rows = rows[passing]
     placement = place(index, query, rows, diagnose=True)
     if placement.eligible.any():
         detail = unmet_detail(lang, "beyond_limit", need.label, limit=query.limit)
         return _unmet(need, "beyond_limit", detail)
     reachable = (placement.open_site >= 0) | placement.remote
     if not reachable.any():
-        return _unmet(need, "not_eligible", unmet_detail(lang, "not_eligible", need.label))
+        return _closed(index, query, need, rows)
     nearest = _nearest(index, query, rows, placement.open_site, placement.open_km, reachable)
     name = name_in(nearest.service.names, nearest.service.name, lang)
     if nearest.site is None:
         return _unmet(need, "too_far", unmet_detail(lang, "too_far_remote", need.label, name=name), nearest)
     km = f"{nearest.distance_km:.1f}"
-    return _unmet(need, "too_far", unmet_detail(lang, "too_far", need.label, name=name, km=km), nearest)
+    rule = say(lang, "rule.distance" if _serves_here(index, query, nearest) else "rule.area")
+    detail = unmet_detail(lang, "too_far_rule", need.label, name=name, km=km, rule=rule)
+    return _unmet(need, "too_far", detail, nearest)
+
+
+def _serves_here(index: DirectoryIndex, query: MatchQuery, nearest: NearestOption) -> bool:
+    """Whether the child is inside the nearest option's area (so only the distance limit failed)."""
+    service = nearest.service
+    if not service.area_places and service.area_radius_km is None:
+        return True
+    lineage = set(index.gazetteer.lineage(query.location.place))
+    in_radius = service.area_radius_km is not None and nearest.distance_km is not None and \
+        nearest.distance_km <= service.area_radius_km
+    return bool(service.area_places & lineage) or in_radius
 
 
 def _unmet(need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None) -> UnmetNeed:
@@ -74,3 +92,37 @@ def _nearest(
     chosen = index.services[row].sites[flat - int(index.sites.offsets[row])]
     loc = query.location
     return NearestOption(index.services[row], chosen, shown_km(loc.lat, loc.lon, chosen.lat, chosen.lon))
+
+
+def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows: np.ndarray) -> UnmetNeed:
+    """"not_eligible", naming the rule that closes the nearest service for the need to this child."""
+    loc = query.location
+    services = [index.services[int(r)] for r in rows]
+    nearest = min(services, key=lambda s: (min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in s.sites),
+                                               default=float("inf")), s.id))
+    name = name_in(nearest.names, nearest.name, query.language)
+    detail = unmet_detail(query.language, "rule_failed", need.label, name=name, rule=failed_rule(query, nearest))
+    return _unmet(need, "not_eligible", detail)
+
+
+def failed_rule(query: MatchQuery, service: Service) -> str:
+    """The first place-free rule ``service`` fails for this child, in words; else "not open on the asked day"."""
+    lang, child, limits = query.language, query.child, query.constraints
+    low, high = service.minimum_age, service.maximum_age
+    if (low is not None and child.age < low) or (high is not None and child.age > high):
+        if low is not None and high is not None:
+            return say(lang, "rule.ages", low=f"{low:g}", high=f"{high:g}")
+        return say(lang, "rule.ages_min", low=f"{low:g}") if low is not None else say(lang, "rule.ages_max", high=f"{high:g}")
+    if service.genders and child.gender is not None and child.gender not in service.genders:
+        return gender_rule(lang, sorted(service.genders))
+    if service.groups and child.groups and not (service.groups & child.groups):
+        return say(lang, "rule.groups", groups=join(lang, [group_label(lang, g) for g in sorted(service.groups)]))
+    if service.languages and child.languages and not (service.languages & child.languages):
+        return say(lang, "rule.languages", languages=join(lang, sorted(service.languages)))
+    for broken, key in ((service.capacity == "full", "rule.full"),
+                        (service.capacity == "waitlist" and not limits.include_waitlisted, "rule.waitlist"),
+                        (limits.modes is not None and not (service.modes & limits.modes), "rule.modes"),
+                        (limits.free_only and service.cost != "free", "rule.fee")):
+        if broken:
+            return say(lang, key)
+    return say(lang, "rule.closed_day")

@@ -76,7 +76,7 @@ from referral.db import Base
 __all__ = [
     "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",
     "INTENSITIES", "PHONE_PURPOSES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
-    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState",
+    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState", "ReferenceData",
 ]
 
 ORGANIZATION_KINDS = (
@@ -245,6 +245,10 @@ class Service(_Listing, Base):
     genders: Mapped[list[str]] = _json_default(list)  # empty: any
     target_groups: Mapped[list[str]] = _json_default(list)  # empty: open to all
     languages: Mapped[list[str]] = _json_default(list)  # required languages; empty: none
+    eligibility_description: Mapped[str | None] = mapped_column(Text)  # HSDS, as published
+    # HSDS service areas naming no gazetteer place yet: resolved by name (suffix-insensitive) when
+    # the directory is read, so they take effect once the gazetteer has the place
+    area_names: Mapped[list[str]] = _json_default(list)
     modes: Mapped[list[str]] = mapped_column(JSON)
     cost: Mapped[str] = mapped_column(enum_column("service_cost", COSTS), default="free")
     cost_text: Mapped[str | None] = mapped_column(String(500))
@@ -364,3 +368,14 @@ def _touch_changed_listings(session: Session, _context: Any, _instances: Any) ->
     for obj in session.dirty:
         if isinstance(obj, _Listing) and session.is_modified(obj):
             obj.updated_at = utcnow()
+
+
+class ReferenceData(Base):
+    """Versioned reference data loaded by ``referral init-db`` (the needs taxonomy): name -> content hash."""
+
+    __tablename__ = "reference_data"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))  # sha256 of the files it was loaded from
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -56,10 +56,19 @@ def test_labels_and_reasons_follow_accept_language(app, client, worker_headers):
 
 def test_a_child_outside_a_services_rules_never_gets_it(app, client, worker_headers):
     seed_mini(app)
-    body = client.post("/v1/match", json=request(child={"age": 9}), headers=worker_headers).get_json()  # not a migrant child
+    child = {"age": 9, "groups": ["left_behind"]}  # given, and not a migrant child
+    body = client.post("/v1/match", json=request(child=child), headers=worker_headers).get_json()
     assert AUTISM not in [r["service"]["id"] for r in body["results"]]
     assert body["unmet_needs"][0]["code"] == "development.autism"
     assert body["unmet_needs"][0]["reason"] == "not_eligible"
+    assert body["unmet_needs"][0]["detail"].endswith("is closed to this child: only for migrant children.")
+
+
+def test_a_child_whose_groups_are_not_given_gets_a_group_service_with_its_caveat(app, client, worker_headers):
+    seed_mini(app)
+    body = client.post("/v1/match", json=request(child={"age": 9}), headers=worker_headers).get_json()
+    (autism,) = [r for r in body["results"] if r["service"]["id"] == AUTISM]
+    assert "Eligible if: a migrant child (not given for this child)." in autism["caveats"]
 
 
 def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it(app, client, worker_headers):

@@ -91,7 +91,7 @@ def test_service_at_locations_filter_by_proximity(app, client) -> None:  # noqa:
 def test_taxonomies_and_terms(app, client) -> None:  # noqa: ANN001
     seed_mini(app)
     taxonomies = client.get("/hsds/taxonomies").get_json()["contents"]
-    assert {t["name"] for t in taxonomies} == {"referral needs", "Open Eligibility"}
+    assert {t["name"] for t in taxonomies} == {"referral needs", "Open Eligibility", "referral eligibility"}
     ours = next(t for t in taxonomies if t["name"] == "referral needs")
     terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={ours['id']}&per_page=100").get_json()
     assert terms["total_items"] == 7 and all(t["taxonomy_detail"]["id"] == ours["id"] for t in terms["contents"])

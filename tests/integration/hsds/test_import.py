@@ -18,6 +18,8 @@ from tests.integration.hsds.helpers import HARBOUR, FakeGeocoder, counts, offici
 
 WELLINGTON = (-41.2865, 174.7762)
 COUNSELLING = "c0000000-0000-4000-8000-000000000001"
+HC = "ext.harbour_city_service_categories"
+MONEY = f"{HC}.hc_07"
 
 
 def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> None:  # noqa: ANN001
@@ -29,12 +31,14 @@ def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> 
     mapped = {m["term"]: (m["need"], m["method"]) for m in report.mappings}
     assert mapped["counseling"] == ("mental_health.counseling", "open_eligibility")
     assert mapped["Talking therapies for young people"] == ("mental_health.counseling", "fuzzy")
-    assert [u["term"] for u in report.unmapped_terms] == ["Money and debt advice"]
-    assert [s["name"] for s in report.not_matchable] == ["Family Budgeting Advice"]
+    assert [(u["term"], u["added_as"]) for u in report.unmapped_terms] == [("Money and debt advice", MONEY)]
+    # the unmapped term, and the publisher's own terms beside the two fuzzy guesses
+    assert sorted(t["code"] for t in report.new_terms) == [f"{HC}.hc_01", MONEY, f"{HC}.hc_09"]
+    assert report.not_matchable == []  # its term became a need of its own taxonomy
     assert report.geocoding_failed[0]["query"].startswith("3 Lyttelton Avenue")
     assert {"table": "organization", "original": "kiwi-youth-line", "id": ids.as_uuid("kiwi-youth-line")[0],
             "file": "organizations.csv", "row": 3} in report.derived_ids
-    assert report.not_mapped["service.eligibility_description"] == 1
+    assert "service.eligibility_description" not in report.not_mapped
     text = report.as_text()
     assert "Money and debt advice" in text and "services.csv, row 2" in text
 
@@ -45,7 +49,7 @@ def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:  # noqa: ANN001
     with app.app_context(), get_db().session() as session:
         service = session.get(Service, COUNSELLING)
         assert (service.minimum_age, service.maximum_age, service.cost, service.status) == (5, 17, "free", "active")
-        assert service.needs == ["mental_health.counseling"] and service.modes == ["in_person"]
+        assert service.needs == [f"{HC}.hc_01", "mental_health.counseling"] and service.modes == ["in_person"]
         assert str(service.verified_at) == "2026-02-01" and service.updated_at.year == 2026
         site = session.get(Site, "1c9a8e2b-3f4d-4c5e-8a7b-9d0e1f2a3b4c")
         assert (site.latitude, site.longitude) == WELLINGTON and site.place_code is None  # no gazetteer there
@@ -55,9 +59,9 @@ def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:  # noqa: ANN001
         assert site.languages == ["en", "mi"] and site.phone == "04 555 0101"
         assert site.accessibility == "Step-free entrance — Accessible toilet on the ground floor"
         budgeting = session.get(Service, "c0000000-0000-4000-8000-000000000003")
-        assert (budgeting.status, budgeting.cost, budgeting.needs) == ("inactive", "fee", [])
+        assert (budgeting.status, budgeting.cost, budgeting.needs) == ("inactive", "fee", [MONEY])
         chat = session.get(Service, ids.as_uuid("youth-chat")[0])
-        assert chat.modes == ["remote"] and chat.needs == ["mental_health.crisis"]
+        assert chat.modes == ["remote"] and chat.needs == [f"{HC}.hc_09", "mental_health.crisis"]
         org = session.get(Organization, "8f14e45f-ceea-467a-9af0-3f0c6e1b2a11")
         assert (org.phone, org.kind, org.email) == ("04 555 0100", "other", "hello@hcft.example.nz")
 

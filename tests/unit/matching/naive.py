@@ -8,14 +8,15 @@ matching is not what this reference checks); everything after that is re-impleme
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from referral.matching.engine import MatchSettings, understand_needs
 from referral.matching.geo import haversine_one, within
 from referral.matching.index import DirectoryIndex
+from referral.matching.groups import IMPLIED_GROUPS
 from referral.matching.schools import fold
-from referral.matching.types import Directory, MatchQuery, Service, Site
+from referral.matching.types import Child, Directory, MatchQuery, Service, Site
 
 INTENSITY = {3: {"intensive": 1.0, "support": 0.6, "prevention": 0.3},
              2: {"support": 1.0, "intensive": 0.8, "prevention": 0.6},
@@ -88,9 +89,9 @@ def passes_rules(service: Service, query: MatchQuery) -> bool:
         service.status == "active"
         and (service.minimum_age is None or service.minimum_age <= child.age)
         and (service.maximum_age is None or child.age <= service.maximum_age)
-        and (not service.genders or child.gender in service.genders)
-        and (not service.groups or bool(service.groups & child.groups))
-        and (not service.languages or bool(service.languages & child.languages))
+        and (not service.genders or child.gender is None or child.gender in service.genders)
+        and (not service.groups or not child.groups or bool(service.groups & child.groups))
+        and (not service.languages or not child.languages or bool(service.languages & child.languages))
         and service.capacity != "full"
         and (c.include_waitlisted or service.capacity != "waitlist")
         and (c.modes is None or bool(service.modes & c.modes))
@@ -132,8 +133,21 @@ def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tu
     return remote and (by_place or in_radius), None, None
 
 
+def unsure(service: Service, child: Child) -> bool:
+    """Restricted on a fact the child's record leaves unknown (unknown is not ineligible)."""
+    return ((bool(service.genders) and child.gender is None)
+            or (bool(service.groups) and not child.groups and not (service.groups & child.inferred_groups))
+            or (bool(service.languages) and not child.languages))
+
+
 def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> list[Ranked]:
-    needs = [n for n in understand_needs(index, query, settings) if n.severity > 0]
+    understood = understand_needs(index, query, settings)
+    inferred = set()
+    for n in understood:
+        if n.source != "notes" and n.severity > 0:
+            inferred |= {g for prefix, g in IMPLIED_GROUPS if n.code == prefix or n.code.startswith(prefix + ".")}
+    query = replace(query, child=replace(query.child, inferred_groups=frozenset(inferred)))
+    needs = [n for n in understood if n.severity > 0]
     weights = [n.severity if n.source != "notes" else n.confidence * 0.5 for n in needs]
     severity = max([n.severity for n in needs if n.source != "notes"], default=0)
     urgent = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= settings.urgent_severity]
@@ -152,8 +166,10 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
         if ok:
             local = bool(service.area_places & (place_lineage(directory, query.location.place) - roots(directory)))
             remote_part = settings.remote_local_score if local else settings.remote_distance_score
-            rows.append((service, site, km, rels, _score(service, km, qs, weights, severity, today, settings, remote_part),
-                         tier(service, rels, urgent, query.child.school, today, settings)))
+            score = _score(service, km, qs, weights, severity, today, settings, remote_part)
+            if unsure(service, query.child):
+                score = math.floor(max(score - settings.unknown_eligibility_penalty, 0.0) * 100.0 + 0.5) / 100.0
+            rows.append((service, site, km, rels, score, tier(service, rels, urgent, query.child.school, today, settings)))
     rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
     chosen = _choose(rows, actionable, query.limit)

@@ -8,11 +8,13 @@ import pytest
 
 from referral.matching.engine import match
 from referral.matching.index import build_index
-from referral.matching.types import Child
+from referral.matching.types import Child, NeedInput
 
 from referral.matching.geo import geodesic_km
 
-from .builders import ORIGIN, at, constraints, directory, query, service, site
+from dataclasses import replace
+
+from .builders import ORIGIN, at, constraints, directory, query, service, site, term
 
 BOY = Child(age=10, gender="male", languages=frozenset({"zh"}), groups=frozenset({"migrant"}))
 REMOTE = frozenset({"remote"})
@@ -23,7 +25,6 @@ CASES = [
     ("too young for it", dict(minimum_age=12), dict(minimum_age=10), {}),
     ("too old for it", dict(maximum_age=9.5), dict(maximum_age=10), {}),
     ("other gender", dict(genders=frozenset({"female"})), dict(genders=frozenset({"male"})), {}),
-    ("gender unknown, service restricted", dict(genders=frozenset({"male"})), {}, dict(child=Child(age=10))),
     ("not in its groups", dict(groups=frozenset({"orphan"})), dict(groups=frozenset({"orphan", "migrant"})), dict(child=BOY)),
     ("speaks none of its languages", dict(languages=frozenset({"en"})), dict(languages=frozenset({"zh"})), dict(child=BOY)),
     ("full", dict(capacity="full"), dict(capacity="waitlist"), {}),
@@ -81,3 +82,57 @@ def test_the_distance_limit_is_the_displayed_geodesic_distance():
     offered = {r.service.id for r in match(index, query(limit=50)).results}
     within = {f"s{i:02}" for i, d in enumerate(steps) if geodesic_km(*ORIGIN, *at(d)) <= 25.0}
     assert offered == within and 0 < len(within) < len(steps)
+
+
+UNKNOWN = Child(age=10)  # gender, languages and groups not given
+RESTRICTIONS = [
+    # name, restricted service overrides, the caveat it shows (en)
+    ("girls only", dict(genders=frozenset({"female"})), "Eligible if: girls only (not given for this child)."),
+    ("children in difficulty", dict(groups=frozenset({"in_difficulty"})),
+     "Eligible if: registered as a child in difficulty (not given for this child)."),
+    ("disability", dict(groups=frozenset({"disability", "migrant"})),
+     "Eligible if: holds a disability certificate or a migrant child (not given for this child)."),
+    ("required language", dict(languages=frozenset({"en"})), "Requires English; the child's languages were not given."),
+]
+
+
+@pytest.mark.parametrize("restricted, caveat", [c[1:] for c in RESTRICTIONS], ids=[c[0] for c in RESTRICTIONS])
+def test_a_restriction_on_what_the_record_does_not_give_offers_the_service_lower_with_its_caveat(restricted, caveat):
+    index = build_index(directory(service("open"), service("restricted", **restricted)))
+    outcome = match(index, query(child=UNKNOWN))
+    assert [r.service.id for r in outcome.results] == ["open", "restricted"]
+    open_, restricted_ = outcome.results
+    assert restricted_.score == round(open_.score - 5.0, 2)
+    assert caveat in restricted_.caveats and caveat not in open_.caveats
+
+
+def test_a_restriction_the_child_fails_when_given_still_excludes():
+    index = build_index(directory(service("girls", genders=frozenset({"female"})), service("open")))
+    assert [r.service.id for r in match(index, query(child=Child(age=10, gender="male"))).results] == ["open"]
+
+
+def test_the_unknown_eligibility_caveat_is_in_chinese_for_a_chinese_query():
+    index = build_index(directory(service("girls", genders=frozenset({"female"})),
+                                  service("hard", groups=frozenset({"in_difficulty"}))))
+    outcome = match(index, query(child=UNKNOWN, language="zh", limit=5))
+    caveats = {r.service.id: r.caveats for r in outcome.results}
+    assert "符合条件方可：仅限女童（未提供该儿童的相关信息）。" in caveats["girls"]
+    assert "符合条件方可：需困境儿童建档（未提供该儿童的相关信息）。" in caveats["hard"]
+
+
+def test_a_group_inferred_from_the_needs_makes_the_service_certain_and_is_reported():
+    base = directory(service("hard", groups=frozenset({"in_difficulty"}), needs=("protection.guardianship_risk",)))
+    extra = (term("protection", "Protection", "保护"), term("protection.guardianship_risk", "Guardianship risk", "监护缺失"))
+    index = build_index(replace(base, terms=base.terms + extra))
+    outcome = match(index, query(child=UNKNOWN, needs=(NeedInput(code="protection.guardianship_risk"),)))
+    (result,) = outcome.results
+    assert outcome.inferred_groups == (("in_difficulty", "protection.guardianship_risk"),)
+    assert not any(c.startswith("Eligible if") for c in result.caveats)
+
+
+def test_delivered_languages_are_a_caveat_never_a_rule():
+    index = build_index(directory(service("zh", delivered_languages=frozenset({"zh"}))))
+    outcome = match(index, query(child=Child(age=10, languages=frozenset({"en"}))))
+    assert [r.service.id for r in outcome.results] == ["zh"]
+    assert "Delivered in Chinese; the child speaks none of them: arrange interpreting." in outcome.results[0].caveats
+    assert match(index, query(child=UNKNOWN)).results[0].caveats[-1] == "Delivered in Chinese only."

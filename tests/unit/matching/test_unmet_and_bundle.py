@@ -20,7 +20,16 @@ def test_each_unmet_need_says_why():
     assert reasons == {"dev.speech": "no_service", "dev.autism": "not_eligible", "family.education": "too_far"}
     too_far = outcome.unmet_needs[-1]
     assert too_far.nearest.service.id == "far" and too_far.nearest.distance_km == pytest.approx(40.0, abs=0.2)
-    assert too_far.detail.startswith("The nearest service for Family education guidance is Service far, ")
+    assert too_far.detail == "The nearest service for Family education guidance is Service far, 39.9 km away: beyond the distance limit."
+    autism = outcome.unmet_needs[1]
+    assert autism.detail == "Services for Autism exist, but the nearest, Service older, is closed to this child: ages 15 and over only."
+
+
+def test_an_unmet_need_names_the_area_when_the_child_is_outside_it():
+    index = build_index(directory(service("c"), service("elsewhere", needs=("dev.speech",), area_places=frozenset({"D2"}),
+                                                         sites=(site("e", km_north=30),))))
+    (unmet,) = match(index, query(need(), need("dev.speech"))).unmet_needs
+    assert unmet.detail.endswith("29.9 km away: outside the area it serves.")
 
 
 def test_unmet_details_are_in_the_query_language():
