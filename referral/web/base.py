@@ -27,6 +27,8 @@ SESSION_HOURS = 12  # a signed-in session lasts a working day
 @bp.before_request
 def _load_principal() -> None:
     """CSRF on every form of the pages; the signed-in person for the page and the access log."""
+    if request.endpoint == "web.static":
+        return  # a stylesheet needs no one signed in
     if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     g.web_principal = signed_in()

@@ -12,6 +12,7 @@ import logging
 import traceback
 
 from flask import Flask, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from referral.errors import NotFound
@@ -42,8 +43,8 @@ def init_app(app: Flask) -> None:
 
 
 def error_page(status: int):  # noqa: ANN201
-    response = render_template("web/error.html", status=status), status
-    return response[0], status, {"Cache-Control": "no-store"}
+    """The friendly page for ``status``, in the person's language."""
+    return render_template("web/error.html", status=status), status, {"Cache-Control": "no-store"}
 
 
 @bp.errorhandler(Exception)
@@ -56,6 +57,9 @@ def _any(error: Exception):  # noqa: ANN202
         return error_page(403)
     if isinstance(error, NotFound):
         return error_page(404)
+    if isinstance(error, (OperationalError, InterfaceError)):
+        log.error("page failed: database unavailable (%s)", type(error.orig).__name__)
+        return error_page(503)
     where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     log.error("page failed: %s at %s:%s", type(error).__name__, where.filename if where else "?",
               where.lineno if where else "?")

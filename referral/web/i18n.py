@@ -27,11 +27,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(languages=languages, language_name=lambda code: NAMES.get(code, code),
                                  weekday_name=lambda i: label(_core_language(), "weekday", str(i)),
                                  phone_purpose=lambda code: label(_core_language(), "phone", code),
-                                 role_name=role_name, get_locale=get_locale)
+                                 role_name=role_name, get_locale=get_locale, status_name=status_name,
+                                 code_label=lambda kind, code: label(_core_language(), kind, code))
 
 
 def _core_language() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def status_name(status: str) -> str:
+    """A listing's status in the page's language."""
+    return {"active": _("active"), "inactive": _("inactive"), "suspended": _("suspended")}.get(status, status)
 
 
 def role_name(role: str) -> str:

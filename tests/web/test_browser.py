@@ -78,6 +78,9 @@ def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(serve
     assert serious_violations(browser) == []
     shot(browser, "find")
     browser.find_element(*by("#place")).send_keys("城厢镇")
+    suggested = WebDriverWait(browser, 20).until(  # suggestions as you type, from GET /v1/places?q=
+        lambda b: [o.get_attribute("value") for o in b.find_elements(*by("#place-suggestions option"))])
+    assert suggested[0] == "城厢镇"
     browser.find_element(*by("#age")).send_keys("9")
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     choose(browser, "#need-development\\.autism", "3")

@@ -22,7 +22,8 @@ def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():
 
 # Third-party libraries the core may use: all pure or numeric, none of them I/O.
 ALLOWED = {"numpy", "rapidfuzz", "geopy", "pypinyin",  # pypinyin: toneless pinyin keys of place names
-           "geographiclib", "cython_runtime"}  # what geopy.distance and compiled extensions bring along
+           "geographiclib", "cython_runtime",  # what geopy.distance and compiled extensions bring along
+           "pytz"}  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
 
 
 def test_the_core_imports_only_the_standard_library_and_its_allowed_libraries():
