@@ -52,6 +52,7 @@ def _check(token: str) -> dict | None:
 
 
 @bp.post("/sign-out")
+@page("public", read_only=True)
 def sign_out():  # noqa: ANN201
     language = session.get("language")
     session.clear()

@@ -11,9 +11,10 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from referral.cli_match import _periods as periods  # the terminal's grouping of opening hours, shared
 from referral.matching.messages import label
 
-from referral.web.base import bp
+from referral.web.base import bp, page
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 SOURCE_LANGUAGE = "en"
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     app.config["BABEL_DEFAULT_LOCALE"] = SOURCE_LANGUAGE
     Babel(app, locale_selector=chosen_language)
+    app.jinja_env.filters["periods"] = periods  # consecutive days with the same hours as one range
     app.jinja_env.globals.update(languages=languages, language_name=lambda code: NAMES.get(code, code),
                                  weekday_name=lambda i: label(_core_language(), "weekday", str(i)),
                                  phone_purpose=lambda code: label(_core_language(), "phone", code),
@@ -62,6 +64,7 @@ def chosen_language() -> str:
 
 
 @bp.post("/language")
+@page("public", read_only=True)
 def switch_language():  # noqa: ANN201
     """Keep the person's language in the session; back to the page they were on."""
     choice = request.form.get("language", "")
