@@ -1,6 +1,8 @@
 """Where the options are relative to the child, as geometry for an SVG drawn by the page: no map
 tiles, nothing fetched. A local flat projection around the child (east-west scaled by the cosine
-of the latitude), rings at round distances, each option a numbered dot with its compass direction.
+of the latitude), drawn with a square-root radius (so options 1 km away do not pile up on the
+child when another is 25 km away), rings at round distances, each option a numbered dot with its
+true distance and compass direction.
 Pure: no Flask, no database.
 """
 
@@ -41,15 +43,20 @@ def draw(lat: float, lon: float, options: Iterable[tuple[int, str, float, float]
     offsets = [(rank, name, *_offset_km(lat, lon, o_lat, o_lon)) for rank, name, o_lat, o_lon in options]
     farthest = max((math.hypot(east, north) for _r, _n, east, north in offsets), default=0.0)
     radius_km = next((step for step in RING_STEPS if step >= farthest), max(farthest, 1.0))
-    scale = (SIZE / 2 - MARGIN) / radius_km
-    centre = SIZE / 2
-    dots = tuple(
-        Dot(rank, round(centre + east * scale, 1), round(centre - north * scale, 1),
-            round(math.hypot(east, north), 1), direction(east, north), name)
-        for rank, name, east, north in offsets
-    )
-    rings = tuple((km, round(km * scale, 1)) for km in _ring_kms(radius_km))
-    return Picture(SIZE, centre, radius_km, rings, dots)
+    outer, centre = SIZE / 2 - MARGIN, SIZE / 2
+    dots = []
+    for rank, name, east, north in offsets:
+        km = math.hypot(east, north)
+        shrink = _radius(km, radius_km, outer) / km if km else 0.0
+        dots.append(Dot(rank, round(centre + east * shrink, 1), round(centre - north * shrink, 1),
+                        round(km, 1), direction(east, north), name))
+    rings = tuple((km, round(_radius(km, radius_km, outer), 1)) for km in _ring_kms(radius_km))
+    return Picture(SIZE, centre, radius_km, rings, tuple(dots))
+
+
+def _radius(km: float, radius_km: float, outer: float) -> float:
+    """Drawing units from the centre for ``km``: the square root spreads the near options."""
+    return math.sqrt(km / radius_km) * outer
 
 
 def direction(east: float, north: float) -> str:
@@ -67,6 +74,6 @@ def _offset_km(lat: float, lon: float, o_lat: float, o_lon: float) -> tuple[floa
 
 
 def _ring_kms(radius_km: float) -> list[float]:
-    """Two or three rings: the outer radius and round steps inside it."""
-    inner = [step for step in RING_STEPS if step < radius_km and step >= radius_km / 5]
-    return [*inner[-2:], radius_km]
+    """Up to four rings: the outer radius and round steps inside it."""
+    inner = [step for step in RING_STEPS if radius_km / 25 <= step < radius_km * 0.7]  # labels apart
+    return [*inner[-3:], radius_km]

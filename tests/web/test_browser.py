@@ -50,7 +50,10 @@ def choose(browser, css: str, value: str) -> None:  # noqa: ANN001
 
 
 def shot(browser, name: str, width: int = 1280) -> Path:  # noqa: ANN001
-    """A full-page screenshot at ``width`` CSS pixels (390: a phone)."""
+    """A full-page screenshot at ``width`` CSS pixels (390: a phone), and its first screen."""
+    browser.set_window_size(width, 900 if width > 600 else 844)
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(ARTIFACTS / f"{name}-{width}-first-screen.png"))
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(width, min(max(height, 600), 6000))
     browser.execute_script("window.scrollTo(0, 0)")

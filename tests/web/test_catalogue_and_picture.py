@@ -72,3 +72,11 @@ def test_the_farthest_option_stays_inside_the_drawing_and_the_outer_ring_reaches
 
 def test_an_option_where_the_child_is_has_no_direction() -> None:
     assert picture.draw(31.5, 121.1, [(1, "here", 31.5, 121.1)]).dots[0].direction == ""
+
+
+def test_nearer_options_are_drawn_nearer_and_one_kilometre_stays_clear_of_the_child_beside_a_far_one() -> None:
+    drawn = picture.draw(31.5, 121.1, [(1, "1 km", 31.509, 121.1), (2, "5 km", 31.545, 121.1), (3, "24 km", 31.716, 121.1)])
+    from_centre = [drawn.centre - dot.y for dot in drawn.dots]
+    assert from_centre == sorted(from_centre)
+    assert from_centre[0] >= 0.2 * (drawn.size / 2 - picture.MARGIN)  # not piled on the child's own dot
+    assert [km for km, _r in drawn.rings] == [2, 5, 10, 25]
