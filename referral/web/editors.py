@@ -70,6 +70,18 @@ def resolve(report_id: str):  # noqa: ANN201
                     url_for("web.history", service_id=filed.service_id))
 
 
+@bp.post("/services/<service_id>/report")
+@page("key", writes=True)
+def report(service_id: str):  # noqa: ANN201
+    """Anyone signed in tells the listing's editors that something in it is wrong."""
+    reason = (request.form.get("reason") or "").strip()[:2000]
+    if not reason:
+        raise Refused(400)
+    service = directory.get(get_session(), Service, service_id)
+    freshness.report(get_session(), principal(), service_id, reason)
+    return render("web/reported.html", service=service)
+
+
 @bp.get("/services/<service_id>/history")
 @page("editor")
 def history(service_id: str):  # noqa: ANN201

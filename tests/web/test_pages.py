@@ -211,3 +211,12 @@ def _session_text(app, set_cookie: str) -> str:  # noqa: ANN001
     value = cookie["referral_session"].value if "referral_session" in cookie else ""
     serializer = app.session_interface.get_signing_serializer(app)
     return str(serializer.loads(value)) if value else ""
+
+
+def test_a_social_worker_reports_a_wrong_listing_from_the_answer_and_its_editors_see_it(pages) -> None:  # noqa: ANN001
+    pages.sign_in("social_worker")
+    service = _own_service(pages.app)
+    sent = pages.post(f"/services/{service.id}/report", {"reason": "电话打不通"}, headers={"Accept-Language": "zh"})
+    assert sent.status_code == 200 and "报告已提交" in text(sent)
+    pages.sign_in("org_editor")
+    assert "电话打不通" in text(pages.client.get("/org"))
