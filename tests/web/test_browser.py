@@ -63,6 +63,14 @@ def shot(browser, name: str, width: int = 1280) -> Path:  # noqa: ANN001
     return path
 
 
+def fits_a_phone(browser) -> bool:  # noqa: ANN001
+    """At a phone's width (390 CSS px) the page needs no sideways scrolling."""
+    browser.set_window_size(390, 844)
+    fits = browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.set_window_size(1280, 1000)
+    return fits
+
+
 def serious_violations(browser) -> list[str]:  # noqa: ANN001
     from axe_selenium_python import Axe
     axe = Axe(browser)
@@ -79,6 +87,7 @@ def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(serve
     browser.get(base + "/find")
     assert browser.find_element(*by("h1")).text == "为儿童查找帮助"
     assert serious_violations(browser) == []
+    assert fits_a_phone(browser)
     shot(browser, "find")
     browser.find_element(*by("#place")).send_keys("城厢镇")
     suggested = WebDriverWait(browser, 20).until(  # suggestions as you type, from GET /v1/places?q=
@@ -97,6 +106,7 @@ def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(serve
     assert serious_violations(browser) == []
     shot(browser, "answer")
     shot(browser, "answer", width=390)
+    assert fits_a_phone(browser)
 
     first_window = browser.current_window_handle
     browser.find_element(*by("#result-1 .sheet-form button")).click()
@@ -135,6 +145,8 @@ def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_hi
     browser.get(base + "/org")
     assert serious_violations(browser) == []
     shot(browser, "organization")
+    shot(browser, "organization", width=390)
+    assert fits_a_phone(browser)
     services = _services(app)
     edited, confirmed = services[0], services[1]
     browser.get(f"{base}/services/{edited.id}/edit")
