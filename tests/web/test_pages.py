@@ -220,3 +220,20 @@ def test_a_social_worker_reports_a_wrong_listing_from_the_answer_and_its_editors
     assert sent.status_code == 200 and "报告已提交" in text(sent)
     pages.sign_in("org_editor")
     assert "电话打不通" in text(pages.client.get("/org"))
+
+
+def test_the_answer_speaks_english_when_the_person_reads_english(pages) -> None:  # noqa: ANN001
+    pages.sign_in("social_worker")
+    page = text(pages.post("/find", FIND, headers={"Accept-Language": "en"}))
+    for words in ("<h1>Help for the child</h1>", "Needs as understood", "<dt>Phone</dt>", "<h4>Why it is offered</h4>",
+                  "Referral sheet for the family"):
+        assert words in page, words
+    assert "Autism" in page or "autism" in page  # the needs' labels come from the taxonomy in English
+
+
+def test_the_configs_bootstrap_admin_key_signs_in_as_an_admin(tmp_path) -> None:  # noqa: ANN001
+    from tests.web.conftest import Pages, demo_app
+    pages = Pages(demo_app(tmp_path, ADMIN_KEY="web-bootstrap-admin-key-0123"))
+    response = pages.client.post("/sign-in", data={"key": "web-bootstrap-admin-key-0123", "csrf_token": pages.token()})
+    assert response.status_code == 302
+    assert pages.client.get("/admin/accounts").status_code == 200
