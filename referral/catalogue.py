@@ -1,6 +1,6 @@
 """The reference data behind the API: the needs taxonomy tree, the gazetteer, and search over both
-(labels, names and synonyms in every language; places through the match resolver and its index).
-Read-only; takes a session, or the match index for place search.
+(needs: the text reader and labels/synonyms in every language; places through the match resolver and
+its index). Read-only; takes a session, or the match index for place search.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral import search
 from referral.matching import places
 from referral.matching.index import DirectoryIndex
+from referral.matching.needs import matched_words
+from referral.matching.reading import MIN_CONFIDENCE
 from referral.matching.text import PhraseMatcher
 from referral.matching.types import Place as CorePlace
 from referral.models import NeedTerm, Place
@@ -26,12 +29,19 @@ def need_tree(session: Session) -> list[dict[str, Any]]:
 
 
 def search_needs(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
+    """Terms a person means by ``q``, best first: what the text reader reads (search.py), then
+    labels and synonyms spelled like it (rapidfuzz); ``score`` 0-100, ``matched`` words."""
     terms = {t.code: t for t in session.scalars(select(NeedTerm))}
+    found = {
+        r.code: {**_term(terms[r.code]), "score": round(r.confidence * 100, 1), "matched": matched_words(r)}
+        for r in search.need_reader(session).read(q)
+        if r.code in terms and not r.negated and r.confidence >= MIN_CONFIDENCE
+    }
     matcher = PhraseMatcher((t.code, term_phrases(t)) for t in terms.values())
-    return [
-        {**_term(terms[hit.key]), "score": round(hit.score, 1), "matched": hit.phrase}
-        for hit in matcher.search(q, limit=limit, min_score=SEARCH_MIN_SCORE)
-    ]
+    for hit in matcher.search(q, limit=limit, min_score=SEARCH_MIN_SCORE):
+        if hit.key not in found:
+            found[hit.key] = {**_term(terms[hit.key]), "score": round(hit.score, 1), "matched": hit.phrase}
+    return list(found.values())[:limit]
 
 
 def term_phrases(term: NeedTerm) -> list[str]:

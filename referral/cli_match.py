@@ -112,7 +112,8 @@ def render(payload: dict) -> str:
     if not payload["results"]:
         lines.append("\n" + say(language, "cli.none"))
     for unmet in payload["unmet_needs"]:
-        lines.append(f"\n{say(language, 'cli.unmet')}: {unmet['label']} ({unmet['code']}): {unmet['detail']}")
+        code = f" ({unmet['code']})" if unmet["code"] else ""
+        lines.append(f"\n{say(language, 'cli.unmet')}: {unmet['label']}{code}: {unmet['detail']}")
     bundle = payload["bundle"]
     if bundle["ranks"]:
         lines.append("\n" + say(language, "cli.bundle", ranks=", ".join(str(r) for r in bundle["ranks"]),
@@ -205,6 +206,9 @@ def _needs_line(payload: dict) -> str:
             text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"] or "")
         if need.get("risk"):
             text += " " + say(language, "cli.risk", risk=need["risk"])
+        if not need.get("understood", True):
+            closest = ", ".join(s["code"] for s in need.get("suggestions", []))
+            text = say(language, "cli.not_understood", label=need["label"], number=need["input"] + 1, closest=closest or "-")
         parts.append(text)
     return say(language, "cli.needs") + ": " + "; ".join(parts)
 

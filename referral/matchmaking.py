@@ -54,7 +54,9 @@ class IndexCache:
             version = str(directory_version(session))
         if self._index is None or self._index.version != version:
             with self._database.session() as session:
-                self._index = build_index(snapshot.load(session))
+                index = build_index(snapshot.load(session))
+            index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
+            self._index = index
         self._checked_at = self._clock()
 
 

@@ -1,7 +1,7 @@
 """Read-only directory queries: filtered, paginated lists of organizations, sites and services.
 
-Takes a session; never writes. Fuzzy name search (``q``) scores names in every language with
-rapidfuzz after the database has applied the exact filters.
+Takes a session; never writes. Search (``q``) ranks what the exact filters left with the directory's
+one search engine (search.py: names, descriptions and the needs a query reads as).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from referral import search
 from referral.errors import Invalid
-from referral.matching.text import PhraseMatcher, closest
+from referral.matching.text import closest
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
-
-NAME_MIN_SCORE = 70  # rapidfuzz 0-100: below this a name is not what the user typed
 
 
 @dataclass(frozen=True)
@@ -108,13 +107,8 @@ def _page(session: Session, query: Select, args: Mapping[str, Any]) -> Page:
 
 
 def _fuzzy_page(session: Session, query: Select, model: Any, q: str, page: int, per_page: int) -> Page:
-    """Rank the filtered listings by how well any of their names matches ``q``."""
-    names = session.execute(
-        query.with_only_columns(model.id, model.name, model.names).order_by(None)
-    ).all()
-    matcher = PhraseMatcher((key, [name, *(alt or {}).values()]) for key, name, alt in names)
-    hits = matcher.search(q, limit=len(names) or 1, min_score=NAME_MIN_SCORE)
-    ranked = [hit.key for hit in hits]
+    """Rank the filtered listings by how well they match ``q`` (search.py)."""
+    ranked = search.ranked_ids(session, query, model, q)
     chosen = ranked[(page - 1) * per_page: page * per_page]
     loaded = {obj.id: obj for obj in session.scalars(query.where(model.id.in_(chosen)))}
     return Page([loaded[key] for key in chosen], len(ranked), page, per_page)

@@ -10,6 +10,7 @@ lexicon and the regions' lines, duties and screening scales travel with it as pl
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,10 +71,17 @@ def _region(session: Session) -> core.Region:
 
 
 def _terms(session: Session) -> list[core.NeedTerm]:
-    rows = session.execute(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).scalars()
+    return load_terms(session.execute(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code)).scalars())
+
+
+def load_terms(rows: Iterable[NeedTerm]) -> list[core.NeedTerm]:
+    """Need-term rows as the core's terms (the reader's lexicon and descriptions included)."""
     return [
         core.NeedTerm(code=t.code, parent=t.parent_code, labels=dict(t.labels),
-                      synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()})
+                      synonyms={lang: tuple(words) for lang, words in (t.synonyms or {}).items()},
+                      description=dict(t.description or {}),
+                      lexicon={lang: tuple(words) for lang, words in (t.lexicon or {}).items()},
+                      audience=t.audience or "child", priority=t.priority or 0)
         for t in rows
     ]
 

@@ -71,9 +71,9 @@ def present(index: DirectoryIndex, outcome: core.MatchOutcome, language: str) ->
         "urgent": _urgent(outcome.urgent, language) if outcome.urgent else None,
         "location": _location(index, outcome.location, language),
         "language": language,
-        "needs": [vars_of(n) for n in outcome.needs],
+        "needs": [_need(index, n, language) for n in outcome.needs],
         "results": [_result(r, language) for r in outcome.results],
-        "unmet_needs": [_unmet(u, language) for u in outcome.unmet_needs],
+        "unmet_needs": [_unmet(u, language, index) for u in outcome.unmet_needs],
         "bundle": vars_of(outcome.bundle),
         "directory_version": outcome.directory_version,
         "inferred_groups": [_inferred(group, code, index, language) for group, code in outcome.inferred_groups],
@@ -85,6 +85,15 @@ def _inferred(group: str, code: str, index: DirectoryIndex, language: str) -> di
     label = index.taxonomy.label(code, language) if code in index.taxonomy else code
     return {"group": group, "label": group_label(language, group), "from_need": code,
             "detail": say(language, "group.inferred", group=group_label(language, group), label=label)}
+
+
+def _need(index: DirectoryIndex, need: core.UnderstoodNeed, language: str) -> dict[str, Any]:
+    """A need as understood; suggestions (for a text not understood) as code and label."""
+    return {**vars_of(need), "suggestions": _suggestions(index, need.suggestions, language)}
+
+
+def _suggestions(index: DirectoryIndex, codes: tuple[str, ...], language: str) -> list[dict[str, str]]:
+    return [{"code": code, "label": index.taxonomy.label(code, language)} for code in codes]
 
 
 def vars_of(obj: Any) -> dict[str, Any]:
@@ -169,14 +178,15 @@ def _result(result: core.Result, language: str) -> dict[str, Any]:
     }
 
 
-def _unmet(unmet: core.UnmetNeed, language: str) -> dict[str, Any]:
+def _unmet(unmet: core.UnmetNeed, language: str, index: DirectoryIndex) -> dict[str, Any]:
     nearest = None
     if unmet.nearest is not None:
         nearest = {"service": _service(unmet.nearest.service, language),
                    "organization": _organization(unmet.nearest.service, language),
                    "site": _site(unmet.nearest.site, language), "distance_km": unmet.nearest.distance_km}
     return {"code": unmet.code, "label": unmet.label, "severity": unmet.severity, "reason": unmet.reason,
-            "detail": unmet.detail, "nearest": nearest}
+            "detail": unmet.detail, "nearest": nearest, "input": unmet.input,
+            "suggestions": _suggestions(index, unmet.suggestions, language)}
 
 
 def _urgent(urgent: core.Urgent, language: str) -> dict[str, Any]:

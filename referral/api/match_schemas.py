@@ -113,13 +113,24 @@ class ResolvedLocation(Schema):
         "description": "set when the place is a guess (matched_by fuzzy or address): check it"})
 
 
-class UnderstoodNeed(Schema):
+class NeedSuggestion(Schema):
     code = fields.String()
+    label = fields.String()
+
+
+class UnderstoodNeed(Schema):
+    code = fields.String(allow_none=True, metadata={"description": "null only when understood is false"})
     label = fields.String()
     severity = fields.Integer()
     source = fields.String(metadata={"description": "code, text, notes, assessment or risk"})
-    matched = fields.String(allow_none=True)
-    confidence = fields.Float(allow_none=True)
+    matched = fields.String(allow_none=True, metadata={"description": "the words of the text that carried the need"})
+    confidence = fields.Float(allow_none=True, metadata={"description": "0-1, for needs read from text or notes"})
+    understood = fields.Boolean(metadata={"description": "false: nothing could be read from this text; it is "
+                                                         "not matched and appears in unmet_needs as not_understood"})
+    input = fields.Integer(allow_none=True, metadata={"description": "index of the request need it came from; "
+                                                                     "one text may give several needs; null for notes"})
+    suggestions = fields.List(fields.Nested(NeedSuggestion), metadata={"description": "closest needs, best first, "
+                                                                                     "when not understood"})
     risk = fields.String(allow_none=True, metadata={"description": "the risk category found for this need "
                                                                   "(then severity 3 and actionable)"})
 
@@ -229,12 +240,15 @@ class NearestOption(Schema):
 
 
 class UnmetNeed(Schema):
-    code = fields.String()
+    code = fields.String(allow_none=True, metadata={"description": "null for not_understood"})
     label = fields.String()
     severity = fields.Integer()
-    reason = fields.String(metadata={"description": "no_service, not_eligible or too_far"})
+    reason = fields.String(metadata={"description": "no_service, not_eligible, too_far, beyond_limit or not_understood"})
     detail = fields.String()
     nearest = fields.Nested(NearestOption, allow_none=True)
+    input = fields.Integer(allow_none=True, metadata={"description": "for not_understood: index of the request need"})
+    suggestions = fields.List(fields.Nested(NeedSuggestion), metadata={"description": "for not_understood: closest "
+                                                                                     "needs, best first"})
 
 
 class MatchBundle(Schema):

@@ -23,8 +23,9 @@ bp = ApiBlueprint("reference", __name__, tag="reference", url_prefix="/v1")
 @bp.operation("GET", "/needs", "The needs taxonomy, or a fuzzy search of it",
               query=SearchArgs, response=NeedTermList, errors=(422,))
 def needs(args: dict[str, Any]) -> Any:
-    """Without ``q``: the whole tree. With ``q``: terms whose labels or synonyms (any language)
-    match, best first, each with its ``score`` (0-100) and the phrase it ``matched``."""
+    """Without ``q``: the whole tree. With ``q``: the terms it means (read like a need's text, then
+    labels or synonyms spelled like it), best first, each with its ``score`` (0-100) and the words
+    it ``matched``."""
     session = get_session()
     if "q" in args:
         return {"items": catalogue.search_needs(session, args["q"], args["limit"])}

@@ -1,7 +1,8 @@
 """Read queries behind the ``/hsds`` API: filtered pages of services, organizations,
 service_at_location, taxonomies and taxonomy terms, each item an HSDS 3.0 object.
 
-Filters combine with AND: ``search`` (case-insensitive substring of name or description),
+Filters combine with AND: ``search`` (the directory's search engine, search.py: names,
+descriptions and the needs the words read as),
 ``taxonomy_term_id`` (one of our terms, with the terms below it, or an Open Eligibility term),
 ``organization_id``, ``modified_after``, and for service_at_location a proximity circle. Only active
 organizations are published (as in the export); services carry their own status. Takes a session.
@@ -15,6 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from referral import search
 from referral.errors import NotFound
 from referral.hsds import export
 from referral.hsds.crosswalk import open_eligibility_term_id, term_id
@@ -35,10 +37,13 @@ def _like(text: str) -> str:
     return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _search(query: Select, columns: Sequence[Any], text: str | None) -> Select:
+def _search(session: Session, query: Select, model: Any, text: str | None, *also: Any) -> Select:
+    """Listings the directory's search engine (search.py) finds for ``text``, or whose ``also``
+    columns hold it."""
     if not text:
         return query
-    return query.where(or_(*(func.lower(c).like(_like(text), escape="\\") for c in columns)))
+    ids = search.ranked_ids(session, select(model), model, text)
+    return query.where(or_(model.id.in_(ids), *(func.lower(c).like(_like(text), escape="\\") for c in also)))
 
 
 def _codes_for_term(session: Session, term: str) -> list[str]:
@@ -53,7 +58,7 @@ def _codes_for_term(session: Session, term: str) -> list[str]:
 def _service_filters(session: Session, query: Select, args: Mapping[str, Any]) -> Select:
     query = query.join(Organization, Organization.id == Service.organization_id).where(
         Organization.status == "active")
-    query = _search(query, (Service.name, Service.description), args.get("search"))
+    query = _search(session, query, Service, args.get("search"))
     if "organization_id" in args:
         query = query.where(Service.organization_id == args["organization_id"])
     if "modified_after" in args:
@@ -96,7 +101,7 @@ def service(session: Session, service_id: str, language: str) -> dict[str, Any]:
 
 def organizations(session: Session, args: Mapping[str, Any]) -> dict[str, Any]:
     query = select(Organization).where(Organization.status == "active").order_by(Organization.id)
-    query = _search(query, (Organization.name, Organization.description), args.get("search"))
+    query = _search(session, query, Organization, args.get("search"))
     return _page(session, query, args, export.organization_brief)
 
 
@@ -111,7 +116,7 @@ def service_at_locations(session: Session, args: Mapping[str, Any]) -> dict[str,
     query = (_service_filters(session, base, {k: v for k, v in args.items() if k != "search"})
              .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
              .join(Site, Site.id == ServiceAtLocation.site_id).where(Site.status == "active"))
-    query = _search(query, (Service.name, Service.description, Site.name), args.get("search"))
+    query = _search(session, query, Service, args.get("search"), Site.name)
     rows = session.execute(query.order_by(ServiceAtLocation.id)).all()
     if "proximity" in args:
         rows = _near(rows, args["lat"], args["lon"], args["proximity"] / 1000.0)

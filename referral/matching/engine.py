@@ -22,10 +22,10 @@ from referral.matching.geo import shown_km
 from referral.matching.groups import infer_groups
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
-from referral.matching.reading import read_needs
+from referral.matching.pipeline import read_needs
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
-from referral.matching.unmet import unmet_needs
+from referral.matching.unmet import not_understood, unmet_needs
 from referral.matching.urgent import urgent_section
 
 __all__ = ["MatchSettings", "match", "read_needs", "understand_needs"]
@@ -33,10 +33,11 @@ __all__ = ["MatchSettings", "match", "read_needs", "understand_needs"]
 
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
     """Rank the services that may be offered to the child; see the package docs for the rules."""
-    needs = read_needs(index, query, settings)  # explicit, graded and risk needs (reading.py)
-    inferred = infer_groups(needs)
+    needs = read_needs(index, query, settings)  # explicit, graded and risk needs (pipeline.py)
+    read = [n for n in needs if n.understood]
+    inferred = infer_groups(read)
     query = replace(query, child=replace(query.child, inferred_groups=frozenset(g for g, _ in inferred)))
-    scored = [n for n in needs if n.severity > 0]
+    scored = [n for n in read if n.severity > 0]
     today = query.today or date.today()
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, scored, actionable, settings, today)
@@ -48,10 +49,10 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         location=query.location,
         needs=needs,
         results=results,
-        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results),
+        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results) + not_understood(index, query, needs),
         bundle=make_bundle(results, codes),
         directory_version=index.version,
-        urgent=urgent_section(index, query, needs),
+        urgent=urgent_section(index, query, read),
         inferred_groups=inferred if not query.child.groups else (),
     )
 

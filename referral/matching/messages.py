@@ -86,6 +86,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.urgent.now": "can act now",
         "cli.urgent.tel": "tel",
         "cli.urgent.always": "24 h",
+        "cli.not_understood": "{label} (need {number}; closest: {closest})",
         "cli.needs": "needs",
         "cli.severity": "severity {severity}",
         "cli.from_text": "from the text '{matched}' ({confidence})",
@@ -110,6 +111,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "card.closed_now": "closed now",
         "card.always": "24 h",
         "card.remote": "remote; serves",
+        "need.not_understood": "Need not understood",
+        "unmet.not_understood": "The text of need {n} could not be read as a need; nothing was matched for it. {closest}Give a need code to match it.",
+        "unmet.closest": "Closest needs: {labels}. ",
     },
     "zh": {
         "meets.exact": "满足需求：{label}。",
@@ -188,6 +192,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cli.urgent.now": "可立即处置",
         "cli.urgent.tel": "电话",
         "cli.urgent.always": "24小时",
+        "cli.not_understood": "{label}（第{number}项；最接近：{closest}）",
         "cli.needs": "需求",
         "cli.severity": "严重程度{severity}",
         "cli.from_text": "来自描述“{matched}”（{confidence}）",
@@ -212,6 +217,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "card.closed_now": "现在未开放",
         "card.always": "24小时",
         "card.remote": "远程；服务范围",
+        "need.not_understood": "未能识别的需要",
+        "unmet.not_understood": "第{n}项需要的文字未能识别，未为其匹配服务。{closest}请选择需要代码后再匹配。",
+        "unmet.closest": "最接近的需要：{labels}。",
     },
 }
 

@@ -115,7 +115,7 @@ def with_risks(
             risky[finding.need] = _raised(known, finding)
         else:
             risky[finding.need] = UnderstoodNeed(finding.need, label(finding.need), RISK_SEVERITY, "risk",
-                                                 finding.matched, 1.0, finding.category)
+                                                 finding.matched, 1.0, risk=finding.category)
     return (*risky.values(), *kept)
 
 

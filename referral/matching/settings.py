@@ -27,8 +27,8 @@ class MatchSettings:
     remote_local_score: float = 0.05
     stale_after_days: int = 180  # caveat "not verified for over N days"
     fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
-    notes_min_confidence: float = 90  # PhraseMatcher score (0-100) to infer a need from notes
-    text_min_score: float = 70  # PhraseMatcher score (0-100) for a need given as text
+    notes_min_confidence: float = 30  # reading confidence x 100 to infer a need from notes
+    text_min_score: float = 25  # reading confidence x 100 for a need given as text (else not understood)
     # A typed place (places.py) resolves only at or above this confidence (0-1), and only when no
     # other place, not containing or inside it, comes within the margin of it; else a 422 with the
     # candidates. Confidence: 1 code/name/alias, 0.95 pinyin or site name, 0.9 without the kind word,

@@ -1,4 +1,5 @@
-"""The needs taxonomy as the matcher sees it: terms by code, the hierarchy, labels, a phrase matcher.
+"""The needs taxonomy as the matcher sees it: terms by code, the hierarchy, labels, a phrase matcher
+and the lexical reader of free text (reading.py), built once per taxonomy.
 
 This module owns hierarchy walks (ancestors, descendants) and label fallback. It must not know
 about services, places or scoring. Labels fall back to the term's first label, then to its code.
@@ -6,8 +7,10 @@ about services, places or scoring. Labels fall back to the term's first label, t
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable
 
+from referral.matching.reading import Reader
 from referral.matching.text import PhraseMatcher
 from referral.matching.types import NeedTerm
 
@@ -25,9 +28,20 @@ class Taxonomy:
             kids.sort()
         self.codes: tuple[str, ...] = tuple(sorted(self.terms))
         self.matcher = PhraseMatcher((t.code, _phrases(t)) for t in self.terms.values())
+        self._reader: Reader | None = None
+        self._lock = threading.Lock()
 
     def __contains__(self, code: object) -> bool:
         return code in self.terms
+
+    @property
+    def reader(self) -> Reader:
+        """The lexical reader of free text, built on first use (once per taxonomy)."""
+        if self._reader is None:
+            with self._lock:
+                if self._reader is None:
+                    self._reader = Reader(self.terms.values())
+        return self._reader
 
     def ancestors(self, code: str) -> list[str]:
         """The code's parent, grandparent … up to its root (cycles and dangling parents stop the walk)."""

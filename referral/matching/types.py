@@ -32,6 +32,10 @@ class NeedTerm:
     parent: str | None
     labels: Mapping[str, str]  # language -> label
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> phrases
+    description: Mapping[str, str] = field(default_factory=dict)  # language -> a sentence or two
+    lexicon: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> everyday expressions
+    audience: str = "child"  # whose need: "child", "family" (a carer's) or "any"
+    priority: int = 0  # 1 = a danger: among needs read from one text with close confidence, read first
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,12 +287,18 @@ class MatchQuery:
 
 @dataclass(frozen=True, slots=True)
 class UnderstoodNeed:
-    code: str
+    """A need of the child as understood; ``understood=False``: a text nothing could be read from
+    (``code`` is then None, ``suggestions`` holds the closest codes) and it is never matched."""
+
+    code: str | None
     label: str
     severity: int
     source: str  # "code" | "text" | "notes" | "assessment" | "risk"
-    matched: str | None = None  # the phrase that matched, for text and notes
+    matched: str | None = None  # the words that carried it, for text and notes ("、" or ", " joined)
     confidence: float | None = None  # 0-1, for text and notes
+    understood: bool = True
+    input: int | None = None  # index of the request need it came from; None for notes
+    suggestions: tuple[str, ...] = ()  # need codes, best first (for a need not understood)
     risk: str | None = None  # the RiskCategory code found for this need (severity 3, actionable)
 
 
@@ -352,12 +362,14 @@ class NearestOption:
 
 @dataclass(frozen=True, slots=True)
 class UnmetNeed:
-    code: str
+    code: str | None  # None only for "not_understood"
     label: str
     severity: int
-    reason: str  # "no_service" | "not_eligible" | "too_far"
-    detail: str  # a sentence for the social worker, in the query's language
+    reason: str  # "no_service" | "not_eligible" | "too_far" | "beyond_limit" | "not_understood"
+    detail: str  # a sentence for the social worker, in the query's language (never the child's text)
     nearest: NearestOption | None = None
+    input: int | None = None  # index of the request need, for "not_understood"
+    suggestions: tuple[str, ...] = ()  # need codes, best first, for "not_understood"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ reported as the nearest option, never silently dropped. Depends on numpy and sib
 Reasons: "no_service" (no active service lists the term, a narrower or a broader one);
 "not_eligible" (the child fails the rules that do not depend on place, including a school's own
 service for another school's pupils, or no site is open on the asked day); "too_far" (eligible apart from the area and distance rules); "beyond_limit" (eligible
-services exist but the ``limit`` was too small to show one: only when limit < actionable needs).
+services exist but the ``limit`` was too small to show one: only when limit < actionable needs);
+"not_understood" (a free-text need nothing could be read from: its suggestions, never its text).
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ def unmet_needs(
     """One entry per actionable need that no result meets, in need order."""
     met = {code for r in results for code in r.needs_met}
     return tuple(_diagnose(index, query, need) for need in actionable if need.code not in met)
+
+
+def not_understood(index: DirectoryIndex, query: MatchQuery, needs: Sequence[UnderstoodNeed]) -> tuple[UnmetNeed, ...]:
+    """One entry per need whose text could not be read, with its closest needs (never its text)."""
+    lang, label = query.language, index.taxonomy.label
+    found = []
+    for need in (n for n in needs if not n.understood):
+        labels = [label(code, lang) for code in need.suggestions[:3]]
+        closest = say(lang, "unmet.closest", labels=join(lang, labels)) if labels else ""
+        detail = say(lang, "unmet.not_understood", n=(need.input or 0) + 1, closest=closest)
+        found.append(UnmetNeed(None, need.label, need.severity, "not_understood", detail, None, need.input, need.suggestions))
+    return tuple(found)
 
 
 def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) -> UnmetNeed:

@@ -153,6 +153,11 @@ class NeedTerm(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("need_terms.code"), index=True)
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
     synonyms: Mapped[dict[str, list[str]]] = _json_default(dict)
+    # what the text reader knows of the term (matching/reading.py): language -> sentence / phrases
+    description: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
+    lexicon: Mapped[dict[str, list[str]]] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
+    audience: Mapped[str] = mapped_column(String(16), nullable=False, default="child", server_default="child")
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     open_eligibility: Mapped[str | None] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
 

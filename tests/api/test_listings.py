@@ -119,6 +119,11 @@ def test_delete_is_soft_the_record_stays_readable_but_leaves_lists(app, client, 
         (f"?organization={WEST}", ["家庭教育指导课堂"]),
         ("?q=parenting", ["家庭教育指导课堂"]),  # fuzzy on the English name
         ("?q=心理咨询", ["儿童心理咨询"]),  # and on the Chinese one
+        ("?q=自闭症", ["孤独症康复训练"]),  # a synonym the taxonomy knows: services meeting the need
+        ("?q=talking therapy", ["儿童心理咨询"]),  # an English synonym, though no name holds it
+        ("?q=心理", ["儿童心理咨询"]),  # a word of the name (token containment)
+        ("?q=councelling", ["儿童心理咨询"]),  # a typo, read as the need it means
+        ("?q=zzzz", []),  # nothing meant: nothing found
     ],
 )
 def test_service_lists_filter_as_documented(app, client, query, expected):
@@ -126,6 +131,11 @@ def test_service_lists_filter_as_documented(app, client, query, expected):
     response = client.get(f"/v1/services{query}")
     assert response.status_code == 200
     assert sorted(names(response)) == sorted(expected)
+
+
+def test_an_organization_is_found_by_a_word_inside_its_name(app, client):
+    seed_mini(app)
+    assert names(client.get("/v1/organizations?q=关爱")) == ["东区关爱中心"]
 
 
 def test_lists_are_paginated_in_an_envelope(app, client):

@@ -38,7 +38,7 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
     assert any("aitlist" in c for c in first["caveats"])
     assert body["needs"][1] == {"code": "family.education_guidance", "label": "Family education guidance",
                                 "severity": 2, "source": "text", "matched": "家庭教育指导", "confidence": 1.0,
-                                "risk": None}
+                                "risk": None, "understood": True, "input": 1, "suggestions": []}
     assert body["bundle"]["service_ids"] == [AUTISM, PARENTING] and body["bundle"]["uncovered"] == []
     assert body["location"] == {"lat": 31.31, "lon": 120.72, "matched_by": "code", "confidence": 1.0, "matched": "T1",
                                 "place": {"code": "T1", "name": "Donggang Town", "parent": "East District"},
@@ -88,7 +88,6 @@ def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it
     [
         (request(location={"place": "Atlantis"}), "location.place"),  # unknown place
         (request(needs=[{"code": "development.autsm"}]), "needs[0].code"),  # unknown code
-        (request(needs=[{"text": "zzzz qqqq"}]), "needs[0].text"),  # text that names no need
         (request(needs=[]), "needs"),  # no needs at all
         (request(needs=[{"code": "family", "text": "x"}]), "needs[0].code"),  # both code and text
         (request(child={"age": 26}), "child.age"),  # out of range
@@ -106,6 +105,31 @@ def test_a_bad_request_is_a_422_naming_the_field(app, client, worker_headers, bo
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]]
+
+
+def test_a_text_that_cannot_be_read_is_answered_not_refused_and_the_other_needs_are_matched(app, client, worker_headers):
+    seed_mini(app)
+    body = request(needs=[{"text": "孩子有些问题"}, {"code": "development.autism", "severity": 3}])  # too vague to read
+    response = client.post("/v1/match", json=body, headers={**worker_headers, "Accept-Language": "en"})
+    assert response.status_code == 200
+    out = response.get_json()
+    assert [(n["code"], n["understood"], n["input"]) for n in out["needs"]] == [
+        ("development.autism", True, 1), (None, False, 0)]
+    assert out["needs"][1]["suggestions"] == [{"code": "mental_health", "label": "Mental health"}]  # "情绪问题"
+    assert [r["service"]["id"] for r in out["results"]] == [AUTISM]
+    (unmet,) = out["unmet_needs"]
+    assert (unmet["code"], unmet["reason"], unmet["input"]) == (None, "not_understood", 0)
+    assert unmet["detail"].startswith("The text of need 1 could not be read as a need")
+    assert "孩子" not in unmet["detail"] and "问题" not in unmet["detail"]  # never echoes the child's text
+
+
+def test_one_text_may_hold_several_needs_each_with_its_words(app, client, worker_headers):
+    seed_mini(app)
+    body = request(needs=[{"text": "疑似自闭症，家长需要亲子教育", "severity": 3}])
+    out = client.post("/v1/match", json=body, headers=worker_headers).get_json()
+    assert [(n["code"], n["matched"], n["input"]) for n in out["needs"]] == [
+        ("development.autism", "自闭症", 0), ("family.education_guidance", "亲子教育", 0)]
+    assert all(0.25 <= n["confidence"] <= 1 for n in out["needs"])
 
 
 def test_an_unknown_code_is_answered_with_the_closest_codes(app, client, worker_headers):

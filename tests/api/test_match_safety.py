@@ -33,7 +33,8 @@ def test_a_suicide_risk_in_the_notes_opens_the_answer_with_lines_and_a_crisis_se
     assert response.status_code == 200
     body = response.get_json()
     assert body["needs"][0] == {"code": "mental_health.crisis", "label": "心理危机干预", "severity": 3, "source": "risk",
-                                "matched": "日记里写想结束生命", "confidence": 1.0, "risk": "self_harm"}
+                                "matched": "日记里写想结束生命", "confidence": 1.0, "risk": "self_harm",
+                                 "understood": True, "input": None, "suggestions": []}
     urgent = body["urgent"]
     assert urgent["risks"] == [{"code": "self_harm", "label": "自伤与自杀风险", "need": "mental_health.crisis"}]
     assert [h["number"] for h in urgent["hotlines"]] == ["110", "120", "12355", "12356"]

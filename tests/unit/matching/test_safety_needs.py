@@ -76,10 +76,10 @@ def test_a_text_the_taxonomy_cannot_read_but_the_safety_layer_can_is_never_refus
     assert summary(needs) == [("mental_health.crisis", 3, "risk", "self_harm"), ("education.learning_support", 2, "code", None)]
 
 
-def test_an_unreadable_text_without_risk_is_still_refused_with_its_own_position():
-    with pytest.raises(MatchInputError) as error:
-        read_needs(index_of(), query(need(text="想死"), need(text="zzzz qqqq")))
-    assert error.value.field == "needs[1].text"
+def test_an_unreadable_text_without_risk_is_answered_not_understood_beside_the_risk():
+    needs = read_needs(index_of(), query(need(text="想死"), need(text="zzzz qqqq")))
+    assert [(n.code, n.source, n.understood, n.input) for n in needs] == [
+        ("mental_health.crisis", "risk", True, None), (None, "text", False, 1)]
 
 
 def test_a_denied_risk_changes_nothing():

@@ -1,0 +1,35 @@
+"""The whole reading of a query's needs, used by ``match`` and by the text benchmark.
+
+This module owns the order of the reading steps: explicit needs and notes (needs.py, which reads
+free text with reading.py), the screening's grades (assessment.py), then the safety layer over every
+need text and the notes (safety.py), whose risk needs come first. It must not know about services
+or scores.
+"""
+
+from __future__ import annotations
+
+from referral.matching.assessment import graded_needs, with_grades
+from referral.matching.index import DirectoryIndex
+from referral.matching.needs import understand_needs
+from referral.matching.safety import first_of_each, with_risks
+from referral.matching.settings import MatchSettings
+from referral.matching.types import MatchQuery, UnderstoodNeed
+
+
+def read_needs(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> tuple[UnderstoodNeed, ...]:
+    """Every need the query states, grades or reveals: risk needs first, then explicit and
+    graded needs, then needs inferred from the notes."""
+    def label(code: str) -> str:
+        return index.taxonomy.label(code, query.language)
+
+    in_texts = [index.risks.find(n.text) for n in query.needs]  # [] for a need given by code
+    risky = {i for i, found in enumerate(in_texts) if found}
+    graded = graded_needs(index.region.scales, query.assessment, label)
+    needs = with_grades(_explicit(index, query, settings, risky), graded)
+    return with_risks(needs, first_of_each([*in_texts, index.risks.find(query.notes)]), label)
+
+
+def _explicit(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, risky: set[int]) -> tuple[UnderstoodNeed, ...]:
+    """``understand_needs``, less the "not understood" mark of a text the safety layer reads as a
+    risk: that text is understood, as the risk need it reveals."""
+    return tuple(n for n in understand_needs(index, query, settings) if n.understood or n.input not in risky)
