@@ -237,3 +237,12 @@ def test_the_configs_bootstrap_admin_key_signs_in_as_an_admin(tmp_path) -> None:
     response = pages.client.post("/sign-in", data={"key": "web-bootstrap-admin-key-0123", "csrf_token": pages.token()})
     assert response.status_code == 302
     assert pages.client.get("/admin/accounts").status_code == 200
+
+
+def test_a_need_the_reader_cannot_understand_is_answered_not_refused(pages) -> None:  # noqa: ANN001
+    pages.sign_in("social_worker")
+    response = pages.post("/find", {"location.place": "城厢镇", "child.age": "9", "needs_text.0": "长颈鹿飞船"},
+                          headers={"Accept-Language": "zh"})
+    page = text(response)
+    assert response.status_code == 200
+    assert page.index('id="unmet-title"') < page.index("未能识别的需要")
