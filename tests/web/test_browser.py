@@ -37,11 +37,19 @@ def sign_in(browser, base: str, key: str) -> None:  # noqa: ANN001
 
 def click(browser, css: str, within=None) -> None:  # noqa: ANN001
     """Click what submits a form or follows a link, and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
     page = browser.find_element(*by("html"))
     (within or browser).find_element(*by(css)).click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+    def left(_driver) -> bool:  # noqa: ANN001 - the old page's node is gone (chromedriver says so in two ways)
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 20).until(left)
 
 
 def choose(browser, css: str, value: str) -> None:  # noqa: ANN001
