@@ -80,8 +80,12 @@ def generate(folder: Path, records: int) -> int:
 
 
 def fresh_app(folder: Path):  # noqa: ANN201
+    return fresh_app_at(folder, f"sqlite:///{folder / 'bench.db'}")
+
+
+def fresh_app_at(folder: Path, url: str):  # noqa: ANN201
+    """The app on a migrated database at ``url`` holding the demo taxonomy and gazetteer only."""
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{folder / 'bench.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()

@@ -98,10 +98,11 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]
     whole process, and idle keep-alive connections wait in the main thread's poller, not in a
     worker thread. --timeout (s) restarts a worker whose main loop hangs; --graceful-timeout lets
     running requests finish on reload or stop; --keep-alive closes idle connections after 5 s. No
-    gunicorn access log: the app logs requests without query strings."""
+    gunicorn access log: the app logs requests without query strings. referral.serving builds each
+    worker's match index before it takes traffic."""
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
-            "--graceful-timeout", "30", "--keep-alive", "5", "wsgi:app"]
+            "--graceful-timeout", "30", "--keep-alive", "5", "--config", "python:referral.serving", "wsgi:app"]
 
 
 def _refuse_split_limits(app: Flask, workers: int) -> None:

@@ -102,6 +102,8 @@ def validate(config: Config) -> None:
     if not (0 < float(config["MATCH"].get("place_min_confidence", 0.8)) <= 1
             and 0 <= float(config["MATCH"].get("place_ambiguity_margin", 0.05)) < 1):
         raise ConfigError("MATCH.place_min_confidence must be in (0, 1] and MATCH.place_ambiguity_margin in [0, 1)")
+    if not 0 <= float(config.get("KEY_CACHE_SECONDS", 1.0)) <= 5:
+        raise ConfigError("KEY_CACHE_SECONDS must be between 0 and 5: revoked keys keep working that long")
     try:
         ZoneInfo(config.get("TIMEZONE") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):

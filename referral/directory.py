@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral import audit
+from referral import audit, changes
 from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
 from referral.matching.text import closest
 from referral.models import (
@@ -53,11 +53,13 @@ def directory_version(session: Session) -> int:
 
 
 def bump_version(session: Session) -> None:
+    """Count one change of the directory and log which services it changed (referral.changes)."""
     session.execute(
         update(DirectoryState)
         .where(DirectoryState.id == 1)
         .values(version=DirectoryState.version + 1, changed_at=datetime.now(timezone.utc))
     )
+    changes.record(session, directory_version(session))
 
 
 def get(session: Session, model: type, key: str) -> Any:

@@ -1,15 +1,21 @@
 """The match use case: keep each worker's in-memory index current, turn a validated request into a
 core query, and call the pure core.
 
-Each worker holds one ``IndexCache``. At most every ``INDEX_CHECK_SECONDS`` a match reads the
-one-row ``directory_state`` version (one indexed primary-key read); when it differs from the index's,
-the worker reloads the snapshot and rebuilds. Every write bumps that version in its own transaction,
-so gunicorn workers and instances sharing one PostgreSQL all notice within the check interval plus
-a rebuild. Nothing of a request is stored: the query lives only for the call.
+Each worker holds one ``IndexCache``, built before the worker takes traffic (``warm``, from the
+gunicorn hook in referral.serving) and then frozen out of the garbage collector. At most every
+``INDEX_CHECK_SECONDS`` one request reads the one-row ``directory_state`` version (one primary-key
+read; other requests meanwhile use the index as it is). When the version moved, an update runs —
+in a background thread when INDEX_BUILD_IN_BACKGROUND (the default), inline otherwise (tests) —
+while requests keep using the old index; then the new one is swapped in with one assignment.
+An update reads the change log (referral.changes): when only some services changed it reloads just
+those and rebuilds the index from memory; otherwise (an import, seeding, the taxonomy) it reloads
+the whole snapshot. Nothing of a request is stored: the query lives only for the call.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
 import threading
 import time
 from dataclasses import replace
@@ -17,7 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 from typing import Any, Callable, Mapping
 
-from referral import snapshot
+from referral import changes, snapshot
 from referral.db import Database
 from referral.directory import directory_version
 from referral.matching import types as core
@@ -26,38 +32,98 @@ from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
 
 WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
+MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
+log = logging.getLogger(__name__)
+
+
+def run_inline(job: Callable[[], None]) -> None:
+    job()
+
+
+def run_in_background(job: Callable[[], None]) -> None:
+    threading.Thread(target=job, name="referral-index-update", daemon=True).start()
 
 
 class IndexCache:
-    """The worker's current match index, rebuilt when the directory version changes."""
+    """The worker's current match index: built once, then updated by deltas or rebuilt aside and swapped."""
 
-    def __init__(self, database: Database, check_seconds: float, clock: Callable[[], float] = time.monotonic):
-        self._database = database
-        self._check_seconds = check_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._index: DirectoryIndex | None = None
+    def __init__(self, database: Database, check_seconds: float, clock: Callable[[], float] = time.monotonic,
+                 start: Callable[[Callable[[], None]], None] = run_inline):
+        self._database, self._check_seconds, self._clock, self._start = database, check_seconds, clock, start
+        self._lock = threading.Lock()  # one version check (and inline update) at a time
+        self._state: tuple[core.Directory, DirectoryIndex] | None = None  # swapped whole
         self._checked_at = float("-inf")
+        self._updating = False
+        self.builds = self.deltas = 0  # full snapshot loads, delta updates (for tests and benchmarks)
 
     def current(self) -> DirectoryIndex:
-        """The index, checked against the database at most every ``check_seconds``."""
-        index = self._index
-        if index is not None and self._clock() - self._checked_at < self._check_seconds:
-            return index
-        with self._lock:
-            if self._index is None or self._clock() - self._checked_at >= self._check_seconds:
-                self._refresh()
-            return self._index  # type: ignore[return-value]
+        """The index; at most every ``check_seconds`` one caller checks the version (never waits on another)."""
+        if self._state is None:
+            with self._lock:
+                if self._state is None:
+                    self._update()  # only when warm() did not run: the first request builds
+            return self._state[1]  # type: ignore[index]
+        if self._clock() - self._checked_at >= self._check_seconds and self._lock.acquire(blocking=False):
+            try:
+                self._check()
+            finally:
+                self._lock.release()
+        return self._state[1]
 
-    def _refresh(self) -> None:
+    def warm(self) -> DirectoryIndex:
+        """Build now (before traffic) and freeze what the build left out of the garbage collector."""
+        index = self.current()
+        gc.collect()
+        gc.freeze()  # ~1M long-lived objects at 100k services: a full collection would walk them all
+        return index
+
+    def _check(self) -> None:
+        if self._updating:
+            return
         with self._database.session() as session:
             version = str(directory_version(session))
-        if self._index is None or self._index.version != version:
-            with self._database.session() as session:
-                index = build_index(snapshot.load(session))
-            index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
-            self._index = index
         self._checked_at = self._clock()
+        if version != self._state[1].version:  # type: ignore[index]
+            self._updating = True
+            self._start(self._update)
+
+    def _update(self) -> None:
+        background = self._start is run_in_background  # a serving worker
+        paused = background and gc.isenabled()
+        if paused:  # a full collection amid a build walks its ~1M new objects holding the GIL: requests stall
+            gc.disable()
+        try:
+            with self._database.session() as session:
+                directory = self._next(session)
+            previous = self._state[1] if self._state is not None else None
+            index = build_index(directory, previous)
+            index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
+            self._state = (directory, index)
+            self._checked_at = self._clock()
+            if background and previous is not None and previous.gazetteer.names.built_sites:
+                self._state[1].gazetteer.names.sites  # queries name sites here: build their tables now, not in one
+            if background:
+                gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
+        except Exception:
+            if self._state is None:
+                raise
+            log.exception("directory index update failed; the previous index keeps serving")
+        finally:
+            if paused:
+                gc.enable()
+            self._updating = False
+
+    def _next(self, session: Any) -> core.Directory:
+        """The next directory: the old one with the changed services reloaded, or a whole snapshot."""
+        snapshot.begin(session)
+        version = directory_version(session)
+        old = self._state[0] if self._state is not None else None
+        changed = changes.since(session, int(old.version), version) if old is not None else None
+        if changed is None or len(changed) > MAX_DELTA:
+            self.builds += 1
+            return snapshot.read(session)
+        self.deltas += 1
+        return snapshot.with_changes(session, old, changed, str(version))  # type: ignore[arg-type]
 
 
 def settings_from(config: Mapping[str, Any]) -> MatchSettings:

@@ -10,6 +10,7 @@ lexicon and the regions' lines, duties and screening scales travel with it as pl
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Iterable
 
 from sqlalchemy import select
@@ -27,8 +28,18 @@ WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
 def load(session: Session) -> core.Directory:
     """A consistent snapshot of the matchable directory."""
+    begin(session)
+    return read(session)
+
+
+def begin(session: Session) -> None:
+    """Start the snapshot's transaction: REPEATABLE READ on PostgreSQL, so every read sees one version."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def read(session: Session) -> core.Directory:
+    """The snapshot, read inside a transaction ``begin`` started."""
     version = directory_version(session)
     return core.Directory(
         version=str(version),
@@ -95,21 +106,31 @@ def _places(session: Session) -> list[core.Place]:
     ]
 
 
-def _sites(session: Session) -> dict[str, core.Site]:
-    rows = session.execute(
-        select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
-               Site.place_code, Site.opening_hours, Site.phone, Site.phones, Site.accessibility,
-               Site.translations).where(Site.status == "active")
-    )
+def _sites(session: Session, only=None) -> dict[str, core.Site]:  # noqa: ANN001 - a select of site ids
+    query = select(Site.id, Site.name, Site.names, Site.address, Site.latitude, Site.longitude,
+                   Site.place_code, Site.opening_hours, Site.phone, Site.phones, Site.accessibility,
+                   Site.translations).where(Site.status == "active")
+    rows = session.execute(query if only is None else query.where(Site.id.in_(only)))
     return {r.id: _site(r) for r in rows}
 
 
+_SHARED: dict = {}  # equal immutable values (sets of modes, opening hours...) read once, shared by every row
+SHARED_MAX = 200_000
+
+
+def _one(value):  # noqa: ANN001, ANN202 - any hashable immutable value
+    """The one shared copy of ``value``: 100k services repeat a few hundred distinct sets and hours."""
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
 def _site(r) -> core.Site:  # noqa: ANN001 - a result row
-    hours = hours_of(r.opening_hours)
+    hours = _one(hours_of(r.opening_hours))
     return core.Site(
         id=r.id, name=r.name, names=r.names or {}, address=r.address, lat=r.latitude, lon=r.longitude,
-        place=r.place_code, open_days=frozenset(h.weekday for h in hours), hours=hours,
-        phone=r.phone, phones=phones_of(r.phones, r.phone), accessibility=text_of(r.accessibility, r.translations, "accessibility"),
+        place=r.place_code, open_days=_one(frozenset(h.weekday for h in hours)), hours=hours,
+        phone=r.phone, phones=_one(phones_of(r.phones, r.phone)), accessibility=text_of(r.accessibility, r.translations, "accessibility"),
     )
 
 
@@ -129,35 +150,56 @@ def text_of(text: str | None, translations, name: str) -> core.Text | None:  # n
     return core.Text(text, dict((translations or {}).get(name) or {})) if text else None
 
 
-def _links(session: Session, column_a, column_b) -> dict[str, list[str]]:  # noqa: ANN001
+def _links(session: Session, column_a, column_b, only: list[str] | None = None) -> dict[str, list[str]]:  # noqa: ANN001
     grouped: dict[str, list[str]] = defaultdict(list)
-    for a, b in session.execute(select(column_a, column_b).order_by(column_a, column_b)):
+    query = select(column_a, column_b).order_by(column_a, column_b)
+    for a, b in session.execute(query if only is None else query.where(column_a.in_(only))):
         grouped[a].append(b)
     return grouped
 
 
-def _services(session: Session) -> list[core.Service]:
-    sites = _sites(session)
-    needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code)
-    areas = _links(session, ServiceArea.service_id, ServiceArea.place_code)
-    _named_areas(session, areas)
-    at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id)
-    columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
-    rows = session.execute(
-        select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
-               Organization.phone.label("org_phone"))
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.status == "active", Organization.status == "active")
-        .order_by(Service.id)
-    )
+def _services(session: Session, only: list[str] | None = None) -> list[core.Service]:
+    """The matchable services (all, or those of ``only`` that are), by id."""
+    sites = _sites(session, None if only is None else select(ServiceAtLocation.site_id).where(ServiceAtLocation.service_id.in_(only)))
+    needs = _links(session, ServiceNeed.service_id, ServiceNeed.need_code, only)
+    areas = _links(session, ServiceArea.service_id, ServiceArea.place_code, only)
+    _named_areas(session, areas, only)
+    at = _links(session, ServiceAtLocation.service_id, ServiceAtLocation.site_id, only)
+    rows = session.execute(services_query() if only is None else services_query().where(Service.id.in_(only)))
     schools = _school_names(session)
     return [_service(row, needs, areas, at, sites, schools) for row in rows]
 
 
-def _named_areas(session: Session, areas: dict[str, list[str]]) -> None:
+def services_query():  # noqa: ANN201 - a Select
+    """The matchable services with their organization's names (the snapshot's biggest query)."""
+    columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
+    return (select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
+                   Organization.phone.label("org_phone"))
+            .join(Organization, Organization.id == Service.organization_id)
+            .where(Service.status == "active", Organization.status == "active")
+            .order_by(Service.id))
+
+
+CHUNK = 500  # ids per IN list
+
+
+def with_changes(session: Session, directory: core.Directory, changed: set[str], version: str) -> core.Directory:
+    """``directory`` with the services in ``changed`` reloaded (or dropped when no longer matchable),
+    at ``version``: the same snapshot ``load`` would read, for a fraction of the rows. Call inside the
+    transaction ``begin`` started, the one ``version`` was read in."""
+    ids = sorted(changed)
+    fresh = [s for start in range(0, len(ids), CHUNK) for s in _services(session, ids[start:start + CHUNK])]
+    kept = [s for s in directory.services if s.id not in changed]
+    services = tuple(sorted((*kept, *fresh), key=lambda s: s.id))
+    return replace(directory, version=version, services=services)
+
+
+def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] | None = None) -> None:
     """Add the places that services' area names (imported, unknown then) now name: the one gazetteer
     place with that name, compared without case or administrative suffix (hsds.gazetteer.place_key)."""
-    named = [(i, names) for i, names in session.execute(select(Service.id, Service.area_names)) if names]
+    query = select(Service.id, Service.area_names)
+    named = [(i, names) for i, names in session.execute(query if only is None else query.where(Service.id.in_(only)))
+             if names]
     if not named:
         return
     from referral.hsds.gazetteer import place_key
@@ -184,11 +226,11 @@ def _service(s, needs, areas, at, sites, schools) -> core.Service:  # noqa: ANN0
     return core.Service(
         id=s.id, organization_id=s.organization_id, organization_name=s.org_name,
         organization_names=s.org_names or {}, name=s.name, names=s.names or {},
-        needs=tuple(needs.get(s.id, ())), modes=frozenset(s.modes), cost=s.cost, cost_text=s.cost_text,
+        needs=_one(tuple(needs.get(s.id, ()))), modes=_one(frozenset(s.modes)), cost=s.cost, cost_text=s.cost_text,
         capacity=s.capacity, wait_days=s.wait_days, intensity=s.intensity,
-        minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=frozenset(s.genders),
-        groups=frozenset(s.target_groups), languages=frozenset(s.languages),
-        area_places=frozenset(areas.get(s.id, ())), area_radius_km=s.area_radius_km, status=s.status,
+        minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=_one(frozenset(s.genders)),
+        groups=_one(frozenset(s.target_groups)), languages=_one(frozenset(s.languages)),
+        area_places=_one(frozenset(areas.get(s.id, ()))), area_radius_km=s.area_radius_km, status=s.status,
         verified_at=s.verified_at,
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites), organization_phone=s.org_phone,
         **_card(s, schools),
@@ -207,8 +249,8 @@ def _card(s, schools: dict[str, tuple[frozenset[str], core.Text]]) -> dict:  # n
                                  for d in s.required_documents or []),
         alerts=tuple(core.Text(a["text"], dict(a.get("texts") or {})) for a in s.alerts or []),
         contacts=tuple(_contact(c) for c in s.contacts or []),
-        phones=phones_of(s.phones), hours=hours_of(s.opening_hours),
-        delivered_languages=frozenset(s.delivered_languages or ()),
+        phones=_one(phones_of(s.phones)), hours=_one(hours_of(s.opening_hours)),
+        delivered_languages=_one(frozenset(s.delivered_languages or ())),
         serves_school=s.serves_school, school_names=schools.get(s.serves_school, (frozenset(), None))[0],
         school=schools.get(s.serves_school, (frozenset(), None))[1],
     )

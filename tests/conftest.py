@@ -59,7 +59,8 @@ def _migrate(url: str) -> None:
 def app(database_url: str):
     """The app on an empty directory of the current backend."""
     application = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                              "INDEX_CHECK_SECONDS": 0, "RATELIMIT_PER_ADDRESS": "100000 per minute",
+                              "INDEX_CHECK_SECONDS": 0, "INDEX_BUILD_IN_BACKGROUND": False,
+                              "RATELIMIT_PER_ADDRESS": "100000 per minute",
                               "RATELIMIT_PER_KEY": "100000 per minute"})
     yield application
     _wipe(application)

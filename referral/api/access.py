@@ -14,6 +14,7 @@ import hmac
 from flask import Flask, current_app, g, request
 
 from referral import accounts
+from referral.api import keycache
 from referral.api.errors import Problem
 from referral.api.limits import check_key
 from referral.db import WRITE_METHODS, get_session
@@ -23,6 +24,7 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referral"'}
 
 
 def init_app(app: Flask) -> None:
+    keycache.init_app(app)
     app.before_request(_check_access)
 
 
@@ -61,8 +63,13 @@ def _authenticate() -> Principal | None:
     bootstrap = current_app.config.get("ADMIN_KEY") or ""
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return CONFIG_ADMIN
+    cache = current_app.extensions["referral.keys"]  # keycache.py: a valid key is re-checked after 1 s
+    principal = cache.get(token)
+    if principal is not None:
+        return principal
     principal = accounts.authenticate(get_session(), token)
     if principal is None:
         raise Problem(401, "Unauthorized", "The key is invalid, expired or revoked.",
                       type_="unauthorized", headers=CHALLENGE)
+    cache.put(token, principal)
     return principal

@@ -26,7 +26,8 @@ WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
 def init_app(app: Flask) -> None:
     """One index cache per app (per worker process)."""
     database = app.extensions["referral.db"]
-    app.extensions["referral.index"] = matchmaking.IndexCache(database, app.config["INDEX_CHECK_SECONDS"])
+    start = matchmaking.run_in_background if app.config.get("INDEX_BUILD_IN_BACKGROUND", True) else matchmaking.run_inline
+    app.extensions["referral.index"] = matchmaking.IndexCache(database, app.config["INDEX_CHECK_SECONDS"], start=start)
 
 
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",

@@ -1,5 +1,5 @@
 """Blueprint for the reference data (needs taxonomy, gazetteer) and the health checks: ``/health``
-(database reachable, directory loaded), ``/health/live`` (the process answers; never queries) and
+(database reachable, directory loaded; from the worker's index), ``/health/live`` (the process answers; never queries) and
 ``/health/ready`` (a write works, tried in a transaction that is rolled back)."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from referral import __version__, catalogue, directory
+from referral import __version__, catalogue
 from referral.api.match import choose_language
 from referral.api.routing import ApiBlueprint
 from referral.api.schemas import HealthSchema, NeedTermList, PlaceList, SearchArgs
 from referral.db import get_db, get_session
-from referral.models import DirectoryState, Service
+from referral.models import DirectoryState
 
 bp = ApiBlueprint("reference", __name__, tag="reference", url_prefix="/v1")
 
@@ -49,21 +49,21 @@ def places(args: dict[str, Any]) -> Any:
 @bp.operation("GET", "/health", "Is the service up, its database reachable, its directory loaded?",
               response=HealthSchema, errors=(503,))
 def health() -> Any:
-    """200 when the database answers; 503 otherwise. ``directory.loaded`` says whether any active
-    service is listed."""
+    """200 when the database answers; 503 otherwise. Answers from the worker's index: ``directory``
+    is the version it serves and ``active_services`` the services a match may offer; the database is
+    asked only for the directory version, at most every INDEX_CHECK_SECONDS (matchmaking.IndexCache)."""
     try:
-        session = get_session()
-        version = directory.directory_version(session)
-        active = session.scalar(select(func.count()).select_from(Service).where(Service.status == "active"))
+        index = current_app.extensions["referral.index"].current()
     except SQLAlchemyError:
         current_app.logger.error("health check: database unreachable")
         body = {"status": "unavailable", "database": "unreachable", "directory": {}, "version": __version__}
         response = jsonify(HealthSchema().dump(body))
         response.status_code = 503
         return response
+    active = len(index.services)
     return {
         "status": "ok", "database": "ok", "version": __version__,
-        "directory": {"loaded": bool(active), "active_services": active, "version": version},
+        "directory": {"loaded": bool(active), "active_services": active, "version": int(index.version)},
     }
 
 

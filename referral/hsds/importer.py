@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral import boundary
+from referral import changes
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds import restrictions
@@ -93,6 +94,7 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
         return report
     bump_version(session)
     session.commit()
+    changes.refresh_statistics(session)  # ANALYZE: never plan the next snapshot on stale row counts
     report.written = True
     return report
 

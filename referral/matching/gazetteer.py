@@ -21,7 +21,8 @@ class Gazetteer:
     """A read-only view of the gazetteer, built once per directory version."""
 
     def __init__(self, places: Iterable[Place], services: Iterable[Service] = ()):
-        self.places: dict[str, Place] = {p.code: p for p in places}
+        self.source = tuple(places)  # as given: a later version with equal places reuses these tables
+        self.places: dict[str, Place] = {p.code: p for p in self.source}
         self.codes: tuple[str, ...] = tuple(sorted(self.places))
         self.lineages: dict[str, tuple[str, ...]] = {c: self._walk(c) for c in self.codes}
         self.depth = np.array([len(self.lineages[c]) for c in self.codes], dtype=np.int16)
@@ -29,6 +30,13 @@ class Gazetteer:
         self.lon = np.array([self.places[c].lon for c in self.codes], dtype=np.float64)
         self.xyz = unit_vectors(self.lat, self.lon)
         self.names = PlaceNames((self.places[c] for c in self.codes), services)
+
+    def with_services(self, services: Iterable[Service]) -> "Gazetteer":
+        """This gazetteer (its place tables shared) for another directory version's services."""
+        copy = object.__new__(Gazetteer)
+        copy.__dict__.update(self.__dict__)
+        copy.names = self.names.for_services(services)
+        return copy
 
     def lineage(self, code: str | None) -> tuple[str, ...]:
         """The place and its ancestors, finest first; empty for None or an unknown code."""

@@ -70,9 +70,13 @@ class DirectoryIndex:
     region: Region = Region()  # emergency lines, duties, screening scales
 
 
-def build_index(directory: Directory) -> DirectoryIndex:
-    """Index ``directory``; raises ValueError on values outside the contract (see columns.py)."""
+def build_index(directory: Directory, previous: DirectoryIndex | None = None) -> DirectoryIndex:
+    """Index ``directory``; raises ValueError on values outside the contract (see columns.py).
+
+    With the ``previous`` version's index, its place-name tables are reused when the places are equal
+    (pinyin of every place name: a fifth of a build at 100k services)."""
     services = tuple(directory.services)
+    same_places = previous is not None and previous.gazetteer.source == tuple(directory.places)
     taxonomy = Taxonomy(directory.terms)
     columns, sites = build_columns(services), build_sites(services)
     postings = _build_postings(services, taxonomy)
@@ -80,7 +84,7 @@ def build_index(directory: Directory) -> DirectoryIndex:
         version=directory.version,
         services=services,
         taxonomy=taxonomy,
-        gazetteer=Gazetteer(directory.places, services),
+        gazetteer=previous.gazetteer.with_services(services) if same_places else Gazetteer(directory.places, services),  # type: ignore[union-attr]
         columns=columns,
         sites=sites,
         postings=postings,

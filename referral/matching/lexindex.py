@@ -106,9 +106,10 @@ class LexicalIndex:
         self._p_idx = np.concatenate(p_lists) if p_lists else np.zeros(0, dtype=np.int64)
         t_lists = [self._t_post[i] for i in range(n)]
         self._t_ptr = np.concatenate(([0], np.cumsum([len(ts) for ts, _ in t_lists]))).astype(np.int64)
-        self._t_idx = np.concatenate([ts for ts, _ in t_lists])
-        self._t_bm25 = np.concatenate([ws for _, ws in t_lists])
-        self._t_share = np.concatenate([self._share[i] for i in range(n)])
+        none = [np.zeros(0)]  # an empty taxonomy (a fresh database) has no features at all
+        self._t_idx = np.concatenate([ts for ts, _ in t_lists] or none).astype(np.int64)
+        self._t_bm25 = np.concatenate([ws for _, ws in t_lists] or none)
+        self._t_share = np.concatenate([self._share[i] for i in range(n)] or none)
 
     def _postings_terms(self, docs: list[dict[str, int]]) -> None:
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float64)

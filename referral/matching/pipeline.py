@@ -11,9 +11,11 @@ from __future__ import annotations
 from referral.matching.assessment import graded_needs, with_grades
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
-from referral.matching.safety import first_of_each, with_risks
+from referral.matching.safety import Finding, first_of_each, with_risks
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
+
+DANGER = 1  # a need term's priority that marks a danger to the child (seeds/needs.json)
 
 
 def read_needs(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> tuple[UnderstoodNeed, ...]:
@@ -26,7 +28,25 @@ def read_needs(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings
     risky = {i for i, found in enumerate(in_texts) if found}
     graded = graded_needs(index.region.scales, query.assessment, label)
     needs = with_grades(_explicit(index, query, settings, risky), graded)
-    return with_risks(needs, first_of_each([*in_texts, index.risks.find(query.notes)]), label)
+    found = first_of_each([*in_texts, index.risks.find(query.notes), _dangers_read(index, needs)])
+    return with_risks(needs, found, label)
+
+
+def _dangers_read(index: DirectoryIndex, needs: tuple[UnderstoodNeed, ...]) -> list[Finding]:
+    """A danger the text reader read (a term of ``priority`` 1 that a risk category makes actionable,
+    e.g. abuse or crisis) is a risk too, whatever words carried it: the two readers catch different
+    phrasings, and a child in danger must not depend on which of them knew the words. The category
+    is the first of the lexicon's categories for that need."""
+    category = {}
+    for c in index.risks.categories:
+        category.setdefault(c.need, c.code)
+    terms = index.taxonomy.terms
+    return [
+        Finding(category[n.code], n.code, n.matched or "", position)
+        for position, n in enumerate(needs)
+        if n.understood and n.source in ("text", "notes") and n.code in category
+        and getattr(terms.get(n.code), "priority", 0) >= DANGER
+    ]
 
 
 def _explicit(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, risky: set[int]) -> tuple[UnderstoodNeed, ...]:

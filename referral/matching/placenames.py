@@ -281,6 +281,18 @@ class PlaceNames:
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
+    def for_services(self, services: Iterable[Service]) -> "PlaceNames":
+        """These place tables (shared, read-only) with the site tables of ``services`` (built on first use)."""
+        copy = object.__new__(PlaceNames)
+        copy.__dict__.update(self.__dict__)
+        copy._services, copy._sites, copy._lock = tuple(services), None, threading.Lock()
+        return copy
+
+    @property
+    def built_sites(self) -> bool:
+        """Whether a query has needed the site tables of this version yet."""
+        return self._sites is not None
+
     @property
     def sites(self) -> SiteNames:
         """The site tables, built on first use (a lock keeps it to one build per version)."""

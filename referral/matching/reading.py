@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from referral.matching import cues
@@ -79,6 +80,7 @@ class Reader(LexicalIndex):
         self._lack = [cues.is_lack(phrases_of(t)) for t in self.terms]
         self._fallback = PhraseMatcher((t.code, [p for p in names_of(t) if len(normalise(p)) >= 3]) for t in self.terms)
         self._one_off = _one_off_keys(self.terms)
+        self._sounds = _sound_keys(self.terms)
         short = [(normalise(p), t.code) for t in self.terms for p in names_of(t) if 2 <= len(normalise(p)) <= 4]
         self._short_names = [p for p, _ in short]
         self._short_owner = [c for _, c in short]
@@ -277,12 +279,27 @@ class Reader(LexicalIndex):
                             found[k] = piece
         return [Reading(self.codes[k], TYPO_CONFIDENCE, (piece,), False, True) for k, piece in list(found.items())[:1]]
 
+    def _homophone_read(self, text: str) -> list[Reading]:
+        """Terms whose 2-6 character phrase sounds like a piece of the text: the pinyin input
+        method's slips ("焦绿" for 焦虑, "网隐" for 网瘾), read with a typo's confidence."""
+        for run in (m.group() for m in _CJK_RUN.finditer(text)):
+            sounds = tuple(lazy_pinyin(run))
+            for size in range(min(6, len(run)), 1, -1):
+                for a in range(len(run) - size + 1):
+                    piece = run[a : a + size]
+                    if cues.FUNCTION_CHARS.intersection(piece) or piece in self._weak:
+                        continue
+                    k = self._sounds.get(sounds[a : a + size])
+                    if k is not None:
+                        return [Reading(self.codes[k], TYPO_CONFIDENCE, (piece,), False, True)]
+        return []
+
     def _fallback_read(self, text: str) -> list[Reading]:
         """A character-level reading of long names, when the words gave nothing (Chinese typos:
         English ones are read through their closest word)."""
         if not is_cjk(text):
             return []
-        typo = self._one_off_read(text)
+        typo = self._one_off_read(text) or self._homophone_read(text)
         if typo:
             return typo
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
@@ -306,6 +323,18 @@ def _one_off_keys(terms: Sequence[NeedTerm]) -> dict[str, int]:
             if 3 <= len(p) <= 6 and all(is_cjk(c) for c in p):
                 for i in range(len(p)):
                     found.setdefault(p[:i] + "?" + p[i + 1 :], set()).add(k)
+    return {key: next(iter(ks)) for key, ks in found.items() if len(ks) == 1}
+
+
+def _sound_keys(terms: Sequence[NeedTerm]) -> dict[tuple[str, ...], int]:
+    """Chinese phrases of 2-6 characters by their toneless pinyin, each to its term when only one
+    term sounds so: a homophone typed for the word ("焦绿") still reads."""
+    found: dict[tuple[str, ...], set[int]] = {}
+    for k, term in enumerate(terms):
+        for phrase in phrases_of(term):
+            p = normalise(phrase).strip()
+            if 2 <= len(p) <= 6 and all(is_cjk(c) for c in p):
+                found.setdefault(tuple(lazy_pinyin(p)), set()).add(k)
     return {key: next(iter(ks)) for key, ks in found.items() if len(ks) == 1}
 
 

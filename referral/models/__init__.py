@@ -5,5 +5,7 @@ from referral.models.accounts import Account, ApiKey, AuditEvent, ListingReport
 from referral.models.listings import *  # noqa: F403 - the directory's tables and enumerations
 from referral.models.listings import __all__ as _listings
 from referral.models.safety import RegionResource, RiskCategory
+from referral.models.changes import DirectoryChange
 
-__all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport", "RegionResource", "RiskCategory"]
+__all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport", "RegionResource", "RiskCategory",
+           "DirectoryChange"]

@@ -139,3 +139,18 @@ def test_retry_after_is_sent_only_with_a_429(limited_app):
     assert (allowed.status_code, refused.status_code) == (200, 429)
     assert "Retry-After" not in allowed.headers
     assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_counting_requests_in_memory_starts_no_thread_per_request(limited_app):
+    import threading
+    import time
+
+    app = limited_app()
+    client = app.test_client()
+    assert type(app.extensions["referral.limiter"].limiter.storage).__name__ == "SweptMemoryStorage"
+    client.get("/v1/health/live")
+    before = threading.active_count()
+    for _ in range(5):
+        time.sleep(0.02)  # longer than the stock storage's 10 ms sweep timer, which restarts per request
+        assert client.get("/v1/health/live").status_code == 200
+    assert threading.active_count() == before

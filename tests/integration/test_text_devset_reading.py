@@ -17,8 +17,15 @@ def summary() -> Summary:
     return Summary.of((item, score(item, read_item(reader, index, settings, item, location))) for item in items)
 
 
-@pytest.mark.xfail(strict=False, reason="until the reader lands (branch i8-text, i8-safety)")
-def test_every_risk_is_flagged_no_text_is_refused_and_the_first_need_is_right(summary):
+def test_every_risk_in_the_set_is_flagged_at_severity_3(summary):
     assert summary.recalled == summary.risk_items
-    assert summary.refusals == 0
+
+
+def test_the_first_need_read_is_right_for_at_least_92_percent(summary):
     assert summary.rate(summary.top1) >= 0.92
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a two-character word with a look-alike character "
+                   "(缀学 for 辍学) is answered not_understood with suggestions, never read; see README 'Reading text'")
+def test_no_text_of_the_set_is_left_not_understood(summary):
+    assert summary.refusals == 0

@@ -1,8 +1,12 @@
 """The distance definitions: haversine screening bands and the flat-ellipsoid shortcut are safe."""
 
 import numpy as np
+from geopy.distance import Geodesic
+from hypothesis import given, strategies as st
 
-from referral.matching.geo import BAND, LOCAL_MAX_KM, _local_km, local_error_bound, geodesic_km, haversine_one, within_many
+from referral.matching.geo import (
+    BAND, LOCAL_MAX_KM, _local_km, local_error_bound, geodesic_km, haversine_one, shown_km, within_many,
+)
 
 
 def _pairs(n: int, max_km: float):
@@ -32,3 +36,23 @@ def test_within_many_agrees_with_the_geodesic_at_the_limit():
     hav = np.array([haversine_one(lat, lon, a, b) for a, b in zip(lats, lons)])
     expected = [geodesic_km(lat, lon, a, b) <= 25.0 for a, b in zip(lats, lons)]
     assert within_many(25.0, hav, (lat, lon), lats, lons).tolist() == expected
+
+
+def test_the_shown_distance_is_always_the_rounded_geodesic():
+    for lat, lon, lat2, lon2 in _pairs(2000, 2 * LOCAL_MAX_KM):
+        assert shown_km(lat, lon, lat2, lon2) == round(geodesic_km(lat, lon, lat2, lon2), 1)
+
+
+def test_the_shown_distance_is_the_rounded_geodesic_a_millimetre_either_side_of_a_rounding_edge():
+    solver = Geodesic.WGS84
+    for lat, edge_km in ((31.3, 12.35), (-45.0, 24.95), (79.5, 0.05), (0.0, 59.95)):
+        for offset_km in (-1e-6, 0.0, 1e-6):
+            there = solver.Direct(lat, 120.0, 37.0, (edge_km + offset_km) * 1000.0)
+            expected = round(geodesic_km(lat, 120.0, there["lat2"], there["lon2"]), 1)
+            assert shown_km(lat, 120.0, there["lat2"], there["lon2"]) == expected
+
+
+@given(st.floats(-89.9, 89.9), st.floats(-180, 180), st.floats(-0.6, 0.6), st.floats(-0.6, 0.6))
+def test_any_nearby_pair_shows_the_rounded_geodesic(lat, lon, dlat, dlon):
+    lat2, lon2 = max(-90.0, min(90.0, lat + dlat)), (lon + dlon + 180.0) % 360.0 - 180.0
+    assert shown_km(lat, lon, lat2, lon2) == round(geodesic_km(lat, lon, lat2, lon2), 1)

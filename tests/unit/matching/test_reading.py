@@ -179,8 +179,14 @@ def test_read_text_takes_a_reader_or_anything_holding_one(reader):
         "protection.abuse"]
 
 
-def test_a_two_character_typo_is_never_read_but_suggests_the_word_it_spells(reader):
-    assert understood(reader, "家爆") == [] and reader.suggest("家爆")[:1] == ("protection.domestic_violence",)
+def test_a_homophone_typed_for_a_word_reads_with_a_typos_confidence(reader):
+    (reading,) = reader.read("家爆")  # the pinyin input method's slip for 家暴 (jiā bào)
+    assert (reading.code, reading.confidence, reading.fuzzy) == ("protection.domestic_violence", 0.3, True)
+    assert [r.code for r in reader.read("孩子最近很焦绿")] == ["mental_health.emotional"]
+
+
+def test_a_two_character_look_alike_is_never_read_but_suggests_the_word_it_spells(reader):
+    assert understood(reader, "缀学") == [] and "education.dropout" in reader.suggest("缀学")[:3]
 
 
 def test_suggestions_rank_the_closest_needs_even_when_nothing_is_read(reader):

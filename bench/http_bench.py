@@ -1,0 +1,120 @@
+"""HTTP benchmark: ``referral serve`` driven from outside by a bounded async load generator (httpx).
+
+For each directory size: import a synthetic directory (bench/served.py) into SQLite — and into
+PostgreSQL too when ``--postgres URL`` names a disposable database — start the server (1 process x 16
+threads, the default), then for concurrency 1, 2 and 8 send requests to the trivial endpoint
+(``/v1/health/live``, the floor), ``/v1/health`` and ``POST /v1/match`` (with a key): at most
+``--requests`` each, for at most ``--seconds``. Prints one table per database; asserts nothing.
+
+    .venv/bin/python bench/http_bench.py [--sizes 10000,100000] [--requests 400] [--seconds 15]
+                                         [--postgres postgresql+psycopg://user@host/db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from served import Server, match_body, prepare  # noqa: E402
+
+CONCURRENCY = (1, 2, 8)
+
+
+async def drive(base: str, make, concurrency: int, requests: int, seconds: float) -> dict:  # noqa: ANN001
+    """``concurrency`` clients, each on its own keep-alive connection, until ``requests`` or ``seconds``."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    left = iter(range(requests))
+
+    async def client(k: int) -> None:
+        nonlocal errors
+        rng = random.Random(k)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as session:
+            for _ in left:
+                if time.perf_counter() > deadline:
+                    return
+                method, path, kwargs = make(rng)
+                started = time.perf_counter()
+                answer = await session.request(method, path, **kwargs)
+                latencies.append(time.perf_counter() - started)
+                errors += answer.status_code != 200
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(k) for k in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    p50, p95 = np.percentile(np.array(latencies) * 1000, [50, 95]) if latencies else (float("nan"),) * 2
+    return dict(n=len(latencies), rps=len(latencies) / elapsed, p50=p50, p95=p95, errors=errors)
+
+
+def endpoints(directory) -> dict:  # noqa: ANN001
+    auth = {"Authorization": f"Bearer {directory.worker_key}"}
+    return {
+        "trivial": lambda rng: ("GET", "/v1/health/live", {}),
+        "health": lambda rng: ("GET", "/v1/health", {}),
+        "match": lambda rng: ("POST", "/v1/match", {"json": match_body(rng, directory.codes), "headers": auth}),
+    }
+
+
+def bench(directory, requests: int, seconds: float) -> list[dict]:  # noqa: ANN001
+    rows = []
+    with Server(directory) as server:
+        rss = server.worker_rss_mb()
+        print(f"  server up (index built before traffic) in {server.start_s:.1f} s; worker RSS "
+              f"{', '.join(f'{mb:.0f}' for mb in rss)} MB", flush=True)
+        for name, make in endpoints(directory).items():
+            asyncio.run(drive(server.base, make, 2, 150, seconds))  # warm up: the first seconds after start run slow
+            for concurrency in CONCURRENCY:
+                row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
+                rows.append(dict(size=directory.services, endpoint=name, concurrency=concurrency, **row))
+                print(f"  {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
+                      f"p95 {row['p95']:.1f} ms", flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    head = (f"{'services':>9} {'endpoint':>8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'errors':>6} {'match/trivial':>13}")
+    lines = [head, "-" * len(head)]
+    floor = {(r["size"], r["concurrency"]): r["rps"] for r in rows if r["endpoint"] == "trivial"}
+    for r in rows:
+        ratio = f"{r['rps'] / floor[(r['size'], r['concurrency'])]:>12.0%}" if r["endpoint"] == "match" else f"{'':>13}"
+        lines.append(f"{r['size']:>9} {r['endpoint']:>8} {r['concurrency']:>7} {r['rps']:>7.0f} {r['p50']:>7.1f} "
+                     f"{r['p95']:>7.1f} {r['errors']:>6} {ratio}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--postgres", help="a disposable PostgreSQL database URL (emptied first)")
+    args = parser.parse_args()
+    databases = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
+    tables = []
+    for label, url in databases:
+        rows = []
+        for size in (int(s) for s in args.sizes.split(",")):
+            with tempfile.TemporaryDirectory() as folder:
+                print(f"{label}, {size} services: importing ...", flush=True)
+                directory = prepare(Path(folder), size, url)
+                print(f"  imported in {directory.import_s:.1f} s", flush=True)
+                rows += bench(directory, args.requests, args.seconds)
+        tables.append((label, table(rows)))
+    for label, text in tables:
+        print(f"\nHTTP, {label}, 1 process x 16 threads (targets: match >= 50 % of trivial at 10k):\n{text}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""A synthetic directory in a database and ``referral serve`` running on it, for the HTTP benchmarks.
+
+``prepare(folder, services, url)`` migrates the database (a temporary SQLite file, or the PostgreSQL
+URL given — a disposable one: it is emptied first), loads the demo taxonomy and gazetteer, imports a
+synthetic HSDS package of about ``services`` services (bench/import_bench.py's generator: 4 per
+organization, sites around 31.5 N 120.5 E) and makes a social worker's and an admin's key.
+``Server`` starts ``referral serve`` on a free loopback port and waits until a worker answers.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import import_bench  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from referral import accounts, geocoding, migrate  # noqa: E402
+from referral.db import Base, get_db, make_engine  # noqa: E402
+from referral.hsds import importer, sources, writer  # noqa: E402
+from referral.models import ServiceNeed  # noqa: E402
+from referral.policy import CLI  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Directory:
+    url: str
+    worker_key: str
+    admin_key: str
+    codes: list[str]  # need codes some service meets
+    services: int
+    import_s: float
+
+
+def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
+    """A database holding a synthetic directory of about ``services`` services, and two keys."""
+    url = url or f"sqlite:///{folder / 'bench.db'}"
+    if url.startswith("postgresql"):
+        _empty(url)
+    app = import_bench.fresh_app_at(folder, url)
+    import_bench.generate(folder / "package", services * import_bench.PER_ORGANIZATION // 4)
+    with app.app_context(), get_db().session(write=True) as session:
+        started = time.perf_counter()
+        report = importer.run(session, sources.open_path(folder / "package"),
+                              lambda: geocoding.GazetteerGeocoder(writer.places(session)))
+        seconds = time.perf_counter() - started
+        assert report.written, report.problems
+        codes = sorted(set(session.scalars(select(ServiceNeed.need_code))))
+        keys = []
+        for role in ("social_worker", "admin"):
+            account = accounts.create_account(session, CLI, {"name": f"bench {role}", "role": role})
+            keys.append(accounts.issue_key(session, CLI, account.id)[1])
+    return Directory(url, keys[0], keys[1], codes, services, seconds)
+
+
+def _empty(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+def match_body(rng: random.Random, codes: list[str]) -> dict:
+    """A request near the synthetic sites: 1-2 needs, a child of 4-15."""
+    needs = [{"code": c, "severity": rng.randint(1, 3)} for c in rng.sample(codes, min(len(codes), rng.randint(1, 2)))]
+    return {"location": {"lat": round(31 + rng.random(), 4), "lon": round(120 + rng.random(), 4)},
+            "child": {"age": rng.randint(4, 15)}, "needs": needs, "limit": 10}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``referral serve`` on a free loopback port, stopped on exit."""
+
+    def __init__(self, directory: Directory, workers: int = 1, threads: int = 16, **env: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "REFERRAL_DATABASE_URL": directory.url, "REFERRAL_LOG_LEVEL": "WARNING",
+                    "REFERRAL_RATELIMIT_PER_ADDRESS": "10000000 per minute",
+                    "REFERRAL_RATELIMIT_PER_KEY": "10000000 per minute", **env}
+        self.argv = [str(BIN / "referral"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                     "--workers", str(workers), "--threads", str(threads)]
+
+    def __enter__(self) -> "Server":
+        started = time.perf_counter()
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                if httpx.get(self.base + "/v1/health/live", timeout=600).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if self.process.poll() is not None:
+                    raise SystemExit("referral serve exited") from None
+                time.sleep(0.2)
+        self.start_s = time.perf_counter() - started
+        return self
+
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each gunicorn worker (Linux /proc), in MB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [_rss_mb(int(pid)) for pid in children]
+
+    def __exit__(self, *_exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -1,0 +1,116 @@
+"""Changes without rebuilds: every write logs the services it changed in its own transaction, a
+worker's index applies just those, and a rebuild runs aside while the old index keeps serving."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from referral import matchmaking, snapshot
+from referral.db import get_db
+from referral.directory import bump_version
+from referral.models import DirectoryChange, NeedTerm
+from referral.seeding import stable_id
+from tests.builders import change, seed_mini
+
+AUTISM = stable_id("service", "east-autism")
+COUNSELLING = stable_id("service", "east-counselling")
+EAST_OFFICE = stable_id("site", "east-care-office")
+EAST = stable_id("organization", "east-care")
+
+
+def _log(app) -> list[tuple[int, list[str] | None]]:  # noqa: ANN001
+    with app.app_context(), get_db().session() as session:
+        return [tuple(r) for r in session.execute(select(DirectoryChange.version, DirectoryChange.service_ids)
+                                                  .order_by(DirectoryChange.version))]
+
+
+def _fresh(app):  # noqa: ANN001, ANN202
+    with app.app_context(), get_db().session() as session:
+        return snapshot.load(session)
+
+
+@pytest.fixture
+def seeded(app):  # noqa: ANN001, ANN201
+    seed_mini(app)
+    return app
+
+
+def test_seeding_logs_a_full_change_and_a_service_edit_names_only_that_service(seeded, client, admin_headers):
+    change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+    assert _log(seeded) == [(1, None), (2, [AUTISM])]
+
+
+def test_a_site_edit_names_the_services_offered_there_and_an_organization_edit_its_services(seeded, client, admin_headers):
+    change(client, "PATCH", f"/v1/sites/{EAST_OFFICE}", admin_headers, json={"phone": "0512-1234"})
+    change(client, "PATCH", f"/v1/organizations/{EAST}", admin_headers, json={"name": "East Care Centre"})
+    assert _log(seeded)[1:] == [(2, sorted([AUTISM, COUNSELLING])), (3, sorted([AUTISM, COUNSELLING]))]
+
+
+def test_an_edit_reaches_the_index_as_a_delta_equal_to_a_full_reload(seeded, client, admin_headers):
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0)
+    cache.current()
+    change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+    change(client, "DELETE", f"/v1/services/{COUNSELLING}", admin_headers)
+    index = cache.current()
+    assert (cache.builds, cache.deltas) == (1, 1)
+    assert cache._state[0] == _fresh(seeded) and index.version == "3"
+    assert [s.capacity for s in index.services if s.id == AUTISM] == ["full"]
+    assert COUNSELLING not in [s.id for s in index.services]
+
+
+def test_a_restored_service_comes_back_through_a_delta(seeded, client, admin_headers):
+    change(client, "DELETE", f"/v1/services/{COUNSELLING}", admin_headers)
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0)
+    cache.current()
+    change(client, "POST", f"/v1/services/{COUNSELLING}/restore", admin_headers)
+    assert COUNSELLING in [s.id for s in cache.current().services]
+    assert (cache.builds, cache.deltas) == (1, 1) and cache._state[0] == _fresh(seeded)
+
+
+def test_a_taxonomy_change_is_reloaded_whole(seeded):
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0)
+    cache.current()
+    with seeded.app_context(), get_db().session(write=True) as session:
+        term = session.scalars(select(NeedTerm).order_by(NeedTerm.code)).first()
+        term.labels = {**term.labels, "en": "renamed"}
+        bump_version(session)
+        session.commit()
+    assert _log(seeded)[-1] == (2, None)
+    cache.current()
+    assert (cache.builds, cache.deltas) == (2, 0) and cache._state[0] == _fresh(seeded)
+
+
+def test_a_request_during_an_update_is_answered_at_once_by_the_old_index(seeded, client, admin_headers):
+    gate, jobs = threading.Event(), []
+
+    def start(job):  # noqa: ANN001, ANN202 - the update runs in its own thread, once the gate opens
+        jobs.append(threading.Thread(target=lambda: (gate.wait(30), job())))
+        jobs[-1].start()
+
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, start=start)
+    before = cache.current()
+    change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+    during = [cache.current() for _ in range(3)]  # would block until the gate's timeout if they waited
+    gate.set()
+    jobs[0].join()
+    assert [i is before for i in during] == [True, True, True] and len(jobs) == 1
+    assert cache.current().version == "2" and cache.deltas == 1
+
+
+def test_a_worker_builds_and_freezes_its_index_before_it_takes_traffic(seeded):
+    import gc
+    from types import SimpleNamespace
+
+    from referral import serving
+
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 60)
+    seeded.extensions["referral.index"] = cache
+    try:
+        serving.post_worker_init(SimpleNamespace(wsgi=seeded, pid=1))
+        assert cache.builds == 1 and gc.get_freeze_count() > 0
+        assert len(cache.current().services) == 3 and cache.builds == 1
+    finally:
+        gc.unfreeze()
