@@ -15,10 +15,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from sqlalchemy import func, select
+
 from referral.db import get_db
-from referral.hsds import exchange, sources
+from referral.models import Service
+from referral.hsds import exchange, review, sources
 
 PROGRESS_FROM = 2000
+QUARANTINED = 4  # exit status of --lenient: written, but some records were set aside (listed in the report)
 NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (listed in the report)  # rows: smaller inputs import faster than a bar could draw
 
 
@@ -26,20 +30,37 @@ NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (lis
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--lenient", is_flag=True, help="Write every valid record; set aside (quarantine) the others, each "
+              "problem listed, and the records that depend on them. Exit 4 when some were set aside.")
+@click.option("--review", "review_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every guessed taxonomy mapping (fuzzy, AIRS prefix) and every unmapped term to this "
+                   "CSV file, for a person to confirm, change or empty the need column.")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A reviewed file (see --review): its need column decides those terms' mappings.")
 @with_appcontext
-def import_hsds(path: Path, dry_run: bool, as_json: bool) -> None:
+def import_hsds(path: Path, dry_run: bool, as_json: bool, lenient: bool, review_file: Path | None,
+                mapping_file: Path | None) -> None:
     """Import HSDS 3.0 JSON, or a tabular data package (a folder or a zip with datapackage.json)."""
     config = current_app.config
+    try:
+        reviewed = review.read(mapping_file) if mapping_file else {}
+    except review.MappingFileError as error:
+        raise click.ClickException(str(error)) from error
     with get_db().session(write=True) as session:
         total = _estimate(path, config)
         if total >= PROGRESS_FROM and not as_json:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                report = exchange.import_path(session, config, path, dry_run, progress=bar.update)
+                report = exchange.import_path(session, config, path, dry_run, progress=bar.update, lenient=lenient,
+                                              reviewed=reviewed)
         else:
-            report = exchange.import_path(session, config, path, dry_run)
+            report = exchange.import_path(session, config, path, dry_run, lenient=lenient, reviewed=reviewed)
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.as_text())
-    if not report.ok:
+    if review_file is not None:
+        click.echo(f"{review.write(report, review_file)} mapping(s) to review written to {review_file}", err=True)
+    if not report.ok and not (report.lenient and (report.written or dry_run)):
         raise SystemExit(1)
+    if not report.ok:  # lenient, and records were set aside: the more serious news
+        raise SystemExit(QUARANTINED)
     if report.not_matchable and not dry_run:
         click.echo(f"error: {len(report.not_matchable)} imported service(s) match no need and will never be "
                    "offered; give them taxonomy terms and import again", err=True)
@@ -66,13 +87,16 @@ def export_hsds(path: Path, form: str, organization_id: str | None) -> None:
 
     config = current_app.config
     with get_db().session() as session:
+        total = session.scalar(select(func.count()).select_from(Service)) or 0
         try:
-            if form == "csv" and path.suffix != ".zip":
-                count = exchange.export_folder(session, config, path, organization_id)
-                click.echo(f"wrote {count} files to {path}")
-                return
-            data = exchange.export(session, config, form, organization_id)
+            with click.progressbar(length=total, label="exporting services", file=sys.stderr) as bar:
+                if form == "csv" and path.suffix != ".zip":
+                    count = exchange.export_folder(session, config, path, organization_id, progress=bar.update)
+                else:
+                    exchange.export_file(session, config, path, form, organization_id, progress=bar.update)
         except NotFound as error:
             raise click.ClickException(str(error)) from error
-    path.write_bytes(data)
-    click.echo(f"wrote {len(data)} bytes to {path}")
+    if form == "csv" and path.suffix != ".zip":
+        click.echo(f"wrote {count} files to {path}")
+    else:
+        click.echo(f"wrote {path.stat().st_size} bytes to {path}")

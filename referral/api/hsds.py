@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, current_app, request
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from referral.api.errors import Problem, field_error
 from referral.api.routing import ApiBlueprint, read_json
@@ -20,34 +22,77 @@ bp = ApiBlueprint("hsds", __name__, tag="hsds")  # /hsds/… and two /v1 routes:
 ID = validate.Length(1, 100)
 
 
+class Moment(fields.Field):
+    """A date (its first instant, UTC) or a datetime with an offset: HSDS modified_after."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError("is not a date (2024-01-31) or a datetime with an offset") from None
+        if moment.tzinfo is None and "T" not in text and " " not in text:
+            moment = moment.replace(tzinfo=timezone.utc)
+        if moment.tzinfo is None:
+            raise ValidationError("a datetime needs an offset (Z or +08:00)")
+        _in_utc_range(moment)
+        return moment
+
+
 class PageArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a standard client's other parameters never break it
+
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     search = fields.String(validate=validate.Length(1, 200))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "ndjson")),
+                           metadata={"description": "ndjson: every result, one JSON object a line, streamed"})
 
 
 class ServiceArgs(PageArgs):
     taxonomy_term_id = fields.String(validate=ID)
+    taxonomy_id = fields.String(validate=ID)
     organization_id = fields.String(validate=ID)
-    modified_after = fields.AwareDateTime(default_timezone=None, validate=lambda v: _in_utc_range(v))
+    modified_after = Moment(metadata={"description": "a date or a datetime with an offset"})
+    minimal = fields.Boolean(load_default=False, metadata={"description": "only id and last_modified"})
+    full = fields.Boolean(load_default=False, metadata={"description": "fully nested services"})
+
+
+class OrganizationArgs(PageArgs):
+    full = fields.Boolean(load_default=False, metadata={"description": "fully nested organizations"})
+    full_service = fields.Boolean(load_default=False, metadata={"description": "with their full services"})
+
+
+class OrganizationOneArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    full_service = fields.Boolean(load_default=True)
 
 
 class ServiceAtLocationArgs(ServiceArgs):
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
     proximity = fields.Float(validate=validate.Range(0, 1_000_000, min_inclusive=False),
-                             metadata={"description": "metres from lat/lon (HSDS proximity)"})
+                             metadata={"description": "metres from lat/lon, or from the postcode (HSDS proximity)"})
+    postcode = fields.String(validate=validate.Length(1, 20),
+                             metadata={"description": "sites at this postcode; with proximity, sites within "
+                                                      "proximity metres of their centroid"})
 
     @validates_schema
     def _point(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "postcode" in data:
+            return
         given = [k for k in ("lat", "lon", "proximity") if k in data]
-        if given and len(given) != 3:
+        if given and given != ["proximity"] and len(given) != 3:  # proximity alone has no point: ignored
             raise ValidationError("lat, lon and proximity (metres) go together", "proximity")
 
 
 class TermArgs(PageArgs):
     taxonomy_id = fields.String(validate=ID)
     parent_id = fields.String(validate=ID)
+    top_only = fields.Boolean(load_default=False, metadata={"description": "only terms without a parent"})
 
 
 class HsdsPage(Schema):
@@ -63,6 +108,8 @@ class HsdsPage(Schema):
 
 class ImportArgs(Schema):
     dry_run = fields.Boolean(load_default=False)
+    lenient = fields.Boolean(load_default=False, metadata={"description": "Write every valid record and set "
+                             "the others aside (report.problems, report.quarantined) instead of refusing all."})
 
 
 class ExportArgs(Schema):
@@ -88,12 +135,25 @@ def meta() -> Any:
     return {"version": HSDS_VERSION, "profile": PROFILE_URL, "openapi_url": request.host_url + "openapi.json"}
 
 
+def _answer(page: dict[str, Any], args: dict[str, Any]) -> Any:
+    """The HSDS page, or with format=ndjson every result, one JSON object a line (streamed)."""
+    if args.get("format") != "ndjson":
+        return page
+    lines = (json.dumps(item, ensure_ascii=False) + "\n" for item in page["contents"])
+    return Response(lines, mimetype="application/x-ndjson")
+
+
+def _all(args: dict[str, Any]) -> dict[str, Any]:
+    return {**args, "page": 1, "per_page": browse.EVERYTHING} if args.get("format") == "ndjson" else args
+
+
 @bp.operation("GET", "/hsds/services", "A page of services (HSDS service_list)", query=ServiceArgs,
               response=HsdsPage, errors=(422,))
 def services(args: dict[str, Any]) -> Any:
-    """Filters combine with AND: search, taxonomy_term_id (with narrower needs), organization_id,
-    modified_after; paged with page and per_page."""
-    return browse.services(get_session(), args)
+    """Filters combine with AND: search, taxonomy_term_id (with narrower needs), taxonomy_id,
+    organization_id, modified_after (a date or a datetime); paged with page and per_page; full: whole
+    services; minimal: id and last_modified only; format=ndjson: every result, streamed."""
+    return _answer(browse.services(get_session(), _all(args), _language()), args)
 
 
 @bp.operation("GET", "/hsds/services/<id>", "One full service (HSDS compiled service)", errors=(404,))
@@ -101,35 +161,55 @@ def service(id: str) -> Any:  # noqa: A002 - the path parameter's name
     return browse.service(get_session(), id, _language())
 
 
-@bp.operation("GET", "/hsds/organizations", "A page of organizations (HSDS organization_list)", query=PageArgs,
-              response=HsdsPage, errors=(422,))
+@bp.operation("GET", "/hsds/organizations", "A page of organizations (HSDS organization_list)",
+              query=OrganizationArgs, response=HsdsPage, errors=(422,))
 def organizations(args: dict[str, Any]) -> Any:
-    return browse.organizations(get_session(), args)
+    """full or full_service: whole organizations with their locations and services."""
+    return _answer(browse.organizations(get_session(), _all(args), _language()), args)
 
 
 @bp.operation("GET", "/hsds/organizations/<id>", "One full organization with its locations and services",
-              errors=(404,))
-def organization(id: str) -> Any:  # noqa: A002
-    return browse.organization(get_session(), id, _language())
+              query=OrganizationOneArgs, errors=(404,))
+def organization(id: str, args: dict[str, Any]) -> Any:  # noqa: A002
+    """full_service=false: the services as their one-to-one fields only."""
+    return browse.organization(get_session(), id, _language(), args["full_service"])
 
 
 @bp.operation("GET", "/hsds/service_at_locations", "A page of services at locations, optionally near a point",
               query=ServiceAtLocationArgs, response=HsdsPage, errors=(422,))
 def service_at_locations(args: dict[str, Any]) -> Any:
-    """The service filters, plus proximity: lat, lon and proximity (metres); nearest first."""
-    return browse.service_at_locations(get_session(), args)
+    """The service filters, plus proximity: lat, lon and proximity (metres), or postcode (with
+    proximity: around the centroid of the sites at that postcode); nearest first."""
+    return _answer(browse.service_at_locations(get_session(), _all(args), _language()), args)
 
 
-@bp.operation("GET", "/hsds/taxonomies", "The taxonomies: our needs, and Open Eligibility", query=PageArgs,
-              response=HsdsPage, errors=(422,))
+@bp.operation("GET", "/hsds/service_at_locations/<id>", "One service at a location (HSDS compiled)",
+              errors=(404,))
+def service_at_location(id: str) -> Any:  # noqa: A002
+    return browse.service_at_location(get_session(), id, _language())
+
+
+@bp.operation("GET", "/hsds/taxonomies", "The taxonomies: our needs, Open Eligibility, eligibility, matching",
+              query=PageArgs, response=HsdsPage, errors=(422,))
 def taxonomies(args: dict[str, Any]) -> Any:
-    return browse.taxonomies(args)
+    return _answer(browse.taxonomies(_all(args)), args)
+
+
+@bp.operation("GET", "/hsds/taxonomies/<id>", "One taxonomy", errors=(404,))
+def taxonomy(id: str) -> Any:  # noqa: A002
+    return browse.taxonomy(id)
 
 
 @bp.operation("GET", "/hsds/taxonomy_terms", "The needs taxonomy and its Open Eligibility terms", query=TermArgs,
               response=HsdsPage, errors=(422,))
 def taxonomy_terms(args: dict[str, Any]) -> Any:
-    return browse.taxonomy_terms(get_session(), args, _language())
+    """Filters: taxonomy_id, parent_id, top_only (terms without a parent), search."""
+    return _answer(browse.taxonomy_terms(get_session(), _all(args), _language()), args)
+
+
+@bp.operation("GET", "/hsds/taxonomy_terms/<id>", "One taxonomy term", errors=(404,))
+def taxonomy_term(id: str) -> Any:  # noqa: A002
+    return browse.taxonomy_term(get_session(), id, _language())
 
 
 @bp.operation("POST", "/v1/admin/imports", "Import HSDS 3.0 JSON or a zipped tabular package",
@@ -139,8 +219,9 @@ def import_hsds(args: dict[str, Any]) -> Any:
     ?dry_run=true checks and reports without writing. 200 with the report, or 422 with it."""
     request.max_content_length = int(current_app.config.get("HSDS", {}).get("max_upload_bytes", 64 << 20))
     name, data, parsed = _upload()
-    report = exchange.import_upload(get_session(), current_app.config, name, data, parsed, args["dry_run"])
-    if not report.ok:
+    report = exchange.import_upload(get_session(), current_app.config, name, data, parsed, args["dry_run"],
+                                    args["lenient"])
+    if not report.ok and not report.lenient:
         raise Problem(422, "Import refused", f"{len(report.problems)} problem(s); nothing was written.",
                       type_="import-refused", report=report.as_dict(),
                       errors=[field_error(p.get("field") or "", p["message"], **{k: v for k, v in p.items()
@@ -162,11 +243,21 @@ def _upload() -> tuple[str, bytes | None, Any]:
 
 
 @bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
-                 query=ExportArgs, errors=(404, 422))
+              query=ExportArgs, access="key", errors=(401, 404, 422))
 def export_hsds(args: dict[str, Any]) -> Any:
-    """format=json: a list of full organizations; format=csv: the tabular data package, zipped."""
-    data = exchange.export(get_session(), current_app.config, args["format"], args.get("organization"))
+    """format=json: a list of full organizations; format=csv: the tabular data package, zipped. Made
+    once per directory version (a file in the instance folder) and streamed from there. Needs a key."""
+    folder = Path(current_app.instance_path) / "exports"
+    path = exchange.cached_export(get_session(), current_app.config, folder, args["format"], args.get("organization"))
+    headers = {"Content-Length": str(path.stat().st_size)}
     if args["format"] == "json":
-        return Response(data, mimetype="application/json")
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="hsds-package.zip"'})
+        return Response(_chunks(path), mimetype="application/json", headers=headers)
+    return Response(_chunks(path), mimetype="application/zip",
+                    headers={**headers, "Content-Disposition": 'attachment; filename="hsds-package.zip"'})
+
+
+def _chunks(path: Path) -> Any:
+    """The file in 64 KiB pieces (opened when the answer starts; a newer version may replace it after)."""
+    with path.open("rb") as stream:
+        while piece := stream.read(1 << 16):
+            yield piece

@@ -36,11 +36,15 @@ service                    Service                              name, descriptio
                                                                 contacts, phones, schedules: ``card``
 service_at_location        ServiceAtLocation                    service and site of the same organization
 taxonomy / taxonomy_term   NeedTerm (export only)               the needs taxonomy, plus Open Eligibility
+attribute (referral        the columns HSDS has no field for    kinds, capacity, wait, intensity, radius,
+matching)                                                       modes, translations, card entries, exact
+                                                                restrictions, places (``extension``)
 =========================  ===================================  =========================================
 
 Everything else (programs, funding, metadata, organization identifiers, other free-text service
 fields) is listed field by field in the
-import report as not mapped. Ids are HSDS UUIDs and stay ours; other ids become a stable uuid5.
+import report as not mapped. Inputs are checked first (``validate``: object kinds, the official compiled
+schemas); HSDS 1.x/2.0 packages are converted on the way in (``legacy``). Ids are HSDS UUIDs and stay ours; other ids become a stable uuid5.
 This package must not import Flask: the CLI, the API and the tests call it with a session.
 """
 

@@ -71,7 +71,7 @@ def card_objects(svc: Any) -> dict[str, Any]:
         "phones": [{"id": derived(sid, "phone", p["number"]), "service_id": sid, "number": p["number"],
                     **({"type": "fax"} if p.get("purpose") == "fax" else {})} for p in svc.phones or []],
         "schedules": [{"id": derived(sid, "schedule", f"{o}-{c}"), "service_id": sid, "freq": "WEEKLY",
-                       "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": c}
+                       "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": mapping.hsds_time(c)}
                       for o, c, days in mapping.weekly_schedules(svc.opening_hours or [])],
     }
 

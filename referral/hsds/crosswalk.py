@@ -1,9 +1,15 @@
 """Mapping taxonomy terms from other taxonomies onto the project's needs.
 
-Order of trust: our own code (``code`` equal to a need code, or a term of our exported taxonomy);
-then the Open Eligibility name a need declares; then an exact label or synonym in any language; then
-a fuzzy match (rapidfuzz, via ``PhraseMatcher``) on labels, synonyms and Open Eligibility names at or
-above a confidence threshold. Pure: takes plain data, no database, no Flask.
+Order of trust: a person's decision (a reviewed mapping file: ``review``); our own code (``code``
+equal to a need code, or a term of our exported taxonomy); then the Open Eligibility name a need
+declares, or its id (a term of a taxonomy called Open Eligibility whose code is an OE id); then an
+exact label or synonym in any language; then a token-aware fuzzy match
+(``tokens``: per script, never 100 for a phrase inside a longer name) on labels and synonyms in the
+term's language (all when it has none) and Open Eligibility names, at or above a confidence
+threshold, and at or above a higher floor for a need whose labels name a population (a target group:
+"Disability services"), since such a mapping decides who is offered what; last, an AIRS/211 code by
+its prefix (``referral/data/hsds/airs_prefixes.json``, to an Open Eligibility name: a broad group).
+Pure: plain data in.
 """
 
 from __future__ import annotations
@@ -11,15 +17,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from rapidfuzz import fuzz
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
 
+from referral.hsds import tokens
 from referral.hsds.ids import derived
-from referral.matching.text import PhraseMatcher, normalise
+from referral.hsds.restrictions import read_phrases
+from referral.matching.text import normalise
 
 # The ids of the two taxonomies this project exports; a term of ours is recognised by them.
 TAXONOMY_ID = derived("referral", "taxonomy", "needs")
 OPEN_ELIGIBILITY_ID = derived("referral", "taxonomy", "open_eligibility")
 DEFAULT_MIN_CONFIDENCE = 80.0
+DEFAULT_ELIGIBILITY_FLOOR = 95.0  # a fuzzy mapping onto a need that names a population
+AIRS_CONFIDENCE = 90.0
+AIRS = Path(__file__).resolve().parent.parent / "data" / "hsds" / "airs_prefixes.json"
+_AIRS_CODE = re.compile(r"^[A-Z]{1,2}(-\d{4}(\.\d{4})*(-\d{3,4})*(\.\d{2,3})?)?$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,7 @@ class Term:
     code: str | None = None
     taxonomy: str | None = None  # the taxonomy's name (taxonomy_term.taxonomy or taxonomy.name)
     taxonomy_id: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class TermMapping:
 
     term: Term
     need: str | None
-    method: str  # code, open_eligibility, label, fuzzy, none
+    method: str  # reviewed, code, open_eligibility(_id), label, fuzzy, airs_prefix, none
     confidence: float
     best: str | None = None  # for an unmapped term: the best candidate below the threshold
 
@@ -71,9 +87,13 @@ def open_eligibility_term_id(name: str) -> str:
 class Crosswalk:
     """Built once per import from the need terms; maps each distinct term once."""
 
-    def __init__(self, needs: Iterable[Need], min_confidence: float = DEFAULT_MIN_CONFIDENCE):
+    def __init__(self, needs: Iterable[Need], min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                 reviewed: Mapping[str, str | None] | None = None,
+                 eligibility_floor: float = DEFAULT_ELIGIBILITY_FLOOR):
+        """``reviewed``: term id -> need code (None: leave unmapped), a person's decisions (``review``)."""
         self.needs = {n.code: n for n in needs}
-        self.min_confidence = min_confidence
+        self.min_confidence, self.eligibility_floor = min_confidence, eligibility_floor
+        self.reviewed = dict(reviewed or {})
         self._by_id = {term_id(code): code for code in self.needs}
         self._oe: dict[str, str] = {}
         for need in sorted(self.needs.values(), key=lambda n: (n.code.count("."), n.position, n.code)):
@@ -83,10 +103,13 @@ class Crosswalk:
         for need in sorted(self.needs.values(), key=lambda n: (n.position, n.code)):
             for phrase in _phrases(need):
                 self._exact.setdefault(normalise(phrase), need.code)
-        self._matcher = PhraseMatcher((n.code, _phrases(n)) for n in self.needs.values())
+        self._sensitive = {n.code for n in self.needs.values() if any(read_phrases(v) for v in n.labels.values())}
 
     def map(self, term: Term) -> TermMapping:
         """The need for ``term``, or an unmapped result with the best candidate."""
+        if term.id in self.reviewed:
+            need = self.reviewed[term.id]
+            return TermMapping(term, need if need in self.needs else None, "reviewed", 100.0)
         if term.id in self._by_id:
             return TermMapping(term, self._by_id[term.id], "code", 100.0)
         for value in (term.code, term.name):
@@ -95,22 +118,73 @@ class Crosswalk:
         name = normalise(term.name or "")
         if name in self._oe:
             return TermMapping(term, self._oe[name], "open_eligibility", 100.0)
+        by_id = self._open_eligibility_id(term)
+        if by_id is not None:
+            return by_id
         if name in self._exact:
             return TermMapping(term, self._exact[name], "label", 100.0)
-        hits = self._matcher.search(term.name or "", limit=10, min_score=0) if name else []
-        sure = [h for h in hits if h.score >= self.min_confidence]
-        if len(sure) > 1:  # of the sure hits, the phrase spelled most like the whole name: "Food Pantries"
-            # is a Food Pantry before it is "food" (a short word inside it scores 100 too)
-            hits = [max(sure, key=lambda h: (fuzz.ratio(name, normalise(h.phrase)), -sure.index(h)))]
-        if hits and hits[0].score >= self.min_confidence:
-            return TermMapping(term, hits[0].key, "fuzzy", hits[0].score)
-        return TermMapping(term, None, "none", hits[0].score if hits else 0.0, hits[0].key if hits else None)
+        fuzzy = self._fuzzy(term)  # a name that says what it is beats the broad group its code is in
+        return fuzzy if fuzzy.need else (self._airs(term) or fuzzy)
+
+    def _open_eligibility_id(self, term: Term) -> TermMapping | None:
+        """An Open Eligibility term named by its id (the code of a term of an "Open Eligibility" taxonomy)."""
+        if "open eligibility" not in normalise(term.taxonomy or "").replace("openeligibility", "open eligibility"):
+            return None
+        title = _open_eligibility_titles().get((term.code or "").strip())
+        key = normalise(title) if title else None
+        need = self._oe.get(key) or self._exact.get(key) if key else None
+        return TermMapping(term, need, "open_eligibility_id", 100.0) if need else None
+
+    def _airs(self, term: Term) -> TermMapping | None:
+        code = (term.code or "").strip().upper()
+        if not code or not _AIRS_CODE.match(code):
+            return None
+        prefixes = _airs_prefixes()
+        for length in range(len(code), 0, -1):
+            oe = prefixes.get(code[:length])
+            need = self._oe.get(normalise(oe)) if oe is not None else None
+            if need is not None:  # a broad group: never onto a need that names a population (the floor)
+                return TermMapping(term, need, "airs_prefix", AIRS_CONFIDENCE) \
+                    if need not in self._sensitive or AIRS_CONFIDENCE >= self.eligibility_floor else None
+        return None
+
+    def _fuzzy(self, term: Term) -> TermMapping:
+        scored = []
+        for need in self.needs.values():
+            best = max((tokens.score(term.name or "", p) for p in _phrases(need, term.language)), default=0.0)
+            scored.append((best, -need.code.count("."), -need.position, need.code))
+        if not scored:
+            return TermMapping(term, None, "none", 0.0)
+        best, _, _, code = max(scored)
+        floor = max(self.min_confidence, self.eligibility_floor if code in self._sensitive else 0.0)
+        if best >= floor:
+            return TermMapping(term, code, "fuzzy", round(best, 1))
+        return TermMapping(term, None, "none", round(best, 1), code if best > 0 else None)
 
 
-def _phrases(need: Need) -> list[str]:
-    synonyms = [s for values in need.synonyms.values() for s in values]
-    oe = [need.open_eligibility] if need.open_eligibility else []
-    return [*need.labels.values(), *synonyms, *oe]
+@lru_cache(maxsize=1)
+def _open_eligibility_titles() -> dict[str, str]:
+    """OE id -> title, for the ids that name one title only (some ids repeat in the published file)."""
+    from referral.hsds.openeligibility import service_terms
+
+    titles: dict[str, set[str]] = {}
+    for t in service_terms():
+        titles.setdefault(t.id, set()).add(t.title)
+    return {i: next(iter(v)) for i, v in titles.items() if i and len(v) == 1}
+
+
+@lru_cache(maxsize=1)
+def _airs_prefixes() -> dict[str, str]:
+    return {k.upper(): v for k, v in json.loads(AIRS.read_text(encoding="utf-8"))["prefixes"].items()}
+
+
+def _phrases(need: Need, language: str | None = None) -> list[str]:
+    """A need's labels, synonyms and Open Eligibility name; with ``language``, those in it (OE is English)."""
+    short = (language or "").lower().split("-")[0] or None
+    labels = [v for k, v in need.labels.items() if short is None or k == short]
+    synonyms = [s for k, values in need.synonyms.items() if short is None or k == short for s in values]
+    oe = [need.open_eligibility] if need.open_eligibility and short in (None, "en") else []
+    return [*labels, *synonyms, *oe]
 
 
 def needs_of_service(mappings: Sequence[TermMapping]) -> list[str]:

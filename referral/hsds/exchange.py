@@ -5,22 +5,32 @@ called, never at import time; takes the session it is given.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
 from referral import geocoding
+from referral.directory import directory_version
+from referral.models import DirectoryState
 from referral.hsds import importer, package, sources, writer
 from referral.hsds.report import ImportReport, Where
 
 
-def settings(config: Mapping[str, Any]) -> importer.Settings:
+def settings(config: Mapping[str, Any], lenient: bool = False,
+             reviewed: Mapping[str, str | None] | None = None) -> importer.Settings:
     hsds = config.get("HSDS", {})
     return importer.Settings(min_confidence=float(hsds.get("taxonomy_min_confidence", 80)),
                              place_max_km=float(hsds.get("place_max_km", 10)),
-                             batch_size=int(hsds.get("batch_size", 5000)))
+                             batch_size=int(hsds.get("batch_size", 5000)), lenient=lenient,
+                             reviewed=dict(reviewed or {}),
+                             eligibility_floor=float(hsds.get("taxonomy_eligibility_min_confidence", 95)))
 
 
 def geocoder(config: Mapping[str, Any], session: Session) -> Callable[[], geocoding.Geocoder]:
@@ -33,26 +43,28 @@ def _max_unzipped(config: Mapping[str, Any]) -> int:
 
 
 def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, lenient: bool = False,
+                reviewed: Mapping[str, str | None] | None = None) -> ImportReport:
     """Import a JSON file, a zip or a package folder."""
     try:
         source = sources.open_path(path, _max_unzipped(config))
     except sources.SourceError as error:
         return _unreadable(path.name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config), dry_run, progress)
+    return importer.run(session, source, geocoder(config, session), settings(config, lenient, reviewed), dry_run,
+                        progress)
 
 
 def import_upload(session: Session, config: Mapping[str, Any], name: str, data: bytes | None,
-                  parsed: Any = None, dry_run: bool = False) -> ImportReport:
+                  parsed: Any = None, dry_run: bool = False, lenient: bool = False) -> ImportReport:
     """Import an uploaded zip (``data``) or an already parsed JSON body (``parsed``)."""
     try:
         if parsed is not None:
-            source: sources.Source = sources.JsonSource(name, parsed)
+            source: sources.Source = sources.JsonSource(name, parsed, check=True)
         else:
             source = sources.open_zip(name, io.BytesIO(data or b""), _max_unzipped(config))
     except sources.SourceError as error:
         return _unreadable(name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config), dry_run)
+    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run)
 
 
 def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
@@ -61,19 +73,61 @@ def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportR
     return report
 
 
+def _language(config: Mapping[str, Any]) -> str:
+    return config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
+
+
 def export(session: Session, config: Mapping[str, Any], form: str, organization_id: str | None = None) -> bytes:
     """``json``: a list of organizations; ``csv``: the tabular package as a zip."""
-    language = config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
     if form == "json":
-        return package.to_json(session, organization_id, language)
-    return package.zipped(package.to_tables(session, organization_id, language))
+        return package.to_json(session, organization_id, _language(config))
+    return package.zipped(package.to_tables(session, organization_id, _language(config)))
 
 
-def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None) -> int:
-    """Write the tabular package into ``folder``; returns the number of files."""
-    language = config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
+def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Write the tabular package into ``folder``, streamed; returns the number of files."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = package.to_tables(session, organization_id, language)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return len(files)
+    names = package.write_tables(session, lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
+                                 organization_id, _language(config), progress)
+    return len(names)
+
+
+def export_file(session: Session, config: Mapping[str, Any], path: Path, form: str, organization_id: str | None,
+                progress: Callable[[int], None] | None = None) -> None:
+    """Write the export to ``path`` (JSON, or a zipped package), streamed; written whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if form == "json":
+            with partial.open("w", encoding="utf-8") as stream:
+                package.write_json(session, stream, organization_id, _language(config), progress)
+        else:
+            with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+                export_folder(session, config, Path(folder), organization_id, progress)
+                with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for name in sorted(p.name for p in Path(folder).iterdir()):
+                        info = zipfile.ZipInfo(name, date_time=package.ZIP_TIME)
+                        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+                        with (Path(folder) / name).open("rb") as source, archive.open(info, "w") as target:
+                            shutil.copyfileobj(source, target, 1 << 20)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def cached_export(session: Session, config: Mapping[str, Any], folder: Path, form: str,
+                  organization_id: str | None) -> Path:
+    """The export file for the directory's current version, made once (``folder``: the instance's
+    exports); files of older versions are removed."""
+    state = session.get(DirectoryState, 1)
+    # the version and when it changed: a database made anew (versions from 0 again) is never mistaken for the old
+    version = f"{directory_version(session)}.{int(state.changed_at.timestamp() * 1e6) if state else 0}"
+    folder.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"{organization_id or '*'}|{_language(config)}|{form}".encode()).hexdigest()[:12]
+    path = folder / f"hsds-v{version}-{key}.{'json' if form == 'json' else 'zip'}"
+    if not path.is_file():
+        export_file(session, config, path, form, organization_id)
+    for old in folder.glob(f"hsds-v*-{key}.*"):
+        if old != path and not old.name.startswith(f"hsds-v{version}-"):
+            old.unlink(missing_ok=True)
+    return path

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from referral.hsds import mapping
+from referral.hsds import extension, mapping
 from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
 from referral.hsds.card import card_objects
 from referral.hsds.ids import derived
@@ -34,6 +34,22 @@ class Reference:
     places: Mapping[str, Place]
     sites: Mapping[str, Site] = field(default_factory=dict)
     language: str = "en"
+    _by_org: dict[str, list[Site]] | None = field(default=None, repr=False)
+    _locations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def location(self, site: Site) -> dict[str, Any]:
+        """The site as an HSDS location, built once per export chunk (a service at it nests it again)."""
+        if site.id not in self._locations:
+            self._locations[site.id] = location(site, self.places)
+        return self._locations[site.id]
+
+    def sites_of(self, organization_id: str) -> list[Site]:
+        """The organization's sites by id (indexed once: an export stays linear)."""
+        if self._by_org is None:
+            self._by_org = {}
+            for site in sorted(self.sites.values(), key=lambda s: s.id):
+                self._by_org.setdefault(site.organization_id, []).append(site)
+        return self._by_org.get(organization_id, [])
 
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
@@ -48,13 +64,27 @@ def timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    precision = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"  # exact either way
+    return moment.isoformat(timespec=precision).replace("+00:00", "Z")
 
 
 # taxonomy ----------------------------------------------------------------------------------------
 
 def taxonomies() -> list[dict[str, Any]]:
-    return [
+    return list(_TAXONOMIES())
+
+
+def _TAXONOMIES() -> tuple[dict[str, Any], ...]:  # noqa: N802 - built once
+    if not _BUILT:
+        _BUILT.append(tuple(_taxonomies()))
+    return _BUILT[0]
+
+
+_BUILT: list[tuple[dict[str, Any], ...]] = []
+
+
+def _taxonomies() -> list[dict[str, Any]]:
+    return [extension.taxonomy(),
         {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
          "description": "Open Eligibility terms that the needs of this directory correspond to.",
          "uri": "https://openreferral.org/open-eligibility-project/"},
@@ -68,11 +98,26 @@ def taxonomies() -> list[dict[str, Any]]:
 
 
 def need_term(term: NeedTerm, language: str) -> dict[str, Any]:
+    """A need as an HSDS term named in ``language`` (else its first label); other languages are terms
+    of their own (``translated_terms``), never stuffed into the description."""  # noqa: D401
     name = term.labels.get(language) or next(iter(term.labels.values()), term.code)
-    others = "; ".join(f"{lang}: {label}" for lang, label in sorted(term.labels.items()) if lang != language)
-    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": others or name,
+    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": name,
                    "parent_id": term_id(term.parent_code) if term.parent_code else None,
                    "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID})
+
+
+def translated_terms(term: NeedTerm, language: str) -> list[dict[str, Any]]:
+    """The need in each other language: an HSDS term with that ``language``, the same code, its id derived
+    from the term's, its parent the parent term (in the export's language: it always exists)."""
+    found = []
+    for lang, label in sorted(term.labels.items()):
+        if lang == language or not label:
+            continue
+        parent = term_id(term.parent_code) if term.parent_code else None
+        found.append(_clean({"id": derived(term_id(term.code), "language", lang), "code": term.code, "name": label,
+                             "description": label, "parent_id": parent, "taxonomy": TAXONOMY_NAME,
+                             "language": lang, "taxonomy_id": TAXONOMY_ID}))
+    return found
 
 
 def open_eligibility_term(name: str) -> dict[str, Any]:
@@ -83,7 +128,7 @@ def open_eligibility_term(name: str) -> dict[str, Any]:
 def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, Any]]:
     """Our needs as HSDS terms, then the Open Eligibility terms they name; sorted by id."""
     terms = list(terms)
-    ours = [need_term(t, language) for t in terms]
+    ours = [need_term(t, language) for t in terms] + [x for t in terms for x in translated_terms(t, language)]
     oe = [open_eligibility_term(n) for n in sorted({t.open_eligibility for t in terms if t.open_eligibility})]
     return sorted(ours + oe, key=lambda t: t["id"])
 
@@ -108,7 +153,7 @@ def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
 
 def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
     details = {t["id"]: t for t in taxonomies()}
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {a["taxonomy_term_id"]: a for a in _matching(service)}
     for attribute in _restrictions(service, ref):
         found[attribute["taxonomy_term_id"]] = attribute
     for code in service.needs:
@@ -126,6 +171,12 @@ def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
     return [found[k] for k in sorted(found)]
 
 
+def _matching(svc: Service) -> list[dict[str, Any]]:
+    """What the matcher uses beyond HSDS fields, in our ``referral matching`` taxonomy (extension.py)."""
+    values = {f: getattr(svc, f) for f in extension.FIELDS["service"]}
+    return extension.attributes("service", svc.id, values)
+
+
 # listings ----------------------------------------------------------------------------------------
 
 def organization_brief(org: Organization) -> dict[str, Any]:
@@ -136,21 +187,27 @@ def organization_brief(org: Organization) -> dict[str, Any]:
 
 def organization(org: Organization, services: Iterable[Service], ref: Reference) -> dict[str, Any]:
     """A full organization (compiled organization.json) with its active sites and its services."""
-    sites = sorted((s for s in ref.sites.values() if s.organization_id == org.id), key=lambda s: s.id)
+    sites = ref.sites_of(org.id)
     phones = [{"id": derived(org.id, "phone"), "organization_id": org.id, "number": org.phone}] if org.phone else []
+    values = {"kind": org.kind, "names": org.names, "descriptions": org.descriptions}
     return _clean({**organization_brief(org), "phones": phones,
-                   "locations": [location(s) for s in sites],
-                   "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)]})
+                   "locations": [ref.location(s) for s in sites],
+                   "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)],
+                   "attributes": extension.attributes("organization", org.id, values)})
 
 
-def location(site: Site) -> dict[str, Any]:
-    """A physical location (compiled location) with address, schedules, languages, accessibility."""
+def location(site: Site, places: Mapping[str, Place] | None = None) -> dict[str, Any]:
+    """A physical location (compiled location) with address, schedules, languages, accessibility, and
+    (with ``places``) what the matcher uses as attributes of ``referral matching``."""
     sid = site.id
+    values = {"kind": site.kind, "names": site.names, "translations": site.translations, "phones": site.phones,
+              "languages": site.languages,
+              "place": extension.place_chain(site.place_code, places or {})}
     addresses = [{"id": derived(sid, "address"), "location_id": sid, "address_1": site.address, "city": "",
                   "state_province": "", "postal_code": "", "country": "", "address_type": "physical"}] \
         if site.address else []
     schedules = [{"id": derived(sid, "schedule", f"{o}-{c}"), "location_id": sid, "freq": "WEEKLY",
-                  "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": c}
+                  "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": mapping.hsds_time(c)}
                  for o, c, days in mapping.weekly_schedules(site.opening_hours or [])]
     return _clean({
         "id": sid, "location_type": "physical", "organization_id": site.organization_id, "name": site.name,
@@ -159,11 +216,13 @@ def location(site: Site) -> dict[str, Any]:
         "schedules": schedules, "languages": _languages(sid, "location_id", site.languages),
         "accessibility": [{"id": derived(sid, "accessibility"), "location_id": sid,
                            "description": site.accessibility}] if site.accessibility else [],
+        "attributes": extension.attributes("location", sid, values) if places is not None else [],
     })
 
 
 def _languages(owner: str, key: str, tags: Iterable[str]) -> list[dict[str, Any]]:
-    return [{"id": derived(owner, "language", tag), key: owner, "code": tag} for tag in sorted(set(tags))]
+    # in the listing's order (the first is the one it works in most): an import keeps that order
+    return [{"id": derived(owner, "language", tag), key: owner, "code": tag} for tag in dict.fromkeys(tags)]
 
 
 def service_brief(svc: Service) -> dict[str, Any]:
@@ -185,11 +244,13 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
     return _clean({
         **service_brief(svc),
         "service_areas": [{"id": derived(sid, "service_area", p.code), "service_id": sid, "name": p.name,
-                           "uri": mapping.PLACE_URN + p.code} for p in areas]
+                           "uri": mapping.PLACE_URN + p.code, "extent_type": "geojson",
+                           "extent": extension.area_extent(extension.place_chain(p.code, ref.places))}
+                          for p in areas]
         + [{"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
            for name in svc.area_names or []],
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
-                                  "location": location(ref.sites[link.site_id])} for link in links],
+                                  "location": ref.location(ref.sites[link.site_id])} for link in links],
         "eligibility_description": svc.eligibility_description,
         **card_objects(svc),
         "languages": _languages(sid, "service_id", svc.delivered_languages or []),

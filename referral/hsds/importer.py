@@ -10,8 +10,8 @@ version is bumped once, in the same transaction. Takes a session; commits only a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from referral import boundary
 from referral import changes
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
-from referral.hsds import restrictions
+from referral.hsds import extension, restrictions
 from referral.hsds.crosswalk import Crosswalk, Term, TermMapping
 from referral.hsds.fields import Fields
 from referral.hsds.ids import as_uuid
@@ -44,7 +44,7 @@ MAPPED = {
     "accessibility": {"description", "details"},
     "cost_option": {"option", "amount", "currency", "amount_description"},
     "service_area": {"name", "uri", "extent", "extent_type"},
-    "attribute": {"taxonomy_term_id", "link_entity", "link_type"},
+    "attribute": {"taxonomy_term_id", "link_entity", "link_type", "value"},
     "taxonomy_term": {"code", "name", "description", "taxonomy", "taxonomy_id", "parent_id", "language"},
     "taxonomy": {"name", "description", "uri", "version"},
     "contact": {"email", "name", "title", "department"},
@@ -64,6 +64,9 @@ class Settings:
     min_confidence: float = 80.0  # rapidfuzz 0-100 for a fuzzy taxonomy or service-area match
     place_max_km: float = 10.0  # a site's place: the finest gazetteer place within this distance
     batch_size: int = 5000  # rows per bulk UPSERT
+    lenient: bool = False  # write every valid record; set the others aside (report.quarantined) with their problems
+    reviewed: Mapping[str, str | None] = field(default_factory=dict)  # term id -> need: a person's decisions
+    eligibility_floor: float = 95.0  # a fuzzy mapping onto a need that names a population needs this much
 
 
 def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], settings: Settings = Settings(),
@@ -72,13 +75,15 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
     report = ImportReport(source.name, dry_run=dry_run)
     for where, message in source.notes:
         report.note(where, message)
-    for where, message in getattr(source, "duplicates", []):
+    said = len(source.notes)
+    for where, message in getattr(source, "duplicates", []) + getattr(source, "schema_problems", []):
         report.problem(where, message)
     if not has_taxonomy(session):
         report.problem(Where(source.name), "the database has no needs taxonomy, so nothing imported could be "
                        "matched: run `referral init-db` first (it loads the taxonomy)")
         session.rollback()
         return report
+    fatal = False  # the input could not be read through, or the database refused it: nothing is kept
     try:
         from referral.hsds.passes import Passes
 
@@ -86,10 +91,15 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
         session.flush()
     except SourceError as error:
         report.problem(error.where, error.message)
+        fatal = True
     except IntegrityError as error:
         detail = str(getattr(error, "orig", error)).splitlines()[0]
         report.problem(Where(source.name), f"the database refused the import: {detail}")
-    if report.problems or dry_run:
+        fatal = True
+    for where, message in source.notes[said:]:  # said while reading (a legacy package's columns)
+        report.note(where, message)
+    report.lenient = settings.lenient and not fatal
+    if (report.problems and not report.lenient) or dry_run:
         session.rollback()
         return report
     bump_version(session)
@@ -112,12 +122,18 @@ class Reader:
         self.links: list[tuple[Where, str, str, str]] = []  # where, sal id, service id, location id
         self.locations: dict[str, tuple[str | None, str | None]] = {}  # id -> (type, organization id)
         self.coordinates: dict[str, tuple[float, float]] = {}  # location id -> given (lat, lon)
+        self.matching: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)  # (entity, id) -> extension values
 
     def rows(self, table: str, scan: bool = False) -> Any:
         """(id, Fields) of each row with a usable id; ``scan``: a preliminary pass, not counted."""
         seen: set[str] = set()
         json = isinstance(self.source, JsonSource)
+        set_aside = getattr(self.source, "set_aside", None) if self.settings.lenient else None
         for record in self.source.rows(table):
+            if set_aside is not None and set_aside(record.where):
+                if not scan:
+                    self.report.quarantined[table] += 1
+                continue
             if scan:
                 data = record.data
                 yield as_uuid(str(data.get("id")))[0], Fields(record, ImportReport(self.source.name))
@@ -169,10 +185,12 @@ class Reader:
     def _taxonomy(self, crosswalk: Crosswalk) -> None:
         names = {row_id: fields.text("name") for row_id, fields in self.rows("taxonomy")}
         for row_id, fields in self.rows("taxonomy_term"):
+            if row_id in extension.TERM_IDS:  # our own matching vocabulary (extension.py): never a need
+                continue
             taxonomy_id = fields.id("taxonomy_id", required=False)
             name = fields.text("name") or fields.text("code") or ""
             term = Term(row_id, name, fields.text("code"),
-                        fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id)
+                        fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id, fields.text("language"))
             self.terms[row_id] = crosswalk.map(term)
             self.term_info[row_id] = (fields.text("language"), fields.text("description"))
         self._attributes()
@@ -199,7 +217,9 @@ class Reader:
             link_type = (fields.text("link_type") or "").lower()
             if not term_id or not link:
                 continue
-            if term_id not in self.terms:
+            if term_id in extension.TERM_IDS:
+                self._matching(term_id, link, fields)
+            elif term_id not in self.terms:
                 fields.note("taxonomy_term_id", "names no taxonomy term in the input; ignored")
             elif entity == "service" and (link_type in restrictions.RESTRICTING_LINKS or self.situation(term_id)):
                 self.restriction_links[link].append(term_id)
@@ -207,6 +227,14 @@ class Reader:
                 self.term_links[link].append(term_id)
             else:
                 self.report.not_mapped[f"attribute on {entity} (taxonomy terms of services only)"] += 1
+
+    def _matching(self, term_id: str, link: str, fields: Fields) -> None:
+        """An attribute of our ``referral matching`` taxonomy: the value of one model field."""
+        entity, field = extension.TERM_IDS[term_id]
+        try:
+            self.matching[(entity, link)][field] = extension.decode(entity, field, fields.data.get("value"))
+        except ValueError as error:
+            fields.note("value", f"referral matching {entity}.{field} {error}; ignored")
 
     def situation(self, term_id: str) -> bool:
         """Whether a term restricts whatever its link type: an Open Eligibility situation, or ours."""

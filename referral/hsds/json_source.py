@@ -8,25 +8,37 @@ Depends on the standard library only.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, Iterator
 
 from referral import boundary
+from referral.hsds import validate
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
+
+
+_TOP = re.compile(r"^\$(\[\d+\](\.contents\[\d+\])?)?")  # the top object of a row's path
 
 
 class JsonSource(Source):
     """Nested HSDS JSON flattened into tables (repeated nested copies of one object are merged)."""
 
-    def __init__(self, name: str, data: Any):
+    def __init__(self, name: str, data: Any, check: bool = False):
+        """``check``: detect each top object's kind and validate it against the official schema first
+        (``validate``); objects of other kinds and invalid ones are listed in ``schema_problems``, and
+        ``invalid`` holds the paths of invalid objects (a lenient import sets their rows aside)."""
         self.name, self.notes = name, []
         self._tables: dict[str, dict[str, Record]] = {}
         self._anonymous: dict[str, list[Record]] = {}
         self.duplicates: list[tuple[Where, str]] = []
+        self.schema_problems: list[tuple[Where, str]] = []
+        self.invalid: set[str] = set()
         top_ids: dict[tuple[str, str], Where] = {}
         for path, obj in _top_objects(name, data):
             kind = _kind_of(obj)
             where = Where(name, object=path)
+            if check and not self._valid(kind, obj, where):
+                continue
             key = (kind, str(obj.get("id")))
             if obj.get("id") is not None and key in top_ids:
                 self.duplicates.append((where.at("id"), f"duplicate {kind} id {obj['id']!r} "
@@ -34,6 +46,29 @@ class JsonSource(Source):
                 continue
             top_ids[key] = where
             _FLATTEN[kind](self, obj, path, {})
+
+    def _valid(self, kind: str, obj: dict[str, Any], where: Where) -> bool:
+        """False when ``obj`` is no kind we import (it is not read at all); an invalid object is read but
+        its path is kept in ``invalid``."""
+        if kind == "organization":
+            kind = validate.kind_of(obj)
+            if kind not in validate.IMPORTABLE:
+                self.schema_problems.append((where, f"is an HSDS {kind}, not an organization, service or "
+                                                    "service_at_location: it was not read (import it inside "
+                                                    "the organization or service it belongs to)"))
+                self.invalid.add(str(where.object))
+                return False
+        for path, field, message in validate.problems(kind, obj):
+            self.schema_problems.append((Where(self.name, object=f"{where.object}{path}", field=field or None),
+                                         message))
+            self.invalid.add(str(where.object))
+        return True
+
+    def set_aside(self, where: Where) -> bool:
+        """Whether a row comes from an object that failed its schema (``invalid``)."""
+        found = _TOP.match(str(where.object or ""))
+        top = found.group(0) if found else ""
+        return top in self.invalid
 
     def tables(self) -> list[str]:
         return sorted(set(self._tables) | set(self._anonymous))
@@ -198,7 +233,7 @@ def open_json(name: str, raw: bytes) -> JsonSource:
     if boundary.json_too_deep(raw):  # before the parser recurses (referral/boundary.py)
         raise SourceError(Where(name), f"is nested deeper than {boundary.MAX_DEPTH} levels")
     try:
-        return JsonSource(name, json.loads(raw.decode("utf-8")))
+        return JsonSource(name, json.loads(raw.decode("utf-8")), check=True)
     except UnicodeDecodeError as error:
         raise SourceError(Where(name), f"is not UTF-8 text (byte {error.start}: {error.reason})") from None
     except json.JSONDecodeError as error:

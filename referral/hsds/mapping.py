@@ -54,6 +54,8 @@ def opening_hours(schedule: Mapping[str, Any]) -> tuple[list[dict[str, str]], st
     if freq != "WEEKLY":
         return [], f"freq {freq}: only weekly schedules become opening hours"
     opens, closes = hhmm(schedule.get("opens_at")), hhmm(schedule.get("closes_at"))
+    if str(schedule.get("closes_at") or "").strip().startswith(END_OF_DAY):
+        closes = "24:00"  # the last second of the day closes the day (HSDS times stop at 23:59:59)
     if not opens or not closes:
         return [], "no opens_at/closes_at time of day"
     if opens >= closes:
@@ -64,6 +66,14 @@ def opening_hours(schedule: Mapping[str, Any]) -> tuple[list[dict[str, str]], st
     if any(d not in WEEKDAYS for d in days):
         return [], f"byday {schedule.get('byday')!r}: only plain weekdays (MO..SU) are kept"
     return [{"weekday": d, "opens": opens, "closes": closes} for d in days], None
+
+
+END_OF_DAY = "23:59:59"
+
+
+def hsds_time(value: str) -> str:
+    """A time of the model ("24:00" included) as an HSDS time of day: 24:00 is the day's last second."""
+    return END_OF_DAY if value == "24:00" else value
 
 
 def sort_hours(hours: Iterable[dict[str, str]]) -> list[dict[str, str]]:

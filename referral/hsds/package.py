@@ -8,18 +8,21 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Any
+from typing import IO, Any, Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from referral.errors import NotFound
-from referral.hsds import export
+from referral.hsds import export, extension
 from referral.hsds.sources import JsonSource
-from referral.hsds.tabular import FILES, datapackage, write_rows
+from referral.hsds.tabular import FILES, append_rows, datapackage, write_rows
 from referral.models import NeedTerm, Organization, Place, Service, Site
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same directory zips to the same bytes
+
+
+CHUNK = 500  # organizations loaded at a time: memory stays bounded, time linear
 
 
 def load(session: Session, organization_id: str | None, language: str) -> tuple[list[Organization],
@@ -32,6 +35,16 @@ def load(session: Session, organization_id: str | None, language: str) -> tuple[
     organizations = list(session.scalars(query))
     if organization_id is not None and not organizations:
         raise NotFound("organization", organization_id)
+    terms, places = _reference(session)
+    return _load_chunk(session, organizations, language, terms, places)
+
+
+def _reference(session: Session) -> tuple[dict[str, NeedTerm], dict[str, Place]]:
+    return ({t.code: t for t in session.scalars(select(NeedTerm))}, {p.code: p for p in session.scalars(select(Place))})
+
+
+def _load_chunk(session: Session, organizations: list[Organization], language: str, terms: dict[str, NeedTerm],
+                places: dict[str, Place]) -> tuple[list[Organization], dict[str, list[Service]], export.Reference]:
     ids = [o.id for o in organizations]
     services = session.scalars(select(Service).where(Service.organization_id.in_(ids)).order_by(Service.id)
                                .options(selectinload(Service.need_links), selectinload(Service.area_links),
@@ -40,41 +53,129 @@ def load(session: Session, organization_id: str | None, language: str) -> tuple[
     for svc in services:
         by_org[svc.organization_id].append(svc)
     sites = session.scalars(select(Site).where(Site.organization_id.in_(ids), Site.status == "active")) if ids else []
-    ref = export.Reference(terms={t.code: t for t in session.scalars(select(NeedTerm))},
-                           places={p.code: p for p in session.scalars(select(Place))},
-                           sites={s.id: s for s in sites}, language=language)
+    ref = export.Reference(terms=terms, places=places, sites={s.id: s for s in sites}, language=language)
     return organizations, by_org, ref
 
 
+def iter_organizations(session: Session, organization_id: str | None = None, language: str = "en",
+                       progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Full HSDS organizations one at a time, loaded ``CHUNK`` organizations at a time; ``progress`` gets
+    the number of services written."""
+    if organization_id is not None:
+        orgs, by_org, ref = load(session, organization_id, language)
+        yield export.organization(orgs[0], by_org[orgs[0].id], ref)
+        return
+    terms, places = _reference(session)
+    ids = list(session.scalars(select(Organization.id).where(Organization.status == "active")
+                               .order_by(Organization.id)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(session.scalars(select(Organization).where(Organization.id.in_(ids[start:start + CHUNK]))
+                                     .order_by(Organization.id)))
+        orgs, by_org, ref = _load_chunk(session, chunk, language, terms, places)
+        for org in orgs:
+            yield export.organization(org, by_org[org.id], ref)
+            if progress:
+                progress(len(by_org[org.id]))
+        session.expunge_all()  # what was written is not kept
+
+
 def organizations(session: Session, organization_id: str | None = None, language: str = "en") -> list[dict[str, Any]]:
-    orgs, services, ref = load(session, organization_id, language)
-    return [export.organization(o, services[o.id], ref) for o in orgs]
+    return list(iter_organizations(session, organization_id, language))
+
+
+def write_json(session: Session, stream: IO[str], organization_id: str | None = None, language: str = "en",
+               progress: Callable[[int], None] | None = None) -> None:
+    """HSDS 3.0 JSON, streamed: a list of full organization objects, one a line (compact: the C encoder)."""
+    first = True
+    for org in iter_organizations(session, organization_id, language, progress):
+        stream.write(("[\n" if first else ",\n") + json.dumps(org, ensure_ascii=False, separators=(",", ":")))
+        first = False
+    stream.write("[]\n" if first else "\n]\n")
 
 
 def to_json(session: Session, organization_id: str | None = None, language: str = "en") -> bytes:
     """HSDS 3.0 JSON: a list of full organization objects."""
-    data = organizations(session, organization_id, language)
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    buffer = io.StringIO()
+    write_json(session, buffer, organization_id, language)
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_tables(session: Session, open_file: Callable[[str], IO[str]], organization_id: str | None = None,
+                 language: str = "en", progress: Callable[[int], None] | None = None) -> list[str]:
+    """The tabular data package, streamed: each CSV written as the organizations are (rows sorted by id
+    within each chunk), then the taxonomy and datapackage.json; returns the file names."""
+    streams: dict[str, Any] = {}
+    restrictions: dict[str, dict[str, Any]] = {}
+    chunk: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        flat = JsonSource("export", chunk)
+        for table in flat.tables():
+            rows = [r.data for r in flat.rows(table)]
+            if table == "taxonomy_term":
+                restrictions.update({r["id"]: r for r in rows
+                                     if r.get("taxonomy_id") in (export.ELIGIBILITY_ID, extension.TAXONOMY_ID)})
+                continue
+            if table == "taxonomy":
+                continue
+            _table_writer(streams, open_file, table).writerows(sorted(rows, key=lambda r: str(r.get("id"))))
+        chunk.clear()
+
+    for org in iter_organizations(session, organization_id, language, progress):
+        chunk.append(org)
+        if len(chunk) >= CHUNK:
+            flush()
+    flush()
+    terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
+    tables_left = {"taxonomy_term": export.taxonomy_terms(terms, language) + [restrictions[k] for k in sorted(restrictions)],
+                   "taxonomy": export.taxonomies()}
+    for table, rows in tables_left.items():
+        _table_writer(streams, open_file, table).writerows(rows)
+    for table in ("organization", "service", "location", "service_at_location"):
+        _table_writer(streams, open_file, table)
+    for writer in streams.values():
+        writer.close()
+    with open_file("datapackage.json") as handle:
+        handle.write(json.dumps(datapackage(streams), indent=2) + "\n")
+    return sorted([FILES[t] for t in streams] + ["datapackage.json"])
+
+
+class _TableWriter:
+    def __init__(self, stream: IO[str], table: str):
+        self.stream, self.table, self.rows = stream, table, 0
+        write_rows(stream, table, [])  # the header
+
+    def writerows(self, rows: list[dict[str, Any]]) -> None:
+        append_rows(self.stream, self.table, rows)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _table_writer(streams: dict[str, Any], open_file: Callable[[str], IO[str]], table: str) -> _TableWriter:
+    if table not in streams:
+        streams[table] = _TableWriter(open_file(FILES[table]), table)
+    return streams[table]
+
+
+class _Kept(io.StringIO):
+    """A StringIO whose text outlives close() (to_tables collects the files in memory)."""
+
+    def close(self) -> None:
+        self.kept = self.getvalue()
+        super().close()
 
 
 def to_tables(session: Session, organization_id: str | None = None, language: str = "en") -> dict[str, bytes]:
     """The tabular data package: file name -> bytes, datapackage.json included."""
-    flat = JsonSource("export", organizations(session, organization_id, language))
-    tables: dict[str, list[dict[str, Any]]] = {t: [r.data for r in flat.rows(t)] for t in flat.tables()}
-    terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
-    restrictions = {r["id"]: r for r in tables.get("taxonomy_term", []) if r.get("taxonomy_id") == export.ELIGIBILITY_ID}
-    tables["taxonomy_term"] = export.taxonomy_terms(terms, language) + [restrictions[k] for k in sorted(restrictions)]
-    tables["taxonomy"] = export.taxonomies()
-    for table in ("organization", "service", "location", "service_at_location"):
-        tables.setdefault(table, [])
-    files: dict[str, bytes] = {}
-    for table in sorted(tables):
-        buffer = io.StringIO()
-        write_rows(buffer, table, sorted(tables[table], key=lambda r: str(r.get("id"))))
-        files[FILES[table]] = buffer.getvalue().encode("utf-8")
-    descriptor = datapackage(tables)
-    files["datapackage.json"] = (json.dumps(descriptor, indent=2) + "\n").encode("utf-8")
-    return dict(sorted(files.items()))
+    opened: dict[str, _Kept] = {}
+
+    def open_file(name: str) -> _Kept:
+        opened[name] = _Kept()
+        return opened[name]
+
+    write_tables(session, open_file, organization_id, language)
+    return {name: opened[name].kept.encode("utf-8") for name in sorted(opened)}
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

@@ -12,9 +12,9 @@ from typing import Any, Callable, cast
 from sqlalchemy.orm import Session
 
 from referral.geocoding import GazetteerGeocoder, GazetteerPlace, Geocoder
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from referral.hsds import foreign, mapping, restrictions, writer
+from referral.hsds import extension, foreign, mapping, restrictions, writer
 from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
 from referral.hsds.openeligibility import Restriction
 from referral.reference_data import upsert_terms
@@ -22,11 +22,11 @@ from referral.hsds.card import card_values
 from referral.hsds.fields import Fields
 from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
-from referral.hsds.report import ImportReport
+from referral.hsds.report import ImportReport, Where
 from referral.hsds.sources import Source
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.types import Place as CorePlace
-from referral.models import NeedTerm, Organization, Service, ServiceArea, ServiceNeed
+from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceNeed
 
 
 class _GazetteerIndex:
@@ -57,7 +57,8 @@ class Passes:
     def run(self) -> None:
         # terms earlier imports added (ext.*) are not a vocabulary to map onto: each import maps the same way
         needs = [n for n in writer.needs(self.session) if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")]
-        crosswalk = Crosswalk(needs, self.settings.min_confidence)
+        crosswalk = Crosswalk(needs, self.settings.min_confidence, self.settings.reviewed,
+                              self.settings.eligibility_floor)
         self.reader.read(crosswalk)
         self.extender = PlaceExtender(self)
         self._foreign_terms()
@@ -65,6 +66,7 @@ class Passes:
         self._organizations()
         self._services()
         self._locations()
+        self._schools()
         self._links()
 
     def _flush(self, model: type, rows: list[dict[str, Any]], force: bool = False) -> list[dict[str, Any]]:
@@ -81,12 +83,41 @@ class Passes:
         core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in self._places]
         self.gazetteer = _GazetteerIndex(Gazetteer(core))
 
+    def ensure_places(self, chain: list[dict[str, Any]]) -> str | None:
+        """The code of the last place of a chain the input carries (extension.py), adding the missing ones."""
+        known = {p.code for p in self._places}
+        for row in extension.rows_of(chain, known):
+            if self.session.get(Place, row["code"]) is None:
+                self.session.add(Place(**row))
+                self.session.flush()
+                self.report.listed("places_added", {"code": row["code"], "name": row["name"],
+                                                    "latitude": row["latitude"], "longitude": row["longitude"],
+                                                    "why": "carried by the input (referral matching)"})
+            self.add_place(row["code"], row["name"], row["latitude"], row["longitude"])
+        return chain[-1]["code"] if chain else None
+
+    def matching(self, entity: str, row_id: str) -> dict[str, Any]:
+        """The values our ``referral matching`` attributes give this row (extension.py); {} when none."""
+        return extension.complete(entity, dict(self.reader.matching.get((entity, row_id), {})))
+
+    def _schools(self) -> None:
+        """serves_school once the sites exist (it references one)."""
+        pending = {i: v for (e, i), m in self.reader.matching.items() if e == "service" and i in self.service_org
+                   for v in [m.get("serves_school")] if v}
+        for service_id, site_id in sorted(pending.items()):
+            if site_id in self.site_org:
+                self.session.execute(update(Service).where(Service.id == service_id)  # keeps last_modified
+                                     .values(serves_school=site_id, updated_at=Service.updated_at))
+            else:
+                self.report.note(Where(self.source.name), f"service {service_id}: the school site {site_id} it serves "
+                                 "is not in the input; not kept")
+
     def _foreign_terms(self) -> None:
         """Unmapped terms that services use as needs become need terms of their own taxonomy (foreign.py)."""
         used = sorted({t for links in self.reader.term_links.values() for t in links})
         unmapped = [t for t in used if self.reader.terms[t].need is None]
         # a fuzzy mapping is a guess: the publisher's own term stays reachable beside it
-        guessed = [t for t in used if self.reader.terms[t].method == "fuzzy"]
+        guessed = [t for t in used if self.reader.terms[t].method in ("fuzzy", "airs_prefix")]
         if not unmapped and not guessed:
             return
         found = [(self.reader.terms[t].term, *self.reader.term_info.get(t, (None, None))) for t in unmapped + guessed]
@@ -128,7 +159,8 @@ class Passes:
         return {"id": row_id, "name": f.text("name", 300, required=True), "description": f.text("description"),
                 "email": email, "website": f.text("website", 500),
                 "phone": _first_phone(phones), "kind": "other", "status": "active", "names": {},
-                "descriptions": {}, "created_at": writer.now(), "updated_at": writer.now(), "version": 1}
+                "descriptions": {}, "created_at": writer.now(), "updated_at": writer.now(), "version": 1,
+                **self.matching("organization", row_id)}
 
     # services ----------------------------------------------------------------------------------
 
@@ -170,7 +202,8 @@ class Passes:
         if not known:
             self.report.counts["services without cost information (shown as a fee of unknown amount)"] += 1
         needs = self._needs(row_id, f)
-        rules = self._restrictions(row_id, f, low, high)
+        exact = self.matching("service", row_id)  # our own export: restrictions as written, nothing inferred
+        rules = Restriction(frozenset(), frozenset(), low, high) if exact else self._restrictions(row_id, f, low, high)
         areas, area_names = self._areas(row_id, f)
         card, reasons = card_values(row_id, f.data, self.reader.children)
         for reason in reasons:
@@ -186,7 +219,8 @@ class Passes:
                 "target_groups": sorted(rules.groups), "capacity": "accepting",
                 "wait_days": None, "intensity": "support", "area_radius_km": None,
                 "created_at": writer.now(), "updated_at": updated, "version": 1,
-                "_needs": needs, "_areas": areas, "area_names": area_names, **card}
+                "_needs": needs, "_areas": areas, "area_names": area_names, **card,
+                **_service_matching(exact)}
 
     def _restrictions(self, row_id: str, f: Fields, low: float | None, high: float | None) -> Restriction:
         """Genders, groups and ages: eligibility attributes first, then eligibility_description (each inference listed)."""
@@ -218,21 +252,21 @@ class Passes:
         links = self.reader.term_links.get(row_id, [])
         mappings = [self.reader.terms[t] for t in links]
         codes = sorted(set(needs_of_service(mappings)) | {self.own_codes[t] for t in links if t in self.own_codes})
-        if not codes:
+        if not codes and not f.failed:  # a record set aside is not imported at all
             self.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"),
                                                  **f.where.as_dict(),
                                                  "terms": sorted(m.term.name for m in mappings)})
         return codes
 
     def _languages(self, owner: str) -> list[str]:
-        tags = set()
+        tags: dict[str, None] = {}  # in the order given
         for row in self.reader.children["language"].get(owner, []):
             tag = mapping.language_tag(row.get("code"), row.get("name"))
             if tag:
-                tags.add(tag)
+                tags[tag] = None
             else:
                 self.report.not_mapped[f"language {row.get('code') or row.get('name')!r} (unknown tag)"] += 1
-        return sorted(tags)
+        return list(tags)
 
     def _modes(self, service_id: str) -> list[str]:
         kinds = {self.reader.locations.get(loc, (None, None))[0] or "physical"
@@ -255,6 +289,9 @@ class Passes:
         for area in self.reader.children["service_area"].get(row_id, []):
             uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
             code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
+            chain = extension.chain_of(area.get("extent")) if code and not self.places.has(code) else []
+            if chain and chain[-1]["code"] == code:
+                self.ensure_places(chain)
             code = code if code and self.places.has(code) else self.places.find(name)
             code = code or self.extender.known(name) or (self.extender.place_for(name, area.get("extent")) if name else None)
             if code:
@@ -279,6 +316,14 @@ class Passes:
         from referral.hsds.sites import write_links
 
         write_links(self)
+
+
+def _service_matching(values: dict[str, Any]) -> dict[str, Any]:
+    """Model values from a service's matching attributes: a wait only on a waitlist; the school comes later."""
+    values.pop("serves_school", None)
+    if values.get("capacity", "accepting") != "waitlist":
+        values.pop("wait_days", None)
+    return values
 
 
 def _first_phone(phones: list[dict[str, Any]]) -> str | None:

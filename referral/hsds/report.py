@@ -60,6 +60,8 @@ class ImportReport:
     geocoded: list[dict[str, Any]] = field(default_factory=list)
     geocoding_failed: list[dict[str, Any]] = field(default_factory=list)
     derived_ids: list[dict[str, Any]] = field(default_factory=list)
+    lenient: bool = False  # written despite problems: the records with problems were set aside
+    quarantined: Counter = field(default_factory=Counter)  # rows set aside whole (their object failed its schema)
     _overflow: Counter = field(default_factory=Counter)
 
     @property
@@ -67,7 +69,8 @@ class ImportReport:
         return not self.problems
 
     def problem(self, where: Where, message: str) -> None:
-        self._add(self.problems, "problems", {**where.as_dict(), "message": message})
+        """Every problem is listed, never capped: each is a record someone must fix."""
+        self.problems.append({**where.as_dict(), "message": message})
 
     def note(self, where: Where, message: str) -> None:
         self._add(self.notes, "notes", {**where.as_dict(), "message": message})
@@ -86,7 +89,9 @@ class ImportReport:
         return {
             "source": self.source, "ok": self.ok, "dry_run": self.dry_run, "written": self.written,
             "counts": dict(sorted(self.counts.items())), "read": dict(sorted(self.read.items())),
-            "problems": self.problems,
+            "problems": self.problems, "lenient": self.lenient,
+            "quarantined": {"problems": len(self.problems) if self.lenient else 0,
+                            "rows": dict(sorted(self.quarantined.items()))},
             "taxonomy": {"mappings": self.mappings, "unmapped": self.unmapped_terms, "new_terms": self.new_terms},
             "not_matchable": self.not_matchable, "inferences": self.inferences, "places_added": self.places_added,
             "not_mapped": [{"field": k, "rows": v} for k, v in sorted(self.not_mapped.items())],
@@ -104,7 +109,12 @@ class ImportReport:
         if self.not_matchable:
             lines.append(f"  WARNING: {len(self.not_matchable) + self._overflow['not_matchable']} service(s) match "
                          "no need and will never be offered (listed below)")
-        lines += _section("problems (nothing was written)", [_where_text(p) for p in self.problems])
+        title = ("quarantined: records with these problems (and the records that depend on them) were set aside, "
+                 "the rest was written" if self.lenient and self.written else "problems (nothing was written)")
+        lines += _section(title, [_where_text(p) for p in self.problems])
+        if self.quarantined:
+            lines.append("  rows set aside with an object that failed its schema: "
+                         + ", ".join(f"{v} {k}" for k, v in sorted(self.quarantined.items())))
         lines += _section("taxonomy mappings", [
             f"{m['term']!r} ({m['taxonomy'] or 'no taxonomy'}) -> {m['need']} [{m['method']}, {m['confidence']}]"
             for m in self.mappings])

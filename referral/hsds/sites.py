@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from referral.hsds import mapping, writer
+from referral.hsds import extension, mapping, writer
 from referral.hsds.fields import Fields
 from referral.matching.places import place_for_point
 from referral.models import Service, ServiceAtLocation, Site
@@ -60,7 +60,11 @@ class SiteMapper:
         if lat is None or lon is None:
             return None
         place = None
-        if self.p.gazetteer is not None:
+        extra = self.p.matching("location", row_id)
+        chain = extension.valid_chain(extra.pop("place", []))
+        if chain:
+            place = self.p.ensure_places(chain)
+        elif self.p.gazetteer is not None:
             found = place_for_point(self.p.gazetteer, lat, lon, self.p.settings.place_max_km)  # type: ignore[arg-type]
             place = found.code if found else None
         name = f.text("name", 300) or (address or "")[:300] or "Location"
@@ -71,7 +75,7 @@ class SiteMapper:
                 "address": (address or "")[:500] or None, "place_code": place, "latitude": lat, "longitude": lon,
                 "phone": _first(phones), "opening_hours": self._hours(row_id, f),
                 "languages": self.p._languages(row_id), "accessibility": self._accessibility(row_id),
-                "status": "active", "created_at": writer.now(), "updated_at": writer.now(), "version": 1}
+                "status": "active", "created_at": writer.now(), "updated_at": writer.now(), "version": 1, **extra}
 
     def _coordinates(self, row_id: str, f: Fields, parts: list[str]) -> tuple[float | None, float | None]:
         lat, lon = f.number("latitude"), f.number("longitude")

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator
 
+from referral.hsds import legacy
 from referral.hsds.json_source import JsonSource, open_json
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
@@ -96,7 +97,7 @@ def open_path(path: Path, max_unzipped: int = MAX_UNZIPPED) -> Source:
         files = {p.name: (lambda p=p: p.open("rb")) for p in sorted(path.iterdir())
                  if p.is_file() and p.suffix == ".csv"}
         descriptor = path / "datapackage.json"
-        return PackageSource(path.name, files, descriptor.read_bytes() if descriptor.is_file() else None)
+        return package_source(path.name, files, descriptor.read_bytes() if descriptor.is_file() else None)
     if not path.is_file():
         raise SourceError(Where(str(path)), "no such file or folder")
     if zipfile.is_zipfile(path):
@@ -104,7 +105,15 @@ def open_path(path: Path, max_unzipped: int = MAX_UNZIPPED) -> Source:
     return open_json(path.name, path.read_bytes())
 
 
-def open_zip(name: str, stream: IO[bytes], max_unzipped: int = MAX_UNZIPPED) -> PackageSource:
+def package_source(name: str, files: dict[str, Callable[[], IO[bytes]]], descriptor: bytes | None) -> Source:
+    """A 3.0 package, or a 1.x/2.0 one converted on the way in (``legacy``)."""
+    version = legacy.version_of(files, descriptor)
+    if version is not None:
+        return legacy.LegacySource(name, files, version)
+    return PackageSource(name, files, descriptor)
+
+
+def open_zip(name: str, stream: IO[bytes], max_unzipped: int = MAX_UNZIPPED) -> Source:
     """A package inside a zip, refusing bombs: too many members, too many bytes, escaping paths."""
     try:
         archive = zipfile.ZipFile(stream)
@@ -125,7 +134,7 @@ def open_zip(name: str, stream: IO[bytes], max_unzipped: int = MAX_UNZIPPED) -> 
              for m in members if m.filename.startswith(prefix) and m.filename.endswith(".csv")}
     descriptor = prefix + "datapackage.json"
     raw = budget.wrap(archive.open(descriptor)).read() if descriptor in archive.namelist() else None
-    return PackageSource(name, files, raw)
+    return package_source(name, files, raw)
 
 
 def _package_root(name: str, names: list[str]) -> str:

@@ -126,6 +126,13 @@ def write_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> N
         writer.writerow([_cell(row.get(column)) for column in COLUMNS[table]])
 
 
+def append_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Write ``rows`` (no header) with exactly the table's columns."""
+    writer = csv.writer(stream, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in COLUMNS[table]])
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

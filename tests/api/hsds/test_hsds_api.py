@@ -91,10 +91,13 @@ def test_service_at_locations_filter_by_proximity(app, client) -> None:  # noqa:
 def test_taxonomies_and_terms(app, client) -> None:  # noqa: ANN001
     seed_mini(app)
     taxonomies = client.get("/hsds/taxonomies").get_json()["contents"]
-    assert {t["name"] for t in taxonomies} == {"referral needs", "Open Eligibility", "referral eligibility"}
+    assert {t["name"] for t in taxonomies} == {"referral needs", "Open Eligibility", "referral eligibility",
+                                                 "referral matching"}
     ours = next(t for t in taxonomies if t["name"] == "referral needs")
     terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={ours['id']}&per_page=100").get_json()
-    assert terms["total_items"] == 7 and all(t["taxonomy_detail"]["id"] == ours["id"] for t in terms["contents"])
+    # 7 needs in English (the export language) and each again as a term of its Chinese label
+    assert terms["total_items"] == 14 and all(t["taxonomy_detail"]["id"] == ours["id"] for t in terms["contents"])
+    assert sorted({t["language"] for t in terms["contents"]}) == ["en", "zh"]
 
 
 def test_an_admin_imports_a_zipped_package_and_its_services_match(app, client, admin_headers, tmp_path) -> None:  # noqa: ANN001
@@ -139,12 +142,33 @@ def test_importing_needs_an_admin_key(client) -> None:  # noqa: ANN001
     assert response.status_code == 401
 
 
-def test_the_export_endpoint_answers_json_and_a_zipped_package(app, client) -> None:  # noqa: ANN001
+def test_the_export_endpoint_answers_json_and_a_zipped_package(app, client, worker_headers) -> None:  # noqa: ANN001
     seed_mini(app)
-    as_json = client.get("/v1/hsds/export")
+    assert client.get("/v1/hsds/export").status_code == 401  # a key is needed
+    as_json = client.get("/v1/hsds/export", headers=worker_headers)
     assert as_json.status_code == 200 and len(as_json.get_json()) == 2
-    as_zip = client.get("/v1/hsds/export?format=csv")
+    as_zip = client.get("/v1/hsds/export?format=csv", headers=worker_headers)
     assert as_zip.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(as_zip.data)).namelist()
     assert "datapackage.json" in names and "services.csv" in names
-    assert client.get("/v1/hsds/export?organization=nope").status_code == 404
+    assert client.get("/v1/hsds/export?organization=nope", headers=worker_headers).status_code == 404
+
+
+def test_the_export_is_made_once_per_directory_version_and_remade_after_a_change(app, client, worker_headers) -> None:  # noqa: ANN001
+    from pathlib import Path
+
+    from referral.db import get_db
+    from referral.directory import bump_version
+
+    seed_mini(app)
+    folder = Path(app.instance_path) / "exports"
+    for old in folder.glob("hsds-v*"):
+        old.unlink()
+    first = client.get("/v1/hsds/export", headers=worker_headers).data
+    made = sorted(p.name for p in folder.glob("hsds-v*"))
+    assert len(made) == 1 and client.get("/v1/hsds/export", headers=worker_headers).data == first
+    with app.app_context(), get_db().session(write=True) as session:
+        bump_version(session)
+        session.commit()
+    client.get("/v1/hsds/export", headers=worker_headers)
+    assert len(list(folder.glob("hsds-v*"))) == 1 and sorted(p.name for p in folder.glob("hsds-v*")) != made

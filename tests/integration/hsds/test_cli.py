@@ -34,3 +34,32 @@ def test_export_writes_json_a_folder_or_a_zip(app, runner, tmp_path) -> None:  #
     assert runner.invoke(args=["export-hsds", str(tmp_path / "p.zip"), "--format", "csv"]).exit_code == 0
     missing = runner.invoke(args=["export-hsds", str(tmp_path / "x.json"), "--organization", "nope"])
     assert missing.exit_code != 0 and "No organization" in missing.output
+
+
+def test_review_writes_every_guess_and_a_reviewed_mapping_file_decides_the_next_import(app, runner, tmp_path) -> None:  # noqa: ANN001
+    import csv as _csv
+
+    from tests.integration.hsds.helpers import HARBOUR, reference_only
+
+    reference_only(app, tmp_path)
+    review = tmp_path / "review.csv"
+    first = runner.invoke(args=["import-hsds", str(HARBOUR), "--dry-run", "--review", str(review)])
+    assert first.exit_code == 0, first.output
+    with review.open(encoding="utf-8") as handle:
+        rows = {r["term"]: r for r in _csv.DictReader(handle)}
+    assert rows["Talking therapies for young people"]["need"] == "mental_health.counseling"
+    assert rows["Talking therapies for young people"]["method"] == "fuzzy"
+    suicide = rows["Suicide prevention and crisis support"]
+    assert (suicide["method"], suicide["need"]) == ("none", "")
+    suicide["need"] = "mental_health.crisis"  # a person decides
+    with review.open("w", encoding="utf-8", newline="") as handle:
+        writer = _csv.DictWriter(handle, fieldnames=list(suicide))
+        writer.writeheader()
+        writer.writerows(rows.values())
+    second = runner.invoke(args=["import-hsds", str(HARBOUR), "--mapping", str(review), "--json"])
+    assert second.exit_code == 0, second.output
+    import json as _json
+
+    mapped = {m["term"]: (m["need"], m["method"]) for m in _json.loads(second.output)["taxonomy"]["mappings"]}
+    assert mapped["Suicide prevention and crisis support"] == ("mental_health.crisis", "reviewed")
+    assert mapped["Talking therapies for young people"] == ("mental_health.counseling", "reviewed")

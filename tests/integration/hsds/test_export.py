@@ -58,9 +58,12 @@ def test_every_csv_has_exactly_the_tabular_columns(app) -> None:  # noqa: ANN001
 def test_the_taxonomy_exports_codes_parents_and_open_eligibility(app) -> None:  # noqa: ANN001
     seed_mini(app)
     rows = list(csv.DictReader(io.StringIO(_export(app, "csv")["taxonomy_terms.csv"].decode("utf-8"))))
-    by_code = {r["code"]: r for r in rows if r["code"]}
+    by_code = {r["code"]: r for r in rows if r["code"] and r["language"] == "en"}
     counseling = by_code["mental_health.counseling"]
     assert counseling["name"] == "Counselling" and counseling["parent_id"] == by_code["mental_health"]["id"]
+    assert counseling["description"] == "Counselling"  # other languages are terms of their own
+    chinese = [r for r in rows if r["code"] == "mental_health.counseling" and r["language"] == "zh"]
+    assert [(r["name"], r["parent_id"]) for r in chinese] == [("心理咨询", by_code["mental_health"]["id"])]
     assert {r["name"] for r in rows if r["taxonomy"] == "Open Eligibility"} >= {"counseling", "parenting education"}
 
 
