@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test venv dev-venv db bench bench-quality clean
+.PHONY: serve test venv dev-venv db bench bench-quality clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: $(DEV_STAMP)
 ## bench-quality: print nDCG@5, violations, urgent safety and bundle quality on the graded cases
 bench-quality: $(DEV_STAMP)
 	$(BIN)/python bench/quality_bench.py
+
+## translations: after changing a page's words, extract them, update each .po, compile the .mo (both committed)
+translations: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F referral/web/babel.cfg -o referral/web/translations/messages.pot --sort-by-file --width 120 referral/web
+	$(BIN)/pybabel update -i referral/web/translations/messages.pot -d referral/web/translations --width 120
+	$(BIN)/pybabel compile -d referral/web/translations --statistics
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

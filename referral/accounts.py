@@ -136,6 +136,23 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
                      organization_id=account.organization_id, organization_status=row.status)
 
 
+def principal_for_key(session: Session, key_id: str, now: datetime | None = None) -> Principal | None:
+    """The principal of a key already verified once (a web sign-in keeps only the key's id), or None
+    when the key has since been revoked or expired, or its account disabled: checked on every page."""
+    row = session.execute(
+        select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
+        .outerjoin(Organization, Organization.id == Account.organization_id).where(ApiKey.id == key_id)
+    ).first()
+    if row is None:
+        return None
+    key, account = row.ApiKey, row.Account
+    now = now or datetime.now(timezone.utc)
+    if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
+        return None
+    return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,
+                     organization_id=account.organization_id, organization_status=row.status)
+
+
 def _prefix(token: str) -> str | None:
     if not token.startswith(KEY_PREFIX):
         return None

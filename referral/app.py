@@ -10,6 +10,7 @@ from referral import config as config_module
 from referral import db
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
 from referral.api import referrals as referrals_api
+from referral import web
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -25,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # per address, before anything else runs
     access.init_app(app)  # authenticates, then the per-key limit
     register_blueprints(app)
+    web.init_app(app)  # the pages: after the API, so its HTML error pages wrap the API's handlers
     register_cli(app)
     return app
 

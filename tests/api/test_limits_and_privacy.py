@@ -59,11 +59,17 @@ def test_workers_sharing_redis_share_one_limit(limited_app):
     url = os.environ["REFERRAL_TEST_REDIS_URL"]
     import redis
 
-    redis.Redis.from_url(url).flushdb()
+    with redis.Redis.from_url(url) as connection:
+        connection.flushdb()
     limits = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_PER_ADDRESS": "3 per minute"}
-    worker_a, worker_b = limited_app(**limits).test_client(), limited_app(**limits).test_client()
-    codes = [worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code,
-             worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code]
+    apps = [limited_app(**limits), limited_app(**limits)]
+    worker_a, worker_b = (a.test_client() for a in apps)
+    try:
+        codes = [worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code,
+                 worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code]
+    finally:  # the workers' connections to Redis, closed here rather than by the garbage collector
+        for each in apps:
+            each.extensions["referral.limiter"]._storage.storage.connection_pool.disconnect()
     assert codes == [200, 200, 200, 429]
 
 

@@ -13,7 +13,8 @@ MODULES = [
 # geographiclib comes with geopy, cython_runtime with rapidfuzz, pkg_resources (when setuptools is
 # installed) with jieba, which reads its dictionary through it.
 ALLOWED = {"numpy", "rapidfuzz", "geopy", "geographiclib", "cython_runtime", "jieba", "snowballstemmer", "pkg_resources",
-           "pypinyin"}  # pypinyin: toneless pinyin keys of place names
+           "pypinyin",  # pypinyin: toneless pinyin keys of place names
+           "pytz"}  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
 
 
 def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():

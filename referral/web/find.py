@@ -1,0 +1,125 @@
+"""Find help for a child: the form, the answer, and the family's printable referral sheet.
+
+The pages call the API's match use case and presenter (``matchmaking.run``, ``api.match.present``)
+and nothing else. Nothing about the child is stored or logged: the form posts, the page renders
+with ``Cache-Control: no-store``; the sheet is made by running the same request again from a hidden
+field of the answer page, never from anything kept on the server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, request
+from flask_babel import force_locale
+from werkzeug.datastructures import MultiDict
+
+from referral import boundary, catalogue, matchmaking
+from referral.api.match import present
+from referral.db import get_session
+from referral.matching import types as core
+from referral.matching.messages import CATALOGUE
+from referral.web import findform, picture
+from referral.web.base import bp, page, render
+from referral.web.errors import Refused
+from referral.web.i18n import chosen_language, languages
+
+
+@bp.get("/find")
+@page("match")
+def find():  # noqa: ANN201
+    return _form(MultiDict(), {}, status=200)
+
+
+@bp.post("/find")
+@page("match", read_only=True)
+def answer():  # noqa: ANN201
+    body = findform.request_from(request.form)
+    loaded, errors = findform.validate(body)
+    if loaded is None:
+        return _form(request.form, errors)
+    try:
+        index, outcome, language = _match(loaded, _match_language(chosen_language()))
+    except core.MatchInputError as error:
+        return _form(request.form, {error.field: error.message}, suggestions=list(error.suggestions))
+    result = present(index, outcome, language)
+    return render("web/answer.html", private=True, answer=result, picture=_picture(result),
+                  encoded=findform.encoded(body), sheet_languages=_sheet_languages())
+
+
+@bp.post("/find/sheet")
+@page("match", read_only=True)
+def sheet():  # noqa: ANN201
+    """One result as a one-page sheet for the family, in the language they read."""
+    body = _hidden_request(request.form.get("request", ""))
+    language = request.form.get("language") or chosen_language()
+    if language not in _sheet_languages():
+        raise Refused(400)
+    loaded, errors = findform.validate(body)
+    if loaded is None:
+        raise Refused(400)
+    try:
+        index, outcome, match_language = _match(loaded, _match_language(language))
+    except core.MatchInputError:
+        raise Refused(400) from None
+    result = present(index, outcome, match_language)
+    chosen = next((r for r in result["results"] if r["service"]["id"] == request.form.get("service")), None)
+    if chosen is None:
+        raise Refused(404)
+    with force_locale(language):
+        return render("web/sheet.html", private=True, result=chosen, location=result["location"],
+                      sheet_language=language, direction=_direction(result["location"], chosen))
+
+
+def _form(values: Any, errors: dict[str, str], status: int = 422, suggestions: list[str] | None = None):  # noqa: ANN202
+    language = _match_language(chosen_language())
+    index = current_app.extensions["referral.index"].current()
+    offered = findform.options(language, catalogue.need_tree(get_session()), index.region.scales)
+    return render("web/find.html", status=status, private=True, values=values, errors=errors,
+                  offered=offered, picked=findform.picked(values), suggestions=suggestions or [], language=language)
+
+
+def _match(loaded: dict[str, Any], language: str) -> tuple[Any, core.MatchOutcome, str]:
+    cache = current_app.extensions["referral.index"]
+    index, outcome = matchmaking.run(cache, loaded, language, current_app.config)
+    return index, outcome, language
+
+
+def _match_language(language: str) -> str:
+    """The answer's words come from the core's catalogue: a language it has, else the default."""
+    return language if language in CATALOGUE else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def _sheet_languages() -> tuple[str, ...]:
+    return tuple(code for code in languages() if code in CATALOGUE)
+
+
+def _hidden_request(text: str) -> dict[str, Any]:
+    raw = text.encode()
+    if not raw or len(raw) > current_app.config["MAX_CONTENT_LENGTH"] or boundary.json_too_deep(raw):
+        raise Refused(400)
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise Refused(400) from None
+    if not isinstance(body, dict) or list(boundary.problems(body)):
+        raise Refused(400)
+    return body
+
+
+def _picture(result: dict[str, Any]) -> picture.Picture | None:
+    where = result["location"]
+    if where.get("lat") is None:
+        return None
+    options = [(r["rank"], r["service"]["name"], r["site"]["lat"], r["site"]["lon"])
+               for r in result["results"] if r.get("site")]
+    return picture.draw(where["lat"], where["lon"], options)
+
+
+def _direction(location: dict[str, Any], result: dict[str, Any]) -> str:
+    if not result.get("site") or location.get("lat") is None:
+        return ""
+    drawn = picture.draw(location["lat"], location["lon"],
+                         [(result["rank"], "", result["site"]["lat"], result["site"]["lon"])])
+    return drawn.dots[0].direction
