@@ -122,29 +122,27 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     prefix = _prefix(token)
     if prefix is None:
         return None
-    row = session.execute(
-        select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
-        .outerjoin(Organization, Organization.id == Account.organization_id).where(ApiKey.prefix == prefix)
-    ).first()
+    row = session.execute(_key_query().where(ApiKey.prefix == prefix)).first()
     if row is None or not hmac.compare_digest(row.ApiKey.secret_hash, _hash(token)):
         return None
-    key, account = row.ApiKey, row.Account
-    now = now or datetime.now(timezone.utc)
-    if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
-        return None
-    return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,
-                     organization_id=account.organization_id, organization_status=row.status)
+    return _principal(row, now)
 
 
 def principal_for_key(session: Session, key_id: str, now: datetime | None = None) -> Principal | None:
     """The principal of a key already verified once (a web sign-in keeps only the key's id), or None
     when the key has since been revoked or expired, or its account disabled: checked on every page."""
-    row = session.execute(
-        select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
-        .outerjoin(Organization, Organization.id == Account.organization_id).where(ApiKey.id == key_id)
-    ).first()
-    if row is None:
-        return None
+    row = session.execute(_key_query().where(ApiKey.id == key_id)).first()
+    return None if row is None else _principal(row, now)
+
+
+def _key_query() -> Any:
+    """A key with its account and the account's organization's status."""
+    return (select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
+            .outerjoin(Organization, Organization.id == Account.organization_id))
+
+
+def _principal(row: Any, now: datetime | None) -> Principal | None:
+    """The principal of a found key, or None if it is revoked, expired or its account disabled."""
     key, account = row.ApiKey, row.Account
     now = now or datetime.now(timezone.utc)
     if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":

@@ -58,6 +58,7 @@ _SIMP = (
     "团强忆惊吓懒厌营镜恋军队属义习测评筛检汉韩龄卫隐缘静扰斗殴抢疯齿结协调统触热励奖贷录证划辅齐显号择将旧归邻骂周"
 )
 _FOLD = str.maketrans(_TRAD, _SIMP)
+TRADITIONAL_FOLD = _FOLD  # for other readers of the same texts (risktext.py)
 _CONTRACTIONS = (
     (re.compile(r"\bwon['’]t\b"), "will not"), (re.compile(r"\bcan['’]t\b"), "can not"), (re.compile(r"\bcannot\b"), "can not"),
     (re.compile(r"n['’]t\b"), " not"), (re.compile(r"['’](s|re|ve|ll|d|m)\b"), ""),

@@ -81,6 +81,7 @@ class Reader(LexicalIndex):
         self._fallback = PhraseMatcher((t.code, [p for p in names_of(t) if len(normalise(p)) >= 3]) for t in self.terms)
         self._one_off = _one_off_keys(self.terms)
         self._sounds = _sound_keys(self.terms)
+        self._spelled = {normalise(p).strip() for term in self.terms for p in phrases_of(term)}  # not typos
         short = [(normalise(p), t.code) for t in self.terms for p in names_of(t) if 2 <= len(normalise(p)) <= 4]
         self._short_names = [p for p, _ in short]
         self._short_owner = [c for _, c in short]
@@ -119,6 +120,9 @@ class Reader(LexicalIndex):
         readings = self._prune(found, norm, features)
         if not readings:
             readings = self._fallback_read(norm)
+        elif is_cjk(norm):  # a longer word typed by sound beside what was read ("家庭茅盾": 矛盾)
+            known = {r.code for r in readings}
+            readings += [r for r in self._homophone_read(norm, min_size=3) if r.code not in known]
         return readings[:limit] if limit else readings
 
     def suggest(self, text: str, limit: int = 5) -> tuple[str, ...]:
@@ -279,15 +283,15 @@ class Reader(LexicalIndex):
                             found[k] = piece
         return [Reading(self.codes[k], TYPO_CONFIDENCE, (piece,), False, True) for k, piece in list(found.items())[:1]]
 
-    def _homophone_read(self, text: str) -> list[Reading]:
+    def _homophone_read(self, text: str, min_size: int = 2) -> list[Reading]:
         """Terms whose 2-6 character phrase sounds like a piece of the text: the pinyin input
         method's slips ("焦绿" for 焦虑, "网隐" for 网瘾), read with a typo's confidence."""
         for run in (m.group() for m in _CJK_RUN.finditer(text)):
             sounds = tuple(lazy_pinyin(run))
-            for size in range(min(6, len(run)), 1, -1):
+            for size in range(min(6, len(run)), min_size - 1, -1):
                 for a in range(len(run) - size + 1):
                     piece = run[a : a + size]
-                    if cues.FUNCTION_CHARS.intersection(piece) or piece in self._weak:
+                    if cues.FUNCTION_CHARS.intersection(piece) or piece in self._weak or piece in self._spelled:
                         continue
                     k = self._sounds.get(sounds[a : a + size])
                     if k is not None:

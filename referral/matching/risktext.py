@@ -20,6 +20,7 @@ import unicodedata
 from bisect import bisect_right
 from typing import Iterable, Iterator, Mapping
 
+from referral.matching.lexical import TRADITIONAL_FOLD
 from referral.matching.messages import RISK_NEGATION
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -31,8 +32,9 @@ _CLAUSE = re.compile(f"[{re.escape(_PUNCT)}]")
 
 
 def prepare(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed; punctuation kept."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKC, case-folded, common traditional characters folded to simplified (lexical.py), whitespace
+    collapsed; punctuation kept."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(TRADITIONAL_FOLD).split())
 
 
 def is_cjk(text: str) -> bool:

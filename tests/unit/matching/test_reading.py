@@ -185,6 +185,12 @@ def test_a_homophone_typed_for_a_word_reads_with_a_typos_confidence(reader):
     assert [r.code for r in reader.read("孩子最近很焦绿")] == ["mental_health.emotional"]
 
 
+def test_a_longer_word_typed_by_sound_is_read_beside_what_the_text_says_plainly(reader):
+    codes = [r.code for r in reader.read("家庭茅盾")]  # 茅盾 typed for 矛盾 (máo dùn)
+    assert "family.conflict" in codes[:3]
+    assert [r.code for r in reader.read("家庭矛盾")][:1] == ["family.conflict"]  # spelled right: no typo reading
+
+
 def test_a_two_character_look_alike_is_never_read_but_suggests_the_word_it_spells(reader):
     assert understood(reader, "缀学") == [] and "education.dropout" in reader.suggest("缀学")[:3]
 
