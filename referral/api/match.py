@@ -21,6 +21,7 @@ from referral.matching import types as core
 from referral.matching.explain import name_in
 from referral.matching.index import DirectoryIndex
 from referral.matching.messages import CATALOGUE, group_label, label, say
+from referral.matching.urgent import phone_to_call
 
 bp = ApiBlueprint("match", __name__, tag="match", url_prefix="/v1")
 WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
@@ -232,7 +233,7 @@ def _urgent(urgent: core.Urgent, language: str) -> dict[str, Any]:
 
 
 def _urgent_service(option: core.UrgentService, language: str) -> dict[str, Any]:
-    phone = (option.site.phone if option.site else None) or option.service.organization_phone
+    phone = phone_to_call(option)
     return {"service": _service(option.service, language), "organization": _organization(option.service, language),
             "site": _site(option.site, language), "distance_km": option.distance_km, "phone": phone,
             "needs_met": list(option.needs_met)}

@@ -284,7 +284,7 @@ class UrgentService(Schema):
     organization = fields.Nested(MatchedOrganization)
     site = fields.Nested(MatchedSite, allow_none=True)
     distance_km = fields.Float(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={"description": "the site's phone, else the organization's"})
+    phone = fields.String(allow_none=True, metadata={"description": "the line to call: the service's or site's emergency, hotline, intake or main number, in that order; else the site's or the organization's phone"})
     needs_met = fields.List(fields.String())
 
 

@@ -93,3 +93,19 @@ def _urgent(index: DirectoryIndex, query: MatchQuery, row: int, flat: int, met: 
     site = service.sites[flat - int(index.sites.offsets[row])] if flat >= 0 else None
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
     return UrgentService(service, site, km, met)
+
+
+# The line to call first when a child is in danger: a crisis line over an intake desk over a main
+# switchboard; a fax is never offered.
+CALL_ORDER = ("emergency", "hotline", "intake", "main")
+
+
+def phone_to_call(option: UrgentService) -> str | None:
+    """The number a worker should ring for an urgent option: the service's own lines, then its site's,
+    by ``CALL_ORDER``; else the site's or the organization's single phone."""
+    lines = [*option.service.phones, *(option.site.phones if option.site else ())]
+    for purpose in CALL_ORDER:
+        for line in lines:
+            if line.purpose == purpose:
+                return line.number
+    return (option.site.phone if option.site else None) or option.service.organization_phone

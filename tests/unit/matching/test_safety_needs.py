@@ -190,3 +190,16 @@ def test_a_risk_and_a_grade_on_one_need_give_one_severity_three_need():
     needs = read_needs(index_of(), homework(notes="孩子没人管", assessment={"guardianship": "low"}))
     assert summary(needs) == [("protection.guardianship_risk", 3, "assessment", "neglect"),
                               ("education.learning_support", 2, "code", None)]
+
+
+def test_the_urgent_phone_is_the_crisis_line_before_the_desk_and_never_the_fax():
+    from referral.matching.types import Phone, UrgentService
+    from referral.matching.urgent import phone_to_call
+
+    lines = (Phone("0512-fax", "fax"), Phone("0512-main", "main"), Phone("0512-intake", "intake"))
+    on_site = site("s", 1, 0, phone="0512-old", phones=lines)
+    assert phone_to_call(UrgentService(service("a", sites=(on_site,)), on_site, 1.0, ())) == "0512-intake"
+    hotline = service("b", phones=(Phone("12355", "hotline"),), sites=(on_site,))
+    assert phone_to_call(UrgentService(hotline, on_site, 1.0, ())) == "12355"
+    bare = site("t", 1, 0, phone="0512-old")
+    assert phone_to_call(UrgentService(service("c", sites=(bare,)), bare, 1.0, ())) == "0512-old"
