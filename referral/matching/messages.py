@@ -294,12 +294,6 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "language": {"zh": "中文", "en": "英语", "yue": "粤语", "wuu": "吴语（上海话）", "sgn": "手语",
                      "ja": "日语", "ko": "韩语", "fr": "法语", "de": "德语", "es": "西班牙语",
                      "ru": "俄语", "ar": "阿拉伯语"},
-        "immigrant": "移民家庭",
-        "refugee": "难民",
-        "foster": "寄养儿童",
-        "homeless": "无家可归家庭",
-        "survivor": "受虐待或暴力侵害者",
-        "in_crisis": "处于危机中的儿童",
     },
 }
 
