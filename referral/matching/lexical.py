@@ -85,7 +85,7 @@ WEAK_WORDS = {
            "break broke breaking put putting pay paid no not longer use uses used fit fits able unable visit visits "
            "attend attends attending regular regularly concern concerns report reports reported client suspected "
            "possible possibly referred referral work works working worked note notes case average last next really "
-           "quite bit little").split(),
+           "quite bit little group groups only session sessions programme program").split(),
     "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
            "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助 心里 晚上 早上 房间 房间里 年级 什么 东西 "
            "事情 平时 经常性 常常 一个 自己 别人 大家 我们 他们 知道 发现 反映 表示 告诉 看到 听到 出现 感觉 可能 应该 "

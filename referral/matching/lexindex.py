@@ -80,8 +80,21 @@ class LexicalIndex:
         self._postings_phrases(keys_per_phrase)
         self._postings_terms(docs)
         self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
-        self._word_list = sorted(self._words)
+        self._spellings = self._spellings_of([*self._phrase_text, *(normalise(d) for t in self.terms
+                                                                    for d in t.description.values())])
+        self._spelling_list = sorted(self._spellings)
         self._corrections: dict[str, str | None] = {}
+
+    def _spellings_of(self, texts: Iterable[str]) -> dict[str, str]:
+        """Each English word as the index's phrases spell it -> its indexed key ("speech" -> "speech",
+        "therapy" -> "therapi"): typos are corrected against spellings, not stems, so that
+        "utility" (stem "util") is never read as "until"."""
+        spellings: dict[str, str] = {}
+        for text in texts:
+            for f in self.tokens.features(text):
+                if f.key in self._words and f.surface.isalpha() and f.surface.isascii():
+                    spellings.setdefault(f.surface, f.key)
+        return spellings
 
     def _postings_phrases(self, keys_per_phrase: list[set[str]]) -> None:
         rows: dict[int, list[int]] = {}

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from referral.matching import cues
 from referral.matching.lexical import Feature, is_cjk, normalise
@@ -37,7 +38,6 @@ from referral.matching.types import NeedTerm
 MIN_CONFIDENCE = 0.25  # a reading below this is a suggestion, not an understanding
 SECOND_CONFIDENCE = 0.5  # a further need read from the same clause needs more
 TIE = 0.04  # scores this close are a tie: the narrower term wins
-FUZZY_CUTOFF = 80  # rapidfuzz ratio for reading an unknown English word as its closest indexed word
 FALLBACK_MIN = 85  # PhraseMatcher score for the character-level fallback
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 TYPO_CONFIDENCE = 0.3  # a phrase read with one character mistyped
@@ -254,18 +254,32 @@ class Reader(LexicalIndex):
             if f.key in self.vocab or f.key.startswith("~") or " " in f.key or is_cjk(f.key) or len(f.key) < 4:
                 out.append(f)
                 continue
-            closest = self._closest_word(f.key)
+            closest = self._closest_word(f.surface)
             out.append(Feature(closest, f.start, f.end, f.surface, fuzzy=True) if closest else f)
         return out
 
     def _closest_word(self, word: str) -> str | None:
-        """The indexed word spelled most like ``word`` (remembered: typos repeat)."""
+        """The key of the indexed spelling closest to ``word`` as written (remembered: typos repeat).
+
+        Closest by edit distance with transpositions (a slip is one key: "speach", "thearpy"), at most
+        one edit in a word of up to six letters and two in a longer one; a tie goes to the spelling
+        sharing the longer beginning ("speach": "speech", not "search"), then to the first.
+        """
         if word not in self._corrections:
             if len(self._corrections) > 50_000:
                 self._corrections.clear()
-            hit = process.extractOne(word, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            self._corrections[word] = hit[0] if hit else None
+            self._corrections[word] = self._spelled_like(word)
         return self._corrections[word]
+
+    def _spelled_like(self, word: str) -> str | None:
+        if not word.isalpha() or len(word) < 4:
+            return None
+        most = 1 if len(word) <= 6 else 2
+        hits = process.extract(word, self._spelling_list, scorer=OSA.distance, score_cutoff=most, limit=None)
+        if not hits:
+            return None
+        best = min(hits, key=lambda h: (h[1], -_shared_start(word, h[0]), h[0]))
+        return self._spellings[best[0]]
 
     def _one_off_read(self, text: str) -> list[Reading]:
         """Terms whose 3-6 character phrase the text holds with one character mistyped."""
@@ -315,6 +329,16 @@ def _in_phrase(text: str, cue: re.Match[str], phrase: str) -> bool:
     "家里没有大人照顾"; "not up to date" after "are not")."""
     last = cue.group().split()[-1] if cue.group().split() else cue.group()
     return any(text[start : cue.end() + 2].rstrip() in phrase for start in (cue.start(), cue.end() - len(last)))
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading letters two words share."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _one_off_keys(terms: Sequence[NeedTerm]) -> dict[str, int]:

@@ -125,6 +125,13 @@ ROWS = [
     ("孩子有自閉症", ["development.autism"]),  # a traditional character
     ("她說不想活了", ["mental_health.crisis"]),
     ("孩子有自必症", ["development.autism"]),  # one character mistyped in a three-character word
+    ("speach therapy", ["development.speech"]),  # one slip: "speech" (one edit), never "search" (two)
+    ("thearpy for anxiety", ["mental_health.emotional"]),  # two letters swapped are one slip
+    ("utility help", []),  # "utility" is spelled like no indexed word: never "until" (its stem "util" is)
+    # words about the form of a service are not needs: "group" alone is not "group of girls picking on her"
+    ("a girls only group", []),
+    ("excluded by a group of girls", ["education.bullying"]),
+    ("parent support group", ["family.caregiver_support"]),
     # nothing to read
     ("今天天气很好", []),
     ("孩子很可爱", []),
