@@ -146,7 +146,7 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
 
 
 RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
-                "specialist_first", "school_unknown_last", "unknown_eligibility_penalty", "outcome_prior_rate",
+                "specialist_first", "school_unknown_last", "unknown_eligibility_last", "unknown_eligibility_penalty", "outcome_prior_rate",
                 "outcome_prior_strength")
 
 

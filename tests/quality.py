@@ -125,7 +125,8 @@ def ndcg(gains: list[int], grades: list[int], top: int = TOP) -> float:
 # Baselines: the ranking before these rules (score only: broader tags at 0.6, remote at 0.5, no tiers),
 # and distance alone.
 BEFORE = MatchSettings(broader_fit=0.6, remote_distance_score=0.5, remote_local_score=0.5, urgent_ready_first=False,
-                       specialist_first=False, school_unknown_last=False)
+                       specialist_first=False, school_unknown_last=False, unknown_eligibility_last=False)
 DISTANCE_ONLY = MatchSettings(need_weight=0.0, distance_weight=1.0, capacity_weight=0.0, intensity_weight=0.0,
                               freshness_weight=0.0, urgent_ready_first=False, specialist_first=False,
-                              school_unknown_last=False, remote_distance_score=0.0, remote_local_score=0.0)
+                              school_unknown_last=False, unknown_eligibility_last=False, remote_distance_score=0.0,
+                              remote_local_score=0.0)

@@ -119,7 +119,7 @@ def gather(
     unsure = uncertain(index, query, rows)
     bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings), unsure, settings)
     unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
-    tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings)
+    tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings, unsure)
     return Pool(rows, quality, related, parts, bound, tier, far, unsure)
 
 

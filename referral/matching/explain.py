@@ -84,6 +84,8 @@ def _ordering(
             said.append(say(lang, "urgent.ready"))
     if card is not None and card.school and query.child.school:
         said.append(say(lang, "school.child", school=card.school))
+    if settings.unknown_eligibility_last and unknown_rules(query.child, service.genders, service.groups, service.languages):
+        said.append(say(lang, "eligibility.unknown_last"))
     return said
 
 

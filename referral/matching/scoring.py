@@ -18,8 +18,12 @@ Tiers are what a colleague would never trade for points (each rule switchable in
   2. specialist_first: within that, more urgent needs met by the same or a narrower term first (a
      service tagged only with a parent term is not a specialist, however many needs it ticks);
   3. school_unknown_last: a school's own service (it serves one school's pupils) comes after the
-     others when the request names no school (naming another school excludes it: candidates.py).
-A tier depends on the service only, never on the site, so the score bound below orders within it.
+     others when the request names no school (naming another school excludes it: candidates.py);
+     unknown_eligibility_last: so does a service restricted on a gender, group or language the
+     request does not give ("for veterans' families" when the worker said nothing of the family) —
+     offered with its "eligible if" caveat, after the options open to the child (one step each).
+A tier depends on the service and the request only, never on the site, so the score bound below
+orders within it.
 
 Upper bounds: the distance part is the only one that depends on a site, and the score is
 non-decreasing in it when no weight is negative (the remote part of a row is known before its sites) (IEEE addition, multiplication by a weight >= 0,
@@ -143,7 +147,7 @@ def ready_now(cols: Columns, rows: np.ndarray, today: date, settings: MatchSetti
 
 def tiers(
     relation: np.ndarray, urgent: list[int], ready: np.ndarray, school_unknown: np.ndarray,
-    settings: MatchSettings,
+    settings: MatchSettings, eligibility_unknown: np.ndarray | None = None,
 ) -> np.ndarray:
     """The tier of each row (lower first); ``relation`` is (n, K) 1 + index relation, 0 = not met."""
     n, m = len(relation), len(urgent)
@@ -155,4 +159,6 @@ def tiers(
     if urgent and settings.specialist_first:
         specific = (relation[:, urgent] > 1 + BROADER).sum(axis=1)  # exact or narrower
     late = school_unknown.astype(np.int64) if settings.school_unknown_last else np.zeros(n, np.int64)
-    return (urgent_class * (m + 1) + (m - specific)) * 2 + late
+    if eligibility_unknown is not None and settings.unknown_eligibility_last:
+        late = late + eligibility_unknown.astype(np.int64)
+    return (urgent_class * (m + 1) + (m - specific)) * 3 + late

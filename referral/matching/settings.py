@@ -53,6 +53,7 @@ class MatchSettings:
     urgent_ready_first: bool = True  # urgent: services meeting it that accept now and are fresh first
     specialist_first: bool = True  # urgent: more urgent needs met by a specific term first
     school_unknown_last: bool = True  # a school's own service, the child's school not known: after others
+    unknown_eligibility_last: bool = True  # restricted on a fact the request leaves unknown: after others
 
     def fits(self) -> tuple[float, float, float]:
         """Need fit by relation, in the order of index.BROADER, NARROWER, EXACT (0, 1, 2)."""

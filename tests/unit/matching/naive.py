@@ -70,7 +70,8 @@ def school_of(directory: Directory, given: str | None) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def tier(service: Service, rels: list[int], urgent: list[int], school: str | None, today: date, settings: MatchSettings) -> int:
+def tier(service: Service, rels: list[int], urgent: list[int], school: str | None, today: date, settings: MatchSettings,
+         unknown: bool = False) -> int:
     """scoring.tiers, one service at a time."""
     m = len(urgent)
     urgent_class = 0
@@ -80,7 +81,8 @@ def tier(service: Service, rels: list[int], urgent: list[int], school: str | Non
         urgent_class = (0 if ready else 1) if any(rels[k] for k in urgent) else 2
     specific = sum(1 for k in urgent if rels[k] >= 2) if urgent and settings.specialist_first else 0
     late = int(bool(service.serves_school) and not school and settings.school_unknown_last)
-    return (urgent_class * (m + 1) + (m - specific)) * 2 + late
+    late += int(unknown and settings.unknown_eligibility_last)
+    return (urgent_class * (m + 1) + (m - specific)) * 3 + late
 
 
 def passes_rules(service: Service, query: MatchQuery) -> bool:
@@ -169,7 +171,8 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
             score = _score(service, km, qs, weights, severity, today, settings, remote_part)
             if unsure(service, query.child):
                 score = math.floor(max(score - settings.unknown_eligibility_penalty, 0.0) * 100.0 + 0.5) / 100.0
-            rows.append((service, site, km, rels, score, tier(service, rels, urgent, query.child.school, today, settings)))
+            rows.append((service, site, km, rels, score,
+                         tier(service, rels, urgent, query.child.school, today, settings, unsure(service, query.child))))
     rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
     chosen = _choose(rows, actionable, query.limit)

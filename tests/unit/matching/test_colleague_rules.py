@@ -18,7 +18,8 @@ from referral.matching.types import Child, Text
 
 from .builders import TODAY, directory, need, query, service, site
 
-OFF = MatchSettings(urgent_ready_first=False, specialist_first=False, school_unknown_last=False)
+OFF = MatchSettings(urgent_ready_first=False, specialist_first=False, school_unknown_last=False,
+                    unknown_eligibility_last=False)
 SCHOOL = dict(serves_school="school-1", school_names=frozenset({"河城一中", "River City No. 1 Middle School"}),
               school=Text("河城一中", {"en": "River City No. 1 Middle School"}))
 STALE = TODAY - timedelta(days=200)
@@ -73,6 +74,16 @@ ROWS = {
     "school named: its service ranks on its merits": (
         [service("station", **SCHOOL), service("centre", sites=(site("c", km_north=10),))],
         query(child=Child(age=10, school="河城一中")), MatchSettings(), ["station", "centre"]),
+    # restricted on a fact the request does not give ("for veterans' families"): after the open ones
+    "eligibility unknown: the restricted service after the open one": (
+        [service("veterans", groups=frozenset({"veteran_family"})), service("open", sites=(site("o", km_north=15),))],
+        query(), MatchSettings(), ["open", "veterans"]),
+    "groups given: the restricted service ranks on its merits": (
+        [service("veterans", groups=frozenset({"veteran_family"})), service("open", sites=(site("o", km_north=15),))],
+        query(child=Child(age=10, groups=frozenset({"veteran_family"}))), MatchSettings(), ["veterans", "open"]),
+    "without the rule the penalised points decide": (
+        [service("veterans", groups=frozenset({"veteran_family"})), service("open", sites=(site("o", km_north=15),))],
+        query(), MatchSettings(unknown_eligibility_last=False), ["veterans", "open"]),
     "another school named: the school's service is not offered": (
         [service("station", **SCHOOL), service("centre", sites=(site("c", km_north=10),))],
         query(child=Child(age=10, school="湖滨小学")), MatchSettings(), ["centre"]),
@@ -91,6 +102,15 @@ def test_an_urgent_waitlisted_service_says_why_it_comes_later():
     results = match(build_index(directory(*services)), query(need(severity=3))).results
     assert "Waitlist of about 21 days: placed after services that accept now, for an urgent need." in results[1].reasons
     assert "Accepts now and recently verified: placed first for an urgent need." in results[0].reasons
+
+
+def test_a_service_placed_later_for_an_unknown_condition_says_so_beside_its_caveat():
+    results = match(build_index(directory(service("veterans", groups=frozenset({"veteran_family"})), service("open"))),
+                    query()).results
+    assert [r.service.id for r in results] == ["open", "veterans"]
+    assert ("Placed after the options open to this child: it is only for children who meet a condition not given "
+            "in this request.") in results[1].reasons
+    assert not any("Placed after" in r for r in results[0].reasons)
 
 
 def test_a_broader_service_says_it_meets_the_need_only_broadly():
