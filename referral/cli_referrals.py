@@ -17,7 +17,7 @@ from referral import delivery, sealing, worker
 def worker_command(once: bool) -> None:
     """Deliver webhook events from the outbox (with retries) and purge closed referrals, until Ctrl-C."""
     app = current_app._get_current_object()  # noqa: SLF001 - the loop needs the app itself
-    transport = delivery.UrllibTransport()
+    transport = delivery.UrllibTransport(app.config["REFERRALS"]["webhook_allow_private"])
     if once:
         sent, purged = worker.run_once(app, transport)
         click.echo(f"delivered {sent} events, purged {purged} referrals")

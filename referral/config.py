@@ -140,6 +140,8 @@ def _check_referrals(settings: Mapping[str, Any]) -> None:
         value = settings.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
             raise ConfigError(f"REFERRALS.{key} must be a number of at least {least}, not {value!r}")
+    if not isinstance(settings.get("webhook_allow_private", False), bool):
+        raise ConfigError(f"REFERRALS.webhook_allow_private must be true or false, not {settings['webhook_allow_private']!r}")
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

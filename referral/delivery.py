@@ -27,6 +27,7 @@ from typing import Callable, Mapping, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from referral import outbound
 from referral.db import Database
 from referral.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from referral.sealing import Sealer
@@ -43,12 +44,16 @@ class Transport(Protocol):
 
 
 class UrllibTransport:
-    """The real transport: a POST with urllib, redirects not followed."""
+    """The real transport: a POST with urllib to public addresses only, redirects not followed
+    (referral.outbound; ``allow_private`` for a receiver on this machine's network, in development)."""
+
+    def __init__(self, allow_private: bool = False):
+        self._opener = outbound.opener(allow_private)
 
     def send(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> int:
         request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only (schema)
+            with self._opener.open(request, timeout=timeout) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code

@@ -20,8 +20,8 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral import audit
-from referral.errors import NotFound
+from referral import audit, outbound
+from referral.errors import Invalid, NotFound
 from referral.models import OutboxEvent, Referral, WebhookSubscription
 from referral.policy import Forbidden, Principal
 from referral.sealing import Sealer
@@ -30,10 +30,15 @@ SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "Referral-Signature"
 
 
-def subscribe(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any]) -> tuple[WebhookSubscription, str]:
-    """A subscription for the caller's account, and its secret (the one given, or a new one) to show once."""
+def subscribe(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any],
+              allow_private: bool = False) -> tuple[WebhookSubscription, str]:
+    """A subscription for the caller's account, and its secret (the one given, or a new one) to show once.
+    A URL naming a local or non-public address is refused (referral.outbound) unless ``allow_private``."""
     if actor.account_id is None:
         raise Forbidden("Webhooks belong to an account; the bootstrap admin key has none.")
+    problem = outbound.url_problem(data["url"], allow_private)
+    if problem:
+        raise Invalid("url", problem)
     secret = data.get("secret") or SECRET_PREFIX + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(account_id=actor.account_id, url=data["url"], secret_sealed=sealer.seal(secret))
     session.add(subscription)

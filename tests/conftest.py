@@ -56,12 +56,13 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture
-def app(database_url: str):
-    """The app on an empty directory of the current backend."""
+def app(database_url: str, request: pytest.FixtureRequest):
+    """The app on an empty directory of the current backend (plus a test's ``@pytest.mark.config({...})``)."""
+    marker = request.node.get_closest_marker("config")
     application = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
                               "INDEX_CHECK_SECONDS": 0, "INDEX_BUILD_IN_BACKGROUND": False,
                               "RATELIMIT_PER_ADDRESS": "100000 per minute",
-                              "RATELIMIT_PER_KEY": "100000 per minute"})
+                              "RATELIMIT_PER_KEY": "100000 per minute", **(marker.args[0] if marker else {})})
     yield application
     _wipe(application)
     get_engine(application).dispose()

@@ -99,7 +99,8 @@ def history(id: str) -> Any:  # noqa: A002
 def subscribe(body: dict[str, Any]) -> Any:
     """Events of the referrals your account sends are POSTed to ``url``, signed with the secret
     (given, or generated and shown once): README "Webhooks"."""
-    subscription, secret = webhooks.subscribe(get_session(), current_principal(), _sealer(), body)
+    subscription, secret = webhooks.subscribe(get_session(), current_principal(), _sealer(), body,
+                                              current_app.config["REFERRALS"]["webhook_allow_private"])
     return {**{k: getattr(subscription, k) for k in ("id", "url", "status", "created_at")}, "secret": secret}
 
 

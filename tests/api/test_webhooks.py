@@ -47,7 +47,10 @@ def cast(app, make_key, admin_headers):  # noqa: ANN001, ANN201
     return people(app, make_key, admin_headers)
 
 
-def _subscribe(client, headers, url="http://127.0.0.1:9/hook", secret=SECRET):  # noqa: ANN001, ANN201
+LOOPBACK = pytest.mark.config({"REFERRALS": {"webhook_allow_private": True}})  # a receiver on this machine
+
+
+def _subscribe(client, headers, url="https://case-app.example.org/hook", secret=SECRET):  # noqa: ANN001, ANN201
     response = client.post("/v1/webhooks", json={"url": url, "secret": secret} if secret else {"url": url}, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
@@ -169,6 +172,7 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
+@LOOPBACK
 def test_a_receiver_on_loopback_gets_three_correctly_signed_events_in_order(app, client, cast):
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []
@@ -177,7 +181,7 @@ def test_a_receiver_on_loopback_gets_three_correctly_signed_events_in_order(app,
     try:
         created = _subscribe(client, cast.worker, url=f"http://127.0.0.1:{server.server_port}/hooks", secret=None)
         _lifecycle(client, cast)
-        assert _deliver(app, delivery.UrllibTransport()) == 3
+        assert _deliver(app, delivery.UrllibTransport(allow_private=True)) == 3
     finally:
         server.shutdown()
         server.server_close()
@@ -202,7 +206,7 @@ def test_the_worker_command_delivers_once_and_exits(app, client, cast, runner, m
     _subscribe(client, cast.worker)
     send(client, cast.worker)
     transport = FakeTransport()
-    monkeypatch.setattr(delivery, "UrllibTransport", lambda: transport)
+    monkeypatch.setattr(delivery, "UrllibTransport", lambda allow_private=False: transport)
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and result.output == "delivered 1 events, purged 0 referrals\n"
     assert transport.events() == [("referral.created", "requested")]
@@ -227,3 +231,72 @@ def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_a
     assert _deliver(app, again, clock=lambda: after_lease) == 1
     ids = [json.loads(b)["id"] for _, b, _ in first.sent + again.sent]
     assert len(ids) == 2 and ids[0] == ids[1]  # at least once: the receiver deduplicates by event id
+
+
+# -- server-side request forgery: a webhook URL never reaches this server's own network ------------
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8000/hook",  # this server
+    "http://localhost/hook",
+    "http://[::1]/hook",
+    "http://169.254.169.254/latest/meta-data/",  # a cloud metadata endpoint
+    "http://10.0.0.5/hook", "http://192.168.1.20/hook", "http://172.16.0.1/hook",  # the intranet
+    "http://100.64.0.1/hook",  # shared address space (CGNAT)
+    "http://[::ffff:127.0.0.1]/hook",  # loopback written as IPv4-mapped IPv6
+    "http://0.0.0.0/hook",
+    "https://metadata.google.internal/hook", "http://printer.local/hook", "http://db.localhost/hook",
+])
+def test_a_webhook_to_a_local_or_private_address_is_refused_and_nothing_is_stored(app, client, cast, url):
+    response = client.post("/v1/webhooks", json={"url": url}, headers=cast.worker)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert [e["field"] for e in response.get_json()["errors"]] == ["url"]
+    assert client.get("/v1/webhooks", headers=cast.worker).get_json()["items"] == []
+
+
+class _Redirect(BaseHTTPRequestHandler):
+    target = ""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.send_response(307)
+        self.send_header("Location", type(self).target)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output quiet
+        pass
+
+
+def _serving(handler):  # noqa: ANN001, ANN202
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_the_transport_refuses_a_non_public_peer_before_sending_a_byte():
+    _Receiver.received = []
+    server = _serving(_Receiver)
+    try:
+        with pytest.raises(delivery.TransportError, match="non-public address"):
+            delivery.UrllibTransport().send(f"http://127.0.0.1:{server.server_port}/hook", b"{}", {}, 5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Receiver.received == []
+
+
+def test_a_redirect_is_the_receivers_answer_never_a_request_elsewhere():
+    _Receiver.received = []
+    inner = _serving(_Receiver)
+    _Redirect.target = f"http://127.0.0.1:{inner.server_port}/inner"
+    outer = _serving(_Redirect)
+    try:
+        status = delivery.UrllibTransport(allow_private=True).send(f"http://127.0.0.1:{outer.server_port}/", b"{}", {}, 5)
+    finally:
+        for server in (inner, outer):
+            server.shutdown()
+            server.server_close()
+    assert status == 307 and _Receiver.received == []
+
+
+def test_a_url_for_another_scheme_is_never_opened():
+    with pytest.raises(delivery.TransportError):
+        delivery.UrllibTransport(allow_private=True).send("file:///etc/passwd", b"{}", {}, 5)
