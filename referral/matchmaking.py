@@ -27,7 +27,7 @@ from referral import changes, snapshot
 from referral.db import Database
 from referral.directory import directory_version
 from referral.matching import types as core
-from referral.matching.engine import MatchSettings, match
+from referral.matching.engine import MatchSettings, match, match_unplaced
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
 
@@ -159,9 +159,10 @@ def build_query(
     constraints = data.get("constraints", {})
     modes = constraints.get("modes")
     open_on = constraints.get("open_on")
+    located = data.get("location")
     return core.MatchQuery(
-        location=_location(index, data["location"], settings or MatchSettings(), language),
-        child=core.Child(age=child["age"], gender=child.get("gender"),
+        location=_location(index, located, settings or MatchSettings(), language) if located else UNPLACED,
+        child=core.Child(age=child.get("age"), gender=child.get("gender"),
                          languages=frozenset(child.get("languages", ())),
                          groups=frozenset(child.get("groups", ())), school=child.get("school")),
         needs=tuple(core.NeedInput(code=n.get("code"), text=n.get("text"), severity=n["severity"])
@@ -180,6 +181,9 @@ def build_query(
         now=now,
         assessment=dict(data.get("assessment", {})),
     )
+
+
+UNPLACED = core.Location(lat=float("nan"), lon=float("nan"))  # a child at risk whose place is not known
 
 
 def _location(index: DirectoryIndex, location: Mapping[str, Any], settings: MatchSettings, language: str) -> core.Location:
@@ -203,3 +207,37 @@ def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mappi
     now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))  # the shell reads the clock, never the core
     query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)
     return index, match(index, query, settings)
+
+
+def run_anyway(cache: IndexCache, data: dict[str, Any], language: str, config: Mapping[str, Any],
+               ) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
+    """Match a request that reveals a risk to the child with what of it can be used (api/match_rescue):
+    a place or need code the core cannot find is dropped and named in the problems returned, and a
+    request without a place is answered by ``match_unplaced``."""
+    index, settings = cache.current(), settings_from(config)
+    now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))
+    problems: list[tuple[str, str]] = []
+    for _ in range(len(data.get("needs", ())) + len(data.get("assessment", ())) + 2):
+        try:
+            query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)
+            engine = match if data.get("location") else match_unplaced
+            return index, engine(index, query, settings), problems
+        except core.MatchInputError as error:
+            problems.append((error.field, error.message))
+            data = _without(data, error.field)
+    data = {k: v for k, v in data.items() if k in ("child", "needs", "notes", "limit")}
+    query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)
+    return index, match_unplaced(index, query, settings), problems
+
+
+def _without(data: dict[str, Any], field: str) -> dict[str, Any]:
+    """``data`` without the part a MatchInputError names: the location, one need or one scale."""
+    if field.startswith("needs["):
+        k = int(field[len("needs["):field.index("]")])
+        return {**data, "needs": [n for i, n in enumerate(data["needs"]) if i != k]}
+    if field.startswith("assessment."):
+        scale = field.split(".", 1)[1]
+        return {**data, "assessment": {k: v for k, v in data.get("assessment", {}).items() if k != scale}}
+    head = field.split(".", 1)[0].split("[", 1)[0]
+    return {key: value for key, value in data.items() if key != head}
+

@@ -13,6 +13,7 @@ import logging
 from flask import Flask, Response, current_app, jsonify, request
 
 from referral import gaps, matchmaking
+from referral.api import match_rescue
 from referral.api.errors import Problem, field_error
 from referral.api.match_schemas import MatchRequest, MatchResponse
 from referral.api.routing import ApiBlueprint
@@ -35,9 +36,24 @@ def init_app(app: Flask) -> None:
         outcome_window_days=int(app.config["MATCH"].get("outcome_window_days", 90)))
 
 
+def _answer_anyway(problem: Problem) -> Any:
+    """The 422 ``problem`` unless the request reveals a risk to the child: then a 200 with what of it
+    could be used, the unusable parts named in ``problems`` (api/match_rescue.py)."""
+    raw, language = request.get_json(silent=True), choose_language(current_app.config["DEFAULT_LANGUAGE"])
+    cache = current_app.extensions["referral.index"]
+    if not isinstance(raw, dict) or not match_rescue.at_risk(cache.current(), raw, language):
+        raise problem
+    wrong = [e["field"] for e in problem.errors or []]
+    data = match_rescue.repair(raw, wrong)
+    index, outcome, more = matchmaking.run_anyway(cache, data, language, current_app.config)
+    said = [{"field": e["field"], "detail": e["detail"]} for e in problem.errors or []]
+    body = present(index, outcome, language, said + [{"field": f, "detail": m} for f, m in more])
+    return body, {"Content-Language": language, "Cache-Control": "no-store"}
+
+
 @bp.operation("POST", "/match", "Ranked, explained referral options for a child",
               body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True,
-              read_only=True)
+              read_only=True, rescue=_answer_anyway)
 def match(body: dict[str, Any]) -> Any:
     """Send what an assessment found and where the child lives (and the child's school, if known);
     get back the services that fit best, each with reasons and caveats and the card a worker acts
@@ -48,13 +64,16 @@ def match(body: dict[str, Any]) -> Any:
     to the child (self-harm, abuse, domestic violence, neglect, running away, acute psychiatric
     symptoms), its need becomes severity 3 and actionable, and ``urgent`` lists the region's
     emergency lines, any duty to report, and the services that can act now. ``assessment`` takes
-    the screening's own grades (none, low, medium, high per scale of the region)."""
+    the screening's own grades (none, low, medium, high per scale of the region). A child at risk is
+    never a 422: when a request that reveals a risk has a part that cannot be used (malformed, or a
+    place or need code not found), that part is dropped and named in ``problems``, and the rest is
+    answered — urgent section first."""
     language = choose_language(current_app.config["DEFAULT_LANGUAGE"])
     try:
         index, outcome = matchmaking.run(current_app.extensions["referral.index"], body, language,
                                          current_app.config)
     except core.MatchInputError as error:
-        raise _invalid(error) from None
+        return _answer_anyway(_invalid(error))
     body = present(index, outcome, language)
     if any(u.code for u in outcome.unmet_needs):  # a text nothing could be read from has no need to count
         return _counting_gaps(body, language, outcome)
@@ -93,11 +112,15 @@ def _invalid(error: core.MatchInputError) -> Problem:
                    errors=[field_error(error.field, error.message, **extra)])
 
 
-def present(index: DirectoryIndex, outcome: core.MatchOutcome, language: str) -> dict[str, Any]:
-    """The response body for ``outcome`` with names in ``language``."""
+def present(index: DirectoryIndex, outcome: core.MatchOutcome, language: str,
+            problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The response body for ``outcome`` with names in ``language`` (and the parts of the request a
+    child at risk was answered without)."""
+    located = outcome.location.lat == outcome.location.lat  # NaN: the place is not known
     return {
         "urgent": _urgent(outcome.urgent, language) if outcome.urgent else None,
-        "location": _location(index, outcome.location, language),
+        "problems": problems or [],
+        "location": _location(index, outcome.location, language) if located else None,
         "language": language,
         "needs": [_need(index, n, language) for n in outcome.needs],
         "results": [_result(r, language) for r in outcome.results],

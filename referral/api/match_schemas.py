@@ -306,10 +306,19 @@ class InferredGroup(Schema):
     detail = fields.String()
 
 
+class RequestProblem(Schema):
+    field = fields.String(metadata={"description": "the path of the part not used (child.age, location.place, needs[1].code)"})
+    detail = fields.String()
+
+
 class MatchResponse(Schema):
     urgent = fields.Nested(Urgent, allow_none=True, metadata={
         "description": "present when a risk to the child is found in a need text or the notes; null otherwise"})
-    location = fields.Nested(ResolvedLocation)
+    problems = fields.List(fields.Nested(RequestProblem), metadata={
+        "description": "parts of the request that could not be used. Empty, except when the request reveals a "
+                       "risk to the child: then it is answered anyway (never a 422), without these parts"})
+    location = fields.Nested(ResolvedLocation, allow_none=True, metadata={
+        "description": "null only when a child at risk is answered without a usable place (see problems)"})
     language = fields.String()
     needs = fields.List(fields.Nested(UnderstoodNeed))
     results = fields.List(fields.Nested(MatchResult))

@@ -42,6 +42,9 @@ class Operation:
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
     presented: bool = False
+    # Called with the 422 a body or query failed with; answers instead, or raises it (a match that
+    # reveals a risk to the child is answered anyway: api/match_rescue.py).
+    rescue: Callable[[Problem], Any] | None = None
 
 
 class ApiBlueprint(Blueprint):
@@ -64,7 +67,13 @@ class ApiBlueprint(Blueprint):
             @wraps(fn)
             def view(**path: Any) -> Any:
                 _check_path(path)
-                return _respond(op_with_doc, fn(**path, **_inputs(op_with_doc)))
+                try:
+                    inputs = _inputs(op_with_doc)
+                except Problem as problem:
+                    if op_with_doc.rescue is None or problem.status != 422:
+                        raise
+                    return _respond(op_with_doc, op_with_doc.rescue(problem))
+                return _respond(op_with_doc, fn(**path, **inputs))
 
             view.referral_operation = op_with_doc  # type: ignore[attr-defined]
             view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ NEGATIONS = {
            "is not", "are not", "was not", "were not", "not diagnosed", "does not have", "did not have",
            "never had", "never been", "not at risk", "not being", "is not being", "isn't being"),
     "zh": ("没有", "没有发现", "没有迹象", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
-           "不存在", "无任何", "无"),
+           "不存在", "无任何", "无", "没被", "未被", "从没被", "并没被"),  # "没被打", "没被欺负": the passive denied
 }
 # A state said to be fine right after it denies it too ("情绪稳定", "development is normal").
 POSITIVE = {

@@ -37,7 +37,9 @@ def _fits(masks: np.ndarray, wanted: np.uint64) -> np.ndarray:
 def screen(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
     """The rules that do not depend on place: one bool per row."""
     cols, child, limits = index.columns, query.child, query.constraints
-    ok = cols.active[rows] & ~(cols.min_age[rows] > child.age) & ~(cols.max_age[rows] < child.age)
+    ok = cols.active[rows].copy()
+    if child.age is not None:  # unknown is not ineligible: see groups.py
+        ok &= ~(cols.min_age[rows] > child.age) & ~(cols.max_age[rows] < child.age)
     if child.gender is not None:  # unknown is not ineligible: see groups.py
         ok &= _fits(cols.genders[rows], cols.bits["genders"].mask([child.gender]))
     if child.groups:
@@ -59,7 +61,8 @@ def uncertain(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.
     """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat)."""
     cols = index.columns
     inferred = cols.bits["groups"].mask(query.child.inferred_groups)
-    return uncertain_mask(cols.genders[rows], cols.groups[rows], cols.languages[rows], query.child, inferred)
+    aged = ~np.isnan(cols.min_age[rows]) | ~np.isnan(cols.max_age[rows])
+    return uncertain_mask(cols.genders[rows], cols.groups[rows], cols.languages[rows], query.child, inferred, aged)
 
 
 def remote_capable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Sequence
 
 import numpy as np
 
@@ -22,13 +23,13 @@ from referral.matching.geo import shown_km
 from referral.matching.groups import infer_groups
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
-from referral.matching.pipeline import read_needs
+from referral.matching.pipeline import DANGER, read_needs
 from referral.matching.settings import PARTS, MatchSettings
 from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
 from referral.matching.unmet import not_understood, unmet_needs
 from referral.matching.urgent import urgent_section
 
-__all__ = ["MatchSettings", "match", "read_needs", "understand_needs"]
+__all__ = ["MatchSettings", "match", "match_unplaced", "read_needs", "reveals_risk", "understand_needs"]
 
 
 def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
@@ -55,6 +56,34 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         urgent=urgent_section(index, query, read),
         inferred_groups=inferred if not query.child.groups else (),
     )
+
+
+def match_unplaced(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> MatchOutcome:
+    """What can be said when the child's place is unknown (a child at risk answered anyway): the needs
+    read, risks first, and the urgent section with the lines and duties of every place. No service is
+    ranked or offered: distance and service areas decide them. ``query.location`` is not read."""
+    needs = read_needs(index, query, settings)
+    return MatchOutcome(
+        location=query.location, needs=needs, results=(), unmet_needs=not_understood(index, query, needs),
+        bundle=make_bundle((), []), directory_version=index.version,
+        urgent=urgent_section(index, query, [n for n in needs if n.understood], located=False),
+    )
+
+
+def reveals_risk(index: DirectoryIndex, texts: Sequence[str], codes: Sequence[str], language: str = "en") -> bool:
+    """Whether need texts or notes reveal a risk to the child (the safety lexicon, or a danger the text
+    reader reads), or a need code is a risk's need: a request that does so is answered, whatever else
+    is wrong with it."""
+    risk_needs = {c.need for c in index.risks.categories}
+    if any(code in risk_needs for code in codes):
+        return True
+    for text in texts:
+        if index.risks.find(text):
+            return True
+        if any(r.code in risk_needs and not r.negated and index.taxonomy.terms[r.code].priority >= DANGER
+               for r in index.taxonomy.reader.read(text, language)):
+            return True
+    return False
 
 
 def _choose(order: np.ndarray, met: np.ndarray, actionable: list[int], limit: int) -> list[int]:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Sequence
 
 from referral.matching.groups import known_groups, unknown_rules
-from referral.matching.messages import gender_rule, group_label, join, language_label, requirement, say
+from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
 from referral.matching.settings import MatchSettings
 from referral.matching.types import Card, MatchQuery, Service, Site, UnderstoodNeed
 
@@ -84,7 +84,8 @@ def _ordering(
             said.append(say(lang, "urgent.ready"))
     if card is not None and card.school and query.child.school:
         said.append(say(lang, "school.child", school=card.school))
-    if settings.unknown_eligibility_last and unknown_rules(query.child, service.genders, service.groups, service.languages):
+    if settings.unknown_eligibility_last and unknown_rules(query.child, service.genders, service.groups, service.languages,
+                                                          service.minimum_age is not None or service.maximum_age is not None):
         said.append(say(lang, "eligibility.unknown_last"))
     return said
 
@@ -151,7 +152,10 @@ def caveats(
 def eligible_if(query: MatchQuery, service: Service) -> list[str]:
     """"Eligible if …" for each restriction the child's record leaves unknown (unknown is not ineligible)."""
     lang, said = query.language, []
-    open_rules = unknown_rules(query.child, service.genders, service.groups, service.languages)
+    open_rules = unknown_rules(query.child, service.genders, service.groups, service.languages,
+                               service.minimum_age is not None or service.maximum_age is not None)
+    if "age" in open_rules:
+        said.append(say(lang, "caveat.eligible_if", rule=age_rule(lang, service.minimum_age, service.maximum_age)))
     if "gender" in open_rules:
         said.append(say(lang, "caveat.eligible_if", rule=gender_rule(lang, sorted(service.genders))))
     if "groups" in open_rules:

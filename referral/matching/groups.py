@@ -44,9 +44,11 @@ def known_groups(child: Child) -> frozenset[str]:
     return child.groups or child.inferred_groups
 
 
-def unknown_rules(child: Child, genders: frozenset[str], groups: frozenset[str], languages: frozenset[str]) -> tuple[str, ...]:
-    """Which of a service's restrictions the child's given facts leave open: "gender", "groups", "languages"."""
-    said = []
+def unknown_rules(child: Child, genders: frozenset[str], groups: frozenset[str], languages: frozenset[str],
+                  aged: bool = False) -> tuple[str, ...]:
+    """Which of a service's restrictions the child's given facts leave open: "age" (``aged``: the service
+    has an age bound), "gender", "groups", "languages"."""
+    said = ["age"] if aged and child.age is None else []
     if genders and child.gender is None:
         said.append("gender")
     if groups and not child.groups and not (groups & child.inferred_groups):
@@ -56,9 +58,12 @@ def unknown_rules(child: Child, genders: frozenset[str], groups: frozenset[str],
     return tuple(said)
 
 
-def uncertain_mask(genders: np.ndarray, groups: np.ndarray, languages: np.ndarray, child: Child, inferred_mask: np.uint64) -> np.ndarray:
-    """Vectorised ``unknown_rules(...) != ()`` over masks (0 = no restriction)."""
+def uncertain_mask(genders: np.ndarray, groups: np.ndarray, languages: np.ndarray, child: Child, inferred_mask: np.uint64,
+                   aged: np.ndarray | None = None) -> np.ndarray:
+    """Vectorised ``unknown_rules(...) != ()`` over masks (0 = no restriction); ``aged``: has an age bound."""
     out = np.zeros(len(genders), dtype=bool)
+    if child.age is None and aged is not None:
+        out |= aged
     if child.gender is None:
         out |= genders != 0
     if not child.groups:

@@ -416,3 +416,10 @@ def gender_rule(language: str, genders: list[str]) -> str:
     """"girls only" / "仅限女童" for a service restricted to ``genders``."""
     table = GENDER_RULES.get(language, GENDER_RULES[FALLBACK])
     return say(language, "or").join(table.get(g) or GENDER_RULES[FALLBACK].get(g) or g for g in sorted(genders))
+
+
+def age_rule(language: str, low: float | None, high: float | None) -> str:
+    """"ages 6–12 only" for a service's age bounds (one of them may be open)."""
+    if low is not None and high is not None:
+        return say(language, "rule.ages", low=f"{low:g}", high=f"{high:g}")
+    return say(language, "rule.ages_min", low=f"{low:g}") if low is not None else say(language, "rule.ages_max", high=f"{high:g}")

@@ -254,10 +254,11 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Child:
-    """What the worker told us. Unknown is not ineligible: a gender of None, or no languages or groups,
-    means "not given", and services restricted on them are offered with an "eligible if" caveat."""
+    """What the worker told us. Unknown is not ineligible: an age or gender of None, or no languages or
+    groups, means "not given", and services restricted on them are offered with an "eligible if" caveat
+    (an age is always given by the API, but for a child at risk whose age could not be read)."""
 
-    age: float
+    age: float | None
     gender: str | None = None
     languages: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()

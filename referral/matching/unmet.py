@@ -21,7 +21,7 @@ from referral.matching.candidates import school_allows
 from referral.matching.eligibility import place, screen
 from referral.matching.explain import name_in, unmet_detail
 from referral.matching.geo import haversine_one
-from referral.matching.messages import gender_rule, group_label, join, say
+from referral.matching.messages import age_rule, gender_rule, group_label, join, say
 from referral.matching.geo import shown_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.schools import resolve_school
@@ -122,10 +122,8 @@ def failed_rule(query: MatchQuery, service: Service) -> str:
     """The first place-free rule ``service`` fails for this child, in words; else "not open on the asked day"."""
     lang, child, limits = query.language, query.child, query.constraints
     low, high = service.minimum_age, service.maximum_age
-    if (low is not None and child.age < low) or (high is not None and child.age > high):
-        if low is not None and high is not None:
-            return say(lang, "rule.ages", low=f"{low:g}", high=f"{high:g}")
-        return say(lang, "rule.ages_min", low=f"{low:g}") if low is not None else say(lang, "rule.ages_max", high=f"{high:g}")
+    if child.age is not None and ((low is not None and child.age < low) or (high is not None and child.age > high)):
+        return age_rule(lang, low, high)
     if service.genders and child.gender is not None and child.gender not in service.genders:
         return gender_rule(lang, sorted(service.genders))
     if service.groups and child.groups and not (service.groups & child.groups):

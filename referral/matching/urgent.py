@@ -30,18 +30,23 @@ URGENT_SERVICES = 5
 URGENT_REACH_KM = 50.0  # a crisis or protection service further than this cannot act today
 
 
-def urgent_section(index: DirectoryIndex, query: MatchQuery, needs: Sequence[UnderstoodNeed]) -> Urgent | None:
-    """The urgent section for the risk needs among ``needs``, or None when there is none."""
+def urgent_section(index: DirectoryIndex, query: MatchQuery, needs: Sequence[UnderstoodNeed],
+                   located: bool = True) -> Urgent | None:
+    """The urgent section for the risk needs among ``needs``, or None when there is none. Not
+    ``located`` (the child's place is unknown): every line and duty of the directory for the risks,
+    whatever place they are for, and no services (distance and areas decide those)."""
     risky = [n for n in needs if n.risk]
     if not risky:
         return None
     found = _categories(index, risky)
     codes = {c.code for c in found}
     lineage = set(index.gazetteer.lineage(query.location.place))
-    hotlines = tuple(h for h in index.region.hotlines if _applies(h.categories, h.places, codes, lineage))
-    duties = tuple(d for d in index.region.duties if _applies(d.categories, d.places, codes, lineage))
+    anywhere = not located  # the place is unknown: every line and duty of the directory's region(s)
+    hotlines = tuple(h for h in index.region.hotlines if _applies(h.categories, h.places, codes, lineage, anywhere))
+    duties = tuple(d for d in index.region.duties if _applies(d.categories, d.places, codes, lineage, anywhere))
     advice = say(query.language, "urgent.advice" if hotlines else "urgent.no_lines")
-    return Urgent(tuple(found), advice, hotlines, duties, _services(index, query, [n.code for n in risky]))
+    services = _services(index, query, [n.code for n in risky]) if located else ()
+    return Urgent(tuple(found), advice, hotlines, duties, services)
 
 
 def _categories(index: DirectoryIndex, risky: Sequence[UnderstoodNeed]) -> list[RiskCategory]:
@@ -50,9 +55,10 @@ def _categories(index: DirectoryIndex, risky: Sequence[UnderstoodNeed]) -> list[
     return [by_code[n.risk] for n in risky if n.risk in by_code]
 
 
-def _applies(categories: frozenset[str], places: frozenset[str], found: set[str], lineage: set[str]) -> bool:
-    """Empty categories serve every risk; empty places apply everywhere."""
-    return (not categories or bool(categories & found)) and (not places or bool(places & lineage))
+def _applies(categories: frozenset[str], places: frozenset[str], found: set[str], lineage: set[str],
+             anywhere: bool = False) -> bool:
+    """Empty categories serve every risk; empty places apply everywhere (``anywhere``: any place does)."""
+    return (not categories or bool(categories & found)) and (anywhere or not places or bool(places & lineage))
 
 
 def _services(index: DirectoryIndex, query: MatchQuery, codes: list[str]) -> tuple[UrgentService, ...]:

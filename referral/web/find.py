@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
 from referral import boundary, catalogue, matchmaking
+from referral.api import match_rescue
 from referral.api.match import present
 from referral.db import get_session
 from referral.matching import types as core
@@ -37,13 +38,32 @@ def find():  # noqa: ANN201
 def answer():  # noqa: ANN201
     body = findform.request_from(request.form)
     loaded, errors = findform.validate(body)
+    language = _match_language(chosen_language())
     if loaded is None:
-        return _form(request.form, errors)
+        rescued = _rescued(body, findform.problems(body), language)
+        return _answer(body, rescued) if rescued else _form(request.form, errors)
     try:
-        index, outcome, language = _match(loaded, _match_language(chosen_language()))
+        index, outcome, language = _match(loaded, language)
     except core.MatchInputError as error:
-        return _form(request.form, {error.field: error.message}, suggestions=list(error.suggestions))
-    result = present(index, outcome, language)
+        rescued = _rescued(body, [], language)
+        return _answer(body, rescued) if rescued else _form(request.form, {error.field: error.message},
+                                                            suggestions=list(error.suggestions))
+    return _answer(body, present(index, outcome, language))
+
+
+def _rescued(body: dict[str, Any], problems: list[tuple[str, str]], language: str) -> dict[str, Any] | None:
+    """A child at risk is never sent back to the form: the answer with what of it could be used, the
+    rest named on the page (api/match_rescue.py); None when the form reveals no risk."""
+    cache = current_app.extensions["referral.index"]
+    if not match_rescue.at_risk(cache.current(), body, language):
+        return None
+    data = match_rescue.repair(body, [field for field, _ in problems])
+    index, outcome, more = matchmaking.run_anyway(cache, data, language, current_app.config)
+    said = [{"field": field, "detail": detail} for field, detail in [*problems, *more]]
+    return present(index, outcome, language, said)
+
+
+def _answer(body: dict[str, Any], result: dict[str, Any]) -> Any:
     return render("web/answer.html", private=True, answer=result, picture=_picture(result),
                   encoded=findform.encoded(body), sheet_languages=_sheet_languages())
 
@@ -56,14 +76,17 @@ def sheet():  # noqa: ANN201
     language = request.form.get("language") or chosen_language()
     if language not in _sheet_languages():
         raise Refused(400)
-    loaded, errors = findform.validate(body)
-    if loaded is None:
+    loaded, _errors = findform.validate(body)
+    result = None
+    if loaded is not None:
+        try:
+            index, outcome, match_language = _match(loaded, _match_language(language))
+            result = present(index, outcome, match_language)
+        except core.MatchInputError:
+            pass
+    result = result or _rescued(body, findform.problems(body), _match_language(language))  # a child at risk
+    if result is None:
         raise Refused(400)
-    try:
-        index, outcome, match_language = _match(loaded, _match_language(language))
-    except core.MatchInputError:
-        raise Refused(400) from None
-    result = present(index, outcome, match_language)
     chosen = next((r for r in result["results"] if r["service"]["id"] == request.form.get("service")), None)
     if chosen is None:
         raise Refused(404)
@@ -110,7 +133,7 @@ def _hidden_request(text: str) -> dict[str, Any]:
 
 def _picture(result: dict[str, Any]) -> picture.Picture | None:
     where = result["location"]
-    if where.get("lat") is None:
+    if not where or where.get("lat") is None:
         return None
     options = [(r["rank"], r["service"]["name"], r["site"]["lat"], r["site"]["lon"])
                for r in result["results"] if r.get("site")]
@@ -118,7 +141,7 @@ def _picture(result: dict[str, Any]) -> picture.Picture | None:
 
 
 def _direction(location: dict[str, Any], result: dict[str, Any]) -> str:
-    if not result.get("site") or location.get("lat") is None:
+    if not result.get("site") or not location or location.get("lat") is None:
         return ""
     drawn = picture.draw(location["lat"], location["lon"],
                          [(result["rank"], "", result["site"]["lat"], result["site"]["lon"])])

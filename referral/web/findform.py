@@ -89,6 +89,15 @@ def validate(body: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, 
         return None, errors
 
 
+def problems(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (request path, message) the request schema refuses, for an answer given anyway."""
+    try:
+        MatchRequest().load(body)
+    except ValidationError as error:
+        return list(flatten_messages(error.messages))
+    return []
+
+
 def encoded(body: Mapping[str, Any]) -> str:
     """The request for a hidden field (the printable sheet runs the match again: nothing is kept)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

@@ -89,8 +89,8 @@ def passes_rules(service: Service, query: MatchQuery) -> bool:
     child, c = query.child, query.constraints
     return (
         service.status == "active"
-        and (service.minimum_age is None or service.minimum_age <= child.age)
-        and (service.maximum_age is None or child.age <= service.maximum_age)
+        and (child.age is None or service.minimum_age is None or service.minimum_age <= child.age)
+        and (child.age is None or service.maximum_age is None or child.age <= service.maximum_age)
         and (not service.genders or child.gender is None or child.gender in service.genders)
         and (not service.groups or not child.groups or bool(service.groups & child.groups))
         and (not service.languages or not child.languages or bool(service.languages & child.languages))
@@ -137,7 +137,8 @@ def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tu
 
 def unsure(service: Service, child: Child) -> bool:
     """Restricted on a fact the child's record leaves unknown (unknown is not ineligible)."""
-    return ((bool(service.genders) and child.gender is None)
+    return ((child.age is None and (service.minimum_age is not None or service.maximum_age is not None))
+            or (bool(service.genders) and child.gender is None)
             or (bool(service.groups) and not child.groups and not (service.groups & child.inferred_groups))
             or (bool(service.languages) and not child.languages))
 
