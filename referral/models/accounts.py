@@ -36,6 +36,10 @@ class Account(Base):
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     status: Mapped[str] = mapped_column(enum_column("account_status", ACCOUNT_STATUSES), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # web sign-in by password (referral.passwords), set by an admin: the login and a werkzeug scrypt
+    # hash, never the password itself; both empty for key-only accounts
+    login: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="account", order_by="ApiKey.created_at")
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from referral import accounts, referrals
 from referral.db import get_db
-from referral.models import Referral, Service, Site
+from referral.models import Account, Referral, Service, Site
 from tests.web.test_browser import by, choose, click, fits_a_phone, serious_violations, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -95,3 +95,26 @@ def _send(app) -> Referral:  # noqa: ANN001
         return referrals.create(session, worker, app.extensions["referral.sealer"], {
             "service_id": service.id, "needs": [{"code": "development.autism", "severity": 2}],
             "child_ref": "case-2026-0099", "urgency": "routine"})
+
+
+def test_an_admin_sets_a_password_and_the_person_signs_in_with_it(server, browser) -> None:  # noqa: ANN001
+    base, app = server
+    with app.app_context(), get_db().session() as session:
+        account = session.scalars(select(Account).where(Account.name == "web social_worker")).one()
+    sign_in(browser, base, app.keys["admin"])
+    browser.get(base + "/admin/accounts")
+    row = browser.find_element(*by(f"form[action='/admin/accounts/{account.id}/password']"))
+    browser.execute_script("arguments[0].closest('details').open = true", row)
+    row.find_element(*by("input[name=login]")).send_keys("zhang.sw")
+    row.find_element(*by("input[name=password]")).send_keys("长长的密码 tea-cup 2026")
+    click(browser, "button", within=row)
+    assert "zhang.sw" in browser.find_element(*by(".notice")).text
+    browser.delete_all_cookies()
+    browser.get(base + "/sign-in")
+    assert serious_violations(browser) == []
+    assert fits_a_phone(browser)
+    browser.find_element(*by("#login")).send_keys("zhang.sw")
+    browser.find_element(*by("#password")).send_keys("长长的密码 tea-cup 2026")
+    click(browser, "form[aria-labelledby=by-password-title] button")
+    browser.get(base + "/find")
+    assert browser.find_element(*by("h1")).text == "为儿童查找帮助"
