@@ -65,7 +65,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(100))  # "key:<prefix>", "config-admin", "cli"
+    actor: Mapped[str] = mapped_column(String(100))  # "key:<prefix>", "login:<login>", "config-admin", "cli"
     account_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(32))
     object_type: Mapped[str] = mapped_column(String(32))
