@@ -29,3 +29,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    limiter = app.extensions.get("referral.limiter")
+    if limiter is not None:  # guessing keys or passwords: a few tries a minute per address, on top of the app's limit
+        limited = limiter.limit(auth.SIGN_IN_ATTEMPTS, methods=["POST"])
+        app.view_functions["web.sign_in"] = limited(app.view_functions["web.sign_in"])

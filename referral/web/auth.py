@@ -15,6 +15,8 @@ from referral.db import get_session
 from referral.errors import Invalid
 from referral.web.base import bp, config_admin_mark, page, principal, render
 
+SIGN_IN_ATTEMPTS = "10 per minute"  # per client address: enough for typing slips, too few to guess
+
 
 @bp.get("/")
 @page("public")

@@ -105,3 +105,16 @@ def test_only_an_admin_sets_passwords(pages) -> None:  # noqa: ANN001
     pages.sign_in("org_editor")
     account = _editor_account(pages.app)
     assert pages.post(f"/admin/accounts/{account.id}/password", {"login": "me.too", "password": PASSWORD}).status_code == 403
+
+
+def test_signing_in_is_limited_to_a_few_tries_a_minute_per_address(tmp_path) -> None:  # noqa: ANN001
+    from tests.web.conftest import Pages, demo_app
+    pages = Pages(demo_app(tmp_path, RATELIMIT_ENABLED=True))
+    token = pages.token()
+    codes = [pages.client.post("/sign-in", data={"login": "nobody", "password": "wrong password!", "csrf_token": token},
+                               headers={"Accept-Language": "en"}).status_code for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+    refused = pages.client.post("/sign-in", data={"key": "rk_00000000_x", "csrf_token": token},
+                                headers={"Accept-Language": "en"})
+    assert refused.status_code == 429 and "Too many requests" in text(refused)  # keys count too: a friendly page
+    assert pages.client.get("/sign-in").status_code == 200  # reading the page is not a try
