@@ -32,7 +32,7 @@ class Forbidden(DomainError):
 class Principal:
     """The authenticated caller."""
 
-    actor: str  # how the audit trail names the caller: "key:<prefix>", "config-admin", "cli"
+    actor: str  # how the audit trail names the caller: "key:<prefix>", "login:<login>", "config-admin", "cli"
     role: str
     account_id: str | None = None
     key_id: str | None = None

@@ -256,7 +256,8 @@ class HealthSchema(Schema):
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.String(metadata={"description": '"key:<prefix>", "config-admin" or "cli"'})
+    actor = fields.String(metadata={"description": '"key:<prefix>", "login:<login>" (a password sign-in on the '
+                                                   'pages), "config-admin" or "cli"'})
     account_id = fields.String(allow_none=True)
     action = fields.String(metadata={"description": "create, update, delete, restore, confirm, …"})
     object_type = fields.String()

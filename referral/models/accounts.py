@@ -36,6 +36,10 @@ class Account(Base):
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     status: Mapped[str] = mapped_column(enum_column("account_status", ACCOUNT_STATUSES), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # web sign-in by password (referral.passwords), set by an admin: the login and a werkzeug scrypt
+    # hash, never the password itself; both empty for key-only accounts
+    login: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="account", order_by="ApiKey.created_at")
 
@@ -61,7 +65,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(100))  # "key:<prefix>", "config-admin", "cli"
+    actor: Mapped[str] = mapped_column(String(100))  # "key:<prefix>", "login:<login>", "config-admin", "cli"
     account_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(32))
     object_type: Mapped[str] = mapped_column(String(32))

@@ -1,6 +1,6 @@
 """The web pages: server-rendered (Jinja), in every language with a catalogue (Flask-Babel), over the
-same use cases as the API — ``matchmaking``, ``directory``, ``freshness``, ``accounts``, the HSDS
-import — with no business rules of their own.
+same use cases as the API — ``matchmaking``, ``directory``, ``freshness``, ``referrals``,
+``accounts``, the HSDS import — with no business rules of their own.
 
 A person signs in with a key (``referral create-key``); the session cookie keeps only the key's id,
 checked again on every page (a revoked key stops at once). Every form carries a CSRF token
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from referral.web import admin, auth, editors, errors, find, i18n  # noqa: F401 - they register their routes
+from referral.web import admin, auth, editors, errors, find, i18n, inbox, sites  # noqa: F401 - they register their routes
 from referral.web.base import bp, csrf
 
 
@@ -29,3 +29,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+    limiter = app.extensions.get("referral.limiter")
+    if limiter is not None:  # guessing keys or passwords: a few tries a minute per address, on top of the app's limit
+        limited = limiter.limit(auth.SIGN_IN_ATTEMPTS, methods=["POST"])
+        app.view_functions["web.sign_in"] = limited(app.view_functions["web.sign_in"])

@@ -1,17 +1,21 @@
 """Signing in with a key made by ``referral create-key`` (checked by ``accounts.authenticate``, or the
-config's bootstrap ADMIN_KEY), signing out, and the home page that lists what the role may do."""
+config's bootstrap ADMIN_KEY) or with a login and password an admin set (``passwords.authenticate``),
+signing out, and the home page that lists what the role may do."""
 
 from __future__ import annotations
 
 import hmac
 import time
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from referral import accounts
+from referral import accounts, passwords
 from referral.db import get_session
-from referral.web.base import bp, config_admin_mark, page, render
+from referral.errors import Invalid
+from referral.web.base import bp, config_admin_mark, page, principal, render
+
+SIGN_IN_ATTEMPTS = "10 per minute"  # per client address: enough for typing slips, too few to guess
 
 
 @bp.get("/")
@@ -29,12 +33,14 @@ def sign_in():  # noqa: ANN201
     """The key is checked once; the session keeps its id only (the key itself is never stored)."""
     if request.method == "GET":
         return render("web/sign_in.html", next=_safe(request.args.get("next")))
-    token = request.form.get("key", "").strip()
     language = session.get("language")
-    found = _check(token)
+    by_password = "login" in request.form
+    found = _check_password(request.form) if by_password else _check(request.form.get("key", "").strip())
     if found is None:
-        return render("web/sign_in.html", status=401, error=_("This key is invalid, expired or revoked."),
-                      next=_safe(request.form.get("next")))
+        error = _("This login and password do not match an active account.") if by_password else \
+            _("This key is invalid, expired or revoked.")
+        return render("web/sign_in.html", status=401, error=error, by_password=by_password,
+                      login=(request.form.get("login") or "")[:64], next=_safe(request.form.get("next")))
     session.clear()  # a new session for the new person (no fixation of an old one)
     session.update(found, signed_in_at=time.time())
     if language:
@@ -49,6 +55,16 @@ def _check(token: str) -> dict | None:
         return {"config_admin": config_admin_mark()}
     principal = accounts.authenticate(get_session(), token) if token else None
     return {"key_id": principal.key_id} if principal is not None else None
+
+
+def _check_password(form) -> dict | None:  # noqa: ANN001 - a werkzeug MultiDict
+    """What the session keeps for a right login and password: the account's id and the password's mark."""
+    login, password = (form.get("login") or "")[:64], form.get("password") or ""
+    found = passwords.authenticate(get_session(), login, password) if login and password else None
+    if found is None:
+        return None
+    principal, mark = found
+    return {"account_id": principal.account_id, "password_mark": mark}
 
 
 @bp.post("/sign-out")
@@ -66,3 +82,27 @@ def _safe(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target.rstrip("?")
     return None
+
+
+@bp.post("/admin/accounts/<account_id>/password")
+@page("admin", writes=True)
+def set_password(account_id: str):  # noqa: ANN201
+    """An admin sets an account's login and password (hashed by ``passwords``; never shown again)."""
+    try:
+        account = passwords.set_password(get_session(), principal(), account_id, request.form.get("login") or "",
+                                         request.form.get("password") or "")
+    except Invalid as error:
+        get_session().rollback()
+        flash(_refusal(error.message))
+    else:
+        flash(_("%(name)s can now sign in as %(login)s with the password you set.", name=account.name,
+                login=account.login))
+    return redirect(url_for("web.accounts"))
+
+
+def _refusal(message: str) -> str:
+    """The use case's refusal in the person's language."""
+    return {passwords.LOGIN_FORMAT: _("Password not set: a login is 3 to 64 lower-case letters, digits, '.', '_' or '-'."),
+            passwords.LOGIN_TAKEN: _("Password not set: another account has this login."),
+            passwords.PASSWORD_LENGTH: _("Password not set: a password is 12 to 200 characters long.")}.get(
+                message, _("Password not set: %(reason)s", reason=message))

@@ -2,7 +2,9 @@
 (``policy.allows``), CSRF on every form, and rendering with ``Cache-Control`` set.
 
 The signed-in principal is read from the session's key id through ``accounts.principal_for_key``
-on every request, so a revoked key or a disabled account is signed out at once.
+(or, for a password sign-in, its account id and password mark through
+``passwords.principal_for_account``) on every request, so a revoked key, a disabled account or a
+changed password is signed out at once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Callable
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from referral import accounts
+from referral import accounts, passwords
 from referral.db import get_session
 from referral.policy import CONFIG_ADMIN, Principal, allows, require_writer
 
@@ -43,6 +45,8 @@ def signed_in() -> Principal | None:
         return None
     if session.get("config_admin"):
         return CONFIG_ADMIN if hmac.compare_digest(session["config_admin"], config_admin_mark()) else None
+    if session.get("account_id") and session.get("password_mark"):
+        return passwords.principal_for_account(get_session(), session["account_id"], session["password_mark"])
     key_id = session.get("key_id")
     return accounts.principal_for_key(get_session(), key_id) if key_id else None
 

@@ -27,7 +27,7 @@ GENDERS = ("female", "male")
 def options(language: str, tree: list[dict[str, Any]], scales: Any) -> dict[str, Any]:
     """Everything the form offers, labelled in ``language``."""
     return {
-        "sections": [_section(top, language) for top in tree], "scales": [(s.key, s.names.get(language) or next(iter(s.names.values()), s.key)) for s in scales],
+        "sections": sections(tree, language), "scales": [(s.key, s.names.get(language) or next(iter(s.names.values()), s.key)) for s in scales],
         "grades": GRADES, "groups": [(g, group_label(language, g)) for g in GROUPS["en"]],
         "languages": [(code, label(language, "language", code)) for code in LABELS["en"]["language"]],
         "modes": [(m, label(language, "mode", m)) for m in MODES],
@@ -39,6 +39,11 @@ def options(language: str, tree: list[dict[str, Any]], scales: Any) -> dict[str,
 def picked(form: MultiDict) -> set[str]:
     """The codes picked from the tree (to open their sections again)."""
     return {k[len(NEED_PREFIX):] for k, v in form.items() if k.startswith(NEED_PREFIX) and v}
+
+
+def sections(tree: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The needs tree as the forms show it: one section per top need (the listing forms share it)."""
+    return [_section(top, language) for top in tree]
 
 
 def _section(top: dict[str, Any], language: str) -> dict[str, Any]:

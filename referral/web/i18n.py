@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = SOURCE_LANGUAGE
     Babel(app, locale_selector=chosen_language)
     app.jinja_env.filters["periods"] = periods  # consecutive days with the same hours as one range
+    app.jinja_env.filters["shown"] = shown
     app.jinja_env.globals.update(languages=languages, language_name=lambda code: NAMES.get(code, code),
                                  weekday_name=lambda i: label(_core_language(), "weekday", str(i)),
                                  phone_purpose=lambda code: label(_core_language(), "phone", code),
@@ -35,6 +36,17 @@ def init_app(app: Flask) -> None:
 
 def _core_language() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def shown(value: object) -> str:
+    """A field's value in a history or conflict list: lists joined, rows as their values, none as —."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(shown(item) for item in value)
+    if isinstance(value, dict):
+        return " ".join(str(v) for v in value.values() if v not in (None, "", {}, []))
+    return str(value)
 
 
 def status_name(status: str) -> str:

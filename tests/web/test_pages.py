@@ -193,9 +193,19 @@ def _own_service(app) -> Service:  # noqa: ANN001
                                .order_by(Service.name)).first()
 
 
-def _form_values(page: str) -> dict[str, str]:
-    """The named inputs of the edit form as the browser would send them (text fields and selects)."""
-    values = {n: html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)}
+def _form_values(page: str) -> dict[str, str | list[str]]:
+    """The named inputs of the edit form as the browser would send them (text fields, ticked boxes,
+    selects and text areas)."""
+    values: dict[str, str | list[str]] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name is None or value is None:
+            continue
+        if 'type="checkbox"' in tag:
+            if " checked" in tag:
+                values.setdefault(name.group(1), []).append(html.unescape(value.group(1)))  # type: ignore[union-attr]
+        else:
+            values[name.group(1)] = html.unescape(value.group(1))
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(r'<option value="([^"]*)"', options)
         values[name] = chosen.group(1)
