@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from referral import audit, seeding_safety
 from referral.directory import bump_version
+from referral.matching.messages import TARGET_GROUPS
 from referral.policy import CLI
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 
@@ -74,6 +75,7 @@ def load_region(session: Session, region: Path) -> SeedReport:
     """Load a region folder (gazetteer, organizations, region.json), upserting by id, in one transaction."""
     places = _read(region / "places.json", "places")
     organizations = _read(region / "organizations.json", "organizations")
+    _check_target_groups(region / "organizations.json", organizations)
     try:
         _upsert_places(session, places)
         counts = [_upsert_organization(session, org) for org in organizations]
@@ -93,6 +95,16 @@ def load_region(session: Session, region: Path) -> SeedReport:
     session.commit()
     return SeedReport(0, len(places), len(organizations),
                       sum(c[0] for c in counts), sum(c[1] for c in counts), region_resources=resources)
+
+
+def _check_target_groups(path: Path, organizations: list[dict[str, Any]]) -> None:
+    """Every group a service is restricted to is in the vocabulary, so every one has its labels."""
+    unknown = {service.get("key"): sorted(set(service.get("target_groups") or []) - TARGET_GROUPS)
+               for org in organizations for service in org.get("services", [])}
+    named = {key: groups for key, groups in unknown.items() if groups}
+    if named:
+        listed = "; ".join(f"{key}: {', '.join(groups)}" for key, groups in sorted(named.items(), key=str))
+        raise SeedError(f"{path}: target groups not in the vocabulary (referral/data/target_groups.json): {listed}")
 
 
 def _read(path: Path, key: str) -> list[dict[str, Any]]:
