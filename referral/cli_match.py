@@ -20,6 +20,7 @@ from referral.api.match import present
 from referral.api.match_schemas import MatchRequest
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
+from referral.matching.week import WEEKDAYS
 
 SEVERITY = re.compile(r"^(?P<value>.+?):(?P<severity>[0-3])$")
 
@@ -177,17 +178,14 @@ def _periods(hours: list[dict]) -> list[str]:
         by_day.setdefault(period["weekday"], []).append(f"{period['opens']}-{period['closes']}")
         labels[period["weekday"]] = period["weekday_label"]
     runs: list[list[str]] = []
-    for day in (d for d in WEEKDAY_ORDER if d in by_day):
+    for day in (d for d in WEEKDAYS if d in by_day):
         last = runs[-1][-1] if runs else None
-        if last and by_day[last] == by_day[day] and WEEKDAY_ORDER.index(day) == WEEKDAY_ORDER.index(last) + 1:
+        if last and by_day[last] == by_day[day] and WEEKDAYS.index(day) == WEEKDAYS.index(last) + 1:
             runs[-1].append(day)
         else:
             runs.append([day])
     return [(f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
             for r in runs]
-
-
-WEEKDAY_ORDER = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def _contact(contact: dict) -> str:

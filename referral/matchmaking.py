@@ -30,8 +30,8 @@ from referral.matching import types as core
 from referral.matching.engine import MatchSettings, match
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
+from referral.matching.week import WEEKDAY_NUMBER
 
-WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def build_query(
             modes=frozenset(modes) if modes is not None else None,
             free_only=constraints.get("free_only", False),
             include_waitlisted=constraints.get("include_waitlisted", True),
-            open_on=WEEKDAYS[open_on[:2]] if open_on else None,
+            open_on=WEEKDAY_NUMBER[open_on[:2]] if open_on else None,
         ),
         limit=data["limit"],
         language=language,

@@ -54,3 +54,16 @@ def test_every_target_group_has_a_label_in_every_language(language):
 
 def test_a_message_for_a_group_reads_as_one_language():
     assert CATALOGUE["zh"]["group"].format(group=group_label("zh", "veteran_family")) == "面向军人及退役军人家庭子女。"
+
+
+def test_the_week_is_written_once_in_pythons_order_with_a_label_for_every_day():
+    from datetime import date, timedelta
+
+    from referral.matching.week import WEEKDAY_NAMES, WEEKDAY_NUMBER, WEEKDAYS
+
+    week = [date(2026, 11, 30) + timedelta(days=n) for n in range(7)]  # Monday 30 November to Sunday
+    assert [WEEKDAY_NUMBER[code] for code in WEEKDAYS] == [day.weekday() for day in week]
+    assert list(WEEKDAY_NAMES) == [day.strftime("%A").lower() for day in week]
+    assert [name[:2] for name in WEEKDAY_NAMES] == list(WEEKDAYS)
+    for language in CATALOGUE:
+        assert set(LABELS[language]["weekday"]) == {str(n) for n in WEEKDAY_NUMBER.values()}
