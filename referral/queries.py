@@ -99,10 +99,14 @@ def _page(session: Session, query: Select, args: Mapping[str, Any]) -> Page:
     model = query.column_descriptions[0]["entity"]
     if "q" in args:
         return _fuzzy_page(session, query, model, args["q"], page, per_page)
+    return paginate(session, query, page, per_page, model.name, model.id)
+
+
+def paginate(session: Session, query: Select, page: int, per_page: int, *order: Any) -> Page:
+    """Page ``page`` (from 1) of ``query`` in ``order`` (end it with an id: a stable order), and the
+    total count: every paginated list of the directory, referrals and reports goes through here."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(
-        query.order_by(model.name, model.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
     return Page(rows, total or 0, page, per_page)
 
 
