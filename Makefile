@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test venv dev-venv db bench bench-quality clean translations
+.PHONY: serve test lint lint-baseline venv dev-venv db bench bench-quality clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,18 @@ serve: db
 	trap 'exit 130' INT TERM; \
 	$(BIN)/referral serve --host $(HOST) --port $(PORT)
 
-## test: set up with the dev extras, then run the whole suite
-test: $(DEV_STAMP)
+## test: set up with the dev extras, run the linters, then the whole suite
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, mypy (strict on referral/matching) and import-linter's layer contracts, as pyproject.toml
+## configures them; no file may get more findings than tools/lint_baseline.json records
+lint: $(DEV_STAMP)
+	$(BIN)/python tools/lint.py
+
+## lint-baseline: after fixing findings (e.g. `.venv/bin/ruff check --fix`), lower the recorded bar
+lint-baseline: $(DEV_STAMP)
+	$(BIN)/python tools/lint.py --update
 
 ## bench: print the benchmark tables (matching, reading text, HTTP, freshness)
 bench: $(DEV_STAMP)
@@ -59,4 +68,4 @@ translations: $(DEV_STAMP)
 	$(BIN)/pybabel compile -d referral/web/translations --statistics
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info .mypy_cache .ruff_cache .import_linter_cache

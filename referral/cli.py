@@ -21,7 +21,7 @@ from referral.models.accounts import ROLES
 from referral.policy import CLI
 
 
-def _create_app():  # noqa: ANN202 - FlaskGroup's factory signature
+def _create_app() -> Flask:  # FlaskGroup's factory
     from referral.app import create_app
 
     return create_app()

@@ -18,10 +18,11 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
-from typing import Any, Callable, Mapping
 
 from referral import changes, snapshot
 from referral.db import Database
@@ -102,7 +103,7 @@ class IndexCache:
             self._state = (directory, index)
             self._checked_at = self._clock()
             if background and previous is not None and previous.gazetteer.names.built_sites:
-                self._state[1].gazetteer.names.sites  # queries name sites here: build their tables now, not in one
+                self._state[1].gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
         except Exception:

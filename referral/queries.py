@@ -6,8 +6,9 @@ one search engine (search.py: names, descriptions and the needs a query reads as
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -89,7 +90,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _with_status(query: Select, model: type, args: Mapping[str, Any]) -> Select:
+def _with_status(query: Select, model: type[Any], args: Mapping[str, Any]) -> Select:
     status = args.get("status", "active")
     return query if status == "any" else query.where(model.status == status)
 

@@ -70,7 +70,8 @@ def facts(referral: Referral) -> dict[str, Any]:
 
 def _service(session: Session, service_id: str, site_id: str | None) -> Service:
     service = session.get(Service, service_id)
-    if service is None or service.status != "active" or session.get(Organization, service.organization_id).status != "active":
+    organization = session.get(Organization, service.organization_id) if service is not None else None
+    if service is None or service.status != "active" or organization is None or organization.status != "active":
         raise Invalid("service_id", "no active service with this id")
     if site_id is not None:
         offered = session.scalar(select(ServiceAtLocation.site_id).where(

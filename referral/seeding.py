@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -27,8 +28,8 @@ from sqlalchemy.orm import Session
 from referral import audit, seeding_safety
 from referral.directory import bump_version
 from referral.matching.messages import TARGET_GROUPS
-from referral.policy import CLI
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+from referral.policy import CLI
 
 NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
 
@@ -197,7 +198,7 @@ def _card(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _merge(session: Session, model: type, key: str, **values: Any) -> Any:
+def _merge(session: Session, model: type[Any], key: str, **values: Any) -> Any:
     """Insert or update the row with primary key ``key``; unchanged rows stay untouched."""
     obj = session.get(model, key)
     if obj is None:

@@ -209,8 +209,8 @@ def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] 
     from referral.hsds.gazetteer import place_key
 
     keys: dict[str, set[str]] = defaultdict(set)
-    for code, name, names in session.execute(select(Place.code, Place.name, Place.names)):
-        for label in (name, *(names or {}).values()):
+    for code, name, labels in session.execute(select(Place.code, Place.name, Place.names)):
+        for label in (name, *(labels or {}).values()):
             keys[place_key(label)].add(code)
     for service_id, names in named:
         found = [next(iter(keys[k])) for k in map(place_key, names) if len(keys.get(k, ())) == 1]

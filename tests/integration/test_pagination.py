@@ -10,7 +10,7 @@ from referral.queries import Page, paginate
 from tests.builders import seed_mini
 
 
-def pages(app, per_page: int) -> list[Page]:  # noqa: ANN001
+def pages(app, per_page: int) -> list[Page]:
     with app.app_context(), get_db().session() as session:
         return [paginate(session, select(Service), page, per_page, Service.name, Service.id) for page in (1, 2, 3)]
 

@@ -14,7 +14,7 @@ STRONG = "a-real-secret-of-enough-length-1234"
 SEALING_KEY = "c2VhbGluZy1rZXktZm9yLXRoZS1jb25maWctdGVzdHM="  # base64 of 32 bytes: a real (non-development) key
 
 
-def load(overrides=None, **env):  # noqa: ANN001, ANN003, ANN201
+def load(overrides=None, **env):
     cfg = Config(".")
     config.load(cfg, overrides)
     return cfg
@@ -99,7 +99,7 @@ def test_referral_settings_out_of_range_are_refused_naming_the_setting(key, valu
 
 
 def test_the_defaults_are_read_from_inside_the_package_so_an_installed_wheel_starts():
-    assert config.DEFAULT_FILE == resources.files("referral") / "default.toml"
+    assert resources.files("referral") / "default.toml" == config.DEFAULT_FILE
     assert config.DEFAULT_FILE.is_file()
     assert not (config.PROJECT_ROOT / "config" / "default.toml").exists()  # one copy, never two that drift
     assert "ENV" in config._read_toml(config.DEFAULT_FILE)

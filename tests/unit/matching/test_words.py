@@ -67,3 +67,13 @@ def test_the_week_is_written_once_in_pythons_order_with_a_label_for_every_day():
     assert [name[:2] for name in WEEKDAY_NAMES] == list(WEEKDAYS)
     for language in CATALOGUE:
         assert set(LABELS[language]["weekday"]) == {str(n) for n in WEEKDAY_NUMBER.values()}
+
+
+def test_consecutive_days_with_the_same_hours_read_as_one_range():
+    from referral.matching.week import periods
+
+    def day(code: str, label: str, opens: str = "09:00") -> dict[str, str]:
+        return {"weekday": code, "weekday_label": label, "opens": opens, "closes": "12:00"}
+
+    hours = [day("mo", "Monday"), day("tu", "Tuesday"), day("th", "Thursday"), day("fr", "Friday", "10:00")]
+    assert periods(hours) == ["Monday–Tuesday 09:00-12:00", "Thursday 09:00-12:00", "Friday 10:00-12:00"]
