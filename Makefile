@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test lint lint-baseline venv dev-venv db bench bench-quality clean translations
+.PHONY: serve test lint lint-baseline wheel-check venv dev-venv db bench bench-quality clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ lint: $(DEV_STAMP)
 ## lint-baseline: after fixing findings (e.g. `.venv/bin/ruff check --fix`), lower the recorded bar
 lint-baseline: $(DEV_STAMP)
 	$(BIN)/python tools/lint.py --update
+
+## wheel-check: build the wheel, install it in a clean virtualenv outside the checkout, and start it there:
+## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file
+wheel-check: $(BIN)/python
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(BIN)/python -m pip wheel --quiet --no-deps -w $$tmp/dist . ; \
+	$(PYTHON) -m venv $$tmp/venv; $$tmp/venv/bin/pip install --quiet $$tmp/dist/*.whl; \
+	cd $$tmp && export REFERRAL_DATABASE_URL=sqlite:///$$tmp/wheel.db; \
+	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
+	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
 
 ## bench: print the benchmark tables (matching, reading text, HTTP, freshness)
 bench: $(DEV_STAMP)
