@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test venv dev-venv db bench bench-quality clean translations
+.PHONY: serve test lint lint-baseline wheel-check venv dev-venv db bench bench-quality clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,28 @@ serve: db
 	trap 'exit 130' INT TERM; \
 	$(BIN)/referral serve --host $(HOST) --port $(PORT)
 
-## test: set up with the dev extras, then run the whole suite
-test: $(DEV_STAMP)
+## test: set up with the dev extras, run the linters, then the whole suite
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, mypy (strict on referral/matching) and import-linter's layer contracts, as pyproject.toml
+## configures them; no file may get more findings than tools/lint_baseline.json records
+lint: $(DEV_STAMP)
+	$(BIN)/python tools/lint.py
+
+## lint-baseline: after fixing findings (e.g. `.venv/bin/ruff check --fix`), lower the recorded bar
+lint-baseline: $(DEV_STAMP)
+	$(BIN)/python tools/lint.py --update
+
+## wheel-check: build the wheel, install it in a clean virtualenv outside the checkout, and start it there:
+## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file
+wheel-check: $(BIN)/python
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(BIN)/python -m pip wheel --quiet --no-deps -w $$tmp/dist . ; \
+	$(PYTHON) -m venv $$tmp/venv; $$tmp/venv/bin/pip install --quiet $$tmp/dist/*.whl; \
+	cd $$tmp && export REFERRAL_DATABASE_URL=sqlite:///$$tmp/wheel.db; \
+	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
+	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
 
 ## bench: print the benchmark tables (matching, reading text, HTTP, freshness)
 bench: $(DEV_STAMP)
@@ -59,4 +78,4 @@ translations: $(DEV_STAMP)
 	$(BIN)/pybabel compile -d referral/web/translations --statistics
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info .mypy_cache .ruff_cache .import_linter_cache

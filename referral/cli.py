@@ -21,7 +21,7 @@ from referral.models.accounts import ROLES
 from referral.policy import CLI
 
 
-def _create_app():  # noqa: ANN202 - FlaskGroup's factory signature
+def _create_app() -> Flask:  # FlaskGroup's factory
     from referral.app import create_app
 
     return create_app()
@@ -89,7 +89,6 @@ def serve(port: int, host: str, workers: int, threads: int) -> None:
     _refuse_split_limits(app, workers)
     _say_how_to_make_the_first_admin(app)
     app.extensions["referral.db"].engine.dispose()  # gunicorn's workers open their own connections
-    os.chdir(project_path("."))
     os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
 
 
@@ -102,7 +101,8 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]
     worker's match index before it takes traffic."""
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
-            "--graceful-timeout", "30", "--keep-alive", "5", "--config", "python:referral.serving", "wsgi:app"]
+            "--graceful-timeout", "30", "--keep-alive", "5", "--config", "python:referral.serving",
+            "referral.app:create_app()"]  # the factory in the package: an installed wheel serves too
 
 
 def _refuse_split_limits(app: Flask, workers: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import click
 from flask import current_app
@@ -20,6 +21,7 @@ from referral.api.match import present
 from referral.api.match_schemas import MatchRequest
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
+from referral.matching.week import periods
 
 SEVERITY = re.compile(r"^(?P<value>.+?):(?P<severity>[0-3])$")
 
@@ -52,7 +54,7 @@ def _need(value: str, key: str) -> dict:
 @click.option("--language", default="zh", show_default=True, help="Language of labels and reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
 @with_appcontext
-def match_command(**options) -> None:  # noqa: ANN003
+def match_command(**options: Any) -> None:
     """Print ranked referral options for a child, with reasons, caveats and unmet needs."""
     body = _request(options)
     try:
@@ -163,31 +165,10 @@ def _card_lines(card: dict | None, language: str) -> list[str]:
 def _hours(card: dict, w: dict) -> str:
     if card["always_open"]:
         return w["always"]
-    text = "; ".join(_periods(card["hours"])) or "-"
+    text = "; ".join(periods(card["hours"])) or "-"
     if card["open_now"] is not None:
         text += f" ({w['open_now'] if card['open_now'] else w['closed_now']})"
     return text
-
-
-def _periods(hours: list[dict]) -> list[str]:
-    """Consecutive days with the same hours as one range: "Monday–Friday 09:00-12:00, 13:30-17:00"."""
-    by_day: dict[str, list[str]] = {}
-    labels = {}
-    for period in hours:
-        by_day.setdefault(period["weekday"], []).append(f"{period['opens']}-{period['closes']}")
-        labels[period["weekday"]] = period["weekday_label"]
-    runs: list[list[str]] = []
-    for day in (d for d in WEEKDAY_ORDER if d in by_day):
-        last = runs[-1][-1] if runs else None
-        if last and by_day[last] == by_day[day] and WEEKDAY_ORDER.index(day) == WEEKDAY_ORDER.index(last) + 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return [(f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
-            for r in runs]
-
-
-WEEKDAY_ORDER = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def _contact(contact: dict) -> str:

@@ -1,23 +1,29 @@
 """Configuration layering and fail-fast validation.
 
-Order, later wins: ``config/default.toml`` → the TOML file named by ``REFERRAL_CONFIG`` →
+Order, later wins: ``referral/default.toml`` (shipped inside the package, read with
+importlib.resources, so an installed wheel starts) → the TOML file named by ``REFERRAL_CONFIG`` →
 ``REFERRAL_*`` environment variables → explicit overrides passed to ``create_app`` (tests).
 Nothing here is read at import time. This module must not import the database or the web layer.
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import os
 import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# A source checkout (seeds/, tests/); in an installed wheel this is site-packages, and the seeds are
+# found inside the package instead (see project_path).
+PROJECT_ROOT = PACKAGE_ROOT.parent
+DEFAULT_FILE: Traversable = resources.files("referral") / "default.toml"
 ENVIRONMENTS = ("development", "test", "production")
 # Values that must never reach production: the development defaults in default.toml.
 DEVELOPMENT_MARKER = "not-for-production"
@@ -44,7 +50,7 @@ def load(config: Config, overrides: Mapping[str, Any] | None = None) -> None:
     validate(config)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path | Traversable) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -112,7 +118,7 @@ def validate(config: Config) -> None:
         raise ConfigError(f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'") from None
 
 
-# base64 of "dev-key-not-for-production-00000": config/default.toml's public development key.
+# base64 of "dev-key-not-for-production-00000": referral/default.toml's public development key.
 DEVELOPMENT_ENCRYPTION_KEY = "ZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24tMDAwMDA="
 
 
@@ -154,6 +160,10 @@ def database_url(config: Mapping[str, Any], instance_path: str) -> str:
 
 
 def project_path(value: str) -> Path:
-    """A path from config: absolute as given, relative to the project root otherwise."""
+    """A path from config: absolute as given; relative to the project root in a source checkout;
+    else inside the package, where a wheel ships ``seeds/`` (pyproject.toml's force-include)."""
     path = Path(value)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    if path.is_absolute():
+        return path
+    in_checkout = PROJECT_ROOT / path
+    return in_checkout if in_checkout.exists() else PACKAGE_ROOT / path

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from referral import audit
@@ -17,7 +17,7 @@ from referral.directory import bump_version, get
 from referral.errors import Invalid, NotFound
 from referral.models import ListingReport, Service
 from referral.policy import Principal, require_edit
-from referral.queries import Page
+from referral.queries import Page, paginate
 
 
 def confirm(session: Session, actor: Principal, service_id: str, today: date | None = None) -> Service:
@@ -40,12 +40,7 @@ def stale(session: Session, days: int, page: int, per_page: int, today: date | N
     query = select(Service).where(
         Service.status == "active", or_(Service.verified_at.is_(None), Service.verified_at < cutoff)
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Service.verified_at.is_not(None), Service.verified_at, Service.id)
-        .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return Page(rows, total, page, per_page)
+    return paginate(session, query, page, per_page, Service.verified_at.is_not(None), Service.verified_at, Service.id)
 
 
 def report(session: Session, actor: Principal, service_id: str, reason: str) -> ListingReport:
@@ -74,10 +69,7 @@ def reports(session: Session, args: Mapping[str, Any]) -> Page:
     query = select(ListingReport)
     if args["status"] != "any":
         query = query.where(ListingReport.status == args["status"])
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(ListingReport.created_at, ListingReport.id)
-                           .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])).all()
-    return Page(rows, total, args["page"], args["per_page"])
+    return paginate(session, query, args["page"], args["per_page"], ListingReport.created_at, ListingReport.id)
 
 
 def resolve(session: Session, actor: Principal, report_id: str, resolution: str) -> ListingReport:

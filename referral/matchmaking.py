@@ -18,10 +18,11 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
-from typing import Any, Callable, Mapping
 
 from referral import changes, snapshot
 from referral.db import Database
@@ -30,8 +31,8 @@ from referral.matching import types as core
 from referral.matching.engine import MatchSettings, match, match_unplaced
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
+from referral.matching.week import WEEKDAY_NUMBER
 
-WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class IndexCache:
             self._state = (directory, index)
             self._checked_at = self._clock()
             if background and previous is not None and previous.gazetteer.names.built_sites:
-                self._state[1].gazetteer.names.sites  # queries name sites here: build their tables now, not in one
+                self._state[1].gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
         except Exception:
@@ -173,7 +174,7 @@ def build_query(
             modes=frozenset(modes) if modes is not None else None,
             free_only=constraints.get("free_only", False),
             include_waitlisted=constraints.get("include_waitlisted", True),
-            open_on=WEEKDAYS[open_on[:2]] if open_on else None,
+            open_on=WEEKDAY_NUMBER[open_on[:2]] if open_on else None,
         ),
         limit=data["limit"],
         language=language,

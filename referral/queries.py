@@ -6,8 +6,9 @@ one search engine (search.py: names, descriptions and the needs a query reads as
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -89,7 +90,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _with_status(query: Select, model: type, args: Mapping[str, Any]) -> Select:
+def _with_status(query: Select, model: type[Any], args: Mapping[str, Any]) -> Select:
     status = args.get("status", "active")
     return query if status == "any" else query.where(model.status == status)
 
@@ -99,10 +100,14 @@ def _page(session: Session, query: Select, args: Mapping[str, Any]) -> Page:
     model = query.column_descriptions[0]["entity"]
     if "q" in args:
         return _fuzzy_page(session, query, model, args["q"], page, per_page)
+    return paginate(session, query, page, per_page, model.name, model.id)
+
+
+def paginate(session: Session, query: Select, page: int, per_page: int, *order: Any) -> Page:
+    """Page ``page`` (from 1) of ``query`` in ``order`` (end it with an id: a stable order), and the
+    total count: every paginated list of the directory, referrals and reports goes through here."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(
-        query.order_by(model.name, model.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
     return Page(rows, total or 0, page, per_page)
 
 

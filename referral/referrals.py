@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +19,7 @@ from referral import audit, directory, webhooks
 from referral.errors import Invalid, NotFound, StaleVersion
 from referral.models import NeedTerm, Organization, Referral, Service, ServiceAtLocation
 from referral.policy import Forbidden, Principal
-from referral.queries import Page
+from referral.queries import Page, paginate
 from referral.referral_rules import CLOSED, can_read, check_child_ref, check_transition
 from referral.sealing import Sealer
 
@@ -70,7 +70,8 @@ def facts(referral: Referral) -> dict[str, Any]:
 
 def _service(session: Session, service_id: str, site_id: str | None) -> Service:
     service = session.get(Service, service_id)
-    if service is None or service.status != "active" or session.get(Organization, service.organization_id).status != "active":
+    organization = session.get(Organization, service.organization_id) if service is not None else None
+    if service is None or service.status != "active" or organization is None or organization.status != "active":
         raise Invalid("service_id", "no active service with this id")
     if site_id is not None:
         offered = session.scalar(select(ServiceAtLocation.site_id).where(
@@ -152,11 +153,7 @@ def inbox(session: Session, actor: Principal, args: Mapping[str, Any]) -> Page:
         query = query.where(Referral.status == args["status"])
     if "updated_since" in args:
         query = query.where(Referral.updated_at >= args["updated_since"])
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page, per_page = args["page"], args["per_page"]
-    rows = session.scalars(query.order_by(Referral.updated_at.desc(), Referral.id)
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(rows, total, page, per_page)
+    return paginate(session, query, args["page"], args["per_page"], Referral.updated_at.desc(), Referral.id)
 
 
 def opened(referral: Referral, sealer: Sealer) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from referral import audit, seeding_safety
 from referral.directory import bump_version
-from referral.policy import CLI
+from referral.matching.messages import TARGET_GROUPS
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+from referral.policy import CLI
 
 NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
 
@@ -74,6 +76,7 @@ def load_region(session: Session, region: Path) -> SeedReport:
     """Load a region folder (gazetteer, organizations, region.json), upserting by id, in one transaction."""
     places = _read(region / "places.json", "places")
     organizations = _read(region / "organizations.json", "organizations")
+    _check_target_groups(region / "organizations.json", organizations)
     try:
         _upsert_places(session, places)
         counts = [_upsert_organization(session, org) for org in organizations]
@@ -93,6 +96,16 @@ def load_region(session: Session, region: Path) -> SeedReport:
     session.commit()
     return SeedReport(0, len(places), len(organizations),
                       sum(c[0] for c in counts), sum(c[1] for c in counts), region_resources=resources)
+
+
+def _check_target_groups(path: Path, organizations: list[dict[str, Any]]) -> None:
+    """Every group a service is restricted to is in the vocabulary, so every one has its labels."""
+    unknown = {service.get("key"): sorted(set(service.get("target_groups") or []) - TARGET_GROUPS)
+               for org in organizations for service in org.get("services", [])}
+    named = {key: groups for key, groups in unknown.items() if groups}
+    if named:
+        listed = "; ".join(f"{key}: {', '.join(groups)}" for key, groups in sorted(named.items(), key=str))
+        raise SeedError(f"{path}: target groups not in the vocabulary (referral/data/target_groups.json): {listed}")
 
 
 def _read(path: Path, key: str) -> list[dict[str, Any]]:
@@ -185,7 +198,7 @@ def _card(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _merge(session: Session, model: type, key: str, **values: Any) -> Any:
+def _merge(session: Session, model: type[Any], key: str, **values: Any) -> Any:
     """Insert or update the row with primary key ``key``; unchanged rows stay untouched."""
     obj = session.get(model, key)
     if obj is None:

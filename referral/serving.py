@@ -12,7 +12,7 @@ log = logging.getLogger("referral.serving")
 
 
 def post_worker_init(worker: Any) -> None:
-    """gunicorn hook: runs in each worker after it loaded ``wsgi:app``, before it accepts connections."""
+    """gunicorn hook: runs in each worker after it loaded the app (``referral.app:create_app()``), before it accepts connections."""
     started = time.perf_counter()
     index = worker.wsgi.extensions["referral.index"].warm()
     log.info("worker %s: match index of %d services (version %s) built in %.1f s",

@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 from referral import outcomes
 from referral.directory import directory_version
 from referral.matching import types as core
+from referral.matching.week import WEEKDAY_NUMBER
 from referral.models import (
     NeedTerm, Organization, Place, RegionResource, RiskCategory, Service, ServiceArea, ServiceAtLocation, ServiceNeed,
     Site,
 )
-
-WEEKDAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
 
 def load(session: Session, outcome_window_days: int = 90) -> core.Directory:
@@ -137,7 +136,7 @@ def _site(r) -> core.Site:  # noqa: ANN001 - a result row
 
 
 def hours_of(rows) -> tuple[core.Hours, ...]:  # noqa: ANN001 - JSON list
-    return tuple(core.Hours(WEEKDAYS[h["weekday"]], h["opens"], h["closes"]) for h in rows or [])
+    return tuple(core.Hours(WEEKDAY_NUMBER[h["weekday"]], h["opens"], h["closes"]) for h in rows or [])
 
 
 def phones_of(rows, main: str | None = None) -> tuple[core.Phone, ...]:  # noqa: ANN001 - JSON list
@@ -210,8 +209,8 @@ def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] 
     from referral.hsds.gazetteer import place_key
 
     keys: dict[str, set[str]] = defaultdict(set)
-    for code, name, names in session.execute(select(Place.code, Place.name, Place.names)):
-        for label in (name, *(names or {}).values()):
+    for code, name, labels in session.execute(select(Place.code, Place.name, Place.names)):
+        for label in (name, *(labels or {}).values()):
             keys[place_key(label)].add(code)
     for service_id, names in named:
         found = [next(iter(keys[k])) for k in map(place_key, names) if len(keys.get(k, ())) == 1]

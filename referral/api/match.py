@@ -23,9 +23,9 @@ from referral.matching.explain import name_in
 from referral.matching.index import DirectoryIndex
 from referral.matching.messages import CATALOGUE, group_label, label, say
 from referral.matching.urgent import phone_to_call
+from referral.matching.week import WEEKDAYS
 
 bp = ApiBlueprint("match", __name__, tag="match", url_prefix="/v1")
-WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def init_app(app: Flask) -> None:
@@ -198,7 +198,7 @@ def _card(card: core.Card | None, language: str) -> dict[str, Any] | None:
     body = vars_of(card)
     body["phones"] = [{"number": p.number, "purpose": p.purpose, "purpose_label": label(language, "phone", p.purpose)}
                       for p in card.phones]
-    body["hours"] = [{"weekday": WEEKDAY_CODES[h.weekday], "weekday_label": label(language, "weekday", str(h.weekday)),
+    body["hours"] = [{"weekday": WEEKDAYS[h.weekday], "weekday_label": label(language, "weekday", str(h.weekday)),
                       "opens": h.opens, "closes": h.closes} for h in card.hours]
     body["contacts"] = [vars_of(c) for c in card.contacts]
     body["verified_at"] = card.verified_at.isoformat() if card.verified_at else None

@@ -7,7 +7,7 @@ It must not change eligibility or scores. Depends on the standard library and si
 from __future__ import annotations
 
 from datetime import date
-from typing import Sequence
+from collections.abc import Mapping, Sequence
 
 from referral.matching.groups import known_groups, unknown_rules
 from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
@@ -22,7 +22,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def name_in(names: dict | None, name: str, language: str) -> str:
+def name_in(names: Mapping[str, str] | None, name: str, language: str) -> str:
     """A listing's name in ``language``, else its own name."""
     return (names or {}).get(language) or name
 

@@ -1,10 +1,14 @@
 """The message catalogue: every sentence the core shows to people, in English and Chinese.
 
 This module owns wording only; it is the one place where language-specific text is allowed.
-Other languages fall back to English. Depends on nothing.
+Other languages fall back to English. Depends on nothing but the standard library; the target
+groups' labels are read from the package's data file (referral/data/target_groups.json).
 """
 
 from __future__ import annotations
+
+import json
+from importlib import resources
 
 FALLBACK = "en"
 
@@ -229,40 +233,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
 }
 
-# Labels for eligibility groups; an unknown group shows its code with spaces for underscores.
+# Target groups (referral/data/target_groups.json, the one vocabulary): their labels by language,
+# and how an "eligible if" caveat states a group's rule (a group without one reads "for <group label>").
+# An unknown group shows its code with spaces for underscores.
+_VOCABULARY: dict[str, dict[str, dict[str, str]]] = json.loads(
+    resources.files("referral").joinpath("data", "target_groups.json").read_text(encoding="utf-8"))["groups"]
+TARGET_GROUPS: frozenset[str] = frozenset(_VOCABULARY)
 GROUPS: dict[str, dict[str, str]] = {
-    "en": {
-        "migrant": "migrant children",
-        "left_behind": "left-behind children",
-        "disability": "children with disabilities",
-        "low_income": "low-income families",
-        "orphan": "orphaned children",
-        "veteran_family": "children of servicemen and veterans",
-        "student": "pupils and students",
-        "in_difficulty": "children in difficulty",
-        "immigrant": "immigrant families",
-        "refugee": "refugees",
-        "foster": "children in foster care",
-        "homeless": "homeless families",
-        "survivor": "survivors of abuse or violence",
-        "in_crisis": "children in crisis",
-    },
-    "zh": {
-        "migrant": "流动儿童",
-        "left_behind": "留守儿童",
-        "disability": "残疾儿童",
-        "low_income": "低收入家庭",
-        "orphan": "孤儿",
-        "veteran_family": "军人及退役军人家庭子女",
-        "student": "在校学生",
-        "in_difficulty": "困境儿童",
-        "immigrant": "移民家庭",
-        "refugee": "难民",
-        "foster": "寄养儿童",
-        "homeless": "无家可归家庭",
-        "survivor": "受虐待或暴力侵害者",
-        "in_crisis": "处于危机中的儿童",
-    },
+    language: {code: entry["label"][language] for code, entry in _VOCABULARY.items()}
+    for language in CATALOGUE  # a language the catalogue speaks without a label fails here, at import
+}
+REQUIREMENTS: dict[str, dict[str, str]] = {
+    language: {code: entry["requirement"][language] for code, entry in _VOCABULARY.items() if "requirement" in entry}
+    for language in CATALOGUE
 }
 
 # Labels of the codes a person sees: delivery modes, costs, capacities, intensities, phone purposes,
@@ -299,14 +282,6 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
-# How an "eligible if" caveat states a group rule; a group without one reads "for <group label>".
-REQUIREMENTS: dict[str, dict[str, str]] = {
-    "en": {"in_difficulty": "registered as a child in difficulty", "disability": "holds a disability certificate",
-           "veteran_family": "from a veteran's family", "migrant": "a migrant child",
-           "left_behind": "a left-behind child", "low_income": "from a low-income family"},
-    "zh": {"in_difficulty": "需困境儿童建档", "disability": "持残疾证", "veteran_family": "退役军人家庭",
-           "migrant": "流动儿童", "left_behind": "留守儿童", "low_income": "低收入家庭"},
-}
 GENDER_RULES: dict[str, dict[str, str]] = {
     "en": {"female": "girls only", "male": "boys only"},
     "zh": {"female": "仅限女童", "male": "仅限男童"},

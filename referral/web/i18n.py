@@ -11,8 +11,8 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
-from referral.cli_match import _periods as periods  # the terminal's grouping of opening hours, shared
 from referral.matching.messages import label
+from referral.matching.week import periods  # the grouping of opening hours the terminal shows too
 
 from referral.web.base import bp, page
 

@@ -18,7 +18,7 @@ from tests.builders import MINI, seed_mini
 SEEDS = PROJECT_ROOT / "seeds"
 
 
-def counts(app) -> dict[str, int]:  # noqa: ANN001
+def counts(app) -> dict[str, int]:
     with app.app_context(), get_db().session() as session:
         return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
                 for model in (NeedTerm, Place, Organization, Site, Service, ServiceAtLocation)}
@@ -87,3 +87,17 @@ def test_the_demo_region_loads_at_the_promised_size_with_sites_inside_their_town
             assert haversine_km(site.latitude, site.longitude, place.latitude, place.longitude) <= 3.0, site.name
         depth = {t.code.count(".") for t in session.scalars(select(NeedTerm))}
         assert depth >= {0, 1}
+
+
+def test_a_service_restricted_to_a_group_outside_the_vocabulary_is_refused_naming_it(app, tmp_path):
+    region = tmp_path / "groups"
+    shutil.copytree(MINI, region)
+    data = json.loads((region / "organizations.json").read_text(encoding="utf-8"))
+    service = data["organizations"][1]["services"][0]
+    service["target_groups"] = ["migrant", "astronaut_family"]
+    (region / "organizations.json").write_text(json.dumps(data), encoding="utf-8")
+    with app.app_context(), get_db().session(write=True) as session, pytest.raises(seeding.SeedError) as refused:
+        seeding.load(session, MINI / "needs.json", region)
+    assert str(refused.value) == (f"{region / 'organizations.json'}: target groups not in the vocabulary "
+                                  f"(referral/data/target_groups.json): {service['key']}: astronaut_family")
+    assert set(counts(app).values()) == {0}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
+
 import pytest
 from flask import Config
 
@@ -11,7 +14,7 @@ STRONG = "a-real-secret-of-enough-length-1234"
 SEALING_KEY = "c2VhbGluZy1rZXktZm9yLXRoZS1jb25maWctdGVzdHM="  # base64 of 32 bytes: a real (non-development) key
 
 
-def load(overrides=None, **env):  # noqa: ANN001, ANN003, ANN201
+def load(overrides=None, **env):
     cfg = Config(".")
     config.load(cfg, overrides)
     return cfg
@@ -93,3 +96,30 @@ def test_unusable_settings_are_refused_with_their_name(overrides, message):
 def test_referral_settings_out_of_range_are_refused_naming_the_setting(key, value):
     with pytest.raises(config.ConfigError, match=f"REFERRALS.{key} must be a number"):
         load({"REFERRALS": {key: value}})
+
+
+def test_the_defaults_are_read_from_inside_the_package_so_an_installed_wheel_starts():
+    assert resources.files("referral") / "default.toml" == config.DEFAULT_FILE
+    assert config.DEFAULT_FILE.is_file()
+    assert not (config.PROJECT_ROOT / "config" / "default.toml").exists()  # one copy, never two that drift
+    assert "ENV" in config._read_toml(config.DEFAULT_FILE)
+
+
+def test_the_wheel_ships_the_seeds_where_relative_config_paths_find_them():
+    pyproject = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == {"seeds": "referral/seeds"}
+
+
+def test_a_relative_path_is_found_in_the_checkout_else_inside_the_installed_package(monkeypatch, tmp_path):
+    (tmp_path / "checkout" / "seeds").mkdir(parents=True)
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "checkout")
+    monkeypatch.setattr(config, "PACKAGE_ROOT", tmp_path / "site-packages" / "referral")
+    assert config.project_path("seeds") == tmp_path / "checkout" / "seeds"
+    assert config.project_path("seeds/needs.json") == tmp_path / "site-packages" / "referral" / "seeds" / "needs.json"
+    assert config.project_path(str(tmp_path / "x.json")) == tmp_path / "x.json"
+
+
+def test_the_example_site_file_for_production_only_names_settings_the_defaults_have():
+    example = tomllib.loads((config.PROJECT_ROOT / "config" / "production.example.toml").read_text(encoding="utf-8"))
+    assert example["ENV"] == "production"
+    assert set(example) <= set(config._read_toml(config.DEFAULT_FILE))

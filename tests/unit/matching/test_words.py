@@ -54,3 +54,26 @@ def test_every_target_group_has_a_label_in_every_language(language):
 
 def test_a_message_for_a_group_reads_as_one_language():
     assert CATALOGUE["zh"]["group"].format(group=group_label("zh", "veteran_family")) == "面向军人及退役军人家庭子女。"
+
+
+def test_the_week_is_written_once_in_pythons_order_with_a_label_for_every_day():
+    from datetime import date, timedelta
+
+    from referral.matching.week import WEEKDAY_NAMES, WEEKDAY_NUMBER, WEEKDAYS
+
+    week = [date(2026, 11, 30) + timedelta(days=n) for n in range(7)]  # Monday 30 November to Sunday
+    assert [WEEKDAY_NUMBER[code] for code in WEEKDAYS] == [day.weekday() for day in week]
+    assert list(WEEKDAY_NAMES) == [day.strftime("%A").lower() for day in week]
+    assert [name[:2] for name in WEEKDAY_NAMES] == list(WEEKDAYS)
+    for language in CATALOGUE:
+        assert set(LABELS[language]["weekday"]) == {str(n) for n in WEEKDAY_NUMBER.values()}
+
+
+def test_consecutive_days_with_the_same_hours_read_as_one_range():
+    from referral.matching.week import periods
+
+    def day(code: str, label: str, opens: str = "09:00") -> dict[str, str]:
+        return {"weekday": code, "weekday_label": label, "opens": opens, "closes": "12:00"}
+
+    hours = [day("mo", "Monday"), day("tu", "Tuesday"), day("th", "Thursday"), day("fr", "Friday", "10:00")]
+    assert periods(hours) == ["Monday–Tuesday 09:00-12:00", "Thursday 09:00-12:00", "Friday 10:00-12:00"]
