@@ -94,7 +94,8 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._allow = allow_private
 
     def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(functools.partial(_GuardedHTTPS, allow_private=self._allow), req, context=self._context)
+        context = getattr(self, "_context", None)  # HTTPSHandler's own TLS context (a private attribute)
+        return self.do_open(functools.partial(_GuardedHTTPS, allow_private=self._allow), req, context=context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -21,7 +21,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from referral.api.errors import flatten_messages
-from referral.api.match_schemas import MatchChild, MatchRequest
+from referral.api.match_schemas import MatchChild, MatchLocation, MatchNeed, MatchRequest
 from referral.matching.engine import reveals_risk
 from referral.matching.index import DirectoryIndex
 
@@ -36,18 +36,18 @@ class _AnyAgeChild(MatchChild):
 class LenientMatchRequest(MatchRequest):
     """The request with nothing required: what is left of it after the unusable parts are dropped."""
 
-    location = fields.Nested(MatchRequest().fields["location"].nested)
+    location = fields.Nested(MatchLocation)
     child = fields.Nested(_AnyAgeChild, load_default=dict)
-    needs = fields.List(fields.Nested(MatchRequest().fields["needs"].inner.nested), load_default=list,
-                        validate=validate.Length(0, 20))
+    needs = fields.List(fields.Nested(MatchNeed), load_default=list, validate=validate.Length(0, 20))
 
 
 def texts_and_codes(raw: Any) -> tuple[list[str], list[str]]:
     """The need texts and notes (each cut to MAX_TEXT), and the need codes, of a raw body of any shape."""
-    texts, codes = [], []
+    texts: list[str] = []
+    codes: list[str] = []
     if not isinstance(raw, dict):
         return texts, codes
-    needs = raw.get("needs") if isinstance(raw.get("needs"), list) else []
+    needs: list[Any] = raw["needs"] if isinstance(raw.get("needs"), list) else []
     for need in needs[:50]:
         if isinstance(need, dict):
             if isinstance(need.get("text"), str):
@@ -90,15 +90,14 @@ def drop(data: dict[str, Any], path: str) -> dict[str, Any]:
     """``data`` without the part ``path`` names: a whole need for anything inside it, the whole
     location, one scale of the assessment, one field of the child or the constraints, else the
     top-level key (the body itself for an empty path: nothing is kept but the texts)."""
-    steps = [name or int(index) for name, index in _STEP.findall(path)]
+    steps: list[str | int] = [name or int(index) for name, index in _STEP.findall(path)]
     if not steps:
-        texts = {k: data[k] for k in ("needs", "notes") if k in data}
-        return texts
-    head = steps[0]
+        return {k: data[k] for k in ("needs", "notes") if k in data}
+    head = str(steps[0])
     if head == "needs" and len(steps) > 1 and isinstance(steps[1], int) and isinstance(data.get("needs"), list):
         data["needs"] = [n for i, n in enumerate(data["needs"]) if i != steps[1]]
     elif head in ("child", "constraints", "assessment") and len(steps) > 1 and isinstance(data.get(head), dict):
-        data[head].pop(steps[1], None)
+        data[head].pop(str(steps[1]), None)
     elif head == "needs" and isinstance(data.get("needs"), list) and len(data["needs"]) > 20:
         data["needs"] = data["needs"][:20]
     else:
