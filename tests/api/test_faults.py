@@ -49,6 +49,7 @@ def test_a_database_lost_mid_request_is_a_503_problem_and_the_next_request_recov
     lost = client.get(f"/v1/services/{AUTISM}")
     assert lost.status_code == 503 and lost.mimetype == "application/problem+json"
     assert lost.get_json()["type"] == "/docs#problem-database-unavailable"
+    assert lost.headers["Retry-After"] == "5"  # its own, not the rate limiter's window
     assert client.get(f"/v1/services/{AUTISM}").status_code == 200  # no restart
 
 
@@ -59,6 +60,7 @@ def test_a_write_that_loses_its_database_is_a_503_and_writes_nothing(app, client
     fault.armed = 3  # the read, the lock, the update: whichever runs first fails
     lost = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
     assert lost.status_code == 503 and lost.mimetype == "application/problem+json"
+    assert lost.headers["Retry-After"] == "5"
     fault.armed = 0
     assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 30
 
