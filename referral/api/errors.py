@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 from flask import Flask, Response, json
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -166,10 +167,11 @@ def _stale(_error: StaleDataError) -> Response:
     ))
 
 
-def _unavailable(error: DBAPIError) -> Response:
-    """The database went away or refused to work (lost connection, locked, read-only, disk full).
-    The pool drops the broken connection and pre-pings the next one: no restart needed."""
-    log.error("database unavailable: %s", type(error.orig).__name__)
+def _unavailable(error: DBAPIError | PoolTimeout) -> Response:
+    """The database went away or refused to work (lost connection, locked, read-only, disk full), or
+    every pooled connection stayed busy past the pool's timeout. The pool drops a broken connection
+    and pre-pings the next one: no restart needed."""
+    log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
     return problem_response(Problem(503, "Service Unavailable", "The database is unavailable; try again shortly.",
                                     type_="database-unavailable",
                                     headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}))
@@ -216,6 +218,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
+    app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(DataError, _data)
     app.register_error_handler(DBAPIError, _database)
     app.register_error_handler(Exception, _unexpected)
