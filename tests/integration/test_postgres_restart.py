@@ -110,7 +110,7 @@ class Load:
         self.threads: list[threading.Thread] = []
 
     def start(self, edited: list[str]) -> None:
-        jobs: list[Callable[[httpx.Client], None]] = [self.match, self.match, self.create]
+        jobs: list[Callable[[httpx.Client], None]] = [self.match, self.match, self.create, self.probe]
         jobs += [functools.partial(self.edit, service_id=sid) for sid in edited]
         self.threads = [threading.Thread(target=self.run, args=(job,)) for job in jobs]
         for thread in self.threads:
@@ -137,6 +137,16 @@ class Load:
         if kind == "ok" and comparable(response.json()) != self.baseline:
             kind = "wrong answer"
         self.tally.add("match", kind, response.text)
+
+    def probe(self, client: httpx.Client) -> None:
+        """An orchestrator's probes: alive throughout; ready, or a 503 saying writes fail."""
+        live = client.get("/v1/health/live")
+        self.tally.add("live", "ok" if live.status_code == 200 else f"status {live.status_code}", live.text)
+        ready = client.get("/v1/health/ready")
+        unready = ready.status_code == 503 and ready.json()["status"] == "unavailable"
+        self.tally.add("ready", "ok" if ready.status_code == 200 else "unavailable" if unready else
+                       f"status {ready.status_code}", ready.text)
+        time.sleep(0.1)
 
     def create(self, client: httpx.Client) -> None:
         name = f"fault-new-{len(self.created)}-{time.monotonic_ns()}"
@@ -205,7 +215,8 @@ def prepare(url: str) -> tuple[dict[str, str], list[str]]:
                                                           "organization_id": None})
         _key, plain = accounts.issue_key(session, CLI, account.id, None)
     client, admin = app.test_client(), {"Authorization": f"Bearer {ADMIN_KEY}"}
-    edited = [client.post("/v1/services", json={**OWN_SERVICE, "name": f"edit-0-{i}"}, headers=admin).get_json()["id"]
+    first = {**OWN_SERVICE, "wait_days": 0, "needs": NEEDS_BY_PARITY[0]}  # edit number 0
+    edited = [client.post("/v1/services", json={**first, "name": f"edit-0-{i}"}, headers=admin).get_json()["id"]
               for i in range(2)]
     app.extensions["referral.db"].engine.dispose()
     return {"Authorization": f"Bearer {plain}"}, edited
@@ -213,7 +224,7 @@ def prepare(url: str) -> tuple[dict[str, str], list[str]]:
 
 @pytest.fixture
 def server(fault_database: Seeded):  # noqa: ANN201
-    """``referral serve`` on the fault database; yields its base URL and the database URL."""
+    """``referral serve`` (gunicorn, 8 threads) on the fault database; yields its base URL."""
     port = free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": fault_database.url, "REFERRAL_ADMIN_KEY": ADMIN_KEY,
            "REFERRAL_RATELIMIT_ENABLED": "false", "REFERRAL_LOG_LEVEL": "WARNING"}
@@ -271,6 +282,7 @@ def test_a_postgres_restart_under_load_gives_right_answers_or_503s_and_the_app_r
     print(f"answers during the faults: {dict(tally.kinds)}; recovered {recovery:.1f} s after the database was back")
     assert tally.wrong == []
     assert tally.count("ok") > 0 and tally.count("unavailable") > 0  # the faults were felt, and survived
+    assert tally.kinds["ready unavailable"] > 0  # readiness saw the outage; liveness never did (above)
     assert_nothing_half_done(server, admin, load, edited)
     assert_the_index_follows_changes_again(server, worker, admin)
 
