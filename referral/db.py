@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PG_CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout
 SQLITE_LOST = ("readonly database", "disk i/o error", "unable to open database file")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,7 +59,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A database host that vanished (no refusal, just silence) must fail a request in seconds, not
+    # after the operating system's TCP timeout of minutes: gunicorn would kill the worker first.
+    connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 from flask import Flask, Response, json
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +22,8 @@ from referral.policy import Forbidden
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem types are relative references to their explanation on the docs page.
 TYPE_BASE = "/docs#problem-"
+# Seconds a client should wait when the database is lost: a PostgreSQL restart or failover takes a few.
+UNAVAILABLE_RETRY_AFTER = 5
 log = logging.getLogger(__name__)
 
 
@@ -164,12 +167,23 @@ def _stale(_error: StaleDataError) -> Response:
     ))
 
 
-def _unavailable(error: DBAPIError) -> Response:
-    """The database went away or refused to work (lost connection, locked, read-only, disk full).
-    The pool drops the broken connection and pre-pings the next one: no restart needed."""
-    log.error("database unavailable: %s", type(error.orig).__name__)
+def _unavailable(error: DBAPIError | PoolTimeout) -> Response:
+    """The database went away or refused to work (lost connection, locked, read-only, disk full), or
+    every pooled connection stayed busy past the pool's timeout. The pool drops a broken connection
+    and pre-pings the next one: no restart needed."""
+    log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
     return problem_response(Problem(503, "Service Unavailable", "The database is unavailable; try again shortly.",
-                                    type_="database-unavailable"))
+                                    type_="database-unavailable",
+                                    headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}))
+
+
+def _keep_retry_after_on_503(response: Response) -> Response:
+    """A 503 problem says when to try again. Registered before the rate limiter, so it runs after it:
+    Flask-Limiter rewrites Retry-After on every answer to its own window, limits.py then drops it
+    from all but a 429 — here the 503's own value is put back."""
+    if response.status_code == 503 and response.mimetype == PROBLEM_MIMETYPE:
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 def _data(_error: DataError) -> Response:
@@ -190,6 +204,7 @@ def _unexpected(error: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(_keep_retry_after_on_503)
     app.register_error_handler(Problem, problem_response)
     app.register_error_handler(ValidationError, lambda e: problem_response(from_validation(e)))
     app.register_error_handler(NotFound, _not_found)
@@ -203,6 +218,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
+    app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(DataError, _data)
     app.register_error_handler(DBAPIError, _database)
     app.register_error_handler(Exception, _unexpected)

@@ -5,7 +5,7 @@ runs one process with threads and refuses several workers on ``memory://`` — o
 installed with the project) when RATELIMIT_STORAGE_URI is set (e.g.
 ``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``), which is what several workers or
 instances need to enforce one limit together. A breach is a 429 problem with Retry-After; no other
-answer carries Retry-After.
+answer carries Retry-After but a 503 (the database lost: errors.py puts its own back).
 """
 
 from __future__ import annotations

@@ -105,7 +105,12 @@ def _try_a_write() -> str:
                     connection.exec_driver_sql("PRAGMA busy_timeout=30000")
                     connection.commit()
     except OperationalError as error:
-        return "busy" if "lock" in str(error.orig).lower() else "writes fail"
+        return "busy" if _waited_for_a_lock(error) else "writes fail"
     except SQLAlchemyError:
         return "writes fail"
     return "ok"
+
+
+def _waited_for_a_lock(error: OperationalError) -> bool:
+    """SQLite's busy timeout or PostgreSQL's lock_timeout (SQLSTATE 55P03): someone else is writing."""
+    return getattr(error.orig, "sqlstate", None) == "55P03" or "database is locked" in str(error.orig).lower()

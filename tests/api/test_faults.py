@@ -3,10 +3,12 @@ restart; liveness never queries, readiness checks a write works; CORS answers pr
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from referral.app import create_app
 from referral.db import get_db
@@ -49,6 +51,7 @@ def test_a_database_lost_mid_request_is_a_503_problem_and_the_next_request_recov
     lost = client.get(f"/v1/services/{AUTISM}")
     assert lost.status_code == 503 and lost.mimetype == "application/problem+json"
     assert lost.get_json()["type"] == "/docs#problem-database-unavailable"
+    assert lost.headers["Retry-After"] == "5"  # its own, not the rate limiter's window
     assert client.get(f"/v1/services/{AUTISM}").status_code == 200  # no restart
 
 
@@ -59,6 +62,7 @@ def test_a_write_that_loses_its_database_is_a_503_and_writes_nothing(app, client
     fault.armed = 3  # the read, the lock, the update: whichever runs first fails
     lost = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
     assert lost.status_code == 503 and lost.mimetype == "application/problem+json"
+    assert lost.headers["Retry-After"] == "5"
     fault.armed = 0
     assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 30
 
@@ -79,7 +83,7 @@ def test_readiness_counts_a_held_write_lock_as_ready_and_writes_nothing(app, cli
     with writer_holding_the_lock(database_url):
         ready = client.get("/v1/health/ready")
     assert ready.status_code == 200
-    assert ready.get_json()["database"] in ("busy", "ok")  # SQLite: busy; PostgreSQL row locks: busy or ok
+    assert ready.get_json()["database"] == "busy"  # SQLite's busy timeout; PostgreSQL's lock_timeout (55P03)
     assert client.get("/v1/health").get_json()["directory"]["version"] == 0
 
 
@@ -114,19 +118,79 @@ def test_without_configured_origins_there_is_no_cross_origin_access(client):
     assert "Access-Control-Allow-Origin" not in answer.headers
 
 
+class ReadOnlyOnce:
+    """The app's next SQLite connection opens the file read-only — as SQLite does, silently, when the
+    file is not writable at that moment (root ignores file modes, so a chmod proves nothing here)."""
 
-def test_a_sqlite_connection_that_found_the_file_read_only_is_reopened_not_kept(app, client, admin_headers, backend):
+    def __init__(self, app):  # noqa: ANN001
+        self.armed, self.opened = False, 0
+        with app.app_context():
+            self.engine = get_db().engine
+        event.listen(self.engine, "do_connect", self._connect)
+
+    def arm(self) -> None:
+        self.engine.dispose()  # the pool forgets its read-write connections
+        self.armed = True
+
+    def _connect(self, _dialect, _record, _cargs, cparams):  # noqa: ANN001, ANN202
+        self.opened += 1
+        if not self.armed:
+            return None  # the usual connection
+        self.armed = False
+        return sqlite3.connect(f"file:{self.engine.url.database}?mode=ro", uri=True, **cparams)
+
+
+def test_a_sqlite_connection_opened_read_only_is_reopened_read_write_by_the_next_write(app, client, admin_headers, backend):
     if backend != "sqlite":
         pytest.skip("SQLite keeps a connection read-only once it opened the file so")
     seed_mini(app)
-    opened: list = []
-    with app.app_context():
-        event.listen(get_db().engine, "connect", lambda dbapi_connection, _record: opened.append(dbapi_connection))
-    fault = Fault(app, backend, "attempt to write a readonly database")
-    etag = client.get(f"/v1/services/{AUTISM}").headers["ETag"]
-    assert opened == []  # the pool's connection served the read
-    fault.armed = 1
+    read_only = ReadOnlyOnce(app)
+    read_only.arm()
+    etag = client.get(f"/v1/services/{AUTISM}").headers["ETag"]  # reads work on it
     lost = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
-    assert lost.status_code == 503
+    assert (lost.status_code, lost.get_json()["type"]) == (503, "/docs#problem-database-unavailable")
+    opened = read_only.opened
     again = client.patch(f"/v1/services/{AUTISM}", json={"wait_days": 1}, headers={**admin_headers, "If-Match": etag})
-    assert again.status_code == 200 and len(opened) >= 1  # a fresh connection, read-write
+    assert again.status_code == 200 and read_only.opened == opened + 1  # a fresh connection, read-write
+    assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 1
+
+
+def test_readiness_finds_a_read_only_sqlite_connection_and_is_ready_once_it_is_reopened(app, client, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite keeps a connection read-only once it opened the file so")
+    read_only = ReadOnlyOnce(app)
+    read_only.arm()
+    assert client.get("/v1/health/live").status_code == 200
+    unready = client.get("/v1/health/ready")
+    assert (unready.status_code, unready.get_json()["database"]) == (503, "writes fail")
+    assert client.get("/v1/health/ready").status_code == 200
+
+
+@pytest.fixture
+def silent_postgres():  # noqa: ANN201
+    """A TCP port that accepts connections and never says a word: a database host gone silent."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{listener.getsockname()[1]}/referral"
+    listener.close()
+
+
+def test_a_database_host_gone_silent_is_a_503_in_seconds_not_a_hung_worker(silent_postgres):
+    app = create_app({"ENV": "test", "DATABASE_URL": silent_postgres, "ADMIN_KEY": ADMIN_KEY,
+                      "INDEX_BUILD_IN_BACKGROUND": False})
+    lost = app.test_client().get(f"/v1/services/{AUTISM}")  # hangs for minutes without a connect timeout
+    assert (lost.status_code, lost.mimetype, lost.headers["Retry-After"]) == (503, "application/problem+json", "5")
+    app.extensions["referral.db"].engine.dispose()
+
+
+def test_a_pool_with_every_connection_busy_past_its_timeout_is_a_503_not_a_500(app, client):
+    with app.app_context():
+        engine = get_db().engine
+
+    def exhausted(*_args):  # noqa: ANN002, ANN202 - what QueuePool raises after pool_timeout
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00")
+
+    event.listen(engine, "checkout", exhausted)
+    busy = client.get(f"/v1/services/{AUTISM}")
+    event.remove(engine, "checkout", exhausted)
+    assert (busy.status_code, busy.mimetype, busy.headers["Retry-After"]) == (503, "application/problem+json", "5")
+    assert client.get("/v1/health/ready").status_code == 200

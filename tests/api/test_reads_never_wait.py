@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from referral.db import get_db
 from tests.builders import seed_mini
 
 MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
@@ -44,9 +45,16 @@ def test_a_match_and_reads_answer_while_another_connection_holds_the_write_lock(
         app, client, worker_headers, database_url):
     seed_mini(app)
     assert client.post("/v1/match", json=MATCH, headers=worker_headers).status_code == 200  # index built
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(get_db().engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with writer_holding_the_lock(database_url):
+        app.extensions["referral.keys"].clear()  # the key is checked in the database, not from the cache
         match = client.post("/v1/match", json=MATCH, headers=worker_headers)
         services = client.get("/v1/services", headers=worker_headers)
         needs = client.get("/v1/needs")
     assert (match.status_code, services.status_code, needs.status_code) == (200, 200, 200)
     assert match.get_json()["results"][0]["service"]["name"] == "Autism rehabilitation"
+    assert any("api_keys" in statement for statement in statements)  # the key check ran under the lock
+    assert not any(s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE") for s in statements)  # reads only
+    assert "BEGIN IMMEDIATE" not in statements  # SQLite: deferred read transactions, never the write lock
