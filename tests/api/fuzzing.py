@@ -144,6 +144,20 @@ def fuzz(schema: Any, headers: dict[str, str], examples: int, names: tuple[str, 
     return [f"{label} [{kind}] {detail}" for (label, kind), detail in sorted(found.items())]
 
 
+def validate(cases: list[Any], headers: dict[str, str], names: tuple[str, ...] = CHECKS) -> list[str]:
+    """Chosen cases (known ids, each option) through the same checks: what failed."""
+    from schemathesis.core.failures import FailureGroup
+
+    selected, found = checks(names), []
+    for case in cases:
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=selected, headers=headers)
+        except FailureGroup as failures:
+            found += [f"{case.operation.label} {case.path_parameters} {case.query}: {one}" for one in failures.exceptions]
+    return found
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) < 300 else text[:300] + "…"
