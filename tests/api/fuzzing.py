@@ -5,6 +5,7 @@ and the keys of the three callers the fuzzer plays (an admin, an organization's 
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,10 @@ from tests.conftest import ADMIN_KEY, POSTGRES_URL, _migrate
 EAST = stable_id("organization", "east-care")
 # Each example is a request against the in-process app; a few per operation and mode keeps the whole
 # module around a minute on SQLite on a 2-core machine. PostgreSQL runs fewer (each write costs more).
+# REFERRAL_TEST_FUZZ_EXAMPLES runs a deeper search (say 50) when wanted; CI keeps these.
 EXAMPLES = {"sqlite": 6, "postgresql": 3}
+if os.environ.get("REFERRAL_TEST_FUZZ_EXAMPLES"):
+    EXAMPLES = dict.fromkeys(EXAMPLES, int(os.environ["REFERRAL_TEST_FUZZ_EXAMPLES"]))
 SEED = 20260402  # derandomized: CI sees the same requests every run
 
 
