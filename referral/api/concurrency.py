@@ -21,7 +21,8 @@ def expected_version() -> int:
         raise Problem(428, "Precondition Required",
                       "Send If-Match with the ETag from your last read (not *), so no one's edit is overwritten.",
                       type_="precondition-required")
-    tags = [t for t in request.if_match.as_set() if t.isdigit()]
+    # An empty or malformed header parses to no tag or a None one: it names no version.
+    tags = [t for t in request.if_match.as_set() if t and t.isdigit()]
     if len(tags) != 1:
         raise Problem(412, "Precondition Failed", "If-Match must name exactly one ETag from a read.",
                       type_="stale-version")

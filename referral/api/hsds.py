@@ -20,6 +20,7 @@ from referral.hsds import HSDS_VERSION, PROFILE_URL, browse, exchange
 
 bp = ApiBlueprint("hsds", __name__, tag="hsds")  # /hsds/… and two /v1 routes: one blueprint
 ID = validate.Length(1, 100)
+NDJSON = "application/x-ndjson"  # format=ndjson
 
 
 class Moment(fields.Field):
@@ -140,7 +141,7 @@ def _answer(page: dict[str, Any], args: dict[str, Any]) -> Any:
     if args.get("format") != "ndjson":
         return page
     lines = (json.dumps(item, ensure_ascii=False) + "\n" for item in page["contents"])
-    return Response(lines, mimetype="application/x-ndjson")
+    return Response(lines, mimetype=NDJSON)
 
 
 def _all(args: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def _all(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.operation("GET", "/hsds/services", "A page of services (HSDS service_list)", query=ServiceArgs,
-              response=HsdsPage, errors=(422,))
+              response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def services(args: dict[str, Any]) -> Any:
     """Filters combine with AND: search, taxonomy_term_id (with narrower needs), taxonomy_id,
     organization_id, modified_after (a date or a datetime); paged with page and per_page; full: whole
@@ -162,7 +163,7 @@ def service(id: str) -> Any:  # noqa: A002 - the path parameter's name
 
 
 @bp.operation("GET", "/hsds/organizations", "A page of organizations (HSDS organization_list)",
-              query=OrganizationArgs, response=HsdsPage, errors=(422,))
+              query=OrganizationArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def organizations(args: dict[str, Any]) -> Any:
     """full or full_service: whole organizations with their locations and services."""
     return _answer(browse.organizations(get_session(), _all(args), _language()), args)
@@ -176,7 +177,7 @@ def organization(id: str, args: dict[str, Any]) -> Any:  # noqa: A002
 
 
 @bp.operation("GET", "/hsds/service_at_locations", "A page of services at locations, optionally near a point",
-              query=ServiceAtLocationArgs, response=HsdsPage, errors=(422,))
+              query=ServiceAtLocationArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def service_at_locations(args: dict[str, Any]) -> Any:
     """The service filters, plus proximity: lat, lon and proximity (metres), or postcode (with
     proximity: around the centroid of the sites at that postcode); nearest first."""
@@ -190,7 +191,7 @@ def service_at_location(id: str) -> Any:  # noqa: A002
 
 
 @bp.operation("GET", "/hsds/taxonomies", "The taxonomies: our needs, Open Eligibility, eligibility, matching",
-              query=PageArgs, response=HsdsPage, errors=(422,))
+              query=PageArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def taxonomies(args: dict[str, Any]) -> Any:
     return _answer(browse.taxonomies(_all(args)), args)
 
@@ -201,7 +202,7 @@ def taxonomy(id: str) -> Any:  # noqa: A002
 
 
 @bp.operation("GET", "/hsds/taxonomy_terms", "The needs taxonomy and its Open Eligibility terms", query=TermArgs,
-              response=HsdsPage, errors=(422,))
+              response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def taxonomy_terms(args: dict[str, Any]) -> Any:
     """Filters: taxonomy_id, parent_id, top_only (terms without a parent), search."""
     return _answer(browse.taxonomy_terms(get_session(), _all(args), _language()), args)
@@ -243,7 +244,7 @@ def _upload() -> tuple[str, bytes | None, Any]:
 
 
 @bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
-              query=ExportArgs, access="key", errors=(401, 404, 422))
+              query=ExportArgs, access="key", errors=(401, 404, 422), media_types=("application/zip",))
 def export_hsds(args: dict[str, Any]) -> Any:
     """format=json: a list of full organizations; format=csv: the tabular data package, zipped. Made
     once per directory version (a file in the instance folder) and streamed from there. Needs a key."""

@@ -60,7 +60,10 @@ HEADERS = {
              "schema": {"type": "string"}},
     "Location": {"description": "Where the created record can be read.", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
+    "WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}},
 }
+# Headers a problem carries, by status (ETag: the record's current version after a stale If-Match).
+PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 412: ("ETag",), 429: ("Retry-After",)}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of your last read (not *): without it 428, when stale 412."}
 docs = Blueprint("docs", __name__)
@@ -113,21 +116,52 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if 428 in op.errors:
         doc.setdefault("parameters", []).append(IF_MATCH)
+    doc["responses"][str(op.status)] = _success(op)
+    for status in _error_statuses(op):
+        doc["responses"][str(status)] = _problem(status)
+    # Public reads take no key, but a key that is sent is checked (401 when wrong).
+    doc["security"] = [{"bearer": []}] if op.access != "public" else [{}, {"bearer": []}]
+    return doc
+
+
+def _success(op: Operation) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
-    if op.response is not None and op.status != 204:
-        ok["content"] = {"application/json": {"schema": op.response}}
+    if op.status != 204:
+        schema = op.response if op.response is not None else {}  # any JSON: documented in the description
+        ok["content"] = {"application/json": {"schema": schema},
+                         **{media: {"schema": {"type": "string"}} for media in op.media_types}}
     if op.headers:
         ok["headers"] = {name: HEADERS[name] for name in op.headers}
-    doc["responses"][str(op.status)] = ok
-    for status in sorted({*op.errors, 429, 503}):  # every request is rate-limited and may lose its database
-        doc["responses"][str(status)] = {
-            "description": "Problem",
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-    doc["responses"]["429"]["headers"] = {"Retry-After": HEADERS["Retry-After"]}
+    return ok
+
+
+def _error_statuses(op: Operation) -> list[int]:
+    """The problems an operation may answer, from what it declares and what every request of its
+    shape may meet: a key is checked wherever one is sent (401); a role or a suspended organization
+    is refused (403); a body may be too large, not JSON, malformed or invalid; query arguments may
+    be invalid; a path id may name nothing; every request is rate-limited and may lose its database."""
+    statuses = {*op.errors, 401, 429, 503}
     if op.access != "public":
-        doc["security"] = [{"bearer": []}]
-    return doc
+        statuses.add(403)
+    if op.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if op.query is not None:
+        statuses.add(422)
+    if "<" in op.rule:
+        statuses.add(404)
+    if 428 in statuses:
+        statuses.add(412)
+    return sorted(statuses)
+
+
+def _problem(status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": "Problem",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in PROBLEM_HEADERS:
+        answer["headers"] = {name: HEADERS[name] for name in PROBLEM_HEADERS[status]}
+    return answer
 
 
 @docs.get("/openapi.json")

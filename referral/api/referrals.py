@@ -123,7 +123,7 @@ def deliveries(args: dict[str, Any]) -> Any:
 
 
 @bp.operation("GET", "/gaps", "Needs reported unmet, by place, need and month", query=GapArgs, response=GapReport,
-              access="admin", errors=(401, 403, 422))
+              access="admin", errors=(401, 403, 422), media_types=("text/csv",))
 def gap_figures(args: dict[str, Any]) -> Any:
     """Anonymous counts for planners; a cell counted fewer than REFERRALS.gap_min_cell times is
     suppressed. ``format=csv`` for a spreadsheet."""

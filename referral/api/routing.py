@@ -38,6 +38,8 @@ class Operation:
     read_only: bool = False
     # Headers a success carries, for the OpenAPI document (ETag, Location).
     headers: tuple[str, ...] = ()
+    # Other media types a success may answer in besides application/json (text/csv, ndjson, zip).
+    media_types: tuple[str, ...] = ()
     # The view returns the body already in the response schema's shape (a hot path where dumping
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.

@@ -101,14 +101,15 @@ def _page(session: Session, query: Select, args: Mapping[str, Any], render: Call
 
 def services(session: Session, args: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
     """A page of services: briefs with their organization; ``full`` whole services; ``minimal`` ids and
-    last_modified only."""
+    last_modified, with the name and status the official service_list schema requires."""
     query = _service_filters(session, select(Service), args).order_by(Service.id)
     orgs: dict[str, Organization] = {}
     refs: dict[str, Any] = {}
 
     def render(svc: Service) -> dict[str, Any]:
         if args.get("minimal"):
-            return {"id": svc.id, "last_modified": export.timestamp(svc.updated_at)}
+            brief = export.service_brief(svc)
+            return {key: brief[key] for key in ("id", "name", "status", "last_modified")}
         org = orgs.get(svc.organization_id) or session.get(Organization, svc.organization_id)
         orgs[svc.organization_id] = org
         if args.get("full"):

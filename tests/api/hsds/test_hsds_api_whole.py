@@ -55,7 +55,7 @@ def test_every_official_parameter_is_taken_and_unknown_ones_are_ignored(app, cli
 def test_minimal_full_and_ndjson(app, client) -> None:  # noqa: ANN001
     seed_mini(app)
     minimal = client.get("/hsds/services?minimal=true").get_json()["contents"]
-    assert minimal and all(set(s) == {"id", "last_modified"} for s in minimal)
+    assert minimal and all(set(s) == {"id", "name", "status", "last_modified"} for s in minimal)
     full = client.get("/hsds/services?full=true").get_json()["contents"]
     assert all("attributes" in s and "organization" in s for s in full)
     streamed = client.get("/hsds/services?format=ndjson&per_page=1")

@@ -14,7 +14,10 @@ MODULES = [
 # installed) with jieba, which reads its dictionary through it.
 ALLOWED = {"numpy", "rapidfuzz", "geopy", "geographiclib", "cython_runtime", "jieba", "snowballstemmer", "pkg_resources",
            "pypinyin",  # pypinyin: toneless pinyin keys of place names
-           "pytz"}  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
+           "pytz",  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
+           # geopy's geocoder adapters import requests (with its own dependencies) when it is installed,
+           # as schemathesis (a dev extra) installs it; the core only does geopy.distance arithmetic.
+           "requests", "urllib3", "idna", "certifi", "charset_normalizer", "socks"}
 
 
 def test_importing_the_core_never_imports_flask_sqlalchemy_or_marshmallow():
