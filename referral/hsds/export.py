@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping
 
 from referral.hsds import extension, mapping
 from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
@@ -36,6 +37,15 @@ class Reference:
     language: str = "en"
     _by_org: dict[str, list[Site]] | None = field(default=None, repr=False)
     _locations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _terms: dict[Any, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def term(self, key: Any, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A taxonomy term with its taxonomy_detail, built once per export chunk and shared by every
+        attribute naming it (the CSV writer then writes it once)."""
+        if key not in self._terms:
+            found = build()
+            self._terms[key] = {**found, "taxonomy_detail": _details()[found["taxonomy_id"]]}
+        return self._terms[key]
 
     def location(self, site: Site) -> dict[str, Any]:
         """The site as an HSDS location, built once per export chunk (a service at it nests it again)."""
@@ -81,6 +91,12 @@ def _TAXONOMIES() -> tuple[dict[str, Any], ...]:  # noqa: N802 - built once
 
 
 _BUILT: list[tuple[dict[str, Any], ...]] = []
+
+
+@lru_cache(maxsize=1)
+def _details() -> dict[str, dict[str, Any]]:
+    """Our taxonomies by id (shared: callers copy before changing one)."""
+    return {t["id"]: t for t in taxonomies()}
 
 
 def _taxonomies() -> list[dict[str, Any]]:
@@ -143,16 +159,18 @@ def eligibility_term(kind: str, value: str, language: str) -> dict[str, Any]:
 
 def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
     """Genders and target groups as eligibility attributes, so HSDS -> here -> HSDS keeps them."""
-    details = {t["id"]: t for t in taxonomies()}
-    terms = [eligibility_term("gender", g, ref.language) for g in sorted(service.genders or [])]
-    terms += [eligibility_term("group", g, ref.language) for g in sorted(service.target_groups or [])]
-    return [{"id": derived(service.id, "attribute", t["id"]), "link_id": service.id, "taxonomy_term_id": t["id"],
-             "link_type": "eligibility", "link_entity": "service",
-             "taxonomy_term": {**t, "taxonomy_detail": details[ELIGIBILITY_ID]}} for t in terms]
+    keys = [("gender", g) for g in sorted(service.genders or [])]
+    keys += [("group", g) for g in sorted(service.target_groups or [])]
+    terms = [ref.term(key, lambda key=key: eligibility_term(*key, ref.language)) for key in keys]
+    return [_attribute(service.id, t, "eligibility") for t in terms]
+
+
+def _attribute(owner: str, term: dict[str, Any], link_type: str) -> dict[str, Any]:
+    return {"id": derived(owner, "attribute", term["id"]), "link_id": owner, "taxonomy_term_id": term["id"],
+            "link_type": link_type, "link_entity": "service", "taxonomy_term": term}
 
 
 def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
-    details = {t["id"]: t for t in taxonomies()}
     found: dict[str, dict[str, Any]] = {a["taxonomy_term_id"]: a for a in _matching(service)}
     for attribute in _restrictions(service, ref):
         found[attribute["taxonomy_term_id"]] = attribute
@@ -160,14 +178,12 @@ def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
         term = ref.terms.get(code)
         if term is None:
             continue
-        terms = [need_term(term, ref.language)]
+        terms = [ref.term(code, lambda term=term: need_term(term, ref.language))]
         if term.open_eligibility:
-            terms.append(open_eligibility_term(term.open_eligibility))
+            name = term.open_eligibility
+            terms.append(ref.term(("oe", name), lambda name=name: open_eligibility_term(name)))
         for t in terms:
-            found[t["id"]] = {"id": derived(service.id, "attribute", t["id"]), "link_id": service.id,
-                              "taxonomy_term_id": t["id"], "link_type": "service_taxonomy",
-                              "link_entity": "service",
-                              "taxonomy_term": {**t, "taxonomy_detail": details[t["taxonomy_id"]]}}
+            found[t["id"]] = _attribute(service.id, t, "service_taxonomy")
     return [found[k] for k in sorted(found)]
 
 

@@ -88,9 +88,13 @@ def terms() -> list[dict[str, Any]]:
     return sorted((term(code) for code in _BY_CODE), key=lambda t: t["id"])
 
 
+# one encoder for every value: json.dumps with options builds a new encoder per call
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _text(kind: Any, value: Any) -> str:
     if kind in _JSON:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _ENCODE(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -169,7 +173,7 @@ def area_extent(chain: list[dict[str, Any]]) -> str | None:
     leaf = chain[-1]
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [leaf["longitude"], leaf["latitude"]]},
                "properties": {"places": chain}}
-    return json.dumps(feature, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODE(feature)
 
 
 def chain_of(extent: Any) -> list[dict[str, Any]]:

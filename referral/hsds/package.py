@@ -8,20 +8,21 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 from typing import IO, Any, Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from referral.errors import NotFound
-from referral.hsds import export, extension
-from referral.hsds.sources import JsonSource
+from referral.hsds import export, extension, flatten
 from referral.hsds.tabular import FILES, append_rows, datapackage, write_rows
-from referral.models import NeedTerm, Organization, Place, Service, Site
+from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same directory zips to the same bytes
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once, not per object
 CHUNK = 500  # organizations loaded at a time: memory stays bounded, time linear
 
 
@@ -57,6 +58,46 @@ def _load_chunk(session: Session, organizations: list[Organization], language: s
     return organizations, by_org, ref
 
 
+def _namespaces(session: Session, statement: Any) -> list[SimpleNamespace]:
+    """Rows as plain attribute objects (what the builders read), without the ORM's identity map."""
+    return [SimpleNamespace(**row._mapping) for row in session.execute(statement)]
+
+
+def _grouped(session: Session, owner: Any, value: Any, ids: list[str]) -> dict[str, list[Any]]:
+    """``value`` by ``owner`` for the owners in ``ids`` (IN lists of ``CHUNK``), sorted."""
+    found: dict[str, list[Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for key, item in session.execute(select(owner, value).where(owner.in_(ids[start:start + CHUNK]))):
+            found.setdefault(key, []).append(item)
+    return {key: sorted(items) for key, items in found.items()}
+
+
+def _bulk_chunk(session: Session, ids: list[str], language: str, terms: dict[str, NeedTerm],
+                places: dict[str, Place]) -> tuple[list[Any], dict[str, list[Any]], export.Reference]:
+    """One chunk of organizations, their services (with needs, areas and site links) and active sites,
+    read with a few queries per table (Core rows: an export builds no ORM objects)."""
+    organizations = _namespaces(session, select(Organization.__table__).where(Organization.id.in_(ids))
+                                .order_by(Organization.id))
+    services = _namespaces(session, select(Service.__table__).where(Service.organization_id.in_(ids))
+                           .order_by(Service.id))
+    service_ids = [svc.id for svc in services]
+    needs = _grouped(session, ServiceNeed.service_id, ServiceNeed.need_code, service_ids)
+    areas = _grouped(session, ServiceArea.service_id, ServiceArea.place_code, service_ids)
+    links: dict[str, list[Any]] = {}
+    for start in range(0, len(service_ids), CHUNK):
+        for link in _namespaces(session, select(ServiceAtLocation.__table__).where(
+                ServiceAtLocation.service_id.in_(service_ids[start:start + CHUNK]))):
+            links.setdefault(link.service_id, []).append(link)
+    by_org: dict[str, list[Any]] = {i: [] for i in ids}
+    for svc in services:
+        svc.needs, svc.area_places = needs.get(svc.id, []), areas.get(svc.id, [])
+        svc.site_links = sorted(links.get(svc.id, []), key=lambda link: link.site_id)
+        by_org[svc.organization_id].append(svc)
+    sites = _namespaces(session, select(Site.__table__).where(Site.organization_id.in_(ids), Site.status == "active"))
+    ref = export.Reference(terms=terms, places=places, sites={s.id: s for s in sites}, language=language)
+    return organizations, by_org, ref
+
+
 def iter_organizations(session: Session, organization_id: str | None = None, language: str = "en",
                        progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """Full HSDS organizations one at a time, loaded ``CHUNK`` organizations at a time; ``progress`` gets
@@ -69,14 +110,11 @@ def iter_organizations(session: Session, organization_id: str | None = None, lan
     ids = list(session.scalars(select(Organization.id).where(Organization.status == "active")
                                .order_by(Organization.id)))
     for start in range(0, len(ids), CHUNK):
-        chunk = list(session.scalars(select(Organization).where(Organization.id.in_(ids[start:start + CHUNK]))
-                                     .order_by(Organization.id)))
-        orgs, by_org, ref = _load_chunk(session, chunk, language, terms, places)
+        orgs, by_org, ref = _bulk_chunk(session, ids[start:start + CHUNK], language, terms, places)
         for org in orgs:
             yield export.organization(org, by_org[org.id], ref)
             if progress:
                 progress(len(by_org[org.id]))
-        session.expunge_all()  # what was written is not kept
 
 
 def organizations(session: Session, organization_id: str | None = None, language: str = "en") -> list[dict[str, Any]]:
@@ -88,7 +126,7 @@ def write_json(session: Session, stream: IO[str], organization_id: str | None = 
     """HSDS 3.0 JSON, streamed: a list of full organization objects, one a line (compact: the C encoder)."""
     first = True
     for org in iter_organizations(session, organization_id, language, progress):
-        stream.write(("[\n" if first else ",\n") + json.dumps(org, ensure_ascii=False, separators=(",", ":")))
+        stream.write(("[\n" if first else ",\n") + _ENCODE(org))
         first = False
     stream.write("[]\n" if first else "\n]\n")
 
@@ -109,16 +147,14 @@ def write_tables(session: Session, open_file: Callable[[str], IO[str]], organiza
     chunk: list[dict[str, Any]] = []
 
     def flush() -> None:
-        flat = JsonSource("export", chunk)
-        for table in flat.tables():
-            rows = [r.data for r in flat.rows(table)]
+        for table, rows in flatten.tables(chunk).items():
             if table == "taxonomy_term":
                 restrictions.update({r["id"]: r for r in rows
                                      if r.get("taxonomy_id") in (export.ELIGIBILITY_ID, extension.TAXONOMY_ID)})
                 continue
             if table == "taxonomy":
                 continue
-            _table_writer(streams, open_file, table).writerows(sorted(rows, key=lambda r: str(r.get("id"))))
+            _table_writer(streams, open_file, table).writerows(rows)
         chunk.clear()
 
     for org in iter_organizations(session, organization_id, language, progress):

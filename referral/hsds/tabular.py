@@ -128,9 +128,10 @@ def write_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> N
 
 def append_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> None:
     """Write ``rows`` (no header) with exactly the table's columns."""
-    writer = csv.writer(stream, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in COLUMNS[table]])
+    writer, columns = csv.writer(stream, lineterminator="\n"), COLUMNS[table]
+    # the csv module writes None as an empty cell and other values as str() does; whole floats lose ".0"
+    writer.writerows([int(v) if v.__class__ is float and v.is_integer() else v for v in map(row.get, columns)]
+                     for row in rows)
 
 
 def _cell(value: Any) -> str:
