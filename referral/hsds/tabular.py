@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+# The official tabular package descriptor (examples/csv/datapackage.json of HSDS 3.0, CC BY-SA 4.0).
+DESCRIPTOR = Path(__file__).resolve().parent.parent / "data" / "hsds" / "datapackage.json"
 # (table, file, columns) in the order tabular.json gives ("datapackage_metadata.order").
 RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("organization", "organizations.csv", ("id", "name", "alternate_name", "description", "email", "website",
@@ -143,18 +148,15 @@ def _cell(value: Any) -> str:
 
 
 def datapackage(tables: Iterable[str]) -> dict[str, Any]:
-    """The datapackage.json descriptor for the given tables (Frictionless tabular data package)."""
+    """The datapackage.json descriptor for the given tables: the official HSDS 3.0 descriptor (its
+    fields with types, formats and constraints, primary and foreign keys, licence), shipped as
+    ``referral/data/hsds/datapackage.json``, with the resources of ``tables`` in its order."""
+    official = _official()
     present = set(tables)
-    return {
-        "name": "human_services_data",
-        "title": "Human Services Data Specification",
-        "profile": "tabular-data-package",
-        "version": "3.0.0",
-        "resources": [
-            {"name": table, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-             "profile": "tabular-data-resource",
-             "schema": {"primaryKey": "id", "fields": [
-                 {"name": c, "type": "number" if c in NUMBERS.get(table, ()) else "string"} for c in columns]}}
-            for table, path, columns in RESOURCES if table in present
-        ],
-    }
+    return {**{k: v for k, v in official.items() if k != "resources"},
+            "resources": [r for r in official["resources"] if r["name"] in present]}
+
+
+@lru_cache(maxsize=1)
+def _official() -> dict[str, Any]:
+    return json.loads(DESCRIPTOR.read_text(encoding="utf-8"))

@@ -62,8 +62,9 @@ def test_the_taxonomy_exports_codes_parents_and_open_eligibility(app) -> None:  
     counseling = by_code["mental_health.counseling"]
     assert counseling["name"] == "Counselling" and counseling["parent_id"] == by_code["mental_health"]["id"]
     assert counseling["description"] == "Counselling"  # other languages are terms of their own
-    chinese = [r for r in rows if r["code"] == "mental_health.counseling" and r["language"] == "zh"]
-    assert [(r["name"], r["parent_id"]) for r in chinese] == [("心理咨询", by_code["mental_health"]["id"])]
+    chinese = [r for r in rows if r["term_uri"] == "urn:referral:need:mental_health.counseling" and r["language"] == "zh"]
+    assert [(r["name"], r["parent_id"], r["code"]) for r in chinese] == [("心理咨询", by_code["mental_health"]["id"], "")]
+    assert counseling["term_uri"] == "urn:referral:need:mental_health.counseling"
     assert {r["name"] for r in rows if r["taxonomy"] == "Open Eligibility"} >= {"counseling", "parenting education"}
 
 
