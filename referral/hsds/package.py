@@ -114,7 +114,7 @@ def _bulk_chunk(session: Session, ids: list[str], language: str, terms: dict[str
 def iter_organizations(session: Session, organization_id: str | None = None, language: str = "en",
                        progress: Progress | None = None, timezone: str | None = None) -> Iterator[dict[str, Any]]:
     """Full HSDS organizations one at a time, loaded ``CHUNK`` organizations at a time; ``progress`` gets
-    (services written, services to write) after each organization; times carry ``timezone``'s offset."""
+    (services written, services to write) after each chunk; times carry ``timezone``'s offset."""
     total = session.scalar(select(func.count()).select_from(Service).join(Organization).where(
         Organization.id == organization_id if organization_id is not None else Organization.status == "active"))
     done = 0
@@ -132,8 +132,8 @@ def iter_organizations(session: Session, organization_id: str | None = None, lan
         for org in orgs:
             yield export.organization(org, by_org[org.id], ref)
             done += len(by_org[org.id])
-            if progress:
-                progress(done, max(total or 0, done))
+        if progress:  # once a chunk: a background job may record each report
+            progress(done, max(total or 0, done))
     if progress and not ids:
         progress(0, 0)
 
