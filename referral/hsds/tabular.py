@@ -2,7 +2,8 @@
 
 The column lists are those ``schema/compiled/tabular.json`` defines for each file (its scalar
 properties, in order); a test checks them against the official file, which the project never reads
-at run time. Reading CSV checks encoding and columns; writing uses exactly these columns.
+at run time. Reading CSV checks encoding and columns; writing uses exactly these columns, and the
+package's datapackage.json is the official descriptor shipped beside the schemas (``datapackage``).
 """
 
 from __future__ import annotations
@@ -62,12 +63,6 @@ RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 COLUMNS: dict[str, tuple[str, ...]] = {table: columns for table, _, columns in RESOURCES}
 FILES: dict[str, str] = {table: path for table, path, _ in RESOURCES}
 TABLES: dict[str, str] = {path: table for table, path, _ in RESOURCES}
-# Number-typed fields ("type": "number" in tabular.json); every other column is a string.
-NUMBERS: dict[str, frozenset[str]] = {
-    "organization": frozenset({"year_incorporated"}), "service": frozenset({"minimum_age", "maximum_age"}),
-    "location": frozenset({"latitude", "longitude"}), "phone": frozenset({"extension"}),
-    "schedule": frozenset({"timezone", "count", "interval"}), "cost_option": frozenset({"amount"}),
-}
 # References checked on import: (table, field) -> referenced table.
 REFERENCES: dict[tuple[str, str], str] = {
     ("service", "organization_id"): "organization", ("location", "organization_id"): "organization",

@@ -27,10 +27,11 @@ def _seed_demo(app) -> None:  # noqa: ANN001
 
 
 def _export(app, form: str, organization_id: str | None = None):  # noqa: ANN001, ANN202
+    zone = app.config["TIMEZONE"]  # as the CLI and the API export: times carry its offset
     with app.app_context(), get_db().session() as session:
         if form == "json":
-            return package.to_json(session, organization_id)
-        return package.to_tables(session, organization_id)
+            return package.to_json(session, organization_id, timezone=zone)
+        return package.to_tables(session, organization_id, timezone=zone)
 
 
 def test_the_seeded_directory_exports_valid_hsds(app) -> None:  # noqa: ANN001
