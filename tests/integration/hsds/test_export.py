@@ -105,3 +105,15 @@ def test_exports_are_stable_byte_for_byte(app) -> None:  # noqa: ANN001
     seed_mini(app)
     assert _export(app, "json") == _export(app, "json")
     assert package.zipped(_export(app, "csv")) == package.zipped(_export(app, "csv"))
+
+
+def test_the_export_flattener_gives_the_rows_the_import_reader_reads(app) -> None:  # noqa: ANN001
+    from referral.hsds import flatten
+    from referral.hsds.sources import JsonSource
+
+    _seed_demo(app)
+    with app.app_context(), get_db().session() as session:
+        organizations = package.organizations(session, timezone=app.config["TIMEZONE"])
+    source = JsonSource("export", organizations)
+    read = {t: sorted((r.data for r in source.rows(t)), key=lambda r: str(r["id"])) for t in source.tables()}
+    assert flatten.tables(organizations) == read
