@@ -90,10 +90,13 @@ def export_hsds(path: Path, form: str, organization_id: str | None) -> None:
         total = session.scalar(select(func.count()).select_from(Service)) or 0
         try:
             with click.progressbar(length=total, label="exporting services", file=sys.stderr) as bar:
+                def show(done: int, _total: int) -> None:
+                    bar.update(done - bar.pos)
+
                 if form == "csv" and path.suffix != ".zip":
-                    count = exchange.export_folder(session, config, path, organization_id, progress=bar.update)
+                    count = exchange.export_folder(session, config, path, organization_id, progress=show)
                 else:
-                    exchange.export_file(session, config, path, form, organization_id, progress=bar.update)
+                    exchange.export_file(session, config, path, form, organization_id, progress=show)
         except NotFound as error:
             raise click.ClickException(str(error)) from error
     if form == "csv" and path.suffix != ".zip":

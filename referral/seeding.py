@@ -130,7 +130,7 @@ def _upsert_places(session: Session, places: Iterable[dict[str, Any]]) -> None:
     for place in places:
         _merge(session, Place, place["code"], parent_code=place.get("parent"), kind=place["kind"],
                name=place["name"], names=place.get("names", {}), aliases=place.get("aliases", []),
-               latitude=place["lat"], longitude=place["lon"])
+               address=place.get("address", {}), latitude=place["lat"], longitude=place["lon"])
         session.flush()
 
 

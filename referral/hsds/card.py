@@ -9,6 +9,8 @@ Pure: plain rows in, plain values out; no database, no report.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Mapping, Sequence
 
 from referral.hsds import mapping
@@ -58,7 +60,43 @@ def card_values(service_id: str, data: Mapping[str, Any], children: Mapping[str,
     }, reasons
 
 
-def card_objects(svc: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Clock:
+    """The directory's UTC offset when it is exported (config ``TIMEZONE``): HSDS times carry it
+    (``09:00:00+08:00``) and schedules name it (``timezone``, in hours)."""
+
+    offset: timedelta
+
+    @property
+    def suffix(self) -> str:
+        minutes = int(self.offset.total_seconds() // 60)
+        sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+        return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+    @property
+    def hours(self) -> float | int:
+        hours = self.offset.total_seconds() / 3600
+        return int(hours) if hours.is_integer() else hours
+
+
+def time_of_day(value: str, clock: Clock | None) -> str:
+    """A time of the model ("08:30", "24:00") as an HSDS time: with a clock, hh:mm:ss and its offset."""
+    text = mapping.hsds_time(value)
+    if clock is None:
+        return text
+    return (text if text.count(":") == 2 else f"{text}:00") + clock.suffix
+
+
+def schedules(owner_key: str, owner: str, hours: Sequence[Mapping[str, str]], clock: Clock | None) -> list[dict[str, Any]]:
+    """Opening hours as weekly HSDS schedules of ``owner`` (``owner_key``: location_id or service_id)."""
+    zone = {"timezone": clock.hours} if clock is not None else {}
+    return [{"id": derived(owner, "schedule", f"{o}-{c}"), owner_key: owner, "freq": "WEEKLY", "wkst": "MO",
+             "byday": ",".join(d.upper() for d in days), "opens_at": time_of_day(o, clock),
+             "closes_at": time_of_day(c, clock), **zone}
+            for o, c, days in mapping.weekly_schedules(hours or [])]
+
+
+def card_objects(svc: Any, clock: Clock | None = None) -> dict[str, Any]:
     """HSDS fields and sub-objects of a service's card (None and empty lists are left out by the caller)."""
     sid = svc.id
     alerts = "; ".join(a.get("text", "") for a in svc.alerts or [] if a.get("text")) or None
@@ -70,9 +108,7 @@ def card_objects(svc: Any) -> dict[str, Any]:
         "contacts": [_contact(sid, i, c) for i, c in enumerate(svc.contacts or [])],
         "phones": [{"id": derived(sid, "phone", p["number"]), "service_id": sid, "number": p["number"],
                     **({"type": "fax"} if p.get("purpose") == "fax" else {})} for p in svc.phones or []],
-        "schedules": [{"id": derived(sid, "schedule", f"{o}-{c}"), "service_id": sid, "freq": "WEEKLY",
-                       "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": mapping.hsds_time(c)}
-                      for o, c, days in mapping.weekly_schedules(svc.opening_hours or [])],
+        "schedules": schedules("service_id", sid, svc.opening_hours or [], clock),
     }
 
 

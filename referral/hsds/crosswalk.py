@@ -9,12 +9,15 @@ term's language (all when it has none) and Open Eligibility names, at or above a
 threshold, and at or above a higher floor for a need whose labels name a population (a target group:
 "Disability services"), since such a mapping decides who is offered what; last, an AIRS/211 code by
 its prefix (``referral/data/hsds/airs_prefixes.json``, to an Open Eligibility name: a broad group).
+A safety floor comes before the fuzzy match: a name the risk lexicon (the safety layer's, every
+language it has) reads as a danger to a child maps to the need that danger makes actionable
+(method ``risk``: suicide, self-harm → the crisis need), never to a guess or to nothing.
 Pure: plain data in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 import json
@@ -25,7 +28,10 @@ from pathlib import Path
 from referral.hsds import tokens
 from referral.hsds.ids import derived
 from referral.hsds.restrictions import read_phrases
+from referral.matching.risktext import prepare
+from referral.matching.safety import RiskLexicon
 from referral.matching.text import normalise
+from referral.matching.types import RiskCategory
 
 # The ids of the two taxonomies this project exports; a term of ours is recognised by them.
 TAXONOMY_ID = derived("referral", "taxonomy", "needs")
@@ -66,7 +72,7 @@ class TermMapping:
 
     term: Term
     need: str | None
-    method: str  # reviewed, code, open_eligibility(_id), label, fuzzy, airs_prefix, none
+    method: str  # reviewed, code, open_eligibility(_id), label, risk, fuzzy, airs_prefix, none
     confidence: float
     best: str | None = None  # for an unmapped term: the best candidate below the threshold
 
@@ -89,8 +95,10 @@ class Crosswalk:
 
     def __init__(self, needs: Iterable[Need], min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                  reviewed: Mapping[str, str | None] | None = None,
-                 eligibility_floor: float = DEFAULT_ELIGIBILITY_FLOOR):
-        """``reviewed``: term id -> need code (None: leave unmapped), a person's decisions (``review``)."""
+                 eligibility_floor: float = DEFAULT_ELIGIBILITY_FLOOR, risks: Iterable[RiskCategory] = ()):
+        """``reviewed``: term id -> need code (None: leave unmapped), a person's decisions (``review``);
+        ``risks``: the safety layer's lexicon (a term naming a danger maps to the need it makes actionable)."""
+        self.risks = RiskLexicon(naming(c) for c in risks)
         self.needs = {n.code: n for n in needs}
         self.min_confidence, self.eligibility_floor = min_confidence, eligibility_floor
         self.reviewed = dict(reviewed or {})
@@ -123,8 +131,20 @@ class Crosswalk:
             return by_id
         if name in self._exact:
             return TermMapping(term, self._exact[name], "label", 100.0)
+        risk = self._risk(term)
+        if risk is not None:
+            return risk
         fuzzy = self._fuzzy(term)  # a name that says what it is beats the broad group its code is in
         return fuzzy if fuzzy.need else (self._airs(term) or fuzzy)
+
+    def _risk(self, term: Term) -> TermMapping | None:
+        """The safety floor: a name the risk lexicon reads as a danger to a child, in any language it
+        knows ("Suicide prevention and crisis support", "自杀干预"), maps to the need that danger makes
+        actionable (self-harm: the crisis need) before any fuzzy guess, and never stays unmapped."""
+        for finding in self.risks.find(term.name) if self.risks and term.name else ():
+            if finding.need in self.needs:
+                return TermMapping(term, finding.need, "risk", 100.0)
+        return None
 
     def _open_eligibility_id(self, term: Term) -> TermMapping | None:
         """An Open Eligibility term named by its id (the code of a term of an "Open Eligibility" taxonomy)."""
@@ -160,6 +180,17 @@ class Crosswalk:
         if best >= floor:
             return TermMapping(term, code, "fuzzy", round(best, 1))
         return TermMapping(term, None, "none", round(best, 1), code if best > 0 else None)
+
+
+def naming(category: RiskCategory) -> RiskCategory:
+    """A risk category as read in a term's name: its exclusions that name the danger itself in a frame
+    ("suicide prevention", "预防自杀": a phrase its own label uses) are dropped, since a service named
+    after a danger is about it; its look-alike exclusions ("hair cutting", "kill time") are kept."""
+    labels = [prepare(label) for label in category.labels.values()]
+    named = {prepare(p) for ps in category.phrases.values() for p in ps if any(prepare(p) in label for label in labels)}
+    kept = {lang: tuple(e for e in patterns if not any(p in prepare(e) for p in named))
+            for lang, patterns in category.exclusions.items()}
+    return replace(category, exclusions=kept)
 
 
 @lru_cache(maxsize=1)

@@ -77,30 +77,36 @@ def _language(config: Mapping[str, Any]) -> str:
     return config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
 
 
+def _timezone(config: Mapping[str, Any]) -> str:
+    return config.get("TIMEZONE") or "UTC"
+
+
 def export(session: Session, config: Mapping[str, Any], form: str, organization_id: str | None = None) -> bytes:
     """``json``: a list of organizations; ``csv``: the tabular package as a zip."""
     if form == "json":
-        return package.to_json(session, organization_id, _language(config))
-    return package.zipped(package.to_tables(session, organization_id, _language(config)))
+        return package.to_json(session, organization_id, _language(config), _timezone(config))
+    return package.zipped(package.to_tables(session, organization_id, _language(config), _timezone(config)))
 
 
 def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None,
-                  progress: Callable[[int], None] | None = None) -> int:
-    """Write the tabular package into ``folder``, streamed; returns the number of files."""
+                  progress: package.Progress | None = None) -> int:
+    """Write the tabular package into ``folder``, streamed; returns the number of files. ``progress``
+    gets (services written, services to write) as the export goes."""
     folder.mkdir(parents=True, exist_ok=True)
     names = package.write_tables(session, lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
-                                 organization_id, _language(config), progress)
+                                 organization_id, _language(config), progress, _timezone(config))
     return len(names)
 
 
 def export_file(session: Session, config: Mapping[str, Any], path: Path, form: str, organization_id: str | None,
-                progress: Callable[[int], None] | None = None) -> None:
-    """Write the export to ``path`` (JSON, or a zipped package), streamed; written whole or not at all."""
+                progress: package.Progress | None = None) -> None:
+    """Write the export to ``path`` (JSON, or a zipped package), streamed; written whole or not at all.
+    ``progress`` gets (services written, services to write) as the export goes."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         if form == "json":
             with partial.open("w", encoding="utf-8") as stream:
-                package.write_json(session, stream, organization_id, _language(config), progress)
+                package.write_json(session, stream, organization_id, _language(config), progress, _timezone(config))
         else:
             with tempfile.TemporaryDirectory(dir=path.parent) as folder:
                 export_folder(session, config, Path(folder), organization_id, progress)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping
 
 from referral.hsds import extension, mapping
 from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
-from referral.hsds.card import card_objects
+from referral.hsds.card import Clock, card_objects, schedules
 from referral.hsds.ids import derived
 from referral.hsds.restrictions import ELIGIBILITY_ID, eligibility_term_id
 from referral.matching.messages import gender_rule, group_label
@@ -24,6 +25,7 @@ from referral.models import NeedTerm, Organization, Place, Service, Site
 TAXONOMY_NAME = "referral needs"
 OPEN_ELIGIBILITY_NAME = "Open Eligibility"
 ELIGIBILITY_NAME = "referral eligibility"
+NEED_URN = "urn:referral:need:"  # term_uri of a need's term, the same in every language
 
 
 @dataclass
@@ -34,14 +36,30 @@ class Reference:
     places: Mapping[str, Place]
     sites: Mapping[str, Site] = field(default_factory=dict)
     language: str = "en"
+    clock: Clock | None = None  # the directory's UTC offset: times carry it (None: local times, no offset)
     _by_org: dict[str, list[Site]] | None = field(default=None, repr=False)
     _locations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _terms: dict[Any, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _addresses: dict[str | None, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def term(self, key: Any, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A taxonomy term with its taxonomy_detail, built once per export chunk and shared by every
+        attribute naming it (the CSV writer then writes it once)."""
+        if key not in self._terms:
+            found = build()
+            self._terms[key] = {**found, "taxonomy_detail": _details()[found["taxonomy_id"]]}
+        return self._terms[key]
 
     def location(self, site: Site) -> dict[str, Any]:
         """The site as an HSDS location, built once per export chunk (a service at it nests it again)."""
         if site.id not in self._locations:
-            self._locations[site.id] = location(site, self.places)
+            self._locations[site.id] = location(site, self.places, self.clock, self._address(site.place_code))
         return self._locations[site.id]
+
+    def _address(self, code: str | None) -> dict[str, str]:
+        if code not in self._addresses:
+            self._addresses[code] = address_parts(code, self.places)
+        return self._addresses[code]
 
     def sites_of(self, organization_id: str) -> list[Site]:
         """The organization's sites by id (indexed once: an export stays linear)."""
@@ -83,6 +101,12 @@ def _TAXONOMIES() -> tuple[dict[str, Any], ...]:  # noqa: N802 - built once
 _BUILT: list[tuple[dict[str, Any], ...]] = []
 
 
+@lru_cache(maxsize=1)
+def _details() -> dict[str, dict[str, Any]]:
+    """Our taxonomies by id (shared: callers copy before changing one)."""
+    return {t["id"]: t for t in taxonomies()}
+
+
 def _taxonomies() -> list[dict[str, Any]]:
     return [extension.taxonomy(),
         {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
@@ -103,20 +127,23 @@ def need_term(term: NeedTerm, language: str) -> dict[str, Any]:
     name = term.labels.get(language) or next(iter(term.labels.values()), term.code)
     return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": name,
                    "parent_id": term_id(term.parent_code) if term.parent_code else None,
-                   "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID})
+                   "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID,
+                   "term_uri": NEED_URN + term.code})
 
 
 def translated_terms(term: NeedTerm, language: str) -> list[dict[str, Any]]:
-    """The need in each other language: an HSDS term with that ``language``, the same code, its id derived
-    from the term's, its parent the parent term (in the export's language: it always exists)."""
+    """The need in each other language: an HSDS term with that ``language``, its id derived from the
+    term's, its parent the parent term (in the export's language: it always exists), and the same
+    ``term_uri`` (the need's URN). No ``code``: the official descriptor makes codes unique, and the
+    code belongs to the term in the export's language."""
     found = []
     for lang, label in sorted(term.labels.items()):
         if lang == language or not label:
             continue
         parent = term_id(term.parent_code) if term.parent_code else None
-        found.append(_clean({"id": derived(term_id(term.code), "language", lang), "code": term.code, "name": label,
+        found.append(_clean({"id": derived(term_id(term.code), "language", lang), "name": label,
                              "description": label, "parent_id": parent, "taxonomy": TAXONOMY_NAME,
-                             "language": lang, "taxonomy_id": TAXONOMY_ID}))
+                             "language": lang, "taxonomy_id": TAXONOMY_ID, "term_uri": NEED_URN + term.code}))
     return found
 
 
@@ -143,16 +170,18 @@ def eligibility_term(kind: str, value: str, language: str) -> dict[str, Any]:
 
 def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
     """Genders and target groups as eligibility attributes, so HSDS -> here -> HSDS keeps them."""
-    details = {t["id"]: t for t in taxonomies()}
-    terms = [eligibility_term("gender", g, ref.language) for g in sorted(service.genders or [])]
-    terms += [eligibility_term("group", g, ref.language) for g in sorted(service.target_groups or [])]
-    return [{"id": derived(service.id, "attribute", t["id"]), "link_id": service.id, "taxonomy_term_id": t["id"],
-             "link_type": "eligibility", "link_entity": "service",
-             "taxonomy_term": {**t, "taxonomy_detail": details[ELIGIBILITY_ID]}} for t in terms]
+    keys = [("gender", g) for g in sorted(service.genders or [])]
+    keys += [("group", g) for g in sorted(service.target_groups or [])]
+    terms = [ref.term(key, lambda key=key: eligibility_term(*key, ref.language)) for key in keys]
+    return [_attribute(service.id, t, "eligibility") for t in terms]
+
+
+def _attribute(owner: str, term: dict[str, Any], link_type: str) -> dict[str, Any]:
+    return {"id": derived(owner, "attribute", term["id"]), "link_id": owner, "taxonomy_term_id": term["id"],
+            "link_type": link_type, "link_entity": "service", "taxonomy_term": term}
 
 
 def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
-    details = {t["id"]: t for t in taxonomies()}
     found: dict[str, dict[str, Any]] = {a["taxonomy_term_id"]: a for a in _matching(service)}
     for attribute in _restrictions(service, ref):
         found[attribute["taxonomy_term_id"]] = attribute
@@ -160,14 +189,12 @@ def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
         term = ref.terms.get(code)
         if term is None:
             continue
-        terms = [need_term(term, ref.language)]
+        terms = [ref.term(code, lambda term=term: need_term(term, ref.language))]
         if term.open_eligibility:
-            terms.append(open_eligibility_term(term.open_eligibility))
+            name = term.open_eligibility
+            terms.append(ref.term(("oe", name), lambda name=name: open_eligibility_term(name)))
         for t in terms:
-            found[t["id"]] = {"id": derived(service.id, "attribute", t["id"]), "link_id": service.id,
-                              "taxonomy_term_id": t["id"], "link_type": "service_taxonomy",
-                              "link_entity": "service",
-                              "taxonomy_term": {**t, "taxonomy_detail": details[t["taxonomy_id"]]}}
+            found[t["id"]] = _attribute(service.id, t, "service_taxonomy")
     return [found[k] for k in sorted(found)]
 
 
@@ -196,24 +223,44 @@ def organization(org: Organization, services: Iterable[Service], ref: Reference)
                    "attributes": extension.attributes("organization", org.id, values)})
 
 
-def location(site: Site, places: Mapping[str, Place] | None = None) -> dict[str, Any]:
+def address_parts(code: str | None, places: Mapping[str, Place]) -> dict[str, str]:
+    """The HSDS address parts a site's gazetteer place fixes: each from the nearest place (the site's
+    own, then the places around it) that sets it (``Place.address``); ``city`` else the name of the
+    nearest place of kind city."""
+    found: dict[str, str] = {}
+    for _ in range(16):
+        place = places.get(code) if code else None
+        if place is None:
+            break
+        for key, value in (place.address or {}).items():
+            found.setdefault(key, value)
+        if place.kind == "city":
+            found.setdefault("city", place.name)
+        code = place.parent_code
+    return found
+
+
+def location(site: Site, places: Mapping[str, Place] | None = None, clock: Clock | None = None,
+             parts: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A physical location (compiled location) with address, schedules, languages, accessibility, and
-    (with ``places``) what the matcher uses as attributes of ``referral matching``."""
+    (with ``places``) what the matcher uses as attributes of ``referral matching``; the address's city,
+    region, province, postal code and country come from the gazetteer (``address_parts``)."""
     sid = site.id
     values = {"kind": site.kind, "names": site.names, "translations": site.translations, "phones": site.phones,
               "languages": site.languages,
               "place": extension.place_chain(site.place_code, places or {})}
-    addresses = [{"id": derived(sid, "address"), "location_id": sid, "address_1": site.address, "city": "",
-                  "state_province": "", "postal_code": "", "country": "", "address_type": "physical"}] \
-        if site.address else []
-    schedules = [{"id": derived(sid, "schedule", f"{o}-{c}"), "location_id": sid, "freq": "WEEKLY",
-                  "wkst": "MO", "byday": ",".join(d.upper() for d in days), "opens_at": o, "closes_at": mapping.hsds_time(c)}
-                 for o, c, days in mapping.weekly_schedules(site.opening_hours or [])]
+    if parts is None:
+        parts = address_parts(site.place_code, places or {})
+    addresses = [{"id": derived(sid, "address"), "location_id": sid, "address_1": site.address,
+                  "city": parts.get("city", ""), **({"region": parts["region"]} if parts.get("region") else {}),
+                  "state_province": parts.get("state_province", ""), "postal_code": parts.get("postal_code", ""),
+                  "country": parts.get("country", ""), "address_type": "physical"}] if site.address else []
     return _clean({
         "id": sid, "location_type": "physical", "organization_id": site.organization_id, "name": site.name,
         "latitude": site.latitude, "longitude": site.longitude, "addresses": addresses,
         "phones": [{"id": derived(sid, "phone"), "location_id": sid, "number": site.phone}] if site.phone else [],
-        "schedules": schedules, "languages": _languages(sid, "location_id", site.languages),
+        "schedules": schedules("location_id", sid, site.opening_hours or [], clock),
+        "languages": _languages(sid, "location_id", site.languages),
         "accessibility": [{"id": derived(sid, "accessibility"), "location_id": sid,
                            "description": site.accessibility}] if site.accessibility else [],
         "attributes": extension.attributes("location", sid, values) if places is not None else [],
@@ -252,7 +299,7 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
         "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
                                   "location": ref.location(ref.sites[link.site_id])} for link in links],
         "eligibility_description": svc.eligibility_description,
-        **card_objects(svc),
+        **card_objects(svc, ref.clock),
         "languages": _languages(sid, "service_id", svc.delivered_languages or []),
         "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
         "attributes": _attributes(svc, ref),

@@ -14,7 +14,8 @@ location.translations        JSON object field → {language → text}
 location.phones              JSON list of {number, purpose}
 location.languages           JSON list of language tags in the site's order (HSDS languages have none)
 location.place               JSON list of gazetteer places, widest first (code, parent_code, kind, name,
-                             names, aliases, latitude, longitude): the site's place
+                             names, aliases, latitude, longitude, and address: the HSDS address parts
+                             the place fixes, when it has some): the site's place
 service.capacity             accepting | waitlist | full
 service.wait_days            whole days (only with capacity waitlist)
 service.intensity            prevention | support | intensive
@@ -88,9 +89,13 @@ def terms() -> list[dict[str, Any]]:
     return sorted((term(code) for code in _BY_CODE), key=lambda t: t["id"])
 
 
+# one encoder for every value: json.dumps with options builds a new encoder per call
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _text(kind: Any, value: Any) -> str:
     if kind in _JSON:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _ENCODE(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -157,7 +162,7 @@ def place_chain(code: str | None, places: Mapping[str, Any]) -> list[dict[str, A
         p = places[code]
         chain.insert(0, {"code": p.code, "parent_code": p.parent_code, "kind": p.kind, "name": p.name,
                          "names": p.names or {}, "aliases": p.aliases or [], "latitude": p.latitude,
-                         "longitude": p.longitude})
+                         "longitude": p.longitude, **({"address": p.address} if p.address else {})})
         code = p.parent_code
     return chain
 
@@ -169,7 +174,7 @@ def area_extent(chain: list[dict[str, Any]]) -> str | None:
     leaf = chain[-1]
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [leaf["longitude"], leaf["latitude"]]},
                "properties": {"places": chain}}
-    return json.dumps(feature, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODE(feature)
 
 
 def chain_of(extent: Any) -> list[dict[str, Any]]:
@@ -204,5 +209,16 @@ def rows_of(chain: Iterable[dict[str, Any]], known: set[str]) -> list[dict[str, 
     return [{"code": p["code"], "parent_code": p.get("parent_code") if i else None, "kind": p["kind"],
              "name": p["name"][:200], "names": p.get("names") if isinstance(p.get("names"), dict) else {},
              "aliases": p.get("aliases") if isinstance(p.get("aliases"), list) else [],
+             "address": _address(p.get("address")),
              "latitude": float(p["latitude"]), "longitude": float(p["longitude"])}
             for i, p in enumerate(chain) if p["code"] not in known]
+
+
+ADDRESS_KEYS = ("city", "region", "state_province", "postal_code", "country")
+
+
+def _address(value: Any) -> dict[str, str]:
+    """The address parts a carried place fixes (only HSDS address fields, as text)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: str(v)[:200] for k, v in value.items() if k in ADDRESS_KEYS and isinstance(v, (str, int))}

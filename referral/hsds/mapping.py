@@ -25,7 +25,9 @@ LANGUAGE_TAGS = {
     "fas": "fa", "per": "fa", "persian": "fa", "farsi": "fa", "tur": "tr", "turkish": "tr",
 }
 _TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d+)?)?$")
+# a time of day, with an optional UTC offset or Z (HSDS 3.0 times carry one): the local clock time is
+# kept (opening hours are read in the directory's own TIMEZONE)
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:[0-5]\d(\.\d+)?)?(Z|[+-]\d\d(:?\d\d)?)?$", re.IGNORECASE)
 
 
 def language_tag(code: str | None, name: str | None) -> str | None:
@@ -90,13 +92,15 @@ def weekly_schedules(hours: Sequence[Mapping[str, str]]) -> list[tuple[str, str,
     return [(o, c, days) for (o, c), days in sorted(groups.items())]
 
 
-def address_line(addresses: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[str]]:
-    """One address line (physical address first), and its parts for geocoding (specific first)."""
+def address_line(addresses: Sequence[Mapping[str, Any]], street_only: bool = False) -> tuple[str | None, list[str]]:
+    """One address line (physical address first), and its parts for geocoding (specific first);
+    ``street_only``: the line is address_1 and address_2 alone (the site's place gives the rest)."""
     if not addresses:
         return None, []
     chosen = sorted(addresses, key=lambda a: (a.get("address_type") != "physical",))[0]
     parts = [str(chosen.get(k)).strip() for k in ADDRESS_PARTS if chosen.get(k) not in (None, "")]
-    return (", ".join(parts) or None), parts
+    street = [str(chosen.get(k)).strip() for k in ADDRESS_PARTS[:2] if chosen.get(k) not in (None, "")]
+    return (", ".join(street if street_only else parts) or None), parts
 
 
 UNKNOWN_COST_TEXT = "Cost not stated by the publisher; check before referring."

@@ -58,7 +58,7 @@ class Passes:
         # terms earlier imports added (ext.*) are not a vocabulary to map onto: each import maps the same way
         needs = [n for n in writer.needs(self.session) if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")]
         crosswalk = Crosswalk(needs, self.settings.min_confidence, self.settings.reviewed,
-                              self.settings.eligibility_floor)
+                              self.settings.eligibility_floor, writer.risk_categories(self.session))
         self.reader.read(crosswalk)
         self.extender = PlaceExtender(self)
         self._foreign_terms()
@@ -117,7 +117,7 @@ class Passes:
         used = sorted({t for links in self.reader.term_links.values() for t in links})
         unmapped = [t for t in used if self.reader.terms[t].need is None]
         # a fuzzy mapping is a guess: the publisher's own term stays reachable beside it
-        guessed = [t for t in used if self.reader.terms[t].method in ("fuzzy", "airs_prefix")]
+        guessed = [t for t in used if self.reader.terms[t].method in ("fuzzy", "airs_prefix", "risk")]
         if not unmapped and not guessed:
             return
         found = [(self.reader.terms[t].term, *self.reader.term_info.get(t, (None, None))) for t in unmapped + guessed]

@@ -1,4 +1,4 @@
-"""The crosswalk's guesses for a person to check: ``--review FILE`` writes every fuzzy or AIRS-prefix
+"""The crosswalk's guesses for a person to check: ``--review FILE`` writes every fuzzy, AIRS-prefix or risk
 mapping, and every term left unmapped with its best candidate, as CSV; the person keeps, edits or
 empties the ``need`` column; ``--mapping FILE`` reads it back, and each row is then a decision the
 crosswalk takes before anything else (an empty ``need``: leave the term unmapped). Keyed by the
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 COLUMNS = ("term_id", "taxonomy", "term", "code", "method", "confidence", "proposed", "need")
-GUESSES = ("fuzzy", "airs_prefix")
+GUESSES = ("fuzzy", "airs_prefix", "risk")  # risk: the safety floor's mapping, shown for a person to confirm
 
 
 def rows(report: Any) -> list[dict[str, Any]]:

@@ -55,13 +55,14 @@ class SiteMapper:
         return None
 
     def _site(self, row_id: str, f: Fields, organization_id: str | None) -> dict[str, Any] | None:
-        address, parts = mapping.address_line(self.children["address"].get(row_id, []))
+        extra = self.p.matching("location", row_id)
+        chain = extension.valid_chain(extra.pop("place", []))
+        # with a place chain (our export), city, province, postal code and country are the place's
+        address, parts = mapping.address_line(self.children["address"].get(row_id, []), street_only=bool(chain))
         lat, lon = self._coordinates(row_id, f, parts)
         if lat is None or lon is None:
             return None
         place = None
-        extra = self.p.matching("location", row_id)
-        chain = extension.valid_chain(extra.pop("place", []))
         if chain:
             place = self.p.ensure_places(chain)
         elif self.p.gazetteer is not None:

@@ -2,15 +2,21 @@
 
 The column lists are those ``schema/compiled/tabular.json`` defines for each file (its scalar
 properties, in order); a test checks them against the official file, which the project never reads
-at run time. Reading CSV checks encoding and columns; writing uses exactly these columns.
+at run time. Reading CSV checks encoding and columns; writing uses exactly these columns, and the
+package's datapackage.json is the official descriptor shipped beside the schemas (``datapackage``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+# The official tabular package descriptor (examples/csv/datapackage.json of HSDS 3.0, CC BY-SA 4.0).
+DESCRIPTOR = Path(__file__).resolve().parent.parent / "data" / "hsds" / "datapackage.json"
 # (table, file, columns) in the order tabular.json gives ("datapackage_metadata.order").
 RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("organization", "organizations.csv", ("id", "name", "alternate_name", "description", "email", "website",
@@ -57,12 +63,6 @@ RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 COLUMNS: dict[str, tuple[str, ...]] = {table: columns for table, _, columns in RESOURCES}
 FILES: dict[str, str] = {table: path for table, path, _ in RESOURCES}
 TABLES: dict[str, str] = {path: table for table, path, _ in RESOURCES}
-# Number-typed fields ("type": "number" in tabular.json); every other column is a string.
-NUMBERS: dict[str, frozenset[str]] = {
-    "organization": frozenset({"year_incorporated"}), "service": frozenset({"minimum_age", "maximum_age"}),
-    "location": frozenset({"latitude", "longitude"}), "phone": frozenset({"extension"}),
-    "schedule": frozenset({"timezone", "count", "interval"}), "cost_option": frozenset({"amount"}),
-}
 # References checked on import: (table, field) -> referenced table.
 REFERENCES: dict[tuple[str, str], str] = {
     ("service", "organization_id"): "organization", ("location", "organization_id"): "organization",
@@ -128,9 +128,10 @@ def write_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> N
 
 def append_rows(stream: IO[str], table: str, rows: Iterable[dict[str, Any]]) -> None:
     """Write ``rows`` (no header) with exactly the table's columns."""
-    writer = csv.writer(stream, lineterminator="\n")
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in COLUMNS[table]])
+    writer, columns = csv.writer(stream, lineterminator="\n"), COLUMNS[table]
+    # the csv module writes None as an empty cell and other values as str() does; whole floats lose ".0"
+    writer.writerows([int(v) if v.__class__ is float and v.is_integer() else v for v in map(row.get, columns)]
+                     for row in rows)
 
 
 def _cell(value: Any) -> str:
@@ -142,18 +143,15 @@ def _cell(value: Any) -> str:
 
 
 def datapackage(tables: Iterable[str]) -> dict[str, Any]:
-    """The datapackage.json descriptor for the given tables (Frictionless tabular data package)."""
+    """The datapackage.json descriptor for the given tables: the official HSDS 3.0 descriptor (its
+    fields with types, formats and constraints, primary and foreign keys, licence), shipped as
+    ``referral/data/hsds/datapackage.json``, with the resources of ``tables`` in its order."""
+    official = _official()
     present = set(tables)
-    return {
-        "name": "human_services_data",
-        "title": "Human Services Data Specification",
-        "profile": "tabular-data-package",
-        "version": "3.0.0",
-        "resources": [
-            {"name": table, "path": path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-             "profile": "tabular-data-resource",
-             "schema": {"primaryKey": "id", "fields": [
-                 {"name": c, "type": "number" if c in NUMBERS.get(table, ()) else "string"} for c in columns]}}
-            for table, path, columns in RESOURCES if table in present
-        ],
-    }
+    return {**{k: v for k, v in official.items() if k != "resources"},
+            "resources": [r for r in official["resources"] if r["name"] in present]}
+
+
+@lru_cache(maxsize=1)
+def _official() -> dict[str, Any]:
+    return json.loads(DESCRIPTOR.read_text(encoding="utf-8"))

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from referral.geocoding import GazetteerPlace
 from referral.hsds.crosswalk import Need
-from referral.models import NeedTerm, Organization, Place
+from referral.matching.types import RiskCategory as CoreRisk
+from referral.models import NeedTerm, Organization, Place, RiskCategory
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 INSERT_ONLY = {
@@ -78,6 +79,15 @@ def existing(session: Session, model: type, ids: Iterable[str]) -> dict[str, str
 def needs(session: Session) -> list[Need]:
     terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
     return [Need(t.code, t.labels, t.synonyms or {}, t.open_eligibility, t.position) for t in terms]
+
+
+def risk_categories(session: Session) -> list[CoreRisk]:
+    """The safety layer's risk lexicon as stored (none when none is loaded)."""
+    rows = session.scalars(select(RiskCategory).order_by(RiskCategory.position, RiskCategory.code))
+    return [CoreRisk(code=r.code, need=r.need_code, labels=dict(r.labels),
+                     phrases={k: tuple(v) for k, v in (r.phrases or {}).items()},
+                     patterns={k: tuple(v) for k, v in (r.patterns or {}).items()},
+                     exclusions={k: tuple(v) for k, v in (r.exclusions or {}).items()}) for r in rows]
 
 
 def places(session: Session) -> list[GazetteerPlace]:

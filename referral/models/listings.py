@@ -142,6 +142,9 @@ class Place(Base):
     name: Mapped[str] = mapped_column(String(200))
     names: Mapped[dict[str, str]] = _json_default(dict)
     aliases: Mapped[list[str]] = _json_default(list)  # local, old and colloquial names, any language
+    # HSDS address parts this place fixes for every address in it, inherited by the places inside it:
+    # {"country": "CN" (ISO 3166-1 alpha-2), "state_province": "江苏省", "postal_code": "215400"}
+    address: Mapped[dict[str, str]] = _json_default(dict)
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
 

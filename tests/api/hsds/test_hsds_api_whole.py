@@ -86,8 +86,10 @@ def test_top_only_and_one_term_and_one_taxonomy(app, client) -> None:  # noqa: A
 def test_a_need_in_another_language_is_a_term_of_its_own_that_finds_the_same_services(app, client) -> None:  # noqa: ANN001
     seed_mini(app)
     terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={export.TAXONOMY_ID}&per_page=100").get_json()["contents"]
-    en = next(t for t in terms if t["code"] == "mental_health.counseling" and t["language"] == "en")
-    zh = next(t for t in terms if t["code"] == "mental_health.counseling" and t["language"] == "zh")
+    uri = "urn:referral:need:mental_health.counseling"  # the need's terms in every language share it
+    en = next(t for t in terms if t.get("term_uri") == uri and t["language"] == "en")
+    zh = next(t for t in terms if t.get("term_uri") == uri and t["language"] == "zh")
     assert (en["name"], en["description"], zh["name"]) == ("Counselling", "Counselling", "心理咨询")
+    assert (en["code"], "code" in zh) == ("mental_health.counseling", False)  # codes are unique (official descriptor)
     found = [client.get(f"/hsds/services?taxonomy_term_id={t['id']}").get_json()["contents"] for t in (en, zh)]
     assert found[0] and [s["id"] for s in found[0]] == [s["id"] for s in found[1]]

@@ -27,10 +27,11 @@ def _seed_demo(app) -> None:  # noqa: ANN001
 
 
 def _export(app, form: str, organization_id: str | None = None):  # noqa: ANN001, ANN202
+    zone = app.config["TIMEZONE"]  # as the CLI and the API export: times carry its offset
     with app.app_context(), get_db().session() as session:
         if form == "json":
-            return package.to_json(session, organization_id)
-        return package.to_tables(session, organization_id)
+            return package.to_json(session, organization_id, timezone=zone)
+        return package.to_tables(session, organization_id, timezone=zone)
 
 
 def test_the_seeded_directory_exports_valid_hsds(app) -> None:  # noqa: ANN001
@@ -62,8 +63,9 @@ def test_the_taxonomy_exports_codes_parents_and_open_eligibility(app) -> None:  
     counseling = by_code["mental_health.counseling"]
     assert counseling["name"] == "Counselling" and counseling["parent_id"] == by_code["mental_health"]["id"]
     assert counseling["description"] == "Counselling"  # other languages are terms of their own
-    chinese = [r for r in rows if r["code"] == "mental_health.counseling" and r["language"] == "zh"]
-    assert [(r["name"], r["parent_id"]) for r in chinese] == [("心理咨询", by_code["mental_health"]["id"])]
+    chinese = [r for r in rows if r["term_uri"] == "urn:referral:need:mental_health.counseling" and r["language"] == "zh"]
+    assert [(r["name"], r["parent_id"], r["code"]) for r in chinese] == [("心理咨询", by_code["mental_health"]["id"], "")]
+    assert counseling["term_uri"] == "urn:referral:need:mental_health.counseling"
     assert {r["name"] for r in rows if r["taxonomy"] == "Open Eligibility"} >= {"counseling", "parenting education"}
 
 
@@ -103,3 +105,15 @@ def test_exports_are_stable_byte_for_byte(app) -> None:  # noqa: ANN001
     seed_mini(app)
     assert _export(app, "json") == _export(app, "json")
     assert package.zipped(_export(app, "csv")) == package.zipped(_export(app, "csv"))
+
+
+def test_the_export_flattener_gives_the_rows_the_import_reader_reads(app) -> None:  # noqa: ANN001
+    from referral.hsds import flatten
+    from referral.hsds.sources import JsonSource
+
+    _seed_demo(app)
+    with app.app_context(), get_db().session() as session:
+        organizations = package.organizations(session, timezone=app.config["TIMEZONE"])
+    source = JsonSource("export", organizations)
+    read = {t: sorted((r.data for r in source.rows(t)), key=lambda r: str(r["id"])) for t in source.tables()}
+    assert flatten.tables(organizations) == read

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from referral.config import PROJECT_ROOT as ROOT
 from referral.db import get_db
 from referral.hsds import ids, sources
 from referral.models import Organization, Service, Site
@@ -220,3 +221,12 @@ def test_the_official_examples_import_without_loss(app, tmp_path, example) -> No
     # nothing is dropped silently: whatever the model cannot hold is listed, field by field
     assert report.not_mapped["service.alternate_name"] == 1 and report.not_mapped["program (the whole table)"] >= 1
     assert report.unmapped_terms and report.unmapped_terms[0]["term"] == "name"
+
+
+def test_with_the_risk_lexicon_a_suicide_prevention_term_maps_to_the_crisis_need(app, tmp_path) -> None:  # noqa: ANN001
+    reference_only(app, tmp_path, needs=ROOT / "seeds" / "needs.json")  # with risk.json beside it
+    report = run_import(app, HARBOUR)
+    assert report.ok, report.as_text()
+    mapped = {m["term"]: (m["need"], m["method"]) for m in report.mappings}
+    assert mapped["Suicide prevention and crisis support"] == ("mental_health.crisis", "risk")
+    assert [u["term"] for u in report.unmapped_terms] == ["Money and debt advice"]

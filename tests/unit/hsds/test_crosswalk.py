@@ -58,3 +58,36 @@ def test_our_own_taxonomy_terms_win_over_other_terms_of_the_same_service() -> No
     assert own.method == "code"
     assert needs_of_service([own, other]) == ["mental_health.crisis"]
     assert needs_of_service([other]) == ["mental_health.counseling"]
+
+
+def _risks() -> list:
+    from referral.matching.types import RiskCategory
+
+    categories = json.loads((SEEDS.parent / "risk.json").read_text(encoding="utf-8"))["categories"]
+    return [RiskCategory(code=c["code"], need=c["need"], labels=c["labels"],
+                         phrases={k: tuple(v) for k, v in c.get("phrases", {}).items()},
+                         patterns={k: tuple(v) for k, v in c.get("patterns", {}).items()},
+                         exclusions={k: tuple(v) for k, v in c.get("exclusions", {}).items()}) for c in categories]
+
+
+def _with_risks() -> Crosswalk:
+    terms = json.loads(SEEDS.read_text(encoding="utf-8"))["terms"]
+    return Crosswalk([Need(t["code"], t["labels"], t.get("synonyms", {}), t.get("open_eligibility"), i)
+                      for i, t in enumerate(terms)], risks=_risks())
+
+
+@pytest.mark.parametrize(("name", "need"), [
+    ("Suicide prevention and crisis support", "mental_health.crisis"),  # "suicide prevention" names the danger
+    ("自杀预防与危机干预", "mental_health.crisis"),  # the same in Chinese
+    ("預防自殺熱線", "mental_health.crisis"),  # traditional characters, folded as the reader does
+    ("Self-harm support group", "mental_health.crisis"),
+    ("Domestic Violence Shelters", "protection.domestic_violence"),  # every danger the lexicon knows
+])
+def test_a_term_naming_a_danger_maps_to_the_need_it_makes_actionable(name: str, need: str) -> None:
+    found = _with_risks().map(Term("x", name))
+    assert (found.need, found.method, found.confidence) == (need, "risk", 100.0)
+
+
+def test_look_alikes_stay_excluded_and_without_the_lexicon_the_floor_is_absent() -> None:
+    assert _with_risks().map(Term("x", "Hair cutting for youth")).need is None  # "cutting" is a look-alike here
+    assert _crosswalk().map(Term("x", "Suicide prevention and crisis support")).need is None
