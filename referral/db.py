@@ -58,7 +58,12 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    # An executemany INSERT (the HSDS import's bulk UPSERT batches) as multi-row VALUES statements of
+    # 1,000 rows, not one statement per row: as psycopg2's dialect does by default; about 15 % off a
+    # PostgreSQL import's time (bench/scale_bench.py).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
