@@ -28,7 +28,7 @@ def init_app(app: Flask) -> Limiter:
     app.after_request(_retry_after_only_on_429)  # registered first, so it runs after the limiter's
     uri = str(app.config["RATELIMIT_STORAGE_URI"])
     in_memory = uri.startswith("memory://")
-    workers = int(app.config.get("RATELIMIT_WORKERS", 1)) if in_memory else 1
+    workers = int(app.config["RATELIMIT_WORKERS"]) if in_memory else 1
     limiter = Limiter(
         get_remote_address, app=app, application_limits=[share(app.config["RATELIMIT_PER_ADDRESS"], workers)],
         storage_uri=SweptMemoryStorage.STORAGE_SCHEME[0] + uri.removeprefix("memory") if in_memory else uri,
