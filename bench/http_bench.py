@@ -92,7 +92,8 @@ def table(rows: list[dict]) -> str:
     head = (f"{'database':>10} {'services':>8} {'model':>5} {'endpoint':>8} {'clients':>7} {'req/s':>6} "
             f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10}")
     lines = [head, "-" * len(head)]
-    floor = {(r["database"], r["size"], r["model"], r["concurrency"]): r["rps"] for r in rows if r["endpoint"] == "trivial"}
+    floor = {(r["database"], r["size"], r["model"], r["concurrency"]): r["rps"]
+             for r in rows if r["endpoint"] == "trivial"}
     for r in rows:
         base = floor[(r["database"], r["size"], r["model"], r["concurrency"])]
         ratio = f"{r['rps'] / base:>10.0%}" if r["endpoint"] != "trivial" else f"{'':>10}"

@@ -11,7 +11,8 @@ concurrent clients beside the trivial endpoint's (the floor, measured the same w
 p95 <= 20 ms at 1M services on PostgreSQL. Asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
-    .venv/bin/python bench/scale_bench.py --services 1000000 --postgres postgresql+psycopg://postgres@127.0.0.1/referral_scale
+    .venv/bin/python bench/scale_bench.py --services 1000000 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1/referral_scale
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", default="20000", help="sizes, comma-separated (e.g. 100000,1000000)")
     parser.add_argument("--postgres", default=os.environ.get("REFERRAL_BENCH_POSTGRES_URL"),
-                        help="a disposable PostgreSQL database URL (emptied first); default $REFERRAL_BENCH_POSTGRES_URL")
+                        help="a disposable PostgreSQL database URL (emptied first); "
+                             "default $REFERRAL_BENCH_POSTGRES_URL")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()

@@ -102,7 +102,8 @@ class Server:
                     "REFERRAL_RATELIMIT_PER_ADDRESS": "10000000 per minute",
                     "REFERRAL_RATELIMIT_PER_KEY": "10000000 per minute", **env}
         self.argv = [str(BIN / "referral"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                     *(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else [])]
+                     *(["--workers", str(workers)] if workers else []),
+                     *(["--threads", str(threads)] if threads else [])]
         self.log = log  # the server's stderr goes here (else nowhere)
 
     def __enter__(self) -> "Server":
