@@ -60,12 +60,14 @@ wheel-check: $(BIN)/python
 	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
 	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
 
-## bench: print the benchmark tables (matching, reading text, HTTP, freshness)
+## bench: print the benchmark tables (matching, reading text, HTTP, freshness, scale); with
+## REFERRAL_BENCH_POSTGRES_URL (a disposable database) HTTP and scale run on PostgreSQL too
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/match_bench.py
 	$(BIN)/python bench/text_bench.py
 	$(BIN)/python bench/http_bench.py $(if $(REFERRAL_BENCH_POSTGRES_URL),--postgres $(REFERRAL_BENCH_POSTGRES_URL))
 	$(BIN)/python bench/freshness_bench.py
+	$(BIN)/python bench/scale_bench.py
 
 ## bench-quality: print nDCG@5, violations, urgent safety and bundle quality on the graded cases
 bench-quality: $(DEV_STAMP)

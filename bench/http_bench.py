@@ -1,13 +1,16 @@
 """HTTP benchmark: ``referral serve`` driven from outside by a bounded async load generator (httpx).
 
 For each directory size: import a synthetic directory (bench/served.py) into SQLite — and into
-PostgreSQL too when ``--postgres URL`` names a disposable database — start the server (1 process x 16
-threads, the default), then for concurrency 1, 2 and 8 send requests to the trivial endpoint
-(``/v1/health/live``, the floor), ``/v1/health`` and ``POST /v1/match`` (with a key): at most
-``--requests`` each, for at most ``--seconds``. Prints one table per database; asserts nothing.
+PostgreSQL too when ``--postgres URL`` names a disposable database — start the server in each worker
+model of ``--models`` (``default``: what ``referral serve`` runs, one gthread process per core with 8
+threads; ``PxT``: P processes x T threads), then for concurrency 1, 2 and 8 send requests to the
+trivial endpoint (``/v1/health/live``, the floor), ``/v1/health`` and ``POST /v1/match`` (with a
+key): at most ``--requests`` each, for at most ``--seconds``. Prints one table, each endpoint's
+throughput beside the trivial endpoint's at the same size, model and concurrency; asserts nothing.
+The client runs on the same cores as the server, so the floor is partly the client's own cost.
 
-    .venv/bin/python bench/http_bench.py [--sizes 10000,100000] [--requests 400] [--seconds 15]
-                                         [--postgres postgresql+psycopg://user@host/db]
+    .venv/bin/python bench/http_bench.py [--sizes 10000,100000] [--models default,1x16] [--requests 400]
+                                         [--seconds 15] [--postgres postgresql+psycopg://user@host/db]
 """
 
 from __future__ import annotations
@@ -66,9 +69,11 @@ def endpoints(directory) -> dict:  # noqa: ANN001
     }
 
 
-def bench(directory, requests: int, seconds: float) -> list[dict]:  # noqa: ANN001
+def bench(directory, model: str, requests: int, seconds: float) -> list[dict]:  # noqa: ANN001
     rows = []
-    with Server(directory) as server:
+    workers, threads = (None, None) if model == "default" else map(int, model.split("x"))
+    with Server(directory, workers, threads) as server:
+        model = f"{len(server.worker_rss_mb())}x{threads or 8}"
         rss = server.worker_rss_mb()
         print(f"  server up (index built before traffic) in {server.start_s:.1f} s; worker RSS "
               f"{', '.join(f'{mb:.0f}' for mb in rss)} MB", flush=True)
@@ -76,44 +81,47 @@ def bench(directory, requests: int, seconds: float) -> list[dict]:  # noqa: ANN0
             asyncio.run(drive(server.base, make, 2, 150, seconds))  # warm up: the first seconds after start run slow
             for concurrency in CONCURRENCY:
                 row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
-                rows.append(dict(size=directory.services, endpoint=name, concurrency=concurrency, **row))
-                print(f"  {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
+                rows.append(dict(size=directory.services, model=model, endpoint=name, concurrency=concurrency,
+                                 **row))
+                print(f"  {model} {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
                       f"p95 {row['p95']:.1f} ms", flush=True)
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'services':>9} {'endpoint':>8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-            f"{'errors':>6} {'match/trivial':>13}")
+    head = (f"{'database':>10} {'services':>8} {'model':>5} {'endpoint':>8} {'clients':>7} {'req/s':>6} "
+            f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10}")
     lines = [head, "-" * len(head)]
-    floor = {(r["size"], r["concurrency"]): r["rps"] for r in rows if r["endpoint"] == "trivial"}
+    floor = {(r["database"], r["size"], r["model"], r["concurrency"]): r["rps"]
+             for r in rows if r["endpoint"] == "trivial"}
     for r in rows:
-        ratio = f"{r['rps'] / floor[(r['size'], r['concurrency'])]:>12.0%}" if r["endpoint"] == "match" else f"{'':>13}"
-        lines.append(f"{r['size']:>9} {r['endpoint']:>8} {r['concurrency']:>7} {r['rps']:>7.0f} {r['p50']:>7.1f} "
-                     f"{r['p95']:>7.1f} {r['errors']:>6} {ratio}")
+        base = floor[(r["database"], r["size"], r["model"], r["concurrency"])]
+        ratio = f"{r['rps'] / base:>10.0%}" if r["endpoint"] != "trivial" else f"{'':>10}"
+        lines.append(f"{r['database']:>10} {r['size']:>8} {r['model']:>5} {r['endpoint']:>8} {r['concurrency']:>7} "
+                     f"{r['rps']:>6.0f} {r['p50']:>6.1f} {r['p95']:>6.1f} {r['errors']:>6} {ratio}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--models", default="default", help="worker models: default, or PxT (e.g. 1x16)")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--postgres", help="a disposable PostgreSQL database URL (emptied first)")
     args = parser.parse_args()
     databases = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
-    tables = []
+    rows = []
     for label, url in databases:
-        rows = []
         for size in (int(s) for s in args.sizes.split(",")):
             with tempfile.TemporaryDirectory() as folder:
                 print(f"{label}, {size} services: importing ...", flush=True)
                 directory = prepare(Path(folder), size, url)
                 print(f"  imported in {directory.import_s:.1f} s", flush=True)
-                rows += bench(directory, args.requests, args.seconds)
-        tables.append((label, table(rows)))
-    for label, text in tables:
-        print(f"\nHTTP, {label}, 1 process x 16 threads (targets: match >= 50 % of trivial at 10k):\n{text}")
+                for model in args.models.split(","):
+                    rows += [dict(r, database=label) for r in bench(directory, model, args.requests, args.seconds)]
+    print("\nHTTP: referral serve (model: processes x threads) driven by an async client on the same cores "
+          "(target: match >= 50 % of trivial at 10k)\n" + table(rows))
 
 
 if __name__ == "__main__":

@@ -36,47 +36,54 @@ PER_ORGANIZATION = 19
 
 
 def generate(folder: Path, records: int) -> int:
-    """Write a package of about ``records`` rows; returns the exact count."""
+    """Write a package of about ``records`` rows; returns the exact count. Streams each row to its
+    table's CSV file, so a 1M-service package (4.75M rows) takes no more memory than a small one."""
+    import json
+
     rng = random.Random(SEED)
     ids = (str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in iter(int, 1))
-    rows: dict[str, list[dict]] = {t: [] for t in ("organization", "location", "address", "schedule", "service",
-                                                    "service_at_location", "attribute", "taxonomy_term")}
+    tables = ("organization", "location", "address", "schedule", "service", "service_at_location", "attribute",
+              "taxonomy_term")
+    folder.mkdir(parents=True, exist_ok=True)
+    handles = {t: (folder / FILES[t]).open("w", newline="", encoding="utf-8") for t in tables}
+    writers = {t: csv.DictWriter(handles[t], COLUMNS[t], lineterminator="\n") for t in tables}
+    count = 0
+
+    def write(table: str, row: dict) -> None:
+        nonlocal count
+        writers[table].writerow(row)
+        count += 1
+
+    for w in writers.values():
+        w.writeheader()
     terms = [{"id": next(ids), "name": n, "description": n} for n in TERMS]
-    rows["taxonomy_term"] = terms
+    for term in terms:
+        write("taxonomy_term", term)
     for o in range(max(1, records // PER_ORGANIZATION)):
         org = next(ids)
-        rows["organization"].append({"id": org, "name": f"Organization {o}", "description": "synthetic"})
+        write("organization", {"id": org, "name": f"Organization {o}", "description": "synthetic"})
         sites = []
         for s in range(2):
             site = next(ids)
             sites.append(site)
-            rows["location"].append({"id": site, "location_type": "physical", "organization_id": org,
-                                     "name": f"Site {o}.{s}", "latitude": round(31 + rng.random(), 5),
-                                     "longitude": round(120 + rng.random(), 5)})
-            rows["address"].append({"id": next(ids), "location_id": site, "address_1": f"{o} Main Road",
-                                    "city": "Synth", "state_province": "", "postal_code": "", "country": "CN",
-                                    "address_type": "physical"})
-            rows["schedule"].append({"id": next(ids), "location_id": site, "freq": "WEEKLY",
-                                     "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00", "closes_at": "17:00"})
+            write("location", {"id": site, "location_type": "physical", "organization_id": org,
+                               "name": f"Site {o}.{s}", "latitude": round(31 + rng.random(), 5),
+                               "longitude": round(120 + rng.random(), 5)})
+            write("address", {"id": next(ids), "location_id": site, "address_1": f"{o} Main Road", "city": "Synth",
+                              "state_province": "", "postal_code": "", "country": "CN", "address_type": "physical"})
+            write("schedule", {"id": next(ids), "location_id": site, "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR",
+                               "opens_at": "09:00", "closes_at": "17:00"})
         for v in range(4):
             service = next(ids)
-            rows["service"].append({"id": service, "organization_id": org, "name": f"Service {o}.{v}",
-                                    "status": "active", "minimum_age": rng.randint(0, 10),
-                                    "maximum_age": rng.randint(11, 18)})
-            rows["service_at_location"].append({"id": next(ids), "service_id": service,
-                                                "location_id": sites[v % 2]})
-            rows["attribute"].append({"id": next(ids), "link_id": service, "link_entity": "service",
-                                      "taxonomy_term_id": rng.choice(terms)["id"]})
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, table_rows in rows.items():
-        with (folder / FILES[table]).open("w", newline="", encoding="utf-8") as handle:
-            writer_ = csv.DictWriter(handle, COLUMNS[table], lineterminator="\n")
-            writer_.writeheader()
-            writer_.writerows(table_rows)
-    import json
-
-    (folder / "datapackage.json").write_text(json.dumps(datapackage(rows)), encoding="utf-8")
-    return sum(len(r) for r in rows.values())
+            write("service", {"id": service, "organization_id": org, "name": f"Service {o}.{v}", "status": "active",
+                              "minimum_age": rng.randint(0, 10), "maximum_age": rng.randint(11, 18)})
+            write("service_at_location", {"id": next(ids), "service_id": service, "location_id": sites[v % 2]})
+            write("attribute", {"id": next(ids), "link_id": service, "link_entity": "service",
+                                "taxonomy_term_id": rng.choice(terms)["id"]})
+    for handle in handles.values():
+        handle.close()
+    (folder / "datapackage.json").write_text(json.dumps(datapackage(tables)), encoding="utf-8")
+    return count
 
 
 def fresh_app(folder: Path):  # noqa: ANN201

@@ -4,7 +4,8 @@
 URL given — a disposable one: it is emptied first), loads the demo taxonomy and gazetteer, imports a
 synthetic HSDS package of about ``services`` services (bench/import_bench.py's generator: 4 per
 organization, sites around 31.5 N 120.5 E) and makes a social worker's and an admin's key.
-``Server`` starts ``referral serve`` on a free loopback port and waits until a worker answers.
+``Server`` starts ``referral serve`` (its default worker model unless told) on a free loopback port
+and waits until a worker answers.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Directory:
     codes: list[str]  # need codes some service meets
     services: int
     import_s: float
+    records: int = 0  # HSDS rows imported (every table)
 
 
 def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
@@ -51,7 +53,7 @@ def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
     if url.startswith("postgresql"):
         _empty(url)
     app = import_bench.fresh_app_at(folder, url)
-    import_bench.generate(folder / "package", services * import_bench.PER_ORGANIZATION // 4)
+    records = import_bench.generate(folder / "package", services * import_bench.PER_ORGANIZATION // 4)
     with app.app_context(), get_db().session(write=True) as session:
         started = time.perf_counter()
         report = importer.run(session, sources.open_path(folder / "package"),
@@ -63,14 +65,16 @@ def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
         for role in ("social_worker", "admin"):
             account = accounts.create_account(session, CLI, {"name": f"bench {role}", "role": role})
             keys.append(accounts.issue_key(session, CLI, account.id)[1])
-    return Directory(url, keys[0], keys[1], codes, services, seconds)
+    return Directory(url, keys[0], keys[1], codes, services, seconds, records)
 
 
 def _empty(url: str) -> None:
+    """Drop everything in the disposable database's public schema (tables, and the functions and
+    triggers the migrations made), so that the migrations run from the start."""
     engine = make_engine(url)
     with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 
@@ -90,19 +94,22 @@ def free_port() -> int:
 class Server:
     """``referral serve`` on a free loopback port, stopped on exit."""
 
-    def __init__(self, directory: Directory, workers: int = 1, threads: int = 16, **env: str):
+    def __init__(self, directory: Directory, workers: int | None = None, threads: int | None = None,
+                 log: Path | None = None, **env: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "REFERRAL_DATABASE_URL": directory.url, "REFERRAL_LOG_LEVEL": "WARNING",
                     "REFERRAL_RATELIMIT_PER_ADDRESS": "10000000 per minute",
                     "REFERRAL_RATELIMIT_PER_KEY": "10000000 per minute", **env}
         self.argv = [str(BIN / "referral"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                     "--workers", str(workers), "--threads", str(threads)]
+                     *(["--workers", str(workers)] if workers else []),
+                     *(["--threads", str(threads)] if threads else [])]
+        self.log = log  # the server's stderr goes here (else nowhere)
 
     def __enter__(self) -> "Server":
         started = time.perf_counter()
-        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        stderr = self.log.open("wb") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
         while True:
             try:
                 if httpx.get(self.base + "/v1/health/live", timeout=600).status_code == 200:
@@ -111,13 +118,36 @@ class Server:
                 if self.process.poll() is not None:
                     raise SystemExit("referral serve exited") from None
                 time.sleep(0.2)
+        self._wait_until_workers_idle()
         self.start_s = time.perf_counter() - started
         return self
 
+    def _wait_until_workers_idle(self) -> None:
+        """Every worker builds its index before it accepts; the first answer comes from the first one
+        ready. Wait until the workers' CPU time stops growing (all built), so no measured request
+        lands on a worker still building."""
+        def cpu_ticks() -> int:
+            total = 0
+            for pid in self._children():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            return total
+
+        before = cpu_ticks()
+        while True:
+            time.sleep(0.5)
+            now = cpu_ticks()
+            if now - before <= 5:  # clock ticks (1/100 s): at most 10 % of a core over the half second
+                return
+            before = now
+
+    def _children(self) -> list[int]:
+        return [int(pid) for pid in
+                Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
+
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each gunicorn worker (Linux /proc), in MB."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [_rss_mb(int(pid)) for pid in children]
+        return [_rss_mb(pid) for pid in self._children()]
 
     def __exit__(self, *_exc: object) -> None:
         self.process.terminate()

@@ -1,11 +1,13 @@
 """Rate limits: per client address across all routes together, and per key once the caller is known.
 
-Counters live in Flask-Limiter's storage: in memory by default — exact, because ``referral serve``
-runs one process with threads and refuses several workers on ``memory://`` — or shared (Redis,
-installed with the project) when RATELIMIT_STORAGE_URI is set (e.g.
-``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``), which is what several workers or
-instances need to enforce one limit together. A breach is a 429 problem with Retry-After; no other
-answer carries Retry-After but a 503 (the database lost: errors.py puts its own back).
+Counters live in Flask-Limiter's storage: in memory by default, or shared (Redis, installed with
+the project) when RATELIMIT_STORAGE_URI is set (e.g. ``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``),
+which is what several instances need to enforce one limit together. In memory, each of the
+RATELIMIT_WORKERS processes (``referral serve`` sets it to its ``--workers``) counts its share of each
+limit — the limit divided by the workers, rounded down — so together they never allow more than the
+documented limit; a client whose requests fall unevenly on the workers may be refused a little
+early. A breach is a 429 problem with Retry-After; no other answer carries Retry-After but a 503 (the
+database lost: errors.py puts its own back).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse
+from limits import parse_many
 from limits.storage import MemoryStorage
 
 from referral.api.errors import Problem
@@ -26,13 +28,25 @@ def init_app(app: Flask) -> Limiter:
     """Install the per-address limit; keep the limiter for the per-key check."""
     app.after_request(_retry_after_only_on_429)  # registered first, so it runs after the limiter's
     uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    in_memory = uri.startswith("memory://")
+    workers = int(app.config["RATELIMIT_WORKERS"]) if in_memory else 1
     limiter = Limiter(
-        get_remote_address, app=app, application_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
-        storage_uri=SweptMemoryStorage.STORAGE_SCHEME[0] + uri.removeprefix("memory") if uri.startswith("memory://") else uri, headers_enabled=True,
-        enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
+        get_remote_address, app=app, application_limits=[share(app.config["RATELIMIT_PER_ADDRESS"], workers)],
+        storage_uri=SweptMemoryStorage.STORAGE_SCHEME[0] + uri.removeprefix("memory") if in_memory else uri,
+        headers_enabled=True, enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
     )
     app.extensions["referral.limiter"] = limiter
+    app.extensions["referral.key_limits"] = parse_many(share(app.config["RATELIMIT_PER_KEY"], workers))
     return limiter
+
+
+def share(limits: str, workers: int) -> str:
+    """One worker's share of ``limits`` (Flask-Limiter syntax, ``;``-separated): each amount divided by
+    ``workers``, rounded down, at least 1 — "600 per minute" over 2 workers is "300 per 1 minute"."""
+    if workers <= 1:
+        return limits
+    return "; ".join(f"{max(1, item.amount // workers)} per {item.multiples} {item.GRANULARITY.name}"
+                     for item in parse_many(limits))
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -69,8 +83,10 @@ def check_key(key_id: str) -> None:
     limiter: Limiter = current_app.extensions["referral.limiter"]
     if not limiter.enabled:
         return
-    item = parse(current_app.config["RATELIMIT_PER_KEY"])
-    if limiter.limiter.hit(item, "key", key_id):
+    for item in current_app.extensions["referral.key_limits"]:
+        if not limiter.limiter.hit(item, "key", key_id):
+            break
+    else:
         return
     reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
     retry_after = max(1, math.ceil(reset_at - time.time()))

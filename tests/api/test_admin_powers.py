@@ -124,7 +124,7 @@ def test_serve_says_how_to_make_the_first_admin_key(database_url, monkeypatch):
     assert "referral create-key --role admin" in result.output
 
 
-def test_serve_refuses_several_workers_that_would_each_count_their_own_limit(database_url, monkeypatch):
+def test_serve_runs_one_gthread_worker_per_core_each_told_how_many_share_the_limits(database_url, monkeypatch):
     from click.testing import CliRunner
 
     from referral import cli
@@ -133,9 +133,12 @@ def test_serve_refuses_several_workers_that_would_each_count_their_own_limit(dat
     started: list = []
     monkeypatch.setattr(cli.os, "execv", lambda _exe, argv: started.append(argv))
     monkeypatch.setattr(cli.os, "chdir", lambda *args: None)
-    refused = CliRunner().invoke(cli.main, ["serve", "--workers", "2"])
-    assert refused.exit_code == 1 and "redis://" in refused.output and started == []
-    monkeypatch.setenv("REFERRAL_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
-    assert CliRunner().invoke(cli.main, ["serve", "--workers", "2"]).exit_code == 0
-    argv = started[0]
-    assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--workers") + 1] == "2"
+    monkeypatch.setattr(cli.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert CliRunner().invoke(cli.main, ["serve"]).exit_code == 0
+    assert CliRunner().invoke(cli.main, ["serve", "--workers", "3", "--threads", "4"]).exit_code == 0
+    default, chosen = started
+    assert default[default.index("--worker-class") + 1] == "gthread"
+    assert (default[default.index("--workers") + 1], default[default.index("--threads") + 1]) == ("2", "8")
+    assert default[default.index("--env") + 1] == "REFERRAL_RATELIMIT_WORKERS=2"
+    assert (chosen[chosen.index("--workers") + 1], chosen[chosen.index("--env") + 1]) == (
+        "3", "REFERRAL_RATELIMIT_WORKERS=3")

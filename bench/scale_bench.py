@@ -1,0 +1,96 @@
+"""Scale benchmark: a synthetic directory of N services imported, indexed and matched.
+
+For each size: write a synthetic HSDS package (bench/import_bench.py's generator, streamed: 4
+services, 2 sites per organization, 4.75 HSDS rows per service), import it with the importer users
+run (``referral import-hsds``'s code: bulk UPSERT batches, ANALYZE at the end) into PostgreSQL when
+``--postgres URL`` names a disposable database (emptied first; e.g. a database of its own,
+``createdb referral_scale``) — else into a temporary SQLite file — then start ``referral serve`` (its
+default worker model) and report: import time and HSDS rows/s, the import's peak memory, each
+worker's index build time (its own log line) and resident memory, and match p50/p95 at 1 and 2
+concurrent clients beside the trivial endpoint's (the floor, measured the same way). Targets: match
+p95 <= 20 ms at 1M services on PostgreSQL. Asserts nothing.
+
+    .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
+    .venv/bin/python bench/scale_bench.py --services 1000000 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1/referral_scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import http_bench  # noqa: E402
+from served import Server, prepare  # noqa: E402
+
+BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
+
+
+def scale(folder: Path, services: int, url: str | None, requests: int, seconds: float) -> dict:
+    """Import, serve and match one directory of ``services`` services."""
+    directory = prepare(folder, services, url)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: generator + importer
+    print(f"  imported {directory.records:,} HSDS rows in {directory.import_s:.1f} s "
+          f"({directory.records / directory.import_s:,.0f} rows/s; peak RSS {peak_mb:,.0f} MB)", flush=True)
+    log = folder / "server.log"
+    with Server(directory, log=log, REFERRAL_LOG_LEVEL="INFO") as server:
+        rss = server.worker_rss_mb()
+        built = [float(m.group(2)) for m in BUILT.finditer(log.read_text("utf-8", "replace"))]
+        print(f"  served by {len(rss)} workers after {server.start_s:.1f} s; index built in "
+              f"{', '.join(f'{s:.1f}' for s in built)} s; worker RSS {', '.join(f'{mb:,.0f}' for mb in rss)} MB",
+              flush=True)
+        figures = {}
+        for name, make in http_bench.endpoints(directory).items():
+            if name == "health":
+                continue
+            asyncio.run(http_bench.drive(server.base, make, 2, 100, seconds))  # warm up
+            for clients in (1, 2):
+                figures[name, clients] = asyncio.run(http_bench.drive(server.base, make, clients, requests, seconds))
+    log.unlink()
+    return dict(services=services, records=directory.records, import_s=directory.import_s, peak_mb=peak_mb,
+                build_s=max(built, default=float("nan")), rss_mb=max(rss), workers=len(rss), figures=figures)
+
+
+def table(label: str, rows: list[dict]) -> str:
+    head = (f"{'services':>9} {'rows':>10} {'import s':>8} {'rows/s':>7} {'peak MB':>7} {'build s':>7} "
+            f"{'RSS MB':>7} {'clients':>7} {'match p50':>9} {'p95':>6} {'trivial p95':>11} {'match/s':>7}")
+    lines = [f"Scale, {label} (target: match p95 <= 20 ms at 1M on PostgreSQL); build and RSS: the largest worker's",
+             head, "-" * len(head)]
+    for r in rows:
+        for clients in (1, 2):
+            match, floor = r["figures"]["match", clients], r["figures"]["trivial", clients]
+            lines.append(
+                f"{r['services']:>9,} {r['records']:>10,} {r['import_s']:>8.1f} {r['records'] / r['import_s']:>7,.0f} "
+                f"{r['peak_mb']:>7,.0f} {r['build_s']:>7.1f} {r['rss_mb']:>7,.0f} {clients:>7} {match['p50']:>9.1f} "
+                f"{match['p95']:>6.1f} {floor['p95']:>11.1f} {match['rps']:>7.0f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", default="20000", help="sizes, comma-separated (e.g. 100000,1000000)")
+    parser.add_argument("--postgres", default=os.environ.get("REFERRAL_BENCH_POSTGRES_URL"),
+                        help="a disposable PostgreSQL database URL (emptied first); "
+                             "default $REFERRAL_BENCH_POSTGRES_URL")
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    label = "PostgreSQL" if args.postgres else "SQLite (set --postgres for PostgreSQL)"
+    rows = []
+    for services in (int(s) for s in args.services.split(",")):
+        print(f"{label}, {services:,} services: writing and importing the package ...", flush=True)
+        with tempfile.TemporaryDirectory() as folder:
+            rows.append(scale(Path(folder), services, args.postgres, args.requests, args.seconds))
+    print("\n" + table(label, rows))
+
+
+if __name__ == "__main__":
+    main()
