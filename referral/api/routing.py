@@ -42,6 +42,8 @@ class Operation:
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
     presented: bool = False
+    # The operation may instead queue a background job: 202 with Location and this schema (a Job).
+    accepted: type[Schema] | None = None
 
 
 class ApiBlueprint(Blueprint):
