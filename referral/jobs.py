@@ -94,7 +94,9 @@ def claim(session: Session) -> Job | None:
                               .execution_options(synchronize_session=False))
         session.commit()
         if won.rowcount == 1:
-            return session.get(Job, job_id, populate_existing=True)
+            job = session.get(Job, job_id, populate_existing=True)
+            session.commit()  # holds no transaction (on SQLite, no write lock) while the job runs
+            return job
     return None
 
 

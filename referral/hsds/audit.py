@@ -38,26 +38,27 @@ class Recorder:
 
     def __init__(self, session: Session, audit: ImportAudit | None):
         self.session, self.audit = session, audit
+        self.pending: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # (kind, id) -> action, changes
 
     def rows(self, model: type, ids: Sequence[str], write: Callable[[], None]) -> None:
-        """Write one batch of ``model`` rows (``write``), auditing each record it changed."""
+        """Write one batch of ``model`` rows (``write``), noting each record it changed (see flush)."""
         if self.audit is None:
             write()
             return
         before = self._states(model, ids)
         write()
         after = self._states(model, ids)
-        events = []
         for key, state in after.items():
             old = before.get(key)
             changes = diff(old or {}, state)
             if changes:
                 action = "created" if old is None else "moved" if "organization_id" in changes else "updated"
-                events.append((action, KINDS[model], key, changes))
-        self._add(events)
+                self.pending[(KINDS[model], key)] = (action, changes)
 
-    def links(self, model: type, service_ids: Sequence[str], write: Callable[[], None]) -> None:
-        """Replace the link rows of ``service_ids`` (``write``), auditing each service whose links changed."""
+    def links(self, model: type, service_ids: Sequence[str], write: Callable[[], None],
+              action: str = "updated") -> None:
+        """Replace the link rows of ``service_ids`` (``write``), noting each service whose links changed:
+        in the service's own event when its batch wrote it too, else in an event of ``action``."""
         if self.audit is None:
             write()
             return
@@ -65,8 +66,16 @@ class Recorder:
         write()
         after = self._links(model, service_ids)
         field = LINKS[model][0]
-        self._add([("updated", "service", key, {field: [before.get(key, []), after.get(key, [])]})
-                   for key in sorted(set(before) | set(after)) if before.get(key, []) != after.get(key, [])])
+        for key in sorted(set(before) | set(after)):
+            if before.get(key, []) != after.get(key, []):
+                noted, changes = self.pending.get(("service", key), (action, {}))
+                self.pending[("service", key)] = (noted, {**changes, field: [before.get(key, []), after.get(key, [])]})
+
+    def flush(self) -> None:
+        """Add the noted events to the import's transaction: one per record the batch changed."""
+        events = [(action, kind, key, changes) for (kind, key), (action, changes) in sorted(self.pending.items())]
+        self.pending.clear()
+        self._add(events)
 
     def _states(self, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         table = model.__table__  # type: ignore[attr-defined]

@@ -74,6 +74,8 @@ class Passes:
         if rows and (force or len(rows) >= self.settings.batch_size):
             self.recorder.rows(model, [r["id"] for r in rows],
                                lambda: writer.upsert(self.session, cast(Any, model).__table__, rows))
+            if model is not Service:  # a service's event waits for its links (_write_services)
+                self.recorder.flush()
             self.progress(len(rows))
             return []
         return rows
@@ -187,6 +189,7 @@ class Passes:
         ids = [r["id"] for r in rows]
         for model, key in ((ServiceNeed, "need"), (ServiceArea, "area")):
             self.recorder.links(model, ids, lambda: writer.replace_links(self.session, model, ids, links[key]))
+        self.recorder.flush()
         links["need"], links["area"] = [], []
         return []
 

@@ -148,6 +148,7 @@ def write_links(p: Passes) -> None:
             rows.append({"id": link_id, "service_id": service_id, "site_id": location_id,
                          "organization_id": services[service_id]})
     touched = sorted(set(p.service_org) | {r["service_id"] for r in rows})
-    p.recorder.links(ServiceAtLocation, touched, lambda: _relink(p, touched, rows))
+    p.recorder.links(ServiceAtLocation, touched, lambda: _relink(p, touched, rows), action="linked")
+    p.recorder.flush()
     p.report.counts["service_at_locations"] = len(rows)
 
