@@ -9,10 +9,11 @@ input's spelling. A batch at a time: a 100k import never holds the whole directo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, String, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from referral.audit import SKIPPED, _plain, diff
@@ -50,7 +51,7 @@ class Recorder:
         after = self._states(model, ids)
         for key, state in after.items():
             old = before.get(key)
-            changes = diff(old or {}, state)
+            changes = _decoded(diff(old or {}, state), model)
             if changes:
                 action = "created" if old is None else "moved" if "organization_id" in changes else "updated"
                 self.pending[(KINDS[model], key)] = (action, changes)
@@ -78,11 +79,15 @@ class Recorder:
         self._add(events)
 
     def _states(self, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """id -> column values; JSON columns as their stored text (compared as text, decoded only
+        when they changed: decoding every row of every batch twice would cost more than the import)."""
         table = model.__table__  # type: ignore[attr-defined]
+        columns = [type_coerce(c, String).label(c.key) if isinstance(c.type, JSON) else c
+                   for c in table.c if c.key not in SKIPPED]
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(sorted(set(ids))):
-            for row in self.session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-                found[row["id"]] = {k: _plain(v) for k, v in row.items() if k not in SKIPPED}
+            for row in self.session.execute(select(*columns).where(table.c.id.in_(chunk))).mappings():
+                found[row["id"]] = {k: _plain(v) for k, v in row.items()}
         return found
 
     def _links(self, model: type, service_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -102,6 +107,13 @@ class Recorder:
             {"actor": who.actor, "account_id": who.account_id, "action": f"import.{action}", "object_type": kind,
              "object_id": key, "changes": changes, "import_id": self.audit.import_id}
             for action, kind, key, changes in events])
+
+
+def _decoded(changes: dict[str, list[Any]], model: type) -> dict[str, list[Any]]:
+    """JSON columns read as text (SQLite; PostgreSQL's driver decodes them) back to their values."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return {field: [json.loads(v) if isinstance(v, str) and isinstance(table.c[field].type, JSON) else v
+                    for v in pair] for field, pair in changes.items()}
 
 
 def _chunks(ids: list[str]) -> Any:

@@ -204,12 +204,9 @@ class _Counted(io.BufferedIOBase):
     def read(self, size: int | None = -1) -> bytes:
         try:
             data = self._inner.read(-1 if size is None or size < 0 else min(size, self._left + 1))
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:  # zlib.error is an Exception
+        except Exception as error:  # noqa: BLE001 - BadZipFile (a bad CRC), zlib.error, EOFError: a corrupt member
             raise SourceError(Where(self._budget.name, field=self._member.filename),
-                              f"cannot be unpacked ({error})") from None
-        except Exception as error:  # noqa: BLE001 - zlib.error, lzma.LZMAError: a corrupt stream
-            raise SourceError(Where(self._budget.name, field=self._member.filename),
-                              f"cannot be unpacked ({type(error).__name__})") from None
+                              f"cannot be unpacked ({str(error)[:200] or type(error).__name__})") from None
         self._left -= len(data)
         if self._left < 0:
             raise SourceError(Where(self._budget.name, field=self._member.filename),

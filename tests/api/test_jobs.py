@@ -141,3 +141,46 @@ def test_the_openapi_document_declares_the_202_and_its_location(client):
     export = paths["/v1/hsds/export"]["get"]["responses"]
     assert "Location" in export["202"]["headers"] and "200" in export
     assert "/v1/jobs/{id}" in paths and "/v1/jobs/{id}/download" in paths
+
+
+def test_the_events_of_an_api_import_carry_its_job_id_and_its_key(app, client, make_key, tmp_path):
+    from referral.models import AuditEvent
+
+    reference_only(app, tmp_path)
+    admin = make_key("admin")
+    job_id = client.post("/v1/admin/imports", json=BODY, headers=admin).get_json()["id"]
+    run_all(app)
+    with app.app_context(), get_db().session() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.import_id == job_id)).all()
+    assert sorted((e.action, e.object_type) for e in events) == [("import.created", "organization"),
+                                                                ("import.created", "service")]
+    assert {e.actor for e in events} == {f"key:{admin['Authorization'].split('_')[1]}"}
+
+
+def test_a_job_that_breaks_ends_failed_with_problem_details_not_a_traceback(app, client, admin_headers):
+    with app.app_context(), get_db().session(write=True) as session:
+        broken = jobs.enqueue(session, CLI, "export", {})  # no format: the runner raises
+    run_all(app)
+    shown = client.get(f"/v1/jobs/{broken.id}", headers=admin_headers).get_json()
+    assert shown["status"] == "failed" and shown["error"]["title"] == "Job failed"
+    assert "Traceback" not in str(shown) and "KeyError" not in str(shown)
+
+
+def test_the_worker_thread_runs_a_queued_job_and_stops_when_told(app, client, admin_headers, tmp_path):
+    import threading
+
+    from referral import worker
+
+    reference_only(app, tmp_path)
+    location = client.post("/v1/admin/imports", json=BODY, headers=admin_headers).headers["Location"]
+    stop = threading.Event()
+    thread = worker.start_jobs(app, stop)
+    try:
+        for _ in range(200):
+            if client.get(location, headers=admin_headers).get_json()["status"] == "done":
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive() and client.get(location, headers=admin_headers).get_json()["status"] == "done"

@@ -45,6 +45,7 @@ def test_an_import_audits_each_record_it_creates_once_with_its_id(app, tmp_path)
     assert {e.actor for e in events} == {"key:test"}
     counselling = next(e for e in events if e.object_id == "c0000000-0000-4000-8000-000000000001")
     assert counselling.changes["name"] == [None, "Child and Teen Counselling"]
+    assert counselling.changes["modes"] == [None, ["in_person"]]  # a JSON column, as its value
     assert counselling.changes["needs"][0] == [] and counselling.changes["needs"][1] != []
 
 
