@@ -1,12 +1,12 @@
-"""The HSDS use cases as the CLI and the API call them: settings from config, the geocoder, import
-from a path or an upload, export to JSON or a (zipped) tabular package. Reads config only when
-called, never at import time; takes the session it is given.
+"""The HSDS use cases as the CLI and the jobs call them: settings from config, the geocoder, import
+from a path (the CLI's, or an upload a job saved), export to JSON or a (zipped) tabular package,
+kept per directory version. Reads config only when called, never at import time; takes the session
+it is given.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import tempfile
@@ -74,19 +74,6 @@ def refusal(report: ImportReport) -> dict[str, Any]:
                **{k: v for k, v in p.items() if k in ("file", "row", "object")}} for p in report.problems[:50]]
     return {"type": "/docs#problem-import-refused", "title": "Import refused",
             "status": 422, "detail": f"{len(report.problems)} problem(s); nothing was written.", "errors": errors}
-
-
-def import_upload(session: Session, config: Mapping[str, Any], name: str, data: bytes | None,
-                  parsed: Any = None, dry_run: bool = False, lenient: bool = False) -> ImportReport:
-    """Import an uploaded zip (``data``) or an already parsed JSON body (``parsed``)."""
-    try:
-        if parsed is not None:
-            source: sources.Source = sources.JsonSource(name, parsed, check=True)
-        else:
-            source = sources.open_zip(name, io.BytesIO(data or b""), _max_unzipped(config))
-    except sources.SourceError as error:
-        return _unreadable(name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run)
 
 
 def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
