@@ -1,7 +1,8 @@
 """HSDS import benchmark: a synthetic tabular package (fixed seed) into a fresh SQLite database.
 
 Prints records per second for the bulk importer beside a naive baseline that adds one ORM object
-at a time, and the peak memory of the import. Records are HSDS rows of every table read.
+at a time, the same imports audited record by record (as the API, the web page and the CLI run
+them: hsds/audit.py) beside the unaudited ones, and the peak memory of the import. Records are HSDS rows of every table read.
 
     .venv/bin/python bench/import_bench.py [--records 100000] [--baseline 5000]
 """
@@ -25,7 +26,9 @@ from referral import geocoding, migrate, seeding  # noqa: E402
 from referral.app import create_app  # noqa: E402
 from referral.db import get_db, make_engine  # noqa: E402
 from referral.hsds import importer, sources, writer  # noqa: E402
+from referral.hsds.audit import ImportAudit  # noqa: E402
 from referral.hsds.tabular import COLUMNS, FILES, datapackage  # noqa: E402
+from referral.policy import CLI  # noqa: E402
 from referral.models import Organization, Service, ServiceAtLocation, ServiceNeed, Site  # noqa: E402
 
 SEED = 20261130
@@ -107,11 +110,11 @@ def fresh_app_at(folder: Path, url: str):  # noqa: ANN201
     return app
 
 
-def bulk(app, package: Path) -> tuple[float, object]:  # noqa: ANN001
+def bulk(app, package: Path, audit: ImportAudit | None = None) -> tuple[float, object]:  # noqa: ANN001
     with app.app_context(), get_db().session(write=True) as session:
         started = time.perf_counter()
         report = importer.run(session, sources.open_path(package),
-                              lambda: geocoding.GazetteerGeocoder(writer.places(session)))
+                              lambda: geocoding.GazetteerGeocoder(writer.places(session)), audit=audit)
         return time.perf_counter() - started, report
 
 
@@ -164,10 +167,16 @@ def main() -> None:
         baseline_app = fresh_app(base / "naive")
         naive_seconds = naive(baseline_app, base / "small")
         bulk_small, _ = bulk(fresh_app(base / "bulk-small"), base / "small")
+        audited_app = fresh_app(base / "audited")
+        audited, _ = bulk(audited_app, base / "package", ImportAudit(CLI, "bench-1"))
+        audited_again, _ = bulk(audited_app, base / "package", ImportAudit(CLI, "bench-2"))
     print(f"HSDS import into SQLite (seed {SEED}); records = HSDS rows of every table")
     print(f"{'run':<40}{'records':>10}{'seconds':>10}{'records/s':>12}")
     print(f"{'bulk import (new)':<40}{count:>10}{seconds:>10.2f}{count / seconds:>12,.0f}")
     print(f"{'bulk re-import (unchanged: upsert)':<40}{count:>10}{again:>10.2f}{count / again:>12,.0f}")
+    print(f"{'bulk import, audited (an event a record)':<40}{count:>10}{audited:>10.2f}{count / audited:>12,.0f}")
+    print(f"{'bulk re-import, audited (no events)':<40}{count:>10}{audited_again:>10.2f}"
+          f"{count / audited_again:>12,.0f}")
     print(f"{'bulk import (small package)':<40}{small:>10}{bulk_small:>10.2f}{small / bulk_small:>12,.0f}")
     print(f"{'naive: one ORM object at a time':<40}{small:>10}{naive_seconds:>10.2f}"
           f"{small / naive_seconds:>12,.0f}")

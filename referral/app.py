@@ -10,6 +10,7 @@ from referral import config as config_module
 from referral import db
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
 from referral.api import referrals as referrals_api
+from referral.api import jobs as jobs_api
 from referral import web
 
 
@@ -43,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(match.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(hsds.bp)
+    app.register_blueprint(jobs_api.bp)
     match.init_app(app)
     app.register_blueprint(referrals_api.bp)
     referrals_api.init_app(app)

@@ -1,6 +1,7 @@
 """``referral import-hsds`` and ``referral export-hsds``: Open Referral HSDS 3.0 in and out.
 
-Both run in the app context with the app's database. Import prints the report (text, or JSON with
+Both run in the app context with the app's database, inline (the CLI is the one place an import or
+an export runs outside ``referral worker``), with a progress bar. Import prints the report (text, or JSON with
 ``--json``) and exits 1 when the input was refused (nothing is written then), or 3 when it was
 written but some services map to no need (they can never be offered; the report lists them).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 
 import click
@@ -20,6 +22,8 @@ from sqlalchemy import func, select
 from referral.db import get_db
 from referral.models import Service
 from referral.hsds import exchange, review, sources
+from referral.hsds.audit import ImportAudit
+from referral.policy import CLI
 
 PROGRESS_FROM = 2000
 QUARANTINED = 4  # exit status of --lenient: written, but some records were set aside (listed in the report)
@@ -46,14 +50,18 @@ def import_hsds(path: Path, dry_run: bool, as_json: bool, lenient: bool, review_
         reviewed = review.read(mapping_file) if mapping_file else {}
     except review.MappingFileError as error:
         raise click.ClickException(str(error)) from error
+    audit = ImportAudit(CLI, str(uuid.uuid4()))  # every record changed is audited with this id
     with get_db().session(write=True) as session:
         total = _estimate(path, config)
         if total >= PROGRESS_FROM and not as_json:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
                 report = exchange.import_path(session, config, path, dry_run, progress=bar.update, lenient=lenient,
-                                              reviewed=reviewed)
+                                              reviewed=reviewed, audit=audit)
         else:
-            report = exchange.import_path(session, config, path, dry_run, lenient=lenient, reviewed=reviewed)
+            report = exchange.import_path(session, config, path, dry_run, lenient=lenient, reviewed=reviewed,
+                                          audit=audit)
+    if report.written and not as_json:
+        click.echo(f"audited as import {audit.import_id}", err=True)
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.as_text())
     if review_file is not None:
         click.echo(f"{review.write(report, review_file)} mapping(s) to review written to {review_file}", err=True)

@@ -8,24 +8,29 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from referral import delivery, sealing, worker
+from referral import delivery, jobrun, sealing, worker
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="One round (deliver what is due, purge what is due), then exit.")
+@click.option("--once", is_flag=True, help="One round (deliver what is due, purge what is due, run the queued "
+              "jobs), then exit.")
 @with_appcontext
 def worker_command(once: bool) -> None:
-    """Deliver webhook events from the outbox (with retries) and purge closed referrals, until Ctrl-C."""
+    """Deliver webhook events from the outbox (with retries), purge closed referrals, and run queued
+    HSDS imports and exports, until Ctrl-C."""
     app = current_app._get_current_object()  # noqa: SLF001 - the loop needs the app itself
     transport = delivery.UrllibTransport(app.config["REFERRALS"]["webhook_allow_private"])
     if once:
         sent, purged = worker.run_once(app, transport)
-        click.echo(f"delivered {sent} events, purged {purged} referrals")
+        click.echo(f"delivered {sent} events, purged {purged} referrals, ran {jobrun.run_all(app)} jobs")
         return
     stop = threading.Event()
     worker.stop_on_signals(stop)
-    click.echo("referral worker: delivering webhooks and purging closed referrals (Ctrl-C stops)", err=True)
+    click.echo("referral worker: delivering webhooks, purging closed referrals, running imports and exports "
+               "(Ctrl-C stops)", err=True)
+    jobs_thread = worker.start_jobs(app, stop)
     worker.loop(app, transport, stop)
+    jobs_thread.join()
     click.echo("referral worker stopped", err=True)
 
 

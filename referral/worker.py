@@ -1,7 +1,9 @@
 """The background worker (``referral worker``): delivers the webhook outbox and purges closed
-referrals' personal fields, in a loop, until told to stop (Ctrl-C or SIGTERM).
+referrals' personal fields, in a loop, and runs queued jobs (HSDS imports and exports) in a thread
+of its own, until told to stop (Ctrl-C or SIGTERM).
 
-Owns the loop and its timing; the work itself is referral.delivery and referral.referrals.purge.
+Owns the loops and their timing; the work itself is referral.delivery, referral.referrals.purge
+and referral.jobrun.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Callable
 
 from flask import Flask
 
-from referral import delivery, referrals
+from referral import delivery, jobrun, jobs, referrals
 from referral.policy import Principal
 
 WORKER = Principal(actor="worker", role="admin")  # the audit actor of the purge
@@ -49,6 +51,30 @@ def loop(app: Flask, transport: delivery.Transport, stop: threading.Event,
         except Exception:  # noqa: BLE001 - a database hiccup must not end the worker; it tries again
             log.exception("worker round failed; retrying")
         stop.wait(float(settings["worker_poll_seconds"]))
+
+
+def job_loop(app: Flask, stop: threading.Event) -> None:
+    """Reap jobs whose worker died, then run queued jobs one at a time, until ``stop`` is set. A
+    job that is running when ``stop`` is set finishes first (SIGTERM waits for it)."""
+    settings = jobs.Settings.from_config(app.config)
+    while not stop.is_set():
+        ran = False
+        try:
+            with app.extensions["referral.db"].session(write=True) as session:
+                for job_id in jobs.reap(session, app.instance_path, settings):
+                    log.warning("job %s lost its worker; queued again or failed", job_id)
+            ran = jobrun.run_next(app)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker; it tries again
+            log.exception("job round failed; retrying")
+        if not ran:
+            stop.wait(settings.poll_seconds)
+
+
+def start_jobs(app: Flask, stop: threading.Event) -> threading.Thread:
+    """The job loop in a thread beside the delivery loop: a long import never delays a webhook."""
+    thread = threading.Thread(target=job_loop, args=(app, stop), name="referral-jobs")
+    thread.start()
+    return thread
 
 
 def stop_on_signals(stop: threading.Event) -> None:

@@ -1,22 +1,30 @@
 """The Open Referral HSDS 3.0 API under ``/hsds`` (read-only, public), the admin import
-(``POST /v1/admin/imports``) and the export (``GET /v1/hsds/export``). Views parse, call one use case, and answer; errors are problem+json.
+(``POST /v1/admin/imports``, queued as a job) and the export (``GET /v1/hsds/export``: the kept file
+of this directory version, or a job that builds it). Views parse, call one use case, and answer;
+errors are problem+json.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import uuid
 from pathlib import Path
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from referral.api.errors import Problem, field_error
+from referral import jobs
+from referral.api.access import current_principal
+from referral.api.errors import Problem
+from referral.api.jobs import JobSchema, accepted, stream_file
 from referral.api.routing import ApiBlueprint, read_json
 from referral.api.schemas import MAX_PAGE
-from referral.db import get_session
+from referral.db import get_db, get_session
 from referral.hsds import HSDS_VERSION, PROFILE_URL, browse, exchange
+from referral.models import Organization
 
 bp = ApiBlueprint("hsds", __name__, tag="hsds")  # /hsds/… and two /v1 routes: one blueprint
 ID = validate.Length(1, 100)
@@ -213,52 +221,66 @@ def taxonomy_term(id: str) -> Any:  # noqa: A002
     return browse.taxonomy_term(get_session(), id, _language())
 
 
-@bp.operation("POST", "/v1/admin/imports", "Import HSDS 3.0 JSON or a zipped tabular package",
-                 query=ImportArgs, access="admin", errors=(400, 401, 413, 415, 422))
+@bp.operation("POST", "/v1/admin/imports", "Queue an import of HSDS 3.0 JSON or a zipped tabular package",
+              query=ImportArgs, access="admin", status=202, response=JobSchema, headers=("Location",),
+              errors=(400, 401, 403, 413, 415, 422))
 def import_hsds(args: dict[str, Any]) -> Any:
-    """Send HSDS JSON (Content-Type: application/json) or a zip (application/zip). All or nothing;
-    ?dry_run=true checks and reports without writing. 200 with the report, or 422 with it."""
+    """Send HSDS JSON (Content-Type: application/json), a zip (application/zip), or a multipart form
+    with a file field. The upload is saved and the import queued: 202 with Location: /v1/jobs/{id},
+    which shows its progress and, when done, the report (failed, with a 422 problem carrying the
+    report, when it was refused). All or nothing unless lenient; ?dry_run=true checks and reports
+    without writing. JSON that cannot be read or holds text no one may store is refused at once."""
     request.max_content_length = int(current_app.config.get("HSDS", {}).get("max_upload_bytes", 64 << 20))
-    name, data, parsed = _upload()
-    report = exchange.import_upload(get_session(), current_app.config, name, data, parsed, args["dry_run"],
-                                    args["lenient"])
-    if not report.ok and not report.lenient:
-        raise Problem(422, "Import refused", f"{len(report.problems)} problem(s); nothing was written.",
-                      type_="import-refused", report=report.as_dict(),
-                      errors=[field_error(p.get("field") or "", p["message"], **{k: v for k, v in p.items()
-                                                                                  if k in ("file", "row", "object")})
-                              for p in report.problems[:50]])
-    return report.as_dict()
+    folder = jobs.folder(current_app.instance_path)
+    payload = f"{uuid.uuid4()}.upload"
+    name = _save_upload(folder / payload)
+    params = {"dry_run": args["dry_run"], "lenient": args["lenient"], "name": name}
+    try:
+        job = jobs.enqueue(get_session(), current_principal(), "import", params, payload)
+    except BaseException:
+        (folder / payload).unlink(missing_ok=True)
+        raise
+    return accepted(job)
 
 
-def _upload() -> tuple[str, bytes | None, Any]:
+def _save_upload(path: Path) -> str:
+    """Write the request's upload to ``path``, streamed; the name the report gives it."""
     if request.is_json:
-        return "request.json", None, read_json()  # refuses over-deep JSON and text that may not be stored
+        read_json()  # refuses malformed or over-deep JSON and text that may not be stored, before queuing
+        path.write_bytes(request.get_data(cache=True))
+        return "request.json"
     if request.mimetype in ("application/zip", "application/x-zip-compressed", "application/octet-stream"):
-        return "upload.zip", request.get_data(), None
+        with path.open("wb") as target:
+            shutil.copyfileobj(request.stream, target, 1 << 16)
+        return "upload.zip"
     if request.files.get("file") is not None:
         upload = request.files["file"]
-        return upload.filename or "upload.zip", upload.read(), None
+        upload.save(path)
+        return (upload.filename or "upload.zip")[:200]
     raise Problem(415, "Unsupported Media Type", "Send HSDS JSON (application/json), a zip (application/zip), "
                   "or a multipart form with a file field.")
 
 
 @bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
-              query=ExportArgs, access="key", errors=(401, 404, 422), media_types=("application/zip",))
+              query=ExportArgs, access="key", accepted=JobSchema, errors=(401, 404, 422),
+              media_types=("application/zip",))
 def export_hsds(args: dict[str, Any]) -> Any:
     """format=json: a list of full organizations; format=csv: the tabular data package, zipped. Made
-    once per directory version (a file in the instance folder) and streamed from there. Needs a key."""
-    folder = Path(current_app.instance_path) / "exports"
-    path = exchange.cached_export(get_session(), current_app.config, folder, args["format"], args.get("organization"))
-    headers = {"Content-Length": str(path.stat().st_size)}
-    if args["format"] == "json":
-        return Response(_chunks(path), mimetype="application/json", headers=headers)
-    return Response(_chunks(path), mimetype="application/zip",
-                    headers={**headers, "Content-Disposition": 'attachment; filename="hsds-package.zip"'})
-
-
-def _chunks(path: Path) -> Any:
-    """The file in 64 KiB pieces (opened when the answer starts; a newer version may replace it after)."""
-    with path.open("rb") as stream:
-        while piece := stream.read(1 << 16):
-            yield piece
+    once per directory version and kept: while the directory is unchanged the file is sent at once
+    (200). Otherwise a job builds it (202 with Location: /v1/jobs/{id}; when done, its result links
+    the download, and this URL sends the file too). Never built inside a request. Needs a key."""
+    session, organization = get_session(), args.get("organization")
+    if organization is not None and session.get(Organization, organization) is None:
+        raise Problem(404, "Not Found", f"No organization with id {organization!r}.", type_="not-found")
+    path = exchange.export_path(session, current_app.config, Path(current_app.instance_path) / "exports",
+                                args["format"], organization)
+    if path.is_file():
+        return stream_file(path, args["format"])
+    params = {"format": args["format"], "organization": organization, "file": path.name}
+    with get_db().session(write=True) as writes:
+        job = jobs.active_export(writes, params) or jobs.enqueue(writes, current_principal(), "export", params)
+        answer, headers = accepted(job)
+    response = jsonify(JobSchema().dump(answer))
+    response.status_code = 202
+    response.headers.update(headers)
+    return response

@@ -54,11 +54,15 @@ PROBLEM_TYPES = {
     "precondition-required": "Send If-Match with the ETag of your last read.",
     "rate-limited": "Too many requests; wait for Retry-After seconds.",
     "database-unavailable": "The database is unreachable or refuses writes; try again shortly.",
+    "import-refused": "An HSDS import found problems and wrote nothing; `errors` and `report` list them.",
+    "job-failed": "A background job stopped on an unexpected error; nothing it was writing was kept.",
+    "job-abandoned": "The worker running a background job stopped; nothing it was writing was kept.",
 }
 HEADERS = {
     "ETag": {"description": "The record's version, quoted: send it back as If-Match to change the record.",
              "schema": {"type": "string"}},
-    "Location": {"description": "Where the created record can be read.", "schema": {"type": "string"}},
+    "Location": {"description": "Where the created record (or the queued job) can be read.",
+                 "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}},
 }
@@ -117,6 +121,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     if 428 in op.errors:
         doc.setdefault("parameters", []).append(IF_MATCH)
     doc["responses"][str(op.status)] = _success(op)
+    if op.accepted is not None:
+        doc["responses"]["202"] = {"description": "Queued as a background job: follow Location (/v1/jobs/{id})",
+                                   "headers": {"Location": HEADERS["Location"]},
+                                   "content": {"application/json": {"schema": op.accepted}}}
     for status in _error_statuses(op):
         doc["responses"][str(status)] = _problem(status)
     # Public reads take no key, but a key that is sent is checked (401 when wrong).

@@ -47,6 +47,8 @@ class Operation:
     # Called with the 422 a body or query failed with; answers instead, or raises it (a match that
     # reveals a risk to the child is answered anyway: api/match_rescue.py).
     rescue: Callable[[Problem], Any] | None = None
+    # The operation may instead queue a background job: 202 with Location and this schema (a Job).
+    accepted: type[Schema] | None = None
 
 
 class ApiBlueprint(Blueprint):

@@ -1,25 +1,29 @@
-"""The HSDS use cases as the CLI and the API call them: settings from config, the geocoder, import
-from a path or an upload, export to JSON or a (zipped) tabular package. Reads config only when
-called, never at import time; takes the session it is given.
+"""The HSDS use cases as the CLI and the jobs call them: settings from config, the geocoder, import
+from a path (the CLI's, or an upload a job saved), export to JSON or a (zipped) tabular package,
+kept per directory version. Reads config only when called, never at import time; takes the session
+it is given.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral import geocoding
 from referral.directory import directory_version
-from referral.models import DirectoryState
+from referral.models import DirectoryState, Service
 from referral.hsds import importer, package, sources, writer
+from referral.hsds.audit import ImportAudit
+from referral.policy import CLI
 from referral.hsds.report import ImportReport, Where
 
 
@@ -44,27 +48,32 @@ def _max_unzipped(config: Mapping[str, Any]) -> int:
 
 def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
                 progress: Callable[[int], None] | None = None, lenient: bool = False,
-                reviewed: Mapping[str, str | None] | None = None) -> ImportReport:
-    """Import a JSON file, a zip or a package folder."""
+                reviewed: Mapping[str, str | None] | None = None, name: str | None = None,
+                audit: ImportAudit | None = None) -> ImportReport:
+    """Import a JSON file, a zip or a package folder (``name``: what the report calls it). Audited as
+    ``audit`` says (who, and the import's id), else as the CLI with a new id."""
     try:
-        source = sources.open_path(path, _max_unzipped(config))
+        source = sources.open_path(path, _max_unzipped(config), name)
     except sources.SourceError as error:
-        return _unreadable(path.name, error, dry_run)
+        return _unreadable(name or path.name, error, dry_run)
     return importer.run(session, source, geocoder(config, session), settings(config, lenient, reviewed), dry_run,
-                        progress)
+                        progress, audit or ImportAudit(CLI, str(uuid.uuid4())))
 
 
-def import_upload(session: Session, config: Mapping[str, Any], name: str, data: bytes | None,
-                  parsed: Any = None, dry_run: bool = False, lenient: bool = False) -> ImportReport:
-    """Import an uploaded zip (``data``) or an already parsed JSON body (``parsed``)."""
+def estimate(path: Path, config: Mapping[str, Any]) -> int:
+    """Roughly how many rows an import of ``path`` writes (0 when it cannot tell): for progress."""
     try:
-        if parsed is not None:
-            source: sources.Source = sources.JsonSource(name, parsed, check=True)
-        else:
-            source = sources.open_zip(name, io.BytesIO(data or b""), _max_unzipped(config))
-    except sources.SourceError as error:
-        return _unreadable(name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config, lenient), dry_run)
+        return sources.open_path(path, _max_unzipped(config)).estimate()
+    except (sources.SourceError, OSError):
+        return 0
+
+
+def refusal(report: ImportReport) -> dict[str, Any]:
+    """The problem details of a refused import: 422, every problem (its first 50 as field errors)."""
+    errors = [{"field": p.get("field") or "", "pointer": "", "detail": p["message"],
+               **{k: v for k, v in p.items() if k in ("file", "row", "object")}} for p in report.problems[:50]]
+    return {"type": "/docs#problem-import-refused", "title": "Import refused",
+            "status": 422, "detail": f"{len(report.problems)} problem(s); nothing was written.", "errors": errors}
 
 
 def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
@@ -121,19 +130,36 @@ def export_file(session: Session, config: Mapping[str, Any], path: Path, form: s
         partial.unlink(missing_ok=True)
 
 
-def cached_export(session: Session, config: Mapping[str, Any], folder: Path, form: str,
-                  organization_id: str | None) -> Path:
-    """The export file for the directory's current version, made once (``folder``: the instance's
-    exports); files of older versions are removed."""
+def export_path(session: Session, config: Mapping[str, Any], folder: Path, form: str,
+                organization_id: str | None) -> Path:
+    """Where the export of the directory's current version is (or will be) kept; built or not."""
     state = session.get(DirectoryState, 1)
     # the version and when it changed: a database made anew (versions from 0 again) is never mistaken for the old
     version = f"{directory_version(session)}.{int(state.changed_at.timestamp() * 1e6) if state else 0}"
+    return folder / f"hsds-v{version}-{_key(config, form, organization_id)}.{'json' if form == 'json' else 'zip'}"
+
+
+def _key(config: Mapping[str, Any], form: str, organization_id: str | None) -> str:
+    return hashlib.sha256(f"{organization_id or '*'}|{_language(config)}|{form}".encode()).hexdigest()[:12]
+
+
+def build_export(session: Session, config: Mapping[str, Any], folder: Path, form: str, organization_id: str | None,
+                 progress: Callable[[int], None] | None = None) -> Path:
+    """The export file for the directory's current version, made once (``folder``: the instance's
+    exports); files of older versions are removed. Slow on a large directory: a job's work."""
     folder.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(f"{organization_id or '*'}|{_language(config)}|{form}".encode()).hexdigest()[:12]
-    path = folder / f"hsds-v{version}-{key}.{'json' if form == 'json' else 'zip'}"
+    path = export_path(session, config, folder, form, organization_id)
     if not path.is_file():
-        export_file(session, config, path, form, organization_id)
-    for old in folder.glob(f"hsds-v*-{key}.*"):
-        if old != path and not old.name.startswith(f"hsds-v{version}-"):
+        export_file(session, config, path, form, organization_id, progress)
+    for old in folder.glob(f"hsds-v*-{_key(config, form, organization_id)}.*"):
+        if old != path:
             old.unlink(missing_ok=True)
     return path
+
+
+def count_services(session: Session, organization_id: str | None) -> int:
+    """How many services an export writes (its progress total)."""
+    query = select(func.count()).select_from(Service)
+    if organization_id is not None:
+        query = query.where(Service.organization_id == organization_id)
+    return session.scalar(query) or 0

@@ -21,6 +21,7 @@ from referral import changes
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds import extension, restrictions
+from referral.hsds.audit import ImportAudit, Recorder
 from referral.hsds.crosswalk import Crosswalk, Term, TermMapping
 from referral.hsds.fields import Fields
 from referral.hsds.ids import as_uuid
@@ -70,8 +71,10 @@ class Settings:
 
 
 def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], settings: Settings = Settings(),
-        dry_run: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import ``source``; the report says what was written, mapped, skipped, or why nothing was."""
+        dry_run: bool = False, progress: Callable[[int], None] | None = None,
+        audit: ImportAudit | None = None) -> ImportReport:
+    """Import ``source``; the report says what was written, mapped, skipped, or why nothing was.
+    With ``audit``, every record changed is audited in the same transaction (hsds/audit.py)."""
     report = ImportReport(source.name, dry_run=dry_run)
     for where, message in source.notes:
         report.note(where, message)
@@ -87,7 +90,7 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
     try:
         from referral.hsds.passes import Passes
 
-        Passes(session, source, report, settings, geocoder, progress or (lambda n: None)).run()
+        Passes(session, source, report, settings, geocoder, progress or (lambda n: None), Recorder(session, audit)).run()
         session.flush()
     except SourceError as error:
         report.problem(error.where, error.message)

@@ -19,6 +19,7 @@ from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
 from referral.hsds.openeligibility import Restriction
 from referral.reference_data import upsert_terms
 from referral.hsds.card import card_values
+from referral.hsds.audit import Recorder
 from referral.hsds.fields import Fields
 from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
@@ -38,9 +39,9 @@ class _GazetteerIndex:
 
 class Passes:
     def __init__(self, session: Session, source: Source, report: ImportReport, settings: Settings,
-                 geocoder: Callable[[], Geocoder], progress: Callable[[int], None]):
+                 geocoder: Callable[[], Geocoder], progress: Callable[[int], None], recorder: Recorder | None = None):
         self.session, self.source, self.report, self.settings = session, source, report, settings
-        self.progress = progress
+        self.progress, self.recorder = progress, recorder or Recorder(session, None)
         self._geocoder_factory, self._geocoder = geocoder, cast(Geocoder | None, None)
         places = writer.places(session)
         self._places = list(places)
@@ -71,7 +72,10 @@ class Passes:
 
     def _flush(self, model: type, rows: list[dict[str, Any]], force: bool = False) -> list[dict[str, Any]]:
         if rows and (force or len(rows) >= self.settings.batch_size):
-            writer.upsert(self.session, cast(Any, model).__table__, rows)
+            self.recorder.rows(model, [r["id"] for r in rows],
+                               lambda: writer.upsert(self.session, cast(Any, model).__table__, rows))
+            if model is not Service:  # a service's event waits for its links (_write_services)
+                self.recorder.flush()
             self.progress(len(rows))
             return []
         return rows
@@ -183,8 +187,9 @@ class Passes:
     def _write_services(self, rows: list[dict[str, Any]], links: dict[str, list]) -> list[dict[str, Any]]:
         self._flush(Service, rows, force=True)
         ids = [r["id"] for r in rows]
-        writer.replace_links(self.session, ServiceNeed, ids, links["need"])
-        writer.replace_links(self.session, ServiceArea, ids, links["area"])
+        for model, key in ((ServiceNeed, "need"), (ServiceArea, "area")):
+            self.recorder.links(model, ids, lambda: writer.replace_links(self.session, model, ids, links[key]))
+        self.recorder.flush()
         links["need"], links["area"] = [], []
         return []
 

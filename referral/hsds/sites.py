@@ -117,6 +117,13 @@ def _first(phones: list[dict[str, Any]]) -> str | None:
     return numbers[0][:64] if numbers else None
 
 
+def _relink(p: Passes, touched: list[str], rows: list[dict[str, Any]]) -> None:
+    writer.replace_links(p.session, ServiceAtLocation, touched, [])
+    writer.delete_ids(p.session, ServiceAtLocation, [r["id"] for r in rows])
+    if rows:
+        writer.upsert(p.session, ServiceAtLocation.__table__, rows)
+
+
 def write_links(p: Passes) -> None:
     """service_at_location rows whose service and site are both here and of one organization."""
     sites = dict(p.site_org)
@@ -142,9 +149,7 @@ def write_links(p: Passes) -> None:
             rows.append({"id": link_id, "service_id": service_id, "site_id": location_id,
                          "organization_id": services[service_id]})
     touched = sorted(set(p.service_org) | {r["service_id"] for r in rows})
-    writer.replace_links(p.session, ServiceAtLocation, touched, [])
-    writer.delete_ids(p.session, ServiceAtLocation, [r["id"] for r in rows])
-    if rows:
-        writer.upsert(p.session, ServiceAtLocation.__table__, rows)
+    p.recorder.links(ServiceAtLocation, touched, lambda: _relink(p, touched, rows), action="linked")
+    p.recorder.flush()
     p.report.counts["service_at_locations"] = len(rows)
 

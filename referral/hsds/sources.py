@@ -27,6 +27,10 @@ __all__ = ["JsonSource", "PackageSource", "Record", "Source", "SourceError", "op
 
 MAX_MEMBERS = 100  # a package has 22 files; many more is not an HSDS package
 MAX_UNZIPPED = 2 * 1024**3  # bytes, all members together
+MAX_RATIO = 200  # unpacked bytes per packed byte: CSV deflates about 5-20 times; a bomb, thousands
+RATIO_SLACK = 1 << 20  # bytes a small member may unpack to whatever its ratio (a tiny file compresses well)
+READABLE = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".rar", ".jar")
 
 
 class PackageSource(Source):
@@ -91,18 +95,19 @@ def _escapes(path: str) -> bool:
     return pure.is_absolute() or ".." in pure.parts or path.startswith("/") or ":" in path
 
 
-def open_path(path: Path, max_unzipped: int = MAX_UNZIPPED) -> Source:
-    """A Source for a JSON file, a zip file or a package folder."""
+def open_path(path: Path, max_unzipped: int = MAX_UNZIPPED, name: str | None = None) -> Source:
+    """A Source for a JSON file, a zip file or a package folder (``name``: what reports call it)."""
+    name = name or path.name
     if path.is_dir():
         files = {p.name: (lambda p=p: p.open("rb")) for p in sorted(path.iterdir())
                  if p.is_file() and p.suffix == ".csv"}
         descriptor = path / "datapackage.json"
-        return package_source(path.name, files, descriptor.read_bytes() if descriptor.is_file() else None)
+        return package_source(name, files, descriptor.read_bytes() if descriptor.is_file() else None)
     if not path.is_file():
         raise SourceError(Where(str(path)), "no such file or folder")
     if zipfile.is_zipfile(path):
-        return open_zip(path.name, io.BytesIO(path.read_bytes()), max_unzipped)  # no handle left open
-    return open_json(path.name, path.read_bytes())
+        return open_zip(name, io.BytesIO(path.read_bytes()), max_unzipped)  # no handle left open
+    return open_json(name, path.read_bytes())
 
 
 def package_source(name: str, files: dict[str, Callable[[], IO[bytes]]], descriptor: bytes | None) -> Source:
@@ -123,18 +128,38 @@ def open_zip(name: str, stream: IO[bytes], max_unzipped: int = MAX_UNZIPPED) -> 
     if len(members) > MAX_MEMBERS:
         raise SourceError(Where(name), f"holds {len(members)} files; a package has at most {MAX_MEMBERS}")
     for member in members:
-        if _escapes(member.filename):
-            raise SourceError(Where(name, field=member.filename), "a path outside the package")
+        _check_member(name, member)
     declared = sum(m.file_size for m in members)
     if declared > max_unzipped:
         raise SourceError(Where(name), f"unpacks to {declared} bytes; the limit is {max_unzipped}")
     prefix = _package_root(name, [m.filename for m in members])
     budget = _Budget(name, max_unzipped)
-    files = {m.filename[len(prefix):]: (lambda m=m: budget.wrap(archive.open(m)))
+    files = {m.filename[len(prefix):]: (lambda m=m: budget.wrap(archive, m))
              for m in members if m.filename.startswith(prefix) and m.filename.endswith(".csv")}
-    descriptor = prefix + "datapackage.json"
-    raw = budget.wrap(archive.open(descriptor)).read() if descriptor in archive.namelist() else None
+    descriptor = next((m for m in members if m.filename == prefix + "datapackage.json"), None)
+    raw = budget.wrap(archive, descriptor).read() if descriptor is not None else None
     return package_source(name, files, raw)
+
+
+def _check_member(name: str, member: zipfile.ZipInfo) -> None:
+    """Refuse, before anything is unpacked: escaping paths, nested archives, encrypted or unknown
+    compression, and ratios no CSV file has (the declared sizes; the bytes are counted as read too)."""
+    where = Where(name, field=member.filename)
+    if _escapes(member.filename):
+        raise SourceError(where, "a path outside the package")
+    if member.filename.lower().endswith(ARCHIVES):
+        raise SourceError(where, "an archive inside the archive: nested archives are not read")
+    if member.flag_bits & 0x1:
+        raise SourceError(where, "is encrypted: send the package unencrypted")
+    if member.compress_type not in READABLE:
+        raise SourceError(where, f"uses a compression method ({member.compress_type}) that is not read")
+    if member.file_size > _allowed(member.compress_size):
+        raise SourceError(where, f"unpacks {member.file_size} bytes from {member.compress_size}: more than "
+                                 f"{MAX_RATIO} times its packed size (a zip bomb?)")
+
+
+def _allowed(packed: int) -> int:
+    return packed * MAX_RATIO + RATIO_SLACK
 
 
 def _package_root(name: str, names: list[str]) -> str:
@@ -146,13 +171,17 @@ def _package_root(name: str, names: list[str]) -> str:
 
 
 class _Budget:
-    """Counts bytes actually unpacked: declared sizes in a zip can lie."""
+    """Counts bytes actually unpacked, of all members and of each: declared sizes in a zip can lie."""
 
     def __init__(self, name: str, limit: int):
         self.name, self.left = name, limit
 
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        return _Counted(stream, self)  # type: ignore[return-value]
+    def wrap(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> IO[bytes]:
+        try:
+            stream = archive.open(member)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+            raise SourceError(Where(self.name, field=member.filename), f"cannot be unpacked ({error})") from None
+        return _Counted(stream, self, member)  # type: ignore[return-value]
 
     def spend(self, size: int) -> None:
         self.left -= size
@@ -161,17 +190,27 @@ class _Budget:
 
 
 class _Counted(io.BufferedIOBase):
-    """A read-only stream that charges every byte read to a _Budget."""
+    """A read-only stream that charges every byte read to a _Budget and to its member's own limit
+    (its packed size times MAX_RATIO); a corrupt member is a SourceError, not a crash."""
 
-    def __init__(self, inner: IO[bytes], budget: _Budget):
+    def __init__(self, inner: IO[bytes], budget: _Budget, member: zipfile.ZipInfo):
         super().__init__()
-        self._inner, self._budget = inner, budget
+        self._inner, self._budget, self._member = inner, budget, member
+        self._left = _allowed(member.compress_size)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        data = self._inner.read(-1 if size is None else size)
+        try:
+            data = self._inner.read(-1 if size is None or size < 0 else min(size, self._left + 1))
+        except Exception as error:  # noqa: BLE001 - BadZipFile (a bad CRC), zlib.error, EOFError: a corrupt member
+            raise SourceError(Where(self._budget.name, field=self._member.filename),
+                              f"cannot be unpacked ({str(error)[:200] or type(error).__name__})") from None
+        self._left -= len(data)
+        if self._left < 0:
+            raise SourceError(Where(self._budget.name, field=self._member.filename),
+                              f"unpacks to more than {MAX_RATIO} times its packed size (a zip bomb?)")
         self._budget.spend(len(data))
         return data
 

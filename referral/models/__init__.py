@@ -7,6 +7,7 @@ from referral.models.listings import __all__ as _listings
 from referral.models.referrals import GapCount, OutboxEvent, Referral, WebhookDelivery, WebhookSubscription
 from referral.models.safety import RegionResource, RiskCategory
 from referral.models.changes import DirectoryChange
+from referral.models.jobs import Job
 
 __all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport", "RegionResource", "RiskCategory",
-           "Referral", "WebhookSubscription", "OutboxEvent", "WebhookDelivery", "GapCount", "DirectoryChange"]
+           "Referral", "WebhookSubscription", "OutboxEvent", "WebhookDelivery", "GapCount", "DirectoryChange", "Job"]

@@ -71,6 +71,7 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(36))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [before, after]
+    import_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the import (job) that made it
 
     __table_args__ = (
         CheckConstraint("object_type <> ''", name="object_type_given"),

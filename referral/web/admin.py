@@ -1,22 +1,19 @@
 """Pages for admins: organizations, accounts and keys (create, issue — the key shown once — revoke,
 disable), reports across the directory, the stale listings, and HSDS import with a dry run and a
-readable report. Each page calls one use case of ``accounts``, ``freshness``, ``queries`` or
-``hsds.exchange``.
+readable report (queued as a job that ``referral worker`` runs; its page follows the progress).
+Each page calls one use case of ``accounts``, ``freshness``, ``queries`` or ``jobs``.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import uuid
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from referral import accounts, boundary, freshness, queries
+from referral import accounts, freshness, jobs, queries
 from referral.db import get_session
 from referral.errors import Conflict, Invalid
-from referral.hsds import exchange
-from referral.hsds.report import ImportReport, Where
 from referral.web.base import bp, page, principal, render
 
 ROLES = ("social_worker", "case_app", "org_editor", "admin")
@@ -113,29 +110,18 @@ def import_hsds():  # noqa: ANN201
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render("web/import.html", status=422, report=None, error=_("Choose a file to import."))
-    dry_run = "dry_run" in request.form
-    report = _import(upload.filename, upload.read(), dry_run)
-    return render("web/import.html", status=200 if report.ok else 422, report=report.as_dict())
+    payload = f"{uuid.uuid4()}.upload"
+    upload.save(jobs.folder(current_app.instance_path) / payload)  # the worker imports it (referral.jobrun)
+    params = {"dry_run": "dry_run" in request.form, "lenient": False, "name": upload.filename[:200]}
+    job = jobs.enqueue(get_session(), principal(), "import", params, payload)
+    return redirect(url_for("web.import_job", job_id=job.id))
 
 
-def _import(name: str, data: bytes, dry_run: bool) -> ImportReport:
-    """A .json file is parsed as the API parses an HSDS JSON body; anything else is a zip."""
-    if not name.lower().endswith(".json"):
-        return exchange.import_upload(get_session(), current_app.config, name, data, None, dry_run)
-    parsed, problem = _json(data)
-    if problem:
-        report = ImportReport(name, dry_run=dry_run)
-        report.problem(Where(name), problem)
-        return report
-    return exchange.import_upload(get_session(), current_app.config, name, None, parsed, dry_run)
-
-
-def _json(data: bytes) -> tuple[Any, str | None]:
-    if boundary.json_too_deep(data):
-        return None, f"the JSON is nested deeper than {boundary.MAX_DEPTH} levels"
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        return None, "the file is not well-formed JSON"
-    found = list(boundary.problems(parsed))
-    return (None, "; ".join(f"{f or 'body'}: {m}" for f, m in found[:5])) if found else (parsed, None)
+@bp.get("/admin/import/<job_id>")
+@page("admin")
+def import_job(job_id: str):  # noqa: ANN201
+    """The queued import: its progress (the page reloads itself until it ends), then its report."""
+    job = jobs.visible(get_session(), principal(), job_id)
+    done, total = jobs.progress(current_app.instance_path, job)
+    return render("web/import.html", job=job, done=done, total=total, report=job.result,
+                  status=422 if job.status == "failed" else 200)

@@ -208,7 +208,7 @@ def test_the_worker_command_delivers_once_and_exits(app, client, cast, runner, m
     transport = FakeTransport()
     monkeypatch.setattr(delivery, "UrllibTransport", lambda allow_private=False: transport)
     result = runner.invoke(args=["worker", "--once"])
-    assert result.exit_code == 0 and result.output == "delivered 1 events, purged 0 referrals\n"
+    assert result.exit_code == 0 and result.output == "delivered 1 events, purged 0 referrals, ran 0 jobs\n"
     assert transport.events() == [("referral.created", "requested")]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from referral import directory, freshness
 from referral.db import get_db
+from referral.jobrun import run_all
 from referral.models import Service
 from referral.policy import CLI
 from tests.web.conftest import ARTIFACTS, PROJECT_ROOT
@@ -211,6 +212,11 @@ def test_an_admin_checks_an_hsds_package_with_a_dry_run_and_nothing_is_written(s
     assert serious_violations(browser) == []
     browser.find_element(*by("#file")).send_keys(str(package))
     click(browser, "main form button.primary")
+    assert "/admin/import/" in browser.current_url  # queued: the page follows the job
+    run_all(app)  # the worker's part (make serve runs `referral worker` beside the server)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(*by("#report")))  # the page reloads itself
     report = browser.find_element(*by("#report")).text
     assert "试运行：导入可以成功" in report
     assert _count(app) == before

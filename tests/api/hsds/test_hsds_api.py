@@ -100,12 +100,23 @@ def test_taxonomies_and_terms(app, client) -> None:  # noqa: ANN001
     assert sorted({t["language"] for t in terms["contents"]}) == ["en", "zh"]
 
 
+def _imported(app, client, response, headers) -> dict:  # noqa: ANN001
+    """The job an import queued, once the worker has run it."""
+    from referral.jobrun import run_all
+
+    assert response.status_code == 202, response.get_json()
+    assert response.headers["Location"] == f"/v1/jobs/{response.get_json()['id']}"
+    run_all(app)
+    return client.get(response.headers["Location"], headers=headers).get_json()
+
+
 def test_an_admin_imports_a_zipped_package_and_its_services_match(app, client, admin_headers, tmp_path) -> None:  # noqa: ANN001
     reference_only(app, tmp_path)
     response = client.post("/v1/admin/imports", data=_zip(HARBOUR), headers=admin_headers,
                            content_type="application/zip")
-    assert response.status_code == 200, response.get_json()
-    report = response.get_json()
+    job = _imported(app, client, response, admin_headers)
+    assert job["status"] == "done", job
+    report = job["result"]
     assert report["written"] and report["counts"]["services"] == 4
     assert report["taxonomy"]["unmapped"][0]["term"] == "Money and debt advice"
     match = client.post("/v1/match", json={
@@ -120,21 +131,24 @@ def test_a_json_import_can_be_a_dry_run(app, client, admin_headers, tmp_path) ->
     reference_only(app, tmp_path)
     body = [{"id": "org-1", "name": "Hillside Family Hub", "description": "",
              "services": [{"id": "svc-1", "name": "Parent Line", "status": "active"}]}]
-    dry = client.post("/v1/admin/imports?dry_run=true", json=body, headers=admin_headers).get_json()
+    dry = _imported(app, client, client.post("/v1/admin/imports?dry_run=true", json=body, headers=admin_headers),
+                    admin_headers)["result"]
     assert dry["ok"] and dry["dry_run"] and not dry["written"]
     assert client.get("/hsds/services").get_json()["total_items"] == 0
-    done = client.post("/v1/admin/imports", json=body, headers=admin_headers).get_json()
+    done = _imported(app, client, client.post("/v1/admin/imports", json=body, headers=admin_headers),
+                     admin_headers)["result"]
     assert done["written"] and client.get("/hsds/services").get_json()["total_items"] == 1
 
 
-def test_a_refused_import_is_a_problem_that_carries_the_report(app, client, admin_headers, tmp_path) -> None:  # noqa: ANN001
+def test_a_refused_import_is_a_failed_job_whose_problem_names_each_field(app, client, admin_headers, tmp_path) -> None:  # noqa: ANN001
     reference_only(app, tmp_path)
     body = [{"id": "s1", "name": "Orphan", "status": "active", "organization_id": "nobody"}]
-    response = client.post("/v1/admin/imports", json=body, headers=admin_headers)
-    assert response.status_code == 422 and response.mimetype == "application/problem+json"
-    problem = response.get_json()
+    job = _imported(app, client, client.post("/v1/admin/imports", json=body, headers=admin_headers), admin_headers)
+    assert job["status"] == "failed"
+    problem = job["error"]
+    assert (problem["status"], problem["title"]) == (422, "Import refused")
     assert problem["errors"][0]["field"] == "organization_id" and problem["errors"][0]["object"] == "$[0]"
-    assert problem["report"]["written"] is False
+    assert job["result"]["written"] is False
 
 
 def test_importing_needs_an_admin_key(client) -> None:  # noqa: ANN001
@@ -142,12 +156,27 @@ def test_importing_needs_an_admin_key(client) -> None:  # noqa: ANN001
     assert response.status_code == 401
 
 
+def _exported(app, client, url, headers):  # noqa: ANN001, ANN202
+    """The export at ``url``: queued (202) the first time, made by the worker, then sent (200)."""
+    from referral.jobrun import run_all
+
+    queued = client.get(url, headers=headers)
+    assert queued.status_code == 202 and queued.headers["Location"].startswith("/v1/jobs/"), queued.get_json()
+    run_all(app)
+    job = client.get(queued.headers["Location"], headers=headers).get_json()
+    assert job["status"] == "done", job
+    download = client.get(job["result"]["download"], headers=headers)
+    again = client.get(url, headers=headers)
+    assert again.status_code == 200 and again.data == download.data
+    return again
+
+
 def test_the_export_endpoint_answers_json_and_a_zipped_package(app, client, worker_headers) -> None:  # noqa: ANN001
     seed_mini(app)
     assert client.get("/v1/hsds/export").status_code == 401  # a key is needed
-    as_json = client.get("/v1/hsds/export", headers=worker_headers)
+    as_json = _exported(app, client, "/v1/hsds/export", worker_headers)
     assert as_json.status_code == 200 and len(as_json.get_json()) == 2
-    as_zip = client.get("/v1/hsds/export?format=csv", headers=worker_headers)
+    as_zip = _exported(app, client, "/v1/hsds/export?format=csv", worker_headers)
     assert as_zip.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(as_zip.data)).namelist()
     assert "datapackage.json" in names and "services.csv" in names
@@ -164,11 +193,11 @@ def test_the_export_is_made_once_per_directory_version_and_remade_after_a_change
     folder = Path(app.instance_path) / "exports"
     for old in folder.glob("hsds-v*"):
         old.unlink()
-    first = client.get("/v1/hsds/export", headers=worker_headers).data
+    first = _exported(app, client, "/v1/hsds/export", worker_headers).data
     made = sorted(p.name for p in folder.glob("hsds-v*"))
     assert len(made) == 1 and client.get("/v1/hsds/export", headers=worker_headers).data == first
     with app.app_context(), get_db().session(write=True) as session:
         bump_version(session)
         session.commit()
-    client.get("/v1/hsds/export", headers=worker_headers)
+    _exported(app, client, "/v1/hsds/export", worker_headers)
     assert len(list(folder.glob("hsds-v*"))) == 1 and sorted(p.name for p in folder.glob("hsds-v*")) != made
