@@ -45,6 +45,10 @@ class Progress:
     def add(self, count: int) -> None:
         self.done += count
 
+    def report(self, done: int, total: int) -> None:
+        """An export's progress: services written so far, of ``total`` (hsds.package.Progress)."""
+        self.done, self.total = done, total
+
     def write(self) -> None:
         jobs.write_progress(self.instance_path, self.job_id, self.done, self.total)
 
@@ -108,7 +112,7 @@ def _export(app: Flask, job: Job, progress: Progress) -> tuple[dict[str, Any], d
     with app.extensions["referral.db"].session() as session:
         progress.total = exchange.count_services(session, organization)
         try:
-            path = exchange.build_export(session, app.config, exports, form, organization, progress.add)
+            path = exchange.build_export(session, app.config, exports, form, organization, progress.report)
         except NotFound as missing:
             return {}, jobs.problem(404, "Not Found", str(missing), "not-found")
     return {"format": form, "organization": organization, "file": path.name, "size": path.stat().st_size,

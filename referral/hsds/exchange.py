@@ -144,7 +144,7 @@ def _key(config: Mapping[str, Any], form: str, organization_id: str | None) -> s
 
 
 def build_export(session: Session, config: Mapping[str, Any], folder: Path, form: str, organization_id: str | None,
-                 progress: Callable[[int], None] | None = None) -> Path:
+                 progress: Callable[[int, int], None] | None = None) -> Path:
     """The export file for the directory's current version, made once (``folder``: the instance's
     exports); files of older versions are removed. Slow on a large directory: a job's work."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from typing import IO, Any, Callable, Iterator
 
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
-from referral.hsds.tabular import COLUMNS
+from referral.hsds.tabular import COLUMNS, MAX_FIELD
 
 # legacy file -> (3.0 table, renamed columns, fixed values)
 FILES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -106,6 +106,7 @@ class LegacySource(Source):
     def _read(self, path: str) -> Iterator[tuple[int, dict[str, str]]]:
         with self._files[path]() as stream:
             text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            csv.field_size_limit(MAX_FIELD)  # process-wide: a library may have raised it
             reader = csv.DictReader(text, strict=True)
             try:
                 for row in reader:

@@ -81,9 +81,13 @@ class CsvProblem(ValueError):
         self.file, self.row, self.field, self.message = file, row, field, message
 
 
+MAX_FIELD = 131_072  # characters in one CSV field (the csv module's default), whatever another library set
+
+
 def read_rows(file: str, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of one HSDS CSV file; CsvProblem on bad bytes, columns or shape."""
     table = TABLES[file]
+    csv.field_size_limit(MAX_FIELD)  # process-wide: a library (frictionless) may have raised it
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     reader = csv.reader(text, strict=True)
     try:
