@@ -41,9 +41,10 @@ serve: db
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: print the benchmark tables (matching, reading text, HTTP, freshness)
+## bench: print the benchmark tables (matching, memory, reading text, HTTP, freshness)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/text_bench.py
 	$(BIN)/python bench/http_bench.py $(if $(REFERRAL_BENCH_POSTGRES_URL),--postgres $(REFERRAL_BENCH_POSTGRES_URL))
 	$(BIN)/python bench/freshness_bench.py

@@ -78,6 +78,27 @@ def test_a_delta_spliced_into_an_index_equals_a_fresh_build_of_the_new_directory
             assert repr(match(index, asked)) == repr(match(rebuilt, asked))
 
 
+@pytest.mark.parametrize("edit", [
+    dict(name="Renamed", capacity="waitlist", wait_days=30),  # in place: postings and sites kept as they are
+    dict(capacity="full"),  # leaves the cell postings
+    dict(needs=("dev.autism",)),  # other postings
+    dict(sites=(site("a-site", 4.0, 1.0),)),  # a moved site
+    dict(area_places=frozenset({"D1"})),
+])
+def test_an_edit_of_one_service_equals_a_fresh_build_whichever_arrays_it_touches(edit):
+    services = [service("a"), service("b", needs=("dev.autism",)), service("c", modes=frozenset({"remote"}))]
+    before = build_index(directory(*services))
+    after = apply_changes(before, "v2", {"a"}, [replace(services[0], **edit)])
+    rebuilt = build_index(directory(replace(services[0], **edit), *services[1:], version="v2"))
+    ours, theirs = _arrays(after), _arrays(rebuilt)
+    assert [k for k in ours if not np.array_equal(ours[k], theirs[k], equal_nan=ours[k].dtype.kind == "f")] == []
+    assert {k: v.tolist() for k, v in after.area.items()} == {k: v.tolist() for k, v in rebuilt.area.items()}
+    shared = after.postings is before.postings and after.sites is before.sites
+    assert shared == ("name" in edit)
+    for code in ("mh.counselling", "dev.autism"):
+        assert repr(match(after, query(need(code)))) == repr(match(rebuilt, query(need(code))))
+
+
 def test_a_value_the_index_did_not_know_gets_a_new_bit_and_matches_as_a_fresh_build_does():
     before = build_index(directory(service("a"), service("b", languages=frozenset({"zh"})), version="v2"))
     after = apply_changes(before, "v2", {"a"}, [service("a", languages=frozenset({"en"}))])
