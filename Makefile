@@ -60,10 +60,11 @@ wheel-check: $(BIN)/python
 	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
 	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
 
-## bench: print the benchmark tables (matching, reading text, HTTP, freshness, scale); with
+## bench: print the benchmark tables (matching, memory, reading text, HTTP, freshness, scale); with
 ## REFERRAL_BENCH_POSTGRES_URL (a disposable database) HTTP and scale run on PostgreSQL too
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/match_bench.py
+	$(BIN)/python bench/memory_bench.py
 	$(BIN)/python bench/text_bench.py
 	$(BIN)/python bench/http_bench.py $(if $(REFERRAL_BENCH_POSTGRES_URL),--postgres $(REFERRAL_BENCH_POSTGRES_URL))
 	$(BIN)/python bench/freshness_bench.py

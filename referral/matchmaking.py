@@ -2,14 +2,16 @@
 core query, and call the pure core.
 
 Each worker holds one ``IndexCache``, built before the worker takes traffic (``warm``, from the
-gunicorn hook in referral.serving) and then frozen out of the garbage collector. At most every
-``INDEX_CHECK_SECONDS`` one request reads the one-row ``directory_state`` version (one primary-key
-read; other requests meanwhile use the index as it is). When the version moved, an update runs —
-in a background thread when INDEX_BUILD_IN_BACKGROUND (the default), inline otherwise (tests) —
-while requests keep using the old index; then the new one is swapped in with one assignment.
-An update reads the change log (referral.changes): when only some services changed it reloads just
-those and rebuilds the index from memory; otherwise (an import, seeding, the taxonomy) it reloads
-the whole snapshot. Nothing of a request is stored: the query lives only for the call.
+gunicorn hook in referral.serving) and then frozen out of the garbage collector. In a serving worker
+(INDEX_BUILD_IN_BACKGROUND, the default) a background thread reads the one-row ``directory_state``
+version every ``INDEX_CHECK_SECONDS`` and brings the index up to date itself: requests never touch
+the database for it, and they keep reading the index they got while the next one is made; the new one
+is swapped in with one assignment. Without it (tests), at most every ``INDEX_CHECK_SECONDS`` one
+request checks the version and updates inline.
+An update reads the change log (referral.changes): when only some services changed it reads just
+those and splices them into a copy of the index (matching.delta: milliseconds, no rebuild); otherwise
+(an import, seeding, the taxonomy) it reads the whole snapshot and builds aside. Nothing of a request
+is stored: the query lives only for the call.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from referral import changes, snapshot
 from referral.db import Database
 from referral.directory import directory_version
 from referral.matching import types as core
+from referral.matching.delta import apply_changes
 from referral.matching.engine import MatchSettings, match, match_unplaced
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
@@ -53,41 +56,64 @@ class IndexCache:
         self._database, self._check_seconds, self._clock, self._start = database, check_seconds, clock, start
         self._outcome_window_days = outcome_window_days  # referral records in the snapshot (referral.outcomes)
         self._lock = threading.Lock()  # one version check (and inline update) at a time
-        self._state: tuple[core.Directory, DirectoryIndex] | None = None  # swapped whole
+        self._index: DirectoryIndex | None = None  # swapped whole
         self._checked_at = float("-inf")
         self._updating = False
+        self._poller: threading.Thread | None = None
+        self._stopped = threading.Event()
         self.builds = self.deltas = 0  # full snapshot loads, delta updates (for tests and benchmarks)
 
     def current(self) -> DirectoryIndex:
-        """The index; at most every ``check_seconds`` one caller checks the version (never waits on another)."""
-        if self._state is None:
+        """The index; without a poller, at most every ``check_seconds`` one caller checks the version
+        (never waiting on another)."""
+        if self._index is None:
             with self._lock:
-                if self._state is None:
+                if self._index is None:
                     self._update()  # only when warm() did not run: the first request builds
-            return self._state[1]  # type: ignore[index]
-        if self._clock() - self._checked_at >= self._check_seconds and self._lock.acquire(blocking=False):
+            return self._index  # type: ignore[return-value]
+        if self._poller is None and self._clock() - self._checked_at >= self._check_seconds \
+                and self._lock.acquire(blocking=False):
             try:
                 self._check()
             finally:
                 self._lock.release()
-        return self._state[1]
+        return self._index
 
     def warm(self) -> DirectoryIndex:
-        """Build now (before traffic) and freeze what the build left out of the garbage collector."""
+        """Build now (before traffic), freeze what the build left out of the garbage collector and, in
+        a serving worker, start the thread that keeps the index current."""
         index = self.current()
         gc.collect()
         gc.freeze()  # ~1M long-lived objects at 100k services: a full collection would walk them all
+        if self._start is run_in_background and self._poller is None:
+            self._poller = threading.Thread(target=self._poll, name="referral-index-poller", daemon=True)
+            self._poller.start()
         return index
 
-    def _check(self) -> None:
+    def _poll(self) -> None:
+        """The serving worker's updates: check the version every ``check_seconds``, apply what changed."""
+        while not self._stopped.wait(self._check_seconds):
+            try:
+                with self._lock:
+                    self._check(inline=True)
+            except Exception:  # the database away for a moment: the index as it is keeps serving
+                log.warning("directory version check failed; retrying", exc_info=True)
+
+    def stop(self) -> None:
+        """End the poller (tests; a worker's ends with its process)."""
+        self._stopped.set()
+        if self._poller is not None:
+            self._poller.join()
+
+    def _check(self, inline: bool = False) -> None:
         if self._updating:
             return
         with self._database.session() as session:
             version = str(directory_version(session))
         self._checked_at = self._clock()
-        if version != self._state[1].version:  # type: ignore[index]
+        if version != self._index.version:  # type: ignore[union-attr]
             self._updating = True
-            self._start(self._update)
+            self._update() if inline else self._start(self._update)
 
     def _update(self) -> None:
         background = self._start is run_in_background  # a serving worker
@@ -95,19 +121,17 @@ class IndexCache:
         if paused:  # a full collection amid a build walks its ~1M new objects holding the GIL: requests stall
             gc.disable()
         try:
-            with self._database.session() as session:
-                directory = self._next(session)
-            previous = self._state[1] if self._state is not None else None
-            index = build_index(directory, previous)
+            previous = self._index
+            index = self._next(previous)
             index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
-            self._state = (directory, index)
-            self._checked_at = self._clock()
             if background and previous is not None and previous.gazetteer.names.built_sites:
-                self._state[1].gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
+                index.gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
+            self._index = index
+            self._checked_at = self._clock()
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
         except Exception:
-            if self._state is None:
+            if self._index is None:
                 raise
             log.exception("directory index update failed; the previous index keeps serving")
         finally:
@@ -115,17 +139,21 @@ class IndexCache:
                 gc.enable()
             self._updating = False
 
-    def _next(self, session: Any) -> core.Directory:
-        """The next directory: the old one with the changed services reloaded, or a whole snapshot."""
-        snapshot.begin(session)
-        version = directory_version(session)
-        old = self._state[0] if self._state is not None else None
-        changed = changes.since(session, int(old.version), version) if old is not None else None
+    def _next(self, previous: DirectoryIndex | None) -> DirectoryIndex:
+        """The next index: ``previous`` with the changed services spliced in, or a build of a whole snapshot."""
+        with self._database.session() as session:
+            snapshot.begin(session)
+            version = directory_version(session)
+            changed = changes.since(session, int(previous.version), version) if previous is not None else None
+            if changed is None or len(changed) > MAX_DELTA:
+                directory = snapshot.read(session, self._outcome_window_days)
+            else:
+                fresh = snapshot.changed_services(session, changed, self._outcome_window_days)
         if changed is None or len(changed) > MAX_DELTA:
             self.builds += 1
-            return snapshot.read(session, self._outcome_window_days)
+            return build_index(directory, previous)
         self.deltas += 1
-        return snapshot.with_changes(session, old, changed, str(version), self._outcome_window_days)  # type: ignore[arg-type]
+        return apply_changes(previous, str(version), changed, fresh)  # type: ignore[arg-type]
 
 
 def settings_from(config: Mapping[str, Any]) -> MatchSettings:

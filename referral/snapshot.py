@@ -10,7 +10,6 @@ lexicon and the regions' lines, duties and screening scales travel with it as pl
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import Iterable
 
 from sqlalchemy import select
@@ -185,17 +184,13 @@ def services_query():  # noqa: ANN201 - a Select
 CHUNK = 500  # ids per IN list
 
 
-def with_changes(session: Session, directory: core.Directory, changed: set[str], version: str,
-                 outcome_window_days: int = 90) -> core.Directory:
-    """``directory`` with the services in ``changed`` reloaded (or dropped when no longer matchable),
-    at ``version``: the same snapshot ``load`` would read, for a fraction of the rows. Call inside the
-    transaction ``begin`` started, the one ``version`` was read in."""
+def changed_services(session: Session, changed: set[str], outcome_window_days: int = 90) -> list[core.Service]:
+    """The services of ``changed`` that are still matchable, as ``load`` would read them (the others
+    left the directory): what an index applies as a delta (matching.delta). Call inside the
+    transaction ``begin`` started, the one the new version was read in."""
     ids = sorted(changed)
-    fresh = [s for start in range(0, len(ids), CHUNK)
-             for s in _services(session, ids[start:start + CHUNK], outcome_window_days)]
-    kept = [s for s in directory.services if s.id not in changed]
-    services = tuple(sorted((*kept, *fresh), key=lambda s: s.id))
-    return replace(directory, version=version, services=services)
+    return [s for start in range(0, len(ids), CHUNK)
+            for s in _services(session, ids[start:start + CHUNK], outcome_window_days)]
 
 
 def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] | None = None) -> None:

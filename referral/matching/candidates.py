@@ -106,11 +106,10 @@ def gather(
     """Rows meeting a need in the cells near the child, through the box bound and the place-free rules
     (and the school rule), with bounds and tiers."""
     rows, relation = _union(_postings(index, query, needs), len(index.services))
+    school = resolve_school(index.schools, query.child.school)  # the cheap rules first: fewer rows to bound
+    rows = rows[screen(index, query, rows) & school_allows(index, rows, query.child.school, school)]
     near, min_km, remote = _reach(index, query, rows)
     keep = np.flatnonzero(near)
-    rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
-    school = resolve_school(index.schools, query.child.school)
-    keep = np.flatnonzero(screen(index, query, rows) & school_allows(index, rows, query.child.school, school))
     rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
     related, quality, fit = _fit(relation, needs, rows, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)

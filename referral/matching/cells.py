@@ -46,12 +46,25 @@ class CellPostings:
         first = np.repeat(svc_off[postings_rows] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         key = np.repeat(code, counts) * (CELLS + 1) + svc_cell[first]
         order = np.argsort(key, kind="stable")  # stable: rows stay ascending within a key
-        key = key[order]
+        self._group(key[order], np.repeat(postings_rows.astype(np.intp), counts)[order], np.repeat(relation, counts)[order])
+
+    @classmethod
+    def of(cls, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> "CellPostings":
+        """From entries sorted by key, then row (delta.py merges them): one key, row, relation each."""
+        cells = object.__new__(cls)
+        cells._group(key, rows.astype(np.intp), relation)
+        return cells
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every entry's key, row and relation, sorted by key then row (what ``of`` takes)."""
+        return np.repeat(self.keys, np.diff(self.offsets)), self.rows, self.relation
+
+    def _group(self, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> None:
         start = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.empty(0, np.int64)
         self.keys = key[start]
         self.offsets = np.append(start, len(key)).astype(np.int64)
-        self.rows = np.repeat(postings_rows.astype(np.intp), counts)[order]  # intp: numpy gathers with it uncast
-        self.relation = np.repeat(relation, counts)[order]
+        self.rows = rows  # intp: numpy gathers with it uncast
+        self.relation = relation
 
     def near(self, slots: list[int | None], lat: float, lon: float, km: float) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Per code slot (None = unknown code): rows and relations of every service a point within ``km`` may reach."""

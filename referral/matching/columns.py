@@ -25,12 +25,20 @@ from referral.matching.types import CAPACITIES, COSTS, INTENSITIES, Service
 class BitMap:
     """Maps the distinct values of one set-valued field to bits of a uint64."""
 
-    def __init__(self, field: str, sets: Iterable[frozenset[str]]):
-        values = sorted({v for s in set(sets) for v in s})  # few distinct sets: dedupe them first
-        if len(values) > 64:
-            raise ValueError(f"{field}: {len(values)} distinct values, at most 64 fit a bitmask")
-        self.bits = {v: np.uint64(1 << i) for i, v in enumerate(values)}
+    def __init__(self, field: str, sets: Iterable[frozenset[str]], bits: dict[str, np.uint64] | None = None):
+        known = dict(bits or {})
+        values = sorted({v for s in set(sets) for v in s} - known.keys())  # few distinct sets: dedupe them first
+        if len(known) + len(values) > 64:
+            raise ValueError(f"{field}: {len(known) + len(values)} distinct values, at most 64 fit a bitmask")
+        self.field = field
+        self.bits = {**known, **{v: np.uint64(1 << i) for i, v in enumerate(values, len(known))}}
         self._cache: dict[frozenset[str], int] = {}
+
+    def extended(self, sets: Iterable[frozenset[str]]) -> "BitMap":
+        """This map (same bits), with a further bit for each value of ``sets`` it lacks; itself if none."""
+        if all(v in self.bits for s in set(sets) for v in s):
+            return self
+        return BitMap(self.field, sets, self.bits)
 
     def mask(self, values: Iterable[str]) -> np.uint64:
         """The mask of the known values among ``values`` (unknown values have no bit)."""
@@ -108,21 +116,33 @@ class Columns:
     id_rank: np.ndarray  # int32 position of the service id in sorted order (the last tie-break)
     bits: dict[str, BitMap]
     school: np.ndarray  # int32 position in ``school_ids`` of the school a service serves, -1 = none
-    school_ids: tuple[str, ...]  # site ids of the schools some service serves, sorted
+    school_ids: tuple[str, ...]  # site ids of the schools some service serves (sorted at a full build)
     accepted: np.ndarray  # float64 referrals accepted in the outcome window (0 = no history)
     decided: np.ndarray  # float64 referrals accepted or declined in the window
 
 
-def build_columns(services: Sequence[Service]) -> Columns:
-    """Column arrays for ``services`` (row i = services[i])."""
-    sets = {f: list(map(attrgetter(f), services)) for f in ("genders", "groups", "languages", "modes")}
-    bits = {f: BitMap(f, dict.fromkeys(values)) for f, values in sets.items()}
+SET_FIELDS = ("genders", "groups", "languages", "modes")
+
+
+def build_columns(services: Sequence[Service], like: Columns | None = None) -> Columns:
+    """Column arrays for ``services`` (row i = services[i]).
+
+    With ``like`` (the columns of an index these rows will join, delta.py), its bits and school
+    positions are kept and new values get new ones after them; ``id_rank`` is then the rank among
+    ``services`` alone, for the caller to redo."""
+    sets = {f: list(map(attrgetter(f), services)) for f in SET_FIELDS}
+    if like is None:
+        bits = {f: BitMap(f, dict.fromkeys(values)) for f, values in sets.items()}
+    else:
+        bits = {f: like.bits[f].extended(dict.fromkeys(values)) for f, values in sets.items()}
     masks = {f: bits[f].column(values) for f, values in sets.items()}
     ids = list(map(attrgetter("id"), services))
     order = sorted(range(len(services)), key=ids.__getitem__)
     id_rank = np.empty(len(services), dtype=np.int32)
     id_rank[order] = np.arange(len(services), dtype=np.int32)
-    schools = sorted({s.serves_school for s in services if s.serves_school})
+    serves = {s.serves_school for s in services if s.serves_school}
+    schools = sorted(serves) if like is None else [*like.school_ids, *sorted(serves - set(like.school_ids))]
+    position = {school: i for i, school in enumerate(schools)}
     return Columns(
         active=np.array([s.status == "active" for s in services], dtype=bool),
         min_age=_floats(map(attrgetter("minimum_age"), services)),
@@ -136,7 +156,7 @@ def build_columns(services: Sequence[Service]) -> Columns:
         area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
         id_rank=id_rank,
         bits=bits,
-        school=np.array([schools.index(s.serves_school) if s.serves_school else -1 for s in services], dtype=np.int32),
+        school=np.array([position[s.serves_school] if s.serves_school else -1 for s in services], dtype=np.int32),
         school_ids=tuple(schools),
         accepted=_floats(s.outcomes.accepted if s.outcomes else 0 for s in services),
         decided=_floats(s.outcomes.decided if s.outcomes else 0 for s in services),

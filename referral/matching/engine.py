@@ -127,7 +127,7 @@ def _result(c: _Context, p: int, rank: int) -> Result:
     service = c.index.services[row]
     site = service.sites[flat - int(c.index.sites.offsets[row])] if flat >= 0 else None
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
-    met = [(n, int(found.relation[p, k]) - 1) for k, n in enumerate(c.needs) if found.relation[p, k] > 0]
+    met = [(n, r - 1) for n, r in zip(c.needs, found.relation[p].tolist()) if r > 0]
     card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days)
     return Result(
         rank=rank,
@@ -136,7 +136,7 @@ def _result(c: _Context, p: int, rank: int) -> Result:
         site=site,
         distance_km=km,
         needs_met=tuple(n.code for n, _ in met),
-        score_parts={name: round(float(v), 3) for name, v in zip(PARTS, found.parts[p])},
+        score_parts={name: round(v, 3) for name, v in zip(PARTS, found.parts[p].tolist())},
         reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings),
         caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school)),
         card=card,

@@ -31,11 +31,12 @@ class Gazetteer:
         self.xyz = unit_vectors(self.lat, self.lon)
         self.names = PlaceNames((self.places[c] for c in self.codes), services)
 
-    def with_services(self, services: Iterable[Service]) -> "Gazetteer":
-        """This gazetteer (its place tables shared) for another directory version's services."""
+    def with_services(self, services: Iterable[Service], same_sites: bool = False) -> "Gazetteer":
+        """This gazetteer (its place tables shared) for another directory version's services; with
+        ``same_sites`` (the services name and locate the same sites) its site tables are shared too."""
         copy = object.__new__(Gazetteer)
         copy.__dict__.update(self.__dict__)
-        copy.names = self.names.for_services(services)
+        copy.names = self.names.for_services(services, same_sites)
         return copy
 
     def lineage(self, code: str | None) -> tuple[str, ...]:

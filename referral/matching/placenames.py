@@ -281,11 +281,13 @@ class PlaceNames:
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
-    def for_services(self, services: Iterable[Service]) -> "PlaceNames":
-        """These place tables (shared, read-only) with the site tables of ``services`` (built on first use)."""
+    def for_services(self, services: Iterable[Service], same_sites: bool = False) -> "PlaceNames":
+        """These place tables (shared, read-only) with the site tables of ``services`` (built on first
+        use; these ones, when built, if ``same_sites``: the services' site entries are the same)."""
         copy = object.__new__(PlaceNames)
         copy.__dict__.update(self.__dict__)
-        copy._services, copy._sites, copy._lock = tuple(services), None, threading.Lock()
+        copy._services, copy._lock = tuple(services), threading.Lock()
+        copy._sites = self._sites if same_sites else None
         return copy
 
     @property

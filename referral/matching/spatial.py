@@ -44,6 +44,13 @@ class SiteBoxes:
             box[4] = np.maximum(np.minimum(np.cos(box[0]), np.cos(box[1])), 0.0)
         self.box = np.ascontiguousarray(box.T)
 
+    @classmethod
+    def of(cls, box: np.ndarray) -> "SiteBoxes":
+        """Boxes already computed: (n, 5) rows as ``box`` holds them (delta.py splices them)."""
+        boxes = object.__new__(cls)
+        boxes.box = np.ascontiguousarray(box)
+        return boxes
+
     def min_km(self, rows: np.ndarray, lat: float, lon: float) -> np.ndarray:
         """Per row: no site of it is nearer than this (haversine km) to the point; NaN = no sites."""
         phi, lam = math.radians(lat), float(_wrap(np.float64(math.radians(lon))))

@@ -56,7 +56,7 @@ def test_an_edit_reaches_the_index_as_a_delta_equal_to_a_full_reload(seeded, cli
     change(client, "DELETE", f"/v1/services/{COUNSELLING}", admin_headers)
     index = cache.current()
     assert (cache.builds, cache.deltas) == (1, 1)
-    assert cache._state[0] == _fresh(seeded) and index.version == "3"
+    assert index.services == _fresh(seeded).services and index.version == "3"
     assert [s.capacity for s in index.services if s.id == AUTISM] == ["full"]
     assert COUNSELLING not in [s.id for s in index.services]
 
@@ -67,7 +67,7 @@ def test_a_restored_service_comes_back_through_a_delta(seeded, client, admin_hea
     cache.current()
     change(client, "POST", f"/v1/services/{COUNSELLING}/restore", admin_headers)
     assert COUNSELLING in [s.id for s in cache.current().services]
-    assert (cache.builds, cache.deltas) == (1, 1) and cache._state[0] == _fresh(seeded)
+    assert (cache.builds, cache.deltas) == (1, 1) and cache.current().services == _fresh(seeded).services
 
 
 def test_a_taxonomy_change_is_reloaded_whole(seeded):
@@ -80,7 +80,7 @@ def test_a_taxonomy_change_is_reloaded_whole(seeded):
         session.commit()
     assert _log(seeded)[-1] == (2, None)
     cache.current()
-    assert (cache.builds, cache.deltas) == (2, 0) and cache._state[0] == _fresh(seeded)
+    assert (cache.builds, cache.deltas) == (2, 0) and cache.current().services == _fresh(seeded).services
 
 
 def test_a_request_during_an_update_is_answered_at_once_by_the_old_index(seeded, client, admin_headers):
@@ -98,6 +98,24 @@ def test_a_request_during_an_update_is_answered_at_once_by_the_old_index(seeded,
     jobs[0].join()
     assert [i is before for i in during] == [True, True, True] and len(jobs) == 1
     assert cache.current().version == "2" and cache.deltas == 1
+
+
+def test_a_serving_worker_applies_an_edit_in_its_own_thread_before_any_request_asks(seeded, client, admin_headers):
+    import gc
+    import time
+
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0.01, start=matchmaking.run_in_background)
+    try:
+        before = cache.warm()
+        change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+        deadline = time.monotonic() + 30
+        while cache._index is before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert cache._index.version == "2" and (cache.builds, cache.deltas) == (1, 1)
+        assert cache._index.services == _fresh(seeded).services
+    finally:
+        cache.stop()
+        gc.unfreeze()
 
 
 def test_a_worker_builds_and_freezes_its_index_before_it_takes_traffic(seeded):

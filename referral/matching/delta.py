@@ -1,0 +1,279 @@
+"""The next version of an index when only some services changed: rows spliced, nothing rebuilt.
+
+This module owns ``apply_changes``. The rows of the changed services leave, their fresh versions
+(those still matchable) come in where their ids sort, and every array of the index is spliced in
+place of a rebuild: per-row columns and site arrays with ``np.insert``, the need and cell postings
+by merging the changed rows' entries into the others' (sorted keys, binary searches), the area lists
+code by code. Only the changed services are read as Python objects; the rest is numpy copies, a few
+milliseconds at 100,000 services where a build takes a second. The common edit — one that keeps a
+service's needs, site coordinates and opening days, area and listing in the cells (a name, a text, a
+phone, a wait) — is written over its own row: the postings and site arrays are shared as they are.
+
+The result equals ``build_index`` of the same services in the same order, array for array, except
+that a set value or a school the index did not know gets the next free bit or position (a full
+build numbers them in sorted order: the same matches either way). An index whose rows are not in
+id order (a build from services given in another order) gets its new rows at the end instead.
+The place-name tables are shared; the site-name tables too when the changed services name and
+locate their sites as before, else they are built on first use. Depends on numpy and siblings only.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import replace
+from typing import Collection, Sequence
+
+import numpy as np
+
+from referral.matching.cells import CellPostings
+from referral.matching.columns import Columns, Sites, build_columns, build_sites
+from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _build_postings
+from referral.matching.placenames import site_entries
+from referral.matching.schools import school_names
+from referral.matching.spatial import SiteBoxes
+from referral.matching.types import CAPACITIES, Service
+
+
+def apply_changes(index: DirectoryIndex, version: str, changed: Collection[str], fresh: Sequence[Service]) -> DirectoryIndex:
+    """``index`` at ``version``: the services with ids in ``changed`` replaced by ``fresh`` (those of
+    them still matchable; an id of ``changed`` absent from ``fresh`` leaves the index).
+
+    Raises ValueError on a fresh service outside the contract (as ``build_index`` would)."""
+    fresh = sorted(fresh, key=lambda s: s.id)
+    if len({s.id for s in fresh}) != len(fresh) or not {s.id for s in fresh} <= set(changed):
+        raise ValueError("fresh services must be changed ones, each once")
+    n, ordered = len(index.services), _id_ordered(index.columns)
+    gone = _rows_of(index, changed, ordered)
+    if [index.services[r].id for r in gone] == [s.id for s in fresh]:  # edits only: every row stays
+        edited = _in_place(index, version, gone, fresh)
+        if edited is not None:
+            return edited
+    keep = np.ones(n, dtype=bool)
+    keep[gone] = False
+    kept = np.flatnonzero(keep)
+    at = _insert_points(index.services, kept, fresh, ordered)
+    new_rows = at + np.arange(len(fresh), dtype=np.int64)  # where each fresh service lands
+    remap = np.full(n, -1, dtype=np.int64)  # old row -> new row, -1 = gone
+    remap[kept] = np.arange(len(kept)) + np.searchsorted(at, np.arange(len(kept)), side="right")
+    splice = _Splice(keep, at, new_rows, remap, len(kept) + len(fresh))
+    services = splice.sequence(index.services, fresh)
+    mini_columns, mini_sites = build_columns(fresh, like=index.columns), build_sites(fresh)
+    columns = _columns(index.columns, mini_columns, splice, services, ordered)
+    sites = _sites(index.sites, mini_sites, splice)
+    mini_postings = _build_postings(tuple(fresh), index.taxonomy)
+    old = [index.services[int(r)] for r in np.flatnonzero(~keep)]
+    return replace(
+        index,
+        version=version,
+        services=services,
+        columns=columns,
+        sites=sites,
+        postings=_postings(index.postings, mini_postings, splice),
+        nearby=_nearby(index.nearby, _build_nearby(mini_postings, mini_sites, mini_columns), splice),
+        area=_area(index.area, fresh, splice),
+        schools=index.schools if not any(s.serves_school for s in (*old, *fresh)) else school_names(services),
+        gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
+    )
+
+
+def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[Service]) -> DirectoryIndex | None:
+    """The edits written over their own rows, when no edit moves a site, changes the needs or the area,
+    or lists or unlists the service in the cells (the postings and site arrays then stay as they are);
+    else None. The common edit (a name, a text, a phone, a wait) costs a few column copies."""
+    old = [index.services[r] for r in rows]
+    if any(o.needs != f.needs or o.area_places != f.area_places or _where(o) != _where(f) for o, f in zip(old, fresh)):
+        return None
+    mini, at = build_columns(fresh, like=index.columns), np.array(rows, dtype=np.int64)
+    columns = replace(index.columns, bits=mini.bits, school_ids=mini.school_ids, **{
+        name: _written(getattr(index.columns, name), at, getattr(mini, name)) for name in _ROW_COLUMNS})
+    remote = columns.bits["modes"].mask(["remote"])
+    if not (np.array_equal(_listed(index.columns, at), _listed(columns, at))
+            and np.array_equal(index.columns.modes[at] & remote, columns.modes[at] & remote)):
+        return None
+    services = list(index.services)
+    for row, service in zip(rows, fresh):
+        services[row] = service
+    services = tuple(services)
+    return replace(
+        index, version=version, services=services, columns=columns,
+        schools=index.schools if not any(s.serves_school for s in (*old, *fresh)) else school_names(services),
+        gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
+    )
+
+
+def _where(service: Service) -> tuple[tuple[float, float, frozenset[int]], ...]:
+    """What the site arrays hold of a service: each site's coordinates and opening days, in order."""
+    return tuple((site.lat, site.lon, site.open_days) for site in service.sites)
+
+
+def _listed(columns: Columns, rows: np.ndarray) -> np.ndarray:
+    """Whether the cell postings list these rows (index._build_nearby: active and not full)."""
+    return columns.active[rows] & (columns.capacity[rows] != CAPACITIES.index("full"))
+
+
+def _written(old: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    column = old.copy()
+    column[rows] = values
+    return column
+
+
+class _Splice:
+    """Where rows go: ``keep`` (old rows staying), ``at`` (kept position each fresh row goes before),
+    ``new_rows`` (the fresh rows' new numbers), ``remap`` (old row -> new row, -1 = gone), ``n``."""
+
+    def __init__(self, keep: np.ndarray, at: np.ndarray, new_rows: np.ndarray, remap: np.ndarray, n: int):
+        self.keep, self.at, self.new_rows, self.remap, self.n = keep, at, new_rows, remap, n
+        kept = np.flatnonzero(keep)
+        before = np.append(kept, len(keep))[at]  # the old row each fresh row goes before
+        gone = np.flatnonzero(~keep)
+        # (old row, 0 = drop it | 1 = insert fresh j before it, j): one pass of slices builds any per-row array
+        self.events = sorted([(int(r), 0, -1) for r in gone] + [(int(r), 1, j) for j, r in enumerate(before)])
+
+    def rows(self, old: np.ndarray, fresh: np.ndarray) -> np.ndarray:
+        """A per-row array (rows along axis 0): the kept rows of ``old`` with ``fresh`` inserted."""
+        if len(self.events) > MANY:
+            return np.insert(old[self.keep], self.at, fresh, axis=0)
+        fresh = fresh.astype(old.dtype, copy=False)
+        pieces, previous = [], 0
+        for row, insert, j in self.events:
+            pieces.append(old[previous:row])
+            if insert:
+                pieces.append(fresh[j : j + 1])
+                previous = row
+            else:
+                previous = row + 1
+        pieces.append(old[previous:])
+        return np.concatenate(pieces)
+
+    def sequence(self, old: Sequence[Service], fresh: list[Service]) -> tuple[Service, ...]:
+        """The same splice of a sequence of objects."""
+        out, previous = [], 0
+        for row, insert, j in self.events:
+            out.extend(old[previous:row])
+            if insert:
+                out.append(fresh[j])
+                previous = row
+            else:
+                previous = row + 1
+        out.extend(old[previous:])
+        return tuple(out)
+
+
+MANY = 256  # events beyond which numpy's own insert (a sort and a mask) is cheaper than slices
+
+
+def _insert(old: np.ndarray, at: np.ndarray, fresh: np.ndarray) -> np.ndarray:
+    """``np.insert(old, at, fresh, axis=0)`` for ``at`` ascending; by slices when they are few."""
+    if len(at) > MANY:
+        return np.insert(old, at, fresh, axis=0)
+    fresh = fresh.astype(old.dtype, copy=False)
+    pieces, previous = [], 0
+    for j, a in enumerate(at.tolist()):
+        pieces += [old[previous:a], fresh[j : j + 1]]
+        previous = a
+    pieces.append(old[previous:])
+    return np.concatenate(pieces)
+
+
+def _id_ordered(columns: Columns) -> bool:
+    """Whether rows are in id order (what a build from a snapshot, sorted by id, gives)."""
+    return bool(np.array_equal(columns.id_rank, np.arange(len(columns.id_rank))))
+
+
+def _rows_of(index: DirectoryIndex, ids: Collection[str], ordered: bool) -> list[int]:
+    """The rows of the services with these ids, ascending (ids not in the index are skipped)."""
+    services = index.services
+    if not ordered:
+        wanted = set(ids)
+        return [row for row, s in enumerate(services) if s.id in wanted]
+    found = []
+    for service_id in ids:
+        row = bisect_left(range(len(services)), service_id, key=lambda r: services[r].id)
+        if row < len(services) and services[row].id == service_id:
+            found.append(row)
+    return sorted(found)
+
+
+def _insert_points(services: Sequence[Service], kept: np.ndarray, fresh: list[Service], ordered: bool) -> np.ndarray:
+    """For each fresh service (id order), the kept position it goes before (all at the end if not ordered)."""
+    if not ordered:
+        return np.full(len(fresh), len(kept), dtype=np.int64)
+    return np.array([bisect_left(kept, s.id, key=lambda r: services[r].id) for s in fresh], dtype=np.int64)
+
+
+def _columns(old: Columns, mini: Columns, splice: _Splice, services: tuple[Service, ...], ordered: bool) -> Columns:
+    spliced = {name: splice.rows(getattr(old, name), getattr(mini, name)) for name in _ROW_COLUMNS}
+    if ordered:
+        id_rank = np.arange(splice.n, dtype=np.int32)
+    else:
+        order = sorted(range(splice.n), key=lambda r: services[r].id)
+        id_rank = np.empty(splice.n, dtype=np.int32)
+        id_rank[order] = np.arange(splice.n, dtype=np.int32)
+    return replace(old, **spliced, id_rank=id_rank, bits=mini.bits, school_ids=mini.school_ids)
+
+
+_ROW_COLUMNS = ("active", "min_age", "max_age", "genders", "groups", "languages", "modes", "cost", "capacity",
+                "intensity", "wait_days", "verified", "area_radius", "area_unlimited", "school", "accepted", "decided")
+
+
+def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
+    counts = np.diff(old.offsets)
+    kept_offsets = np.concatenate(([0], np.cumsum(counts[splice.keep])))
+    site_keep = splice.keep[old.service]
+    site_at = np.repeat(kept_offsets[splice.at], np.diff(mini.offsets))
+    per_site = {name: _insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
+                for name in ("lat", "lon", "xyz", "days")}
+    counts = splice.rows(counts, np.diff(mini.offsets))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    service = np.repeat(np.arange(splice.n, dtype=np.int32), counts)
+    boxes = SiteBoxes.of(splice.rows(old.boxes.box, mini.boxes.box))
+    return Sites(offsets, service, per_site["lat"], per_site["lon"], per_site["xyz"], per_site["days"], boxes)
+
+
+def _merge(old_key: np.ndarray, old_cols: tuple[np.ndarray, ...], new_key: np.ndarray,
+           new_cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Two entry lists, each sorted by its (unique) keys, as one sorted list: key first, then the columns."""
+    at = np.searchsorted(old_key, new_key)
+    return tuple(_insert(a, at, b) for a, b in zip((old_key, *old_cols), (new_key, *new_cols)))
+
+
+def _postings(old: Postings, mini: Postings, splice: _Splice) -> Postings:
+    """The need postings: entries of the rows that stay (renumbered) merged with the fresh rows' entries."""
+    codes = len(old.offsets) - 1
+    code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(old.offsets))
+    staying = splice.keep[old.rows]
+    rows, code = splice.remap[old.rows[staying]], code[staying]
+    new_code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(mini.offsets))
+    new_rows = splice.new_rows[mini.rows]
+    _key, code, rows, relation = _merge(code * splice.n + rows, (code, rows, old.relation[staying]),
+                                        new_code * splice.n + new_rows, (new_code, new_rows, mini.relation))
+    offsets = np.searchsorted(code, np.arange(codes + 1)).astype(np.int64)
+    return Postings(old.slot, offsets, rows.astype(np.int32), relation)
+
+
+def _nearby(old: CellPostings, mini: CellPostings, splice: _Splice) -> CellPostings:
+    """The cell postings, merged as ``_postings`` merges (entries sorted by key, then row)."""
+    key, rows, relation = old.entries()
+    staying = splice.keep[rows]
+    key, rows, relation = key[staying], splice.remap[rows[staying]], relation[staying]
+    new_key, new_rows, new_relation = mini.entries()
+    new_rows = splice.new_rows[new_rows]
+    # key < codes x (CELLS + 1) ~ 7e6 per code: key x rows stays far below 2^63 for any real directory
+    _both, key, rows, relation = _merge(key * splice.n + rows, (key, rows, relation),
+                                        new_key * splice.n + new_rows, (new_key, new_rows, new_relation))
+    return CellPostings.of(key, rows, relation)
+
+
+def _area(old: dict[str, np.ndarray], fresh: list[Service], splice: _Splice) -> dict[str, np.ndarray]:
+    """Place code -> rows whose area lists it, renumbered, with the fresh rows added (rows ascending)."""
+    added: dict[str, list[int]] = {}
+    for row, service in zip(splice.new_rows.tolist(), fresh):
+        for code in service.area_places:
+            added.setdefault(code, []).append(row)
+    area = {}
+    for code in old.keys() | added.keys():
+        rows = splice.remap[old[code]] if code in old else np.empty(0, np.int64)
+        rows = np.sort(np.concatenate((rows[rows >= 0], np.array(added.get(code, ()), dtype=np.int64))))
+        if len(rows):
+            area[code] = rows.astype(np.int32)
+    return area
