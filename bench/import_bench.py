@@ -28,8 +28,8 @@ from referral.db import get_db, make_engine  # noqa: E402
 from referral.hsds import importer, sources, writer  # noqa: E402
 from referral.hsds.audit import ImportAudit  # noqa: E402
 from referral.hsds.tabular import COLUMNS, FILES, datapackage  # noqa: E402
-from referral.policy import CLI  # noqa: E402
 from referral.models import Organization, Service, ServiceAtLocation, ServiceNeed, Site  # noqa: E402
+from referral.policy import CLI  # noqa: E402
 
 SEED = 20261130
 TERMS = ["counseling", "crisis intervention", "parenting education", "Talking therapies",

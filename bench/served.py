@@ -27,8 +27,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import import_bench  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
-from referral import accounts, geocoding, migrate  # noqa: E402
-from referral.db import Base, get_db, make_engine  # noqa: E402
+from referral import accounts, geocoding  # noqa: E402
+from referral.db import get_db, make_engine  # noqa: E402
 from referral.hsds import importer, sources, writer  # noqa: E402
 from referral.models import ServiceNeed  # noqa: E402
 from referral.policy import CLI  # noqa: E402
@@ -106,7 +106,7 @@ class Server:
                      *(["--threads", str(threads)] if threads else [])]
         self.log = log  # the server's stderr goes here (else nowhere)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         started = time.perf_counter()
         stderr = self.log.open("wb") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)

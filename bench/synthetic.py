@@ -14,7 +14,15 @@ from datetime import date, timedelta
 import numpy as np
 
 from referral.matching.types import (
-    Child, Directory, Location, MatchQuery, NeedInput, NeedTerm, Place, Service, Site,
+    Child,
+    Directory,
+    Location,
+    MatchQuery,
+    NeedInput,
+    NeedTerm,
+    Place,
+    Service,
+    Site,
 )
 
 TODAY = date(2026, 11, 30)

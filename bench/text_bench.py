@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -25,8 +25,17 @@ sys.path.insert(0, str(ROOT))
 
 from referral.matching.index import build_index  # noqa: E402
 from tests.textdev import (  # noqa: E402
-    Item, Reading, Summary, app_settings, baseline_reader, default_reader, load_devset, read_item, score,
-    seeded_directory, somewhere,
+    Item,
+    Reading,
+    Summary,
+    app_settings,
+    baseline_reader,
+    default_reader,
+    load_devset,
+    read_item,
+    score,
+    seeded_directory,
+    somewhere,
 )
 
 TARGETS = "top-1 ≥ 92 %, top-3 ≥ 98 %, 0 refusals, risk recall 100 %, p95 ≤ 1 ms per text"

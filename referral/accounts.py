@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,7 +90,7 @@ def issue_key(
     """A new key for an account: the row, and the plain key to show once."""
     require_admin(actor, "issue keys")
     account = get_account(session, account_id)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
     plain = f"{KEY_PREFIX}{prefix}_{secret}"
     expires = now + timedelta(days=expires_in_days) if expires_in_days else None
@@ -110,7 +111,7 @@ def revoke_key(session: Session, actor: Principal, key_id: str, now: datetime | 
     if key is None:
         raise NotFound("key", key_id)
     if key.revoked_at is None:
-        key.revoked_at = now or datetime.now(timezone.utc)
+        key.revoked_at = now or datetime.now(UTC)
         audit.record(session, actor, "key_revoked", "api_key", key.id,
                      {"revoked_at": [None, key.revoked_at.isoformat()]})
         session.commit()
@@ -144,7 +145,7 @@ def _key_query() -> Any:
 def _principal(row: Any, now: datetime | None) -> Principal | None:
     """The principal of a found key, or None if it is revoked, expired or its account disabled."""
     key, account = row.ApiKey, row.Account
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
         return None
     return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
 from referral import config as config_module
-from referral import db
+from referral import db, web
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
-from referral.api import referrals as referrals_api
 from referral.api import jobs as jobs_api
-from referral import web
+from referral.api import referrals as referrals_api
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:

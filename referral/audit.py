@@ -6,8 +6,9 @@ Takes a session and adds rows to the caller's transaction; never commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session

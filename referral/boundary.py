@@ -12,7 +12,8 @@ Pure: no Flask, no database. ``problems(data)`` walks any parsed JSON value.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # Deep enough for every document this API takes (an HSDS service nests about 6 levels).
 MAX_DEPTH = 32

@@ -18,8 +18,23 @@ from sqlalchemy import delete, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from referral.models import (
-    Account, ApiKey, AuditEvent, DirectoryChange, DirectoryState, GapCount, ListingReport, Organization, OutboxEvent,
-    Referral, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site, WebhookDelivery, WebhookSubscription,
+    Account,
+    ApiKey,
+    AuditEvent,
+    DirectoryChange,
+    DirectoryState,
+    GapCount,
+    ListingReport,
+    Organization,
+    OutboxEvent,
+    Referral,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceNeed,
+    Site,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 
 KEEP = 10_000  # change rows kept; a worker further behind than this rebuilds

@@ -16,13 +16,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-
 from sqlalchemy import func, select
 
 from referral.db import get_db
-from referral.models import Service
 from referral.hsds import exchange, review, sources
 from referral.hsds.audit import ImportAudit
+from referral.models import Service
 from referral.policy import CLI
 
 PROGRESS_FROM = 2000

@@ -20,9 +20,10 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Mapping, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -78,7 +79,7 @@ class Policy:
 
 
 def deliver_due(database: Database, sealer: Sealer, transport: Transport, policy: Policy = Policy(),
-                clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
     """Send every due event, in order per subscription; the number delivered."""
     delivered, blocked = 0, set()
     while True:

@@ -8,8 +8,9 @@ meaning (existence, ownership, references); syntax was checked by the schemas.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ def bump_version(session: Session) -> None:
     session.execute(
         update(DirectoryState)
         .where(DirectoryState.id == 1)
-        .values(version=DirectoryState.version + 1, changed_at=datetime.now(timezone.utc))
+        .values(version=DirectoryState.version + 1, changed_at=datetime.now(UTC))
     )
     changes.record(session, directory_version(session))
 

@@ -6,8 +6,9 @@ Takes a session; commits its writes with an audit event.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ def confirm(session: Session, actor: Principal, service_id: str, today: date | N
     service = get(session, Service, service_id)
     require_edit(actor, service.organization_id)
     before = service.verified_at
-    service.verified_at = today or datetime.now(timezone.utc).date()
+    service.verified_at = today or datetime.now(UTC).date()
     session.flush()
     audit.record(session, actor, "confirm", "service", service.id,
                  {"verified_at": [before.isoformat() if before else None, service.verified_at.isoformat()]})
@@ -36,7 +37,7 @@ def confirm(session: Session, actor: Principal, service_id: str, today: date | N
 
 def stale(session: Session, days: int, page: int, per_page: int, today: date | None = None) -> Page:
     """Active services not confirmed in ``days`` days (never confirmed first, then oldest)."""
-    cutoff = (today or datetime.now(timezone.utc).date()) - timedelta(days=days)
+    cutoff = (today or datetime.now(UTC).date()) - timedelta(days=days)
     query = select(Service).where(
         Service.status == "active", or_(Service.verified_at.is_(None), Service.verified_at < cutoff)
     )
@@ -80,7 +81,7 @@ def resolve(session: Session, actor: Principal, report_id: str, resolution: str)
     if filed.status == "resolved":
         raise Invalid("status", "this report is already resolved")
     filed.status, filed.resolution = "resolved", resolution
-    filed.resolved_at, filed.resolved_by = datetime.now(timezone.utc), actor.actor
+    filed.resolved_at, filed.resolved_by = datetime.now(UTC), actor.actor
     audit.record(session, actor, "resolve", "report", filed.id, {"status": ["open", "resolved"]})
     session.commit()
     return filed

@@ -9,8 +9,9 @@ this module (``geopy.geocoders`` are network calls; ``geopy.distance`` is the co
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from referral.matching.text import PhraseMatcher, normalise
 

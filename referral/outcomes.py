@@ -9,7 +9,7 @@ Takes a session; reads only. Must not depend on Flask.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from statistics import median
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from referral.models import Referral
 
 def records(session: Session, window_days: int, now: datetime | None = None) -> dict[str, Outcomes]:
     """service id -> its record over the last ``window_days`` (services without decisions are absent)."""
-    since = (now or datetime.now(timezone.utc)) - timedelta(days=window_days)
+    since = (now or datetime.now(UTC)) - timedelta(days=window_days)
     rows = session.execute(
         select(Referral.service_id, Referral.created_at, Referral.accepted_at)
         .where(Referral.decided_at >= since).order_by(Referral.service_id)

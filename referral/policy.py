@@ -10,8 +10,9 @@ hiding that an object exists would protect nothing, and a clear 403 helps an edi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from referral.errors import DomainError
 

@@ -8,8 +8,9 @@ rules that need no database live in referral.referral_rules. Must not depend on 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ def create(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str
     """A new ``requested`` referral to an active service (at one of its sites, when given)."""
     if actor.role not in ("social_worker", "case_app"):
         raise Forbidden("Only a social worker or a case app sends referrals.")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     service = _service(session, data["service_id"], data.get("site_id"))
     _check_needs(session, [n["code"] for n in data["needs"]])
     check_child_ref(data["child_ref"])
@@ -100,7 +101,7 @@ def get(session: Session, actor: Principal, referral_id: str, for_update: bool =
 def transition(session: Session, actor: Principal, referral_id: str, status: str, reason: str | None,
                expected_version: int | None, now: datetime | None = None) -> Referral:
     """Move a referral to ``status`` if the caller saw the current version and may make this move."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     referral = get(session, actor, referral_id, for_update=True)
     if expected_version is not None and referral.version != expected_version:
         raise StaleVersion("referral", referral.version)
@@ -171,7 +172,7 @@ VISIBLE = ("id", "service_id", "site_id", "organization_id", "referrer", "needs"
 
 def purge(session: Session, actor: Principal, retention_days: int, now: datetime | None = None) -> int:
     """Erase the personal fields of referrals closed more than ``retention_days`` ago; audit each."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     due = session.scalars(select(Referral).where(
         Referral.closed_at <= now - timedelta(days=retention_days), Referral.purged_at.is_(None))).all()
     for referral in due:

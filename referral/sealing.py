@@ -8,7 +8,8 @@ Owns sealing and opening text; must not depend on Flask or the database.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 

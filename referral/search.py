@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ NEED_WEIGHT = 0.9
 TEXT_WEIGHT = 0.9
 
 _lock = threading.Lock()
-_caches: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()  # per database engine
+_caches: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # per database engine
 
 
 def ranked_ids(session: Session, query: Select, model: Any, q: str) -> list[str]:

@@ -10,7 +10,7 @@ lexicon and the regions' lines, duties and screening scales travel with it as pl
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,15 @@ from referral.directory import directory_version
 from referral.matching import types as core
 from referral.matching.week import WEEKDAY_NUMBER
 from referral.models import (
-    NeedTerm, Organization, Place, RegionResource, RiskCategory, Service, ServiceArea, ServiceAtLocation, ServiceNeed,
+    NeedTerm,
+    Organization,
+    Place,
+    RegionResource,
+    RiskCategory,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceNeed,
     Site,
 )
 

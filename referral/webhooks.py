@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,7 +85,7 @@ def enqueue(session: Session, referral: Referral, event_type: str, now: datetime
 def event(referral: Referral, event_type: str, now: datetime, previous: str | None) -> dict[str, Any]:
     """The JSON event: facts of the referral, never a personal field."""
     return {
-        "id": secrets.token_hex(16), "type": event_type, "created_at": now.astimezone(timezone.utc).isoformat(),
+        "id": secrets.token_hex(16), "type": event_type, "created_at": now.astimezone(UTC).isoformat(),
         "data": {"referral_id": referral.id, "status": referral.status, "previous_status": previous,
                  "decline_reason": referral.decline_reason, "service_id": referral.service_id,
                  "organization_id": referral.organization_id, "version": referral.version},

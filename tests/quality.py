@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def evaluate(index: DirectoryIndex, settings: MatchSettings, cases: dict[str, An
     """Run every case and measure the answers."""
     cases = cases or load_cases()
     today = date.fromisoformat(cases["today"])
-    now = datetime(today.year, today.month, today.day, 10, 0, tzinfo=timezone.utc)
+    now = datetime(today.year, today.month, today.day, 10, 0, tzinfo=UTC)
     found = Measures()
     for case in cases["cases"]:
         data = MatchRequest().load(case["request"])

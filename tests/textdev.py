@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 import tempfile
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from referral import db, migrate, seeding, snapshot
 from referral.config import DEFAULT_FILE
-from referral.matching.index import DirectoryIndex, build_index
+from referral.matching.index import DirectoryIndex
 from referral.matching.settings import MatchSettings
 from referral.matching.text import PhraseMatcher
 from referral.matching.types import Child, Directory, Location, MatchInputError, MatchQuery, NeedInput

@@ -7,7 +7,8 @@ exceptions — into a problem response. Never returns HTML, a stack trace or a r
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask import Flask, Response, json
 from marshmallow import ValidationError

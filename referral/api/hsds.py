@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -41,7 +41,7 @@ class Moment(fields.Field):
         except ValueError:
             raise ValidationError("is not a date (2024-01-31) or a datetime with an offset") from None
         if moment.tzinfo is None and "T" not in text and " " not in text:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         if moment.tzinfo is None:
             raise ValidationError("a datetime needs an offset (Z or +08:00)")
         _in_utc_range(moment)
@@ -129,7 +129,7 @@ class ExportArgs(Schema):
 def _in_utc_range(value: datetime) -> None:
     """Year 1 at +14:00 or 9999 at -14:00 has no UTC instant Python can hold: refuse, don't crash."""
     try:
-        value.astimezone(timezone.utc)
+        value.astimezone(UTC)
     except OverflowError:
         raise ValidationError("is out of range once converted to UTC") from None
 

@@ -7,7 +7,8 @@ declares their operations. Changes need If-Match (428 without, 412 when stale); 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import Schema
 

@@ -6,9 +6,8 @@ that each need reported unmet adds one to an anonymous (place, need, month) coun
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 

@@ -18,7 +18,7 @@ import copy
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from referral.api.errors import flatten_messages
 from referral.api.match_schemas import MatchChild, MatchLocation, MatchNeed, MatchRequest

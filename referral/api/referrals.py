@@ -13,8 +13,18 @@ from referral import audit, delivery, gaps, referrals, webhooks
 from referral.api.access import current_principal
 from referral.api.concurrency import etag, expected_version
 from referral.api.referral_schemas import (
-    DeliveryArgs, DeliveryList, GapArgs, GapReport, NewWebhook, ReferralInput, ReferralListArgs, ReferralSchema,
-    StatusInput, WebhookInput, WebhookList, WebhookSchema,
+    DeliveryArgs,
+    DeliveryList,
+    GapArgs,
+    GapReport,
+    NewWebhook,
+    ReferralInput,
+    ReferralListArgs,
+    ReferralSchema,
+    StatusInput,
+    WebhookInput,
+    WebhookList,
+    WebhookSchema,
 )
 from referral.api.routing import ApiBlueprint
 from referral.api.schemas import HistorySchema, ServiceSchema, page_schema

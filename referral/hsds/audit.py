@@ -10,8 +10,9 @@ input's spelling. A batch at a time: a 100k import never holds the whole directo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import JSON, String, insert, select, type_coerce
 from sqlalchemy.orm import Session

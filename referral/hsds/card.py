@@ -9,9 +9,10 @@ Pure: plain rows in, plain values out; no database, no report.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from referral.hsds import mapping
 from referral.hsds.ids import derived

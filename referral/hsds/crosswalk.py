@@ -17,11 +17,10 @@ Pure: plain data in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Iterable, Mapping, Sequence
-
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -165,7 +164,7 @@ class Crosswalk:
             need = self._oe.get(normalise(oe)) if oe is not None else None
             if need is not None:  # a broad group: never onto a need that names a population (the floor)
                 return TermMapping(term, need, "airs_prefix", AIRS_CONFIDENCE) \
-                    if need not in self._sensitive or AIRS_CONFIDENCE >= self.eligibility_floor else None
+                    if need not in self._sensitive or self.eligibility_floor <= AIRS_CONFIDENCE else None
         return None
 
     def _fuzzy(self, term: Term) -> TermMapping:

@@ -12,19 +12,20 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral import geocoding
 from referral.directory import directory_version
-from referral.models import DirectoryState, Service
 from referral.hsds import importer, package, sources, writer
 from referral.hsds.audit import ImportAudit
-from referral.policy import CLI
 from referral.hsds.report import ImportReport, Where
+from referral.models import DirectoryState, Service
+from referral.policy import CLI
 
 
 def settings(config: Mapping[str, Any], lenient: bool = False,

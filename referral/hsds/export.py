@@ -9,14 +9,15 @@ strings are not nullable); required HSDS strings we lack are empty strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from referral.hsds import extension, mapping
-from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
 from referral.hsds.card import Clock, card_objects, schedules
+from referral.hsds.crosswalk import OPEN_ELIGIBILITY_ID, TAXONOMY_ID, open_eligibility_term_id, term_id
 from referral.hsds.ids import derived
 from referral.hsds.restrictions import ELIGIBILITY_ID, eligibility_term_id
 from referral.matching.messages import gender_rule, group_label
@@ -81,7 +82,7 @@ def _number(value: float | None) -> float | int | None:
 def timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    moment = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     precision = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"  # exact either way
     return moment.isoformat(timespec=precision).replace("+00:00", "Z")
 

@@ -42,8 +42,9 @@ Service areas carry their place the same way, in HSDS's own field: ``extent`` is
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from functools import cache, lru_cache
+from typing import Any
 
 from referral.hsds.ids import derived
 from referral.models.listings import CAPACITIES, INTENSITIES, ORGANIZATION_KINDS, PLACE_KINDS, SITE_KINDS
@@ -78,7 +79,7 @@ def taxonomy() -> dict[str, Any]:
             "uri": "https://github.com/referral/referral#exchanging-directories-open-referral-hsds-30"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def term(code: str) -> dict[str, Any]:
     return {"id": _BY_CODE[code], "code": code, "name": code.replace(".", " ").replace("_", " "),
             "description": f"referral matching: {code}", "taxonomy": TAXONOMY_NAME, "language": "en",
@@ -123,7 +124,7 @@ def complete(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     return {**empty, **values}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _with_detail(term_id: str) -> dict[str, Any]:
     entity, field = TERM_IDS[term_id]
     return {**term(f"{entity}.{field}"), "taxonomy_detail": taxonomy()}

@@ -7,7 +7,8 @@ object, and field. CSV cells are strings; JSON values must already have the righ
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+
 from referral.hsds.ids import as_uuid
 from referral.hsds.report import ImportReport, Where
 from referral.hsds.sources import Record
@@ -83,7 +84,7 @@ class Fields:
         except ValueError:
             self.problem(field, f"not a date-time (ISO 8601): {value!r}")
             return None
-        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
     def choice(self, field: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
         value = self.text(field)

@@ -9,7 +9,8 @@ in a service_at_location) is one row. Pure: plain data in, plain data out.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 PLANS: dict[str, dict[str, str]] = {  # nested list -> table, per parent table
     "organization": {"phones": "phone", "contacts": "contact", "funding": "funding", "programs": "program",

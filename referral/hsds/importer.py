@@ -10,14 +10,14 @@ version is bumped once, in the same transaction. Takes a session; commits only a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from referral import boundary
-from referral import changes
+from referral import boundary, changes
 from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds import extension, restrictions

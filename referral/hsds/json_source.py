@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from referral import boundary
 from referral.hsds import validate
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
-
 
 _TOP = re.compile(r"^\$(\[\d+\](\.contents\[\d+\])?)?")  # the top object of a row's path
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import IO, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError

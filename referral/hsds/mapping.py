@@ -8,7 +8,8 @@ be used, the reason (the importer reports it).
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 PLACE_URN = "urn:referral:place:"  # how our exports name a gazetteer place in service_area.uri

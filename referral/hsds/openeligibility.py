@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openeligibility"
 LEVELS = ("top_level", "second_level", "third_level", "fourth_level")

@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from types import SimpleNamespace
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select

@@ -7,27 +7,27 @@ the end anyway). See ``importer`` for the order and the transaction.
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from referral.geocoding import GazetteerGeocoder, GazetteerPlace, Geocoder
-from sqlalchemy import func, select, update
-
 from referral.hsds import extension, foreign, mapping, restrictions, writer
-from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
-from referral.hsds.openeligibility import Restriction
-from referral.reference_data import upsert_terms
-from referral.hsds.card import card_values
 from referral.hsds.audit import Recorder
+from referral.hsds.card import card_values
+from referral.hsds.crosswalk import Crosswalk, TermMapping, needs_of_service
 from referral.hsds.fields import Fields
 from referral.hsds.gazetteer import PlaceExtender
 from referral.hsds.importer import Reader, Settings
+from referral.hsds.openeligibility import Restriction
 from referral.hsds.report import ImportReport, Where
 from referral.hsds.sources import Source
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.types import Place as CorePlace
 from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceNeed
+from referral.reference_data import upsert_terms
 
 
 class _GazetteerIndex:
@@ -188,7 +188,8 @@ class Passes:
         self._flush(Service, rows, force=True)
         ids = [r["id"] for r in rows]
         for model, key in ((ServiceNeed, "need"), (ServiceArea, "area")):
-            self.recorder.links(model, ids, lambda: writer.replace_links(self.session, model, ids, links[key]))
+            self.recorder.links(model, ids, lambda model=model, key=key: writer.replace_links(
+                self.session, model, ids, links[key]))
         self.recorder.flush()
         links["need"], links["area"] = [], []
         return []

@@ -5,8 +5,9 @@ Depends on the standard library and the report's ``Where`` only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from referral.hsds.report import Where
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterator
+from typing import IO
 
 from referral.hsds import legacy
 from referral.hsds.json_source import JsonSource, open_json

@@ -10,9 +10,10 @@ Depends on jsonschema and the standard library only.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hsds"
 IMPORTABLE = ("organization", "service", "service_at_location")  # preferred in this order on a tie
@@ -36,7 +37,7 @@ def kind_of(obj: dict[str, Any]) -> str:
     return max(scores)[2]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Any:
     import jsonschema
 

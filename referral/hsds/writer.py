@@ -8,8 +8,9 @@ overwrites what an editor set here. An unchanged row is not touched (its version
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Table, Text, cast, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -96,7 +97,7 @@ def places(session: Session) -> list[GazetteerPlace]:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 

@@ -7,8 +7,8 @@ This module owns the meaning of a grade: each ``AssessmentScale`` of the region 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Callable, Mapping, Sequence
 
 from referral.matching.types import GRADES, AssessmentScale, MatchInputError, UnderstoodNeed
 

@@ -12,7 +12,7 @@ results and is never worse than that baseline. Depends on the standard library o
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from referral.matching.types import Bundle, Result
 

@@ -34,14 +34,24 @@ from datetime import date
 import numpy as np
 
 from referral.matching.eligibility import Placement, place, remote_capable, screen, uncertain
+from referral.matching.geo import outer_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.needs import weight
-from referral.matching.geo import outer_km
-from referral.matching.scoring import (
-    DISTANCE, best_distance_part, bounds_hold, distance_part, penalised, rank_order, ready_now, remote_parts,
-    score_parts, tiers, total, upper_bound,
-)
 from referral.matching.schools import resolve_school
+from referral.matching.scoring import (
+    DISTANCE,
+    best_distance_part,
+    bounds_hold,
+    distance_part,
+    penalised,
+    rank_order,
+    ready_now,
+    remote_parts,
+    score_parts,
+    tiers,
+    total,
+    upper_bound,
+)
 from referral.matching.settings import MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
 

@@ -9,8 +9,8 @@ Depends on the standard library and sibling modules only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Sequence
 
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.messages import language_label

@@ -49,7 +49,7 @@ class CellPostings:
         self._group(key[order], np.repeat(postings_rows.astype(np.intp), counts)[order], np.repeat(relation, counts)[order])
 
     @classmethod
-    def of(cls, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> "CellPostings":
+    def of(cls, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> CellPostings:
         """From entries sorted by key, then row (delta.py merges them): one key, row, relation each."""
         cells = object.__new__(cls)
         cells._group(key, rows.astype(np.intp), relation)

@@ -11,9 +11,9 @@ Absent numbers are NaN (ages, wait days, area radius, verification day as an ord
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class BitMap:
         self.bits = {**known, **{v: np.uint64(1 << i) for i, v in enumerate(values, len(known))}}
         self._cache: dict[frozenset[str], int] = {}
 
-    def extended(self, sets: Iterable[frozenset[str]]) -> "BitMap":
+    def extended(self, sets: Iterable[frozenset[str]]) -> BitMap:
         """This map (same bits), with a further bit for each value of ``sets`` it lacks; itself if none."""
         if all(v in self.bits for s in set(sets) for v in s):
             return self

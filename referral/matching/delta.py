@@ -20,8 +20,8 @@ locate their sites as before, else they are built on first use. Depends on numpy
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Collection, Sequence
 
 import numpy as np
 

@@ -9,9 +9,9 @@ SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``Director
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Sequence
 
 import numpy as np
 

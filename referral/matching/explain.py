@@ -6,8 +6,8 @@ It must not change eligibility or scores. Depends on the standard library and si
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from referral.matching.groups import known_groups, unknown_rules
 from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say

@@ -8,7 +8,7 @@ in the parent chain: no kind names are assumed.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class Gazetteer:
         self.xyz = unit_vectors(self.lat, self.lon)
         self.names = PlaceNames((self.places[c] for c in self.codes), services)
 
-    def with_services(self, services: Iterable[Service], same_sites: bool = False) -> "Gazetteer":
+    def with_services(self, services: Iterable[Service], same_sites: bool = False) -> Gazetteer:
         """This gazetteer (its place tables shared) for another directory version's services; with
         ``same_sites`` (the services name and locate the same sites) its site tables are shared too."""
         copy = object.__new__(Gazetteer)

@@ -10,7 +10,7 @@ the truth. Depends on numpy and sibling modules only.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -27,8 +27,8 @@ import tempfile
 import threading
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import snowballstemmer
 
@@ -66,33 +66,15 @@ _CONTRACTIONS = (
 
 MAX_WORD = 4  # longer domain phrases would swallow a negation cue ("没/有自伤行为"): kept as features, not words
 STOPWORDS: frozenset[str] = frozenset(
-    "a an the of to in on at for with and or is are was were be been being am has have had do does did "
-    "he she it they him her his its their them we our us you your i me my this that these those there "
-    "so very really just also too as by from about into than then which who whom what when where how "
-    "can could would should will shall may might must some any all more most much many lot lots during while "
-    "because if".split()
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did", "he", "she", "it", "they", "him", "her", "his", "its", "their", "them", "we", "our", "us", "you", "your", "i", "me", "my", "this", "that", "these", "those", "there", "so", "very", "really", "just", "also", "too", "as", "by", "from", "about", "into", "than", "then", "which", "who", "whom", "what", "when", "where", "how", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "some", "any", "all", "more", "most", "much", "many", "lot", "lots", "during", "while", "because", "if"]
 )
 # Words too common in how people describe any situation to carry a reading alone (they still count
 # toward the fit): who ("孩子", "parents"), where ("家里", "school"), when, and reporting verbs.
 WEAK_WORDS = {
-    "en": ("child children kid kids boy girl son daughter baby parent parents mother father mum mom dad family "
-           "home school teacher class student says said say tells told need needs want wants get gets stay stays "
-           "day days week weeks month months year years night time every always often usually lot help old young age "
-           "aged one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-           "seventeen everything something anything nothing thing things over down up out since after before "
-           "keeps keep saw see seen came come arrive arrives go goes going went take takes took make makes made "
-           "summer winter morning mornings evening evenings room house people person friend friends other others "
-           "break broke breaking put putting pay paid no not longer use uses used fit fits able unable visit visits "
-           "attend attends attending regular regularly concern concerns report reports reported client suspected "
-           "possible possibly referred referral work works working worked note notes case average last next really "
-           "quite bit little group groups only session sessions programme program").split(),
-    "zh": ("孩子 小孩 儿子 女儿 宝宝 儿童 学生 家长 父母 爸爸 妈妈 爸妈 家里 家人 学校 老师 同学 班上 经常 总是 一直 有点 问题 需要 "
-           "现在 最近 每天 天天 时候 不会 没有 觉得 说 想 有 很 情况 帮助 心里 晚上 早上 房间 房间里 年级 什么 东西 "
-           "事情 平时 经常性 常常 一个 自己 别人 大家 我们 他们 知道 发现 反映 表示 告诉 看到 听到 出现 感觉 可能 应该 "
-           "家访 情况 生活 关系 一般 中等 正常 疑似 建议 就诊 案主 服务对象 目前 存在 表现 动不动 动不动就 一提 就是 说自己 整天 啥 "
-           "比较 一点 有些 一些 非常 特别 老是 还是 方面 很多 多少 之后 以后 以前").split(),
+    "en": ["child", "children", "kid", "kids", "boy", "girl", "son", "daughter", "baby", "parent", "parents", "mother", "father", "mum", "mom", "dad", "family", "home", "school", "teacher", "class", "student", "says", "said", "say", "tells", "told", "need", "needs", "want", "wants", "get", "gets", "stay", "stays", "day", "days", "week", "weeks", "month", "months", "year", "years", "night", "time", "every", "always", "often", "usually", "lot", "help", "old", "young", "age", "aged", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "everything", "something", "anything", "nothing", "thing", "things", "over", "down", "up", "out", "since", "after", "before", "keeps", "keep", "saw", "see", "seen", "came", "come", "arrive", "arrives", "go", "goes", "going", "went", "take", "takes", "took", "make", "makes", "made", "summer", "winter", "morning", "mornings", "evening", "evenings", "room", "house", "people", "person", "friend", "friends", "other", "others", "break", "broke", "breaking", "put", "putting", "pay", "paid", "no", "not", "longer", "use", "uses", "used", "fit", "fits", "able", "unable", "visit", "visits", "attend", "attends", "attending", "regular", "regularly", "concern", "concerns", "report", "reports", "reported", "client", "suspected", "possible", "possibly", "referred", "referral", "work", "works", "working", "worked", "note", "notes", "case", "average", "last", "next", "really", "quite", "bit", "little", "group", "groups", "only", "session", "sessions", "programme", "program"],
+    "zh": ["孩子", "小孩", "儿子", "女儿", "宝宝", "儿童", "学生", "家长", "父母", "爸爸", "妈妈", "爸妈", "家里", "家人", "学校", "老师", "同学", "班上", "经常", "总是", "一直", "有点", "问题", "需要", "现在", "最近", "每天", "天天", "时候", "不会", "没有", "觉得", "说", "想", "有", "很", "情况", "帮助", "心里", "晚上", "早上", "房间", "房间里", "年级", "什么", "东西", "事情", "平时", "经常性", "常常", "一个", "自己", "别人", "大家", "我们", "他们", "知道", "发现", "反映", "表示", "告诉", "看到", "听到", "出现", "感觉", "可能", "应该", "家访", "情况", "生活", "关系", "一般", "中等", "正常", "疑似", "建议", "就诊", "案主", "服务对象", "目前", "存在", "表现", "动不动", "动不动就", "一提", "就是", "说自己", "整天", "啥", "比较", "一点", "有些", "一些", "非常", "特别", "老是", "还是", "方面", "很多", "多少", "之后", "以后", "以前"],
 }
-_ZH_STOP = frozenset("的 了 是 在 有 就 都 也 和 与 跟 很 还 又 被 把 让 给 着 过 吗 呢 吧 啊 呀 嘛 么".split())
+_ZH_STOP = frozenset(["的", "了", "是", "在", "有", "就", "都", "也", "和", "与", "跟", "很", "还", "又", "被", "把", "让", "给", "着", "过", "吗", "呢", "吧", "啊", "呀", "嘛", "么"])
 
 
 def normalise(text: str) -> str:

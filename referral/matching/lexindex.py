@@ -16,7 +16,7 @@ per taxonomy; depends on numpy, lexical.py and cues.py only.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 

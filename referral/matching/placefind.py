@@ -11,8 +11,8 @@ It knows nothing about requests or messages; it depends on numpy, rapidfuzz and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from rapidfuzz import fuzz, process

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import numpy as np
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -281,7 +281,7 @@ class PlaceNames:
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
-    def for_services(self, services: Iterable[Service], same_sites: bool = False) -> "PlaceNames":
+    def for_services(self, services: Iterable[Service], same_sites: bool = False) -> PlaceNames:
         """These place tables (shared, read-only) with the site tables of ``services`` (built on first
         use; these ones, when built, if ``same_sites``: the services' site entries are the same)."""
         copy = object.__new__(PlaceNames)

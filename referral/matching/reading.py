@@ -21,8 +21,9 @@ read, a character-level match of a long label or synonym may still read with low
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from pypinyin import lazy_pinyin

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from referral.matching.lexical import TRADITIONAL_FOLD
 from referral.matching.messages import RISK_NEGATION

@@ -16,8 +16,8 @@ Recall comes first: a child in danger must never be missed, so doubt reads as ri
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
 
 from referral.matching.risktext import Negation, Pattern, PhraseIndex, prepare
 from referral.matching.types import RiskCategory, UnderstoodNeed

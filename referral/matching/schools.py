@@ -10,7 +10,7 @@ library and types only.
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 from referral.matching.types import Service
 

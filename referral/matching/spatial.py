@@ -45,7 +45,7 @@ class SiteBoxes:
         self.box = np.ascontiguousarray(box.T)
 
     @classmethod
-    def of(cls, box: np.ndarray) -> "SiteBoxes":
+    def of(cls, box: np.ndarray) -> SiteBoxes:
         """Boxes already computed: (n, 5) rows as ``box`` holds them (delta.py splices them)."""
         boxes = object.__new__(cls)
         boxes.box = np.ascontiguousarray(box)

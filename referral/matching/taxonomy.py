@@ -8,7 +8,7 @@ about services, places or scoring. Labels fall back to the term's first label, t
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from referral.matching.reading import Reader
 from referral.matching.text import PhraseMatcher

@@ -11,9 +11,9 @@ by language; ``name`` is the listing's own primary name and the fallback for any
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
 
 MODES = ("in_person", "home_visit", "school_based", "remote")
 COSTS = ("free", "subsidized", "fee")

@@ -13,17 +13,16 @@ services exist but the ``limit`` was too small to show one: only when limit < ac
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from referral.matching.candidates import school_allows
 from referral.matching.eligibility import place, screen
 from referral.matching.explain import name_in, unmet_detail
-from referral.matching.geo import haversine_one
-from referral.matching.messages import age_rule, gender_rule, group_label, join, say
-from referral.matching.geo import shown_km
+from referral.matching.geo import haversine_one, shown_km
 from referral.matching.index import DirectoryIndex
+from referral.matching.messages import age_rule, gender_rule, group_label, join, say
 from referral.matching.schools import resolve_school
 from referral.matching.types import MatchQuery, NearestOption, Result, Service, UnderstoodNeed, UnmetNeed
 

@@ -15,8 +15,8 @@ service. Nearest first, services offered only remotely after them; at most ``URG
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 

@@ -6,7 +6,8 @@ an untouched form never drops a value it did not show. Reads only; no rule of th
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _

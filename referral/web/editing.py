@@ -8,8 +8,9 @@ top of the new version. A new site goes to ``directory.create``. No rule of the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import request
 from sqlalchemy.orm import Session

@@ -8,7 +8,8 @@ Holds no rule of matching: an empty field is simply left out of the request. Not
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict

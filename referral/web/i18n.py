@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from referral.matching.messages import label
 from referral.matching.week import periods  # the grouping of opening hours the terminal shows too
-
 from referral.web.base import bp, page
 
 TRANSLATIONS = Path(__file__).parent / "translations"

@@ -8,8 +8,9 @@ a new site sends what was filled in. Holds no rule of the directory: the schemas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict

@@ -9,8 +9,8 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 SIZE = 320  # the drawing is SIZE x SIZE user units; the child is at the centre
 MARGIN = 28

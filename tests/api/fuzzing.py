@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import schemathesis
 from sqlalchemy import create_engine, text
@@ -109,7 +110,8 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 
 
 def checks(names: tuple[str, ...] = CHECKS) -> list[Any]:
-    from schemathesis.checks import CHECKS as REGISTRY, load_all_checks
+    from schemathesis.checks import CHECKS as REGISTRY
+    from schemathesis.checks import load_all_checks
 
     load_all_checks()
     return [REGISTRY.get_one(name) for name in names]
@@ -132,8 +134,8 @@ def fuzz(schema: Any, headers: dict[str, str], examples: int, names: tuple[str, 
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
-                for title, report in _failures(case, headers, selected):
-                    found.setdefault((operation.label, f"{mode.value}: {title}"), report)
+                for title, report in _failures(case, headers, selected):  # run() is called in this iteration
+                    found.setdefault((operation.label, f"{mode.value}: {title}"), report)  # noqa: B023
             try:
                 run()
             except Unsatisfiable:  # nothing to make invalid (an operation without inputs)

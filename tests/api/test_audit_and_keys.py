@@ -41,10 +41,9 @@ def test_a_created_listing_records_every_field_as_new(app, client, admin_headers
 def test_the_database_refuses_to_rewrite_the_audit_trail(app, client, admin_headers):
     seed_mini(app)
     change(client, "PATCH", URL, admin_headers, json={"capacity": "full"})
-    with app.app_context(), get_db().session(write=True) as session:
-        with pytest.raises(DBAPIError, match="append-only"):
-            session.execute(update(AuditEvent).values(actor="someone else"))
-            session.commit()
+    with app.app_context(), get_db().session(write=True) as session, pytest.raises(DBAPIError, match="append-only"):
+        session.execute(update(AuditEvent).values(actor="someone else"))
+        session.commit()
 
 
 def test_a_key_is_stored_only_as_a_hash(app, make_key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from referral.config import PROJECT_ROOT
 from referral.db import Base, get_db

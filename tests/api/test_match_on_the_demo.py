@@ -8,12 +8,12 @@ import re
 
 import pytest
 
+from referral import snapshot
 from referral.config import PROJECT_ROOT
 from referral.db import get_db
 from referral.matching.index import build_index
 from referral.matching.settings import MatchSettings
 from referral.seeding import load
-from referral import snapshot
 from tests.quality import evaluate, load_cases
 
 SEEDS = PROJECT_ROOT / "seeds"

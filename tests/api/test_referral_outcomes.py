@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from referral import outcomes
 from referral.db import get_db
@@ -39,7 +39,7 @@ def test_the_record_counts_first_decisions_inside_the_window_only(app, client, m
     move(client, sent["id"], cast.editor, "accepted")
     move(client, sent["id"], cast.editor, "failed")
     with app.app_context(), get_db().session() as session:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         assert outcomes.records(session, 90, now)[COUNSELLING].accepted == 1  # a later failure does not undo it
         assert outcomes.records(session, 90, now + timedelta(days=91)) == {}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -72,7 +72,7 @@ def test_after_the_retention_time_the_family_contact_is_gone_from_the_database(a
 def test_open_referrals_are_never_purged(app, client, cast):
     sent = send(client, cast.worker)
     with app.app_context(), get_db().session(write=True) as session:
-        assert referrals.purge(session, CLI, 0, now=datetime.now(timezone.utc) + timedelta(days=3650)) == 0
+        assert referrals.purge(session, CLI, 0, now=datetime.now(UTC) + timedelta(days=3650)) == 0
     assert client.get(f"/v1/referrals/{sent['id']}", headers=cast.worker).get_json()["family_contact"] is not None
 
 
@@ -100,8 +100,8 @@ def test_the_worker_loop_purges_and_stops_when_told(app, client, cast, database_
     stop = threading.Event()
     thread = threading.Thread(target=worker.loop, args=(looping, object(), stop))
     thread.start()
-    deadline = datetime.now(timezone.utc) + timedelta(seconds=20)
-    while datetime.now(timezone.utc) < deadline:
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while datetime.now(UTC) < deadline:
         with app.app_context(), get_db().session() as session:
             if session.scalar(select(Referral.purged_at).where(Referral.id == sent["id"])) is not None:
                 break

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -116,7 +116,7 @@ def test_delivery_stopped_midway_resumes_in_order_without_resending_what_was_del
     broken = FakeTransport(fail_on=(2,))  # the 2nd event's send fails: the worker stops for this subscription
     assert _deliver(app, broken) == 1
     assert broken.events() == [("referral.created", "requested")]
-    later = datetime.now(timezone.utc) + timedelta(hours=1)  # past the backoff
+    later = datetime.now(UTC) + timedelta(hours=1)  # past the backoff
     restarted = FakeTransport()
     assert _deliver(app, restarted, clock=lambda: later) == 2
     assert restarted.events() == [("referral.status_changed", "accepted"), ("referral.status_changed", "completed")]
@@ -128,7 +128,7 @@ def test_delivery_stopped_midway_resumes_in_order_without_resending_what_was_del
 def test_a_failed_attempt_waits_its_exponential_backoff_and_is_given_up_after_max_attempts(app, client, cast):
     _subscribe(client, cast.worker)
     send(client, cast.worker)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     failing = FakeTransport(status=500)
     policy = {"max_attempts": 3, "backoff_base_seconds": 10, "max_backoff_seconds": 15}
     assert _deliver(app, failing, clock=lambda: now, **policy) == 0
@@ -148,9 +148,9 @@ def test_an_event_another_worker_claimed_is_not_sent_twice(app, client, cast):
     send(client, cast.worker)
     with app.app_context():
         database = get_db()
-    head = delivery._due_heads(database, datetime.now(timezone.utc))[0][0]
-    assert delivery._claim(database, head, delivery.Policy(), datetime.now(timezone.utc))  # the other worker
-    assert not delivery._claim(database, head, delivery.Policy(), datetime.now(timezone.utc))
+    head = delivery._due_heads(database, datetime.now(UTC))[0][0]
+    assert delivery._claim(database, head, delivery.Policy(), datetime.now(UTC))  # the other worker
+    assert not delivery._claim(database, head, delivery.Policy(), datetime.now(UTC))
     assert _deliver(app, FakeTransport()) == 0
 
 
@@ -227,7 +227,7 @@ def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_a
     monkeypatch.setattr(delivery, "_record", recorded)
     again = FakeTransport()
     assert _deliver(app, again) == 0  # its claim holds until the send's timeout has surely passed
-    after_lease = datetime.now(timezone.utc) + timedelta(minutes=1)
+    after_lease = datetime.now(UTC) + timedelta(minutes=1)
     assert _deliver(app, again, clock=lambda: after_lease) == 1
     ids = [json.loads(b)["id"] for _, b, _ in first.sent + again.sent]
     assert len(ids) == 2 and ids[0] == ids[1]  # at least once: the receiver deduplicates by event id

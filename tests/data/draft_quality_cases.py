@@ -1,7 +1,8 @@
 """Drafts tests/data/quality_cases.json: the cases below, graded by the rubric written in RUBRIC, with a
 local worker's judgement in OVERRIDES where it differs. Run: python tests/data/draft_quality_cases.py
 (rewrites the file). Keep the rubric independent of referral/matching: it reads the seed files only."""
-import json, math
+import json
+import math
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,8 @@ def relation(tags, code):
     return best
 
 from datetime import date
+
+
 def fresh(s):
     return s["verified_at"] is not None and (date.fromisoformat(TODAY) - date.fromisoformat(s["verified_at"])).days <= 180
 

@@ -4,8 +4,9 @@ never a nested loop over a whole table (PostgreSQL; run with REFERRAL_TEST_POSTG
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text

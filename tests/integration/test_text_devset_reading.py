@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from referral.matching.index import build_index
-from tests.textdev import Summary, app_settings, default_reader, load_devset, read_item, score, seeded_directory, somewhere
+from tests.textdev import (
+    Summary,
+    app_settings,
+    default_reader,
+    load_devset,
+    read_item,
+    score,
+    seeded_directory,
+    somewhere,
+)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ with axe-core finding no serious or critical violation, and screenshots in test-
 from __future__ import annotations
 
 import base64
-import io
 import re
 import zipfile
 from pathlib import Path

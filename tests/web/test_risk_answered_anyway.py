@@ -11,7 +11,9 @@ from tests.web.test_pages import FIND, text
 
 def test_a_risk_with_a_wrong_age_is_answered_with_the_age_named_as_unused(pages) -> None:  # noqa: ANN001
     pages.sign_in("social_worker")
-    response = pages.post("/find", {**FIND, "child.age": "30", "notes": "孩子说不想活了"}, headers={"Accept-Language": "zh"})
+    response = pages.post(
+        "/find", {**FIND, "child.age": "30", "notes": "孩子说不想活了"}, headers={"Accept-Language": "zh"}
+    )
     page = text(response)
     assert response.status_code == 200
     assert page.index('class="problems"') < page.index('class="urgent"') < page.index("识别出的需求")
@@ -25,8 +27,11 @@ def test_a_risk_with_a_wrong_age_is_answered_with_the_age_named_as_unused(pages)
 
 def test_a_risk_with_a_place_nobody_can_find_gets_the_lines(pages) -> None:  # noqa: ANN001
     pages.sign_in("social_worker")
-    response = pages.post("/find", {**FIND, "location.place": "不存在的地方", "notes": "爸爸经常打她，身上有伤"},
-                          headers={"Accept-Language": "en"})
+    response = pages.post(
+        "/find",
+        {**FIND, "location.place": "不存在的地方", "notes": "爸爸经常打她，身上有伤"},
+        headers={"Accept-Language": "en"},
+    )
     page = text(response)
     assert response.status_code == 200
     assert "<code>location.place</code>" in page and 'href="tel:110"' in page and "Near" not in page

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def official() -> Path:
     return Path(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(folder: str, name: str) -> Any:
     import jsonschema
 

@@ -146,7 +146,7 @@ def _append(name: str, line: str) -> dict[str, bytes]:
     ({"phones.csv": (HARBOUR / "phones.csv").read_bytes().replace(b"description\n", b"description,colour\n", 1)
       .replace(b"Reception\n", b"Reception,red\n")}, "phones.csv row 1 field colour", "unknown column"),
     # non-UTF-8 bytes
-    ({"organizations.csv": (HARBOUR / "organizations.csv").read_bytes().replace("Kiwi".encode(), b"K\xeewi")},
+    ({"organizations.csv": (HARBOUR / "organizations.csv").read_bytes().replace(b"Kiwi", b"K\xeewi")},
      "organizations.csv", "is not UTF-8"),
     # an impossible age order
     ({"services.csv": (HARBOUR / "services.csv").read_bytes().replace(b",5,17,", b",17,5,")},

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.builders import FIXTURES
-from tests.integration.hsds.helpers import FakeGeocoder, official
+from tests.integration.hsds.helpers import official
 
 LUOYANG = FIXTURES / "hsds" / "luoyang" / "organizations.json"
 SPRINGFIELD = FIXTURES / "hsds" / "springfield-211" / "organizations.json"

@@ -65,8 +65,9 @@ def test_airs_codes_map_by_prefix_only_when_the_name_says_nothing_surer() -> Non
 
 
 def test_a_reviewed_decision_comes_first_even_to_leave_a_term_unmapped() -> None:
-    from tests.unit.hsds.test_crosswalk import SEEDS, Crosswalk, Need
     import json
+
+    from tests.unit.hsds.test_crosswalk import SEEDS, Crosswalk, Need
 
     terms = json.loads(SEEDS.read_text(encoding="utf-8"))["terms"]
     needs = [Need(t["code"], t["labels"], t.get("synonyms", {}), t.get("open_eligibility"), i) for i, t in enumerate(terms)]

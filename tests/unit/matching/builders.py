@@ -11,7 +11,16 @@ from dataclasses import replace
 from datetime import date
 
 from referral.matching.types import (
-    Child, Constraints, Directory, Location, MatchQuery, NeedInput, NeedTerm, Place, Service, Site,
+    Child,
+    Constraints,
+    Directory,
+    Location,
+    MatchQuery,
+    NeedInput,
+    NeedTerm,
+    Place,
+    Service,
+    Site,
 )
 
 TODAY = date(2026, 11, 30)

@@ -13,8 +13,8 @@ from datetime import date
 
 from referral.matching.engine import MatchSettings, understand_needs
 from referral.matching.geo import haversine_one, within
-from referral.matching.index import DirectoryIndex
 from referral.matching.groups import IMPLIED_GROUPS
+from referral.matching.index import DirectoryIndex
 from referral.matching.schools import fold
 from referral.matching.types import Child, Directory, MatchQuery, Service, Site
 

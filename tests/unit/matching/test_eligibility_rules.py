@@ -4,15 +4,14 @@ Every row builds two services that differ only in what the rule looks at: "bad" 
 offered, "good" must be. The child is a 10-year-old boy at the origin, in town T1 (district D1).
 """
 
+from dataclasses import replace
+
 import pytest
 
 from referral.matching.engine import match
+from referral.matching.geo import geodesic_km
 from referral.matching.index import build_index
 from referral.matching.types import Child, NeedInput
-
-from referral.matching.geo import geodesic_km
-
-from dataclasses import replace
 
 from .builders import ORIGIN, at, constraints, directory, query, service, site, term
 

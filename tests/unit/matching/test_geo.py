@@ -2,10 +2,18 @@
 
 import numpy as np
 from geopy.distance import Geodesic
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from referral.matching.geo import (
-    BAND, LOCAL_MAX_KM, _local_km, local_error_bound, geodesic_km, haversine_one, shown_km, within_many,
+    BAND,
+    LOCAL_MAX_KM,
+    _local_km,
+    geodesic_km,
+    haversine_one,
+    local_error_bound,
+    shown_km,
+    within_many,
 )
 
 

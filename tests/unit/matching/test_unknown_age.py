@@ -17,4 +17,6 @@ def test_an_age_bounded_service_is_offered_after_an_open_one_with_an_eligible_if
 
 def test_a_given_age_still_excludes_the_services_it_is_outside_of():
     services = [service("teens", minimum_age=12, maximum_age=18), service("open")]
-    assert [r.service.id for r in match(build_index(directory(*services)), query(child=Child(age=8))).results] == ["open"]
+    assert [r.service.id for r in match(build_index(directory(*services)), query(child=Child(age=8))).results] == [
+        "open"
+    ]
