@@ -92,12 +92,19 @@ class IndexCache:
 
     def _poll(self) -> None:
         """The serving worker's updates: check the version every ``check_seconds``, apply what changed."""
-        while not self._stopped.wait(self._check_seconds):
+        failing = False
+        while not self._stopped.wait(self._check_seconds * (8 if failing else 1)):  # slower while it fails
             try:
                 with self._lock:
                     self._check(inline=True)
-            except Exception:  # the database away for a moment: the index as it is keeps serving
-                log.warning("directory version check failed; retrying", exc_info=True)
+            except Exception as error:  # the database away for a moment: the index as it is keeps serving
+                if not failing:  # once per outage, not four tracebacks a second into the log
+                    log.warning("directory version check failed (%s); retrying", type(error).__name__)
+                failing = True
+            else:
+                if failing:
+                    log.info("directory version check works again")
+                failing = False
 
     def stop(self) -> None:
         """End the poller (tests; a worker's ends with its process)."""

@@ -224,21 +224,23 @@ def prepare(url: str) -> tuple[dict[str, str], list[str]]:
 
 
 @pytest.fixture
-def server(fault_database: Seeded):  # noqa: ANN201
+def server(fault_database: Seeded, tmp_path: Path):  # noqa: ANN201
     """``referral serve`` (gunicorn, 8 threads) on the fault database; yields its base URL."""
     port = free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": fault_database.url, "REFERRAL_ADMIN_KEY": ADMIN_KEY,
            "REFERRAL_RATELIMIT_ENABLED": "false", "REFERRAL_LOG_LEVEL": "WARNING"}
+    log = (tmp_path / "serve.log").open("w")  # a file, never a pipe nobody reads: a full pipe blocks the server's logging
     process = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "8"],
-                               env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: serving(process, base), 60)
         yield base
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=60)
-        print(output[-5000:])  # pytest shows it when the test fails
+        process.wait(timeout=60)
+        log.close()
+        print((tmp_path / "serve.log").read_text()[-5000:])  # pytest shows it when the test fails
 
 
 def serving(process: subprocess.Popen, base: str) -> bool:
