@@ -86,3 +86,20 @@ def test_a_service_moved_to_another_organization_while_it_has_sites_is_reimporte
     assert moved[1].changes["sites"] == [[FAMILY_CENTRE], [drop_in] if new_site else []]
     others = [(e.action, e.object_type, e.object_id) for e in events if e.object_id != PARENTING]
     assert others == ([("import.created", "site", drop_in)] if new_site else [])
+
+
+def test_a_site_that_moved_with_all_its_services_is_reimported_with_its_links(app, tmp_path):
+    youth_line = STORED[YOUTH_LINE]
+    reference_only(app, tmp_path)
+    assert _import(app, HARBOUR, "import-1").written
+    moved = tmp_path / "moved"
+    shutil.copytree(HARBOUR, moved)
+    for name in ("services.csv", "locations.csv"):
+        _rewrite(moved / name, lambda line: line.replace(f",{TRUST},", f",{YOUTH_LINE},"))
+
+    assert _import(app, moved, "import-2").written
+
+    services, sites, links = _state(app)
+    assert {organization for organization, _, _ in services.values()} == {youth_line}
+    assert sites[FAMILY_CENTRE][0] == youth_line
+    assert links == [(f"c0000000-0000-4000-8000-00000000000{n}", FAMILY_CENTRE, youth_line) for n in (1, 2, 3)]
