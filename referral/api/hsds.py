@@ -138,6 +138,11 @@ def _language() -> str:
     return current_app.config.get("HSDS", {}).get("export_language") or current_app.config["DEFAULT_LANGUAGE"]
 
 
+def _timezone() -> str:
+    """The zone whose current UTC offset times carry: the export's (exchange.py)."""
+    return exchange.timezone(current_app.config)
+
+
 @bp.operation("GET", "/hsds/", "HSDS version and profile of this API")
 def meta() -> Any:
     """The HSDS version this API speaks and the profile it follows."""
@@ -162,26 +167,26 @@ def services(args: dict[str, Any]) -> Any:
     """Filters combine with AND: search, taxonomy_term_id (with narrower needs), taxonomy_id,
     organization_id, modified_after (a date or a datetime); paged with page and per_page; full: whole
     services; minimal: id and last_modified only; format=ndjson: every result, streamed."""
-    return _answer(browse.services(get_session(), _all(args), _language()), args)
+    return _answer(browse.services(get_session(), _all(args), _language(), _timezone()), args)
 
 
 @bp.operation("GET", "/hsds/services/<id>", "One full service (HSDS compiled service)", errors=(404,))
 def service(id: str) -> Any:  # noqa: A002 - the path parameter's name
-    return browse.service(get_session(), id, _language())
+    return browse.service(get_session(), id, _language(), _timezone())
 
 
 @bp.operation("GET", "/hsds/organizations", "A page of organizations (HSDS organization_list)",
               query=OrganizationArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
 def organizations(args: dict[str, Any]) -> Any:
     """full or full_service: whole organizations with their locations and services."""
-    return _answer(browse.organizations(get_session(), _all(args), _language()), args)
+    return _answer(browse.organizations(get_session(), _all(args), _language(), _timezone()), args)
 
 
 @bp.operation("GET", "/hsds/organizations/<id>", "One full organization with its locations and services",
               query=OrganizationOneArgs, errors=(404,))
 def organization(id: str, args: dict[str, Any]) -> Any:  # noqa: A002
     """full_service=false: the services as their one-to-one fields only."""
-    return browse.organization(get_session(), id, _language(), args["full_service"])
+    return browse.organization(get_session(), id, _language(), args["full_service"], _timezone())
 
 
 @bp.operation("GET", "/hsds/service_at_locations", "A page of services at locations, optionally near a point",
@@ -189,13 +194,13 @@ def organization(id: str, args: dict[str, Any]) -> Any:  # noqa: A002
 def service_at_locations(args: dict[str, Any]) -> Any:
     """The service filters, plus proximity: lat, lon and proximity (metres), or postcode (with
     proximity: around the centroid of the sites at that postcode); nearest first."""
-    return _answer(browse.service_at_locations(get_session(), _all(args), _language()), args)
+    return _answer(browse.service_at_locations(get_session(), _all(args), _language(), _timezone()), args)
 
 
 @bp.operation("GET", "/hsds/service_at_locations/<id>", "One service at a location (HSDS compiled)",
               errors=(404,))
 def service_at_location(id: str) -> Any:  # noqa: A002
-    return browse.service_at_location(get_session(), id, _language())
+    return browse.service_at_location(get_session(), id, _language(), _timezone())
 
 
 @bp.operation("GET", "/hsds/taxonomies", "The taxonomies: our needs, Open Eligibility, eligibility, matching",

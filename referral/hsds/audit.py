@@ -41,6 +41,7 @@ class Recorder:
     def __init__(self, session: Session, audit: ImportAudit | None):
         self.session, self.audit = session, audit
         self.pending: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # (kind, id) -> action, changes
+        self.detached: dict[type, dict[str, list[str]]] = {}  # model -> service id -> links before ``detach``
 
     def rows(self, model: type, ids: Sequence[str], write: Callable[[], None]) -> None:
         """Write one batch of ``model`` rows (``write``), noting each record it changed (see flush)."""
@@ -65,6 +66,8 @@ class Recorder:
             write()
             return
         before = self._links(model, service_ids)
+        detached = self.detached.get(model, {})
+        before.update({key: detached.pop(key) for key in service_ids if key in detached})
         write()
         after = self._links(model, service_ids)
         field = LINKS[model][0]
@@ -72,6 +75,14 @@ class Recorder:
             if before.get(key, []) != after.get(key, []):
                 noted, changes = self.pending.get(("service", key), (action, {}))
                 self.pending[("service", key)] = (noted, {**changes, field: [before.get(key, []), after.get(key, [])]})
+
+    def detach(self, model: type, service_ids: Sequence[str], write: Callable[[], None]) -> None:
+        """Delete the link rows of ``service_ids`` ahead of their replacement (``write``): a service
+        that moved to another organization loses its old sites before it is written. The links they
+        had count as the "before" of the ``links`` call that replaces them."""
+        if self.audit is not None:
+            self.detached.setdefault(model, {}).update(self._links(model, service_ids))
+        write()
 
     def flush(self) -> None:
         """Add the noted events to the import's transaction: one per record the batch changed."""

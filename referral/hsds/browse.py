@@ -5,7 +5,8 @@ Filters combine with AND: ``search`` (the directory's search engine, search.py: 
 descriptions and the needs the words read as),
 ``taxonomy_term_id`` (one of our terms, with the terms below it, or an Open Eligibility term),
 ``organization_id``, ``modified_after``, and for service_at_location a proximity circle. Only active
-organizations are published (as in the export); services carry their own status. Takes a session.
+organizations are published (as in the export); services carry their own status. Times carry the UTC
+offset of ``timezone`` (config TIMEZONE), as the export's do. Takes a session.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from referral.errors import NotFound
 from referral.hsds import export, extension
 from referral.hsds.crosswalk import open_eligibility_term_id, term_id
 from referral.hsds.ids import derived
-from referral.hsds.package import load
+from referral.hsds.package import clock, load
 from referral.models import NeedTerm, Organization, Service, ServiceAtLocation, ServiceNeed, Site
 
 EARTH_KM = 6371.0088
@@ -100,7 +101,8 @@ def _page(session: Session, query: Select, args: Mapping[str, Any], render: Call
     return envelope([render(r) for r in rows], total, page, per_page)
 
 
-def services(session: Session, args: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
+def services(session: Session, args: Mapping[str, Any], language: str = "en",
+             timezone: str | None = None) -> dict[str, Any]:
     """A page of services: briefs with their organization; ``full`` whole services; ``minimal`` ids and
     last_modified, with the name and status the official service_list schema requires."""
     query = _service_filters(session, select(Service), args).order_by(Service.id)
@@ -114,7 +116,7 @@ def services(session: Session, args: Mapping[str, Any], language: str = "en") ->
         org = orgs.get(svc.organization_id) or session.get(Organization, svc.organization_id)
         orgs[svc.organization_id] = org
         if args.get("full"):
-            ref = refs.get(svc.organization_id) or load(session, svc.organization_id, language)[2]
+            ref = refs.get(svc.organization_id) or load(session, svc.organization_id, language, timezone)[2]
             refs[svc.organization_id] = ref
             return {**export.service(svc, ref), "organization": export.organization_brief(org)}
         return {**export.service_brief(svc), "organization": export.organization_brief(org)}
@@ -122,40 +124,44 @@ def services(session: Session, args: Mapping[str, Any], language: str = "en") ->
     return _page(session, query, args, render)
 
 
-def service(session: Session, service_id: str, language: str) -> dict[str, Any]:
+def service(session: Session, service_id: str, language: str, timezone: str | None = None) -> dict[str, Any]:
     svc = session.get(Service, service_id)
     if svc is None:
         raise NotFound("service", service_id)
-    _, _, ref = load(session, svc.organization_id, language)
+    _, _, ref = load(session, svc.organization_id, language, timezone)
     org = session.get(Organization, svc.organization_id)
     return {**export.service(svc, ref), "organization": export.organization_brief(org)}
 
 
-def organizations(session: Session, args: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
+def organizations(session: Session, args: Mapping[str, Any], language: str = "en",
+                  timezone: str | None = None) -> dict[str, Any]:
     query = select(Organization).where(Organization.status == "active").order_by(Organization.id)
     query = _search(session, query, Organization, args.get("search"))
     if args.get("full") or args.get("full_service"):
-        return _page(session, query, args, lambda org: organization(session, org.id, language))
+        return _page(session, query, args, lambda org: organization(session, org.id, language,
+                                                                      timezone=timezone))
     return _page(session, query, args, export.organization_brief)
 
 
-def organization(session: Session, organization_id: str, language: str, full_service: bool = True) -> dict[str, Any]:
+def organization(session: Session, organization_id: str, language: str, full_service: bool = True,
+                 timezone: str | None = None) -> dict[str, Any]:
     """A full organization; without ``full_service`` its services are their one-to-one fields."""
-    orgs, by_org, ref = load(session, organization_id, language)
+    orgs, by_org, ref = load(session, organization_id, language, timezone)
     found = export.organization(orgs[0], by_org[orgs[0].id], ref)
     if not full_service:
         found["services"] = [export.service_brief(s) for s in sorted(by_org[orgs[0].id], key=lambda s: s.id)]
     return found
 
 
-def service_at_location(session: Session, link_id: str, language: str) -> dict[str, Any]:
+def service_at_location(session: Session, link_id: str, language: str,
+                        timezone: str | None = None) -> dict[str, Any]:
     """One service_at_location with its location and its full service."""
     link = session.get(ServiceAtLocation, link_id)
     site = session.get(Site, link.site_id) if link else None
     svc = session.get(Service, link.service_id) if link else None
     if link is None or site is None or svc is None or site.status != "active":
         raise NotFound("service_at_location", link_id)
-    ref = load(session, svc.organization_id, language)[2]
+    ref = load(session, svc.organization_id, language, timezone)[2]
     return {**export.service_at_location(link_id, svc, site), "service": export.service(svc, ref)}
 
 
@@ -174,7 +180,8 @@ def taxonomy_term(session: Session, term: str, language: str) -> dict[str, Any]:
     return found
 
 
-def service_at_locations(session: Session, args: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
+def service_at_locations(session: Session, args: Mapping[str, Any], language: str = "en",
+                         timezone: str | None = None) -> dict[str, Any]:
     """Links of services to active sites; with ``proximity`` (metres), only those near lat/lon (or near
     the centroid of the sites at ``postcode``); ``full``: with their full service."""
     base = select(ServiceAtLocation.id, Service, Site)
@@ -189,11 +196,12 @@ def service_at_locations(session: Session, args: Mapping[str, Any], language: st
         rows = _near(rows, args["lat"], args["lon"], args["proximity"] / 1000.0)
     page, per_page = args["page"], args["per_page"]
     chosen = rows[(page - 1) * per_page: page * per_page]
-    items = [export.service_at_location(link_id, svc, site) for link_id, svc, site in chosen]
+    now = clock(timezone)
+    items = [export.service_at_location(link_id, svc, site, now) for link_id, svc, site in chosen]
     if args.get("full"):
         refs: dict[str, Any] = {}
         for item, (_, svc, _) in zip(items, chosen):
-            refs.setdefault(svc.organization_id, load(session, svc.organization_id, language)[2])
+            refs.setdefault(svc.organization_id, load(session, svc.organization_id, language, timezone)[2])
             item["service"] = export.service(svc, refs[svc.organization_id])
     return envelope(items, len(rows), page, per_page)
 

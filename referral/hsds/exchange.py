@@ -13,6 +13,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +88,16 @@ def _language(config: Mapping[str, Any]) -> str:
     return config.get("HSDS", {}).get("export_language") or config.get("DEFAULT_LANGUAGE", "en")
 
 
-def _timezone(config: Mapping[str, Any]) -> str:
+def timezone(config: Mapping[str, Any]) -> str:
+    """The zone whose current UTC offset exported times carry (and the /hsds API's): config TIMEZONE."""
     return config.get("TIMEZONE") or "UTC"
 
 
 def export(session: Session, config: Mapping[str, Any], form: str, organization_id: str | None = None) -> bytes:
     """``json``: a list of organizations; ``csv``: the tabular package as a zip."""
     if form == "json":
-        return package.to_json(session, organization_id, _language(config), _timezone(config))
-    return package.zipped(package.to_tables(session, organization_id, _language(config), _timezone(config)))
+        return package.to_json(session, organization_id, _language(config), timezone(config))
+    return package.zipped(package.to_tables(session, organization_id, _language(config), timezone(config)))
 
 
 def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None,
@@ -104,7 +106,7 @@ def export_folder(session: Session, config: Mapping[str, Any], folder: Path, org
     gets (services written, services to write) as the export goes."""
     folder.mkdir(parents=True, exist_ok=True)
     names = package.write_tables(session, lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
-                                 organization_id, _language(config), progress, _timezone(config))
+                                 organization_id, _language(config), progress, timezone(config))
     return len(names)
 
 
@@ -116,7 +118,7 @@ def export_file(session: Session, config: Mapping[str, Any], path: Path, form: s
     try:
         if form == "json":
             with partial.open("w", encoding="utf-8") as stream:
-                package.write_json(session, stream, organization_id, _language(config), progress, _timezone(config))
+                package.write_json(session, stream, organization_id, _language(config), progress, timezone(config))
         else:
             with tempfile.TemporaryDirectory(dir=path.parent) as folder:
                 export_folder(session, config, Path(folder), organization_id, progress)
@@ -132,12 +134,17 @@ def export_file(session: Session, config: Mapping[str, Any], path: Path, form: s
 
 
 def export_path(session: Session, config: Mapping[str, Any], folder: Path, form: str,
-                organization_id: str | None) -> Path:
-    """Where the export of the directory's current version is (or will be) kept; built or not."""
+                organization_id: str | None, moment: datetime | None = None) -> Path:
+    """Where the export of the directory's current version is (or will be) kept; built or not. The
+    name carries TIMEZONE's UTC offset at ``moment`` (now), which the file's times carry: in a zone
+    with summer time, a file made in winter is not served in summer."""
     state = session.get(DirectoryState, 1)
     # the version and when it changed: a database made anew (versions from 0 again) is never mistaken for the old
     version = f"{directory_version(session)}.{int(state.changed_at.timestamp() * 1e6) if state else 0}"
-    return folder / f"hsds-v{version}-{_key(config, form, organization_id)}.{'json' if form == 'json' else 'zip'}"
+    now = package.clock(timezone(config), moment)
+    offset = now.suffix.replace(":", "") if now else "0000"
+    return folder / (f"hsds-v{version}.{offset}-{_key(config, form, organization_id)}."
+                     f"{'json' if form == 'json' else 'zip'}")
 
 
 def _key(config: Mapping[str, Any], form: str, organization_id: str | None) -> str:

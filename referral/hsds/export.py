@@ -307,7 +307,7 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
     })
 
 
-def service_at_location(link_id: str, svc: Service, site: Site) -> dict[str, Any]:
+def service_at_location(link_id: str, svc: Service, site: Site, clock: Clock | None = None) -> dict[str, Any]:
     """A service_at_location with its location and its service (compiled service_at_location_list)."""
-    return {"id": link_id, "service_id": svc.id, "location_id": site.id, "location": location(site),
+    return {"id": link_id, "service_id": svc.id, "location_id": site.id, "location": location(site, clock=clock),
             "service": service_brief(svc)}

@@ -26,7 +26,7 @@ from referral.hsds.report import ImportReport, Where
 from referral.hsds.sources import Source
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.types import Place as CorePlace
-from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceNeed
+from referral.models import NeedTerm, Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed
 from referral.reference_data import upsert_terms
 
 
@@ -185,8 +185,13 @@ class Passes:
         self.report.counts["services"] = len(self.service_org)
 
     def _write_services(self, rows: list[dict[str, Any]], links: dict[str, list]) -> list[dict[str, Any]]:
-        self._flush(Service, rows, force=True)
         ids = [r["id"] for r in rows]
+        stored = writer.existing(self.session, Service, ids)
+        moved = [r["id"] for r in rows if stored.get(r["id"], r["organization_id"]) != r["organization_id"]]
+        if moved:  # its site links name the old organization (a composite key): gone before the move
+            self.recorder.detach(ServiceAtLocation, moved, lambda: writer.replace_links(
+                self.session, ServiceAtLocation, moved, []))
+        self._flush(Service, rows, force=True)
         for model, key in ((ServiceNeed, "need"), (ServiceArea, "area")):
             self.recorder.links(model, ids, lambda model=model, key=key: writer.replace_links(
                 self.session, model, ids, links[key]))
