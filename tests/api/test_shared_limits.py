@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from limits import parse
@@ -11,7 +15,8 @@ from limits.strategies import FixedWindowRateLimiter
 
 from referral.api.limit_store import SQLiteLimitStorage
 from referral.app import create_app
-from tests.conftest import ADMIN_KEY, _wipe, get_engine
+from tests.api.test_gunicorn_limits import HEALTH, _free_port, _wait_until_it_answers, exchange
+from tests.conftest import ADMIN_KEY, ROOT, _migrate, _wipe, get_engine
 
 
 @pytest.fixture
@@ -110,3 +115,22 @@ def test_a_broken_limit_file_lets_every_request_through_and_is_logged_once(limit
     assert codes == [200, 200, 200]
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "referral.limits"]
     assert warning.startswith(f"rate-limit store {broken} unusable, limits not enforced: ")
+
+
+def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_address(tmp_path):
+    url = f"sqlite:///{tmp_path / 'referral.db'}"
+    _migrate(url)
+    port = _free_port()
+    env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false",
+           "REFERRAL_RATELIMIT_PER_ADDRESS": "10 per minute",
+           "REFERRAL_RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}"}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port),
+                               "--workers", "2", "--threads", "2"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_it_answers(port, server)  # its first request counts: one of the ten
+        codes = [exchange(port, HEALTH + b"\r\n")[9:12] for _ in range(11)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert codes == [b"200"] * 9 + [b"429"] * 2
