@@ -116,9 +116,23 @@ class SQLiteLimitStorage(Storage):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                      timeout=self.BUSY_TIMEOUT_MS / 1000)
-        if connection.execute("PRAGMA journal_mode").fetchone() != ("wal",):  # set once, by the first
-            connection.execute("PRAGMA journal_mode=WAL")  # WAL: readers never wait for the writer
+        self._use_wal(connection)
         connection.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut does no harm
         connection.execute(SCHEMA)
         self._local.connection, self._local.pid = connection, os.getpid()
         return connection
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        """WAL, so readers never wait for the writer. Switching needs the file to itself and SQLite
+        does not wait for that (no busy handler): when workers open it at once, try again a while."""
+        deadline = time.monotonic() + self.BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                if connection.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",):
+                    return
+            except sqlite3.OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError("could not switch the rate-limit file to WAL")
+            time.sleep(0.005)
