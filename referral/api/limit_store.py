@@ -48,6 +48,7 @@ class SQLiteLimitStorage(Storage):
         self.path = Path(uri.split("://", 1)[1][1:])
         self.clock: Callable[[], float] = time.time  # tests replace it
         self._local = threading.local()
+        self._inherited: list[sqlite3.Connection] = []
         self._pruned_at = 0.0
         self._warned = False
 
@@ -111,8 +112,10 @@ class SQLiteLimitStorage(Storage):
     def _connection(self) -> sqlite3.Connection:
         """One connection per thread and process (a forked worker never uses its parent's)."""
         connection = getattr(self._local, "connection", None)
-        if connection is not None and self._local.pid == os.getpid():
-            return connection
+        if connection is not None:
+            if self._local.pid == os.getpid():
+                return connection
+            self._inherited.append(connection)  # a parent's, across fork: kept, never used or closed here
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                      timeout=self.BUSY_TIMEOUT_MS / 1000)

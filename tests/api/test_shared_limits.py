@@ -134,3 +134,20 @@ def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_addres
         server.terminate()
         server.wait(timeout=30)
     assert codes == [b"200"] * 9 + [b"429"] * 2
+
+
+def _hit_once(storage: SQLiteLimitStorage, answers) -> None:  # noqa: ANN001 - runs in a child process
+    answers.append(storage.incr("forked", 60))
+
+
+def test_a_forked_worker_counts_on_its_own_connection_in_the_same_count(tmp_path):
+    storage = SQLiteLimitStorage(f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}")
+    assert storage.incr("forked", 60) == 1  # the parent opens its connection before the fork
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager:
+        answers = manager.list()
+        child = context.Process(target=_hit_once, args=(storage, answers))
+        child.start()
+        child.join(30)
+        assert (child.exitcode, list(answers)) == (0, [2])
+    assert storage.incr("forked", 60) == 3
