@@ -89,7 +89,7 @@ def serve(port: int, host: str, workers: int | None, threads: int) -> None:
     app = _create_app()
     _say_how_to_make_the_first_admin(app)
     app.extensions["referral.db"].engine.dispose()  # gunicorn's workers open their own connections
-    os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
+    os.execv(sys.executable, gunicorn_argv(host, port, workers, threads, shared_limit_store(app, workers)))
 
 
 def default_workers() -> int:
@@ -100,16 +100,26 @@ def default_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
-def gunicorn_argv(host: str, port: int, workers: int, threads: int) -> list[str]:
+def shared_limit_store(app: Flask, workers: int) -> str | None:
+    """Where several workers count rate limits together: an SQLite file in the instance folder,
+    when the limits are on and counted in memory (each process apart, so N workers would allow N
+    times each limit); None when one worker counts them, or a shared store (Redis) is set."""
+    uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    if workers <= 1 or not uri.startswith("memory://") or not app.config["RATELIMIT_ENABLED"]:
+        return None
+    return f"referral+sqlite:///{Path(app.instance_path) / 'ratelimits.sqlite3'}"
+
+
+def gunicorn_argv(host: str, port: int, workers: int, threads: int, limit_store: str | None = None) -> list[str]:
     """gunicorn with threaded workers (gthread): a slow or idle client holds one thread, never the
     whole process, and idle keep-alive connections wait in the main thread's poller, not in a
     worker thread. --timeout (s) restarts a worker whose main loop hangs; --graceful-timeout lets
     running requests finish on reload or stop; --keep-alive closes idle connections after 5 s. No
     gunicorn access log: the app logs requests without query strings. referral.serving builds each
-    worker's match index before it takes traffic. Each worker learns how many there are
-    (RATELIMIT_WORKERS), so in-memory rate-limit counters each count their share (api/limits.py)."""
-    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--env", f"REFERRAL_RATELIMIT_WORKERS={workers}",
+    worker's match index before it takes traffic. ``limit_store`` (shared_limit_store) reaches every
+    worker as its RATELIMIT_STORAGE_URI, so they count rate limits together (api/limit_store.py)."""
+    shared = ["--env", f"REFERRAL_RATELIMIT_STORAGE_URI={limit_store}"] if limit_store else []
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), *shared,
             "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
             "--graceful-timeout", "30", "--keep-alive", "5", "--config", "python:referral.serving",
             "referral.app:create_app()"]  # the factory in the package: an installed wheel serves too

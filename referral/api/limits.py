@@ -1,13 +1,12 @@
 """Rate limits: per client address across all routes together, and per key once the caller is known.
 
-Counters live in Flask-Limiter's storage: in memory by default, or shared (Redis, installed with
-the project) when RATELIMIT_STORAGE_URI is set (e.g. ``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``),
-which is what several instances need to enforce one limit together. In memory, each of the
-RATELIMIT_WORKERS processes (``referral serve`` sets it to its ``--workers``) counts its share of each
-limit — the limit divided by the workers, rounded down — so together they never allow more than the
-documented limit; a client whose requests fall unevenly on the workers may be refused a little
-early. A breach is a 429 problem with Retry-After; no other answer carries Retry-After but a 503 (the
-database lost: errors.py puts its own back).
+Counters live in Flask-Limiter's storage (RATELIMIT_STORAGE_URI, fixed windows): ``memory://`` in
+one process (tests, a single worker); an SQLite file shared by the worker processes of one machine
+(limit_store.py; ``referral serve`` with several workers uses it when the setting is ``memory://``);
+or Redis (installed with the project, e.g. ``REFERRAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0``),
+which is what several instances need to enforce one limit together. Each counts exactly. A breach
+is a 429 problem with Retry-After; no other answer carries Retry-After but a 503 (the database
+lost: errors.py puts its own back).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from limits.storage import MemoryStorage
 
+from referral.api import limit_store  # noqa: F401 - registers the referral+sqlite:// storage
 from referral.api.errors import Problem
 
 
@@ -29,24 +29,14 @@ def init_app(app: Flask) -> Limiter:
     app.after_request(_retry_after_only_on_429)  # registered first, so it runs after the limiter's
     uri = str(app.config["RATELIMIT_STORAGE_URI"])
     in_memory = uri.startswith("memory://")
-    workers = int(app.config["RATELIMIT_WORKERS"]) if in_memory else 1
     limiter = Limiter(
-        get_remote_address, app=app, application_limits=[share(app.config["RATELIMIT_PER_ADDRESS"], workers)],
+        get_remote_address, app=app, application_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
         storage_uri=SweptMemoryStorage.STORAGE_SCHEME[0] + uri.removeprefix("memory") if in_memory else uri,
         headers_enabled=True, enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
     )
     app.extensions["referral.limiter"] = limiter
-    app.extensions["referral.key_limits"] = parse_many(share(app.config["RATELIMIT_PER_KEY"], workers))
+    app.extensions["referral.key_limits"] = parse_many(app.config["RATELIMIT_PER_KEY"])
     return limiter
-
-
-def share(limits: str, workers: int) -> str:
-    """One worker's share of ``limits`` (Flask-Limiter syntax, ``;``-separated): each amount divided by
-    ``workers``, rounded down, at least 1 — "600 per minute" over 2 workers is "300 per 1 minute"."""
-    if workers <= 1:
-        return limits
-    return "; ".join(f"{max(1, item.amount // workers)} per {item.multiples} {item.GRANULARITY.name}"
-                     for item in parse_many(limits))
 
 
 class SweptMemoryStorage(MemoryStorage):

@@ -124,8 +124,9 @@ def test_serve_says_how_to_make_the_first_admin_key(database_url, monkeypatch):
     assert "referral create-key --role admin" in result.output
 
 
-def test_serve_runs_one_gthread_worker_per_core_each_told_how_many_share_the_limits(database_url, monkeypatch):
+def test_serve_runs_one_gthread_worker_per_core_all_counting_limits_in_one_shared_file(database_url, monkeypatch):
     from click.testing import CliRunner
+    from flask import Flask
 
     from referral import cli
 
@@ -135,10 +136,10 @@ def test_serve_runs_one_gthread_worker_per_core_each_told_how_many_share_the_lim
     monkeypatch.setattr(cli.os, "chdir", lambda *args: None)
     monkeypatch.setattr(cli.os, "sched_getaffinity", lambda _pid: {0, 1})
     assert CliRunner().invoke(cli.main, ["serve"]).exit_code == 0
-    assert CliRunner().invoke(cli.main, ["serve", "--workers", "3", "--threads", "4"]).exit_code == 0
-    default, chosen = started
+    assert CliRunner().invoke(cli.main, ["serve", "--workers", "1", "--threads", "4"]).exit_code == 0
+    default, single = started
     assert default[default.index("--worker-class") + 1] == "gthread"
     assert (default[default.index("--workers") + 1], default[default.index("--threads") + 1]) == ("2", "8")
-    assert default[default.index("--env") + 1] == "REFERRAL_RATELIMIT_WORKERS=2"
-    assert (chosen[chosen.index("--workers") + 1], chosen[chosen.index("--env") + 1]) == (
-        "3", "REFERRAL_RATELIMIT_WORKERS=3")
+    instance = Flask("referral").instance_path
+    assert default[default.index("--env") + 1] == f"REFERRAL_RATELIMIT_STORAGE_URI=referral+sqlite:///{instance}/ratelimits.sqlite3"
+    assert (single[single.index("--workers") + 1], "--env" in single) == ("1", False)  # one process counts in memory

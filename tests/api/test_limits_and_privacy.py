@@ -133,23 +133,6 @@ def test_an_edit_reaches_matching_once_the_check_interval_has_passed(app, client
     assert ids() == []  # at the interval it sees the new version and rebuilds
 
 
-def test_each_of_two_workers_counting_in_memory_allows_half_of_each_limit(limited_app, make_key):
-    app = limited_app(RATELIMIT_WORKERS=2, RATELIMIT_PER_ADDRESS="7 per minute", RATELIMIT_PER_KEY="5 per minute")
-    client = app.test_client()
-    assert [client.get("/v1/health/live").status_code for _ in range(4)] == [200, 200, 200, 429]
-    app = limited_app(RATELIMIT_WORKERS=2, RATELIMIT_PER_KEY="5 per minute")
-    headers, client = make_key("social_worker"), app.test_client()
-    assert [client.get("/v1/health", headers=headers).status_code for _ in range(3)] == [200, 200, 429]
-
-
-def test_a_workers_share_of_a_limit_is_rounded_down_but_never_zero():
-    from referral.api.limits import share
-
-    assert share("600 per minute", 1) == "600 per minute"
-    assert share("600 per minute; 11/2 seconds", 2) == "300 per 1 minute; 5 per 2 second"
-    assert share("1 per hour", 4) == "1 per 1 hour"
-
-
 def test_the_per_address_limit_counts_every_route_together(limited_app):
     client = limited_app(RATELIMIT_PER_ADDRESS="3 per minute").test_client()
     codes = [client.get(url).status_code for url in ("/v1/health", "/v1/needs", "/v1/places", "/v1/services")]
