@@ -229,7 +229,7 @@ def server(fault_database: Seeded, tmp_path: Path):  # noqa: ANN201
     port = free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": fault_database.url, "REFERRAL_ADMIN_KEY": ADMIN_KEY,
            "REFERRAL_RATELIMIT_ENABLED": "false", "REFERRAL_LOG_LEVEL": "WARNING"}
-    log = (tmp_path / "serve.log").open("w")  # a file, never a pipe nobody reads: a full pipe blocks the server's logging
+    log = (tmp_path / "serve.log").open("w")  # never a pipe nobody reads: a full one blocks the server's logging
     process = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "8"],
                                env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
