@@ -52,6 +52,9 @@ def categories(text: str) -> set[str]:
         ("邻居叔叔摸她下体", {"sexual_abuse"}),
         ("被网友骗去拍裸照", {"sexual_abuse"}),
         ("an uncle touched her inappropriately", {"sexual_abuse"}),
+        ("mum's new boyfriend touches her", {"sexual_abuse"}),  # an adult named, then "touches her"
+        ("grandpa touches her when no one is home", {"sexual_abuse"}),
+        ("her stepdad gets into her bed at night", {"sexual_abuse"}),
         ("he was molested at the swimming club", {"sexual_abuse"}),
         # domestic violence
         ("爸爸喝醉了就打妈妈", {"domestic_violence"}),
