@@ -64,14 +64,6 @@ RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 COLUMNS: dict[str, tuple[str, ...]] = {table: columns for table, _, columns in RESOURCES}
 FILES: dict[str, str] = {table: path for table, path, _ in RESOURCES}
 TABLES: dict[str, str] = {path: table for table, path, _ in RESOURCES}
-# References checked on import: (table, field) -> referenced table.
-REFERENCES: dict[tuple[str, str], str] = {
-    ("service", "organization_id"): "organization", ("location", "organization_id"): "organization",
-    ("service_at_location", "service_id"): "service", ("service_at_location", "location_id"): "location",
-    ("address", "location_id"): "location", ("accessibility", "location_id"): "location",
-    ("cost_option", "service_id"): "service", ("service_area", "service_id"): "service",
-    ("attribute", "taxonomy_term_id"): "taxonomy_term",
-}
 
 
 class CsvProblem(ValueError):
