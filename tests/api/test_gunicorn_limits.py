@@ -42,21 +42,30 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_it_answers(port: int, server: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
+def _wait_until_it_answers(port: int, server: subprocess.Popen, seconds: float = 90) -> int:
+    """Poll /v1/health until a 200; how many requests the app answered meanwhile (each one counts).
+
+    A refused connection never reached the app; an answer did, whatever its status. The socket
+    waits long enough (60 s) that a loaded machine cannot make a counted request look unanswered.
+    """
+    deadline, answered = time.monotonic() + seconds, 0
     while time.monotonic() < deadline:
         assert server.poll() is None, "referral serve exited"
         try:
-            if exchange(port, HEALTH + b"\r\n").startswith(b"HTTP/1.1 200"):
-                return
-        except OSError:
+            answer = exchange(port, HEALTH + b"\r\n", timeout=60)
+        except (ConnectionRefusedError, ConnectionResetError):  # not started, or not yet serving
             time.sleep(0.3)
+            continue
+        answered += answer.startswith(b"HTTP/1.1 ")
+        if answer.startswith(b"HTTP/1.1 200"):
+            return answered
+        time.sleep(0.3)
     raise AssertionError("referral serve did not answer in time")
 
 
-def exchange(port: int, raw: bytes) -> bytes:
+def exchange(port: int, raw: bytes, timeout: float = 10) -> bytes:
     """Send ``raw`` bytes and read the whole answer (gunicorn closes after its own errors)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
         connection.sendall(raw)
         answer = b""
         while chunk := connection.recv(65536):
