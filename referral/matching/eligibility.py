@@ -1,18 +1,20 @@
 """Hard eligibility, vectorised: which candidate services a child may be offered, and at which site.
 
 This module owns the hard rules (status, age, gender, groups, languages, capacity, modes, cost,
-opening day, service area, distance) and the choice of the site to show. Gender, groups and
-languages are rules only when the child's record gives them (unknown is not ineligible; a service
-restricted on an unknown fact is ``uncertain``, see groups.py). Every result passes every
-rule; scoring never relaxes them. Depends on numpy, the columns and the message catalogue only.
+opening day, service area, distance) and the choice of the site to show. Age, gender, groups and
+languages are rules only when the child's record gives them (unknown is not ineligible: a service
+restricted on an unknown fact is ``uncertain``, offered lower with an "eligible if" caveat; groups
+may be inferred from the needs, see groups.py). Every result passes every rule; scoring never
+relaxes them. Depends on numpy, the columns, groups.py and the message catalogue only.
 
 The rules that do not depend on place are a registry, ``RULES``: each one small function of the
 columns, the query and the rows that returns one bool per row (True = the child may be offered it),
 or None when the query does not bring it into play. Everything that applies them iterates the
 registry, so no rule is written twice: ``screen`` (the full check, for matches, candidates and the
 unmet diagnosis), ``standing`` (the rules that refuse whatever the request: the index leaves those
-rows out of its cells, the delta keeps them out) and ``failed`` (the rule an unmet need names, and
-says in its own sentence: explanations are keyed by the rule's name).
+rows out of its cells, the delta keeps them out), ``failed`` (the rule an unmet need names, and
+says in its own sentence: explanations are keyed by the rule's name), and ``uncertain`` / ``unknown``
+(the rules restricting a service on a fact the child's record leaves unknown: its rank and caveats).
 
 Adding a hard rule touches four places, and only these (tests/unit/matching/test_toy_rule.py adds
 a toy rule in a fixture and proves they suffice):
@@ -28,6 +30,8 @@ a toy rule in a fixture and proves they suffice):
 3. Its explanation: the sentence ``rule.<name>`` in matching/messages.py, in every language there
    (or ``says=``, a function of the language and the service, when the sentence needs the service's
    values, as ages do). An unmet need the rule closes names it (``UnmetNeed.rule``) and says it.
+   A rule on a fact the child's record may leave unknown also passes ``unknown=`` (the rows it then
+   restricts) and ``eligible_if=`` (the caveat shown with them), as the gender rule does.
 4. Its HSDS mapping: the field in ``hsds/extension.FIELDS["service"]`` with its kind, so that export
    writes it as a ``referral matching`` attribute and import reads it back.
 
@@ -50,8 +54,7 @@ import numpy as np
 
 from referral.matching.columns import Columns
 from referral.matching.geo import haversine_km, outer_km, within_many
-from referral.matching.groups import uncertain_mask
-from referral.matching.messages import age_rule, gender_rule, group_label, join, say
+from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
 from referral.matching.types import CAPACITIES, COSTS, MatchQuery, Service
 
 if TYPE_CHECKING:  # the index imports this module (standing rules): a type only
@@ -65,12 +68,18 @@ Test = TypeVar("Test", bound=Callable[..., Any])
 @dataclass(frozen=True)
 class Rule:
     """One hard rule: ``test(columns, query, rows)`` -> bool per row (True = passes) or None (not in
-    play for this query); ``says(language, service)``: why it closes ``service``, in words."""
+    play for this query); ``says(language, service)``: why it closes ``service``, in words.
+
+    A rule on a fact the child's record may leave unknown (unknown is not ineligible: groups.py) also
+    has ``unknown(columns, query, rows)`` -> bool per row (restricted on that fact, and the fact is not
+    given: the service is offered lower) and ``eligible_if(language, service)``: the caveat then shown."""
 
     name: str
     test: Callable[..., np.ndarray | None]
     says: Callable[[str, Service], str]
     standing: bool = False  # refuses whatever the request: ``test`` never reads the query
+    unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None
+    eligible_if: Callable[[str, Service], str] | None = None
 
 
 RULES: list[Rule] = []  # in the order ``failed`` tries them
@@ -78,12 +87,20 @@ RULES: list[Rule] = []  # in the order ``failed`` tries them
 
 def rule(
     name: str, says: Callable[[str, Service], str] | None = None, standing: bool = False,
+    unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None,
+    eligible_if: Callable[[str, Service], str] | None = None,
 ) -> Callable[[Test], Test]:
     """Register the decorated test as the hard rule ``name`` (see the module docstring's checklist)."""
     def register(test: Test) -> Test:
-        RULES.append(Rule(name, test, says or (lambda language, _service: say(language, f"rule.{name}")), standing))
+        said = says or (lambda language, _service: say(language, f"rule.{name}"))
+        RULES.append(Rule(name, test, said, standing, unknown, eligible_if))
         return test
     return register
+
+
+def _eligible_if(says: Callable[[str, Service], str]) -> Callable[[str, Service], str]:
+    """The caveat "eligible if <the rule, in words>"."""
+    return lambda language, service: say(language, "caveat.eligible_if", rule=says(language, service))
 
 
 def _fits(masks: np.ndarray, wanted: np.uint64) -> np.ndarray:
@@ -96,7 +113,17 @@ def _active(cols: Columns, query: MatchQuery | None, rows: np.ndarray) -> np.nda
     return np.asarray(cols.active[rows], dtype=bool)
 
 
-@rule("ages", says=lambda language, s: age_rule(language, s.minimum_age, s.maximum_age))
+def _ages_said(language: str, service: Service) -> str:
+    return age_rule(language, service.minimum_age, service.maximum_age)
+
+
+def _aged(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if query.child.age is not None:
+        return None
+    return np.asarray(~np.isnan(cols.min_age[rows]) | ~np.isnan(cols.max_age[rows]), dtype=bool)
+
+
+@rule("ages", says=_ages_said, unknown=_aged, eligible_if=_eligible_if(_ages_said))
 def _ages(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
     age = query.child.age
     if age is None:  # unknown is not ineligible: see groups.py
@@ -104,7 +131,15 @@ def _ages(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | No
     return np.asarray(~(cols.min_age[rows] > age) & ~(cols.max_age[rows] < age), dtype=bool)  # NaN: no bound
 
 
-@rule("gender", says=lambda language, s: gender_rule(language, sorted(s.genders)))
+def _gender_said(language: str, service: Service) -> str:
+    return gender_rule(language, sorted(service.genders))
+
+
+def _gendered(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    return None if query.child.gender is not None else np.asarray(cols.genders[rows] != 0, dtype=bool)
+
+
+@rule("gender", says=_gender_said, unknown=_gendered, eligible_if=_eligible_if(_gender_said))
 def _gender(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
     if query.child.gender is None:  # unknown is not ineligible: see groups.py
         return None
@@ -116,7 +151,20 @@ def _groups_said(language: str, service: Service) -> str:
     return say(language, "rule.groups", groups=join(language, labels))
 
 
-@rule("groups", says=_groups_said)
+def _grouped(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    """Restricted to groups, none given, and none inferred from the needs that fits (groups.py)."""
+    if query.child.groups:
+        return None
+    inferred = cols.bits["groups"].mask(query.child.inferred_groups)
+    return np.asarray((cols.groups[rows] != 0) & ((cols.groups[rows] & inferred) == 0), dtype=bool)
+
+
+def _groups_caveat(language: str, service: Service) -> str:
+    rule = say(language, "or").join(requirement(language, g) for g in sorted(service.groups))
+    return say(language, "caveat.eligible_if", rule=rule)
+
+
+@rule("groups", says=_groups_said, unknown=_grouped, eligible_if=_groups_caveat)
 def _groups(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
     if not query.child.groups:
         return None
@@ -127,7 +175,16 @@ def _languages_said(language: str, service: Service) -> str:
     return say(language, "rule.languages", languages=join(language, sorted(service.languages)))
 
 
-@rule("languages", says=_languages_said)
+def _spoken(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    return None if query.child.languages else np.asarray(cols.languages[rows] != 0, dtype=bool)
+
+
+def _languages_caveat(language: str, service: Service) -> str:
+    names = [language_label(language, code) for code in sorted(service.languages)]
+    return say(language, "caveat.requires_languages", languages=join(language, names))
+
+
+@rule("languages", says=_languages_said, unknown=_spoken, eligible_if=_languages_caveat)
 def _languages(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
     if not query.child.languages:
         return None
@@ -192,11 +249,25 @@ def failed(index: DirectoryIndex, query: MatchQuery, row: int) -> Rule | None:
 
 
 def uncertain(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
-    """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat)."""
-    cols = index.columns
-    inferred = cols.bits["groups"].mask(query.child.inferred_groups)
-    aged = ~np.isnan(cols.min_age[rows]) | ~np.isnan(cols.max_age[rows])
-    return uncertain_mask(cols.genders[rows], cols.groups[rows], cols.languages[rows], query.child, inferred, aged)
+    """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat): any
+    rule's ``unknown``."""
+    found = np.zeros(len(rows), dtype=bool)
+    for each in RULES:
+        restricted = each.unknown(index.columns, query, rows) if each.unknown is not None else None
+        if restricted is not None:
+            found |= restricted
+    return found
+
+
+def unknown(index: DirectoryIndex, query: MatchQuery, row: int) -> tuple[Rule, ...]:
+    """The rules that restrict service ``row`` on a fact the child's record leaves unknown, in order."""
+    rows = np.array([row], dtype=np.int64)
+    found = []
+    for each in RULES:
+        restricted = each.unknown(index.columns, query, rows) if each.unknown is not None else None
+        if restricted is not None and restricted[0]:
+            found.append(each)
+    return tuple(found)
 
 
 def remote_capable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 from referral.matching.bundle import make_bundle
 from referral.matching.candidates import Candidates, candidates, urgent
 from referral.matching.card import make_card
+from referral.matching.eligibility import unknown
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.groups import infer_groups
@@ -129,6 +130,7 @@ def _result(c: _Context, p: int, rank: int) -> Result:
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
     met = [(n, r - 1) for n, r in zip(c.needs, found.relation[p].tolist()) if r > 0]
     card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days)
+    open_rules = unknown(c.index, query, row)  # restrictions on what the child's record leaves unknown
     return Result(
         rank=rank,
         score=float(found.score[p]),
@@ -137,8 +139,9 @@ def _result(c: _Context, p: int, rank: int) -> Result:
         distance_km=km,
         needs_met=tuple(n.code for n, _ in met),
         score_parts={name: round(v, 3) for name, v in zip(PARTS, found.parts[p].tolist())},
-        reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings),
-        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school)),
+        reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings, unknown=open_rules),
+        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school),
+                        unknown=open_rules),
         card=card,
         tier=int(found.tier[p]),
     )
