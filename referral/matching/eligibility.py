@@ -90,7 +90,11 @@ def rule(
     unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None,
     eligible_if: Callable[[str, Service], str] | None = None,
 ) -> Callable[[Test], Test]:
-    """Register the decorated test as the hard rule ``name`` (see the module docstring's checklist)."""
+    """Register the decorated test as the hard rule ``name`` (see the module docstring's checklist);
+    a name is the rule's key (its sentence, ``UnmetNeed.rule``): two rules may not share one."""
+    if any(each.name == name for each in RULES):
+        raise ValueError(f"a hard rule named {name!r} exists already")
+
     def register(test: Test) -> Test:
         said = says or (lambda language, _service: say(language, f"rule.{name}"))
         RULES.append(Rule(name, test, said, standing, unknown, eligible_if))

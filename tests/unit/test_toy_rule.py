@@ -185,3 +185,10 @@ def test_every_rule_says_why_in_every_language():
         assert all(said) and len(set(said)) == len(said)
         assert all(f"rule.{r.name}" in messages.CATALOGUE[language] for r in eligibility.RULES
                    if r.name not in ("ages", "gender"))  # these two say the service's bounds
+
+
+def test_a_rule_name_is_a_key_two_rules_cannot_share(monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr(eligibility, "RULES", list(eligibility.RULES))
+    with pytest.raises(ValueError, match="'ages' exists already"):
+        eligibility.rule("ages")(_toy_test)
+    assert [r.name for r in eligibility.RULES].count("ages") == 1
