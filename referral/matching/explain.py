@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from referral.matching.eligibility import Rule
 from referral.matching.groups import known_groups
 from referral.matching.messages import group_label, join, language_label, say
 from referral.matching.settings import MatchSettings
 from referral.matching.types import Card, MatchQuery, Service, Site, UnderstoodNeed
+
+if TYPE_CHECKING:  # the rules' own caveats are called, never imported at run time
+    from referral.matching.eligibility import Rule
 
 RELATION = {2: "meets.exact", 1: "meets.narrower", 0: "meets.broader"}  # by index.EXACT, NARROWER, BROADER
 
