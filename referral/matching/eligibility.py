@@ -263,15 +263,14 @@ def uncertain(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.
     return found
 
 
-def unknown(index: DirectoryIndex, query: MatchQuery, row: int) -> tuple[Rule, ...]:
-    """The rules that restrict service ``row`` on a fact the child's record leaves unknown, in order."""
-    rows = np.array([row], dtype=np.int64)
-    found = []
+def unknown(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> list[tuple[Rule, ...]]:
+    """Per row, the rules that restrict it on a fact the child's record leaves unknown, in order."""
+    found: list[tuple[Rule, ...]] = [() for _ in range(len(rows))]
     for each in RULES:
         restricted = each.unknown(index.columns, query, rows) if each.unknown is not None else None
-        if restricted is not None and restricted[0]:
-            found.append(each)
-    return tuple(found)
+        for k in np.flatnonzero(restricted) if restricted is not None else ():
+            found[k] = (*found[k], each)
+    return found
 
 
 def remote_capable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
