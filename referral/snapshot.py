@@ -5,12 +5,18 @@ transaction (REPEATABLE READ on PostgreSQL; SQLite's WAL read transaction is a s
 so the version it reports is the version of the data it read. Only active services of active
 organizations, offered at active sites, are included: nothing else may ever be matched. The risk
 lexicon and the regions' lines, duties and screening scales travel with it as plain data.
+
+A service's rule fields are filled generically: every field ``core.Service`` declares an index column
+(``types.column``) is read from the services column of the same name (or its ``source``), so a new
+rule field needs no edit here; the names, the card and the links are read by hand.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import fields
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -181,7 +187,7 @@ def _services(session: Session, only: list[str] | None = None, outcome_window_da
 
 def services_query():  # noqa: ANN201 - a Select
     """The matchable services with their organization's names (the snapshot's biggest query)."""
-    columns = [Service.__table__.c[name] for name in SERVICE_COLUMNS]
+    columns = [Service.__table__.c[name] for name in service_columns()]
     return (select(*columns, Organization.name.label("org_name"), Organization.names.label("org_names"),
                    Organization.phone.label("org_phone"))
             .join(Organization, Organization.id == Service.organization_id)
@@ -220,27 +226,42 @@ def _named_areas(session: Session, areas: dict[str, list[str]], only: list[str] 
         areas[service_id] = sorted(set(areas.get(service_id, ())) | set(found))
 
 
-SERVICE_COLUMNS = (
-    "id", "organization_id", "name", "names", "modes", "cost", "cost_text", "capacity", "wait_days",
-    "intensity", "minimum_age", "maximum_age", "genders", "target_groups", "languages",
-    "area_radius_km", "status", "verified_at", "description", "descriptions", "application_process",
+@cache
+def declared_columns(cls: type = core.Service) -> tuple[tuple[str, str, str], ...]:
+    """(core field, model column, kind) of each field the core declares an index column (types.column):
+    the snapshot fills these generically, reading the model column of the same name unless ``source``
+    names another."""
+    return tuple((f.name, f.metadata["column"].source or f.name, f.metadata["column"].kind)
+                 for f in fields(cls) if "column" in f.metadata)
+
+
+# the columns the snapshot reads beside the declared ones (names, the card, the school)
+OTHER_COLUMNS = (
+    "id", "organization_id", "name", "names", "cost_text", "description", "descriptions", "application_process",
     "wait_time", "required_documents", "alerts", "contacts", "phones", "opening_hours",
     "delivered_languages", "serves_school", "translations",
 )
+
+
+def service_columns() -> tuple[str, ...]:
+    """Every services column the snapshot reads: the others, then the declared ones."""
+    return (*OTHER_COLUMNS, *(source for _, source, _ in declared_columns(core.Service)))
+
+
+def _declared(s) -> dict:  # noqa: ANN001 - a result row
+    """The declared fields of one service row: sets as shared frozensets, other values as stored."""
+    return {name: _one(frozenset(getattr(s, source) or ())) if kind == "mask" else getattr(s, source)
+            for name, source, kind in declared_columns(core.Service)}
 
 
 def _service(s, needs, areas, at, sites, schools, record=None) -> core.Service:  # noqa: ANN001 - a row and link maps
     return core.Service(
         id=s.id, organization_id=s.organization_id, organization_name=s.org_name,
         organization_names=s.org_names or {}, name=s.name, names=s.names or {},
-        needs=_one(tuple(needs.get(s.id, ()))), modes=_one(frozenset(s.modes)), cost=s.cost, cost_text=s.cost_text,
-        capacity=s.capacity, wait_days=s.wait_days, intensity=s.intensity,
-        minimum_age=s.minimum_age, maximum_age=s.maximum_age, genders=_one(frozenset(s.genders)),
-        groups=_one(frozenset(s.target_groups)), languages=_one(frozenset(s.languages)),
-        area_places=_one(frozenset(areas.get(s.id, ()))), area_radius_km=s.area_radius_km, status=s.status,
-        verified_at=s.verified_at,
+        needs=_one(tuple(needs.get(s.id, ()))), cost_text=s.cost_text,
+        area_places=_one(frozenset(areas.get(s.id, ()))),
         sites=tuple(sites[i] for i in at.get(s.id, ()) if i in sites), organization_phone=s.org_phone,
-        outcomes=record, **_card(s, schools),
+        outcomes=record, **_declared(s), **_card(s, schools),
     )
 
 

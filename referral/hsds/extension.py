@@ -35,6 +35,11 @@ service.serves_school        the id of the school site the service serves
 service.delivered_languages  JSON list: the HSDS languages in the service's order
 ===========================  ==========================================================================
 
+A service field the matcher reads (a hard rule's column, see matching/eligibility.py) travels by one
+entry in ``FIELDS["service"]``, its kind: a tuple of allowed values, int, float (> 0), str, or list /
+dict for a JSON value. Export writes the model attribute of that name, import puts the decoded value
+in the service row of the same name.
+
 Service areas carry their place the same way, in HSDS's own field: ``extent`` is a GeoJSON Feature
 (a Point) whose ``properties.places`` is that chain of places. Pure: values in, values out.
 """
@@ -64,8 +69,14 @@ FIELDS: dict[str, dict[str, Any]] = {
                 "required_documents": list, "contacts": list, "phones": list, "serves_school": str,
                 "delivered_languages": list},
 }
-TERM_IDS: dict[str, tuple[str, str]] = {derived(TAXONOMY_ID, "term", f"{e}.{f}"): (e, f)
-                                        for e, fields in FIELDS.items() for f in fields}
+
+
+def term_ids(fields: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Term id -> (entity, field) for every field of ``fields`` (ids derived from the codes: fixed forever)."""
+    return {derived(TAXONOMY_ID, "term", f"{e}.{f}"): (e, f) for e, named in fields.items() for f in named}
+
+
+TERM_IDS = term_ids(FIELDS)  # derived from FIELDS: a field added there is exported and imported with no other edit
 _BY_CODE = {f"{e}.{f}": i for i, (e, f) in TERM_IDS.items()}
 
 

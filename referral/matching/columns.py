@@ -1,7 +1,9 @@
 """Services as numpy columns: one row per service, sites in CSR form.
 
 This module owns the translation of ``Service`` and ``Site`` objects into arrays that the
-vectorised eligibility and scoring read. It must not know about queries or scoring rules.
+vectorised eligibility and scoring read. It must not know about queries or scoring rules, nor about
+particular fields: which ``Service`` fields become columns, and how, is declared on the fields
+themselves (``types.column``); a new field needs no edit here.
 
 Sets (genders, groups, languages, modes) become uint64 bitmasks: each distinct value seen in the
 directory gets a bit; an empty set is mask 0 ("no restriction"). More than 64 distinct values in
@@ -11,15 +13,17 @@ Absent numbers are NaN (ages, wait days, area radius, verification day as an ord
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
 from referral.matching.geo import unit_vectors
 from referral.matching.spatial import SiteBoxes
-from referral.matching.types import CAPACITIES, COSTS, INTENSITIES, Service
+from referral.matching.types import Column, Service
 
 
 class BitMap:
@@ -97,45 +101,63 @@ def build_sites(services: Sequence[Service]) -> Sites:
 
 @dataclass(frozen=True, eq=False)
 class Columns:
-    """One array per eligibility or scoring field, indexed by service row."""
+    """One array per eligibility or scoring field, indexed by service row; ``columns.min_age`` reads
+    ``arrays["min_age"]``.
 
-    active: np.ndarray  # bool
-    min_age: np.ndarray  # float64, NaN = no bound
-    max_age: np.ndarray
-    genders: np.ndarray  # uint64 masks, 0 = anyone
-    groups: np.ndarray
-    languages: np.ndarray
-    modes: np.ndarray  # uint64 mask over ``mode_bits``
-    cost: np.ndarray  # int8 index into types.COSTS
-    capacity: np.ndarray  # int8 index into types.CAPACITIES
-    intensity: np.ndarray  # int8 index into types.INTENSITIES
-    wait_days: np.ndarray  # float64, NaN = unknown
-    verified: np.ndarray  # float64 ordinal day, NaN = never verified
-    area_radius: np.ndarray  # float64 km, NaN = none
-    area_unlimited: np.ndarray  # bool: no area places and no radius
+    The declared arrays come from the ``Service`` fields with ``column(...)`` metadata (types.py), under
+    their column names: active (bool), min_age / max_age (float64, NaN = no bound), genders / groups /
+    languages / modes (uint64 masks over ``bits[field]``, 0 = anyone), cost / capacity / intensity (int8
+    positions in types.COSTS, CAPACITIES, INTENSITIES), wait_days (NaN = unknown), verified (ordinal
+    day, NaN = never verified), area_radius (km, NaN = none). A new declared field adds its array here
+    with no edit to this module. The derived arrays are listed in ``DERIVED``."""
+
+    arrays: dict[str, np.ndarray]  # every per-row array, by name (declared and derived)
     id_rank: np.ndarray  # int32 position of the service id in sorted order (the last tie-break)
-    bits: dict[str, BitMap]
-    school: np.ndarray  # int32 position in ``school_ids`` of the school a service serves, -1 = none
+    bits: dict[str, BitMap]  # by the field name of each "mask" column
     school_ids: tuple[str, ...]  # site ids of the schools some service serves (sorted at a full build)
-    accepted: np.ndarray  # float64 referrals accepted in the outcome window (0 = no history)
-    decided: np.ndarray  # float64 referrals accepted or declined in the window
+
+    def __post_init__(self) -> None:
+        for name, array in self.arrays.items():  # plain attributes: a match reads them many times
+            if name in self.__dataclass_fields__:
+                raise ValueError(f"column {name!r} would hide a field of Columns")
+            object.__setattr__(self, name, array)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """Only reached for a name that is no array (the arrays are set as attributes): an error."""
+        raise AttributeError(f"Columns has no array {name!r}")
 
 
-SET_FIELDS = ("genders", "groups", "languages", "modes")
+# arrays every index has beside the declared ones
+DERIVED = (
+    "area_unlimited",  # bool: no area places and no radius
+    "school",  # int32 position in ``school_ids`` of the school a service serves, -1 = none
+    "accepted",  # float64 referrals accepted in the outcome window (0 = no history)
+    "decided",  # float64 referrals accepted or declined in the window
+)
+
+
+def declared(cls: type = Service) -> tuple[tuple[str, Column], ...]:
+    """(field name, how it becomes a column) of every ``cls`` field declared a column, in field order."""
+    return tuple((f.name, f.metadata["column"]) for f in fields(cls) if "column" in f.metadata)
 
 
 def build_columns(services: Sequence[Service], like: Columns | None = None) -> Columns:
-    """Column arrays for ``services`` (row i = services[i]).
+    """Column arrays for ``services`` (row i = services[i]): the declared fields of their class, then
+    the derived arrays.
 
     With ``like`` (the columns of an index these rows will join, delta.py), its bits and school
     positions are kept and new values get new ones after them; ``id_rank`` is then the rank among
     ``services`` alone, for the caller to redo."""
-    sets = {f: list(map(attrgetter(f), services)) for f in SET_FIELDS}
-    if like is None:
-        bits = {f: BitMap(f, dict.fromkeys(values)) for f, values in sets.items()}
-    else:
-        bits = {f: like.bits[f].extended(dict.fromkeys(values)) for f, values in sets.items()}
-    masks = {f: bits[f].column(values) for f, values in sets.items()}
+    arrays, bits = {}, {}
+    for name, spec in declared(type(services[0]) if services else Service):
+        values = list(map(attrgetter(name), services))
+        if spec.kind == "mask":
+            known = like.bits.get(name) if like is not None else None
+            distinct = dict.fromkeys(values)
+            bits[name] = known.extended(distinct) if known is not None else BitMap(name, distinct)
+            arrays[spec.name or name] = bits[name].column(values)
+        else:
+            arrays[spec.name or name] = _CONVERT[spec.kind](values, spec, name)
     ids = list(map(attrgetter("id"), services))
     order = sorted(range(len(services)), key=ids.__getitem__)
     id_rank = np.empty(len(services), dtype=np.int32)
@@ -143,22 +165,26 @@ def build_columns(services: Sequence[Service], like: Columns | None = None) -> C
     serves = {s.serves_school for s in services if s.serves_school}
     schools = sorted(serves) if like is None else [*like.school_ids, *sorted(serves - set(like.school_ids))]
     position = {school: i for i, school in enumerate(schools)}
-    return Columns(
-        active=np.array([s.status == "active" for s in services], dtype=bool),
-        min_age=_floats(map(attrgetter("minimum_age"), services)),
-        max_age=_floats(map(attrgetter("maximum_age"), services)),
-        cost=_codes(list(map(attrgetter("cost"), services)), COSTS, "cost"),
-        capacity=_codes(list(map(attrgetter("capacity"), services)), CAPACITIES, "capacity"),
-        intensity=_codes(list(map(attrgetter("intensity"), services)), INTENSITIES, "intensity"),
-        wait_days=_floats(map(attrgetter("wait_days"), services)),
-        verified=_floats(s.verified_at.toordinal() if s.verified_at else None for s in services),
-        area_radius=_floats(map(attrgetter("area_radius_km"), services)),
+    arrays.update(
         area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
-        id_rank=id_rank,
-        bits=bits,
         school=np.array([position[s.serves_school] if s.serves_school else -1 for s in services], dtype=np.int32),
-        school_ids=tuple(schools),
         accepted=_floats(s.outcomes.accepted if s.outcomes else 0 for s in services),
         decided=_floats(s.outcomes.decided if s.outcomes else 0 for s in services),
-        **masks,
     )
+    return Columns(arrays=arrays, id_rank=id_rank, bits=bits, school_ids=tuple(schools))
+
+
+def _days(values: list[date | None], spec: Column, name: str) -> np.ndarray:
+    return _floats(v.toordinal() if v else None for v in values)
+
+
+def _flags(values: list[object], spec: Column, name: str) -> np.ndarray:
+    return np.array([v == spec.values[0] for v in values], dtype=bool)
+
+
+_CONVERT: dict[str, Callable[[list[Any], Column, str], np.ndarray]] = {
+    "code": lambda values, spec, name: _codes(values, spec.values, name),
+    "float": lambda values, spec, name: _floats(values),
+    "day": _days,
+    "flag": _flags,
+}

@@ -27,11 +27,12 @@ import numpy as np
 
 from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
+from referral.matching.eligibility import standing
 from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _build_postings
 from referral.matching.placenames import site_entries
 from referral.matching.schools import school_names
 from referral.matching.spatial import SiteBoxes
-from referral.matching.types import CAPACITIES, Service
+from referral.matching.types import Service
 
 
 def apply_changes(index: DirectoryIndex, version: str, changed: Collection[str], fresh: Sequence[Service]) -> DirectoryIndex:
@@ -84,10 +85,10 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
     if any(o.needs != f.needs or o.area_places != f.area_places or _where(o) != _where(f) for o, f in zip(old, fresh)):
         return None
     mini, at = build_columns(fresh, like=index.columns), np.array(rows, dtype=np.int64)
-    columns = replace(index.columns, bits=mini.bits, school_ids=mini.school_ids, **{
-        name: _written(getattr(index.columns, name), at, getattr(mini, name)) for name in _ROW_COLUMNS})
+    columns = replace(index.columns, bits=mini.bits, school_ids=mini.school_ids, arrays={
+        name: _written(old_array, at, mini.arrays[name]) for name, old_array in index.columns.arrays.items()})
     remote = columns.bits["modes"].mask(["remote"])
-    if not (np.array_equal(_listed(index.columns, at), _listed(columns, at))
+    if not (np.array_equal(standing(index.columns, at), standing(columns, at))
             and np.array_equal(index.columns.modes[at] & remote, columns.modes[at] & remote)):
         return None
     services = list(index.services)
@@ -104,11 +105,6 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
 def _where(service: Service) -> tuple[tuple[float, float, frozenset[int]], ...]:
     """What the site arrays hold of a service: each site's coordinates and opening days, in order."""
     return tuple((site.lat, site.lon, site.open_days) for site in service.sites)
-
-
-def _listed(columns: Columns, rows: np.ndarray) -> np.ndarray:
-    """Whether the cell postings list these rows (index._build_nearby: active and not full)."""
-    return columns.active[rows] & (columns.capacity[rows] != CAPACITIES.index("full"))
 
 
 def _written(old: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -202,18 +198,14 @@ def _insert_points(services: Sequence[Service], kept: np.ndarray, fresh: list[Se
 
 
 def _columns(old: Columns, mini: Columns, splice: _Splice, services: tuple[Service, ...], ordered: bool) -> Columns:
-    spliced = {name: splice.rows(getattr(old, name), getattr(mini, name)) for name in _ROW_COLUMNS}
+    spliced = {name: splice.rows(array, mini.arrays[name]) for name, array in old.arrays.items()}
     if ordered:
         id_rank = np.arange(splice.n, dtype=np.int32)
     else:
         order = sorted(range(splice.n), key=lambda r: services[r].id)
         id_rank = np.empty(splice.n, dtype=np.int32)
         id_rank[order] = np.arange(splice.n, dtype=np.int32)
-    return replace(old, **spliced, id_rank=id_rank, bits=mini.bits, school_ids=mini.school_ids)
-
-
-_ROW_COLUMNS = ("active", "min_age", "max_age", "genders", "groups", "languages", "modes", "cost", "capacity",
-                "intensity", "wait_days", "verified", "area_radius", "area_unlimited", "school", "accepted", "decided")
+    return replace(old, arrays=spliced, id_rank=id_rank, bits=mini.bits, school_ids=mini.school_ids)
 
 
 def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:

@@ -1,68 +1,276 @@
 """Hard eligibility, vectorised: which candidate services a child may be offered, and at which site.
 
 This module owns the hard rules (status, age, gender, groups, languages, capacity, modes, cost,
-opening day, service area, distance) and the choice of the site to show. Gender, groups and
-languages are rules only when the child's record gives them (unknown is not ineligible; a service
-restricted on an unknown fact is ``uncertain``, see groups.py). Every result passes every
-rule; scoring never relaxes them. Depends on numpy and the index only.
+opening day, service area, distance) and the choice of the site to show. Age, gender, groups and
+languages are rules only when the child's record gives them (unknown is not ineligible: a service
+restricted on an unknown fact is ``uncertain``, offered lower with an "eligible if" caveat; groups
+may be inferred from the needs, see groups.py). Every result passes every rule; scoring never
+relaxes them. Depends on numpy, the columns, groups.py and the message catalogue only.
+
+The rules that do not depend on place are a registry, ``RULES``: each one small function of the
+columns, the query and the rows that returns one bool per row (True = the child may be offered it),
+or None when the query does not bring it into play. Everything that applies them iterates the
+registry, so no rule is written twice: ``screen`` (the full check, for matches, candidates and the
+unmet diagnosis), ``standing`` (the rules that refuse whatever the request: the index leaves those
+rows out of its cells, the delta keeps them out), ``failed`` (the rule an unmet need names, and
+says in its own sentence: explanations are keyed by the rule's name), and ``uncertain`` / ``unknown``
+(the rules restricting a service on a fact the child's record leaves unknown: its rank and caveats).
+
+Adding a hard rule touches four places, and only these (tests/unit/matching/test_toy_rule.py adds
+a toy rule in a fixture and proves they suffice):
+
+1. The column: the model column (referral/models/listings.py) and its Alembic migration
+   (referral/migrations/versions/), and the field of the same name in ``types.Service`` declared an
+   index column, ``field(default=..., metadata=column(kind))``. The snapshot fills it from the model
+   row and columns.py builds its array from the declaration: no edit to snapshot.py, columns.py,
+   index.py, delta.py or the presenter.
+2. The rule: one function here under ``@rule("name")`` (``standing=True`` when it refuses whatever
+   the request, like "full"). Its place in the file is its place in ``RULES``: the order in which
+   ``failed`` looks for the rule that closes a service.
+3. Its explanation: the sentence ``rule.<name>`` in matching/messages.py, in every language there
+   (or ``says=``, a function of the language and the service, when the sentence needs the service's
+   values, as ages do). An unmet need the rule closes names it (``UnmetNeed.rule``) and says it.
+   A rule on a fact the child's record may leave unknown also passes ``unknown=`` (the rows it then
+   restricts) and ``eligible_if=`` (the caveat shown with them), as the gender rule does.
+4. Its HSDS mapping: the field in ``hsds/extension.FIELDS["service"]`` with its kind, so that export
+   writes it as a ``referral matching`` attribute and import reads it back.
 
 Distances: limits use the displayed (geodesic) distance, screened through haversine (see geo.py).
 The area rule: a service with neither area places nor radius serves everyone; otherwise the child is
 inside when their place lineage meets ``area_places``, or the site is within ``area_radius_km``.
 A remote-capable service (and "remote" allowed) is exempt from the distance limit and the opening
 day, not from the area rule: without a site within reach it is offered with no site, and its radius
-then counts from any of its sites. A service with no sites is reachable only remotely.
+then counts from any of its sites. A service with no sites is reachable only remotely. These site
+rules stay in ``place``: they choose a site, they are not one bool per service.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from referral.matching.columns import Columns
 from referral.matching.geo import haversine_km, outer_km, within_many
-from referral.matching.groups import uncertain_mask
-from referral.matching.index import DirectoryIndex
-from referral.matching.types import CAPACITIES, COSTS, MatchQuery
+from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
+from referral.matching.types import CAPACITIES, COSTS, MatchQuery, Service
+
+if TYPE_CHECKING:  # the index imports this module (standing rules): a type only
+    from referral.matching.index import DirectoryIndex
 
 FULL, WAITLIST = CAPACITIES.index("full"), CAPACITIES.index("waitlist")
 FREE = COSTS.index("free")
+Test = TypeVar("Test", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One hard rule: ``test(columns, query, rows)`` -> bool per row (True = passes) or None (not in
+    play for this query); ``says(language, service)``: why it closes ``service``, in words.
+
+    A rule on a fact the child's record may leave unknown (unknown is not ineligible: groups.py) also
+    has ``unknown(columns, query, rows)`` -> bool per row (restricted on that fact, and the fact is not
+    given: the service is offered lower) and ``eligible_if(language, service)``: the caveat then shown."""
+
+    name: str
+    test: Callable[..., np.ndarray | None]
+    says: Callable[[str, Service], str]
+    standing: bool = False  # refuses whatever the request: ``test`` never reads the query
+    unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None
+    eligible_if: Callable[[str, Service], str] | None = None
+
+
+RULES: list[Rule] = []  # in the order ``failed`` tries them
+
+
+def rule(
+    name: str, says: Callable[[str, Service], str] | None = None, standing: bool = False,
+    unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None,
+    eligible_if: Callable[[str, Service], str] | None = None,
+) -> Callable[[Test], Test]:
+    """Register the decorated test as the hard rule ``name`` (see the module docstring's checklist);
+    a name is the rule's key (its sentence, ``UnmetNeed.rule``): two rules may not share one."""
+    if any(each.name == name for each in RULES):
+        raise ValueError(f"a hard rule named {name!r} exists already")
+
+    def register(test: Test) -> Test:
+        said = says or (lambda language, _service: say(language, f"rule.{name}"))
+        RULES.append(Rule(name, test, said, standing, unknown, eligible_if))
+        return test
+    return register
+
+
+def _eligible_if(says: Callable[[str, Service], str]) -> Callable[[str, Service], str]:
+    """The caveat "eligible if <the rule, in words>"."""
+    return lambda language, service: say(language, "caveat.eligible_if", rule=says(language, service))
 
 
 def _fits(masks: np.ndarray, wanted: np.uint64) -> np.ndarray:
     """Mask 0 means "no restriction"; otherwise the child must share a bit."""
-    return (masks == 0) | ((masks & wanted) != 0)
+    return np.asarray((masks == 0) | ((masks & wanted) != 0), dtype=bool)
+
+
+@rule("status", standing=True)
+def _active(cols: Columns, query: MatchQuery | None, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(cols.active[rows], dtype=bool)
+
+
+def _ages_said(language: str, service: Service) -> str:
+    return age_rule(language, service.minimum_age, service.maximum_age)
+
+
+def _aged(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if query.child.age is not None:
+        return None
+    return np.asarray(~np.isnan(cols.min_age[rows]) | ~np.isnan(cols.max_age[rows]), dtype=bool)
+
+
+@rule("ages", says=_ages_said, unknown=_aged, eligible_if=_eligible_if(_ages_said))
+def _ages(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    age = query.child.age
+    if age is None:  # unknown is not ineligible: see groups.py
+        return None
+    return np.asarray(~(cols.min_age[rows] > age) & ~(cols.max_age[rows] < age), dtype=bool)  # NaN: no bound
+
+
+def _gender_said(language: str, service: Service) -> str:
+    return gender_rule(language, sorted(service.genders))
+
+
+def _gendered(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    return None if query.child.gender is not None else np.asarray(cols.genders[rows] != 0, dtype=bool)
+
+
+@rule("gender", says=_gender_said, unknown=_gendered, eligible_if=_eligible_if(_gender_said))
+def _gender(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if query.child.gender is None:  # unknown is not ineligible: see groups.py
+        return None
+    return _fits(cols.genders[rows], cols.bits["genders"].mask([query.child.gender]))
+
+
+def _groups_said(language: str, service: Service) -> str:
+    labels = [group_label(language, g) for g in sorted(service.groups)]
+    return say(language, "rule.groups", groups=join(language, labels))
+
+
+def _grouped(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    """Restricted to groups, none given, and none inferred from the needs that fits (groups.py)."""
+    if query.child.groups:
+        return None
+    inferred = cols.bits["groups"].mask(query.child.inferred_groups)
+    return np.asarray((cols.groups[rows] != 0) & ((cols.groups[rows] & inferred) == 0), dtype=bool)
+
+
+def _groups_caveat(language: str, service: Service) -> str:
+    rule = say(language, "or").join(requirement(language, g) for g in sorted(service.groups))
+    return say(language, "caveat.eligible_if", rule=rule)
+
+
+@rule("groups", says=_groups_said, unknown=_grouped, eligible_if=_groups_caveat)
+def _groups(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if not query.child.groups:
+        return None
+    return _fits(cols.groups[rows], cols.bits["groups"].mask(query.child.groups))
+
+
+def _languages_said(language: str, service: Service) -> str:
+    return say(language, "rule.languages", languages=join(language, sorted(service.languages)))
+
+
+def _spoken(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    return None if query.child.languages else np.asarray(cols.languages[rows] != 0, dtype=bool)
+
+
+def _languages_caveat(language: str, service: Service) -> str:
+    names = [language_label(language, code) for code in sorted(service.languages)]
+    return say(language, "caveat.requires_languages", languages=join(language, names))
+
+
+@rule("languages", says=_languages_said, unknown=_spoken, eligible_if=_languages_caveat)
+def _languages(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if not query.child.languages:
+        return None
+    return _fits(cols.languages[rows], cols.bits["languages"].mask(query.child.languages))
+
+
+@rule("full", standing=True)
+def _not_full(cols: Columns, query: MatchQuery | None, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(cols.capacity[rows] != FULL, dtype=bool)
+
+
+@rule("waitlist")
+def _waitlist(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if query.constraints.include_waitlisted:
+        return None
+    return np.asarray(cols.capacity[rows] != WAITLIST, dtype=bool)
+
+
+@rule("modes")
+def _modes(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if query.constraints.modes is None:
+        return None
+    return np.asarray((cols.modes[rows] & cols.bits["modes"].mask(query.constraints.modes)) != 0, dtype=bool)
+
+
+@rule("fee")
+def _fee(cols: Columns, query: MatchQuery, rows: np.ndarray) -> np.ndarray | None:
+    if not query.constraints.free_only:
+        return None
+    return np.asarray(cols.cost[rows] == FREE, dtype=bool)
 
 
 def screen(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
-    """The rules that do not depend on place: one bool per row."""
-    cols, child, limits = index.columns, query.child, query.constraints
-    ok = cols.active[rows].copy()
-    if child.age is not None:  # unknown is not ineligible: see groups.py
-        ok &= ~(cols.min_age[rows] > child.age) & ~(cols.max_age[rows] < child.age)
-    if child.gender is not None:  # unknown is not ineligible: see groups.py
-        ok &= _fits(cols.genders[rows], cols.bits["genders"].mask([child.gender]))
-    if child.groups:
-        ok &= _fits(cols.groups[rows], cols.bits["groups"].mask(child.groups))
-    if child.languages:
-        ok &= _fits(cols.languages[rows], cols.bits["languages"].mask(child.languages))
-    capacity = cols.capacity[rows]
-    ok &= capacity != FULL
-    if not limits.include_waitlisted:
-        ok &= capacity != WAITLIST
-    if limits.modes is not None:
-        ok &= (cols.modes[rows] & cols.bits["modes"].mask(limits.modes)) != 0
-    if limits.free_only:
-        ok &= cols.cost[rows] == FREE
+    """The rules that do not depend on place (every rule of ``RULES``): one bool per row."""
+    ok = np.ones(len(rows), dtype=bool)
+    for each in RULES:
+        passed = each.test(index.columns, query, rows)
+        if passed is not None:
+            ok &= passed
     return ok
 
 
+def standing(columns: Columns, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether the standing rules (those that refuse whatever the request) let each row through
+    (``rows``: all when None); the index lists only these rows in its cells."""
+    rows = np.arange(len(columns.id_rank)) if rows is None else rows
+    ok = np.ones(len(rows), dtype=bool)
+    for each in RULES:
+        if each.standing:
+            ok &= each.test(columns, None, rows)
+    return ok
+
+
+def failed(index: DirectoryIndex, query: MatchQuery, row: int) -> Rule | None:
+    """The first rule of ``RULES`` that closes service ``row`` to this child; None if it passes them all."""
+    rows = np.array([row], dtype=np.int64)
+    for each in RULES:
+        passed = each.test(index.columns, query, rows)
+        if passed is not None and not passed[0]:
+            return each
+    return None
+
+
 def uncertain(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
-    """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat)."""
-    cols = index.columns
-    inferred = cols.bits["groups"].mask(query.child.inferred_groups)
-    aged = ~np.isnan(cols.min_age[rows]) | ~np.isnan(cols.max_age[rows])
-    return uncertain_mask(cols.genders[rows], cols.groups[rows], cols.languages[rows], query.child, inferred, aged)
+    """Rows restricted on a fact the child's record leaves unknown (offered lower, with a caveat): any
+    rule's ``unknown``."""
+    found = np.zeros(len(rows), dtype=bool)
+    for each in RULES:
+        restricted = each.unknown(index.columns, query, rows) if each.unknown is not None else None
+        if restricted is not None:
+            found |= restricted
+    return found
+
+
+def unknown(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> list[tuple[Rule, ...]]:
+    """Per row, the rules that restrict it on a fact the child's record leaves unknown, in order."""
+    found: list[tuple[Rule, ...]] = [() for _ in range(len(rows))]
+    for each in RULES:
+        restricted = each.unknown(index.columns, query, rows) if each.unknown is not None else None
+        for k in np.flatnonzero(restricted) if restricted is not None else ():
+            found[k] = (*found[k], each)
+    return found
 
 
 def remote_capable(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:

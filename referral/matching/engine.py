@@ -18,6 +18,7 @@ import numpy as np
 from referral.matching.bundle import make_bundle
 from referral.matching.candidates import Candidates, candidates, urgent
 from referral.matching.card import make_card
+from referral.matching.eligibility import Rule, unknown
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
 from referral.matching.groups import infer_groups
@@ -44,7 +45,8 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
     found, order = candidates(index, query, scored, actionable, settings, today)
     chosen = _choose(order, found.relation > 0, actionable, query.limit)
     context = _Context(index, query, scored, found, today, settings, tuple(scored[k].code for k in urgent(scored, settings)))
-    results = tuple(_result(context, p, rank) for rank, p in enumerate(chosen, 1))
+    open_rules = unknown(index, query, found.rows[np.array(chosen, dtype=np.int64)])  # facts the record leaves unknown
+    results = tuple(_result(context, p, rank, open_rules[rank - 1]) for rank, p in enumerate(chosen, 1))
     codes = [scored[k].code for k in actionable]
     return MatchOutcome(
         location=query.location,
@@ -120,8 +122,9 @@ class _Context:
     urgent: tuple[str, ...]  # codes of the urgent needs
 
 
-def _result(c: _Context, p: int, rank: int) -> Result:
-    """One explained result, with its card, for candidate position ``p``."""
+def _result(c: _Context, p: int, rank: int, open_rules: tuple[Rule, ...] = ()) -> Result:
+    """One explained result, with its card, for candidate position ``p`` (``open_rules``: the rules
+    restricting it on a fact the child's record leaves unknown, eligibility.unknown)."""
     found, query = c.found, c.query
     row, flat = int(found.rows[p]), int(found.placement.site[p])
     service = c.index.services[row]
@@ -137,8 +140,9 @@ def _result(c: _Context, p: int, rank: int) -> Result:
         distance_km=km,
         needs_met=tuple(n.code for n, _ in met),
         score_parts={name: round(v, 3) for name, v in zip(PARTS, found.parts[p].tolist())},
-        reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings),
-        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school)),
+        reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings, unknown=open_rules),
+        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school),
+                        unknown=open_rules),
         card=card,
         tier=int(found.tier[p]),
     )

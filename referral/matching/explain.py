@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from referral.matching.groups import known_groups, unknown_rules
-from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
+from referral.matching.groups import known_groups
+from referral.matching.messages import group_label, join, language_label, say
 from referral.matching.settings import MatchSettings
 from referral.matching.types import Card, MatchQuery, Service, Site, UnderstoodNeed
+
+if TYPE_CHECKING:  # the rules' own caveats are called, never imported at run time
+    from referral.matching.eligibility import Rule
 
 RELATION = {2: "meets.exact", 1: "meets.narrower", 0: "meets.broader"}  # by index.EXACT, NARROWER, BROADER
 
@@ -30,10 +34,12 @@ def name_in(names: Mapping[str, str] | None, name: str, language: str) -> str:
 def reasons(
     query: MatchQuery, service: Service, site: Site | None, km: float | None,
     met: Sequence[tuple[UnderstoodNeed, int]], card: Card | None = None, urgent: Sequence[str] = (),
-    settings: MatchSettings = MatchSettings(),
+    settings: MatchSettings = MatchSettings(), unknown: Sequence[Rule] = (),
 ) -> tuple[str, ...]:
     """Why this service and why here: needs met (by relation), where, capacity, the ordering rules
-    that placed it (urgent needs, its school), the eligibility facts that apply, and its referral record."""
+    that placed it (urgent needs, its school, ``unknown``: the rules restricting it on a fact the
+    child's record leaves unknown, eligibility.unknown), the eligibility facts that apply, and its
+    referral record."""
     lang = query.language
     said = [say(lang, RELATION[relation], label=need.label) for need, relation in met]
     if site is not None:
@@ -41,7 +47,8 @@ def reasons(
     else:
         said.append(_remote(lang, service, card))
     said.append(_capacity(lang, service))
-    said.extend(_ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings))
+    said.extend(_ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings,
+                          bool(unknown)))
     said.extend(_eligibility(query, service))
     said.extend(_outcomes(lang, service))
     return tuple(said)
@@ -69,6 +76,7 @@ def _remote(lang: str, service: Service, card: Card | None) -> str:
 
 def _ordering(
     query: MatchQuery, service: Service, card: Card | None, urgent_met: set[str], urgent: bool, settings: MatchSettings,
+    unknown: bool = False,
 ) -> list[str]:
     """The rules above the score that placed this result (scoring.tiers), in words."""
     lang, said = query.language, []
@@ -84,8 +92,7 @@ def _ordering(
             said.append(say(lang, "urgent.ready"))
     if card is not None and card.school and query.child.school:
         said.append(say(lang, "school.child", school=card.school))
-    if settings.unknown_eligibility_last and unknown_rules(query.child, service.genders, service.groups, service.languages,
-                                                          service.minimum_age is not None or service.maximum_age is not None):
+    if settings.unknown_eligibility_last and unknown:
         said.append(say(lang, "eligibility.unknown_last"))
     return said
 
@@ -116,9 +123,9 @@ def _eligibility(query: MatchQuery, service: Service) -> list[str]:
 
 def caveats(
     query: MatchQuery, service: Service, site: Site | None, today: date, stale_after_days: int,
-    card: Card | None = None, school_known: bool = False,
+    card: Card | None = None, school_known: bool = False, unknown: Sequence[Rule] = (),
 ) -> tuple[str, ...]:
-    """What the social worker should know before referring."""
+    """What the social worker should know before referring (``unknown``: as for ``reasons``)."""
     lang = query.language
     said = [say(lang, "caveat.alert", text=text) for text in (card.alerts if card else ())]
     if card is not None and card.school and not school_known:
@@ -141,30 +148,12 @@ def caveats(
             said.append(say(lang, "caveat.open_on_remote"))
     elif card is not None and card.local is False:
         said.append(say(lang, "caveat.other_area"))
-    said.extend(eligible_if(query, service))
+    said.extend(rule.eligible_if(lang, service) for rule in unknown if rule.eligible_if is not None)
     if service.languages and query.child.languages:
         names = [language_label(lang, code) for code in sorted(service.languages)]
         said.append(say(lang, "caveat.languages", languages=join(lang, names)))
     said.extend(_delivered(query, service))
     return tuple(said)
-
-
-def eligible_if(query: MatchQuery, service: Service) -> list[str]:
-    """"Eligible if …" for each restriction the child's record leaves unknown (unknown is not ineligible)."""
-    lang, said = query.language, []
-    open_rules = unknown_rules(query.child, service.genders, service.groups, service.languages,
-                               service.minimum_age is not None or service.maximum_age is not None)
-    if "age" in open_rules:
-        said.append(say(lang, "caveat.eligible_if", rule=age_rule(lang, service.minimum_age, service.maximum_age)))
-    if "gender" in open_rules:
-        said.append(say(lang, "caveat.eligible_if", rule=gender_rule(lang, sorted(service.genders))))
-    if "groups" in open_rules:
-        rule = say(lang, "or").join(requirement(lang, g) for g in sorted(service.groups))
-        said.append(say(lang, "caveat.eligible_if", rule=rule))
-    if "languages" in open_rules:
-        names = [language_label(lang, code) for code in sorted(service.languages)]
-        said.append(say(lang, "caveat.requires_languages", languages=join(lang, names)))
-    return said
 
 
 def _delivered(query: MatchQuery, service: Service) -> list[str]:

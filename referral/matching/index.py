@@ -16,11 +16,12 @@ import numpy as np
 
 from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
+from referral.matching.eligibility import standing
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.safety import RiskLexicon
 from referral.matching.schools import school_names
 from referral.matching.taxonomy import Taxonomy
-from referral.matching.types import CAPACITIES, Directory, Region, Service
+from referral.matching.types import Directory, Region, Service
 
 # Quality of a service's term for a child's need: exact, the service's term is more specific
 # (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
@@ -139,12 +140,13 @@ def _build_postings(services: tuple[Service, ...], taxonomy: Taxonomy) -> Postin
 
 
 def _build_nearby(postings: Postings, sites: Sites, columns: Columns) -> CellPostings:
-    """The postings by cell, without the services ``screen`` always refuses (inactive or full).
+    """The postings by cell, without the services ``screen`` always refuses (the standing rules of
+    eligibility.RULES: inactive or full).
 
     Remote-capable services are listed anywhere: distance never excludes them.
     """
     remote = (columns.modes & columns.bits["modes"].mask(["remote"])) != 0
-    listed = columns.active & (columns.capacity != CAPACITIES.index("full"))
+    listed = standing(columns)
     return CellPostings(postings.offsets, postings.rows, postings.relation, sites.offsets, sites.lat, sites.lon, remote, listed)
 
 

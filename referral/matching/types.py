@@ -22,6 +22,29 @@ INTENSITIES = ("prevention", "support", "intensive")
 GRADES = ("none", "low", "medium", "high")  # a screening's risk grades (assessment)
 PHONE_PURPOSES = ("main", "intake", "hotline", "emergency", "fax")
 SEVERITY_ACTIONABLE = 2  # CANS: 2 = act, 3 = act immediately or intensively
+COLUMN_KINDS = ("mask", "code", "float", "day", "flag")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How a ``Service`` field becomes one numpy column of the index (columns.py builds them all from these)
+    and which model column the snapshot fills it from (snapshot.py). Kinds: "mask" (a set of strings ->
+    uint64 bits, 0 = no restriction), "code" (one of ``values`` -> int8 position), "float" (None -> NaN),
+    "day" (a date -> its ordinal, None -> NaN), "flag" (equals ``values[0]`` -> bool)."""
+
+    kind: str  # one of COLUMN_KINDS
+    name: str | None = None  # the column's name in the index (Columns); None = the field's name
+    values: tuple[str, ...] = ()  # "code": the allowed values in order; "flag": the one value that is True
+    source: str | None = None  # the model column (services table) the snapshot reads; None = the field's name
+
+
+def column(
+    kind: str, name: str | None = None, values: tuple[str, ...] = (), source: str | None = None,
+) -> dict[str, Column]:
+    """Field metadata declaring a ``Service`` field an index column (``field(metadata=column(...))``)."""
+    if kind not in COLUMN_KINDS:
+        raise ValueError(f"column kind {kind!r}: expected one of {COLUMN_KINDS}")
+    return {"column": Column(kind, name, values, source)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +143,12 @@ class Outcomes:
 
 @dataclass(frozen=True, slots=True)
 class Service:
-    """A service with its hard eligibility rules and the sites it is offered at."""
+    """A service with its hard eligibility rules and the sites it is offered at.
+
+    This is the one declaration of the core's service: a field with ``column(...)`` metadata becomes
+    an index column (columns.py, generically) and is filled from the model column of the same name
+    (snapshot.py, generically; ``source`` names it when the names differ). A hard rule reads it in
+    eligibility.py (see the checklist there)."""
 
     id: str
     organization_id: str
@@ -129,21 +157,24 @@ class Service:
     name: str
     names: Mapping[str, str]
     needs: tuple[str, ...]  # need-term codes this service meets
-    modes: frozenset[str]  # subset of MODES, never empty
-    cost: str = "free"
+    modes: frozenset[str] = field(metadata=column("mask"))  # subset of MODES, never empty
+    cost: str = field(default="free", metadata=column("code", values=COSTS))
     cost_text: str | None = None
-    capacity: str = "accepting"
-    wait_days: int | None = None  # expected wait when capacity == "waitlist"
-    intensity: str = "support"
-    minimum_age: float | None = None
-    maximum_age: float | None = None
-    genders: frozenset[str] = frozenset()  # empty = any gender
-    groups: frozenset[str] = frozenset()  # empty = open to everyone; else child needs one of them
-    languages: frozenset[str] = frozenset()  # empty = no requirement; else child speaks one of them
+    capacity: str = field(default="accepting", metadata=column("code", values=CAPACITIES))
+    wait_days: int | None = field(default=None, metadata=column("float"))  # expected wait when capacity == "waitlist"
+    intensity: str = field(default="support", metadata=column("code", values=INTENSITIES))
+    minimum_age: float | None = field(default=None, metadata=column("float", "min_age"))
+    maximum_age: float | None = field(default=None, metadata=column("float", "max_age"))
+    genders: frozenset[str] = field(default=frozenset(), metadata=column("mask"))  # empty = any gender
+    # empty = open to everyone; else the child needs one of them
+    groups: frozenset[str] = field(default=frozenset(), metadata=column("mask", source="target_groups"))
+    # empty = no requirement; else the child speaks one of them
+    languages: frozenset[str] = field(default=frozenset(), metadata=column("mask"))
     area_places: frozenset[str] = frozenset()  # gazetteer codes (a place includes its sub-places)
-    area_radius_km: float | None = None  # around each of its sites
-    status: str = "active"
-    verified_at: date | None = None
+    # around each of its sites
+    area_radius_km: float | None = field(default=None, metadata=column("float", "area_radius"))
+    status: str = field(default="active", metadata=column("flag", "active", values=("active",)))
+    verified_at: date | None = field(default=None, metadata=column("day", "verified"))
     sites: tuple[Site, ...] = ()
     # the card: what a worker acts on (none of it changes eligibility)
     description: Text | None = None
@@ -383,6 +414,9 @@ class UnmetNeed:
     nearest: NearestOption | None = None
     input: int | None = None  # index of the request need, for "not_understood"
     suggestions: tuple[str, ...] = ()  # need codes, best first, for "not_understood"
+    # the rule that closes it: for "not_eligible" a rule name of eligibility.RULES or "closed_day",
+    # for "too_far" "area" or "distance"; None for the other reasons
+    rule: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

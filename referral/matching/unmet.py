@@ -6,8 +6,10 @@ reported as the nearest option, never silently dropped. Depends on numpy and sib
 
 Reasons: "no_service" (no active service lists the term, a narrower or a broader one);
 "not_eligible" (the child fails the rules that do not depend on place, including a school's own
-service for another school's pupils, or no site is open on the asked day); "too_far" (eligible apart from the area and distance rules); "beyond_limit" (eligible
-services exist but the ``limit`` was too small to show one: only when limit < actionable needs);
+service for another school's pupils, or no site is open on the asked day; ``rule`` names the rule
+of eligibility.RULES that closes the nearest such service, or "closed_day"); "too_far" (eligible
+apart from the area and distance rules; ``rule`` says which: "area" or "distance"); "beyond_limit"
+(eligible services exist but the ``limit`` was too small to show one: only when limit < actionable needs);
 "not_understood" (a free-text need nothing could be read from: its suggestions, never its text).
 """
 
@@ -18,13 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from referral.matching.candidates import school_allows
-from referral.matching.eligibility import place, screen
+from referral.matching.eligibility import failed, place, screen
 from referral.matching.explain import name_in, unmet_detail
 from referral.matching.geo import haversine_one, shown_km
 from referral.matching.index import DirectoryIndex
-from referral.matching.messages import age_rule, gender_rule, group_label, join, say
+from referral.matching.messages import join, say
 from referral.matching.schools import resolve_school
-from referral.matching.types import MatchQuery, NearestOption, Result, Service, UnderstoodNeed, UnmetNeed
+from referral.matching.types import MatchQuery, NearestOption, Result, UnderstoodNeed, UnmetNeed
 
 
 def unmet_needs(
@@ -70,9 +72,9 @@ def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) ->
     if nearest.site is None:
         return _unmet(need, "too_far", unmet_detail(lang, "too_far_remote", need.label, name=name), nearest)
     km = f"{nearest.distance_km:.1f}"
-    rule = say(lang, "rule.distance" if _serves_here(index, query, nearest) else "rule.area")
-    detail = unmet_detail(lang, "too_far_rule", need.label, name=name, km=km, rule=rule)
-    return _unmet(need, "too_far", detail, nearest)
+    rule = "distance" if _serves_here(index, query, nearest) else "area"
+    detail = unmet_detail(lang, "too_far_rule", need.label, name=name, km=km, rule=say(lang, f"rule.{rule}"))
+    return _unmet(need, "too_far", detail, nearest, rule)
 
 
 def _serves_here(index: DirectoryIndex, query: MatchQuery, nearest: NearestOption) -> bool:
@@ -86,8 +88,9 @@ def _serves_here(index: DirectoryIndex, query: MatchQuery, nearest: NearestOptio
     return bool(service.area_places & lineage) or in_radius
 
 
-def _unmet(need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None) -> UnmetNeed:
-    return UnmetNeed(need.code, need.label, need.severity, reason, detail, nearest)
+def _unmet(need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None,
+           rule: str | None = None) -> UnmetNeed:
+    return UnmetNeed(need.code, need.label, need.severity, reason, detail, nearest, rule=rule)
 
 
 def _nearest(
@@ -109,30 +112,19 @@ def _nearest(
 def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows: np.ndarray) -> UnmetNeed:
     """"not_eligible", naming the rule that closes the nearest service for the need to this child."""
     loc = query.location
-    services = [index.services[int(r)] for r in rows]
-    nearest = min(services, key=lambda s: (min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in s.sites),
-                                               default=float("inf")), s.id))
+    row = min(rows.tolist(), key=lambda r: (min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in index.services[r].sites),
+                                                default=float("inf")), index.services[r].id))
+    nearest = index.services[row]
     name = name_in(nearest.names, nearest.name, query.language)
-    detail = unmet_detail(query.language, "rule_failed", need.label, name=name, rule=failed_rule(query, nearest))
-    return _unmet(need, "not_eligible", detail)
+    rule, said = failed_rule(index, query, row)
+    detail = unmet_detail(query.language, "rule_failed", need.label, name=name, rule=said)
+    return _unmet(need, "not_eligible", detail, rule=rule)
 
 
-def failed_rule(query: MatchQuery, service: Service) -> str:
-    """The first place-free rule ``service`` fails for this child, in words; else "not open on the asked day"."""
-    lang, child, limits = query.language, query.child, query.constraints
-    low, high = service.minimum_age, service.maximum_age
-    if child.age is not None and ((low is not None and child.age < low) or (high is not None and child.age > high)):
-        return age_rule(lang, low, high)
-    if service.genders and child.gender is not None and child.gender not in service.genders:
-        return gender_rule(lang, sorted(service.genders))
-    if service.groups and child.groups and not (service.groups & child.groups):
-        return say(lang, "rule.groups", groups=join(lang, [group_label(lang, g) for g in sorted(service.groups)]))
-    if service.languages and child.languages and not (service.languages & child.languages):
-        return say(lang, "rule.languages", languages=join(lang, sorted(service.languages)))
-    for broken, key in ((service.capacity == "full", "rule.full"),
-                        (service.capacity == "waitlist" and not limits.include_waitlisted, "rule.waitlist"),
-                        (limits.modes is not None and not (service.modes & limits.modes), "rule.modes"),
-                        (limits.free_only and service.cost != "free", "rule.fee")):
-        if broken:
-            return say(lang, key)
-    return say(lang, "rule.closed_day")
+def failed_rule(index: DirectoryIndex, query: MatchQuery, row: int) -> tuple[str, str]:
+    """The name of the first place-free rule (eligibility.RULES) service ``row`` fails for this child,
+    and why in words; else "closed_day" (not open on the asked day)."""
+    found = failed(index, query, row)
+    if found is None:
+        return "closed_day", say(query.language, "rule.closed_day")
+    return found.name, found.says(query.language, index.services[row])

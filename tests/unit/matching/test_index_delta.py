@@ -49,7 +49,7 @@ def _change(rng: random.Random, services: list) -> tuple[list, set[str], list]: 
 
 
 def _arrays(index) -> dict[str, object]:  # noqa: ANN001
-    columns = {f.name: getattr(index.columns, f.name) for f in fields(index.columns) if f.name not in ("bits", "school_ids")}
+    columns = {**index.columns.arrays, "id_rank": index.columns.id_rank}  # every per-row array, declared or derived
     sites = {f.name: getattr(index.sites, f.name) for f in fields(index.sites) if f.name != "boxes"}
     return {
         **{f"columns.{k}": v for k, v in columns.items()}, **{f"sites.{k}": v for k, v in sites.items()},
