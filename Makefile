@@ -74,11 +74,10 @@ bench: $(DEV_STAMP)
 bench-quality: $(DEV_STAMP)
 	$(BIN)/python bench/quality_bench.py
 
-## translations: after changing a page's words, extract them, update each .po, compile the .mo (both committed)
+## translations: after changing words of the pages, the API's errors or the matching core, extract them, update
+## each .po, compile the .mo (all committed): the catalogues are listed in tools/translations.py
 translations: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F referral/web/babel.cfg -o referral/web/translations/messages.pot --sort-by-file --width 120 referral/web
-	$(BIN)/pybabel update -i referral/web/translations/messages.pot -d referral/web/translations --width 120
-	$(BIN)/pybabel compile -d referral/web/translations --statistics
+	$(BIN)/python tools/translations.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .mypy_cache .ruff_cache .import_linter_cache
