@@ -55,6 +55,7 @@ def extract_tables(
     """Babel extractor (babel.cfg ``[extractors]``): each English text of the :data:`TABLES` of a
     module, as a ``pgettext`` call with its context."""
     for node in ast.parse(fileobj.read()).body:
+        target: ast.expr
         if isinstance(node, ast.AnnAssign):
             target, value = node.target, node.value
         elif isinstance(node, ast.Assign):
