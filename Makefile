@@ -51,14 +51,18 @@ lint-baseline: $(DEV_STAMP)
 	$(BIN)/python tools/lint.py --update
 
 ## wheel-check: build the wheel, install it in a clean virtualenv outside the checkout, and start it there:
-## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file
+## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file; the
+## app serves the docs page's Swagger UI files and answers a problem in Chinese (the packaged .mo)
 wheel-check: $(BIN)/python
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(BIN)/python -m pip wheel --quiet --no-deps -w $$tmp/dist . ; \
 	$(PYTHON) -m venv $$tmp/venv; $$tmp/venv/bin/pip install --quiet $$tmp/dist/*.whl; \
 	cd $$tmp && export REFERRAL_DATABASE_URL=sqlite:///$$tmp/wheel.db; \
 	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
-	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
+	$$tmp/venv/bin/python -c 'from referral.app import create_app; client = create_app().test_client(); \
+	  assert client.get("/docs/swagger-ui/swagger-ui.css").status_code == 200; \
+	  assert client.get("/v1/none", headers={"Accept-Language": "zh"}).get_json()["title"] == "未找到"; \
+	  print("wheel starts")'
 
 ## bench: print the benchmark tables (matching, memory, reading text, HTTP, freshness, scale); with
 ## REFERRAL_BENCH_POSTGRES_URL (a disposable database) HTTP and scale run on PostgreSQL too
