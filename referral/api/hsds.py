@@ -19,7 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from referral import jobs
 from referral.api.access import current_principal
 from referral.api.errors import Problem
-from referral.api.i18n import _
+from referral.api.i18n import N_, _
 from referral.api.jobs import JobSchema, accepted, stream_file
 from referral.api.routing import ApiBlueprint, read_json
 from referral.api.schemas import MAX_PAGE
@@ -40,11 +40,11 @@ class Moment(fields.Field):
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationError("is not a date (2024-01-31) or a datetime with an offset") from None
+            raise ValidationError(N_("is not a date (2024-01-31) or a datetime with an offset")) from None
         if moment.tzinfo is None and "T" not in text and " " not in text:
             moment = moment.replace(tzinfo=UTC)
         if moment.tzinfo is None:
-            raise ValidationError("a datetime needs an offset (Z or +08:00)")
+            raise ValidationError(N_("a datetime needs an offset (Z or +08:00)"))
         _in_utc_range(moment)
         return moment
 
@@ -96,7 +96,7 @@ class ServiceAtLocationArgs(ServiceArgs):
             return
         given = [k for k in ("lat", "lon", "proximity") if k in data]
         if given and given != ["proximity"] and len(given) != 3:  # proximity alone has no point: ignored
-            raise ValidationError("lat, lon and proximity (metres) go together", "proximity")
+            raise ValidationError(N_("lat, lon and proximity (metres) go together"), "proximity")
 
 
 class TermArgs(PageArgs):
@@ -132,7 +132,7 @@ def _in_utc_range(value: datetime) -> None:
     try:
         value.astimezone(UTC)
     except OverflowError:
-        raise ValidationError("is out of range once converted to UTC") from None
+        raise ValidationError(N_("is out of range once converted to UTC")) from None
 
 
 def _language() -> str:

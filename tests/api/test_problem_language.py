@@ -50,6 +50,16 @@ def test_the_same_422_in_english_is_unchanged(client, admin_headers):
     assert body["errors"] == [{"field": "name", "pointer": "/name", "detail": "Missing data for required field."}]
 
 
+def test_a_schema_s_own_message_is_translated_too(client):
+    answer = client.get("/v1/services?need=Not-A-Code", headers={"Accept-Language": "zh"})
+    body = answer.get_json(force=True)
+    assert answer.status_code == 422
+    assert body["errors"] == [{"field": "need", "pointer": "/need",
+                               "detail": "不是由小写字母、数字、_ 和 . 组成的代码"}]
+    english = client.get("/v1/services?need=Not-A-Code").get_json(force=True)
+    assert english["detail"] == "need: not a code of lower-case letters, digits, _ and ."
+
+
 @pytest.mark.parametrize(("path", "method", "headers", "status", "title", "detail"), [
     # no key where one is needed
     ("/v1/admin/accounts", "get", {}, 401, "未认证", "此操作需要密钥：Authorization: Bearer <key>。"),
