@@ -51,14 +51,18 @@ lint-baseline: $(DEV_STAMP)
 	$(BIN)/python tools/lint.py --update
 
 ## wheel-check: build the wheel, install it in a clean virtualenv outside the checkout, and start it there:
-## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file
+## `referral --help`, init-db and seed (the packaged default.toml and seeds) on a throwaway SQLite file; the
+## app serves the docs page's Swagger UI files and answers a problem in Chinese (the packaged .mo)
 wheel-check: $(BIN)/python
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(BIN)/python -m pip wheel --quiet --no-deps -w $$tmp/dist . ; \
 	$(PYTHON) -m venv $$tmp/venv; $$tmp/venv/bin/pip install --quiet $$tmp/dist/*.whl; \
 	cd $$tmp && export REFERRAL_DATABASE_URL=sqlite:///$$tmp/wheel.db; \
 	$$tmp/venv/bin/referral --help >/dev/null; $$tmp/venv/bin/referral init-db; $$tmp/venv/bin/referral seed; \
-	$$tmp/venv/bin/python -c 'from referral.app import create_app; create_app(); print("wheel starts")'
+	$$tmp/venv/bin/python -c 'from referral.app import create_app; client = create_app().test_client(); \
+	  assert client.get("/docs/swagger-ui/swagger-ui.css").status_code == 200; \
+	  assert client.get("/v1/none", headers={"Accept-Language": "zh"}).get_json()["title"] == "未找到"; \
+	  print("wheel starts")'
 
 ## bench: print the benchmark tables (matching, memory, reading text, HTTP, freshness, scale); with
 ## REFERRAL_BENCH_POSTGRES_URL (a disposable database) HTTP and scale run on PostgreSQL too
@@ -74,11 +78,10 @@ bench: $(DEV_STAMP)
 bench-quality: $(DEV_STAMP)
 	$(BIN)/python bench/quality_bench.py
 
-## translations: after changing a page's words, extract them, update each .po, compile the .mo (both committed)
+## translations: after changing words of the pages, the API's errors or the matching core, extract them, update
+## each .po, compile the .mo (all committed): the catalogues are listed in tools/translations.py
 translations: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F referral/web/babel.cfg -o referral/web/translations/messages.pot --sort-by-file --width 120 referral/web
-	$(BIN)/pybabel update -i referral/web/translations/messages.pot -d referral/web/translations --width 120
-	$(BIN)/pybabel compile -d referral/web/translations --statistics
+	$(BIN)/python tools/translations.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .mypy_cache .ruff_cache .import_linter_cache

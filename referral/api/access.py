@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, request
 from referral import accounts
 from referral.api import keycache
 from referral.api.errors import Problem
+from referral.api.i18n import _
 from referral.api.limits import check_key
 from referral.db import WRITE_METHODS, get_session
 from referral.policy import CONFIG_ADMIN, Principal, allows, require_writer
@@ -46,19 +47,19 @@ def _check_access() -> None:
             require_writer(g.principal)
         return
     if g.principal is None:
-        raise Problem(401, "Unauthorized", "This operation needs a key: Authorization: Bearer <key>.",
+        raise Problem(401, _("Unauthorized"), _("This operation needs a key: Authorization: Bearer <key>."),
                       type_="unauthorized", headers=CHALLENGE)
-    raise Problem(403, "Forbidden", f"A {g.principal.role} key may not do this.", type_="forbidden")
+    raise Problem(403, _("Forbidden"), _("A {role} key may not do this.", role=g.principal.role), type_="forbidden")
 
 
 def _authenticate() -> Principal | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Unauthorized", "Send the key as Authorization: Bearer <key>.",
+        raise Problem(401, _("Unauthorized"), _("Send the key as Authorization: Bearer <key>."),
                       type_="unauthorized", headers=CHALLENGE)
     bootstrap = current_app.config.get("ADMIN_KEY") or ""
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
@@ -69,7 +70,7 @@ def _authenticate() -> Principal | None:
         return principal
     principal = accounts.authenticate(get_session(), token)
     if principal is None:
-        raise Problem(401, "Unauthorized", "The key is invalid, expired or revoked.",
+        raise Problem(401, _("Unauthorized"), _("The key is invalid, expired or revoked."),
                       type_="unauthorized", headers=CHALLENGE)
     cache.put(token, principal)
     return principal

@@ -2,6 +2,7 @@
 
 Owns turning every failure — HTTP errors, schema validation, integrity errors, unexpected
 exceptions — into a problem response. Never returns HTML, a stack trace or a request body.
+Titles and details are in the language Accept-Language asks for (api/i18n.py); types never change.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from referral.api.i18n import N_, _
 from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersion
 from referral.policy import Forbidden
 
@@ -26,6 +28,27 @@ TYPE_BASE = "/docs#problem-"
 # Seconds a client should wait when the database is lost: a PostgreSQL restart or failover takes a few.
 UNAVAILABLE_RETRY_AFTER = 5
 log = logging.getLogger(__name__)
+# What werkzeug says of the HTTP errors the API may answer without raising a Problem of its own (an
+# unknown URL or method, a body too large …), listed for the catalogue: _http translates them.
+HTTP_WORDS = (
+    N_("Bad Request"), N_("Unauthorized"), N_("Method Not Allowed"), N_("Gone"), N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"), N_("Unprocessable Entity"), N_("Precondition Required"), N_("Too Many Requests"),
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The requested URL was not found on the server. If you entered the URL manually please check your spelling "
+       "and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("The server does not support the media type transmitted in the request."),
+)
+# marshmallow's own messages for a field (those without a value in them), translated where shown.
+MARSHMALLOW_WORDS = (
+    N_("Missing data for required field."), N_("Field may not be null."), N_("Invalid value."), N_("Unknown field."),
+    N_("Invalid input type."), N_("Invalid type."), N_("Not a valid string."), N_("Not a valid integer."),
+    N_("Not a valid number."), N_("Number too large."), N_("Not a valid boolean."), N_("Not a valid date."),
+    N_("Not a valid list."), N_("Not a valid mapping type."), N_("Not a valid email address."),
+    N_("Not a valid URL."), N_("Not a valid UUID."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+)
 
 
 class Problem(Exception):
@@ -52,8 +75,8 @@ class Problem(Exception):
 def invalid(field: str, message: str, **extra: Any) -> Problem:
     """A 422 about one field (a dotted path with [i] for list items)."""
     return Problem(
-        422, "Invalid request", f"{field}: {message}", type_="validation-error",
-        errors=[field_error(field, message, **extra)],
+        422, _("Invalid request"), f"{field}: {_(message)}", type_="validation-error",
+        errors=[field_error(field, _(message), **extra)],
     )
 
 
@@ -82,6 +105,7 @@ def problem_response(problem: Problem) -> Response:
     body.update(problem.extensions)
     response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_MIMETYPE)
     response.headers.update(problem.headers)
+    response.vary.add("Accept-Language")  # the title and detail are in the language it asks for
     return response
 
 
@@ -105,42 +129,46 @@ def flatten_messages(messages: Any, prefix: str = "") -> Iterable[tuple[str, str
 
 def from_validation(error: ValidationError, location: str = "") -> Problem:
     pairs = list(flatten_messages(error.messages, location))
-    errors = [field_error(field, message) for field, message in pairs]
-    detail = "; ".join(f"{f or 'body'}: {m}" for f, m in pairs[:5])
-    return Problem(422, "Invalid request", detail, type_="validation-error", errors=errors)
+    errors = [field_error(field, _(message)) for field, message in pairs]
+    detail = "; ".join(f"{f or 'body'}: {_(m)}" for f, m in pairs[:5])
+    return Problem(422, _("Invalid request"), detail, type_="validation-error", errors=errors)
 
 
 def _not_found(error: NotFound) -> Response:
-    return problem_response(Problem(404, "Not Found", str(error), type_="not-found"))
+    detail = _("No {kind} with id {key}.", kind=error.kind, key=repr(error.key))
+    return problem_response(Problem(404, _("Not Found"), detail, type_="not-found"))
 
 
 def _invalid_error(problem: Invalid) -> dict[str, Any]:
     extra = {"suggestions": list(problem.suggestions)} if problem.suggestions else {}
-    return field_error(problem.field, problem.message, **extra)
+    return field_error(problem.field, _(problem.message), **extra)
 
 
 def _invalid(error: Invalid | InvalidMany) -> Response:
     problems = error.problems if isinstance(error, InvalidMany) else [error]
     return problem_response(Problem(
-        422, "Invalid request", str(error), type_="validation-error",
+        422, _("Invalid request"), "; ".join(f"{p.field}: {_(p.message)}" for p in problems), type_="validation-error",
         errors=[_invalid_error(p) for p in problems],
     ))
 
 
 def _forbidden(error: Forbidden) -> Response:
-    errors = [field_error(error.field, error.message)] if error.field else None
-    return problem_response(Problem(403, "Forbidden", error.message, type_="forbidden", errors=errors))
+    errors = [field_error(error.field, _(error.message))] if error.field else None
+    return problem_response(Problem(403, _("Forbidden"), _(error.message), type_="forbidden", errors=errors))
 
 
 def _stale_version(error: StaleVersion) -> Response:
     return problem_response(Problem(
-        412, "Precondition Failed", str(error), type_="stale-version",
+        412, _("Precondition Failed"),
+        _("The {kind} changed since you read it; it is now at version {current}.", kind=error.kind,
+          current=error.current),
+        type_="stale-version",
         headers={"ETag": f'"{error.current}"'}, current_version=error.current,
     ))
 
 
 def _conflict(error: Conflict) -> Response:
-    return problem_response(Problem(409, "Conflict", str(error), type_="conflict"))
+    return problem_response(Problem(409, _("Conflict"), _(str(error)), type_="conflict"))
 
 
 def _http(error: HTTPException) -> Response:
@@ -148,22 +176,22 @@ def _http(error: HTTPException) -> Response:
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     return problem_response(
-        Problem(error.code or 500, error.name, error.description, headers=headers)
+        Problem(error.code or 500, _(error.name), error.description and _(error.description), headers=headers)
     )
 
 
 def _integrity(_error: IntegrityError) -> Response:
     # The database refused the write (a constraint); the statement is not echoed: it may hold data.
     return problem_response(Problem(
-        409, "Conflict", "The change conflicts with the directory's rules "
-        "(a duplicate, a reference to something missing, or a value out of range).",
+        409, _("Conflict"), _("The change conflicts with the directory's rules "
+                              "(a duplicate, a reference to something missing, or a value out of range)."),
         type_="conflict",
     ))
 
 
 def _stale(_error: StaleDataError) -> Response:
     return problem_response(Problem(
-        412, "Precondition Failed", "The record changed since it was read; fetch it again.",
+        412, _("Precondition Failed"), _("The record changed since it was read; fetch it again."),
         type_="stale-version",
     ))
 
@@ -173,7 +201,7 @@ def _unavailable(error: DBAPIError | PoolTimeout) -> Response:
     every pooled connection stayed busy past the pool's timeout. The pool drops a broken connection
     and pre-pings the next one: no restart needed."""
     log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
-    return problem_response(Problem(503, "Service Unavailable", "The database is unavailable; try again shortly.",
+    return problem_response(Problem(503, _("Service Unavailable"), _("The database is unavailable; try again shortly."),
                                     type_="database-unavailable",
                                     headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}))
 
@@ -189,7 +217,7 @@ def _keep_retry_after_on_503(response: Response) -> Response:
 
 def _data(_error: DataError) -> Response:
     # A value the database cannot hold that the schemas let through (the statement is not echoed).
-    return problem_response(Problem(422, "Invalid request", "A value is out of the range the database can store.",
+    return problem_response(Problem(422, _("Invalid request"), _("A value is out of the range the database can store."),
                                     type_="validation-error"))
 
 
@@ -201,7 +229,7 @@ def _database(error: DBAPIError) -> Response:
 
 def _unexpected(error: Exception) -> Response:
     log.exception("unhandled %s", type(error).__name__)
-    return problem_response(Problem(500, "Internal Server Error", "An unexpected error occurred."))
+    return problem_response(Problem(500, _("Internal Server Error"), _("An unexpected error occurred.")))
 
 
 def init_app(app: Flask) -> None:

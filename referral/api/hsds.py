@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from referral import jobs
 from referral.api.access import current_principal
 from referral.api.errors import Problem
+from referral.api.i18n import N_, _
 from referral.api.jobs import JobSchema, accepted, stream_file
 from referral.api.routing import ApiBlueprint, read_json
 from referral.api.schemas import MAX_PAGE
@@ -39,11 +40,11 @@ class Moment(fields.Field):
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationError("is not a date (2024-01-31) or a datetime with an offset") from None
+            raise ValidationError(N_("is not a date (2024-01-31) or a datetime with an offset")) from None
         if moment.tzinfo is None and "T" not in text and " " not in text:
             moment = moment.replace(tzinfo=UTC)
         if moment.tzinfo is None:
-            raise ValidationError("a datetime needs an offset (Z or +08:00)")
+            raise ValidationError(N_("a datetime needs an offset (Z or +08:00)"))
         _in_utc_range(moment)
         return moment
 
@@ -95,7 +96,7 @@ class ServiceAtLocationArgs(ServiceArgs):
             return
         given = [k for k in ("lat", "lon", "proximity") if k in data]
         if given and given != ["proximity"] and len(given) != 3:  # proximity alone has no point: ignored
-            raise ValidationError("lat, lon and proximity (metres) go together", "proximity")
+            raise ValidationError(N_("lat, lon and proximity (metres) go together"), "proximity")
 
 
 class TermArgs(PageArgs):
@@ -131,7 +132,7 @@ def _in_utc_range(value: datetime) -> None:
     try:
         value.astimezone(UTC)
     except OverflowError:
-        raise ValidationError("is out of range once converted to UTC") from None
+        raise ValidationError(N_("is out of range once converted to UTC")) from None
 
 
 def _language() -> str:
@@ -262,8 +263,8 @@ def _save_upload(path: Path) -> str:
         upload = request.files["file"]
         upload.save(path)
         return (upload.filename or "upload.zip")[:200]
-    raise Problem(415, "Unsupported Media Type", "Send HSDS JSON (application/json), a zip (application/zip), "
-                  "or a multipart form with a file field.")
+    raise Problem(415, _("Unsupported Media Type"), _("Send HSDS JSON (application/json), a zip (application/zip), "
+                                                      "or a multipart form with a file field."))
 
 
 @bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
@@ -276,7 +277,8 @@ def export_hsds(args: dict[str, Any]) -> Any:
     the download, and this URL sends the file too). Never built inside a request. Needs a key."""
     session, organization = get_session(), args.get("organization")
     if organization is not None and session.get(Organization, organization) is None:
-        raise Problem(404, "Not Found", f"No organization with id {organization!r}.", type_="not-found")
+        raise Problem(404, _("Not Found"), _("No {kind} with id {key}.", kind="organization", key=repr(organization)),
+                      type_="not-found")
     path = exchange.export_path(session, current_app.config, Path(current_app.instance_path) / "exports",
                                 args["format"], organization)
     if path.is_file():

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 from referral import jobs
 from referral.api.access import current_principal
 from referral.api.errors import Problem
+from referral.api.i18n import _
 from referral.api.routing import ApiBlueprint
 from referral.db import get_session
 from referral.models import Job
@@ -70,11 +71,13 @@ def download(id: str) -> Any:  # noqa: A002
     /v1/hsds/export again)."""
     found = jobs.visible(get_session(), current_principal(), id)
     if found.kind != "export" or found.status != "done" or not found.result:
-        raise Problem(409, "Not ready", f"The job is {found.status}; its file is ready when it is done.",
+        raise Problem(409, _("Not ready"),
+                      _("The job is {status}; its file is ready when it is done.", status=found.status),
                       type_="conflict")
     path = Path(current_app.instance_path) / "exports" / found.result["file"]
     if not path.is_file():
-        raise Problem(410, "Gone", "The directory changed and this export was replaced; ask /v1/hsds/export again.",
+        raise Problem(410, _("Gone"),
+                      _("The directory changed and this export was replaced; ask /v1/hsds/export again."),
                       type_="not-found")
     return stream_file(path, found.result["format"])
 

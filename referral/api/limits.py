@@ -22,6 +22,7 @@ from limits.storage import MemoryStorage
 
 from referral.api import limit_store  # noqa: F401 - registers the referral+sqlite:// storage
 from referral.api.errors import Problem
+from referral.api.i18n import _
 
 
 def init_app(app: Flask) -> Limiter:
@@ -80,5 +81,5 @@ def check_key(key_id: str) -> None:
         return
     reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
     retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise Problem(429, "Too Many Requests", f"This key is limited to {item}.", type_="rate-limited",
+    raise Problem(429, _("Too Many Requests"), _("This key is limited to {item}.", item=item), type_="rate-limited",
                   headers={"Retry-After": str(retry_after)})

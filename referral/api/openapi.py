@@ -1,15 +1,19 @@
 """The OpenAPI 3.1 document, generated from the declared operations and their marshmallow schemas
-(the same ones the views use), and the self-contained docs page that renders it.
+(the same ones the views use), and the docs page: Swagger UI rendering it, with every asset served by
+this app from the swagger-ui-py package (nothing is fetched from elsewhere: the page works offline).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, send_from_directory
 
 from referral import __version__
 from referral.api.routing import ApiBlueprint, Operation
@@ -70,7 +74,9 @@ HEADERS = {
 PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 412: ("ETag",), 429: ("Retry-After",)}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of your last read (not *): without it 428, when stale 412."}
-docs = Blueprint("docs", __name__)
+docs = Blueprint("docs", __name__, static_folder="static", static_url_path="/docs/static")
+# The Swagger UI files the page uses (the package ships more: the editor, source maps).
+SWAGGER_UI_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"})
 
 
 def build(app: Flask) -> dict[str, Any]:
@@ -180,8 +186,25 @@ def openapi_json() -> Any:
 
 @docs.get("/docs")
 def docs_page() -> Any:
-    """A readable page rendered on the server from the OpenAPI document; it loads nothing else."""
+    """Swagger UI on /openapi.json, and the problem types that problem documents link to."""
     return render_template("docs.html", spec=_cached(current_app), problems=PROBLEM_TYPES)
+
+
+@docs.get("/docs/swagger-ui/<name>")
+def swagger_ui_asset(name: str) -> Any:
+    """One of Swagger UI's files, from the installed package (cached a day by the browser)."""
+    if name not in SWAGGER_UI_ASSETS:
+        abort(404)
+    return send_from_directory(_swagger_ui_dir(), name, max_age=86400)
+
+
+@cache
+def _swagger_ui_dir() -> Path:
+    """swagger-ui-py's static folder, found without importing the package (it would import PyYAML)."""
+    spec = find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed: pip install -e .")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 def _cached(app: Flask) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from referral.api.i18n import N_
 from referral.api.schemas import CODE, PageArgs
 from referral.models.referrals import DECLINE_REASONS, REFERRAL_STATUSES, URGENCIES
 
@@ -122,7 +123,7 @@ class DeliveryList(Schema):
 
 
 class GapArgs(Schema):
-    since = fields.String(validate=(validate.Length(max=7), validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="not a month YYYY-MM")))
+    since = fields.String(validate=(validate.Length(max=7), validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=N_("not a month YYYY-MM"))))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 

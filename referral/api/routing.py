@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 
 from referral import boundary
 from referral.api.errors import Problem, field_error, from_validation
+from referral.api.i18n import _
 from referral.db import WRITE_METHODS
 from referral.policy import ACCESS_LEVELS
 
@@ -114,9 +115,9 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key, values in request.args.lists():
         if len(values) > 1:
-            raise Problem(422, "Invalid request", f"{key}: given more than once",
+            raise Problem(422, _("Invalid request"), f"{key}: {_('given more than once')}",
                           type_="validation-error",
-                          errors=[{"field": key, "pointer": "", "detail": "given more than once"}])
+                          errors=[{"field": key, "pointer": "", "detail": _("given more than once")}])
         raw[key] = values[0]
     refuse_text(raw)
     try:
@@ -128,14 +129,15 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
 def read_json() -> Any:
     """The request body as JSON: 415 if it is not JSON, 400 if it does not parse."""
     if not request.is_json:
-        raise Problem(415, "Unsupported Media Type",
-                      "Send the body as JSON with Content-Type: application/json.")
+        raise Problem(415, _("Unsupported Media Type"),
+                      _("Send the body as JSON with Content-Type: application/json."))
     if boundary.json_too_deep(request.get_data(cache=True)):
-        raise Problem(400, "Bad Request", f"The JSON is nested deeper than {boundary.MAX_DEPTH} levels.",
+        raise Problem(400, _("Bad Request"),
+                      _("The JSON is nested deeper than {depth} levels.", depth=boundary.MAX_DEPTH),
                       type_="malformed-json")
     data = request.get_json(silent=True)
     if data is None:
-        raise Problem(400, "Bad Request", "The body is not well-formed JSON.", type_="malformed-json")
+        raise Problem(400, _("Bad Request"), _("The body is not well-formed JSON."), type_="malformed-json")
     refuse_text(data)
     return data
 
@@ -144,23 +146,23 @@ def refuse_text(data: Any) -> None:
     """422 naming every field whose text may not be stored (see referral.boundary)."""
     found = list(boundary.problems(data))
     if found:
-        raise Problem(422, "Invalid request", "; ".join(f"{f or 'body'}: {m}" for f, m in found[:5]),
-                      type_="validation-error", errors=[field_error(f, m) for f, m in found[:50]])
+        raise Problem(422, _("Invalid request"), "; ".join(f"{f or 'body'}: {_(m)}" for f, m in found[:5]),
+                      type_="validation-error", errors=[field_error(f, _(m)) for f, m in found[:50]])
 
 
 def _check_path(path: dict[str, Any]) -> None:
     """A path id that no record can have (a NUL, a control character, too long) is not found."""
     for value in path.values():
         if isinstance(value, str) and (len(value) > 200 or boundary.text_problem(value)):
-            raise Problem(404, "Not Found", "No record has this id.", type_="not-found")
+            raise Problem(404, _("Not Found"), _("No record has this id."), type_="not-found")
 
 
 def load_body(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
     data = read_json()
     if not isinstance(data, dict):
-        raise Problem(422, "Invalid request", "The body must be a JSON object.",
+        raise Problem(422, _("Invalid request"), _("The body must be a JSON object."),
                       type_="validation-error",
-                      errors=[{"field": "", "pointer": "", "detail": "must be a JSON object"}])
+                      errors=[{"field": "", "pointer": "", "detail": _("must be a JSON object")}])
     try:
         return instance(schema).load(data, partial=partial)
     except ValidationError as error:

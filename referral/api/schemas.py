@@ -11,22 +11,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from referral import models
+from referral.api.i18n import N_
 from referral.directory import service_rule_errors
 from referral.matching.types import MODES
 
 # Every string a client sends has a maximum length (tests check each input schema): the
 # patterns are bounded too, so that no field reaches the database longer than its column.
 LANGUAGE_TAG = (validate.Length(max=35), validate.Regexp(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="not a language tag such as 'en' or 'zh'"))
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=N_("not a language tag such as 'en' or 'zh'")))
 CODE = (validate.Length(max=100), validate.Regexp(
-    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error="not a code of lower-case letters, digits, _ and ."))
+    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error=N_("not a code of lower-case letters, digits, _ and .")))
 TOKEN = (validate.Length(max=64), validate.Regexp(
-    r"^[a-z][a-z0-9_]*$", error="not a code of lower-case letters, digits and _"))
-TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="not a time HH:MM"))
+    r"^[a-z][a-z0-9_]*$", error=N_("not a code of lower-case letters, digits and _")))
+TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=N_("not a time HH:MM")))
 # The deepest page a list serves: offsets stay far inside every database's integer range.
 MAX_PAGE = 100_000
 CLOSING_TIME = (validate.Length(max=5), validate.Regexp(
-    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="not a time HH:MM (24:00 = midnight)"))
+    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error=N_("not a time HH:MM (24:00 = midnight)")))
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
@@ -72,7 +73,7 @@ class OpeningHoursSchema(Schema):
     @validates_schema
     def _opens_before_closes(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "opens" in data and "closes" in data and data["opens"] >= data["closes"]:
-            raise ValidationError("must be later than opens", "closes")
+            raise ValidationError(N_("must be later than opens"), "closes")
 
 
 class PhoneSchema(Schema):

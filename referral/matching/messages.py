@@ -1,8 +1,12 @@
-"""The message catalogue: every sentence the core shows to people, in English and Chinese.
+"""The message catalogue: every sentence the core shows to people, written in English here and
+translated by gettext catalogues (Chinese: ``translations/zh/LC_MESSAGES/core.po``, see i18n.py).
 
-This module owns wording only; it is the one place where language-specific text is allowed.
-Other languages fall back to English. Depends on nothing but the standard library; the target
-groups' labels are read from the package's data file (referral/data/target_groups.json).
+This module owns wording only; it is the one place where language-specific text is allowed. The
+English tables (``CATALOGUE``, ``LABELS``, ``GENDER_RULES``, ``_SEPARATOR``) are the msgids; each
+other language's table is built from its catalogue at import. A text a catalogue lacks stays English.
+Depends on nothing but the standard library; the target groups' labels are data, read from the
+package's data file (referral/data/target_groups.json), as are the words read in texts (negation
+cues, place suffixes) below.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+from referral.matching import i18n
+
 FALLBACK = "en"
+LANGUAGES = (FALLBACK, *i18n.languages())  # English, then each language with a catalogue
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {
@@ -123,116 +130,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "outcomes.accepted": "Accepted {accepted} of {decided} referrals in the last {days} days.",
         "outcomes.accepted_days": "Accepted {accepted} of {decided} referrals in the last {days} days, in {median} days (median).",
     },
-    "zh": {
-        "meets.exact": "满足需求：{label}。",
-        "meets.narrower": "满足需求：{label}（更具体的服务）。",
-        "meets.broader": "仅宽泛地满足：{label}（登记为上位类别）。",
-        "distance": "距离{km}公里，地点：{site}。",
-        "remote": "可远程提供。",
-        "capacity.accepting": "正在接收新转介。",
-        "capacity.waitlist": "需排队，约{days}天。",
-        "capacity.waitlist_unknown": "需排队，等待时间未知。",
-        "ages.range": "适用年龄{low}–{high}岁。",
-        "ages.min": "适用年龄{low}岁及以上。",
-        "ages.max": "适用年龄{high}岁及以下。",
-        "group": "面向{group}。",
-        "free": "免费。",
-        "caveat.waitlist": "需要排队等候。",
-        "caveat.fee": "收费。",
-        "caveat.fee_text": "收费：{text}。",
-        "caveat.subsidized": "有补贴，可能需承担部分费用。",
-        "caveat.subsidized_text": "有补贴：{text}。",
-        "caveat.stale": "超过{days}天未核实。",
-        "caveat.never_verified": "从未核实。",
-        "caveat.remote_only": "仅可远程：附近没有可到达的服务点。",
-        "caveat.open_on_remote": "开放日不适用：远程提供。",
-        "caveat.languages": "仅以{languages}提供。",
-        "unmet.no_service": "目录中没有满足“{label}”的服务。",
-        "unmet.not_eligible": "有满足“{label}”的服务，但儿童不符合其任何服务的条件。",
-        "unmet.too_far": "满足“{label}”的最近服务是{name}，距离{km}公里，超出服务范围或距离限制。",
-        "unmet.too_far_remote": "满足“{label}”的最近服务是{name}，但不覆盖儿童所在地区。",
-        "unmet.beyond_limit": "有满足“{label}”的服务，但未能列入显示的{limit}个结果。",
-        "urgent.advice": "发现儿童安全风险：请当天处置。儿童正处于危险中时，先拨打紧急电话。",
-        "urgent.no_lines": "发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，请立即联系当地紧急服务（警察或急救）。",
-        "place.caveat.fuzzy": "地点根据相近的写法推测为：{parent}{name}（可信度{percent}%）。请核实这是儿童的居住地。",
-        "place.caveat.address": "地点根据目录中服务点的地址确定为：{parent}{name}。请核实这是儿童的居住地。",
-        "caveat.eligible_if": "符合条件方可：{rule}（未提供该儿童的相关信息）。",
-        "caveat.requires_languages": "需使用{languages}；未提供儿童的语言。",
-        "caveat.delivered_not_spoken": "以{languages}提供，儿童不会其中任何一种：请安排翻译。",
-        "group.inferred": "按{group}计：由需求“{label}”推断。",
-        "unmet.rule_failed": "有满足“{label}”的服务，但最近的{name}不向该儿童开放：{rule}。",
-        "rule.ages": "仅限{low}–{high}岁",
-        "rule.ages_min": "仅限{low}岁及以上",
-        "rule.ages_max": "仅限{high}岁及以下",
-        "rule.groups": "仅限{groups}",
-        "rule.languages": "需使用{languages}",
-        "rule.full": "名额已满",
-        "rule.waitlist": "仅可排队，而查询排除了需排队的服务",
-        "rule.modes": "不以所要求的方式提供",
-        "rule.fee": "收费（查询只要免费服务）",
-        "rule.closed_day": "所要求的日期不开放",
-        "rule.area": "不在其服务范围内",
-        "rule.distance": "超出距离限制",
-        "rule.status": "已停止服务",
-        "or": "或",
-        "unmet.too_far_rule": "满足“{label}”的最近服务是{name}，距离{km}公里：{rule}。",
-        "urgent.ready": "可立即接收且近期已核实：紧急需求优先列出。",
-        "urgent.waitlist": "需排队约{days}天：紧急需求下排在可立即接收的服务之后。",
-        "urgent.waitlist_unknown": "需排队，时长未知：紧急需求下排在可立即接收的服务之后。",
-        "urgent.stale": "超过{days}天未核实：紧急需求下排在近期核实的服务之后。",
-        "urgent.not_meeting": "不满足紧急需求：排在满足紧急需求的服务之后。",
-        "school.child": "服务{school}的学生，即该儿童所在学校。",
-        "eligibility.unknown_last": "排在该儿童可直接使用的服务之后：仅面向满足某项条件的儿童，而本次请求未提供该信息。",
-        "remote.area": "可远程提供，服务范围：{area}。",
-        "remote.radius": "可远程提供，服务其服务点{km}公里以内。",
-        "caveat.school_unknown": "仅服务{school}的学生：请确认儿童就读该校。",
-        "caveat.other_area": "位于儿童所在区（市）以外。",
-        "caveat.remote_far": "远程服务：无法与儿童面对面接触。",
-        "caveat.alert": "提示：{text}",
-        "open.always": "24小时开放。",
-        "open.now": "现在开放。",
-        "open.later_today": "现在未开放；今天稍后开放。",
-        "open.not_today": "今天不开放。",
-        "cli.from_risk": "从“{matched}”识别出的风险",
-        "cli.from_assessment": "来自筛查分级“{matched}”",
-        "cli.risk": "风险：{risk}",
-        "cli.urgent.title": "紧急",
-        "cli.urgent.call": "拨打",
-        "cli.urgent.duty": "义务",
-        "cli.urgent.now": "可立即处置",
-        "cli.urgent.tel": "电话",
-        "cli.urgent.always": "24小时",
-        "cli.not_understood": "{label}（第{number}项；最接近：{closest}）",
-        "cli.needs": "需求",
-        "cli.severity": "严重程度{severity}",
-        "cli.from_text": "来自描述“{matched}”（{confidence}）",
-        "cli.from_notes": "来自备注“{matched}”（{confidence}）",
-        "cli.remote": "远程",
-        "cli.score": "得分{score}",
-        "cli.none": "（没有符合条件的服务）",
-        "cli.unmet": "未满足",
-        "cli.bundle": "组合：第{ranks}项，覆盖{needs}",
-        "card.phone": "电话",
-        "card.hours": "时间",
-        "card.refer": "转介方式",
-        "card.bring": "需携带",
-        "card.contact": "联系",
-        "card.wait": "响应",
-        "card.languages": "服务语言",
-        "card.access": "无障碍",
-        "card.verified": "核实",
-        "card.stale": "已过期",
-        "card.never": "从未",
-        "card.open_now": "现在开放",
-        "card.closed_now": "现在未开放",
-        "card.always": "24小时",
-        "card.remote": "远程；服务范围",
-        "need.not_understood": "未能识别的需要",
-        "unmet.not_understood": "第{n}项需要的文字未能识别，未为其匹配服务。{closest}请选择需要代码后再匹配。",
-        "unmet.closest": "最接近的需要：{labels}。",
-        "outcomes.accepted": "近{days}天接收了{decided}个转介中的{accepted}个。",
-        "outcomes.accepted_days": "近{days}天接收了{decided}个转介中的{accepted}个，中位用时{median}天。",
-    },
 }
 
 # Target groups (referral/data/target_groups.json, the one vocabulary): their labels by language,
@@ -243,11 +140,11 @@ _VOCABULARY: dict[str, dict[str, dict[str, str]]] = json.loads(
 TARGET_GROUPS: frozenset[str] = frozenset(_VOCABULARY)
 GROUPS: dict[str, dict[str, str]] = {
     language: {code: entry["label"][language] for code, entry in _VOCABULARY.items()}
-    for language in CATALOGUE  # a language the catalogue speaks without a label fails here, at import
+    for language in LANGUAGES  # a language the catalogue speaks without a label fails here, at import
 }
 REQUIREMENTS: dict[str, dict[str, str]] = {
     language: {code: entry["requirement"][language] for code, entry in _VOCABULARY.items() if "requirement" in entry}
-    for language in CATALOGUE
+    for language in LANGUAGES
 }
 
 # Labels of the codes a person sees: delivery modes, costs, capacities, intensities, phone purposes,
@@ -268,28 +165,23 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
                      "sgn": "sign language", "ja": "Japanese", "ko": "Korean", "fr": "French",
                      "de": "German", "es": "Spanish", "ru": "Russian", "ar": "Arabic"},
     },
-    "zh": {
-        "mode": {"in_person": "到站服务", "home_visit": "上门服务", "school_based": "驻校服务",
-                 "remote": "远程（电话或线上）"},
-        "cost": {"free": "免费", "subsidized": "有补贴", "fee": "收费"},
-        "capacity": {"accepting": "正在接收转介", "waitlist": "需排队", "full": "已满"},
-        "intensity": {"prevention": "预防", "support": "支持", "intensive": "强化"},
-        "phone": {"main": "总机", "intake": "转介受理", "hotline": "热线", "emergency": "紧急电话",
-                  "fax": "传真"},
-        "weekday": {"0": "星期一", "1": "星期二", "2": "星期三", "3": "星期四", "4": "星期五",
-                    "5": "星期六", "6": "星期日"},
-        "language": {"zh": "中文", "en": "英语", "yue": "粤语", "wuu": "吴语（上海话）", "sgn": "手语",
-                     "ja": "日语", "ko": "韩语", "fr": "法语", "de": "德语", "es": "西班牙语",
-                     "ru": "俄语", "ar": "阿拉伯语"},
-    },
 }
 
 GENDER_RULES: dict[str, dict[str, str]] = {
     "en": {"female": "girls only", "male": "boys only"},
-    "zh": {"female": "仅限女童", "male": "仅限男童"},
 }
 
-_SEPARATOR = {"en": ", ", "zh": "、"}
+_SEPARATOR = {"en": ", "}
+
+# The other languages: each English text above translated by its language's gettext catalogue
+# (matching/translations, see i18n.py), the path of keys to it being its context.
+for _language in i18n.languages():
+    CATALOGUE[_language] = {key: i18n.translated(_language, key, text) for key, text in CATALOGUE["en"].items()}
+    LABELS[_language] = {kind: {code: i18n.translated(_language, i18n.context("label", kind, code), text)
+                                for code, text in codes.items()} for kind, codes in LABELS["en"].items()}
+    GENDER_RULES[_language] = {code: i18n.translated(_language, i18n.context("gender", code), text)
+                               for code, text in GENDER_RULES["en"].items()}
+    _SEPARATOR[_language] = i18n.translated(_language, "separator", _SEPARATOR["en"])
 
 # Words that, shortly before a need's phrase in the same clause, say the child does NOT have it.
 # Every language's cues are checked (notes may mix languages). Deliberately narrow: words such as

@@ -1,0 +1,53 @@
+"""The API's own words in the caller's language: problem titles and details come from gettext
+catalogues (``translations/<language>/LC_MESSAGES/api.po``, compiled to ``api.mo``), in the language
+``Accept-Language`` asks for (quality values respected, ``zh-CN`` finds ``zh``), else English, the
+source language of every msgid. ``make translations`` extracts the msgids (``_`` and ``N_`` calls under
+referral/api), updates each .po and compiles the .mo.
+
+Only the wording changes with the language: a problem's ``type``, ``status`` and field names never do.
+Uses the standard library's ``gettext`` (not Flask-Babel, whose locale is the pages': their session
+choice does not apply to API calls).
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from pathlib import Path
+
+from flask import has_request_context, request
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+DOMAIN = "api"
+SOURCE_LANGUAGE = "en"
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """English, then each language with a compiled catalogue."""
+    found = sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file())
+    return (SOURCE_LANGUAGE, *found)
+
+
+def language() -> str:
+    """The best of the request's Accept-Language among :func:`languages`; English outside a request."""
+    if not has_request_context():
+        return SOURCE_LANGUAGE
+    return request.accept_languages.best_match(languages(), default=SOURCE_LANGUAGE) or SOURCE_LANGUAGE
+
+
+@cache
+def _translation(language: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, TRANSLATIONS, languages=[language], fallback=True)
+
+
+def _(message: str, **values: object) -> str:
+    """``message`` in the request's language (as written where the catalogue lacks it), then filled
+    with ``values`` (``str.format`` fields)."""
+    text = _translation(language()).gettext(message)
+    return text.format(**values) if values else text
+
+
+def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"
+    """Marks a text for the catalogue without translating it: it is translated where it is shown."""
+    return message
