@@ -16,7 +16,7 @@ rows out of its cells, the delta keeps them out), ``failed`` (the rule an unmet 
 says in its own sentence: explanations are keyed by the rule's name), and ``uncertain`` / ``unknown``
 (the rules restricting a service on a fact the child's record leaves unknown: its rank and caveats).
 
-Adding a hard rule touches four places, and only these (tests/unit/matching/test_toy_rule.py adds
+Adding a hard rule touches four places, and only these (tests/unit/test_toy_rule.py adds
 a toy rule in a fixture and proves they suffice):
 
 1. The column: the model column (referral/models/listings.py) and its Alembic migration
@@ -27,9 +27,11 @@ a toy rule in a fixture and proves they suffice):
 2. The rule: one function here under ``@rule("name")`` (``standing=True`` when it refuses whatever
    the request, like "full"). Its place in the file is its place in ``RULES``: the order in which
    ``failed`` looks for the rule that closes a service.
-3. Its explanation: the sentence ``rule.<name>`` in matching/messages.py, in every language there
-   (or ``says=``, a function of the language and the service, when the sentence needs the service's
-   values, as ages do). An unmet need the rule closes names it (``UnmetNeed.rule``) and says it.
+3. Its explanation: the English sentence ``rule.<name>`` in matching/messages.py's table, translated
+   in each catalogue (matching/translations/<language>/LC_MESSAGES/core.po: ``make translations``
+   extracts the new entry, tests/unit/test_catalogues.py fails until it is translated), or ``says=``,
+   a function of the language and the service, when the sentence needs the service's values, as
+   ages do. An unmet need the rule closes names it (``UnmetNeed.rule``) and says it.
    A rule on a fact the child's record may leave unknown also passes ``unknown=`` (the rows it then
    restricts) and ``eligible_if=`` (the caveat shown with them), as the gender rule does.
 4. Its HSDS mapping: the field in ``hsds/extension.FIELDS["service"]`` with its kind, so that export
