@@ -59,7 +59,7 @@ class SweptMemoryStorage(MemoryStorage):
         now = time.monotonic()
         if now - self._swept_at >= self.SWEEP_SECONDS:
             self._swept_at = now
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # the base's private sweep, name-mangled
 
 
 def _retry_after_only_on_429(response: Response) -> Response:

@@ -27,7 +27,7 @@ def _configure_logging(level: str) -> None:
     logger.setLevel(level)
     if not any(getattr(h, "referral", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.referral = True  # type: ignore[attr-defined]
+        handler.referral = True  # type: ignore[attr-defined]  # marks our own handler, so a second init_app adds none
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)
 

@@ -81,8 +81,8 @@ class ApiBlueprint(Blueprint):
                     return _respond(op_with_doc, op_with_doc.rescue(problem))
                 return _respond(op_with_doc, fn(**path, **inputs))
 
-            view.referral_operation = op_with_doc  # type: ignore[attr-defined]
-            view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]
+            view.referral_operation = op_with_doc  # type: ignore[attr-defined]  # a mark on the view function, read by openapi.py
+            view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]  # read by db.get_session
             self.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
             return view
 

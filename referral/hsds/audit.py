@@ -18,6 +18,7 @@ from sqlalchemy import JSON, String, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from referral.audit import SKIPPED, _plain, diff
+from referral.db import Base
 from referral.models import AuditEvent, Organization, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 from referral.policy import Principal
 
@@ -43,7 +44,7 @@ class Recorder:
         self.pending: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # (kind, id) -> action, changes
         self.detached: dict[type, dict[str, list[str]]] = {}  # model -> service id -> links before ``detach``
 
-    def rows(self, model: type, ids: Sequence[str], write: Callable[[], None]) -> None:
+    def rows(self, model: type[Base], ids: Sequence[str], write: Callable[[], None]) -> None:
         """Write one batch of ``model`` rows (``write``), noting each record it changed (see flush)."""
         if self.audit is None:
             write()
@@ -58,7 +59,7 @@ class Recorder:
                 action = "created" if old is None else "moved" if "organization_id" in changes else "updated"
                 self.pending[(KINDS[model], key)] = (action, changes)
 
-    def links(self, model: type, service_ids: Sequence[str], write: Callable[[], None],
+    def links(self, model: type[Base], service_ids: Sequence[str], write: Callable[[], None],
               action: str = "updated") -> None:
         """Replace the link rows of ``service_ids`` (``write``), noting each service whose links changed:
         in the service's own event when its batch wrote it too, else in an event of ``action``."""
@@ -76,7 +77,7 @@ class Recorder:
                 noted, changes = self.pending.get(("service", key), (action, {}))
                 self.pending[("service", key)] = (noted, {**changes, field: [before.get(key, []), after.get(key, [])]})
 
-    def detach(self, model: type, service_ids: Sequence[str], write: Callable[[], None]) -> None:
+    def detach(self, model: type[Base], service_ids: Sequence[str], write: Callable[[], None]) -> None:
         """Delete the link rows of ``service_ids`` ahead of their replacement (``write``): a service
         that moved to another organization loses its old sites before it is written. The links they
         had count as the "before" of the ``links`` call that replaces them."""
@@ -90,10 +91,10 @@ class Recorder:
         self.pending.clear()
         self._add(events)
 
-    def _states(self, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _states(self, model: type[Base], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """id -> column values; JSON columns as their stored text (compared as text, decoded only
         when they changed: decoding every row of every batch twice would cost more than the import)."""
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__
         columns = [type_coerce(c, String).label(c.key) if isinstance(c.type, JSON) else c
                    for c in table.c if c.key not in SKIPPED]
         found: dict[str, dict[str, Any]] = {}
@@ -102,13 +103,13 @@ class Recorder:
                 found[row["id"]] = {k: _plain(v) for k, v in row.items()}
         return found
 
-    def _links(self, model: type, service_ids: Sequence[str]) -> dict[str, list[str]]:
-        column = getattr(model, LINKS[model][1])
+    def _links(self, model: type[Base], service_ids: Sequence[str]) -> dict[str, list[str]]:
+        table = model.__table__
+        service_id, column = table.c.service_id, table.c[LINKS[model][1]]
         found: dict[str, list[str]] = {}
         for chunk in _chunks(sorted(set(service_ids))):
-            for service_id, value in self.session.execute(select(model.service_id, column)  # type: ignore[attr-defined]
-                                                          .where(model.service_id.in_(chunk))):  # type: ignore[attr-defined]
-                found.setdefault(service_id, []).append(value)
+            for key, value in self.session.execute(select(service_id, column).where(service_id.in_(chunk))):
+                found.setdefault(key, []).append(value)
         return {k: sorted(v) for k, v in found.items()}
 
     def _add(self, events: list[tuple[str, str, str, dict[str, Any]]]) -> None:
@@ -121,9 +122,9 @@ class Recorder:
             for action, kind, key, changes in events])
 
 
-def _decoded(changes: dict[str, list[Any]], model: type) -> dict[str, list[Any]]:
+def _decoded(changes: dict[str, list[Any]], model: type[Base]) -> dict[str, list[Any]]:
     """JSON columns read as text (SQLite; PostgreSQL's driver decodes them) back to their values."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__
     return {field: [json.loads(v) if isinstance(v, str) and isinstance(table.c[field].type, JSON) else v
                     for v in pair] for field, pair in changes.items()}
 

@@ -57,12 +57,20 @@ def _walk(node: ET.Element, parent: OeTerm | None) -> Iterable[OeTerm]:
 
 def service_terms() -> list[OeTerm]:
     """The 291 service terms in document order."""
-    return list(_walk(_tree().find("services"), None))  # type: ignore[arg-type]
+    return list(_walk(_section("services"), None))
 
 
 def situation_terms() -> list[OeTerm]:
     """The 94 human-situation terms in document order."""
-    return list(_walk(_tree().find("situations"), None))  # type: ignore[arg-type]
+    return list(_walk(_section("situations"), None))
+
+
+def _section(tag: str) -> ET.Element:
+    """The taxonomy's top-level ``tag`` element (the shipped file has both; a broken copy is an error)."""
+    found = _tree().find(tag)
+    if found is None:
+        raise ValueError(f"the Open Eligibility taxonomy file has no <{tag}>")
+    return found
 
 
 def zh_label(title: str, kind: str = "services") -> str | None:

@@ -182,7 +182,7 @@ class _Budget:
             stream = archive.open(member)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
             raise SourceError(Where(self.name, field=member.filename), f"cannot be unpacked ({error})") from None
-        return _Counted(stream, self, member)  # type: ignore[return-value]
+        return _Counted(stream, self, member)  # type: ignore[return-value]  # a BufferedIOBase is a binary IO; typeshed's IO[bytes] is a separate protocol
 
     def spend(self, size: int) -> None:
         self.left -= size

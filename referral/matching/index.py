@@ -85,7 +85,8 @@ def build_index(directory: Directory, previous: DirectoryIndex | None = None) ->
         version=directory.version,
         services=services,
         taxonomy=taxonomy,
-        gazetteer=previous.gazetteer.with_services(services) if same_places else Gazetteer(directory.places, services),  # type: ignore[union-attr]
+        gazetteer=(previous.gazetteer.with_services(services) if previous is not None and same_places
+                   else Gazetteer(directory.places, services)),
         columns=columns,
         sites=sites,
         postings=postings,

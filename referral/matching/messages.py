@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import TypedDict
 
 from referral.matching import i18n
 
@@ -200,7 +201,19 @@ NEGATION_CUES: dict[str, tuple[str, ...]] = {
 # (contrast and addition: "说过不想活了，但否认有计划" keeps the risk) end a scope. ``not_cues``
 # look like cues but are not negations: "nobody" (没人在乎他), questions (是不是想自杀) and
 # double negatives. "不" is no cue: "会不会自杀" and "不敢说被打了" are alarms.
-RISK_NEGATION: dict[str, dict[str, object]] = {
+class NegationRule(TypedDict):
+    """One language's clause-scoped negation: cues, the near cues (one character), the phrases that only
+    look like cues, the words that end a clause, and how many words each kind of cue reaches."""
+
+    cues: tuple[str, ...]
+    near: tuple[str, ...]
+    not_cues: tuple[str, ...]
+    breaks: tuple[str, ...]
+    reach: int
+    near_reach: int
+
+
+RISK_NEGATION: dict[str, NegationRule] = {
     "zh": {
         "cues": ("没有", "未见", "未发现", "没发现", "否认", "排除", "不是", "并非", "无明显", "不存在", "从未",
                  "从没", "从来没有", "从来没", "并没有", "未出现", "没出现", "未曾", "无任何", "没有任何", "不再", "已排除"),

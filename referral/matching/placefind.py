@@ -106,8 +106,8 @@ def _sites(gaz: Gazetteer, rows: Iterable[int], matched_by: str, confidence: flo
     by_place: dict[str, list[Site]] = {}
     for row in rows:
         site = gaz.names.sites.entries[row].site
-        if site.place in gaz.places:
-            by_place.setdefault(site.place, []).append(site)  # type: ignore[arg-type]
+        if site.place is not None and site.place in gaz.places:
+            by_place.setdefault(site.place, []).append(site)
     return [Candidate(code, matched_by, confidence, _phrase(found[0], matched_by), tuple(found))
             for code, found in by_place.items()]
 

@@ -42,7 +42,7 @@ def locate(index: DirectoryIndex, query: str, within: str | None = None, setting
 
 def resolve_place(index: DirectoryIndex, query: str) -> Place:
     """The place a person meant by ``query``; MatchInputError when unknown, weak or ambiguous."""
-    return index.gazetteer.places[locate(index, query).place]  # type: ignore[index]
+    return index.gazetteer.places[_resolve(index, fold(query), None, MatchSettings(), FIELD, "en").code]
 
 
 def _outer(index: DirectoryIndex, within: str, settings: MatchSettings, language: str) -> str:
@@ -93,8 +93,10 @@ def _error(index: DirectoryIndex, field: str, message: str, ranked: list[Candida
 
 
 def _distinct(ranked: list[Candidate]) -> list[Candidate]:
-    seen: set[str] = set()
-    return [c for c in ranked if not (c.code in seen or seen.add(c.code))]  # type: ignore[func-returns-value]
+    first: dict[str, Candidate] = {}
+    for c in ranked:
+        first.setdefault(c.code, c)
+    return list(first.values())  # the first of each code, in rank order
 
 
 def describe(index: DirectoryIndex, found: Candidate, language: str) -> dict[str, Any]:

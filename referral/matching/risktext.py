@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 
 from referral.matching.lexical import TRADITIONAL_FOLD
-from referral.matching.messages import RISK_NEGATION
+from referral.matching.messages import RISK_NEGATION, NegationRule
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK = re.compile(f"[{_CJK_RANGES}]")
@@ -108,16 +108,15 @@ class PhraseIndex:
 class Negation:
     """The clause-scoped negation rule of every language in ``rules`` (messages.RISK_NEGATION)."""
 
-    def __init__(self, rules: Mapping[str, Mapping[str, object]] = RISK_NEGATION):
+    def __init__(self, rules: Mapping[str, NegationRule] = RISK_NEGATION):
         reach: dict[str, int] = {}
         not_cues: list[str] = []
         breaks: list[str] = []
         for rule in rules.values():
-            near = tuple(rule["near"])  # type: ignore[call-overload]
-            reach |= {prepare(c): int(rule["reach"]) for c in rule["cues"]}  # type: ignore[call-overload,union-attr]
-            reach |= {prepare(c): int(rule["near_reach"]) for c in near}  # type: ignore[call-overload]
-            not_cues += list(rule["not_cues"])  # type: ignore[call-overload]
-            breaks += list(rule["breaks"])  # type: ignore[call-overload]
+            reach |= {prepare(c): rule["reach"] for c in rule["cues"]}
+            reach |= {prepare(c): rule["near_reach"] for c in rule["near"]}
+            not_cues += rule["not_cues"]
+            breaks += rule["breaks"]
         self._reach = reach
         self._cues = PhraseIndex((0, c) for c in reach)
         self._not_cues = PhraseIndex((0, c) for c in not_cues)

@@ -80,7 +80,7 @@ def page(access: str, writes: bool = False, read_only: bool = False) -> Callable
                 require_writer(who)
             return fn(**kwargs)
 
-        view.referral_read_only = read_only  # type: ignore[attr-defined] - db.get_session reads it
+        view.referral_read_only = read_only  # type: ignore[attr-defined]  # db.get_session reads it
         return view
 
     return decorator
