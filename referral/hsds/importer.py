@@ -28,6 +28,8 @@ from referral.reference_data import has_taxonomy
 
 __all__ = ["PASSES", "Settings", "run"]
 
+DEFAULTS = Settings()
+
 # In this order: each pass reads what those before it left in the state.
 PASSES: tuple[Callable[[ImportState], None], ...] = (
     reading.read_input,  # small tables, taxonomy and attributes, links, the location scan
@@ -42,7 +44,7 @@ PASSES: tuple[Callable[[ImportState], None], ...] = (
 
 
 def run(session: Session, source: Source, geocoder: Callable[[], Geocoder] | None = None,
-        settings: Settings = Settings(), dry_run: bool = False, progress: Callable[[int], None] | None = None,
+        settings: Settings = DEFAULTS, dry_run: bool = False, progress: Callable[[int], None] | None = None,
         audit: ImportAudit | None = None) -> ImportReport:
     """Import ``source``; the report says what was written, mapped, skipped, or why nothing was.
     ``geocoder`` builds the geocoder for locations without coordinates (on first need); None: the
