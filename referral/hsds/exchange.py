@@ -1,5 +1,6 @@
 """The HSDS use cases as the CLI and the jobs call them: settings from config, the geocoder, import
-from a path (the CLI's, or an upload a job saved), export to JSON or a (zipped) tabular package,
+from a path (the CLI's, or an upload a job saved; opened once, ``open_input``, so that the progress
+estimate and the import read one Source), export to JSON or a (zipped) tabular package,
 kept per directory version. Reads config only when called, never at import time; takes the session
 it is given.
 """
