@@ -2,9 +2,9 @@
 
 Read with ``ast`` from the source, so every import counts: at the top, inside a function (the usual
 way to hide a circle), and under ``if TYPE_CHECKING``. ``from package import name`` is an import of
-``package.name`` when that is a module, else of the package. The circles known when this test was
-written, outside the HSDS import, are allowed by name below (each is one import to remove); the
-test also fails when an allowed import is gone, so that the list only shrinks.
+``package.name`` when that is a module, else of the package. Issue 15 removed the circles there
+were (the HSDS import's four modules, app and cli, seeding and seeding_safety, the pages' base and
+errors); none may come back.
 """
 
 from __future__ import annotations
@@ -13,18 +13,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[2] / "referral"
-
-# importer -> imported: the one import that closes each known circle (remove the import, then the line)
-ALLOWED = {
-    # seeding_safety needs seeding.stable_id; seeding loads the safety data (function-level import)
-    ("referral.seeding_safety", "referral.seeding"),
-    # the pages: base raises errors.Refused (function-level), errors renders with base
-    ("referral.web.base", "referral.web.errors"),
-}
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -102,17 +91,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_of_the_package_imports_itself_round_a_circle() -> None:
-    graph = import_graph()
-    for importer, target in ALLOWED:
-        graph[importer].discard(target)
-    assert cycles(graph) == []
-
-
-@pytest.mark.parametrize(("importer", "target"), sorted(ALLOWED))
-def test_each_allowed_circle_still_exists_so_the_list_only_shrinks(importer: str, target: str) -> None:
-    graph = import_graph()
-    assert target in graph[importer], f"{importer} no longer imports {target}: remove it from ALLOWED"
-    assert any(importer in c and target in c for c in cycles(graph))
+    assert cycles(import_graph()) == []
 
 
 def test_the_circles_the_hsds_import_had_would_be_found() -> None:
