@@ -12,6 +12,7 @@ from referral import db, web
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
 from referral.api import jobs as jobs_api
 from referral.api import referrals as referrals_api
+from referral.commands import commands
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -52,7 +53,5 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from referral.cli import commands  # the CLI imports the app module: import late
-
     for command in commands():
         app.cli.add_command(command)

@@ -1,79 +1,58 @@
-"""The ``referral`` command: init-db, seed, serve (and Flask's own routes/shell).
+"""The ``referral`` command (the console script): every command of ``commands``, plus ``serve``
+(gunicorn on ``referral.app:create_app()``) and Flask's ``routes`` and ``shell``.
 
-Commands run inside the app context, use the app's database, and print plain text.
+The web app is built only for a command that needs it (``serve``, ``match``, ``worker``, ``purge``,
+``routes``, ``shell``: Flask's ``with_appcontext`` asks ``Console`` for it); the others get the
+configuration and the database from the data layer (``cli_context``) and never import the app, the
+API or the pages. Commands print plain text.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from functools import cached_property
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import ScriptInfo, get_load_dotenv, load_dotenv, routes_command, shell_command
 
-from referral import accounts, migrate, reference_data, seeding
-from referral.config import project_path
+from referral import accounts
+from referral.cli_context import Data
+from referral.commands import commands
 from referral.db import get_db
-from referral.errors import DomainError
-from referral.models.accounts import ROLES
-from referral.policy import CLI
 
 
-def _create_app() -> Flask:  # FlaskGroup's factory
+def _create_app() -> Flask:
+    """The web app, for the commands that need it (imported here: the others never load it)."""
     from referral.app import create_app
 
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
+class Console(ScriptInfo):
+    """The console's context object: the database from config (``command_data``, built on first use),
+    and the web app only when a command asks Flask for it (``load_app``)."""
+
+    def __init__(self) -> None:
+        super().__init__(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)
+
+    @cached_property
+    def command_data(self) -> Data:
+        data = Data.from_config()
+        click.get_current_context().call_on_close(data.database.engine.dispose)
+        return data
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """referral: a directory of child and family services, and referral matching."""
-
-
-@click.command("init-db")
-@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
-              help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
-@with_appcontext
-def init_db(taxonomy: Path | None) -> None:
-    """Create or migrate the schema, then load or upgrade the needs taxonomy (only when its files changed)."""
-    engine = get_db().engine
-    before = migrate.current(engine)
-    migrate.upgrade(engine)
-    after = migrate.current(engine)
-    click.echo(f"database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))
-    taxonomy = taxonomy or project_path(current_app.config["SEED_TAXONOMY"])
-    with get_db().session(write=True) as session:
-        try:
-            loaded = reference_data.ensure_taxonomy(session, taxonomy)
-        except reference_data.TaxonomyError as error:
-            raise click.ClickException(str(error)) from error
-    state = "loaded" if loaded.loaded else "already current"
-    click.echo(f"needs taxonomy {state}: {loaded.terms} terms, version {loaded.version[:12]}")
-
-
-@click.command("seed")
-@click.argument("region", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--if-empty", is_flag=True, help="Do nothing when the directory already has organizations.")
-@with_appcontext
-def seed(region: Path | None, if_empty: bool) -> None:
-    """Load a region folder (places.json, organizations.json, region.json). Idempotent. The taxonomy comes from init-db."""
-    region = region or project_path(current_app.config["SEED_REGION"])
-    with get_db().session(write=True) as session:
-        if if_empty and not seeding.is_empty(session):
-            click.echo("directory already loaded; not seeding again")
-            return
-        if not reference_data.has_taxonomy(session):
-            raise click.ClickException("the database has no needs taxonomy: run `referral init-db` first")
-        try:
-            report = seeding.load_region(session, region)
-        except seeding.SeedError as error:
-            raise click.ClickException(str(error)) from error
-    click.echo(
-        f"loaded {report.places} places, {report.organizations} organizations, "
-        f"{report.sites} sites, {report.services} services, {report.region_resources} region resources from {region}"
-    )
+    if ctx.obj is None:
+        if get_load_dotenv():  # as FlaskGroup did: REFERRAL_* settings from .env, when python-dotenv is installed
+            load_dotenv()
+        ctx.obj = Console()
 
 
 @click.command("serve")
@@ -135,47 +114,5 @@ def _say_how_to_make_the_first_admin(app: Flask) -> None:
                "then send it as Authorization: Bearer <key>.", err=True)
 
 
-@click.command("create-key")
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--org", "organization_id", help="The organization an org_editor edits.")
-@click.option("--name", help="Who the key is for (default: the role).")
-@click.option("--account", "account_id", help="Add a key to this existing account instead.")
-@click.option("--expires-in", "expires_in", type=click.IntRange(1, 3650), help="Days until it expires.")
-@with_appcontext
-def create_key(role: str, organization_id: str | None, name: str | None, account_id: str | None,
-               expires_in: int | None) -> None:
-    """Create an account (or use --account) and print a new key for it. The key is shown once."""
-    with get_db().session(write=True) as session:
-        try:
-            if account_id is None:
-                account = accounts.create_account(session, CLI, {"name": name or role, "role": role,
-                                                                 "organization_id": organization_id})
-                account_id = account.id
-            key, plain = accounts.issue_key(session, CLI, account_id, expires_in)
-        except DomainError as error:
-            raise click.ClickException(str(error)) from error
-    click.echo(f"account {account_id}  role {role}  key id {key.id}"
-               + (f"  expires {key.expires_at:%Y-%m-%d}" if key.expires_at else ""))
-    click.echo(plain)
-
-
-@click.command("revoke-key")
-@click.argument("key")
-@with_appcontext
-def revoke_key(key: str) -> None:
-    """Revoke a key by its id or its prefix (the 8 characters after rk_)."""
-    with get_db().session(write=True) as session:
-        try:
-            revoked = accounts.revoke_key(session, CLI, key)
-        except DomainError as error:
-            raise click.ClickException(str(error)) from error
-    click.echo(f"revoked key {revoked.id} (rk_{revoked.prefix}_…)")
-
-
-def commands() -> list[click.Command]:
-    from referral.cli_hsds import export_hsds, import_hsds
-    from referral.cli_match import match_command
-    from referral.cli_referrals import new_encryption_key, purge_command, worker_command
-
-    return [init_db, seed, serve, match_command, create_key, revoke_key, import_hsds, export_hsds,
-            worker_command, purge_command, new_encryption_key]
+for _command in [*commands(), serve, routes_command, shell_command]:
+    main.add_command(_command)

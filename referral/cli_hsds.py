@@ -1,9 +1,11 @@
 """``referral import-hsds`` and ``referral export-hsds``: Open Referral HSDS 3.0 in and out.
 
-Both run in the app context with the app's database, inline (the CLI is the one place an import or
-an export runs outside ``referral worker``), with a progress bar. Import prints the report (text, or JSON with
-``--json``) and exits 1 when the input was refused (nothing is written then), or 3 when it was
-written but some services map to no need (they can never be offered; the report lists them).
+Both get the configuration and the database from the data layer (``cli_context``, never the web
+app) and run inline (the CLI is the one place an import or an export runs outside ``referral
+worker``), with a progress bar. The input is opened once: its estimate and the import read it.
+Import prints the report (text, or JSON with ``--json``) and exits 1 when the input was refused
+(nothing is written then), 4 when ``--lenient`` set records aside, or 3 when it was written but some
+services map to no need (they can never be offered; the report lists them).
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ import uuid
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from referral.db import get_db
-from referral.hsds import exchange, review, sources
+from referral.cli_context import Data, pass_data
+from referral.errors import NotFound
+from referral.hsds import exchange, review
 from referral.hsds.audit import ImportAudit
+from referral.hsds.report import ImportReport
+from referral.hsds.sources import Source, SourceError
 from referral.models import Service
 from referral.policy import CLI
 
-PROGRESS_FROM = 2000
+PROGRESS_FROM = 2000  # rows: smaller inputs import faster than a bar could draw
 QUARANTINED = 4  # exit status of --lenient: written, but some records were set aside (listed in the report)
-NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (listed in the report)  # rows: smaller inputs import faster than a bar could draw
+NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (listed in the report)
 
 
 @click.command("import-hsds")
@@ -40,25 +43,21 @@ NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (lis
                    "CSV file, for a person to confirm, change or empty the need column.")
 @click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A reviewed file (see --review): its need column decides those terms' mappings.")
-@with_appcontext
-def import_hsds(path: Path, dry_run: bool, as_json: bool, lenient: bool, review_file: Path | None,
+@pass_data
+def import_hsds(data: Data, path: Path, dry_run: bool, as_json: bool, lenient: bool, review_file: Path | None,
                 mapping_file: Path | None) -> None:
     """Import HSDS 3.0 JSON, or a tabular data package (a folder or a zip with datapackage.json)."""
-    config = current_app.config
     try:
         reviewed = review.read(mapping_file) if mapping_file else {}
     except review.MappingFileError as error:
         raise click.ClickException(str(error)) from error
     audit = ImportAudit(CLI, str(uuid.uuid4()))  # every record changed is audited with this id
-    with get_db().session(write=True) as session:
-        total = _estimate(path, config)
-        if total >= PROGRESS_FROM and not as_json:
-            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                report = exchange.import_path(session, config, path, dry_run, progress=bar.update, lenient=lenient,
-                                              reviewed=reviewed, audit=audit)
-        else:
-            report = exchange.import_path(session, config, path, dry_run, lenient=lenient, reviewed=reviewed,
-                                          audit=audit)
+    try:
+        source = exchange.open_input(data.config, path)
+    except SourceError as error:
+        report = exchange.unreadable(path.name, error, dry_run)
+    else:
+        report = _import(data, source, dry_run, as_json, lenient, reviewed, audit)
     if report.written and not as_json:
         click.echo(f"audited as import {audit.import_id}", err=True)
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.as_text())
@@ -74,11 +73,17 @@ def import_hsds(path: Path, dry_run: bool, as_json: bool, lenient: bool, review_
         raise SystemExit(NOT_MATCHABLE)
 
 
-def _estimate(path: Path, config: object) -> int:
-    try:
-        return sources.open_path(path).estimate()
-    except (sources.SourceError, OSError):
-        return 0
+def _import(data: Data, source: Source, dry_run: bool, as_json: bool, lenient: bool,
+            reviewed: dict[str, str | None], audit: ImportAudit) -> ImportReport:
+    """The import, with a progress bar on stderr when the input is large and the report is text."""
+    total = exchange.estimate(source) if not as_json else 0
+    with data.database.session(write=True) as session:
+        if total < PROGRESS_FROM:
+            return exchange.import_source(session, data.config, source, dry_run, lenient=lenient, reviewed=reviewed,
+                                          audit=audit)
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+            return exchange.import_source(session, data.config, source, dry_run, progress=bar.update,
+                                          lenient=lenient, reviewed=reviewed, audit=audit)
 
 
 @click.command("export-hsds")
@@ -87,13 +92,11 @@ def _estimate(path: Path, config: object) -> int:
               help="json: a list of full organizations; csv: a tabular data package (a folder, or a "
                    "zip when PATH ends in .zip).")
 @click.option("--organization", "organization_id", help="Export only this organization (its id).")
-@with_appcontext
-def export_hsds(path: Path, form: str, organization_id: str | None) -> None:
+@pass_data
+def export_hsds(data: Data, path: Path, form: str, organization_id: str | None) -> None:
     """Export the directory as HSDS 3.0; the same directory always gives the same bytes."""
-    from referral.errors import NotFound
-
-    config = current_app.config
-    with get_db().session() as session:
+    config = data.config
+    with data.database.session() as session:
         total = session.scalar(select(func.count()).select_from(Service)) or 0
         try:
             with click.progressbar(length=total, label="exporting services", file=sys.stderr) as bar:

@@ -16,9 +16,6 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from referral import matchmaking
-from referral.api.errors import flatten_messages
-from referral.api.match import present
-from referral.api.match_schemas import MatchRequest
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
 from referral.matching.week import periods
@@ -56,6 +53,12 @@ def _need(value: str, key: str) -> dict:
 @with_appcontext
 def match_command(**options: Any) -> None:
     """Print ranked referral options for a child, with reasons, caveats and unmet needs."""
+    # the API's schema and presenter (the terminal shows what a case app gets), loaded only when this
+    # command runs: the other commands never load the API
+    from referral.api.errors import flatten_messages
+    from referral.api.match import present
+    from referral.api.match_schemas import MatchRequest
+
     body = _request(options)
     try:
         data = MatchRequest().load(body)

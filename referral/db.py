@@ -1,7 +1,8 @@
 """The database: declarative base, engine and session lifecycle.
 
 The engine and session factory are built inside the app factory (never at import time) and kept in
-``app.extensions["referral.db"]``. One session per request lives on ``flask.g`` and is closed on
+``app.extensions["referral.db"]``, or, for a command that needs only the database, by
+``cli_context.Data`` (``build``; no app). One session per request lives on ``flask.g`` and is closed on
 teardown. Write requests get a session whose transactions start with ``BEGIN IMMEDIATE`` on SQLite,
 because deferred transactions that read then write fail with "database is locked" under concurrency.
 Every other request — GETs, and POSTs declared read-only such as a match — gets a read session: a

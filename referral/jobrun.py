@@ -19,6 +19,7 @@ from flask import Flask
 from referral import jobs
 from referral.errors import NotFound
 from referral.hsds import exchange
+from referral.hsds.sources import SourceError
 from referral.models import Job
 from referral.policy import Principal
 
@@ -95,12 +96,17 @@ def run_all(app: Flask) -> int:
 def _import(app: Flask, job: Job, progress: Progress) -> tuple[dict[str, Any], dict[str, Any] | None]:
     path = jobs.folder(app.instance_path) / (job.payload or "")
     params, config = job.params, app.config
-    progress.total = exchange.estimate(path, config) or None
+    dry_run, name = bool(params.get("dry_run")), params.get("name")
     principal = Principal(actor=job.created_by, role="admin", account_id=job.account_id)
-    with app.extensions["referral.db"].session(write=True) as session:
-        report = exchange.import_path(session, config, path, bool(params.get("dry_run")), progress.add,
-                                      bool(params.get("lenient")), name=params.get("name"),
-                                      audit=exchange.ImportAudit(principal, job.id))
+    try:
+        source = exchange.open_input(config, path, name)  # once: the estimate and the import read it
+    except SourceError as error:
+        report = exchange.unreadable(name or path.name, error, dry_run)
+    else:
+        progress.total = exchange.estimate(source) or None
+        with app.extensions["referral.db"].session(write=True) as session:
+            report = exchange.import_source(session, config, source, dry_run, progress.add,
+                                            bool(params.get("lenient")), audit=exchange.ImportAudit(principal, job.id))
     body = report.as_dict()
     if report.ok or report.lenient:
         return body, None

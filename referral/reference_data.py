@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from referral import seeding_safety
 from referral.directory import bump_version
 from referral.models import NeedTerm, ReferenceData, utcnow
 
@@ -97,8 +98,6 @@ def ensure_taxonomy(session: Session, needs_file: Path, force: bool = False) -> 
 
 def _load_risks(session: Session, path: Path) -> None:
     """The risk lexicon beside the taxonomy (seeding_safety.py), refused with the taxonomy's error."""
-    from referral import seeding_safety
-
     try:
         seeding_safety.load_risks(session, path)
     except seeding_safety.SafetyDataError as error:

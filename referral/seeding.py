@@ -14,7 +14,6 @@ duplicates them. Loading is one transaction: a bad file leaves the database as i
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -30,8 +29,8 @@ from referral.directory import bump_version
 from referral.matching.messages import TARGET_GROUPS
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 from referral.policy import CLI
-
-NAMESPACE = uuid.UUID("6b1f4c52-3c1e-5a43-9d0e-7f2a8c0d5e11")  # fixed: seeded ids never change
+from referral.reference_data import upsert_terms
+from referral.stable_ids import stable_id  # the tests import it from here too
 
 
 class SeedError(ValueError):
@@ -47,10 +46,6 @@ class SeedReport:
     services: int
     risk_categories: int = 0
     region_resources: int = 0
-
-
-def stable_id(kind: str, key: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
 def is_empty(session: Session) -> bool:
@@ -121,8 +116,6 @@ def _read(path: Path, key: str) -> list[dict[str, Any]]:
 
 
 def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
-    from referral.reference_data import upsert_terms
-
     upsert_terms(session, terms)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from referral.matching.safety import compile_pattern
 from referral.matching.types import GRADES
 from referral.models import NeedTerm, Place, RegionResource, RiskCategory
+from referral.stable_ids import stable_id
 
 
 class SafetyDataError(ValueError):
@@ -102,8 +103,6 @@ def _rows(path: Path, data: dict[str, Any], region_id: str) -> list[RegionResour
 
 
 def _row(kind: str, entry: dict[str, Any], places: list[str], region_id: str, position: int) -> RegionResource:
-    from referral.seeding import stable_id  # here, not at the top: seeding imports this module
-
     grades = entry.get("grades", {}) if kind == "scale" else {}
     if kind == "scale" and not set(grades) <= set(GRADES):
         raise ValueError(f"grades must be among {', '.join(GRADES)}")

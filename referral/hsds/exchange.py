@@ -1,5 +1,6 @@
 """The HSDS use cases as the CLI and the jobs call them: settings from config, the geocoder, import
-from a path (the CLI's, or an upload a job saved), export to JSON or a (zipped) tabular package,
+from a path (the CLI's, or an upload a job saved; opened once, ``open_input``, so that the progress
+estimate and the import read one Source), export to JSON or a (zipped) tabular package,
 kept per directory version. Reads config only when called, never at import time; takes the session
 it is given.
 """
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from referral import geocoding
 from referral.directory import directory_version
-from referral.hsds import importer, package, sources, writer
+from referral.hsds import importer, package, sources
 from referral.hsds.audit import ImportAudit
 from referral.hsds.report import ImportReport, Where
 from referral.models import DirectoryState, Service
@@ -39,13 +40,23 @@ def settings(config: Mapping[str, Any], lenient: bool = False,
                              eligibility_floor=float(hsds.get("taxonomy_eligibility_min_confidence", 95)))
 
 
-def geocoder(config: Mapping[str, Any], session: Session) -> Callable[[], geocoding.Geocoder]:
-    """A factory: the geocoder is only built when a location needs one."""
-    return lambda: geocoding.from_config(config.get("GEOCODER", {}), lambda: writer.places(session))
+def geocoder(config: Mapping[str, Any]) -> Callable[[], geocoding.Geocoder] | None:
+    """A factory for the geocoder GEOCODER names, built only when a location needs one; None for the
+    gazetteer, which the import already holds (read once: ``gazetteer.KnownPlaces``)."""
+    settings = config.get("GEOCODER", {})
+    if str(settings.get("kind", "gazetteer")).lower() == "gazetteer":
+        return None
+    return lambda: geocoding.from_config(settings, lambda: ())
 
 
 def _max_unzipped(config: Mapping[str, Any]) -> int:
     return int(config.get("HSDS", {}).get("max_unzipped_bytes", sources.MAX_UNZIPPED))
+
+
+def open_input(config: Mapping[str, Any], path: Path, name: str | None = None) -> sources.Source:
+    """The Source of a JSON file, a zip or a package folder, opened (and a JSON input parsed and
+    checked against the schemas) once: its ``estimate`` and the import both read this one."""
+    return sources.open_path(path, _max_unzipped(config), name)
 
 
 def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
@@ -55,17 +66,25 @@ def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run
     """Import a JSON file, a zip or a package folder (``name``: what the report calls it). Audited as
     ``audit`` says (who, and the import's id), else as the CLI with a new id."""
     try:
-        source = sources.open_path(path, _max_unzipped(config), name)
+        source = open_input(config, path, name)
     except sources.SourceError as error:
-        return _unreadable(name or path.name, error, dry_run)
-    return importer.run(session, source, geocoder(config, session), settings(config, lenient, reviewed), dry_run,
+        return unreadable(name or path.name, error, dry_run)
+    return import_source(session, config, source, dry_run, progress, lenient, reviewed, audit)
+
+
+def import_source(session: Session, config: Mapping[str, Any], source: sources.Source, dry_run: bool = False,
+                  progress: Callable[[int], None] | None = None, lenient: bool = False,
+                  reviewed: Mapping[str, str | None] | None = None,
+                  audit: ImportAudit | None = None) -> ImportReport:
+    """Import a Source already opened (``open_input``), with the settings and geocoder of ``config``."""
+    return importer.run(session, source, geocoder(config), settings(config, lenient, reviewed), dry_run,
                         progress, audit or ImportAudit(CLI, str(uuid.uuid4())))
 
 
-def estimate(path: Path, config: Mapping[str, Any]) -> int:
-    """Roughly how many rows an import of ``path`` writes (0 when it cannot tell): for progress."""
+def estimate(source: sources.Source) -> int:
+    """Roughly how many rows an import of ``source`` writes (0 when it cannot tell): for progress."""
     try:
-        return sources.open_path(path, _max_unzipped(config)).estimate()
+        return source.estimate()
     except (sources.SourceError, OSError):
         return 0
 
@@ -78,7 +97,8 @@ def refusal(report: ImportReport) -> dict[str, Any]:
             "status": 422, "detail": f"{len(report.problems)} problem(s); nothing was written.", "errors": errors}
 
 
-def _unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
+def unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
+    """The report of an input that could not be opened: its one problem, nothing written."""
     report = ImportReport(name, dry_run=dry_run)
     report.problem(error.where if error.where.file else Where(name), error.message)
     return report

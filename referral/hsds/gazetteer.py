@@ -7,7 +7,9 @@ place, the import looks for the same name among the cities and regions of the in
 whose locations have coordinates, and adds a place at their centroid (kind "city", listed in the
 report), so the area rule keeps working where we have no gazetteer; a GeoJSON ``extent`` on the area
 locates it the same way (the centroid of its positions). A name with no such evidence
-is reported, never silently dropped.
+is reported, never silently dropped. ``KnownPlaces``: the gazetteer as an import sees it, read from the
+database once per import, with the places it adds. Depends on the models, geocoding and the matching
+core's gazetteer; never on a pass of the import.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ import json
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from referral.geocoding import GazetteerGeocoder, GazetteerPlace
+from referral.hsds import writer
+from referral.hsds.report import ImportReport
+from referral.matching.gazetteer import Gazetteer
 from referral.matching.text import normalise
+from referral.matching.types import Place as CorePlace
 from referral.models import Place
-
-if TYPE_CHECKING:
-    from referral.hsds.passes import Passes
 
 SUFFIXES = Path(__file__).resolve().parent.parent / "data" / "place_suffixes.json"
 ADDRESS_PLACES = ("city", "region", "state_province")
@@ -44,17 +50,59 @@ def place_key(name: str) -> str:
     return text
 
 
+class _GazetteerIndex:
+    """What ``place_for_point`` reads of a DirectoryIndex: only its gazetteer."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+
+
+class KnownPlaces:
+    """The gazetteer during one import: by name (``geocoder``: area names, addresses) and by point
+    (``index``: a site's place), with the places the import adds."""
+
+    def __init__(self, places: list[GazetteerPlace]):
+        self.all = list(places)
+        self._rebuild()
+
+    @classmethod
+    def load(cls, session: Session) -> KnownPlaces:
+        """The stored gazetteer (``writer.places``), read once per import."""
+        return cls(writer.places(session))
+
+    def _rebuild(self) -> None:
+        self.geocoder = GazetteerGeocoder(self.all)
+        core = [CorePlace(p.code, None, "town", p.names[0], {}, p.latitude, p.longitude) for p in self.all]
+        self.index = _GazetteerIndex(Gazetteer(core)) if core else None
+
+    def has(self, code: str) -> bool:
+        return self.geocoder.has(code)
+
+    def find(self, name: str) -> str | None:
+        return self.geocoder.find(name)
+
+    def codes(self) -> set[str]:
+        return {p.code for p in self.all}
+
+    def add(self, code: str, name: str, lat: float, lon: float) -> None:
+        """A place added during this import: known to area lookups and to sites' place lookups."""
+        self.all.append(GazetteerPlace(code, (name,), lat, lon))
+        self._rebuild()
+
+
 class PlaceExtender:
     """New gazetteer places from the input's own addresses, keyed by ``place_key``."""
 
-    def __init__(self, passes: Passes):
-        self.p = passes
+    def __init__(self, places: KnownPlaces, coordinates: dict[str, tuple[float, float]],
+                 addresses: dict[str, list[dict[str, Any]]]):
+        """``coordinates``: location id -> (lat, lon) given; ``addresses``: location id -> its addresses."""
+        self.places = places
         self.evidence: dict[str, tuple[str, list[tuple[float, float]]]] = {}
         self.added: dict[str, str] = {}  # key -> place code
         points: dict[str, list[tuple[float, float]]] = defaultdict(list)
         names: dict[str, str] = {}
-        for location_id, (lat, lon) in passes.reader.coordinates.items():
-            for address in passes.reader.children["address"].get(location_id, []):
+        for location_id, (lat, lon) in coordinates.items():
+            for address in addresses.get(location_id, []):
                 for field in ADDRESS_PLACES:
                     if address.get(field):
                         key = place_key(str(address[field]))
@@ -66,14 +114,14 @@ class PlaceExtender:
         """The one gazetteer place whose name matches ``name`` without its suffix (苏州 = 苏州市), else None."""
         if not hasattr(self, "_keys"):
             keys: dict[str, set[str]] = defaultdict(set)
-            for place in self.p._places:
+            for place in self.places.all:
                 for label in place.names:
                     keys[place_key(label)].add(place.code)
             self._keys = keys
         found = self._keys.get(place_key(name), set()) if name else set()
         return next(iter(found)) if len(found) == 1 else None
 
-    def place_for(self, name: str, extent: Any = None) -> str | None:
+    def place_for(self, session: Session, report: ImportReport, name: str, extent: Any = None) -> str | None:
         """The code of a place added for ``name``, located by the input's addresses or the area's GeoJSON
         ``extent`` (added now), else None."""
         key = place_key(name)
@@ -86,19 +134,18 @@ class PlaceExtender:
         lat = sum(p[0] for p in points) / len(points)
         lon = sum(p[1] for p in points) / len(points)
         code = "hsds-" + hashlib.sha1(key.encode()).hexdigest()[:12]
-        if self.p.session.get(Place, code) is None:
-            self.p.session.add(Place(code=code, parent_code=None, kind="city", name=label[:200], names={},
-                                     latitude=round(lat, 6), longitude=round(lon, 6)))
-            self.p.session.flush()
-            self.p.report.listed("places_added", {"code": code, "name": label, "latitude": round(lat, 6),
-                                                  "longitude": round(lon, 6),
-                                                  "why": f"service area {name!r}; centroid of "
-                                                         + (f"{len(points)} location(s) whose address names it"
-                                                            if key in self.evidence else "its GeoJSON extent")})
+        if session.get(Place, code) is None:
+            session.add(Place(code=code, parent_code=None, kind="city", name=label[:200], names={},
+                              latitude=round(lat, 6), longitude=round(lon, 6)))
+            session.flush()
+            report.listed("places_added", {"code": code, "name": label, "latitude": round(lat, 6),
+                                           "longitude": round(lon, 6),
+                                           "why": f"service area {name!r}; centroid of "
+                                                  + (f"{len(points)} location(s) whose address names it"
+                                                     if key in self.evidence else "its GeoJSON extent")})
         self.added[key] = code
-        self.p.add_place(code, label, lat, lon)
+        self.places.add(code, label, lat, lon)
         return code
-
 
 
 def geojson_points(extent: Any) -> list[tuple[float, float]]:

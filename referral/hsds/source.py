@@ -28,7 +28,8 @@ class Record:
 
 
 class Source:
-    """Rows by table; ``rows`` may be called once per table, in any order."""
+    """Rows by table; ``rows`` may be called for any table, in any order, and again (an import reads
+    ``location`` twice: a scan, then the sites)."""
 
     name: str
     notes: list[tuple[Where, str]]

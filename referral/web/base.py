@@ -63,6 +63,14 @@ def principal() -> Principal:
     return g.web_principal
 
 
+class Refused(Exception):
+    """Raise in a page to answer with the error page of ``status`` (web/errors.py renders it)."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
 def page(access: str, writes: bool = False, read_only: bool = False) -> Callable:
     """A page for ``access`` (public, key, match, editor, admin as in the API). Not signed in: the
     sign-in page; signed in without the role: 403. ``writes``: an editor of an inactive
@@ -74,7 +82,6 @@ def page(access: str, writes: bool = False, read_only: bool = False) -> Callable
             if access != "public" and who is None:
                 return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
             if not allows(who, access):
-                from referral.web.errors import Refused
                 raise Refused(403)
             if writes and request.method == "POST":
                 require_writer(who)

@@ -17,18 +17,10 @@ from werkzeug.exceptions import HTTPException
 
 from referral.errors import NotFound
 from referral.policy import Forbidden
-from referral.web.base import bp
+from referral.web.base import Refused, bp  # Refused: the pages import it from here too
 
 log = logging.getLogger(__name__)
 API_PATHS = ("/v1/", "/hsds/", "/hsds", "/openapi.json")
-
-
-class Refused(Exception):
-    """Raise in a page to answer with the error page of ``status``."""
-
-    def __init__(self, status: int):
-        super().__init__(status)
-        self.status = status
 
 
 def init_app(app: Flask) -> None:
