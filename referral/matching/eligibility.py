@@ -50,17 +50,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from referral.matching.columns import Columns
+from referral.matching.columns import Columns, Sites
+from referral.matching.gazetteer import Gazetteer
 from referral.matching.geo import haversine_km, outer_km, within_many
 from referral.matching.messages import age_rule, gender_rule, group_label, join, language_label, requirement, say
 from referral.matching.types import CAPACITIES, COSTS, MatchQuery, Service
 
-if TYPE_CHECKING:  # the index imports this module (standing rules): a type only
-    from referral.matching.index import DirectoryIndex
+
+class DirectoryIndex(Protocol):
+    """What the rules read of index.DirectoryIndex (which imports this module for ``standing``)."""
+
+    @property
+    def columns(self) -> Columns: ...
+    @property
+    def sites(self) -> Sites: ...
+    @property
+    def gazetteer(self) -> Gazetteer: ...
+    @property
+    def area(self) -> dict[str, np.ndarray]: ...
 
 FULL, WAITLIST = CAPACITIES.index("full"), CAPACITIES.index("waitlist")
 FREE = COSTS.index("free")
