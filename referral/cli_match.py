@@ -16,12 +16,12 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from referral import matchmaking
-from referral.api.errors import flatten_messages
-from referral.api.match import present
-from referral.api.match_schemas import MatchRequest
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
 from referral.matching.week import periods
+from referral.presenting import present
+from referral.schemas import flatten_messages
+from referral.schemas.match import MatchRequest
 
 SEVERITY = re.compile(r"^(?P<value>.+?):(?P<severity>[0-3])$")
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from referral import changes, snapshot
@@ -36,8 +36,20 @@ from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
 from referral.matching.week import WEEKDAY_NUMBER
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
 log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    """One index cache per app (per worker process), kept in ``app.extensions["referral.index"]``."""
+    database, config = app.extensions["referral.db"], app.config
+    start = run_in_background if config.get("INDEX_BUILD_IN_BACKGROUND", True) else run_inline
+    window = int(config["MATCH"].get("outcome_window_days", 90))  # referral records the snapshot reads
+    app.extensions["referral.index"] = IndexCache(database, config["INDEX_CHECK_SECONDS"], start=start,
+                                                  outcome_window_days=window)
 
 
 def run_inline(job: Callable[[], None]) -> None:
@@ -247,7 +259,7 @@ def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mappi
 
 def run_anyway(cache: IndexCache, data: dict[str, Any], language: str, config: Mapping[str, Any],
                ) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
-    """Match a request that reveals a risk to the child with what of it can be used (api/match_rescue):
+    """Match a request that reveals a risk to the child with what of it can be used (referral/match_rescue.py):
     a place or need code the core cannot find is dropped and named in the problems returned, and a
     request without a place is answered by ``match_unplaced``."""
     index, settings = cache.current(), settings_from(config)

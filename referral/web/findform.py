@@ -14,10 +14,10 @@ from typing import Any
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from referral.api.errors import flatten_messages
-from referral.api.match_schemas import WEEKDAY_NAMES, MatchRequest
 from referral.matching.messages import GROUPS, LABELS, group_label, label
 from referral.matching.types import GRADES, MODES
+from referral.schemas import flatten_messages
+from referral.schemas.match import WEEKDAY_NAMES, MatchRequest
 
 TEXT_ROWS = 3  # rows for needs typed in the worker's own words
 SEVERITIES = (1, 2, 3)

@@ -6,8 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from referral.api.schemas import CODE, LANGUAGE_TAG, TOKEN
 from referral.matching.types import GRADES, MODES
+from referral.schemas.directory import CODE, LANGUAGE_TAG, TOKEN
 
 WEEKDAY_NAMES = ("mo", "tu", "we", "th", "fr", "sa", "su",
                  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
