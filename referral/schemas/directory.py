@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from referral import models
 from referral.directory import service_rule_errors
+from referral.matching.messages import TARGET_GROUPS
 from referral.matching.types import MODES
 
 # Every string a client sends has a maximum length (tests check each input schema): the
@@ -128,7 +129,8 @@ class ServiceSchema(Listing):
     minimum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
     maximum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
     genders = _codes(TOKEN, max_items=10)
-    target_groups = _codes(TOKEN)
+    # one vocabulary (referral/data/target_groups.json), each group labelled in every language
+    target_groups = _codes(validate.OneOf(sorted(TARGET_GROUPS), error="not a target group: {input}"))
     languages = _codes(LANGUAGE_TAG)
     modes = fields.List(
         fields.String(validate=validate.OneOf(MODES)), required=True,
