@@ -14,6 +14,7 @@ from referral import models
 from referral.directory import service_rule_errors
 from referral.matching.messages import TARGET_GROUPS
 from referral.matching.types import MODES
+from referral.matching.week import WEEKDAYS
 
 # Every string a client sends has a maximum length (tests check each input schema): the
 # patterns are bounded too, so that no field reaches the database longer than its column.
@@ -28,7 +29,6 @@ TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", er
 MAX_PAGE = 100_000
 CLOSING_TIME = (validate.Length(max=5), validate.Regexp(
     r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error="not a time HH:MM (24:00 = midnight)"))
-WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def _translations(max_length: int) -> fields.Dict:
