@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from referral.directory import bump_version
 from referral.models import NeedTerm, ReferenceData, utcnow
 
 TAXONOMY = "needs_taxonomy"
@@ -90,8 +89,7 @@ def ensure_taxonomy(session: Session, needs_file: Path, force: bool = False) -> 
         session.add(ReferenceData(name=TAXONOMY, version=version, items=len(terms), loaded_at=utcnow()))
     else:
         state.version, state.items, state.loaded_at = version, len(terms), utcnow()
-    bump_version(session)
-    session.commit()
+    session.commit()  # bumps the directory version (referral.versioning)
     return TaxonomyLoad(True, len(terms), version)
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral import boundary, changes
-from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds import extension, restrictions
 from referral.hsds.audit import ImportAudit, Recorder
@@ -105,8 +104,7 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder], sett
     if (report.problems and not report.lenient) or dry_run:
         session.rollback()
         return report
-    bump_version(session)
-    session.commit()
+    session.commit()  # one version for the whole import (referral.versioning)
     changes.refresh_statistics(session)  # ANALYZE: never plan the next snapshot on stale row counts
     report.written = True
     return report
