@@ -7,8 +7,8 @@ else — a need term, a place, a region resource, or a bulk INSERT/UPDATE/DELETE
 ``session.execute`` (imports, seeding) — makes the change "full": workers rebuild from a snapshot.
 ``record`` (called by versioning.bump, before a commit that ``noted`` something) turns the notes into
 service ids and writes the ``directory_changes`` row of the new version. A referral counts only when
-it is decided (accepted or declined): its service's outcome record changed. Also: ``refresh_statistics`` after bulk imports.
-Depends on SQLAlchemy and referral.models only.
+it is decided (accepted or declined): its service's outcome record changed. Also:
+``refresh_statistics`` after bulk imports. Depends on SQLAlchemy and referral.models only.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Besides seeding and import, this is the one place that commits. Each write's commit also bumps the
 directory version (``directory_state``) in the same transaction (referral.versioning does, from a
-session event), which is how every worker's match index learns that the directory changed. Functions take a session; they never open one. They check
-meaning (existence, ownership, references); syntax was checked by the schemas.
+session event), which is how every worker's match index learns that the directory changed.
+Functions take a session; they never open one. They check meaning (existence, ownership,
+references); syntax was checked by the schemas.
 """
 
 from __future__ import annotations

@@ -190,12 +190,20 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
         place_min_confidence=match_config["place_min_confidence"],
         place_ambiguity_margin=match_config["place_ambiguity_margin"],
         **{key: match_config[key] for key in RANKING_KEYS if key in match_config},
+        **_table_keys(match_config),
     )
+
+
+def _table_keys(match_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings given as tables (TOML lists of rows), as the tuples MatchSettings holds."""
+    if "intensity_fit" not in match_config:
+        return {}
+    return {"intensity_fit": tuple(tuple(float(x) for x in row) for row in match_config["intensity_fit"])}
 
 
 RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
                 "specialist_first", "school_unknown_last", "unknown_eligibility_last", "unknown_eligibility_penalty", "outcome_prior_rate",
-                "outcome_prior_strength")
+                "outcome_prior_strength", "faded_days", "waitlist_score", "wait_scale_days", "wait_unknown_score")
 
 
 def build_query(

@@ -123,3 +123,13 @@ def test_the_example_site_file_for_production_only_names_settings_the_defaults_h
     example = tomllib.loads((config.PROJECT_ROOT / "config" / "production.example.toml").read_text(encoding="utf-8"))
     assert example["ENV"] == "production"
     assert set(example) <= set(config._read_toml(config.DEFAULT_FILE))
+
+
+def test_the_packaged_match_table_gives_exactly_the_cores_default_settings():
+    # every weight and constant of the ranking is a MatchSettings field; default.toml names each at its default
+    from referral.matching.settings import MatchSettings
+    from referral.matchmaking import settings_from
+
+    assert settings_from(load()) == MatchSettings()
+    changed = settings_from(load({"MATCH": {"wait_unknown_score": 0.5, "intensity_fit": [[1, 1, 1]] * 3}}))
+    assert (changed.wait_unknown_score, changed.intensity_fit) == (0.5, ((1.0, 1.0, 1.0),) * 3)
