@@ -1,8 +1,11 @@
 """The match use case: keep each worker's in-memory index current, turn a validated request into a
-core query, and call the pure core.
+core query (resolving a typed place through the gazetteer and the sites), and call the pure core.
+The API, the find pages and ``referral match`` all call ``run`` (and ``run_anyway`` for a child at
+risk, with referral/match_rescue.py) and show the outcome through referral/presenting.py.
 
-Each worker holds one ``IndexCache``, built before the worker takes traffic (``warm``, from the
-gunicorn hook in referral.serving) and then frozen out of the garbage collector. In a serving worker
+Each worker holds one ``IndexCache`` (``init_app`` puts it in ``app.extensions["referral.index"]``),
+built before the worker takes traffic (``warm``, from the gunicorn hook in referral.serving) and then
+frozen out of the garbage collector. In a serving worker
 (INDEX_BUILD_IN_BACKGROUND, the default) a background thread reads the one-row ``directory_state``
 version every ``INDEX_CHECK_SECONDS`` and brings the index up to date itself: requests never touch
 the database for it, and they keep reading the index they got while the next one is made; the new one
