@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from referral import config as config_module
-from referral import db, web
+from referral import db, matchmaking, web
 from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
 from referral.api import jobs as jobs_api
 from referral.api import referrals as referrals_api
@@ -22,6 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # keep Chinese (and every script) readable in responses
     app.json.sort_keys = False
     register_database(app)
+    matchmaking.init_app(app)  # the worker's match index: the API, the pages and the CLI share it
     errors.init_app(app)
     logs.init_app(app)  # first: the access log times every request
     cors.init_app(app)  # preflights need no key
@@ -46,7 +47,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(hsds.bp)
     app.register_blueprint(jobs_api.bp)
-    match.init_app(app)
     app.register_blueprint(referrals_api.bp)
     referrals_api.init_app(app)
     app.register_blueprint(openapi.docs)

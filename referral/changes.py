@@ -5,16 +5,17 @@ A session listener notes what a transaction touches: services, their link rows, 
 organizations by id (sites and organizations reach services through their links and names). Anything
 else — a need term, a place, a region resource, or a bulk INSERT/UPDATE/DELETE through
 ``session.execute`` (imports, seeding) — makes the change "full": workers rebuild from a snapshot.
-``record`` (called by directory.bump_version) turns the notes into service ids and writes the
-``directory_changes`` row of the new version. Also: ``refresh_statistics`` after bulk imports.
-Depends on SQLAlchemy and referral.models only.
+``record`` (called by versioning.bump, before a commit that ``noted`` something) turns the notes into
+service ids and writes the ``directory_changes`` row of the new version. A referral counts only when
+it is decided (accepted or declined): its service's outcome record changed. Also:
+``refresh_statistics`` after bulk imports. Depends on SQLAlchemy and referral.models only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, event, or_, select
+from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from referral.models import (
@@ -24,6 +25,7 @@ from referral.models import (
     DirectoryChange,
     DirectoryState,
     GapCount,
+    Job,
     ListingReport,
     Organization,
     OutboxEvent,
@@ -37,11 +39,12 @@ from referral.models import (
     WebhookSubscription,
 )
 
+DECISIONS = ("accepted", "declined")  # the referral statuses outcome records count
 KEEP = 10_000  # change rows kept; a worker further behind than this rebuilds
 FULL = ("full", "")  # the note that makes a change full
 _NOTES = "referral.changes"
 _SILENT = (AuditEvent, ApiKey, Account, ListingReport, DirectoryState, DirectoryChange,  # no match data
-           OutboxEvent, WebhookSubscription, WebhookDelivery, GapCount)
+           OutboxEvent, WebhookSubscription, WebhookDelivery, GapCount, Job)
 _SILENT_TABLES = frozenset(model.__tablename__ for model in _SILENT)
 _LINKS = (ServiceNeed, ServiceArea, ServiceAtLocation)
 
@@ -52,6 +55,11 @@ def record(session: Session, version: int) -> None:
     ids = None if FULL in notes or not notes else sorted(_service_ids(session, notes))
     session.add(DirectoryChange(version=version, service_ids=ids))
     session.execute(delete(DirectoryChange).where(DirectoryChange.version <= version - KEEP))
+
+
+def noted(session: Session) -> bool:
+    """Whether this transaction wrote something the matcher reads (and not yet recorded)."""
+    return bool(session.info.get(_NOTES))
 
 
 def since(session: Session, version: int, latest: int) -> set[str] | None:
@@ -84,8 +92,11 @@ def _note(session: Session, obj: Any) -> None:
     notes = session.info.setdefault(_NOTES, set())
     if isinstance(obj, Service):
         notes.add(("service", obj.id))
-    elif isinstance(obj, (*_LINKS, Referral)):  # a referral's decision changes its service's outcome record
+    elif isinstance(obj, _LINKS):
         notes.add(("service", obj.service_id))
+    elif isinstance(obj, Referral):  # a decision changes its service's outcome record (referral.outcomes)
+        if obj.status in DECISIONS and inspect(obj).attrs.status.history.added:
+            notes.add(("service", obj.service_id))
     elif isinstance(obj, Site):
         notes.add(("site", obj.id))
     elif isinstance(obj, Organization):

@@ -19,6 +19,9 @@ from referral import matchmaking
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
 from referral.matching.week import periods
+from referral.presenting import present
+from referral.schemas import flatten_messages
+from referral.schemas.match import MatchRequest
 
 SEVERITY = re.compile(r"^(?P<value>.+?):(?P<severity>[0-3])$")
 

@@ -97,7 +97,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def build(url: str, echo: bool = False) -> Database:
-    """A Database for ``url``; writes on SQLite take the write lock up front."""
+    """A Database for ``url``; writes on SQLite take the write lock up front. Its sessions bump the
+    directory version as they commit a change (referral.versioning registers that on import)."""
+    from referral import versioning  # noqa: F401 - the models import this module: import late
     engine = make_engine(url, echo)
     write_engine = engine.execution_options(referral_write=True)
     read_engine = engine.execution_options(postgresql_readonly=True) if engine.dialect.name == "postgresql" else engine

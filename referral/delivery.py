@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from referral import outbound
 from referral.db import Database
 from referral.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from referral.queries import window
 from referral.sealing import Sealer
 from referral.webhooks import SIGNATURE_HEADER, signature
 
@@ -162,4 +163,4 @@ def deliveries(session: Session, page: int, per_page: int, subscription_id: str 
     query = select(WebhookDelivery)
     if subscription_id:
         query = query.where(WebhookDelivery.subscription_id == subscription_id)
-    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).offset((page - 1) * per_page).limit(per_page)))
+    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).offset(window(page, per_page).start).limit(per_page)))

@@ -1,22 +1,22 @@
 """The listing use cases: create, read, update and soft-delete organizations, sites and services.
 
-Besides seeding and import, this is the one place that commits. Each write also bumps the
-directory version (``directory_state``) in the same transaction, which is how every worker's match
-index learns that the directory changed. Functions take a session; they never open one. They check
-meaning (existence, ownership, references); syntax was checked by the schemas.
+Besides seeding and import, this is the one place that commits. Each write's commit also bumps the
+directory version (``directory_state``) in the same transaction (referral.versioning does, from a
+session event), which is how every worker's match index learns that the directory changed.
+Functions take a session; they never open one. They check meaning (existence, ownership,
+references); syntax was checked by the schemas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral import audit, changes
+from referral import audit
 from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
 from referral.matching.text import closest
 from referral.models import (
@@ -51,16 +51,6 @@ def service_rule_errors(values: Mapping[str, Any]) -> list[tuple[str, str]]:
 def directory_version(session: Session) -> int:
     """The directory's change counter (0 for an empty database)."""
     return session.scalar(select(DirectoryState.version).where(DirectoryState.id == 1)) or 0
-
-
-def bump_version(session: Session) -> None:
-    """Count one change of the directory and log which services it changed (referral.changes)."""
-    session.execute(
-        update(DirectoryState)
-        .where(DirectoryState.id == 1)
-        .values(version=DirectoryState.version + 1, changed_at=datetime.now(UTC))
-    )
-    changes.record(session, directory_version(session))
 
 
 def get(session: Session, model: type, key: str) -> Any:
@@ -180,8 +170,7 @@ def _audited(session: Session, actor: Principal, action: str, obj: Any, before: 
 
 
 def _commit(session: Session) -> None:
-    bump_version(session)
-    session.commit()
+    session.commit()  # the commit bumps the directory version (referral.versioning)
 
 
 def _require_organization(session: Session, key: str) -> None:

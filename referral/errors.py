@@ -1,4 +1,6 @@
-"""Domain errors raised by the use cases; the API turns them into problem+json (api/errors.py).
+"""Domain errors raised by the use cases; the API turns them into problem+json (api/errors.py), and
+the matching core's own ``MatchInputError`` (matching/types.py: the core imports nothing of the app)
+beside them, as the same 422.
 
 This module must not import Flask or the database.
 """

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from referral import audit
-from referral.directory import bump_version, get
+from referral.directory import get
 from referral.errors import Invalid, NotFound
 from referral.models import ListingReport, Service
 from referral.policy import Principal, require_edit
@@ -30,8 +30,7 @@ def confirm(session: Session, actor: Principal, service_id: str, today: date | N
     session.flush()
     audit.record(session, actor, "confirm", "service", service.id,
                  {"verified_at": [before.isoformat() if before else None, service.verified_at.isoformat()]})
-    bump_version(session)  # freshness is part of the score
-    session.commit()
+    session.commit()  # freshness is part of the score: the commit bumps the version (referral.versioning)
     return service
 
 

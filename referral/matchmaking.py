@@ -1,8 +1,11 @@
 """The match use case: keep each worker's in-memory index current, turn a validated request into a
-core query, and call the pure core.
+core query (resolving a typed place through the gazetteer and the sites), and call the pure core.
+The API, the find pages and ``referral match`` all call ``run`` (and ``run_anyway`` for a child at
+risk, with referral/match_rescue.py) and show the outcome through referral/presenting.py.
 
-Each worker holds one ``IndexCache``, built before the worker takes traffic (``warm``, from the
-gunicorn hook in referral.serving) and then frozen out of the garbage collector. In a serving worker
+Each worker holds one ``IndexCache`` (``init_app`` puts it in ``app.extensions["referral.index"]``),
+built before the worker takes traffic (``warm``, from the gunicorn hook in referral.serving) and then
+frozen out of the garbage collector. In a serving worker
 (INDEX_BUILD_IN_BACKGROUND, the default) a background thread reads the one-row ``directory_state``
 version every ``INDEX_CHECK_SECONDS`` and brings the index up to date itself: requests never touch
 the database for it, and they keep reading the index they got while the next one is made; the new one
@@ -23,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from referral import changes, snapshot
@@ -36,8 +39,20 @@ from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
 from referral.matching.week import WEEKDAY_NUMBER
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
 log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    """One index cache per app (per worker process), kept in ``app.extensions["referral.index"]``."""
+    database, config = app.extensions["referral.db"], app.config
+    start = run_in_background if config.get("INDEX_BUILD_IN_BACKGROUND", True) else run_inline
+    window = int(config["MATCH"].get("outcome_window_days", 90))  # referral records the snapshot reads
+    app.extensions["referral.index"] = IndexCache(database, config["INDEX_CHECK_SECONDS"], start=start,
+                                                  outcome_window_days=window)
 
 
 def run_inline(job: Callable[[], None]) -> None:
@@ -178,12 +193,20 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
         place_min_confidence=match_config["place_min_confidence"],
         place_ambiguity_margin=match_config["place_ambiguity_margin"],
         **{key: match_config[key] for key in RANKING_KEYS if key in match_config},
+        **_table_keys(match_config),
     )
+
+
+def _table_keys(match_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings given as tables (TOML lists of rows), as the tuples MatchSettings holds."""
+    if "intensity_fit" not in match_config:
+        return {}
+    return {"intensity_fit": tuple(tuple(float(x) for x in row) for row in match_config["intensity_fit"])}
 
 
 RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
                 "specialist_first", "school_unknown_last", "unknown_eligibility_last", "unknown_eligibility_penalty", "outcome_prior_rate",
-                "outcome_prior_strength")
+                "outcome_prior_strength", "faded_days", "waitlist_score", "wait_scale_days", "wait_unknown_score")
 
 
 def build_query(
@@ -247,7 +270,7 @@ def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mappi
 
 def run_anyway(cache: IndexCache, data: dict[str, Any], language: str, config: Mapping[str, Any],
                ) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
-    """Match a request that reveals a risk to the child with what of it can be used (api/match_rescue):
+    """Match a request that reveals a risk to the child with what of it can be used (referral/match_rescue.py):
     a place or need code the core cannot find is dropped and named in the problems returned, and a
     request without a place is answered by ``match_unplaced``."""
     index, settings = cache.current(), settings_from(config)

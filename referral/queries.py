@@ -103,17 +103,28 @@ def _page(session: Session, query: Select, args: Mapping[str, Any]) -> Page:
     return paginate(session, query, page, per_page, model.name, model.id)
 
 
+def window(page: int, per_page: int) -> slice:
+    """The positions (from 0) of page ``page`` (from 1): every list the project pages is cut here."""
+    return slice((page - 1) * per_page, page * per_page)
+
+
 def paginate(session: Session, query: Select, page: int, per_page: int, *order: Any) -> Page:
-    """Page ``page`` (from 1) of ``query`` in ``order`` (end it with an id: a stable order), and the
-    total count: every paginated list of the directory, referrals and reports goes through here."""
+    """Page ``page`` (from 1) of ``query`` in ``order`` (end it with an id: a stable order; none keeps
+    the query's own), and the total count: every paginated list read from the database goes through here."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    ordered = query.order_by(*order) if order else query
+    rows = session.scalars(ordered.offset(window(page, per_page).start).limit(per_page)).all()
     return Page(rows, total or 0, page, per_page)
+
+
+def page_of(items: Sequence[Any], page: int, per_page: int) -> Page:
+    """Page ``page`` of a list already in memory (ranked or filtered in Python)."""
+    return Page(items[window(page, per_page)], len(items), page, per_page)
 
 
 def _fuzzy_page(session: Session, query: Select, model: Any, q: str, page: int, per_page: int) -> Page:
     """Rank the filtered listings by how well they match ``q`` (search.py)."""
     ranked = search.ranked_ids(session, query, model, q)
-    chosen = ranked[(page - 1) * per_page: page * per_page]
+    chosen = ranked[window(page, per_page)]
     loaded = {obj.id: obj for obj in session.scalars(query.where(model.id.in_(chosen)))}
     return Page([loaded[key] for key in chosen], len(ranked), page, per_page)

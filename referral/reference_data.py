@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from referral import seeding_safety
-from referral.directory import bump_version
 from referral.models import NeedTerm, ReferenceData, utcnow
 
 TAXONOMY = "needs_taxonomy"
@@ -91,8 +90,7 @@ def ensure_taxonomy(session: Session, needs_file: Path, force: bool = False) -> 
         session.add(ReferenceData(name=TAXONOMY, version=version, items=len(terms), loaded_at=utcnow()))
     else:
         state.version, state.items, state.loaded_at = version, len(terms), utcnow()
-    bump_version(session)
-    session.commit()
+    session.commit()  # bumps the directory version (referral.versioning)
     return TaxonomyLoad(True, len(terms), version)
 
 

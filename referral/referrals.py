@@ -117,9 +117,7 @@ def transition(session: Session, actor: Principal, referral_id: str, status: str
         raise StaleVersion("referral", session.scalar(select(Referral.version).where(Referral.id == referral_id)) or 0) from None
     audit.record(session, actor, "status", "referral", referral.id, audit.diff(before, facts(referral)))
     webhooks.enqueue(session, referral, "referral.status_changed", now, previous=before["status"])
-    if status in ("accepted", "declined"):
-        directory.bump_version(session)  # the services' outcome records changed: matches learn it
-    session.commit()
+    session.commit()  # a decision bumps the directory version: matches learn the outcome (referral.versioning)
     return referral
 
 

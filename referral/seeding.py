@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral import audit, seeding_safety
-from referral.directory import bump_version
 from referral.matching.messages import TARGET_GROUPS
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 from referral.policy import CLI
@@ -87,8 +86,7 @@ def load_region(session: Session, region: Path) -> SeedReport:
         raise SeedError(f"{region}: {type(error).__name__}: {detail}") from error
     audit.record(session, CLI, "seed", "directory", region.name[:36],
                  {"organizations": [None, len(organizations)], "services": [None, sum(c[1] for c in counts)]})
-    bump_version(session)
-    session.commit()
+    session.commit()  # one version for the whole load (referral.versioning)
     return SeedReport(0, len(places), len(organizations),
                       sum(c[0] for c in counts), sum(c[1] for c in counts), region_resources=resources)
 

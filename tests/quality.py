@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from referral.api.match_schemas import MatchRequest
 from referral.matching.bundle import baseline, quality
 from referral.matching.engine import match
 from referral.matching.index import DirectoryIndex
 from referral.matching.settings import MatchSettings
 from referral.matchmaking import build_query
+from referral.schemas.match import MatchRequest
 from referral.seeding import stable_id
 
 CASES = Path(__file__).resolve().parent / "data" / "quality_cases.json"

@@ -32,6 +32,7 @@ class Catalogue:
     domain: str
     source: Path  # the package folder whose code holds the msgids
     keywords: tuple[str, ...] = ()  # markers besides gettext's own (_, gettext, pgettext …)
+    also: tuple[Path, ...] = ()  # further package folders whose code holds msgids of this catalogue
 
     @property
     def mapping(self) -> Path:
@@ -50,7 +51,7 @@ class Catalogue:
 
 CATALOGUES = (
     Catalogue("messages", ROOT / "referral" / "web"),
-    Catalogue("api", ROOT / "referral" / "api", keywords=("N_",)),
+    Catalogue("api", ROOT / "referral" / "api", keywords=("N_",), also=(ROOT / "referral" / "schemas",)),
     Catalogue("core", ROOT / "referral" / "matching"),
 )
 
@@ -61,9 +62,10 @@ def extract(catalogue: Catalogue) -> set[tuple[str | None, str]]:
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = {**DEFAULT_KEYWORDS, **{k: None for k in catalogue.keywords}}
     found = set()
-    for _file, _line, message, _comments, context in extract_from_dir(
-            str(catalogue.source), method_map, options_map, keywords=keywords):
-        found.add((context, message if isinstance(message, str) else message[0]))
+    for folder in (catalogue.source, *catalogue.also):
+        for _file, _line, message, _comments, context in extract_from_dir(
+                str(folder), method_map, options_map, keywords=keywords):
+            found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -82,7 +84,7 @@ def main() -> None:
         keywords = [arg for k in catalogue.keywords for arg in ("-k", k)]
         _pybabel("extract", "-F", _relative(catalogue.mapping), *keywords, "-o", pot, "--sort-by-file",
                  "--width", "120", "--project", "referral", "--copyright-holder", "the referral authors",
-                 _relative(catalogue.source))
+                 _relative(catalogue.source), *map(_relative, catalogue.also))
         _pybabel("update", "-D", catalogue.domain, "-i", pot, "-d", _relative(catalogue.translations),
                  "--width", "120")
         # Written here rather than by `pybabel compile`, whose %-format check misreads a str.format text

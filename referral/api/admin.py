@@ -8,7 +8,8 @@ from typing import Any
 from referral import accounts, freshness
 from referral.api.access import current_principal
 from referral.api.routing import ApiBlueprint
-from referral.api.schemas import (
+from referral.db import get_session
+from referral.schemas.directory import (
     AccountList,
     AccountSchema,
     AccountStatusInput,
@@ -22,7 +23,6 @@ from referral.api.schemas import (
     StaleArgs,
     page_schema,
 )
-from referral.db import get_session
 
 bp = ApiBlueprint("admin", __name__, tag="admin", url_prefix="/v1")
 ERRORS = (401, 403, 404, 422)

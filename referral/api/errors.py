@@ -8,7 +8,7 @@ Titles and details are in the language Accept-Language asks for (api/i18n.py); t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, json
@@ -20,7 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from referral.api.i18n import N_, _
 from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersion
+from referral.matching.types import MatchInputError
 from referral.policy import Forbidden
+from referral.schemas import flatten_messages
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem types are relative references to their explanation on the docs page.
@@ -109,24 +111,6 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
-    """marshmallow's nested error dict -> (dotted field path, message) pairs."""
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if key == "_schema":
-                yield from flatten_messages(value, prefix)
-                continue
-            path = f"{prefix}[{key}]" if isinstance(key, int) else (
-                f"{prefix}.{key}" if prefix else str(key)
-            )
-            yield from flatten_messages(value, path)
-    elif isinstance(messages, (list, tuple)):
-        for item in messages:
-            yield from flatten_messages(item, prefix)
-    else:
-        yield prefix, str(messages)
-
-
 def from_validation(error: ValidationError, location: str = "") -> Problem:
     pairs = list(flatten_messages(error.messages, location))
     errors = [field_error(field, _(message)) for field, message in pairs]
@@ -150,6 +134,16 @@ def _invalid(error: Invalid | InvalidMany) -> Response:
         422, _("Invalid request"), "; ".join(f"{p.field}: {_(p.message)}" for p in problems), type_="validation-error",
         errors=[_invalid_error(p) for p in problems],
     ))
+
+
+def from_match_input(error: MatchInputError) -> Problem:
+    """The 422 of a place, need or scale the matching core could not find, with its suggestions and
+    the places it could mean (a match that reveals a risk to the child is answered anyway instead)."""
+    extra: dict[str, Any] = {"suggestions": list(error.suggestions)} if error.suggestions else {}
+    if error.candidates:
+        extra["candidates"] = [dict(c) for c in error.candidates]
+    return Problem(422, "Invalid request", f"{error.field}: {error.message}", type_="validation-error",
+                   errors=[field_error(error.field, error.message, **extra)])
 
 
 def _forbidden(error: Forbidden) -> Response:
@@ -239,6 +233,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(Invalid, _invalid)
     app.register_error_handler(InvalidMany, _invalid)
+    app.register_error_handler(MatchInputError, lambda e: problem_response(from_match_input(e)))
     app.register_error_handler(Forbidden, _forbidden)
     app.register_error_handler(StaleVersion, _stale_version)
     app.register_error_handler(Conflict, _conflict)

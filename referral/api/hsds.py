@@ -22,10 +22,10 @@ from referral.api.errors import Problem
 from referral.api.i18n import N_, _
 from referral.api.jobs import JobSchema, accepted, stream_file
 from referral.api.routing import ApiBlueprint, read_json
-from referral.api.schemas import MAX_PAGE
 from referral.db import get_db, get_session
 from referral.hsds import HSDS_VERSION, PROFILE_URL, browse, exchange
 from referral.models import Organization
+from referral.schemas.directory import MAX_PAGE
 
 bp = ApiBlueprint("hsds", __name__, tag="hsds")  # /hsds/… and two /v1 routes: one blueprint
 ID = validate.Length(1, 100)

@@ -16,7 +16,9 @@ from referral import directory, freshness, queries
 from referral.api.access import current_principal
 from referral.api.concurrency import etag, expected_version
 from referral.api.routing import ApiBlueprint
-from referral.api.schemas import (
+from referral.db import get_session
+from referral.models import Organization, Service, Site
+from referral.schemas.directory import (
     HistorySchema,
     ListArgs,
     OrganizationSchema,
@@ -29,8 +31,6 @@ from referral.api.schemas import (
     SiteSchema,
     page_schema,
 )
-from referral.db import get_session
-from referral.models import Organization, Service, Site
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 CHANGE_ERRORS = (*WRITE_ERRORS, 412, 428)

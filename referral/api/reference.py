@@ -13,9 +13,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from referral import __version__, catalogue
 from referral.api.match import choose_language
 from referral.api.routing import ApiBlueprint
-from referral.api.schemas import HealthSchema, NeedTermList, PlaceList, SearchArgs
 from referral.db import get_db, get_session
 from referral.models import DirectoryState
+from referral.schemas.directory import HealthSchema, NeedTermList, PlaceList, SearchArgs
 
 bp = ApiBlueprint("reference", __name__, tag="reference", url_prefix="/v1")
 

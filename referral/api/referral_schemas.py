@@ -6,8 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from referral.api.i18n import N_
-from referral.api.schemas import CODE, PageArgs
 from referral.models.referrals import DECLINE_REASONS, REFERRAL_STATUSES, URGENCIES
+from referral.schemas.directory import CODE, PageArgs
 
 CONSENT_BY = ("parent", "guardian", "carer", "young_person", "other")
 

@@ -27,9 +27,9 @@ from referral.api.referral_schemas import (
     WebhookSchema,
 )
 from referral.api.routing import ApiBlueprint
-from referral.api.schemas import HistorySchema, ServiceSchema, page_schema
 from referral.db import get_session
 from referral.queries import Page
+from referral.schemas.directory import HistorySchema, ServiceSchema, page_schema
 from referral.sealing import Sealer
 
 bp = ApiBlueprint("referrals", __name__, tag="referrals", url_prefix="/v1")

@@ -15,9 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from referral import boundary
-from referral.api.errors import Problem, field_error, from_validation
+from referral.api.errors import Problem, field_error, from_match_input, from_validation
 from referral.api.i18n import _
 from referral.db import WRITE_METHODS
+from referral.matching.types import MatchInputError
 from referral.policy import ACCESS_LEVELS
 
 
@@ -46,8 +47,9 @@ class Operation:
     # through marshmallow would cost more than the work); the schema still documents it, and a
     # test checks the shape.
     presented: bool = False
-    # Called with the 422 a body or query failed with; answers instead, or raises it (a match that
-    # reveals a risk to the child is answered anyway: api/match_rescue.py).
+    # Called with the 422 a body or query failed with, or the view's MatchInputError as its 422;
+    # answers instead, or raises it (a match that reveals a risk to the child is answered anyway:
+    # referral/match_rescue.py).
     rescue: Callable[[Problem], Any] | None = None
     # The operation may instead queue a background job: 202 with Location and this schema (a Job).
     accepted: type[Schema] | None = None
@@ -79,7 +81,13 @@ class ApiBlueprint(Blueprint):
                     if op_with_doc.rescue is None or problem.status != 422:
                         raise
                     return _respond(op_with_doc, op_with_doc.rescue(problem))
-                return _respond(op_with_doc, fn(**path, **inputs))
+                try:
+                    answer = fn(**path, **inputs)
+                except MatchInputError as error:  # a 422 from api/errors.py, unless the operation rescues it
+                    if op_with_doc.rescue is None:
+                        raise
+                    return _respond(op_with_doc, op_with_doc.rescue(from_match_input(error)))
+                return _respond(op_with_doc, answer)
 
             view.referral_operation = op_with_doc  # type: ignore[attr-defined]  # a mark on the view function, read by openapi.py
             view.referral_read_only = op.read_only or method not in WRITE_METHODS  # type: ignore[attr-defined]  # read by db.get_session

@@ -24,9 +24,10 @@ from referral.hsds import export, extension
 from referral.hsds.crosswalk import open_eligibility_term_id, term_id
 from referral.hsds.ids import derived
 from referral.hsds.package import clock, load
+from referral.matching.geo import haversine_one
 from referral.models import NeedTerm, Organization, Service, ServiceAtLocation, ServiceNeed, Site
+from referral.queries import page_of, paginate, window
 
-EARTH_KM = 6371.0088
 EVERYTHING = 10**9  # per_page of format=ndjson: every result
 
 
@@ -95,10 +96,8 @@ def _services_of_taxonomy(session: Session, taxonomy_id: str) -> Select:
 
 
 def _page(session: Session, query: Select, args: Mapping[str, Any], render: Callable[[Any], Any]) -> dict:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    page, per_page = args["page"], args["per_page"]
-    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return envelope([render(r) for r in rows], total, page, per_page)
+    found = paginate(session, query, args["page"], args["per_page"])
+    return envelope([render(r) for r in found.items], found.total, found.page, found.per_page)
 
 
 def services(session: Session, args: Mapping[str, Any], language: str = "en",
@@ -195,7 +194,7 @@ def service_at_locations(session: Session, args: Mapping[str, Any], language: st
     elif "proximity" in args and "lat" in args:
         rows = _near(rows, args["lat"], args["lon"], args["proximity"] / 1000.0)
     page, per_page = args["page"], args["per_page"]
-    chosen = rows[(page - 1) * per_page: page * per_page]
+    chosen = rows[window(page, per_page)]
     now = clock(timezone)
     items = [export.service_at_location(link_id, svc, site, now) for link_id, svc, site in chosen]
     if args.get("full"):
@@ -220,13 +219,7 @@ def _at_postcode(rows: Sequence[Any], postcode: str, proximity: float | None) ->
 
 def _near(rows: Sequence[Any], lat: float, lon: float, km: float) -> list[Any]:
     """Rows whose site lies within ``km`` of the point, nearest first (then by id)."""
-    def distance(site: Site) -> float:
-        p1, p2 = math.radians(lat), math.radians(site.latitude)
-        a = (math.sin((p2 - p1) / 2) ** 2
-             + math.cos(p1) * math.cos(p2) * math.sin(math.radians(site.longitude - lon) / 2) ** 2)
-        return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
-
-    scored = [(distance(row[2]), row[0], row) for row in rows]
+    scored = [(haversine_one(lat, lon, row[2].latitude, row[2].longitude), row[0], row) for row in rows]
     return [row for d, _, row in sorted(scored, key=lambda x: (x[0], x[1])) if d <= km]
 
 
@@ -253,5 +246,5 @@ def taxonomy_terms(session: Session, args: Mapping[str, Any], language: str) -> 
 
 
 def _slice(items: list[dict[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
-    page, per_page = args["page"], args["per_page"]
-    return envelope(items[(page - 1) * per_page: page * per_page], len(items), page, per_page)
+    found = page_of(items, args["page"], args["per_page"])
+    return envelope(found.items, found.total, found.page, found.per_page)

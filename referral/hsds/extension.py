@@ -26,7 +26,8 @@ service.names /              JSON object language → text
 service.descriptions
 service.translations         JSON object field → {language → text} (card texts)
 service.genders /            JSON lists: exactly the restrictions (the eligibility attributes say the same
-service.target_groups        in HSDS terms; these make the eligibility_description never re-read)
+service.target_groups        in HSDS terms; these make the eligibility_description never re-read); the
+                             groups are codes of referral/data/target_groups.json
 service.alerts /             JSON lists of the card's entries with their translations
 service.required_documents /
 service.contacts /
@@ -52,6 +53,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from referral.hsds.ids import derived
+from referral.matching.messages import TARGET_GROUPS
 from referral.models.listings import CAPACITIES, INTENSITIES, ORGANIZATION_KINDS, PLACE_KINDS, SITE_KINDS
 
 TAXONOMY_ID = derived("referral", "taxonomy", "matching")
@@ -152,6 +154,9 @@ def decode(entity: str, field: str, text: Any) -> Any:
             raise ValueError("is not JSON") from None
         if not isinstance(value, kind):
             raise ValueError(f"is not a JSON {'object' if kind is dict else 'list'}")
+        unknown = sorted({str(g) for g in value} - TARGET_GROUPS) if field == "target_groups" else []
+        if unknown:  # one vocabulary: a group the matcher cannot label is never stored
+            raise ValueError(f"names target groups not in the vocabulary: {', '.join(unknown)}")
         return value
     if kind is int:
         if not text.strip().isdigit():

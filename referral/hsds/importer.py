@@ -4,8 +4,8 @@ A pipeline of passes (``PASSES``), plain functions each given the one ``ImportSt
 that a 100k-row package streams: first the small tables, the taxonomy, the links and a scan of the
 locations (``reading``), the input's own taxonomy terms, then organizations and services
 (``passes``) and sites (``sites``) in batches (bulk UPSERT), the schools services serve, and the
-links. Any problem means nothing is written (rollback); ``dry_run`` always rolls back. The directory
-version is bumped once, in the same transaction (``_commit``). Takes a session; commits only at the end.
+links. Any problem means nothing is written (rollback); ``dry_run`` always rolls back. The commit bumps
+the directory version once (referral.versioning). Takes a session; commits only at the end, then ANALYZE.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral import changes
-from referral.directory import bump_version
 from referral.geocoding import Geocoder
 from referral.hsds import passes, reading, sites
 from referral.hsds.audit import ImportAudit, Recorder
@@ -81,13 +80,7 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder] | Non
     if (report.problems and not report.lenient) or dry_run:
         session.rollback()
         return report
-    _commit(session)
+    session.commit()  # one version for the whole import (referral.versioning)
+    changes.refresh_statistics(session)  # ANALYZE: never plan the next snapshot on stale row counts
     report.written = True
     return report
-
-
-def _commit(session: Session) -> None:
-    """The one place an import commits: the directory version bumped in the same transaction."""
-    bump_version(session)
-    session.commit()
-    changes.refresh_statistics(session)  # ANALYZE: never plan the next snapshot on stale row counts

@@ -20,6 +20,7 @@ from typing import IO, Any
 from referral.hsds.report import Where
 from referral.hsds.source import Record, Source, SourceError
 from referral.hsds.tabular import COLUMNS, MAX_FIELD
+from referral.matching.week import WEEKDAY_NAMES, WEEKDAYS
 
 # legacy file -> (3.0 table, renamed columns, fixed values)
 FILES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -55,8 +56,7 @@ ONLY_LEGACY = {"physical_addresses.csv", "postal_addresses.csv", "services_at_lo
                "service_attributes.csv", "service_taxonomy.csv", "other_attributes.csv", "taxonomy.csv",
                "accessibility_for_disabilities.csv", "payments_accepted.csv", "holiday_schedules.csv",
                "eligibility.csv"}
-DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
-        "sunday": "SU"}
+DAYS = {name: code.upper() for name, code in zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)}  # monday -> MO
 
 
 def version_of(files: dict[str, Any], descriptor: bytes | None) -> str | None:

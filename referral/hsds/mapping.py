@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+from referral.matching.week import WEEKDAYS
+
 PLACE_URN = "urn:referral:place:"  # how our exports name a gazetteer place in service_area.uri
 ADDRESS_PARTS = ("address_1", "address_2", "city", "region", "state_province", "postal_code", "country")
 # ISO 639-2/3 codes and English names of common languages -> the two-letter tags the model uses.

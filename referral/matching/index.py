@@ -23,10 +23,9 @@ from referral.matching.schools import school_names
 from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import Directory, Region, Service
 
-# Quality of a service's term for a child's need: exact, the service's term is more specific
-# (a descendant of the need), or broader (an ancestor). Indexed by the int8 relation code.
-# Postings.lookup reports these; a match scores need fit with MatchSettings.fits() instead.
-QUALITY = np.array([0.6, 0.85, 1.0], dtype=np.float64)
+# How a service's term relates to a child's need: exact, the service's term is more specific (a
+# descendant of the need), or broader (an ancestor), as int8 codes; the need fit each earns is
+# MatchSettings.fits(), indexed by these codes.
 EXACT, NARROWER, BROADER = 2, 1, 0
 
 
@@ -38,11 +37,6 @@ class Postings:
     offsets: np.ndarray  # int64
     rows: np.ndarray  # int32 service rows
     relation: np.ndarray  # int8: EXACT, NARROWER or BROADER (the best the service offers)
-
-    def lookup(self, code: str) -> tuple[np.ndarray, np.ndarray]:
-        """The rows meeting ``code`` and their quality (float64), or two empty arrays."""
-        rows, relation = self.relations(code)
-        return rows, QUALITY[relation]
 
     def relations(self, code: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows meeting ``code`` and their relation (int8 EXACT, NARROWER or BROADER)."""

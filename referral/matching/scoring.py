@@ -1,8 +1,9 @@
 """Scores, vectorised: need fit, distance, capacity, intensity and freshness, weighted to 0-100,
 plus the service's referral outcomes; and the ordering rules above the score (tiers).
 
-This module owns the score formulas and the ranking order. It must not decide eligibility: it
-scores what eligibility lets through. Depends on numpy and the index columns only.
+This module owns the score formulas and the ranking order; every weight and constant they use is a
+field of settings.MatchSettings. It must not decide eligibility: it scores what eligibility lets
+through. Depends on numpy and the index columns only.
 
 Every part is in [0, 1] but "outcomes", in [-prior rate, 1 - prior rate] and exactly 0 without
 history. The score is 100 x sum(weight x part) / sum(weight of the first five parts), floored to
@@ -33,6 +34,7 @@ largest possible value bounds the real score from above, bit for bit.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import numpy as np
@@ -40,20 +42,16 @@ import numpy as np
 from referral.matching.columns import Columns
 from referral.matching.index import BROADER
 from referral.matching.settings import AVERAGED, PARTS, MatchSettings
-from referral.matching.types import CAPACITIES, INTENSITIES
+from referral.matching.types import CAPACITIES
 
 DISTANCE = PARTS.index("distance")
 ACCEPTING, WAITLIST = CAPACITIES.index("accepting"), CAPACITIES.index("waitlist")
-WAIT_UNKNOWN = 0.3
-STALE_DAYS = 365  # freshness reaches 0 a year after verification
-# Intensity fit by the child's highest explicit severity (rows) and the service's intensity
-# (columns in the order of types.INTENSITIES: prevention, support, intensive).
-INTENSITY_FIT = {
-    3: dict(zip(INTENSITIES, (0.3, 0.6, 1.0))),
-    2: dict(zip(INTENSITIES, (0.6, 1.0, 0.8))),
-    1: dict(zip(INTENSITIES, (1.0, 0.8, 0.4))),
-}
-_INTENSITY_TABLE = {s: np.array([fit[i] for i in INTENSITIES]) for s, fit in INTENSITY_FIT.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _intensity_table(fit: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+    """settings.intensity_fit as an array: rows severity 1-3, columns types.INTENSITIES."""
+    return np.array(fit, dtype=np.float64)
 
 
 def score_parts(
@@ -63,10 +61,11 @@ def score_parts(
     """An (n, 6) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
     distance = distance_part(km, settings)
     wait = cols.wait_days[rows]
-    waitlist = np.where(np.isnan(wait), WAIT_UNKNOWN, 0.6 / (1.0 + wait / 30.0))
+    waitlist = np.where(np.isnan(wait), settings.wait_unknown_score,
+                        settings.waitlist_score / (1.0 + wait / settings.wait_scale_days))
     capacity = cols.capacity[rows]
     capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
-    intensity = _INTENSITY_TABLE[min(max(severity, 1), 3)][cols.intensity[rows]]
+    intensity = _intensity_table(settings.intensity_fit)[min(max(severity, 1), 3) - 1][cols.intensity[rows]]
     return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings),
                             outcome_part(cols.accepted[rows], cols.decided[rows], settings)))
 
@@ -110,9 +109,9 @@ def upper_bound(parts: np.ndarray, best_distance: np.ndarray, settings: MatchSet
 
 
 def freshness(verified: np.ndarray, today: date, settings: MatchSettings) -> np.ndarray:
-    """1 up to fresh_days after verification, linear to 0 at a year; 0 if never verified."""
+    """1 up to fresh_days after verification, linear to 0 at faded_days; 0 if never verified."""
     age = today.toordinal() - verified
-    fading = (STALE_DAYS - age) / (STALE_DAYS - settings.fresh_days)
+    fading = (settings.faded_days - age) / (settings.faded_days - settings.fresh_days)
     return np.where(np.isnan(age), 0.0, np.clip(np.where(age <= settings.fresh_days, 1.0, fading), 0.0, 1.0))
 
 

@@ -34,7 +34,16 @@ class MatchSettings:
     # below the distance part of an in-person site at the usual radius (exp(-25/10) = 0.08)
     remote_local_score: float = 0.05
     stale_after_days: int = 180  # caveat "not verified for over N days"
-    fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at 365 days
+    fresh_days: int = 90  # freshness 1 up to this age, then linear to 0 at faded_days
+    faded_days: int = 365  # freshness 0 from this age (days since verification) on
+    # capacity part: accepting 1, full 0; a waitlist waitlist_score / (1 + wait_days / wait_scale_days),
+    # or wait_unknown_score when the wait is not known
+    waitlist_score: float = 0.6
+    wait_scale_days: float = 30.0
+    wait_unknown_score: float = 0.3
+    # intensity part by the child's highest explicit severity (1, 2, 3: rows) and the service's
+    # intensity (prevention, support, intensive: types.INTENSITIES' order)
+    intensity_fit: tuple[tuple[float, float, float], ...] = ((1.0, 0.8, 0.4), (0.6, 1.0, 0.8), (0.3, 0.6, 1.0))
     notes_min_confidence: float = 30  # reading confidence x 100 to infer a need from notes
     text_min_score: float = 25  # reading confidence x 100 for a need given as text (else not understood)
     # A typed place (places.py) resolves only at or above this confidence (0-1), and only when no

@@ -51,7 +51,7 @@ def not_understood(index: DirectoryIndex, query: MatchQuery, needs: Sequence[Und
 
 def _diagnose(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed) -> UnmetNeed:
     lang = query.language
-    rows, _ = index.postings.lookup(need.code)
+    rows, _ = index.postings.relations(need.code)
     rows = rows[index.columns.active[rows]]
     if not len(rows):
         return _unmet(need, "no_service", unmet_detail(lang, "no_service", need.label))

@@ -1,7 +1,7 @@
 """Find help for a child: the form, the answer, and the family's printable referral sheet.
 
-The pages call the API's match use case and presenter (``matchmaking.run``, ``api.match.present``)
-and nothing else. Nothing about the child is stored or logged: the form posts, the page renders
+The pages call the match use case and presenter the API and the CLI call (``matchmaking.run``,
+``presenting.present``) and nothing else. Nothing about the child is stored or logged: the form posts, the page renders
 with ``Cache-Control: no-store``; the sheet is made by running the same request again from a hidden
 field of the answer page, never from anything kept on the server.
 """
@@ -15,12 +15,11 @@ from flask import current_app, request
 from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
-from referral import boundary, catalogue, matchmaking
-from referral.api import match_rescue
-from referral.api.match import present
+from referral import boundary, catalogue, match_rescue, matchmaking
 from referral.db import get_session
 from referral.matching import types as core
 from referral.matching.messages import CATALOGUE
+from referral.presenting import present
 from referral.web import findform, picture
 from referral.web.base import bp, page, render
 from referral.web.errors import Refused
@@ -53,7 +52,7 @@ def answer():  # noqa: ANN201
 
 def _rescued(body: dict[str, Any], problems: list[tuple[str, str]], language: str) -> dict[str, Any] | None:
     """A child at risk is never sent back to the form: the answer with what of it could be used, the
-    rest named on the page (api/match_rescue.py); None when the form reveals no risk."""
+    rest named on the page (referral/match_rescue.py); None when the form reveals no risk."""
     cache = current_app.extensions["referral.index"]
     if not match_rescue.at_risk(cache.current(), body, language):
         return None

@@ -14,10 +14,11 @@ from typing import Any
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from referral.api.errors import flatten_messages
-from referral.api.match_schemas import WEEKDAY_NAMES, MatchRequest
 from referral.matching.messages import GROUPS, LABELS, group_label, label
 from referral.matching.types import GRADES, MODES
+from referral.matching.week import WEEKDAYS
+from referral.schemas import flatten_messages
+from referral.schemas.match import MatchRequest
 
 TEXT_ROWS = 3  # rows for needs typed in the worker's own words
 SEVERITIES = (1, 2, 3)
@@ -32,7 +33,7 @@ def options(language: str, tree: list[dict[str, Any]], scales: Any) -> dict[str,
         "grades": GRADES, "groups": [(g, group_label(language, g)) for g in GROUPS["en"]],
         "languages": [(code, label(language, "language", code)) for code in LABELS["en"]["language"]],
         "modes": [(m, label(language, "mode", m)) for m in MODES],
-        "weekdays": [(code, label(language, "weekday", str(i))) for i, code in enumerate(WEEKDAY_NAMES[:7])],
+        "weekdays": [(code, label(language, "weekday", str(i))) for i, code in enumerate(WEEKDAYS)],
         "severities": SEVERITIES, "text_rows": range(TEXT_ROWS), "genders": GENDERS,
     }
 

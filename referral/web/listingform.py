@@ -15,8 +15,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
-from referral.api.errors import flatten_messages
-from referral.api.schemas import OrganizationSchema, ServiceSchema, SiteSchema
+from referral.schemas import flatten_messages
+from referral.schemas.directory import OrganizationSchema, ServiceSchema, SiteSchema
 
 EXTRA_ROWS = 2  # empty rows offered for a new phone or opening time
 ROWS = {"phones": (("number", "purpose"), "number"), "opening_hours": (("weekday", "opens", "closes"), "opens")}

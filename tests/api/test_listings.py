@@ -48,6 +48,21 @@ def test_a_service_is_created_with_its_needs_areas_and_sites(app, client, admin_
     assert (body["capacity"], body["wait_days"], body["minimum_age"]) == ("waitlist", 14, 10.0)
 
 
+def test_a_service_naming_a_target_group_outside_the_vocabulary_is_refused(app, client, admin_headers):
+    seed_mini(app)
+    payload = builders.service(EAST, target_groups=["migrant", "martian"])
+    refused = client.post("/v1/services", json=payload, headers=admin_headers)
+    assert refused.status_code == 422
+    assert [(e["field"], e["detail"]) for e in refused.get_json()["errors"]] == [
+        ("target_groups[1]", "not a target group: martian")]
+    created = client.post("/v1/services", json={**payload, "target_groups": ["migrant", "student"]},
+                          headers=admin_headers)
+    assert created.status_code == 201 and created.get_json()["target_groups"] == ["migrant", "student"]
+    patched = change(client, "PATCH", f"/v1/services/{created.get_json()['id']}", admin_headers,
+                     json={"target_groups": ["pirate"]})
+    assert patched.status_code == 422 and patched.get_json()["errors"][0]["field"] == "target_groups[0]"
+
+
 def test_every_write_bumps_the_directory_version(app, client, admin_headers):
     seed_mini(app)
     before = version(app)

@@ -192,7 +192,7 @@ def test_the_demo_scenario_on_the_seeded_region(app, client, worker_headers):
 
 
 def test_the_response_follows_the_documented_schema(app, client, worker_headers):
-    from referral.api.match_schemas import MatchResponse
+    from referral.schemas.match import MatchResponse
 
     seed_mini(app)
     body = client.post("/v1/match", json=request(constraints={"max_distance_km": 5}), headers=worker_headers).get_json()

@@ -105,7 +105,7 @@ def test_an_unknown_grade_is_a_422_naming_the_scale(app, client, worker_headers)
 
 
 def test_the_urgent_answer_follows_the_documented_schema(app, client, worker_headers):
-    from referral.api.match_schemas import MatchResponse
+    from referral.schemas.match import MatchResponse
 
     seed_demo(app)
     body = client.post("/v1/match", json=homework(notes="被打了，不敢回家", assessment={"behavioural": "low"}),

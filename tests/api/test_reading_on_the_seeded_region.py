@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from referral.api.match_schemas import MatchResponse
 from referral.config import PROJECT_ROOT
 from referral.db import get_db
+from referral.schemas.match import MatchResponse
 from referral.seeding import load
 
 SEEDS = PROJECT_ROOT / "seeds"

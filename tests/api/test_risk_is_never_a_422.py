@@ -1,6 +1,6 @@
 """A child at risk is never a 422: a match request that reveals a risk is answered with what of it
 could be used — urgent section first, every unusable part named in ``problems`` — and the same
-request without a risk keeps its 422 (api/match_rescue.py, matchmaking.run_anyway)."""
+request without a risk keeps its 422 (referral/match_rescue.py, matchmaking.run_anyway)."""
 
 from __future__ import annotations
 

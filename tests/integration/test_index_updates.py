@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from referral import matchmaking, snapshot
 from referral.db import get_db
-from referral.directory import bump_version
 from referral.models import DirectoryChange, NeedTerm
 from referral.seeding import stable_id
 from tests.builders import change, seed_mini
@@ -76,8 +75,7 @@ def test_a_taxonomy_change_is_reloaded_whole(seeded):
     with seeded.app_context(), get_db().session(write=True) as session:
         term = session.scalars(select(NeedTerm).order_by(NeedTerm.code)).first()
         term.labels = {**term.labels, "en": "renamed"}
-        bump_version(session)
-        session.commit()
+        session.commit()  # bumps the version itself (referral.versioning)
     assert _log(seeded)[-1] == (2, None)
     cache.current()
     assert (cache.builds, cache.deltas) == (2, 0) and cache.current().services == _fresh(seeded).services

@@ -123,3 +123,23 @@ def test_the_example_site_file_for_production_only_names_settings_the_defaults_h
     example = tomllib.loads((config.PROJECT_ROOT / "config" / "production.example.toml").read_text(encoding="utf-8"))
     assert example["ENV"] == "production"
     assert set(example) <= set(config._read_toml(config.DEFAULT_FILE))
+
+
+def test_the_packaged_match_table_gives_exactly_the_cores_default_settings():
+    # every weight and constant of the ranking is a MatchSettings field; default.toml names each at its default
+    from referral.matching.settings import MatchSettings
+    from referral.matchmaking import settings_from
+
+    assert settings_from(load()) == MatchSettings()
+    changed = settings_from(load({"MATCH": {"wait_unknown_score": 0.5, "intensity_fit": [[1, 1, 1]] * 3}}))
+    assert (changed.wait_unknown_score, changed.intensity_fit) == (0.5, ((1.0, 1.0, 1.0),) * 3)
+
+
+def test_ci_builds_the_wheel_and_starts_it_from_a_clean_virtualenv_after_the_suite():
+    script = (config.PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[0] == "set -euo pipefail"  # a failing wheel check fails CI
+    assert commands[-2:] == ["make test", "make wheel-check"]
+    makefile = (config.PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nwheel-check:", 1)[1].split("\n\n", 1)[0]
+    assert "pip wheel" in recipe and "-m venv" in recipe and "referral init-db" in recipe and "create_app()" in recipe

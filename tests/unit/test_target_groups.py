@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from importlib import resources
 
+import pytest
+
 from referral.config import PROJECT_ROOT
 from referral.matching.groups import IMPLIED_GROUPS
 from referral.matching.messages import CATALOGUE, GROUPS, REQUIREMENTS, TARGET_GROUPS
@@ -45,3 +47,12 @@ def test_the_hsds_data_files_map_only_to_groups_in_the_vocabulary():
     from_crosswalk = {g for rule in crosswalk["situations"].values() for g in rule.get("groups", [])}
     assert from_crosswalk <= TARGET_GROUPS
     assert set(phrases["groups"]) <= TARGET_GROUPS
+
+
+def test_an_hsds_import_refuses_a_target_group_the_vocabulary_does_not_have():
+    from referral.hsds import extension
+
+    assert extension.decode("service", "target_groups", '["migrant","student"]') == ["migrant", "student"]
+    with pytest.raises(ValueError, match="names target groups not in the vocabulary: martian, pirate$"):
+        extension.decode("service", "target_groups", '["pirate","migrant","martian"]')
+    assert extension.decode("service", "genders", '["pirate"]') == ["pirate"]  # genders are not groups

@@ -1,5 +1,5 @@
 """The find-help page never sends a child at risk back to the form: the answer comes with the urgent
-section first and the parts of the form it could not use named above it (api/match_rescue.py)."""
+section first and the parts of the form it could not use named above it (referral/match_rescue.py)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from referral.config import PROJECT_ROOT as ROOT
 from referral.db import get_db
-from referral.hsds import ids, sources
+from referral.hsds import ids, package, sources
 from referral.models import Organization, Service, Site
+from tests.builders import seed_mini
 from tests.integration.hsds.helpers import HARBOUR, FakeGeocoder, counts, official, reference_only, run_import
 
 WELLINGTON = (-41.2865, 174.7762)
@@ -230,3 +231,18 @@ def test_with_the_risk_lexicon_a_suicide_prevention_term_maps_to_the_crisis_need
     mapped = {m["term"]: (m["need"], m["method"]) for m in report.mappings}
     assert mapped["Suicide prevention and crisis support"] == ("mental_health.crisis", "risk")
     assert [u["term"] for u in report.unmapped_terms] == ["Money and debt advice"]
+
+
+def test_an_imported_target_group_outside_the_vocabulary_is_noted_and_never_stored(app) -> None:  # noqa: ANN001
+    seed_mini(app)
+    with app.app_context(), get_db().session() as session:
+        organizations = package.organizations(session, timezone=app.config["TIMEZONE"])
+    changed = [a for o in organizations for s in o["services"] for a in s["attributes"]
+               if a["taxonomy_term"].get("code") == "service.target_groups"]
+    assert [a["value"] for a in changed] == ['["migrant"]']  # the mini directory's one group
+    changed[0]["value"] = '["martian","migrant"]'
+    report = run_import(app, sources.JsonSource("edited", organizations))
+    assert [n["message"] for n in report.notes if "target groups" in n["message"]] == [
+        "referral matching service.target_groups names target groups not in the vocabulary: martian; ignored"]
+    with app.app_context(), get_db().session() as session:
+        assert all("martian" not in s.target_groups for s in session.scalars(select(Service)))

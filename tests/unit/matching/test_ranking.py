@@ -44,6 +44,14 @@ def test_weights_come_from_the_settings(index):
     assert scores["c"] == 100.0 and scores["b"] == 25.0
 
 
+def test_capacity_intensity_and_freshness_come_from_the_settings_too(index):
+    settings = MatchSettings(waitlist_score=0.9, wait_scale_days=60.0, faded_days=290,
+                             intensity_fit=((1.0, 0.8, 0.4), (0.2, 1.0, 0.8), (0.3, 0.6, 1.0)))
+    parts = {r.service.id: r.score_parts for r in match(index, query(), settings).results}
+    assert parts["d"]["capacity"] == 0.6  # 0.9 / (1 + 30 / 60)
+    assert (parts["e"]["intensity"], parts["e"]["freshness"]) == (0.2, 0.45)  # (290 - 200) / (290 - 90)
+
+
 def test_the_limit_cuts_the_list(index):
     assert [r.service.id for r in match(index, query(limit=2)).results] == ["a", "f"]
 

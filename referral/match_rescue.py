@@ -20,10 +20,10 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from referral.api.errors import flatten_messages
-from referral.api.match_schemas import MatchChild, MatchLocation, MatchNeed, MatchRequest
 from referral.matching.engine import reveals_risk
 from referral.matching.index import DirectoryIndex
+from referral.schemas import flatten_messages
+from referral.schemas.match import MatchChild, MatchLocation, MatchNeed, MatchRequest
 
 MAX_TEXT = 4000  # characters of one text read for a risk (a longer one is still read up to here)
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -11,9 +11,11 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from referral import models
-from referral.api.i18n import N_
 from referral.directory import service_rule_errors
+from referral.matching.messages import TARGET_GROUPS
 from referral.matching.types import MODES
+from referral.matching.week import WEEKDAYS
+from referral.schemas import N_
 
 # Every string a client sends has a maximum length (tests check each input schema): the
 # patterns are bounded too, so that no field reaches the database longer than its column.
@@ -28,7 +30,6 @@ TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", er
 MAX_PAGE = 100_000
 CLOSING_TIME = (validate.Length(max=5), validate.Regexp(
     r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error=N_("not a time HH:MM (24:00 = midnight)")))
-WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def _translations(max_length: int) -> fields.Dict:
@@ -129,7 +130,8 @@ class ServiceSchema(Listing):
     minimum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
     maximum_age = fields.Float(allow_none=True, validate=validate.Range(0, 120))
     genders = _codes(TOKEN, max_items=10)
-    target_groups = _codes(TOKEN)
+    # one vocabulary (referral/data/target_groups.json), each group labelled in every language
+    target_groups = _codes(validate.OneOf(sorted(TARGET_GROUPS), error="not a target group: {input}"))
     languages = _codes(LANGUAGE_TAG)
     modes = fields.List(
         fields.String(validate=validate.OneOf(MODES)), required=True,

@@ -6,11 +6,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from referral.api.schemas import CODE, LANGUAGE_TAG, TOKEN
 from referral.matching.types import GRADES, MODES
+from referral.matching.week import WEEKDAY_NAMES, WEEKDAYS
+from referral.schemas.directory import CODE, LANGUAGE_TAG, TOKEN
 
-WEEKDAY_NAMES = ("mo", "tu", "we", "th", "fr", "sa", "su",
-                 "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+OPEN_ON = (*WEEKDAYS, *WEEKDAY_NAMES)  # a weekday as a code (mo) or in full (monday)
 
 
 class MatchLocation(Schema):
@@ -61,7 +61,7 @@ class MatchConstraints(Schema):
     modes = fields.List(fields.String(validate=validate.OneOf(MODES)), validate=validate.Length(1, len(MODES)))
     free_only = fields.Boolean()
     include_waitlisted = fields.Boolean()
-    open_on = fields.String(validate=validate.OneOf(WEEKDAY_NAMES))
+    open_on = fields.String(validate=validate.OneOf(OPEN_ON))
 
 
 class MatchRequest(Schema):
