@@ -1,7 +1,7 @@
 """The ``referral`` command (the console script): every command of ``commands``, plus ``serve``
 (gunicorn on ``referral.app:create_app()``) and Flask's ``routes`` and ``shell``.
 
-The web app is built only for a command that needs it (``serve``, ``match``, ``worker``, ``purge``,
+The web app is built only for a command that needs it (``serve``, ``worker``, ``purge``,
 ``routes``, ``shell``: Flask's ``with_appcontext`` asks ``Console`` for it); the others get the
 configuration and the database from the data layer (``cli_context``) and never import the app, the
 API or the pages. Commands print plain text.

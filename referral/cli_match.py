@@ -11,11 +11,10 @@ import re
 from typing import Any
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from referral import matchmaking
+from referral.cli_context import Data, pass_data
 from referral.matching.messages import say
 from referral.matching.types import MatchInputError
 from referral.matching.week import periods
@@ -53,20 +52,16 @@ def _need(value: str, key: str) -> dict:
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--language", default="zh", show_default=True, help="Language of labels and reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
-@with_appcontext
-def match_command(**options: Any) -> None:
+@pass_data
+def match_command(data: Data, **options: Any) -> None:
     """Print ranked referral options for a child, with reasons, caveats and unmet needs."""
-    # the API's schema and presenter (the terminal shows what a case app gets), loaded only when this
-    # command runs: the other commands never load the API
-    from referral.api.errors import flatten_messages
-    from referral.api.match import present
-    from referral.api.match_schemas import MatchRequest
-
     body = _request(options)
     try:
-        data = MatchRequest().load(body)
-        index, outcome = matchmaking.run(current_app.extensions["referral.index"], data,
-                                         options["language"], current_app.config)
+        request = MatchRequest().load(body)
+        # one match, one index: built inline from the database (no web app, no background thread)
+        cache = matchmaking.IndexCache(data.database, float(data.config["INDEX_CHECK_SECONDS"]),
+                                       outcome_window_days=int(data.config["MATCH"].get("outcome_window_days", 90)))
+        index, outcome = matchmaking.run(cache, request, options["language"], data.config)
     except ValidationError as error:
         lines = [f"{field or 'request'}: {message}" for field, message in flatten_messages(error.messages)]
         raise click.UsageError("\n".join(lines)) from None

@@ -1,4 +1,4 @@
-"""The database: declarative base, engine and session lifecycle.
+"""The database: engines and the session lifecycle (the declarative base is referral/models/base.py).
 
 The engine and session factory are built inside the app factory (never at import time) and kept in
 ``app.extensions["referral.db"]``, or, for a command that needs only the database, by
@@ -19,25 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from referral import versioning  # noqa: F401 - registers the directory version bump on every Session
+from referral.models.base import Base  # noqa: F401 - re-exported: db.Base is the models' base
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PG_CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout
 SQLITE_LOST = ("readonly database", "disk i/o error", "unable to open database file")
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
 @dataclass
 class Database:
     """The engine and the two session factories (reads, writes) of one app."""
@@ -99,7 +89,6 @@ def _configure_sqlite(engine: Engine) -> None:
 def build(url: str, echo: bool = False) -> Database:
     """A Database for ``url``; writes on SQLite take the write lock up front. Its sessions bump the
     directory version as they commit a change (referral.versioning registers that on import)."""
-    from referral import versioning  # noqa: F401 - the models import this module: import late
     engine = make_engine(url, echo)
     write_engine = engine.execution_options(referral_write=True)
     read_engine = engine.execution_options(postgresql_readonly=True) if engine.dialect.name == "postgresql" else engine

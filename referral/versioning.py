@@ -10,8 +10,8 @@ that writes only rows no match reads (audit events, keys, accounts, jobs, gap co
 webhooks, listing reports, an undecided referral), a savepoint's commit and a rollback bump nothing.
 
 Workers' indexes follow the version (matchmaking.IndexCache), and the HSDS export cache is keyed by
-it (hsds/exchange.py). Depends on SQLAlchemy, referral.changes and referral.models only; registered
-when the first database is built (db.build), so every session of the project has it.
+it (hsds/exchange.py). Depends on SQLAlchemy, referral.changes, referral.directory and referral.models;
+referral.db imports it, so every session of the project has it.
 """
 
 from __future__ import annotations

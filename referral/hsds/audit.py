@@ -18,8 +18,8 @@ from sqlalchemy import JSON, String, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from referral.audit import SKIPPED, _plain, diff
-from referral.db import Base
 from referral.models import AuditEvent, Organization, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
+from referral.models.base import Base
 from referral.policy import Principal
 
 CHUNK = 500  # ids per IN (…): well under SQLite's variable limit

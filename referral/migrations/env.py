@@ -3,7 +3,8 @@
 from alembic import context
 
 from referral import models  # noqa: F401 - registers the tables on Base.metadata
-from referral.db import Base, make_engine
+from referral.db import make_engine
+from referral.models.base import Base
 
 config = context.config
 target_metadata = Base.metadata

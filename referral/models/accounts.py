@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from referral.db import Base
+from referral.models.base import Base
 from referral.models.listings import UTCDateTime, enum_column, new_id, utcnow
 
 ROLES = ("admin", "org_editor", "social_worker", "case_app")

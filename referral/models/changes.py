@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral.db import Base
+from referral.models.base import Base
 from referral.models.listings import UTCDateTime, utcnow
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral.db import Base
+from referral.models.base import Base
 from referral.models.listings import UTCDateTime, enum_column, new_id, utcnow
 
 JOB_KINDS = ("import", "export")

@@ -71,7 +71,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from referral.db import Base
+from referral.models.base import Base
 
 __all__ = [
     "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",

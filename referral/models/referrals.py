@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral.db import Base
+from referral.models.base import Base
 from referral.models.listings import UTCDateTime, enum_column, new_id, utcnow
 
 REFERRAL_STATUSES = ("requested", "received", "accepted", "declined", "in_progress", "completed", "cancelled", "failed")

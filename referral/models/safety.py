@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral.db import Base
+from referral.models.base import Base
 from referral.models.listings import enum_column
 
 RESOURCE_KINDS = ("hotline", "duty", "scale")

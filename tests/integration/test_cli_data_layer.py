@@ -36,7 +36,7 @@ def run_console(tmp_path: Path, *commands: list[str]) -> tuple[list[str], str]:
     return json.loads(loaded[len("LOADED "):]), done.stdout
 
 
-def test_init_db_seed_import_export_and_keys_never_load_the_app_the_api_or_the_pages(tmp_path: Path) -> None:
+def test_init_db_seed_import_export_keys_and_match_never_load_the_app_the_api_or_the_pages(tmp_path: Path) -> None:
     region = tmp_path / "region"
     region.mkdir()
     for name in ("places.json", "organizations.json"):
@@ -45,7 +45,8 @@ def test_init_db_seed_import_export_and_keys_never_load_the_app_the_api_or_the_p
     loaded, output = run_console(
         tmp_path, ["init-db", "--taxonomy", str(MINI / "needs.json")], ["seed", str(region)],
         ["import-hsds", str(FIXTURES / "hsds" / "harbour-city"), "--dry-run"], ["export-hsds", str(exported)],
-        ["create-key", "--role", "admin", "--name", "cli test"])
+        ["create-key", "--role", "admin", "--name", "cli test"],
+        ["match", "--place", "T1", "--age", "9", "--need", "mental_health.counseling", "--language", "en", "--json"])
     assert loaded == []
     assert "exit" not in output, output
     with sqlite3.connect(tmp_path / "cli.db") as db:
@@ -54,6 +55,8 @@ def test_init_db_seed_import_export_and_keys_never_load_the_app_the_api_or_the_p
     assert organizations == len(json.loads((MINI / "organizations.json").read_text("utf-8"))["organizations"])
     assert admins == [("cli test",)]
     assert len(json.loads(exported.read_text(encoding="utf-8"))) == organizations  # the seeded ones, not the dry run
+    answer = json.loads(output[output.index("{"):output.rindex("}") + 1])  # match --json: the API's answer
+    assert answer["results"][0]["service"]["name"] == "Child counselling"
 
 
 def test_a_refused_import_exits_1_and_still_loads_no_web_module(tmp_path: Path) -> None:
