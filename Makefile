@@ -41,7 +41,7 @@ serve: db
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: ruff, mypy (strict on referral/matching) and import-linter's layer contracts, as pyproject.toml
+## lint: ruff (lint and format check), mypy (strict on referral/matching) and import-linter's layer contracts, as pyproject.toml
 ## configures them; no file may get more findings than tools/lint_baseline.json records
 lint: $(DEV_STAMP)
 	$(BIN)/python tools/lint.py

@@ -35,8 +35,14 @@ class FixedIndex:
 
 def make_app(index: DirectoryIndex, folder: Path) -> tuple[Any, dict[str, str]]:
     """The app on an empty migrated database, serving ``index``, and a social worker's key."""
-    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-                      "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+            "RATELIMIT_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     with app.app_context():
         migrate.upgrade(get_db().engine)
         with get_db().session(write=True) as session:
@@ -50,12 +56,15 @@ def make_app(index: DirectoryIndex, folder: Path) -> tuple[Any, dict[str, str]]:
 def body(query: MatchQuery) -> dict[str, Any]:
     """The JSON a case app would send for ``query``."""
     child, limits = query.child, query.constraints
-    needs = [{"code": n.code, "severity": n.severity} if n.code else {"text": n.text, "severity": n.severity}
-             for n in query.needs]
+    needs = [
+        {"code": n.code, "severity": n.severity} if n.code else {"text": n.text, "severity": n.severity}
+        for n in query.needs
+    ]
     payload: dict[str, Any] = {
         "location": {"lat": query.location.lat, "lon": query.location.lon},
         "child": {"age": child.age, "groups": sorted(child.groups), "languages": sorted(child.languages)},
-        "needs": needs, "limit": query.limit,
+        "needs": needs,
+        "limit": query.limit,
         "constraints": {"max_distance_km": limits.max_distance_km, "include_waitlisted": limits.include_waitlisted},
     }
     if child.gender:
@@ -74,16 +83,20 @@ def measure(index: DirectoryIndex, queries: list[MatchQuery]) -> dict[str, list[
         for payload in bodies[:10]:  # warm up
             client.post("/v1/match", json=payload, headers=headers)
             client.get("/bench/hello", headers=headers)
-        return {"match": _timed(lambda p: client.post("/v1/match", json=p, headers=headers), bodies),
-                "floor": _timed(lambda _p: client.get("/bench/hello", headers=headers), bodies)}
+        return {
+            "match": _timed(lambda p: client.post("/v1/match", json=p, headers=headers), bodies),
+            "floor": _timed(lambda _p: client.get("/bench/hello", headers=headers), bodies),
+        }
 
 
-def _timed(call, items) -> list[float]:  # noqa: ANN001
+def _timed(call, items) -> list[float]:
     seconds = []
     for item in items:
         start = time.perf_counter()
         response = call(item)
         seconds.append(time.perf_counter() - start)
         if response.status_code != 200:
-            raise RuntimeError(f"benchmark request failed: {response.status_code} {response.get_data(as_text=True)[:300]}")
+            raise RuntimeError(
+                f"benchmark request failed: {response.status_code} {response.get_data(as_text=True)[:300]}"
+            )
     return seconds

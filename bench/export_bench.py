@@ -47,8 +47,11 @@ def export_only(url: str, path: Path, form: str) -> None:
         started, cpu = time.perf_counter(), time.process_time()
         exchange.export_file(session, app.config, path, form, None, progress)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "updates": len(updates), "last": updates[-1],
-                      "rss": max(peak + [_rss()])}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu": cpu, "updates": len(updates), "last": updates[-1], "rss": max(peak + [_rss()])}
+        )
+    )
 
 
 def _rss() -> float:
@@ -59,8 +62,9 @@ def _rss() -> float:
 
 def export(url: str, folder: Path, form: str) -> dict:
     path = folder / f"export.{'json' if form == 'json' else 'zip'}"
-    child = subprocess.run([sys.executable, __file__, "--export", url, str(path), form], stdout=subprocess.PIPE,
-                           check=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--export", url, str(path), form], stdout=subprocess.PIPE, check=True
+    )
     return {**json.loads(child.stdout), "form": form, "mib": path.stat().st_size / 2**20}
 
 
@@ -88,11 +92,15 @@ def main() -> None:
         rows += run(Path(tmp) / "baseline", args.services // 10)
         rows += run(Path(tmp) / "full", args.services)
     print("HSDS export to a file, streamed (SQLite; synthetic directory, fixed seed; each export its own process)")
-    print(f"{'format':<8}{'services':>10}{'seconds':>10}{'CPU s':>8}{'services/s':>12}{'MiB':>8}"
-          f"{'RSS MiB':>9}{'updates':>9}")
+    print(
+        f"{'format':<8}{'services':>10}{'seconds':>10}{'CPU s':>8}{'services/s':>12}{'MiB':>8}"
+        f"{'RSS MiB':>9}{'updates':>9}"
+    )
     for r in rows:
-        print(f"{r['form']:<8}{r['services']:>10}{r['seconds']:>10.2f}{r['cpu']:>8.2f}"
-              f"{r['services'] / r['seconds']:>12,.0f}{r['mib']:>8.1f}{r['rss']:>9,.0f}{r['updates']:>9}")
+        print(
+            f"{r['form']:<8}{r['services']:>10}{r['seconds']:>10.2f}{r['cpu']:>8.2f}"
+            f"{r['services'] / r['seconds']:>12,.0f}{r['mib']:>8.1f}{r['rss']:>9,.0f}{r['updates']:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from served import Server, match_body, prepare  # noqa: E402
+from served import Server, match_body, prepare
 
 IN_A_ROW = 40
 
 
-async def background(base: str, directory, stop: asyncio.Event, slowest: list[float]) -> None:  # noqa: ANN001
+async def background(base: str, directory, stop: asyncio.Event, slowest: list[float]) -> None:
     rng, auth = random.Random(7), {"Authorization": f"Bearer {directory.worker_key}"}
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         while not stop.is_set():
@@ -40,15 +40,16 @@ async def background(base: str, directory, stop: asyncio.Event, slowest: list[fl
             slowest.append(time.perf_counter() - started)
 
 
-async def one_edit(base: str, directory, service_id: str, n: int) -> float:  # noqa: ANN001
+async def one_edit(base: str, directory, service_id: str, n: int) -> float:
     admin = {"Authorization": f"Bearer {directory.admin_key}"}
     auth = {"Authorization": f"Bearer {directory.worker_key}"}
     body = match_body(random.Random(n), directory.codes)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         etag = (await client.get(f"/v1/services/{service_id}", headers=admin)).headers["ETag"]
         before = (await client.post("/v1/match", json=body, headers=auth)).json()["directory_version"]
-        edited = await client.patch(f"/v1/services/{service_id}", json={"name": f"Renamed {n}"},
-                                    headers={**admin, "If-Match": etag})
+        edited = await client.patch(
+            f"/v1/services/{service_id}", json={"name": f"Renamed {n}"}, headers={**admin, "If-Match": etag}
+        )
         assert edited.status_code == 200, edited.text
         done, last_old, in_a_row = time.perf_counter(), 0.0, 0
     while in_a_row < IN_A_ROW:
@@ -61,7 +62,7 @@ async def one_edit(base: str, directory, service_id: str, n: int) -> float:  # n
     return last_old
 
 
-async def run(directory, edits: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
+async def run(directory, edits: int) -> tuple[list[float], list[float]]:
     with Server(directory, workers=2, threads=8, REFERRAL_RATELIMIT_ENABLED="false") as server:
         auth = {"Authorization": f"Bearer {directory.admin_key}"}
         page = httpx.get(server.base + "/v1/services", headers=auth, timeout=60).json()
@@ -89,8 +90,12 @@ def main() -> None:
         lines.append(f"{size:>9} {args.edits:>6} {p50:>13.2f} {worst:>13.2f} {p99:>13.0f} {max(slowest) * 1000:>17.0f}")
         print(lines[-1], flush=True)
     head = f"{'services':>9} {'edits':>6} {'visible p50 s':>13} {'visible max s':>13} {'match p99 ms':>13} {'slowest match ms':>17}"
-    print(f"\nEdit to visible in both of 2 workers, under a match load (target: <= 1 s at 100k):\n{head}\n"
-          + "-" * len(head) + "\n" + "\n".join(lines))
+    print(
+        f"\nEdit to visible in both of 2 workers, under a match load (target: <= 1 s at 100k):\n{head}\n"
+        + "-" * len(head)
+        + "\n"
+        + "\n".join(lines)
+    )
 
 
 if __name__ == "__main__":

@@ -28,12 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from served import Server, match_body, prepare  # noqa: E402
+from served import Server, match_body, prepare
 
 CONCURRENCY = (1, 2, 8)
 
 
-async def drive(base: str, make, concurrency: int, requests: int, seconds: float) -> dict:  # noqa: ANN001
+async def drive(base: str, make, concurrency: int, requests: int, seconds: float) -> dict:
     """``concurrency`` clients, each on its own keep-alive connection, until ``requests`` or ``seconds``."""
     latencies: list[float] = []
     errors = 0
@@ -60,7 +60,7 @@ async def drive(base: str, make, concurrency: int, requests: int, seconds: float
     return dict(n=len(latencies), rps=len(latencies) / elapsed, p50=p50, p95=p95, errors=errors)
 
 
-def endpoints(directory) -> dict:  # noqa: ANN001
+def endpoints(directory) -> dict:
     auth = {"Authorization": f"Bearer {directory.worker_key}"}
     return {
         "trivial": lambda rng: ("GET", "/v1/health/live", {}),
@@ -69,36 +69,46 @@ def endpoints(directory) -> dict:  # noqa: ANN001
     }
 
 
-def bench(directory, model: str, requests: int, seconds: float) -> list[dict]:  # noqa: ANN001
+def bench(directory, model: str, requests: int, seconds: float) -> list[dict]:
     rows = []
     workers, threads = (None, None) if model == "default" else map(int, model.split("x"))
     with Server(directory, workers, threads) as server:
         model = f"{len(server.worker_rss_mb())}x{threads or 8}"
         rss = server.worker_rss_mb()
-        print(f"  server up (index built before traffic) in {server.start_s:.1f} s; worker RSS "
-              f"{', '.join(f'{mb:.0f}' for mb in rss)} MB", flush=True)
+        print(
+            f"  server up (index built before traffic) in {server.start_s:.1f} s; worker RSS "
+            f"{', '.join(f'{mb:.0f}' for mb in rss)} MB",
+            flush=True,
+        )
         for name, make in endpoints(directory).items():
             asyncio.run(drive(server.base, make, 2, 150, seconds))  # warm up: the first seconds after start run slow
             for concurrency in CONCURRENCY:
                 row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
-                rows.append(dict(size=directory.services, model=model, endpoint=name, concurrency=concurrency,
-                                 **row))
-                print(f"  {model} {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
-                      f"p95 {row['p95']:.1f} ms", flush=True)
+                rows.append(dict(size=directory.services, model=model, endpoint=name, concurrency=concurrency, **row))
+                print(
+                    f"  {model} {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
+                    f"p95 {row['p95']:.1f} ms",
+                    flush=True,
+                )
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'database':>10} {'services':>8} {'model':>5} {'endpoint':>8} {'clients':>7} {'req/s':>6} "
-            f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10}")
+    head = (
+        f"{'database':>10} {'services':>8} {'model':>5} {'endpoint':>8} {'clients':>7} {'req/s':>6} "
+        f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10}"
+    )
     lines = [head, "-" * len(head)]
-    floor = {(r["database"], r["size"], r["model"], r["concurrency"]): r["rps"]
-             for r in rows if r["endpoint"] == "trivial"}
+    floor = {
+        (r["database"], r["size"], r["model"], r["concurrency"]): r["rps"] for r in rows if r["endpoint"] == "trivial"
+    }
     for r in rows:
         base = floor[(r["database"], r["size"], r["model"], r["concurrency"])]
         ratio = f"{r['rps'] / base:>10.0%}" if r["endpoint"] != "trivial" else f"{'':>10}"
-        lines.append(f"{r['database']:>10} {r['size']:>8} {r['model']:>5} {r['endpoint']:>8} {r['concurrency']:>7} "
-                     f"{r['rps']:>6.0f} {r['p50']:>6.1f} {r['p95']:>6.1f} {r['errors']:>6} {ratio}")
+        lines.append(
+            f"{r['database']:>10} {r['size']:>8} {r['model']:>5} {r['endpoint']:>8} {r['concurrency']:>7} "
+            f"{r['rps']:>6.0f} {r['p50']:>6.1f} {r['p95']:>6.1f} {r['errors']:>6} {ratio}"
+        )
     return "\n".join(lines)
 
 
@@ -120,8 +130,10 @@ def main() -> None:
                 print(f"  imported in {directory.import_s:.1f} s", flush=True)
                 for model in args.models.split(","):
                     rows += [dict(r, database=label) for r in bench(directory, model, args.requests, args.seconds)]
-    print("\nHTTP: referral serve (model: processes x threads) driven by an async client on the same cores "
-          "(target: match >= 50 % of trivial at 10k)\n" + table(rows))
+    print(
+        "\nHTTP: referral serve (model: processes x threads) driven by an async client on the same cores "
+        "(target: match >= 50 % of trivial at 10k)\n" + table(rows)
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,14 @@ from referral.models import Organization, Service, ServiceAtLocation, ServiceNee
 from referral.policy import CLI  # noqa: E402
 
 SEED = 20261130
-TERMS = ["counseling", "crisis intervention", "parenting education", "Talking therapies",
-         "autism support", "Money and debt advice"]
+TERMS = [
+    "counseling",
+    "crisis intervention",
+    "parenting education",
+    "Talking therapies",
+    "autism support",
+    "Money and debt advice",
+]
 # rows per organization: 1 org, 2 locations, 2 addresses, 2 schedules, 4 services, 4 links, 4 attributes
 PER_ORGANIZATION = 19
 
@@ -45,8 +51,16 @@ def generate(folder: Path, records: int) -> int:
 
     rng = random.Random(SEED)
     ids = (str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in iter(int, 1))
-    tables = ("organization", "location", "address", "schedule", "service", "service_at_location", "attribute",
-              "taxonomy_term")
+    tables = (
+        "organization",
+        "location",
+        "address",
+        "schedule",
+        "service",
+        "service_at_location",
+        "attribute",
+        "taxonomy_term",
+    )
     folder.mkdir(parents=True, exist_ok=True)
     handles = {t: (folder / FILES[t]).open("w", newline="", encoding="utf-8") for t in tables}
     writers = {t: csv.DictWriter(handles[t], COLUMNS[t], lineterminator="\n") for t in tables}
@@ -69,31 +83,75 @@ def generate(folder: Path, records: int) -> int:
         for s in range(2):
             site = next(ids)
             sites.append(site)
-            write("location", {"id": site, "location_type": "physical", "organization_id": org,
-                               "name": f"Site {o}.{s}", "latitude": round(31 + rng.random(), 5),
-                               "longitude": round(120 + rng.random(), 5)})
-            write("address", {"id": next(ids), "location_id": site, "address_1": f"{o} Main Road", "city": "Synth",
-                              "state_province": "", "postal_code": "", "country": "CN", "address_type": "physical"})
-            write("schedule", {"id": next(ids), "location_id": site, "freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR",
-                               "opens_at": "09:00", "closes_at": "17:00"})
+            write(
+                "location",
+                {
+                    "id": site,
+                    "location_type": "physical",
+                    "organization_id": org,
+                    "name": f"Site {o}.{s}",
+                    "latitude": round(31 + rng.random(), 5),
+                    "longitude": round(120 + rng.random(), 5),
+                },
+            )
+            write(
+                "address",
+                {
+                    "id": next(ids),
+                    "location_id": site,
+                    "address_1": f"{o} Main Road",
+                    "city": "Synth",
+                    "state_province": "",
+                    "postal_code": "",
+                    "country": "CN",
+                    "address_type": "physical",
+                },
+            )
+            write(
+                "schedule",
+                {
+                    "id": next(ids),
+                    "location_id": site,
+                    "freq": "WEEKLY",
+                    "byday": "MO,TU,WE,TH,FR",
+                    "opens_at": "09:00",
+                    "closes_at": "17:00",
+                },
+            )
         for v in range(4):
             service = next(ids)
-            write("service", {"id": service, "organization_id": org, "name": f"Service {o}.{v}", "status": "active",
-                              "minimum_age": rng.randint(0, 10), "maximum_age": rng.randint(11, 18)})
+            write(
+                "service",
+                {
+                    "id": service,
+                    "organization_id": org,
+                    "name": f"Service {o}.{v}",
+                    "status": "active",
+                    "minimum_age": rng.randint(0, 10),
+                    "maximum_age": rng.randint(11, 18),
+                },
+            )
             write("service_at_location", {"id": next(ids), "service_id": service, "location_id": sites[v % 2]})
-            write("attribute", {"id": next(ids), "link_id": service, "link_entity": "service",
-                                "taxonomy_term_id": rng.choice(terms)["id"]})
+            write(
+                "attribute",
+                {
+                    "id": next(ids),
+                    "link_id": service,
+                    "link_entity": "service",
+                    "taxonomy_term_id": rng.choice(terms)["id"],
+                },
+            )
     for handle in handles.values():
         handle.close()
     (folder / "datapackage.json").write_text(json.dumps(datapackage(tables)), encoding="utf-8")
     return count
 
 
-def fresh_app(folder: Path):  # noqa: ANN201
+def fresh_app(folder: Path):
     return fresh_app_at(folder, f"sqlite:///{folder / 'bench.db'}")
 
 
-def fresh_app_at(folder: Path, url: str):  # noqa: ANN201
+def fresh_app_at(folder: Path, url: str):
     """The app on a migrated database at ``url`` holding the demo taxonomy and gazetteer only."""
     folder.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
@@ -102,23 +160,28 @@ def fresh_app_at(folder: Path, url: str):  # noqa: ANN201
     app = create_app({"ENV": "test", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     region = folder / "region"
     region.mkdir()
-    (region / "places.json").write_text((ROOT / "seeds/regions/suzhou-zhenjiang/places.json").read_text("utf-8"),
-                                        encoding="utf-8")
+    (region / "places.json").write_text(
+        (ROOT / "seeds/regions/suzhou-zhenjiang/places.json").read_text("utf-8"), encoding="utf-8"
+    )
     (region / "organizations.json").write_text('{"organizations": []}', encoding="utf-8")
     with app.app_context(), get_db().session(write=True) as session:
         seeding.load(session, ROOT / "seeds" / "needs.json", region)
     return app
 
 
-def bulk(app, package: Path, audit: ImportAudit | None = None) -> tuple[float, object]:  # noqa: ANN001
+def bulk(app, package: Path, audit: ImportAudit | None = None) -> tuple[float, object]:
     with app.app_context(), get_db().session(write=True) as session:
         started = time.perf_counter()
-        report = importer.run(session, sources.open_path(package),
-                              lambda: geocoding.GazetteerGeocoder(writer.places(session)), audit=audit)
+        report = importer.run(
+            session,
+            sources.open_path(package),
+            lambda: geocoding.GazetteerGeocoder(writer.places(session)),
+            audit=audit,
+        )
         return time.perf_counter() - started, report
 
 
-def naive(app, package: Path) -> float:  # noqa: ANN001
+def naive(app, package: Path) -> float:
     """The baseline: the same rows as ORM objects, added and flushed one at a time."""
     source = sources.open_path(package)
     with app.app_context(), get_db().session(write=True) as session:
@@ -131,18 +194,40 @@ def naive(app, package: Path) -> float:  # noqa: ANN001
         for record in source.rows("location"):
             d = record.data
             org_of[d["id"]] = d["organization_id"]
-            session.add(Site(id=d["id"], organization_id=d["organization_id"], name=d["name"], kind="other",
-                             latitude=float(d["latitude"]), longitude=float(d["longitude"])))
+            session.add(
+                Site(
+                    id=d["id"],
+                    organization_id=d["organization_id"],
+                    name=d["name"],
+                    kind="other",
+                    latitude=float(d["latitude"]),
+                    longitude=float(d["longitude"]),
+                )
+            )
             session.flush()
         for record in source.rows("service"):
             d = record.data
-            session.add(Service(id=d["id"], organization_id=d["organization_id"], name=d["name"], modes=["in_person"],
-                                minimum_age=float(d["minimum_age"]), maximum_age=float(d["maximum_age"])))
+            session.add(
+                Service(
+                    id=d["id"],
+                    organization_id=d["organization_id"],
+                    name=d["name"],
+                    modes=["in_person"],
+                    minimum_age=float(d["minimum_age"]),
+                    maximum_age=float(d["maximum_age"]),
+                )
+            )
             session.flush()
         for record in source.rows("service_at_location"):
             d = record.data
-            session.add(ServiceAtLocation(id=d["id"], service_id=d["service_id"], site_id=d["location_id"],
-                                          organization_id=org_of[d["location_id"]]))
+            session.add(
+                ServiceAtLocation(
+                    id=d["id"],
+                    service_id=d["service_id"],
+                    site_id=d["location_id"],
+                    organization_id=org_of[d["location_id"]],
+                )
+            )
             session.flush()
         for record in source.rows("attribute"):
             session.add(ServiceNeed(service_id=record.data["link_id"], need_code="mental_health.counseling"))
@@ -175,11 +260,11 @@ def main() -> None:
     print(f"{'bulk import (new)':<40}{count:>10}{seconds:>10.2f}{count / seconds:>12,.0f}")
     print(f"{'bulk re-import (unchanged: upsert)':<40}{count:>10}{again:>10.2f}{count / again:>12,.0f}")
     print(f"{'bulk import, audited (an event a record)':<40}{count:>10}{audited:>10.2f}{count / audited:>12,.0f}")
-    print(f"{'bulk re-import, audited (no events)':<40}{count:>10}{audited_again:>10.2f}"
-          f"{count / audited_again:>12,.0f}")
+    print(
+        f"{'bulk re-import, audited (no events)':<40}{count:>10}{audited_again:>10.2f}{count / audited_again:>12,.0f}"
+    )
     print(f"{'bulk import (small package)':<40}{small:>10}{bulk_small:>10.2f}{small / bulk_small:>12,.0f}")
-    print(f"{'naive: one ORM object at a time':<40}{small:>10}{naive_seconds:>10.2f}"
-          f"{small / naive_seconds:>12,.0f}")
+    print(f"{'naive: one ORM object at a time':<40}{small:>10}{naive_seconds:>10.2f}{small / naive_seconds:>12,.0f}")
     print(f"written: {dict(sorted(report.counts.items()))}; peak RSS {peak_mib:,.0f} MiB")
 
 

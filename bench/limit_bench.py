@@ -27,16 +27,23 @@ from referral.api.limit_store import SQLiteLimitStorage
 from referral.app import create_app
 
 
-def per_call_us(action, count: int) -> float:  # noqa: ANN001
+def per_call_us(action, count: int) -> float:
     started = time.perf_counter()
     for _ in range(count):
         action()
     return (time.perf_counter() - started) / count * 1e6
 
 
-def app_client(database: Path, storage_uri: str):  # noqa: ANN201
-    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING",
-                      "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_PER_ADDRESS": "100000000 per minute"})
+def app_client(database: Path, storage_uri: str):
+    app = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": f"sqlite:///{database}",
+            "LOG_LEVEL": "WARNING",
+            "RATELIMIT_STORAGE_URI": storage_uri,
+            "RATELIMIT_PER_ADDRESS": "100000000 per minute",
+        }
+    )
     return app.test_client()
 
 
@@ -47,13 +54,18 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         shared_uri = f"referral+sqlite:///{Path(folder) / 'limits.sqlite3'}"
-        clients = {"memory": app_client(Path(folder) / "memory.db", "memory://"),
-                   "file": app_client(Path(folder) / "file.db", shared_uri)}
+        clients = {
+            "memory": app_client(Path(folder) / "memory.db", "memory://"),
+            "file": app_client(Path(folder) / "file.db", shared_uri),
+        }
         item = parse("100000000 per minute")
-        limiters = {"memory": FixedWindowRateLimiter(MemoryStorage()),
-                    "file": FixedWindowRateLimiter(SQLiteLimitStorage(shared_uri))}
-        times: dict[str, list[float]] = {f"{part} {kind}": [] for part in ("request", "hit", "stats")
-                                         for kind in clients}
+        limiters = {
+            "memory": FixedWindowRateLimiter(MemoryStorage()),
+            "file": FixedWindowRateLimiter(SQLiteLimitStorage(shared_uri)),
+        }
+        times: dict[str, list[float]] = {
+            f"{part} {kind}": [] for part in ("request", "hit", "stats") for kind in clients
+        }
         for round_ in range(options.rounds + 1):
             for kind, client in clients.items():
                 if round_ == 0:  # warm-up, not counted: the first app built runs slower for a while
@@ -67,8 +79,10 @@ def main() -> None:
     print(f"{options.rounds} rounds x {options.requests} calls, medians (µs per call)")
     for part in ("request", "hit", "stats"):
         memory, shared = statistics.median(times[f"{part} memory"]), statistics.median(times[f"{part} file"])
-        print(f"  {part:8} memory:// {memory:8.1f}   shared file {shared:8.1f}   "
-              f"+{shared - memory:7.1f} µs  ({shared / memory:.2f}x)")
+        print(
+            f"  {part:8} memory:// {memory:8.1f}   shared file {shared:8.1f}   "
+            f"+{shared - memory:7.1f} µs  ({shared / memory:.2f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -83,8 +83,11 @@ def bench_size(n: int, n_queries: int, repeat: int = 1) -> dict:
     if n <= NAIVE_MAX_SIZE:
         slow = percentiles(latencies(lambda q: naive_match(index, directory, q), queries[:NAIVE_QUERIES]))
         row.update(naive=slow, speedup=statistics.median([slow[0] / fast[0]]))
-    print(f"{n:>7} services done: build {build_s:.2f} s, {build_mb:.0f} MB; match p50/p95/p99 "
-          f"{fast[0]:.2f}/{fast[1]:.2f}/{fast[2]:.2f} ms; through the app p95 {row['app'][1]:.2f} ms", flush=True)
+    print(
+        f"{n:>7} services done: build {build_s:.2f} s, {build_mb:.0f} MB; match p50/p95/p99 "
+        f"{fast[0]:.2f}/{fast[1]:.2f}/{fast[2]:.2f} ms; through the app p95 {row['app'][1]:.2f} ms",
+        flush=True,
+    )
     return row
 
 
@@ -93,9 +96,13 @@ def table(rows: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         naive = r.get("naive")
-        extra = f"{naive[0]:>10.1f} {naive[1]:>10.1f} {r['speedup']:>8.0f}x" if naive else f"{'-':>10} {'-':>10} {'-':>9}"
+        extra = (
+            f"{naive[0]:>10.1f} {naive[1]:>10.1f} {r['speedup']:>8.0f}x" if naive else f"{'-':>10} {'-':>10} {'-':>9}"
+        )
         p = r["fast"]
-        lines.append(f"{r['n']:>9} {r['sites']:>7} {r['build_s']:>8.2f} {r['build_mb']:>9.0f} {p[0]:>7.2f} {p[1]:>7.2f} {p[2]:>7.2f} {extra}")
+        lines.append(
+            f"{r['n']:>9} {r['sites']:>7} {r['build_s']:>8.2f} {r['build_mb']:>9.0f} {p[0]:>7.2f} {p[1]:>7.2f} {p[2]:>7.2f} {extra}"
+        )
     return "\n".join(lines)
 
 
@@ -104,7 +111,9 @@ def app_table(rows: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         app, floor = r["app"], r["floor"]
-        lines.append(f"{r['n']:>9} {app[0]:>8.2f} {app[1]:>8.2f} {floor[0]:>10.2f} {floor[1]:>10.2f} {app[0] - floor[0]:>16.2f}")
+        lines.append(
+            f"{r['n']:>9} {app[0]:>8.2f} {app[1]:>8.2f} {floor[0]:>10.2f} {floor[1]:>10.2f} {app[0] - floor[0]:>16.2f}"
+        )
     return "\n".join(lines)
 
 

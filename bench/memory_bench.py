@@ -67,24 +67,38 @@ def one(n: int) -> dict:
     traced, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del second
-    return dict(n=n, sites=int(index.sites.offsets[-1]), bare=bare, directory=with_directory - bare,
-                worker=worker, index_mb=traced / 2**20, peak_mb=peak / 2**20, build_s=build_s,
-                frozen=frozen, tracked=tracked, delta_ms=delta_s * 1000)
+    return dict(
+        n=n,
+        sites=int(index.sites.offsets[-1]),
+        bare=bare,
+        directory=with_directory - bare,
+        worker=worker,
+        index_mb=traced / 2**20,
+        peak_mb=peak / 2**20,
+        build_s=build_s,
+        frozen=frozen,
+        tracked=tracked,
+        delta_ms=delta_s * 1000,
+    )
 
 
-def _timed(job) -> float:  # noqa: ANN001
+def _timed(job) -> float:
     started = time.perf_counter()
     job()
     return time.perf_counter() - started
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'services':>9} {'sites':>8} {'bare RSS':>9} {'services MB':>12} {'index MB':>9} {'build peak':>11} "
-            f"{'worker RSS':>11} {'build s':>8} {'delta ms':>9} {'frozen objs':>12} {'GC objs':>8}")
+    head = (
+        f"{'services':>9} {'sites':>8} {'bare RSS':>9} {'services MB':>12} {'index MB':>9} {'build peak':>11} "
+        f"{'worker RSS':>11} {'build s':>8} {'delta ms':>9} {'frozen objs':>12} {'GC objs':>8}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['n']:>9} {r['sites']:>8} {r['bare']:>9.0f} {r['directory']:>12.0f} {r['index_mb']:>9.0f} "
-                     f"{r['peak_mb']:>11.0f} {r['worker']:>11.0f} {r['build_s']:>8.2f} {r['delta_ms']:>9.1f} {r['frozen']:>12} {r['tracked']:>8}")
+        lines.append(
+            f"{r['n']:>9} {r['sites']:>8} {r['bare']:>9.0f} {r['directory']:>12.0f} {r['index_mb']:>9.0f} "
+            f"{r['peak_mb']:>11.0f} {r['worker']:>11.0f} {r['build_s']:>8.2f} {r['delta_ms']:>9.1f} {r['frozen']:>12} {r['tracked']:>8}"
+        )
     return "\n".join(lines)
 
 

@@ -98,8 +98,10 @@ def builds(label: str, place_rows, service_rows) -> Gazetteer:
     middle = time.perf_counter()
     sites = len(gazetteer.names.sites.entries)
     end = time.perf_counter()
-    print(f"{label}: {len(gazetteer.places)} places, {sites} sites; place tables {(middle - start) * 1000:.0f} ms "
-          f"(with the index), site tables {(end - middle) * 1000:.0f} ms (on first use)")
+    print(
+        f"{label}: {len(gazetteer.places)} places, {sites} sites; place tables {(middle - start) * 1000:.0f} ms "
+        f"(with the index), site tables {(end - middle) * 1000:.0f} ms (on first use)"
+    )
     return gazetteer
 
 

@@ -40,12 +40,16 @@ def main() -> None:
     cases = load_cases()
     with tempfile.TemporaryDirectory() as folder:
         index = demo_index(Path(folder))
-    rows = {"colleague rules (default)": evaluate(index, MatchSettings(), cases),
-            "before: score only": evaluate(index, BEFORE, cases),
-            "distance only": evaluate(index, DISTANCE_ONLY, cases)}
+    rows = {
+        "colleague rules (default)": evaluate(index, MatchSettings(), cases),
+        "before: score only": evaluate(index, BEFORE, cases),
+        "distance only": evaluate(index, DISTANCE_ONLY, cases),
+    }
     graded = sum(1 for c in cases["cases"] if c["grades"])
-    print(f"{len(cases['cases'])} cases ({graded} with graded services, "
-          f"{sum(c['urgent'] for c in cases['cases'])} urgent) on {REGION.relative_to(ROOT)}\n")
+    print(
+        f"{len(cases['cases'])} cases ({graded} with graded services, "
+        f"{sum(c['urgent'] for c in cases['cases'])} urgent) on {REGION.relative_to(ROOT)}\n"
+    )
     columns = list(next(iter(rows.values())).row())
     print("| ranking | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))

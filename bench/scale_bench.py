@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import http_bench  # noqa: E402
-from served import Server, prepare  # noqa: E402
+import http_bench
+from served import Server, prepare
 
 BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 
@@ -38,15 +38,20 @@ def scale(folder: Path, services: int, url: str | None, requests: int, seconds: 
     """Import, serve and match one directory of ``services`` services."""
     directory = prepare(folder, services, url)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: generator + importer
-    print(f"  imported {directory.records:,} HSDS rows in {directory.import_s:.1f} s "
-          f"({directory.records / directory.import_s:,.0f} rows/s; peak RSS {peak_mb:,.0f} MB)", flush=True)
+    print(
+        f"  imported {directory.records:,} HSDS rows in {directory.import_s:.1f} s "
+        f"({directory.records / directory.import_s:,.0f} rows/s; peak RSS {peak_mb:,.0f} MB)",
+        flush=True,
+    )
     log = folder / "server.log"
     with Server(directory, log=log, REFERRAL_LOG_LEVEL="INFO") as server:
         rss = server.worker_rss_mb()
         built = [float(m.group(2)) for m in BUILT.finditer(log.read_text("utf-8", "replace"))]
-        print(f"  served by {len(rss)} workers after {server.start_s:.1f} s; index built in "
-              f"{', '.join(f'{s:.1f}' for s in built)} s; worker RSS {', '.join(f'{mb:,.0f}' for mb in rss)} MB",
-              flush=True)
+        print(
+            f"  served by {len(rss)} workers after {server.start_s:.1f} s; index built in "
+            f"{', '.join(f'{s:.1f}' for s in built)} s; worker RSS {', '.join(f'{mb:,.0f}' for mb in rss)} MB",
+            flush=True,
+        )
         figures = {}
         for name, make in http_bench.endpoints(directory).items():
             if name == "health":
@@ -55,31 +60,47 @@ def scale(folder: Path, services: int, url: str | None, requests: int, seconds: 
             for clients in (1, 2):
                 figures[name, clients] = asyncio.run(http_bench.drive(server.base, make, clients, requests, seconds))
     log.unlink()
-    return dict(services=services, records=directory.records, import_s=directory.import_s, peak_mb=peak_mb,
-                build_s=max(built, default=float("nan")), rss_mb=max(rss), workers=len(rss), figures=figures)
+    return dict(
+        services=services,
+        records=directory.records,
+        import_s=directory.import_s,
+        peak_mb=peak_mb,
+        build_s=max(built, default=float("nan")),
+        rss_mb=max(rss),
+        workers=len(rss),
+        figures=figures,
+    )
 
 
 def table(label: str, rows: list[dict]) -> str:
-    head = (f"{'services':>9} {'rows':>10} {'import s':>8} {'rows/s':>7} {'peak MB':>7} {'build s':>7} "
-            f"{'RSS MB':>7} {'clients':>7} {'match p50':>9} {'p95':>6} {'trivial p95':>11} {'match/s':>7}")
-    lines = [f"Scale, {label} (target: match p95 <= 20 ms at 1M on PostgreSQL); build and RSS: the largest worker's",
-             head, "-" * len(head)]
+    head = (
+        f"{'services':>9} {'rows':>10} {'import s':>8} {'rows/s':>7} {'peak MB':>7} {'build s':>7} "
+        f"{'RSS MB':>7} {'clients':>7} {'match p50':>9} {'p95':>6} {'trivial p95':>11} {'match/s':>7}"
+    )
+    lines = [
+        f"Scale, {label} (target: match p95 <= 20 ms at 1M on PostgreSQL); build and RSS: the largest worker's",
+        head,
+        "-" * len(head),
+    ]
     for r in rows:
         for clients in (1, 2):
             match, floor = r["figures"]["match", clients], r["figures"]["trivial", clients]
             lines.append(
                 f"{r['services']:>9,} {r['records']:>10,} {r['import_s']:>8.1f} {r['records'] / r['import_s']:>7,.0f} "
                 f"{r['peak_mb']:>7,.0f} {r['build_s']:>7.1f} {r['rss_mb']:>7,.0f} {clients:>7} {match['p50']:>9.1f} "
-                f"{match['p95']:>6.1f} {floor['p95']:>11.1f} {match['rps']:>7.0f}")
+                f"{match['p95']:>6.1f} {floor['p95']:>11.1f} {match['rps']:>7.0f}"
+            )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", default="20000", help="sizes, comma-separated (e.g. 100000,1000000)")
-    parser.add_argument("--postgres", default=os.environ.get("REFERRAL_BENCH_POSTGRES_URL"),
-                        help="a disposable PostgreSQL database URL (emptied first); "
-                             "default $REFERRAL_BENCH_POSTGRES_URL")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("REFERRAL_BENCH_POSTGRES_URL"),
+        help="a disposable PostgreSQL database URL (emptied first); default $REFERRAL_BENCH_POSTGRES_URL",
+    )
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()

@@ -31,8 +31,9 @@ MATCH = {"location": {"place": "城厢镇"}, "child": {"age": 9}, "needs": [{"co
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run([str(BIN / "referral"), *args], env=env, cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [str(BIN / "referral"), *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def wait_up() -> None:
@@ -71,8 +72,10 @@ def limit_exactness(requests: int, limit: int) -> None:
     with ThreadPoolExecutor(16) as pool:
         codes = list(pool.map(lambda _: get("/v1/needs")[0], range(requests)))
     seconds = time.perf_counter() - started
-    print(f"{requests} requests against {limit} per minute, in {seconds:.0f} s: "
-          f"{codes.count(200)} passed, {codes.count(429)} got 429")
+    print(
+        f"{requests} requests against {limit} per minute, in {seconds:.0f} s: "
+        f"{codes.count(200)} passed, {codes.count(429)} got 429"
+    )
 
 
 def match_under_lock(database: Path, key: str) -> None:
@@ -92,14 +95,22 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=600)
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
-    env = {**os.environ, "REFERRAL_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
-           "REFERRAL_RATELIMIT_PER_ADDRESS": f"{options.limit} per minute",
-           "REFERRAL_RATELIMIT_PER_KEY": "100000 per minute"}
+    env = {
+        **os.environ,
+        "REFERRAL_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "REFERRAL_RATELIMIT_PER_ADDRESS": f"{options.limit} per minute",
+        "REFERRAL_RATELIMIT_PER_KEY": "100000 per minute",
+    }
     run(["init-db"], env)
     run(["seed"], env)
     key = run(["create-key", "--role", "social_worker"], env).strip().splitlines()[-1]
-    server = subprocess.Popen([str(BIN / "referral"), "serve", "--port", str(PORT)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(BIN / "referral"), "serve", "--port", str(PORT)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_up()
         get("/v1/match", "POST", MATCH, key)  # build the index

@@ -56,8 +56,9 @@ def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
     records = import_bench.generate(folder / "package", services * import_bench.PER_ORGANIZATION // 4)
     with app.app_context(), get_db().session(write=True) as session:
         started = time.perf_counter()
-        report = importer.run(session, sources.open_path(folder / "package"),
-                              lambda: geocoding.GazetteerGeocoder(writer.places(session)))
+        report = importer.run(
+            session, sources.open_path(folder / "package"), lambda: geocoding.GazetteerGeocoder(writer.places(session))
+        )
         seconds = time.perf_counter() - started
         assert report.written, report.problems
         codes = sorted(set(session.scalars(select(ServiceNeed.need_code))))
@@ -81,8 +82,12 @@ def _empty(url: str) -> None:
 def match_body(rng: random.Random, codes: list[str]) -> dict:
     """A request near the synthetic sites: 1-2 needs, a child of 4-15."""
     needs = [{"code": c, "severity": rng.randint(1, 3)} for c in rng.sample(codes, min(len(codes), rng.randint(1, 2)))]
-    return {"location": {"lat": round(31 + rng.random(), 4), "lon": round(120 + rng.random(), 4)},
-            "child": {"age": rng.randint(4, 15)}, "needs": needs, "limit": 10}
+    return {
+        "location": {"lat": round(31 + rng.random(), 4), "lon": round(120 + rng.random(), 4)},
+        "child": {"age": rng.randint(4, 15)},
+        "needs": needs,
+        "limit": 10,
+    }
 
 
 def free_port() -> int:
@@ -94,16 +99,34 @@ def free_port() -> int:
 class Server:
     """``referral serve`` on a free loopback port, stopped on exit."""
 
-    def __init__(self, directory: Directory, workers: int | None = None, threads: int | None = None,
-                 log: Path | None = None, **env: str):
+    def __init__(
+        self,
+        directory: Directory,
+        workers: int | None = None,
+        threads: int | None = None,
+        log: Path | None = None,
+        **env: str,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "REFERRAL_DATABASE_URL": directory.url, "REFERRAL_LOG_LEVEL": "WARNING",
-                    "REFERRAL_RATELIMIT_PER_ADDRESS": "10000000 per minute",
-                    "REFERRAL_RATELIMIT_PER_KEY": "10000000 per minute", **env}
-        self.argv = [str(BIN / "referral"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                     *(["--workers", str(workers)] if workers else []),
-                     *(["--threads", str(threads)] if threads else [])]
+        self.env = {
+            **os.environ,
+            "REFERRAL_DATABASE_URL": directory.url,
+            "REFERRAL_LOG_LEVEL": "WARNING",
+            "REFERRAL_RATELIMIT_PER_ADDRESS": "10000000 per minute",
+            "REFERRAL_RATELIMIT_PER_KEY": "10000000 per minute",
+            **env,
+        }
+        self.argv = [
+            str(BIN / "referral"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *(["--workers", str(workers)] if workers else []),
+            *(["--threads", str(threads)] if threads else []),
+        ]
         self.log = log  # the server's stderr goes here (else nowhere)
 
     def __enter__(self) -> Server:
@@ -126,6 +149,7 @@ class Server:
         """Every worker builds its index before it accepts; the first answer comes from the first one
         ready. Wait until the workers' CPU time stops growing (all built), so no measured request
         lands on a worker still building."""
+
         def cpu_ticks() -> int:
             total = 0
             for pid in self._children():
@@ -142,8 +166,9 @@ class Server:
             before = now
 
     def _children(self) -> list[int]:
-        return [int(pid) for pid in
-                Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
+        return [
+            int(pid) for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        ]
 
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each gunicorn worker (Linux /proc), in MB."""

@@ -42,7 +42,9 @@ def make_terms() -> tuple[NeedTerm, ...]:
             terms.append(NeedTerm(mid, root, {"en": f"{root} {WORDS[(r + c) % len(WORDS)]}", "zh": f"需求{r}{c}"}))
             for g in range(2 + (c == 0) - (r % 2 and c == 1)):
                 word = WORDS[(r + c + g + 3) % len(WORDS)]
-                terms.append(NeedTerm(f"{mid}.{word}{g}", mid, {"en": f"{root} {word} level {g}", "zh": f"需求{r}{c}{g}号"}))
+                terms.append(
+                    NeedTerm(f"{mid}.{word}{g}", mid, {"en": f"{root} {word} level {g}", "zh": f"需求{r}{c}{g}号"})
+                )
     return tuple(terms)
 
 
@@ -56,7 +58,9 @@ def make_places(rng: np.random.Generator) -> tuple[Place, ...]:
             dy, dx = cy + rng.uniform(-35, 35), cx + rng.uniform(-35, 35)
             places.append(_place(f"C{c}D{d}", f"C{c}", "district", dy, dx))
             for t in range(24):
-                places.append(_place(f"C{c}D{d}T{t}", f"C{c}D{d}", "town", dy + rng.uniform(-8, 8), dx + rng.uniform(-8, 8)))
+                places.append(
+                    _place(f"C{c}D{d}T{t}", f"C{c}D{d}", "town", dy + rng.uniform(-8, 8), dx + rng.uniform(-8, 8))
+                )
     return tuple(places)
 
 
@@ -91,16 +95,24 @@ def _service(rng: np.random.Generator, i: int, codes, towns, areas) -> Service:
     area = rng.random()
     low = float(rng.integers(0, 10)) if rng.random() < 0.3 else None
     return Service(
-        id=f"svc{i:06d}", organization_id=f"org{i // 3}", organization_name=f"Org {i // 3}", organization_names={},
-        name=f"Service {i}", names={"zh": f"服务{i}"}, needs=needs,
+        id=f"svc{i:06d}",
+        organization_id=f"org{i // 3}",
+        organization_name=f"Org {i // 3}",
+        organization_names={},
+        name=f"Service {i}",
+        names={"zh": f"服务{i}"},
+        needs=needs,
         modes=frozenset({"in_person", "remote"}) if rng.random() < 0.1 else frozenset({"in_person"}),
         cost=str(rng.choice(["free", "subsidized", "fee"], p=[0.7, 0.2, 0.1])),
         capacity=str(rng.choice(["accepting", "waitlist", "full"], p=[0.75, 0.2, 0.05])),
         wait_days=int(rng.integers(0, 90)) if rng.random() < 0.5 else None,
         intensity=str(rng.choice(["prevention", "support", "intensive"])),
-        minimum_age=low, maximum_age=(low or 0) + float(rng.integers(6, 12)) if low is not None else None,
+        minimum_age=low,
+        maximum_age=(low or 0) + float(rng.integers(6, 12)) if low is not None else None,
         genders=frozenset({str(rng.choice(["male", "female"]))}) if rng.random() < 0.1 else frozenset(),
-        groups=frozenset({str(rng.choice(["migrant", "left_behind", "disability"]))}) if rng.random() < 0.1 else frozenset(),
+        groups=frozenset({str(rng.choice(["migrant", "left_behind", "disability"]))})
+        if rng.random() < 0.1
+        else frozenset(),
         languages=frozenset({"en"}) if rng.random() < 0.05 else frozenset(),
         area_places=frozenset({areas[rng.integers(len(areas))]}) if 0.5 <= area < 0.8 else frozenset(),
         area_radius_km=float(rng.integers(10, 31)) if area >= 0.8 else None,
@@ -133,6 +145,10 @@ def _query(rng: np.random.Generator, towns, terms) -> MatchQuery:
         term = terms[rng.integers(len(terms))]
         needs.append(NeedInput(text=term.labels["zh" if rng.random() < 0.5 else "en"], severity=2))
     where = Location(town.lat + rng.normal(0, 2) * KM_LAT, town.lon + rng.normal(0, 2) * KM_LON, place=town.code)
-    child = Child(age=float(rng.integers(0, 18)), gender=str(rng.choice(["male", "female"])),
-                  languages=frozenset({"zh"}), groups=frozenset({"migrant"}) if rng.random() < 0.2 else frozenset())
+    child = Child(
+        age=float(rng.integers(0, 18)),
+        gender=str(rng.choice(["male", "female"])),
+        languages=frozenset({"zh"}),
+        groups=frozenset({"migrant"}) if rng.random() < 0.2 else frozenset(),
+    )
     return MatchQuery(where, child, tuple(needs), language=str(rng.choice(["en", "zh"])), today=TODAY)

@@ -39,8 +39,10 @@ from tests.textdev import (  # noqa: E402
 )
 
 TARGETS = "top-1 ≥ 92 %, top-3 ≥ 98 %, 0 refusals, risk recall 100 %, p95 ≤ 1 ms per text"
-HEAD = (f"{'':<10} {'reader':<26} {'items':>5} {'top-1 %':>8} {'top-3 %':>8} {'refusals':>8} "
-        f"{'risk recall %':>13} {'exact %':>8} {'false alarms':>12} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+HEAD = (
+    f"{'':<10} {'reader':<26} {'items':>5} {'top-1 %':>8} {'top-3 %':>8} {'refusals':>8} "
+    f"{'risk recall %':>13} {'exact %':>8} {'false alarms':>12} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+)
 
 
 def timed(read: Callable[[Item], Reading], items: list[Item]) -> tuple[list[Reading], list[float]]:
@@ -59,9 +61,11 @@ def row(label: str, name: str, items: list[Item], readings: list[Reading], ms: l
     """One line of the table for ``items`` (a language, or all) read by one reader."""
     s = Summary.of((i, score(i, r)) for i, r in zip(items, readings))
     p50, p95, p99 = np.percentile(ms, [50, 95, 99]) if ms else (0.0, 0.0, 0.0)
-    return (f"{label:<10} {name:<26} {s.items:>5} {100 * s.rate(s.top1):>8.1f} {100 * s.rate(s.top3):>8.1f} "
-            f"{s.refusals:>8} {100 * s.rate(s.recalled, s.risk_items):>13.1f} "
-            f"{100 * s.rate(s.exact_risk, s.risk_items):>8.1f} {s.false_alarms:>12} {p50:>7.3f} {p95:>7.3f} {p99:>7.3f}")
+    return (
+        f"{label:<10} {name:<26} {s.items:>5} {100 * s.rate(s.top1):>8.1f} {100 * s.rate(s.top3):>8.1f} "
+        f"{s.refusals:>8} {100 * s.rate(s.recalled, s.risk_items):>13.1f} "
+        f"{100 * s.rate(s.exact_risk, s.risk_items):>8.1f} {s.false_alarms:>12} {p50:>7.3f} {p95:>7.3f} {p99:>7.3f}"
+    )
 
 
 def table(items: list[Item], runs: dict[str, tuple[list[Reading], list[float]]]) -> str:
@@ -82,9 +86,13 @@ def failures(items: list[Item], readings: list[Reading]) -> str:
         if s.top1 and not s.refusal and not missed_risk and not (item.risk is None and s.flagged):
             continue
         got = ", ".join(reading.codes) or ("refused" if reading.error else "nothing")
-        flags = f" risk {'/'.join(reading.flags) or '-'} (expected {item.risk or '-'})" if item.risk or s.flagged else ""
-        lines.append(f"{item.id} [{item.field}, {item.kind}] {item.text!r}\n"
-                     f"    expected {', '.join(item.expect) or 'nothing'}; got {got}{flags}")
+        flags = (
+            f" risk {'/'.join(reading.flags) or '-'} (expected {item.risk or '-'})" if item.risk or s.flagged else ""
+        )
+        lines.append(
+            f"{item.id} [{item.field}, {item.kind}] {item.text!r}\n"
+            f"    expected {', '.join(item.expect) or 'nothing'}; got {got}{flags}"
+        )
     return "\n".join(lines)
 
 
@@ -95,8 +103,9 @@ def main() -> None:
     items, directory, settings = load_devset(), seeded_directory(), app_settings()
     index, location, reader = build_index(directory), somewhere(directory), default_reader()
     runs = {
-        f"{reader.__module__.rsplit('.', 1)[-1]}.{reader.__name__}":
-            timed(lambda item: read_item(reader, index, settings, item, location), items),
+        f"{reader.__module__.rsplit('.', 1)[-1]}.{reader.__name__}": timed(
+            lambda item: read_item(reader, index, settings, item, location), items
+        ),
         "baseline: PhraseMatcher": timed(baseline_reader(directory, settings), items),
     }
     print(f"Reading text: {len(items)} phrasings of tests/data/text_devset.jsonl, one read per text (ms)\n")

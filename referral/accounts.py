@@ -37,9 +37,14 @@ def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) 
     account = Account(name=data["name"], role=data["role"], organization_id=organization_id)
     session.add(account)
     session.flush()
-    audit.record(session, actor, "create", "account", account.id,
-                 {"name": [None, account.name], "role": [None, account.role],
-                  "organization_id": [None, organization_id]})
+    audit.record(
+        session,
+        actor,
+        "create",
+        "account",
+        account.id,
+        {"name": [None, account.name], "role": [None, account.role], "organization_id": [None, organization_id]},
+    )
     session.commit()
     return account
 
@@ -60,7 +65,8 @@ def _keep_one_admin(session: Session, leaving: Account) -> None:
     """Refuse to disable the last active admin account: nobody could manage keys afterwards.
     (The admin rows are locked so two admins cannot disable each other at once on PostgreSQL.)"""
     others = session.scalars(
-        select(Account.id).where(Account.role == "admin", Account.status == "active", Account.id != leaving.id)
+        select(Account.id)
+        .where(Account.role == "admin", Account.status == "active", Account.id != leaving.id)
         .with_for_update()
     ).all()
     if not others:
@@ -69,7 +75,10 @@ def _keep_one_admin(session: Session, leaving: Account) -> None:
 
 def has_active_admin(session: Session) -> bool:
     """Whether any admin account is active (the first one is made with the CLI)."""
-    return session.scalar(select(Account.id).where(Account.role == "admin", Account.status == "active").limit(1)) is not None
+    return (
+        session.scalar(select(Account.id).where(Account.role == "admin", Account.status == "active").limit(1))
+        is not None
+    )
 
 
 def get_account(session: Session, account_id: str) -> Account:
@@ -84,7 +93,10 @@ def list_accounts(session: Session) -> list[Account]:
 
 
 def issue_key(
-    session: Session, actor: Principal, account_id: str, expires_in_days: int | None = None,
+    session: Session,
+    actor: Principal,
+    account_id: str,
+    expires_in_days: int | None = None,
     now: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key for an account: the row, and the plain key to show once."""
@@ -97,9 +109,18 @@ def issue_key(
     key = ApiKey(account_id=account.id, prefix=prefix, secret_hash=_hash(plain), created_at=now, expires_at=expires)
     session.add(key)
     session.flush()
-    audit.record(session, actor, "key_issued", "api_key", key.id,
-                 {"account_id": [None, account.id], "prefix": [None, prefix],
-                  "expires_at": [None, expires.isoformat() if expires else None]})
+    audit.record(
+        session,
+        actor,
+        "key_issued",
+        "api_key",
+        key.id,
+        {
+            "account_id": [None, account.id],
+            "prefix": [None, prefix],
+            "expires_at": [None, expires.isoformat() if expires else None],
+        },
+    )
     session.commit()
     return key, plain
 
@@ -112,8 +133,9 @@ def revoke_key(session: Session, actor: Principal, key_id: str, now: datetime | 
         raise NotFound("key", key_id)
     if key.revoked_at is None:
         key.revoked_at = now or datetime.now(UTC)
-        audit.record(session, actor, "key_revoked", "api_key", key.id,
-                     {"revoked_at": [None, key.revoked_at.isoformat()]})
+        audit.record(
+            session, actor, "key_revoked", "api_key", key.id, {"revoked_at": [None, key.revoked_at.isoformat()]}
+        )
         session.commit()
     return key
 
@@ -138,8 +160,11 @@ def principal_for_key(session: Session, key_id: str, now: datetime | None = None
 
 def _key_query() -> Any:
     """A key with its account and the account's organization's status."""
-    return (select(ApiKey, Account, Organization.status).join(Account, Account.id == ApiKey.account_id)
-            .outerjoin(Organization, Organization.id == Account.organization_id))
+    return (
+        select(ApiKey, Account, Organization.status)
+        .join(Account, Account.id == ApiKey.account_id)
+        .outerjoin(Organization, Organization.id == Account.organization_id)
+    )
 
 
 def _principal(row: Any, now: datetime | None) -> Principal | None:
@@ -148,14 +173,20 @@ def _principal(row: Any, now: datetime | None) -> Principal | None:
     now = now or datetime.now(UTC)
     if key.revoked_at is not None or (key.expires_at and key.expires_at <= now) or account.status != "active":
         return None
-    return Principal(actor=f"key:{key.prefix}", role=account.role, account_id=account.id, key_id=key.id,
-                     organization_id=account.organization_id, organization_status=row.status)
+    return Principal(
+        actor=f"key:{key.prefix}",
+        role=account.role,
+        account_id=account.id,
+        key_id=key.id,
+        organization_id=account.organization_id,
+        organization_status=row.status,
+    )
 
 
 def _prefix(token: str) -> str | None:
     if not token.startswith(KEY_PREFIX):
         return None
-    prefix, sep, _secret = token[len(KEY_PREFIX):].partition("_")
+    prefix, sep, _secret = token[len(KEY_PREFIX) :].partition("_")
     return prefix if sep and len(prefix) == 8 else None
 
 

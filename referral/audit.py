@@ -39,20 +39,32 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 
 def record(
-    session: Session, actor: Principal, action: str, object_type: str, object_id: str,
+    session: Session,
+    actor: Principal,
+    action: str,
+    object_type: str,
+    object_id: str,
     changes: Mapping[str, list[Any]] | None = None,
 ) -> AuditEvent:
     """Add one event to the session's transaction."""
-    event = AuditEvent(actor=actor.actor, account_id=actor.account_id, action=action,
-                       object_type=object_type, object_id=object_id, changes=dict(changes or {}))
+    event = AuditEvent(
+        actor=actor.actor,
+        account_id=actor.account_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=dict(changes or {}),
+    )
     session.add(event)
     return event
 
 
 def history(session: Session, object_type: str, object_id: str) -> list[AuditEvent]:
     """Every event about one object, oldest first."""
-    return list(session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-        .order_by(AuditEvent.id)
-    ))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -60,30 +60,51 @@ def search_places(index: DirectoryIndex, q: str, limit: int, language: str) -> l
     found = places.search_places(index, q, limit, language=language)
     gaz = index.gazetteer.places
     return [
-        {**_core_place(gaz[hit["code"]]), "score": round(hit["confidence"] * 100, 1), "matched": hit["matched"],
-         "matched_by": hit["matched_by"], "confidence": hit["confidence"], "sites": hit["sites"]}
+        {
+            **_core_place(gaz[hit["code"]]),
+            "score": round(hit["confidence"] * 100, 1),
+            "matched": hit["matched"],
+            "matched_by": hit["matched_by"],
+            "confidence": hit["confidence"],
+            "sites": hit["sites"],
+        }
         for hit in found
     ]
 
 
 def _core_place(place: CorePlace) -> dict[str, Any]:
     return {
-        "code": place.code, "parent": place.parent, "kind": place.kind, "name": place.name,
-        "names": dict(place.names), "aliases": list(place.aliases), "latitude": place.lat, "longitude": place.lon,
+        "code": place.code,
+        "parent": place.parent,
+        "kind": place.kind,
+        "name": place.name,
+        "names": dict(place.names),
+        "aliases": list(place.aliases),
+        "latitude": place.lat,
+        "longitude": place.lon,
     }
 
 
 def _term(term: NeedTerm) -> dict[str, Any]:
     return {
-        "code": term.code, "parent": term.parent_code, "labels": term.labels,
-        "synonyms": term.synonyms or {}, "open_eligibility": term.open_eligibility,
+        "code": term.code,
+        "parent": term.parent_code,
+        "labels": term.labels,
+        "synonyms": term.synonyms or {},
+        "open_eligibility": term.open_eligibility,
     }
 
 
 def _place(place: Place) -> dict[str, Any]:
     return {
-        "code": place.code, "parent": place.parent_code, "kind": place.kind, "name": place.name,
-        "names": place.names, "aliases": place.aliases or [], "latitude": place.latitude, "longitude": place.longitude,
+        "code": place.code,
+        "parent": place.parent_code,
+        "kind": place.kind,
+        "name": place.name,
+        "names": place.names,
+        "aliases": place.aliases or [],
+        "latitude": place.latitude,
+        "longitude": place.longitude,
     }
 
 

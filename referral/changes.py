@@ -43,8 +43,19 @@ DECISIONS = ("accepted", "declined")  # the referral statuses outcome records co
 KEEP = 10_000  # change rows kept; a worker further behind than this rebuilds
 FULL = ("full", "")  # the note that makes a change full
 _NOTES = "referral.changes"
-_SILENT = (AuditEvent, ApiKey, Account, ListingReport, DirectoryState, DirectoryChange,  # no match data
-           OutboxEvent, WebhookSubscription, WebhookDelivery, GapCount, Job)
+_SILENT = (
+    AuditEvent,
+    ApiKey,
+    Account,
+    ListingReport,
+    DirectoryState,
+    DirectoryChange,  # no match data
+    OutboxEvent,
+    WebhookSubscription,
+    WebhookDelivery,
+    GapCount,
+    Job,
+)
 _SILENT_TABLES = frozenset(model.__tablename__ for model in _SILENT)
 _LINKS = (ServiceNeed, ServiceArea, ServiceAtLocation)
 
@@ -66,8 +77,9 @@ def since(session: Session, version: int, latest: int) -> set[str] | None:
     """The ids of the services changed after ``version`` up to ``latest``, or None when a rebuild is
     needed (a full change, or rows missing: pruned, or written before the log existed)."""
     rows = session.execute(
-        select(DirectoryChange.version, DirectoryChange.service_ids)
-        .where(DirectoryChange.version > version, DirectoryChange.version <= latest)
+        select(DirectoryChange.version, DirectoryChange.service_ids).where(
+            DirectoryChange.version > version, DirectoryChange.version <= latest
+        )
     ).all()
     if len(rows) != latest - version or any(ids is None for _v, ids in rows):
         return None
@@ -83,8 +95,13 @@ def _service_ids(session: Session, notes: set[tuple[str, str]]) -> set[str]:
         ids |= set(session.scalars(select(Service.id).where(Service.serves_school.in_(sites))))
     if orgs:
         school_sites = select(Site.id).where(Site.organization_id.in_(orgs))
-        ids |= set(session.scalars(select(Service.id).where(
-            or_(Service.organization_id.in_(orgs), Service.serves_school.in_(school_sites)))))
+        ids |= set(
+            session.scalars(
+                select(Service.id).where(
+                    or_(Service.organization_id.in_(orgs), Service.serves_school.in_(school_sites))
+                )
+            )
+        )
     return ids
 
 

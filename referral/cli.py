@@ -58,10 +58,19 @@ def main(ctx: click.Context) -> None:
 @click.command("serve")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="Processes (default: one per CPU core, at most 4). Each holds its own match index.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per process: each serves one request at a time.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Processes (default: one per CPU core, at most 4). Each holds its own match index.",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per process: each serves one request at a time.",
+)
 def serve(port: int, host: str, workers: int | None, threads: int) -> None:
     """Serve the API with gunicorn (create or migrate the database first: referral init-db)."""
     workers = workers or default_workers()
@@ -98,10 +107,29 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int, limit_store:
     worker's match index before it takes traffic. ``limit_store`` (shared_limit_store) reaches every
     worker as its RATELIMIT_STORAGE_URI, so they count rate limits together (api/limit_store.py)."""
     shared = ["--env", f"REFERRAL_RATELIMIT_STORAGE_URI={limit_store}"] if limit_store else []
-    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), *shared,
-            "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
-            "--graceful-timeout", "30", "--keep-alive", "5", "--config", "python:referral.serving",
-            "referral.app:create_app()"]  # the factory in the package: an installed wheel serves too
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        *shared,
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "30",
+        "--keep-alive",
+        "5",
+        "--config",
+        "python:referral.serving",
+        "referral.app:create_app()",
+    ]  # the factory in the package: an installed wheel serves too
 
 
 def _say_how_to_make_the_first_admin(app: Flask) -> None:
@@ -109,9 +137,12 @@ def _say_how_to_make_the_first_admin(app: Flask) -> None:
         admin = bool(app.config.get("ADMIN_KEY")) or accounts.has_active_admin(session)
     if admin:
         return
-    click.echo("No admin account yet. Make the first admin key (shown once) with:\n"
-               "    .venv/bin/referral create-key --role admin --name \"your name\"\n"
-               "then send it as Authorization: Bearer <key>.", err=True)
+    click.echo(
+        "No admin account yet. Make the first admin key (shown once) with:\n"
+        '    .venv/bin/referral create-key --role admin --name "your name"\n'
+        "then send it as Authorization: Bearer <key>.",
+        err=True,
+    )
 
 
 for _command in [*commands(), serve, routes_command, shell_command]:

@@ -19,8 +19,11 @@ from referral.policy import CLI
 
 
 @click.command("init-db")
-@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path),
-              help="Needs taxonomy file (default: SEED_TAXONOMY from config).")
+@click.option(
+    "--taxonomy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Needs taxonomy file (default: SEED_TAXONOMY from config).",
+)
 @pass_data
 def init_db(data: Data, taxonomy: Path | None) -> None:
     """Create or migrate the schema, then load or upgrade the needs taxonomy (only when its files changed)."""
@@ -70,20 +73,24 @@ def seed(data: Data, region: Path | None, if_empty: bool) -> None:
 @click.option("--account", "account_id", help="Add a key to this existing account instead.")
 @click.option("--expires-in", "expires_in", type=click.IntRange(1, 3650), help="Days until it expires.")
 @pass_data
-def create_key(data: Data, role: str, organization_id: str | None, name: str | None, account_id: str | None,
-               expires_in: int | None) -> None:
+def create_key(
+    data: Data, role: str, organization_id: str | None, name: str | None, account_id: str | None, expires_in: int | None
+) -> None:
     """Create an account (or use --account) and print a new key for it. The key is shown once."""
     with data.database.session(write=True) as session:
         try:
             if account_id is None:
-                account = accounts.create_account(session, CLI, {"name": name or role, "role": role,
-                                                                 "organization_id": organization_id})
+                account = accounts.create_account(
+                    session, CLI, {"name": name or role, "role": role, "organization_id": organization_id}
+                )
                 account_id = account.id
             key, plain = accounts.issue_key(session, CLI, account_id, expires_in)
         except DomainError as error:
             raise click.ClickException(str(error)) from error
-    click.echo(f"account {account_id}  role {role}  key id {key.id}"
-               + (f"  expires {key.expires_at:%Y-%m-%d}" if key.expires_at else ""))
+    click.echo(
+        f"account {account_id}  role {role}  key id {key.id}"
+        + (f"  expires {key.expires_at:%Y-%m-%d}" if key.expires_at else "")
+    )
     click.echo(plain)
 
 

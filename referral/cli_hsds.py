@@ -36,16 +36,35 @@ NOT_MATCHABLE = 3  # exit status: written, but some services map to no need (lis
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--lenient", is_flag=True, help="Write every valid record; set aside (quarantine) the others, each "
-              "problem listed, and the records that depend on them. Exit 4 when some were set aside.")
-@click.option("--review", "review_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write every guessed taxonomy mapping (fuzzy, AIRS prefix) and every unmapped term to this "
-                   "CSV file, for a person to confirm, change or empty the need column.")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A reviewed file (see --review): its need column decides those terms' mappings.")
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Write every valid record; set aside (quarantine) the others, each "
+    "problem listed, and the records that depend on them. Exit 4 when some were set aside.",
+)
+@click.option(
+    "--review",
+    "review_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every guessed taxonomy mapping (fuzzy, AIRS prefix) and every unmapped term to this "
+    "CSV file, for a person to confirm, change or empty the need column.",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A reviewed file (see --review): its need column decides those terms' mappings.",
+)
 @pass_data
-def import_hsds(data: Data, path: Path, dry_run: bool, as_json: bool, lenient: bool, review_file: Path | None,
-                mapping_file: Path | None) -> None:
+def import_hsds(
+    data: Data,
+    path: Path,
+    dry_run: bool,
+    as_json: bool,
+    lenient: bool,
+    review_file: Path | None,
+    mapping_file: Path | None,
+) -> None:
     """Import HSDS 3.0 JSON, or a tabular data package (a folder or a zip with datapackage.json)."""
     try:
         reviewed = review.read(mapping_file) if mapping_file else {}
@@ -68,29 +87,53 @@ def import_hsds(data: Data, path: Path, dry_run: bool, as_json: bool, lenient: b
     if not report.ok:  # lenient, and records were set aside: the more serious news
         raise SystemExit(QUARANTINED)
     if report.not_matchable and not dry_run:
-        click.echo(f"error: {len(report.not_matchable)} imported service(s) match no need and will never be "
-                   "offered; give them taxonomy terms and import again", err=True)
+        click.echo(
+            f"error: {len(report.not_matchable)} imported service(s) match no need and will never be "
+            "offered; give them taxonomy terms and import again",
+            err=True,
+        )
         raise SystemExit(NOT_MATCHABLE)
 
 
-def _import(data: Data, source: Source, dry_run: bool, as_json: bool, lenient: bool,
-            reviewed: dict[str, str | None], audit: ImportAudit) -> ImportReport:
+def _import(
+    data: Data,
+    source: Source,
+    dry_run: bool,
+    as_json: bool,
+    lenient: bool,
+    reviewed: dict[str, str | None],
+    audit: ImportAudit,
+) -> ImportReport:
     """The import, with a progress bar on stderr when the input is large and the report is text."""
     total = exchange.estimate(source) if not as_json else 0
     with data.database.session(write=True) as session:
         if total < PROGRESS_FROM:
-            return exchange.import_source(session, data.config, source, dry_run, lenient=lenient, reviewed=reviewed,
-                                          audit=audit)
+            return exchange.import_source(
+                session, data.config, source, dry_run, lenient=lenient, reviewed=reviewed, audit=audit
+            )
         with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-            return exchange.import_source(session, data.config, source, dry_run, progress=bar.update,
-                                          lenient=lenient, reviewed=reviewed, audit=audit)
+            return exchange.import_source(
+                session,
+                data.config,
+                source,
+                dry_run,
+                progress=bar.update,
+                lenient=lenient,
+                reviewed=reviewed,
+                audit=audit,
+            )
 
 
 @click.command("export-hsds")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "form", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="json: a list of full organizations; csv: a tabular data package (a folder, or a "
-                   "zip when PATH ends in .zip).")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="json: a list of full organizations; csv: a tabular data package (a folder, or a zip when PATH ends in .zip).",
+)
 @click.option("--organization", "organization_id", help="Export only this organization (its id).")
 @pass_data
 def export_hsds(data: Data, path: Path, form: str, organization_id: str | None) -> None:
@@ -100,6 +143,7 @@ def export_hsds(data: Data, path: Path, form: str, organization_id: str | None) 
         total = session.scalar(select(func.count()).select_from(Service)) or 0
         try:
             with click.progressbar(length=total, label="exporting services", file=sys.stderr) as bar:
+
                 def show(done: int, _total: int) -> None:
                     bar.update(done - bar.pos)
 

@@ -33,8 +33,9 @@ def _need(value: str, key: str) -> dict:
 
 
 @click.command("match")
-@click.option("--place", help="Gazetteer code, place name, alias or pinyin; a site, school or street; "
-              "or 'city, place'.")
+@click.option(
+    "--place", help="Gazetteer code, place name, alias or pinyin; a site, school or street; or 'city, place'."
+)
 @click.option("--within", help="An outer place the --place lies in (a city or district).")
 @click.option("--lat", type=float)
 @click.option("--lon", type=float)
@@ -46,8 +47,13 @@ def _need(value: str, key: str) -> dict:
 @click.option("--need", "codes", multiple=True, help="Need code, optionally :SEVERITY (0-3).")
 @click.option("--text", "texts", multiple=True, help="Need in free text, optionally :SEVERITY.")
 @click.option("--notes", help="Free-text notes; needs they clearly name are inferred, risks always.")
-@click.option("--assessment", "grades", multiple=True, metavar="SCALE=GRADE",
-              help="A screening grade, e.g. guardianship=high (none|low|medium|high; repeatable).")
+@click.option(
+    "--assessment",
+    "grades",
+    multiple=True,
+    metavar="SCALE=GRADE",
+    help="A screening grade, e.g. guardianship=high (none|low|medium|high; repeatable).",
+)
 @click.option("--max-distance", type=float, help="Kilometres (default from config).")
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--language", default="zh", show_default=True, help="Language of labels and reasons.")
@@ -59,8 +65,11 @@ def match_command(data: Data, **options: Any) -> None:
     try:
         request = MatchRequest().load(body)
         # one match, one index: built inline from the database (no web app, no background thread)
-        cache = matchmaking.IndexCache(data.database, float(data.config["INDEX_CHECK_SECONDS"]),
-                                       outcome_window_days=int(data.config["MATCH"].get("outcome_window_days", 90)))
+        cache = matchmaking.IndexCache(
+            data.database,
+            float(data.config["INDEX_CHECK_SECONDS"]),
+            outcome_window_days=int(data.config["MATCH"].get("outcome_window_days", 90)),
+        )
         index, outcome = matchmaking.run(cache, request, options["language"], data.config)
     except ValidationError as error:
         lines = [f"{field or 'request'}: {message}" for field, message in flatten_messages(error.messages)]
@@ -82,7 +91,9 @@ def _request(options: dict) -> dict:
         if options[key]:
             child[key] = options[key]
     body = {
-        "location": location, "child": child, "limit": options["limit"],
+        "location": location,
+        "child": child,
+        "limit": options["limit"],
         "needs": [_need(c, "code") for c in options["codes"]] + [_need(t, "text") for t in options["texts"]],
     }
     if options["notes"]:
@@ -104,11 +115,15 @@ def _grade(value: str) -> tuple[str, str]:
 def render(payload: dict) -> str:
     """The outcome as plain text: the urgent section, where, needs understood, ranked results, unmet needs, the bundle."""
     language = payload["language"]
-    lines = _urgent_lines(payload["urgent"], language) + [line for line in (_location_line(payload["location"]), _needs_line(payload)) if line]
+    lines = _urgent_lines(payload["urgent"], language) + [
+        line for line in (_location_line(payload["location"]), _needs_line(payload)) if line
+    ]
     for result in payload["results"]:
         where = result["site"]["name"] if result["site"] else say(language, "cli.remote")
-        lines.append(f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
-                     f" ({where}) " + say(language, "cli.score", score=f"{result['score']:.1f}"))
+        lines.append(
+            f"\n{result['rank']}. {result['service']['name']} — {result['organization']['name']}"
+            f" ({where}) " + say(language, "cli.score", score=f"{result['score']:.1f}")
+        )
         lines += [f"   + {reason}" for reason in result["reasons"]]
         lines += [f"   ! {caveat}" for caveat in result["caveats"]]
         lines += _card_lines(result["card"], language)
@@ -119,8 +134,15 @@ def render(payload: dict) -> str:
         lines.append(f"\n{say(language, 'cli.unmet')}: {unmet['label']}{code}: {unmet['detail']}")
     bundle = payload["bundle"]
     if bundle["ranks"]:
-        lines.append("\n" + say(language, "cli.bundle", ranks=", ".join(str(r) for r in bundle["ranks"]),
-                                 needs=", ".join(bundle["covers"])))
+        lines.append(
+            "\n"
+            + say(
+                language,
+                "cli.bundle",
+                ranks=", ".join(str(r) for r in bundle["ranks"]),
+                needs=", ".join(bundle["covers"]),
+            )
+        )
     return "\n".join(lines)
 
 
@@ -130,13 +152,29 @@ def _location_line(location: dict) -> str | None:
     if not place or not location.get("matched_by"):
         return None
     parent = f" ({place['parent']})" if place.get("parent") else ""
-    line = (f"place: {place['name']}{parent} [{place['code']}] by {location['matched_by']}"
-            f" ({location['confidence']:.2f})")
+    line = (
+        f"place: {place['name']}{parent} [{place['code']}] by {location['matched_by']} ({location['confidence']:.2f})"
+    )
     return line + (f"\n   ! {location['caveat']}" if location.get("caveat") else "")
 
 
-CARD_KEYS = ("phone", "hours", "refer", "bring", "contact", "wait", "languages", "access", "verified", "stale",
-             "never", "open_now", "closed_now", "always", "remote")
+CARD_KEYS = (
+    "phone",
+    "hours",
+    "refer",
+    "bring",
+    "contact",
+    "wait",
+    "languages",
+    "access",
+    "verified",
+    "stale",
+    "never",
+    "open_now",
+    "closed_now",
+    "always",
+    "remote",
+)
 
 
 def _card_lines(card: dict | None, language: str) -> list[str]:
@@ -182,15 +220,18 @@ def _needs_line(payload: dict) -> str:
     for need in payload["needs"]:
         text = f"{need['label']} [{need['code']}] " + say(language, "cli.severity", severity=need["severity"])
         if need["source"] in ("text", "notes") and need["matched"] and need["confidence"] is not None:
-            text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"],
-                              confidence=f"{need['confidence']:.2f}")
+            text += " " + say(
+                language, f"cli.from_{need['source']}", matched=need["matched"], confidence=f"{need['confidence']:.2f}"
+            )
         elif need["source"] not in ("code", "text", "notes"):
             text += " " + say(language, f"cli.from_{need['source']}", matched=need["matched"] or "")
         if need.get("risk"):
             text += " " + say(language, "cli.risk", risk=need["risk"])
         if not need.get("understood", True):
             closest = ", ".join(s["code"] for s in need.get("suggestions", []))
-            text = say(language, "cli.not_understood", label=need["label"], number=need["input"] + 1, closest=closest or "-")
+            text = say(
+                language, "cli.not_understood", label=need["label"], number=need["input"] + 1, closest=closest or "-"
+            )
         parts.append(text)
     return say(language, "cli.needs") + ": " + "; ".join(parts)
 
@@ -201,11 +242,15 @@ def _urgent_lines(urgent: dict | None, language: str) -> list[str]:
         return []
     w = {key: say(language, f"cli.urgent.{key}") for key in ("title", "call", "duty", "now", "tel", "always")}
     lines = [f"{w['title']}: " + ", ".join(r["label"] for r in urgent["risks"]), urgent["advice"]]
-    lines += [f"  {w['call']} {h['number']} {h['name']}{' (' + w['always'] + ')' if h['always_open'] else ''}: {h['purpose']}"
-              for h in urgent["hotlines"]]
+    lines += [
+        f"  {w['call']} {h['number']} {h['name']}{' (' + w['always'] + ')' if h['always_open'] else ''}: {h['purpose']}"
+        for h in urgent["hotlines"]
+    ]
     lines += [f"  {w['duty']}: {d['name']}: {d['text']}" for d in urgent["duties"]]
     for option in urgent["services"]:
         where = f"{option['distance_km']} km" if option["distance_km"] is not None else say(language, "cli.remote")
-        lines.append(f"  {w['now']}: {option['service']['name']} — {option['organization']['name']} ({where})"
-                     f" {w['tel']} {option['phone'] or '-'}")
+        lines.append(
+            f"  {w['now']}: {option['service']['name']} — {option['organization']['name']} ({where})"
+            f" {w['tel']} {option['phone'] or '-'}"
+        )
     return lines + [""]

@@ -12,13 +12,14 @@ from referral import delivery, jobrun, sealing, worker
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="One round (deliver what is due, purge what is due, run the queued "
-              "jobs), then exit.")
+@click.option(
+    "--once", is_flag=True, help="One round (deliver what is due, purge what is due, run the queued jobs), then exit."
+)
 @with_appcontext
 def worker_command(once: bool) -> None:
     """Deliver webhook events from the outbox (with retries), purge closed referrals, and run queued
     HSDS imports and exports, until Ctrl-C."""
-    app = current_app._get_current_object()  # noqa: SLF001 - the loop needs the app itself
+    app = current_app._get_current_object()
     transport = delivery.UrllibTransport(app.config["REFERRALS"]["webhook_allow_private"])
     if once:
         sent, purged = worker.run_once(app, transport)
@@ -26,8 +27,10 @@ def worker_command(once: bool) -> None:
         return
     stop = threading.Event()
     worker.stop_on_signals(stop)
-    click.echo("referral worker: delivering webhooks, purging closed referrals, running imports and exports "
-               "(Ctrl-C stops)", err=True)
+    click.echo(
+        "referral worker: delivering webhooks, purging closed referrals, running imports and exports (Ctrl-C stops)",
+        err=True,
+    )
     jobs_thread = worker.start_jobs(app, stop)
     worker.loop(app, transport, stop)
     jobs_thread.join()
@@ -38,7 +41,7 @@ def worker_command(once: bool) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Erase the personal fields of referrals closed more than REFERRALS.retention_days ago."""
-    click.echo(f"purged {worker.purge(current_app._get_current_object())} referrals")  # noqa: SLF001
+    click.echo(f"purged {worker.purge(current_app._get_current_object())} referrals")
 
 
 @click.command("new-encryption-key")

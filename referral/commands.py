@@ -15,5 +15,15 @@ from referral.cli_referrals import new_encryption_key, purge_command, worker_com
 
 def commands() -> list[click.Command]:
     """The commands, in the order ``referral --help`` lists them."""
-    return [init_db, seed, match_command, create_key, revoke_key, import_hsds, export_hsds, worker_command,
-            purge_command, new_encryption_key]
+    return [
+        init_db,
+        seed,
+        match_command,
+        create_key,
+        revoke_key,
+        import_hsds,
+        export_hsds,
+        worker_command,
+        purge_command,
+        new_encryption_key,
+    ]

@@ -107,15 +107,19 @@ def validate(config: Config) -> None:
         raise ConfigError("MATCH.weights must be non-negative numbers with a positive sum")
     if float(config["MATCH"].get("max_distance_km", 0)) <= 0:
         raise ConfigError("MATCH.max_distance_km must be positive")
-    if not (0 < float(config["MATCH"].get("place_min_confidence", 0.8)) <= 1
-            and 0 <= float(config["MATCH"].get("place_ambiguity_margin", 0.05)) < 1):
+    if not (
+        0 < float(config["MATCH"].get("place_min_confidence", 0.8)) <= 1
+        and 0 <= float(config["MATCH"].get("place_ambiguity_margin", 0.05)) < 1
+    ):
         raise ConfigError("MATCH.place_min_confidence must be in (0, 1] and MATCH.place_ambiguity_margin in [0, 1)")
     if not 0 <= float(config.get("KEY_CACHE_SECONDS", 1.0)) <= 5:
         raise ConfigError("KEY_CACHE_SECONDS must be between 0 and 5: revoked keys keep working that long")
     try:
         ZoneInfo(config.get("TIMEZONE") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'") from None
+        raise ConfigError(
+            f"TIMEZONE {config.get('TIMEZONE')!r} is not an IANA time zone such as 'Europe/Paris'"
+        ) from None
 
 
 # base64 of "dev-key-not-for-production-00000": referral/default.toml's public development key.
@@ -131,13 +135,22 @@ def _check_encryption_key(value: Any, env: str) -> None:
     except SealingError as error:
         raise ConfigError(f"ENCRYPTION_KEY: {error}") from None
     if env == "production" and DEVELOPMENT_ENCRYPTION_KEY in keys:
-        raise ConfigError("ENCRYPTION_KEY holds the development key; set ENCRYPTION_KEY "
-                          "to a key made with `referral new-encryption-key` before running in production")
+        raise ConfigError(
+            "ENCRYPTION_KEY holds the development key; set ENCRYPTION_KEY "
+            "to a key made with `referral new-encryption-key` before running in production"
+        )
 
 
-REFERRAL_MINIMUMS = {"retention_days": 0, "max_attempts": 1, "backoff_base_seconds": 0, "max_backoff_seconds": 0,
-                     "delivery_timeout_seconds": 0.1, "worker_poll_seconds": 0.01, "worker_purge_seconds": 1,
-                     "gap_min_cell": 1}
+REFERRAL_MINIMUMS = {
+    "retention_days": 0,
+    "max_attempts": 1,
+    "backoff_base_seconds": 0,
+    "max_backoff_seconds": 0,
+    "delivery_timeout_seconds": 0.1,
+    "worker_poll_seconds": 0.01,
+    "worker_purge_seconds": 1,
+    "gap_min_cell": 1,
+}
 
 
 def _check_referrals(settings: Mapping[str, Any]) -> None:
@@ -147,7 +160,9 @@ def _check_referrals(settings: Mapping[str, Any]) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
             raise ConfigError(f"REFERRALS.{key} must be a number of at least {least}, not {value!r}")
     if not isinstance(settings.get("webhook_allow_private", False), bool):
-        raise ConfigError(f"REFERRALS.webhook_allow_private must be true or false, not {settings['webhook_allow_private']!r}")
+        raise ConfigError(
+            f"REFERRALS.webhook_allow_private must be true or false, not {settings['webhook_allow_private']!r}"
+        )
 
 
 def database_url(config: Mapping[str, Any], instance_path: str) -> str:

@@ -28,6 +28,8 @@ from referral.models.base import Base  # noqa: F401 - re-exported: db.Base is th
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PG_CONNECT_TIMEOUT = 5  # seconds, unless the URL sets connect_timeout
 SQLITE_LOST = ("readonly database", "disk i/o error", "unable to open database file")
+
+
 @dataclass
 class Database:
     """The engine and the two session factories (reads, writes) of one app."""
@@ -63,7 +65,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+    def on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (below)
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
@@ -73,7 +75,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "handle_error")
-    def on_error(context):  # noqa: ANN001
+    def on_error(context):
         # A connection opened while the file was read-only (or the disk failed) stays that way: treat
         # it as lost, so the pool drops every such connection and the next request reopens read-write.
         message = str(context.original_exception).lower()
@@ -81,7 +83,7 @@ def _configure_sqlite(engine: Engine) -> None:
             context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn):  # noqa: ANN001
+    def on_begin(conn):
         immediate = conn.get_execution_options().get("referral_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -129,5 +131,5 @@ def _close_session(_exc: BaseException | None) -> None:
     if session is not None:
         try:
             session.close()
-        except Exception:  # noqa: BLE001 - a connection that died mid-request: the answer is already made
+        except Exception:
             logging.getLogger(__name__).warning("closing a session failed; the pool discards its connection")

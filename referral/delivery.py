@@ -73,14 +73,21 @@ class Policy:
     @classmethod
     def from_config(cls, config: Mapping) -> Policy:
         c = config["REFERRALS"]
-        return cls(c["max_attempts"], c["backoff_base_seconds"], c["max_backoff_seconds"], c["delivery_timeout_seconds"])
+        return cls(
+            c["max_attempts"], c["backoff_base_seconds"], c["max_backoff_seconds"], c["delivery_timeout_seconds"]
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.backoff_base_seconds * 2 ** (attempts - 1), self.max_backoff_seconds))
 
 
-def deliver_due(database: Database, sealer: Sealer, transport: Transport, policy: Policy = Policy(),
-                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+def deliver_due(
+    database: Database,
+    sealer: Sealer,
+    transport: Transport,
+    policy: Policy = Policy(),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
     """Send every due event, in order per subscription; the number delivered."""
     delivered, blocked = 0, set()
     while True:
@@ -100,7 +107,8 @@ def _due_heads(database: Database, now: datetime) -> list[tuple[OutboxEvent, str
         rows = session.execute(
             select(OutboxEvent, WebhookSubscription.url, WebhookSubscription.secret_sealed)
             .join(WebhookSubscription, WebhookSubscription.id == OutboxEvent.subscription_id)
-            .where(OutboxEvent.status == "pending").order_by(OutboxEvent.subscription_id, OutboxEvent.id)
+            .where(OutboxEvent.status == "pending")
+            .order_by(OutboxEvent.subscription_id, OutboxEvent.id)
         ).all()
     heads, seen = [], set()
     for event, url, sealed in rows:
@@ -117,38 +125,68 @@ def _claim(database: Database, event: OutboxEvent, policy: Policy, now: datetime
     lease = now + timedelta(seconds=2 * policy.timeout_seconds + 5)
     with database.session(write=True) as session:
         taken = session.execute(
-            update(OutboxEvent).where(OutboxEvent.id == event.id, OutboxEvent.status == "pending",
-                                      OutboxEvent.next_attempt_at == event.next_attempt_at)
-            .values(next_attempt_at=lease)).rowcount
+            update(OutboxEvent)
+            .where(
+                OutboxEvent.id == event.id,
+                OutboxEvent.status == "pending",
+                OutboxEvent.next_attempt_at == event.next_attempt_at,
+            )
+            .values(next_attempt_at=lease)
+        ).rowcount
         session.commit()
     return taken == 1
 
 
-def _attempt(database: Database, sealer: Sealer, transport: Transport, policy: Policy, event: OutboxEvent,
-             url: str, sealed: str, clock: Callable[[], datetime]) -> bool:
+def _attempt(
+    database: Database,
+    sealer: Sealer,
+    transport: Transport,
+    policy: Policy,
+    event: OutboxEvent,
+    url: str,
+    sealed: str,
+    clock: Callable[[], datetime],
+) -> bool:
     if not _claim(database, event, policy, clock()):
         return False  # another worker is sending it
     body = json.dumps(event.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     stamp = int(time.time())
-    headers = {"Content-Type": "application/json", "User-Agent": "referral-webhooks",
-               "Referral-Event-Id": event.event_id, SIGNATURE_HEADER: signature(sealer.open(sealed), stamp, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "referral-webhooks",
+        "Referral-Event-Id": event.event_id,
+        SIGNATURE_HEADER: signature(sealer.open(sealed), stamp, body),
+    }
     code, error = None, None
     try:
         code = transport.send(url, body, headers, policy.timeout_seconds)
     except TransportError as failure:
         error = str(failure) or "no answer"
     ok = code is not None and 200 <= code < 300
-    _record(database, policy, event.id, ok, code, error if not ok and error else (None if ok else f"HTTP {code}"), clock())
+    _record(
+        database, policy, event.id, ok, code, error if not ok and error else (None if ok else f"HTTP {code}"), clock()
+    )
     return ok
 
 
-def _record(database: Database, policy: Policy, outbox_id: int, ok: bool, code: int | None, error: str | None,
-            now: datetime) -> None:
+def _record(
+    database: Database, policy: Policy, outbox_id: int, ok: bool, code: int | None, error: str | None, now: datetime
+) -> None:
     with database.session(write=True) as session:
         event = session.get(OutboxEvent, outbox_id)
         event.attempts += 1
-        session.add(WebhookDelivery(outbox_id=event.id, subscription_id=event.subscription_id, event_id=event.event_id,
-                                    attempt=event.attempts, at=now, ok=ok, status_code=code, error=error))
+        session.add(
+            WebhookDelivery(
+                outbox_id=event.id,
+                subscription_id=event.subscription_id,
+                event_id=event.event_id,
+                attempt=event.attempts,
+                at=now,
+                ok=ok,
+                status_code=code,
+                error=error,
+            )
+        )
         if ok:
             event.status, event.delivered_at = "delivered", now
         elif event.attempts >= policy.max_attempts:
@@ -163,4 +201,6 @@ def deliveries(session: Session, page: int, per_page: int, subscription_id: str 
     query = select(WebhookDelivery)
     if subscription_id:
         query = query.where(WebhookDelivery.subscription_id == subscription_id)
-    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).offset(window(page, per_page).start).limit(per_page)))
+    return list(
+        session.scalars(query.order_by(WebhookDelivery.id.desc()).offset(window(page, per_page).start).limit(per_page))
+    )

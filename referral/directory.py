@@ -83,7 +83,11 @@ def create(session: Session, actor: Principal, model: type, data: Mapping[str, A
 
 
 def update_listing(
-    session: Session, actor: Principal, model: type, key: str, changes: Mapping[str, Any],
+    session: Session,
+    actor: Principal,
+    model: type,
+    key: str,
+    changes: Mapping[str, Any],
     expected_version: int | None,
 ) -> Any:
     """Apply a partial update if the caller saw the current version; re-check, audit, commit."""

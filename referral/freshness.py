@@ -28,8 +28,14 @@ def confirm(session: Session, actor: Principal, service_id: str, today: date | N
     before = service.verified_at
     service.verified_at = today or datetime.now(UTC).date()
     session.flush()
-    audit.record(session, actor, "confirm", "service", service.id,
-                 {"verified_at": [before.isoformat() if before else None, service.verified_at.isoformat()]})
+    audit.record(
+        session,
+        actor,
+        "confirm",
+        "service",
+        service.id,
+        {"verified_at": [before.isoformat() if before else None, service.verified_at.isoformat()]},
+    )
     session.commit()  # freshness is part of the score: the commit bumps the version (referral.versioning)
     return service
 
@@ -58,10 +64,13 @@ def reports_for(session: Session, actor: Principal, service_id: str) -> list[Lis
     """A service's reports, for its editors and admins."""
     service = get(session, Service, service_id)
     require_edit(actor, service.organization_id)
-    return list(session.scalars(
-        select(ListingReport).where(ListingReport.service_id == service_id)
-        .order_by(ListingReport.created_at, ListingReport.id)
-    ))
+    return list(
+        session.scalars(
+            select(ListingReport)
+            .where(ListingReport.service_id == service_id)
+            .order_by(ListingReport.created_at, ListingReport.id)
+        )
+    )
 
 
 def reports(session: Session, args: Mapping[str, Any]) -> Page:

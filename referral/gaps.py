@@ -40,9 +40,16 @@ def report(session: Session, min_cell: int, since: str | None = None) -> list[di
     query = select(GapCount).order_by(GapCount.month, GapCount.place_code, GapCount.need_code)
     if since:
         query = query.where(GapCount.month >= since)
-    return [{"place": row.place_code, "need": row.need_code, "month": row.month,
-             "count": row.count if row.count >= min_cell else None, "suppressed": row.count < min_cell}
-            for row in session.scalars(query)]
+    return [
+        {
+            "place": row.place_code,
+            "need": row.need_code,
+            "month": row.month,
+            "count": row.count if row.count >= min_cell else None,
+            "suppressed": row.count < min_cell,
+        }
+        for row in session.scalars(query)
+    ]
 
 
 def as_csv(cells: list[dict[str, Any]]) -> str:
@@ -51,6 +58,13 @@ def as_csv(cells: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["month", "place", "need", "count", "suppressed"])
     for cell in cells:
-        writer.writerow([cell["month"], cell["place"], cell["need"],
-                         "" if cell["count"] is None else cell["count"], str(cell["suppressed"]).lower()])
+        writer.writerow(
+            [
+                cell["month"],
+                cell["place"],
+                cell["need"],
+                "" if cell["count"] is None else cell["count"],
+                str(cell["suppressed"]).lower(),
+            ]
+        )
     return out.getvalue()

@@ -122,9 +122,16 @@ def from_config(settings: Mapping[str, Any], places: Callable[[], Iterable[Gazet
     from geopy.extra.rate_limiter import RateLimiter
     from geopy.geocoders import get_geocoder_for_service
 
-    options = {"user_agent": settings.get("user_agent", "referral"),
-               "timeout": settings.get("timeout_seconds", 10), **settings.get("options", {})}
+    options = {
+        "user_agent": settings.get("user_agent", "referral"),
+        "timeout": settings.get("timeout_seconds", 10),
+        **settings.get("options", {}),
+    }
     geocoder = get_geocoder_for_service(kind)(**options)
-    limited = RateLimiter(geocoder.geocode, min_delay_seconds=float(settings.get("min_delay_seconds", 1.0)),
-                          max_retries=int(settings.get("max_retries", 2)), swallow_exceptions=False)
+    limited = RateLimiter(
+        geocoder.geocode,
+        min_delay_seconds=float(settings.get("min_delay_seconds", 1.0)),
+        max_retries=int(settings.get("max_retries", 2)),
+        swallow_exceptions=False,
+    )
     return GeopyGeocoder(kind, limited)

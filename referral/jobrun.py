@@ -75,10 +75,15 @@ def run_next(app: Flask) -> bool:
     with Progress(app.instance_path, job.id, settings.heartbeat_seconds) as progress:
         try:
             result, error = RUNNERS[job.kind](app, job, progress)
-        except Exception:  # noqa: BLE001 - whatever happened, the job ends failed and says so
+        except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            error = jobs.problem(500, "Job failed", "The job stopped on an unexpected error; nothing it was "
-                                 "writing was kept. The server log has the details.", "job-failed")
+            error = jobs.problem(
+                500,
+                "Job failed",
+                "The job stopped on an unexpected error; nothing it was "
+                "writing was kept. The server log has the details.",
+                "job-failed",
+            )
     with database.session(write=True) as session:
         jobs.finish(session, job.id, result, error, progress.done, progress.total)
     jobs.forget(app.instance_path, job)
@@ -105,8 +110,15 @@ def _import(app: Flask, job: Job, progress: Progress) -> tuple[dict[str, Any], d
     else:
         progress.total = exchange.estimate(source) or None
         with app.extensions["referral.db"].session(write=True) as session:
-            report = exchange.import_source(session, config, source, dry_run, progress.add,
-                                            bool(params.get("lenient")), audit=exchange.ImportAudit(principal, job.id))
+            report = exchange.import_source(
+                session,
+                config,
+                source,
+                dry_run,
+                progress.add,
+                bool(params.get("lenient")),
+                audit=exchange.ImportAudit(principal, job.id),
+            )
     body = report.as_dict()
     if report.ok or report.lenient:
         return body, None
@@ -122,10 +134,16 @@ def _export(app: Flask, job: Job, progress: Progress) -> tuple[dict[str, Any], d
             path = exchange.build_export(session, app.config, exports, form, organization, progress.report)
         except NotFound as missing:
             return {}, jobs.problem(404, "Not Found", str(missing), "not-found")
-    return {"format": form, "organization": organization, "file": path.name, "size": path.stat().st_size,
-            "download": f"/v1/jobs/{job.id}/download"}, None
+    return {
+        "format": form,
+        "organization": organization,
+        "file": path.name,
+        "size": path.stat().st_size,
+        "download": f"/v1/jobs/{job.id}/download",
+    }, None
 
 
 RUNNERS: dict[str, Callable[[Flask, Job, Progress], tuple[dict[str, Any], dict[str, Any] | None]]] = {
-    "import": _import, "export": _export,
+    "import": _import,
+    "export": _export,
 }

@@ -48,11 +48,20 @@ def folder(instance_path: str | Path) -> Path:
     return path
 
 
-def enqueue(session: Session, principal: Principal, kind: str, params: Mapping[str, Any],
-            payload: str | None = None) -> Job:
+def enqueue(
+    session: Session, principal: Principal, kind: str, params: Mapping[str, Any], payload: str | None = None
+) -> Job:
     """Queue a job (committed): the worker picks it up."""
-    job = Job(kind=kind, status="queued", params=dict(params), payload=payload, created_by=principal.actor,
-              account_id=principal.account_id, attempts=0, progress_done=0)
+    job = Job(
+        kind=kind,
+        status="queued",
+        params=dict(params),
+        payload=payload,
+        created_by=principal.actor,
+        account_id=principal.account_id,
+        attempts=0,
+        progress_done=0,
+    )
     session.add(job)
     session.commit()
     return job
@@ -75,8 +84,9 @@ def _created_by(job: Job, principal: Principal) -> bool:
 
 def active_export(session: Session, params: Mapping[str, Any]) -> Job | None:
     """A queued or running export with these parameters (made for this directory version), to share."""
-    for job in session.scalars(select(Job).where(Job.kind == "export", Job.status.in_(ACTIVE))
-                               .order_by(Job.created_at)):
+    for job in session.scalars(
+        select(Job).where(Job.kind == "export", Job.status.in_(ACTIVE)).order_by(Job.created_at)
+    ):
         if job.params == dict(params):
             return job
     return None
@@ -87,12 +97,16 @@ def claim(session: Session) -> Job | None:
 
     The UPDATE only changes a row still queued, and its row count says whether this caller won:
     two workers never run the same job, on SQLite or PostgreSQL."""
-    candidates = list(session.scalars(select(Job.id).where(Job.status == "queued")
-                                      .order_by(Job.created_at, Job.id).limit(5)))
+    candidates = list(
+        session.scalars(select(Job.id).where(Job.status == "queued").order_by(Job.created_at, Job.id).limit(5))
+    )
     for job_id in candidates:
-        won = session.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
-                              .values(status="running", started_at=_now(), attempts=Job.attempts + 1)
-                              .execution_options(synchronize_session=False))
+        won = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", started_at=_now(), attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         if won.rowcount == 1:
             job = session.get(Job, job_id, populate_existing=True)
@@ -101,12 +115,28 @@ def claim(session: Session) -> Job | None:
     return None
 
 
-def finish(session: Session, job_id: str, result: Mapping[str, Any] | None, error: Mapping[str, Any] | None,
-           done: int, total: int | None) -> None:
+def finish(
+    session: Session,
+    job_id: str,
+    result: Mapping[str, Any] | None,
+    error: Mapping[str, Any] | None,
+    done: int,
+    total: int | None,
+) -> None:
     """Mark the job done (or failed, when ``error`` is given) with its result (committed)."""
-    session.execute(update(Job).where(Job.id == job_id).values(
-        status="failed" if error else "done", finished_at=_now(), result=dict(result) if result else None,
-        error=dict(error) if error else None, progress_done=done, progress_total=total, payload=None))
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status="failed" if error else "done",
+            finished_at=_now(),
+            result=dict(result) if result else None,
+            error=dict(error) if error else None,
+            progress_done=done,
+            progress_total=total,
+            payload=None,
+        )
+    )
     session.commit()
 
 
@@ -129,17 +159,22 @@ def reap(session: Session, instance_path: str | Path, settings: Settings, now: f
 
 
 def abandoned(attempts: int) -> dict[str, Any]:
-    return problem(500, "Job abandoned", f"The worker running this job stopped answering, {attempts} time(s); "
-                   "nothing it was writing was kept. Send the job again.", "job-abandoned")
+    return problem(
+        500,
+        "Job abandoned",
+        f"The worker running this job stopped answering, {attempts} time(s); "
+        "nothing it was writing was kept. Send the job again.",
+        "job-abandoned",
+    )
 
 
 def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> dict[str, Any]:
     """RFC 9457 problem details, as the API writes them."""
-    return {"type": f"/docs#problem-{kind}", "title": title, "status": status,
-            "detail": detail, **extra}
+    return {"type": f"/docs#problem-{kind}", "title": title, "status": status, "detail": detail, **extra}
 
 
 # progress and heartbeat: a file per running job ---------------------------------------------------
+
 
 def progress_path(instance_path: str | Path, job_id: str) -> Path:
     return folder(instance_path) / f"{job_id}.progress"

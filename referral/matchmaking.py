@@ -51,8 +51,9 @@ def init_app(app: Flask) -> None:
     database, config = app.extensions["referral.db"], app.config
     start = run_in_background if config.get("INDEX_BUILD_IN_BACKGROUND", True) else run_inline
     window = int(config["MATCH"].get("outcome_window_days", 90))  # referral records the snapshot reads
-    app.extensions["referral.index"] = IndexCache(database, config["INDEX_CHECK_SECONDS"], start=start,
-                                                  outcome_window_days=window)
+    app.extensions["referral.index"] = IndexCache(
+        database, config["INDEX_CHECK_SECONDS"], start=start, outcome_window_days=window
+    )
 
 
 def run_inline(job: Callable[[], None]) -> None:
@@ -66,8 +67,14 @@ def run_in_background(job: Callable[[], None]) -> None:
 class IndexCache:
     """The worker's current match index: built once, then updated by deltas or rebuilt aside and swapped."""
 
-    def __init__(self, database: Database, check_seconds: float, clock: Callable[[], float] = time.monotonic,
-                 start: Callable[[Callable[[], None]], None] = run_inline, outcome_window_days: int = 90):
+    def __init__(
+        self,
+        database: Database,
+        check_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        start: Callable[[Callable[[], None]], None] = run_inline,
+        outcome_window_days: int = 90,
+    ):
         self._database, self._check_seconds, self._clock, self._start = database, check_seconds, clock, start
         self._outcome_window_days = outcome_window_days  # referral records in the snapshot (referral.outcomes)
         self._lock = threading.Lock()  # one version check (and inline update) at a time
@@ -86,8 +93,11 @@ class IndexCache:
                 if self._index is None:
                     self._update()  # only when warm() did not run: the first request builds
             return self._index  # type: ignore[return-value]
-        if self._poller is None and self._clock() - self._checked_at >= self._check_seconds \
-                and self._lock.acquire(blocking=False):
+        if (
+            self._poller is None
+            and self._clock() - self._checked_at >= self._check_seconds
+            and self._lock.acquire(blocking=False)
+        ):
             try:
                 self._check()
             finally:
@@ -182,12 +192,16 @@ def settings_from(config: Mapping[str, Any]) -> MatchSettings:
     """The core's knobs from the app's MATCH configuration table."""
     match_config, weights = config["MATCH"], config["MATCH"]["weights"]
     return MatchSettings(
-        need_weight=weights["need"], distance_weight=weights["distance"],
-        capacity_weight=weights["capacity"], intensity_weight=weights["intensity"],
-        freshness_weight=weights["freshness"], outcome_weight=weights.get("outcomes", 0.0),
+        need_weight=weights["need"],
+        distance_weight=weights["distance"],
+        capacity_weight=weights["capacity"],
+        intensity_weight=weights["intensity"],
+        freshness_weight=weights["freshness"],
+        outcome_weight=weights.get("outcomes", 0.0),
         distance_scale_km=match_config["distance_scale_km"],
         remote_distance_score=match_config["remote_distance_score"],
-        stale_after_days=match_config["stale_after_days"], fresh_days=match_config["fresh_days"],
+        stale_after_days=match_config["stale_after_days"],
+        fresh_days=match_config["fresh_days"],
         notes_min_confidence=match_config["notes_min_confidence"],
         text_min_score=match_config["text_min_score"],
         place_min_confidence=match_config["place_min_confidence"],
@@ -204,14 +218,34 @@ def _table_keys(match_config: Mapping[str, Any]) -> dict[str, Any]:
     return {"intensity_fit": tuple(tuple(float(x) for x in row) for row in match_config["intensity_fit"])}
 
 
-RANKING_KEYS = ("remote_local_score", "exact_fit", "narrower_fit", "broader_fit", "urgent_severity", "urgent_ready_first",
-                "specialist_first", "school_unknown_last", "unknown_eligibility_last", "unknown_eligibility_penalty", "outcome_prior_rate",
-                "outcome_prior_strength", "faded_days", "waitlist_score", "wait_scale_days", "wait_unknown_score")
+RANKING_KEYS = (
+    "remote_local_score",
+    "exact_fit",
+    "narrower_fit",
+    "broader_fit",
+    "urgent_severity",
+    "urgent_ready_first",
+    "specialist_first",
+    "school_unknown_last",
+    "unknown_eligibility_last",
+    "unknown_eligibility_penalty",
+    "outcome_prior_rate",
+    "outcome_prior_strength",
+    "faded_days",
+    "waitlist_score",
+    "wait_scale_days",
+    "wait_unknown_score",
+)
 
 
 def build_query(
-    index: DirectoryIndex, data: Mapping[str, Any], language: str, default_distance_km: float,
-    today: date | None = None, now: datetime | None = None, settings: MatchSettings | None = None,
+    index: DirectoryIndex,
+    data: Mapping[str, Any],
+    language: str,
+    default_distance_km: float,
+    today: date | None = None,
+    now: datetime | None = None,
+    settings: MatchSettings | None = None,
 ) -> core.MatchQuery:
     """A core query from a validated request; resolves a typed place through the gazetteer and sites."""
     child = data["child"]
@@ -221,11 +255,16 @@ def build_query(
     located = data.get("location")
     return core.MatchQuery(
         location=_location(index, located, settings or MatchSettings(), language) if located else UNPLACED,
-        child=core.Child(age=child.get("age"), gender=child.get("gender"),
-                         languages=frozenset(child.get("languages", ())),
-                         groups=frozenset(child.get("groups", ())), school=child.get("school")),
-        needs=tuple(core.NeedInput(code=n.get("code"), text=n.get("text"), severity=n["severity"])
-                    for n in data["needs"]),
+        child=core.Child(
+            age=child.get("age"),
+            gender=child.get("gender"),
+            languages=frozenset(child.get("languages", ())),
+            groups=frozenset(child.get("groups", ())),
+            school=child.get("school"),
+        ),
+        needs=tuple(
+            core.NeedInput(code=n.get("code"), text=n.get("text"), severity=n["severity"]) for n in data["needs"]
+        ),
         notes=data.get("notes"),
         constraints=core.Constraints(
             max_distance_km=constraints.get("max_distance_km", default_distance_km),
@@ -245,7 +284,9 @@ def build_query(
 UNPLACED = core.Location(lat=float("nan"), lon=float("nan"))  # a child at risk whose place is not known
 
 
-def _location(index: DirectoryIndex, location: Mapping[str, Any], settings: MatchSettings, language: str) -> core.Location:
+def _location(
+    index: DirectoryIndex, location: Mapping[str, Any], settings: MatchSettings, language: str
+) -> core.Location:
     if "place" in location:
         found = locate(index, location["place"], location.get("within"), settings, language)
         if "lat" in location:  # exact coordinates given too: keep them, the place sets the area
@@ -260,7 +301,9 @@ def month_now(config: Mapping[str, Any]) -> str:
     return datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC")).strftime("%Y-%m")
 
 
-def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mapping[str, Any]) -> tuple[DirectoryIndex, core.MatchOutcome]:
+def run(
+    cache: IndexCache, data: Mapping[str, Any], language: str, config: Mapping[str, Any]
+) -> tuple[DirectoryIndex, core.MatchOutcome]:
     """Match one validated request against the current directory."""
     index, settings = cache.current(), settings_from(config)
     now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))  # the shell reads the clock, never the core
@@ -268,8 +311,12 @@ def run(cache: IndexCache, data: Mapping[str, Any], language: str, config: Mappi
     return index, match(index, query, settings)
 
 
-def run_anyway(cache: IndexCache, data: dict[str, Any], language: str, config: Mapping[str, Any],
-               ) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
+def run_anyway(
+    cache: IndexCache,
+    data: dict[str, Any],
+    language: str,
+    config: Mapping[str, Any],
+) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
     """Match a request that reveals a risk to the child with what of it can be used (referral/match_rescue.py):
     a place or need code the core cannot find is dropped and named in the problems returned, and a
     request without a place is answered by ``match_unplaced``."""
@@ -292,11 +339,10 @@ def run_anyway(cache: IndexCache, data: dict[str, Any], language: str, config: M
 def _without(data: dict[str, Any], field: str) -> dict[str, Any]:
     """``data`` without the part a MatchInputError names: the location, one need or one scale."""
     if field.startswith("needs["):
-        k = int(field[len("needs["):field.index("]")])
+        k = int(field[len("needs[") : field.index("]")])
         return {**data, "needs": [n for i, n in enumerate(data["needs"]) if i != k]}
     if field.startswith("assessment."):
         scale = field.split(".", 1)[1]
         return {**data, "assessment": {k: v for k, v in data.get("assessment", {}).items() if k != scale}}
     head = field.split(".", 1)[0].split("[", 1)[0]
     return {key: value for key, value in data.items() if key != head}
-

@@ -109,7 +109,13 @@ def opener(allow_private: bool = False) -> urllib.request.OpenerDirector:
     """An opener for http(s) only (no file:, ftp: or data:, no proxy from the environment), that
     connects to public addresses only and follows no redirect."""
     director = urllib.request.OpenerDirector()
-    for handler in (urllib.request.UnknownHandler(), _HTTPHandler(allow_private), _HTTPSHandler(allow_private),
-                    _NoRedirect(), urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):
+    for handler in (
+        urllib.request.UnknownHandler(),
+        _HTTPHandler(allow_private),
+        _HTTPSHandler(allow_private),
+        _NoRedirect(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
         director.add_handler(handler)
     return director

@@ -24,7 +24,8 @@ def records(session: Session, window_days: int, now: datetime | None = None) -> 
     since = (now or datetime.now(UTC)) - timedelta(days=window_days)
     rows = session.execute(
         select(Referral.service_id, Referral.created_at, Referral.accepted_at)
-        .where(Referral.decided_at >= since).order_by(Referral.service_id)
+        .where(Referral.decided_at >= since)
+        .order_by(Referral.service_id)
     )
     decided: dict[str, int] = defaultdict(int)
     waits: dict[str, list[float]] = defaultdict(list)
@@ -33,8 +34,11 @@ def records(session: Session, window_days: int, now: datetime | None = None) -> 
         if accepted_at is not None:
             waits[service_id].append((accepted_at - created_at).total_seconds() / 86400.0)
     return {
-        service_id: Outcomes(accepted=len(waits[service_id]), decided=count,
-                             median_days_to_accept=round(median(waits[service_id]), 1) if waits[service_id] else None,
-                             window_days=window_days)
+        service_id: Outcomes(
+            accepted=len(waits[service_id]),
+            decided=count,
+            median_days_to_accept=round(median(waits[service_id]), 1) if waits[service_id] else None,
+            window_days=window_days,
+        )
         for service_id, count in decided.items()
     }

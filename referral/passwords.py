@@ -90,8 +90,13 @@ def _principal(row: Any) -> Principal | None:
     account = row.Account
     if account.status != "active":
         return None
-    return Principal(actor=f"login:{account.login}", role=account.role, account_id=account.id,
-                     organization_id=account.organization_id, organization_status=row.status)
+    return Principal(
+        actor=f"login:{account.login}",
+        role=account.role,
+        account_id=account.id,
+        organization_id=account.organization_id,
+        organization_status=row.status,
+    )
 
 
 @functools.cache

@@ -79,8 +79,10 @@ def _has_need(code: str) -> Any:
 
 def _in_place(codes: set[str]) -> Any:
     """Offered at a site inside the place, or its service area names the place or a sub-place."""
-    at_site = select(ServiceAtLocation.service_id).join(Site, Site.id == ServiceAtLocation.site_id).where(
-        Site.place_code.in_(codes)
+    at_site = (
+        select(ServiceAtLocation.service_id)
+        .join(Site, Site.id == ServiceAtLocation.site_id)
+        .where(Site.place_code.in_(codes))
     )
     in_area = select(ServiceArea.service_id).where(ServiceArea.place_code.in_(codes))
     return or_(Service.id.in_(at_site), Service.id.in_(in_area))

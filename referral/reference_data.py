@@ -61,8 +61,9 @@ def read_terms(path: Path) -> list[dict[str, Any]]:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise TaxonomyError(f"{path}: not valid UTF-8 JSON ({error})") from error
     terms = data.get("terms") if isinstance(data, dict) else None
-    if not isinstance(terms, list) or not all(isinstance(t, dict) and t.get("code") and isinstance(
-            t.get("labels"), dict) for t in terms):
+    if not isinstance(terms, list) or not all(
+        isinstance(t, dict) and t.get("code") and isinstance(t.get("labels"), dict) for t in terms
+    ):
         raise TaxonomyError(f"{path}: expected an object with a list 'terms' of objects with code and labels")
     return terms
 

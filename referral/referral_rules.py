@@ -39,12 +39,16 @@ ID_NUMBER = re.compile(r"\d{15,}|\d{14,}[Xx]")
 def check_child_ref(value: str) -> None:
     """Invalid unless ``value`` is an opaque reference (see CHILD_REF); the message never echoes it."""
     if not CHILD_REF.fullmatch(value):
-        raise Invalid("child_ref", "must be the case app's opaque reference: 1-64 ASCII letters, digits, '.', '_', ':' "
-                                   "or '-', never a name")
+        raise Invalid(
+            "child_ref",
+            "must be the case app's opaque reference: 1-64 ASCII letters, digits, '.', '_', ':' or '-', never a name",
+        )
     if not any(c.isdigit() for c in value):
         raise Invalid("child_ref", "must contain a digit: an opaque reference, never a name")
     if ID_NUMBER.search(value):
-        raise Invalid("child_ref", "looks like an identity number (15 or more digits); send the case app's own reference")
+        raise Invalid(
+            "child_ref", "looks like an identity number (15 or more digits); send the case app's own reference"
+        )
 
 
 def check_transition(actor: Principal, referral_org: str, referrer_account: str | None, current: str, new: str) -> None:
@@ -63,5 +67,8 @@ def check_transition(actor: Principal, referral_org: str, referrer_account: str 
 
 def can_read(actor: Principal, referral_org: str, referrer_account: str | None) -> bool:
     """Admins, the referrer and the receiving organization's editors."""
-    return (actor.is_admin or (actor.account_id is not None and actor.account_id == referrer_account)
-            or (actor.role == "org_editor" and actor.organization_id == referral_org))
+    return (
+        actor.is_admin
+        or (actor.account_id is not None and actor.account_id == referrer_account)
+        or (actor.role == "org_editor" and actor.organization_id == referral_org)
+    )

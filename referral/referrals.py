@@ -27,8 +27,9 @@ from referral.sealing import Sealer
 PERSONAL = ("message_sealed", "child_ref_sealed", "family_contact_sealed", "consent_sealed")
 
 
-def create(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any],
-           now: datetime | None = None) -> Referral:
+def create(
+    session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any], now: datetime | None = None
+) -> Referral:
     """A new ``requested`` referral to an active service (at one of its sites, when given)."""
     if actor.role not in ("social_worker", "case_app"):
         raise Forbidden("Only a social worker or a case app sends referrals.")
@@ -39,14 +40,21 @@ def create(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str
     if data.get("family_contact") and not data.get("consent"):
         raise Invalid("consent", "the family's contact is sent only with their consent attested (who, when, for what)")
     referral = Referral(
-        service_id=service.id, site_id=data.get("site_id"), organization_id=service.organization_id,
-        referrer_account_id=actor.account_id, referrer=actor.actor,
+        service_id=service.id,
+        site_id=data.get("site_id"),
+        organization_id=service.organization_id,
+        referrer_account_id=actor.account_id,
+        referrer=actor.actor,
         needs=[{"code": n["code"], "severity": n["severity"]} for n in data["needs"]],
-        urgency=data.get("urgency", "routine"), status="requested",
-        message_sealed=sealer.seal(data.get("message")), child_ref_sealed=sealer.seal(data["child_ref"]),
+        urgency=data.get("urgency", "routine"),
+        status="requested",
+        message_sealed=sealer.seal(data.get("message")),
+        child_ref_sealed=sealer.seal(data["child_ref"]),
         family_contact_sealed=sealer.seal_json(data.get("family_contact")),
         consent_sealed=sealer.seal_json(_consent(data.get("consent"))) if data.get("family_contact") else None,
-        has_family_contact=bool(data.get("family_contact")), created_at=now, updated_at=now,
+        has_family_contact=bool(data.get("family_contact")),
+        created_at=now,
+        updated_at=now,
     )
     session.add(referral)
     session.flush()
@@ -64,9 +72,16 @@ def _consent(consent: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def facts(referral: Referral) -> dict[str, Any]:
     """What the audit trail keeps of a referral: never a personal field."""
-    return {"service_id": referral.service_id, "site_id": referral.site_id, "organization_id": referral.organization_id,
-            "needs": referral.needs, "urgency": referral.urgency, "status": referral.status,
-            "decline_reason": referral.decline_reason, "has_family_contact": referral.has_family_contact}
+    return {
+        "service_id": referral.service_id,
+        "site_id": referral.site_id,
+        "organization_id": referral.organization_id,
+        "needs": referral.needs,
+        "urgency": referral.urgency,
+        "status": referral.status,
+        "decline_reason": referral.decline_reason,
+        "has_family_contact": referral.has_family_contact,
+    }
 
 
 def _service(session: Session, service_id: str, site_id: str | None) -> Service:
@@ -75,8 +90,11 @@ def _service(session: Session, service_id: str, site_id: str | None) -> Service:
     if service is None or service.status != "active" or organization is None or organization.status != "active":
         raise Invalid("service_id", "no active service with this id")
     if site_id is not None:
-        offered = session.scalar(select(ServiceAtLocation.site_id).where(
-            ServiceAtLocation.service_id == service_id, ServiceAtLocation.site_id == site_id))
+        offered = session.scalar(
+            select(ServiceAtLocation.site_id).where(
+                ServiceAtLocation.service_id == service_id, ServiceAtLocation.site_id == site_id
+            )
+        )
         if offered is None:
             raise Invalid("site_id", "the service is not offered at this site")
     return service
@@ -98,8 +116,15 @@ def get(session: Session, actor: Principal, referral_id: str, for_update: bool =
     return referral
 
 
-def transition(session: Session, actor: Principal, referral_id: str, status: str, reason: str | None,
-               expected_version: int | None, now: datetime | None = None) -> Referral:
+def transition(
+    session: Session,
+    actor: Principal,
+    referral_id: str,
+    status: str,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Referral:
     """Move a referral to ``status`` if the caller saw the current version and may make this move."""
     now = now or datetime.now(UTC)
     referral = get(session, actor, referral_id, for_update=True)
@@ -114,7 +139,9 @@ def transition(session: Session, actor: Principal, referral_id: str, status: str
         session.flush()
     except StaleDataError:
         session.rollback()
-        raise StaleVersion("referral", session.scalar(select(Referral.version).where(Referral.id == referral_id)) or 0) from None
+        raise StaleVersion(
+            "referral", session.scalar(select(Referral.version).where(Referral.id == referral_id)) or 0
+        ) from None
     audit.record(session, actor, "status", "referral", referral.id, audit.diff(before, facts(referral)))
     webhooks.enqueue(session, referral, "referral.status_changed", now, previous=before["status"])
     session.commit()  # a decision bumps the directory version: matches learn the outcome (referral.versioning)
@@ -136,8 +163,9 @@ def mark_service_full(session: Session, actor: Principal, referral_id: str) -> S
     referral = get(session, actor, referral_id)
     if actor.role != "org_editor" or actor.organization_id != referral.organization_id:
         raise Forbidden("Only the receiving organization's editors change its service's capacity.")
-    return directory.update_listing(session, actor, Service, referral.service_id,
-                                    {"capacity": "full", "wait_days": None}, None)
+    return directory.update_listing(
+        session, actor, Service, referral.service_id, {"capacity": "full", "wait_days": None}, None
+    )
 
 
 def inbox(session: Session, actor: Principal, args: Mapping[str, Any]) -> Page:
@@ -157,22 +185,43 @@ def inbox(session: Session, actor: Principal, args: Mapping[str, Any]) -> Page:
 
 def opened(referral: Referral, sealer: Sealer) -> dict[str, Any]:
     """The referral as its readers see it: facts plus the personal fields, opened (None once purged)."""
-    return {**{c: getattr(referral, c) for c in VISIBLE}, "message": sealer.open(referral.message_sealed),
-            "child_ref": sealer.open(referral.child_ref_sealed),
-            "family_contact": sealer.open_json(referral.family_contact_sealed),
-            "consent": sealer.open_json(referral.consent_sealed), "purged": referral.purged_at is not None}
+    return {
+        **{c: getattr(referral, c) for c in VISIBLE},
+        "message": sealer.open(referral.message_sealed),
+        "child_ref": sealer.open(referral.child_ref_sealed),
+        "family_contact": sealer.open_json(referral.family_contact_sealed),
+        "consent": sealer.open_json(referral.consent_sealed),
+        "purged": referral.purged_at is not None,
+    }
 
 
-VISIBLE = ("id", "service_id", "site_id", "organization_id", "referrer", "needs", "urgency", "status",
-           "decline_reason", "has_family_contact", "created_at", "updated_at", "decided_at", "accepted_at",
-           "closed_at", "purged_at", "version")
+VISIBLE = (
+    "id",
+    "service_id",
+    "site_id",
+    "organization_id",
+    "referrer",
+    "needs",
+    "urgency",
+    "status",
+    "decline_reason",
+    "has_family_contact",
+    "created_at",
+    "updated_at",
+    "decided_at",
+    "accepted_at",
+    "closed_at",
+    "purged_at",
+    "version",
+)
 
 
 def purge(session: Session, actor: Principal, retention_days: int, now: datetime | None = None) -> int:
     """Erase the personal fields of referrals closed more than ``retention_days`` ago; audit each."""
     now = now or datetime.now(UTC)
-    due = session.scalars(select(Referral).where(
-        Referral.closed_at <= now - timedelta(days=retention_days), Referral.purged_at.is_(None))).all()
+    due = session.scalars(
+        select(Referral).where(Referral.closed_at <= now - timedelta(days=retention_days), Referral.purged_at.is_(None))
+    ).all()
     for referral in due:
         for column in PERSONAL:
             setattr(referral, column, None)

@@ -62,8 +62,15 @@ def load(session: Session, taxonomy: Path, region: Path, risks: Path | None = No
         session.rollback()
         raise SeedError(f"{taxonomy}: {type(error).__name__}: {getattr(error, 'orig', None) or error}") from error
     report = load_region(session, region)
-    return SeedReport(len(terms), report.places, report.organizations, report.sites, report.services,
-                      categories, report.region_resources)
+    return SeedReport(
+        len(terms),
+        report.places,
+        report.organizations,
+        report.sites,
+        report.services,
+        categories,
+        report.region_resources,
+    )
 
 
 def load_region(session: Session, region: Path) -> SeedReport:
@@ -84,17 +91,32 @@ def load_region(session: Session, region: Path) -> SeedReport:
         session.rollback()
         detail = getattr(error, "orig", None) or error
         raise SeedError(f"{region}: {type(error).__name__}: {detail}") from error
-    audit.record(session, CLI, "seed", "directory", region.name[:36],
-                 {"organizations": [None, len(organizations)], "services": [None, sum(c[1] for c in counts)]})
+    audit.record(
+        session,
+        CLI,
+        "seed",
+        "directory",
+        region.name[:36],
+        {"organizations": [None, len(organizations)], "services": [None, sum(c[1] for c in counts)]},
+    )
     session.commit()  # one version for the whole load (referral.versioning)
-    return SeedReport(0, len(places), len(organizations),
-                      sum(c[0] for c in counts), sum(c[1] for c in counts), region_resources=resources)
+    return SeedReport(
+        0,
+        len(places),
+        len(organizations),
+        sum(c[0] for c in counts),
+        sum(c[1] for c in counts),
+        region_resources=resources,
+    )
 
 
 def _check_target_groups(path: Path, organizations: list[dict[str, Any]]) -> None:
     """Every group a service is restricted to is in the vocabulary, so every one has its labels."""
-    unknown = {service.get("key"): sorted(set(service.get("target_groups") or []) - TARGET_GROUPS)
-               for org in organizations for service in org.get("services", [])}
+    unknown = {
+        service.get("key"): sorted(set(service.get("target_groups") or []) - TARGET_GROUPS)
+        for org in organizations
+        for service in org.get("services", [])
+    }
     named = {key: groups for key, groups in unknown.items() if groups}
     if named:
         listed = "; ".join(f"{key}: {', '.join(groups)}" for key, groups in sorted(named.items(), key=str))
@@ -119,18 +141,38 @@ def _upsert_terms(session: Session, terms: Iterable[dict[str, Any]]) -> None:
 
 def _upsert_places(session: Session, places: Iterable[dict[str, Any]]) -> None:
     for place in places:
-        _merge(session, Place, place["code"], parent_code=place.get("parent"), kind=place["kind"],
-               name=place["name"], names=place.get("names", {}), aliases=place.get("aliases", []),
-               address=place.get("address", {}), latitude=place["lat"], longitude=place["lon"])
+        _merge(
+            session,
+            Place,
+            place["code"],
+            parent_code=place.get("parent"),
+            kind=place["kind"],
+            name=place["name"],
+            names=place.get("names", {}),
+            aliases=place.get("aliases", []),
+            address=place.get("address", {}),
+            latitude=place["lat"],
+            longitude=place["lon"],
+        )
         session.flush()
 
 
 def _upsert_organization(session: Session, org: dict[str, Any]) -> tuple[int, int]:
     org_id = stable_id("organization", org["key"])
-    _merge(session, Organization, org_id, name=org["name"], names=org.get("names", {}),
-           description=org.get("description"), descriptions=org.get("descriptions", {}),
-           kind=org["kind"], email=org.get("email"), phone=org.get("phone"),
-           website=org.get("website"), status=org.get("status", "active"))
+    _merge(
+        session,
+        Organization,
+        org_id,
+        name=org["name"],
+        names=org.get("names", {}),
+        description=org.get("description"),
+        descriptions=org.get("descriptions", {}),
+        kind=org["kind"],
+        email=org.get("email"),
+        phone=org.get("phone"),
+        website=org.get("website"),
+        status=org.get("status", "active"),
+    )
     session.flush()
     for site in org.get("sites", []):
         _upsert_site(session, org_id, site)
@@ -138,26 +180,51 @@ def _upsert_organization(session: Session, org: dict[str, Any]) -> tuple[int, in
 
 
 def _upsert_site(session: Session, org_id: str, site: dict[str, Any]) -> None:
-    _merge(session, Site, stable_id("site", site["key"]), organization_id=org_id,
-           name=site["name"], names=site.get("names", {}), kind=site["kind"],
-           address=site.get("address"), place_code=site.get("place"),
-           latitude=site["lat"], longitude=site["lon"], phone=site.get("phone"),
-           opening_hours=site.get("opening_hours", []), languages=site.get("languages", []),
-           accessibility=site.get("accessibility"), phones=site.get("phones", []),
-           translations=site.get("translations", {}), status=site.get("status", "active"))
+    _merge(
+        session,
+        Site,
+        stable_id("site", site["key"]),
+        organization_id=org_id,
+        name=site["name"],
+        names=site.get("names", {}),
+        kind=site["kind"],
+        address=site.get("address"),
+        place_code=site.get("place"),
+        latitude=site["lat"],
+        longitude=site["lon"],
+        phone=site.get("phone"),
+        opening_hours=site.get("opening_hours", []),
+        languages=site.get("languages", []),
+        accessibility=site.get("accessibility"),
+        phones=site.get("phones", []),
+        translations=site.get("translations", {}),
+        status=site.get("status", "active"),
+    )
 
 
 def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str, Any]) -> None:
     verified = data.get("verified_at")
     service = _merge(
-        session, Service, stable_id("service", data["key"]), organization_id=org_id,
-        name=data["name"], names=data.get("names", {}), description=data.get("description"),
-        descriptions=data.get("descriptions", {}), minimum_age=data.get("minimum_age"),
-        maximum_age=data.get("maximum_age"), genders=data.get("genders", []),
-        target_groups=data.get("target_groups", []), languages=data.get("languages", []),
-        modes=data["modes"], cost=data.get("cost", "free"), cost_text=data.get("cost_text"),
-        capacity=data.get("capacity", "accepting"), wait_days=data.get("wait_days"),
-        intensity=data.get("intensity", "support"), area_radius_km=data.get("area_radius_km"),
+        session,
+        Service,
+        stable_id("service", data["key"]),
+        organization_id=org_id,
+        name=data["name"],
+        names=data.get("names", {}),
+        description=data.get("description"),
+        descriptions=data.get("descriptions", {}),
+        minimum_age=data.get("minimum_age"),
+        maximum_age=data.get("maximum_age"),
+        genders=data.get("genders", []),
+        target_groups=data.get("target_groups", []),
+        languages=data.get("languages", []),
+        modes=data["modes"],
+        cost=data.get("cost", "free"),
+        cost_text=data.get("cost_text"),
+        capacity=data.get("capacity", "accepting"),
+        wait_days=data.get("wait_days"),
+        intensity=data.get("intensity", "support"),
+        area_radius_km=data.get("area_radius_km"),
         status=data.get("status", "active"),
         verified_at=date.fromisoformat(verified) if verified else None,
         **_card(data),
@@ -166,8 +233,10 @@ def _upsert_service(session: Session, org_id: str, org_key: str, data: dict[str,
     service.area_links = [ServiceArea(place_code=code) for code in data.get("area_places", [])]
     links = {link.site_id: link for link in service.site_links}
     service.site_links = [
-        links.get(site_id) or ServiceAtLocation(
-            id=stable_id("service_at_location", f"{data['key']}@{key}"), site_id=site_id,
+        links.get(site_id)
+        or ServiceAtLocation(
+            id=stable_id("service_at_location", f"{data['key']}@{key}"),
+            site_id=site_id,
             organization_id=org_id,
         )
         for key in data.get("sites", [])
@@ -179,9 +248,12 @@ def _card(data: dict[str, Any]) -> dict[str, Any]:
     """The service's card fields (see models.listings); ``serves_school`` names a site by key."""
     school = data.get("serves_school")
     return {
-        "application_process": data.get("application_process"), "wait_time": data.get("wait_time"),
-        "required_documents": data.get("required_documents", []), "alerts": data.get("alerts", []),
-        "contacts": data.get("contacts", []), "phones": data.get("phones", []),
+        "application_process": data.get("application_process"),
+        "wait_time": data.get("wait_time"),
+        "required_documents": data.get("required_documents", []),
+        "alerts": data.get("alerts", []),
+        "contacts": data.get("contacts", []),
+        "phones": data.get("phones", []),
         "opening_hours": data.get("opening_hours", []),
         "delivered_languages": data.get("delivered_languages", []),
         "serves_school": stable_id("site", school) if school else None,
@@ -201,4 +273,3 @@ def _merge(session: Session, model: type[Any], key: str, **values: Any) -> Any:
         if getattr(obj, name) != value:
             setattr(obj, name, value)
     return obj
-

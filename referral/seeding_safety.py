@@ -53,9 +53,17 @@ def load_risks(session: Session, path: Path) -> int:
         _check_category(path, category, needs)
     session.execute(delete(RiskCategory))
     for position, c in enumerate(categories):
-        session.add(RiskCategory(code=c["code"], need_code=c["need"], position=position, labels=c.get("labels", {}),
-                                 phrases=c.get("phrases", {}), patterns=c.get("patterns", {}),
-                                 exclusions=c.get("exclusions", {})))
+        session.add(
+            RiskCategory(
+                code=c["code"],
+                need_code=c["need"],
+                position=position,
+                labels=c.get("labels", {}),
+                phrases=c.get("phrases", {}),
+                patterns=c.get("patterns", {}),
+                exclusions=c.get("exclusions", {}),
+            )
+        )
     session.flush()
     return len(categories)
 
@@ -98,7 +106,9 @@ def _rows(path: Path, data: dict[str, Any], region_id: str) -> list[RegionResour
             try:
                 rows.append(_row(kind, entry, places, region_id, len(rows)))
             except (KeyError, TypeError, ValueError) as error:
-                raise SafetyDataError(f"{path}: {section} {entry.get('key') if isinstance(entry, dict) else entry!r}: {error!r}") from error
+                raise SafetyDataError(
+                    f"{path}: {section} {entry.get('key') if isinstance(entry, dict) else entry!r}: {error!r}"
+                ) from error
     return rows
 
 
@@ -107,12 +117,17 @@ def _row(kind: str, entry: dict[str, Any], places: list[str], region_id: str, po
     if kind == "scale" and not set(grades) <= set(GRADES):
         raise ValueError(f"grades must be among {', '.join(GRADES)}")
     return RegionResource(
-        id=stable_id("region_resource", f"{region_id}:{kind}:{entry['key']}"), region=region_id, kind=kind,
-        key=entry["key"], position=position, names=entry.get("names", {}),
+        id=stable_id("region_resource", f"{region_id}:{kind}:{entry['key']}"),
+        region=region_id,
+        kind=kind,
+        key=entry["key"],
+        position=position,
+        names=entry.get("names", {}),
         number=str(entry["number"]) if kind == "hotline" else None,
         texts=entry.get("purposes" if kind == "hotline" else "texts", {}),
         always_open=bool(entry.get("always_open", False)) if kind == "hotline" else None,
-        categories=list(entry.get("categories", [])), places=list(entry.get("places", places)),
+        categories=list(entry.get("categories", [])),
+        places=list(entry.get("places", places)),
         grades={g: [{"need": n["need"], "severity": int(n["severity"])} for n in grades[g]] for g in grades},
     )
 
@@ -128,5 +143,7 @@ def _check_references(session: Session, path: Path, rows: list[RegionResource]) 
         for grade, listed in row.grades.items():
             for need in listed:
                 if need["need"] not in needs or not 0 <= need["severity"] <= 3:
-                    raise SafetyDataError(f"{path}: scale {row.key!r} grade {grade!r}: need {need['need']!r} "
-                                          f"must be in the taxonomy with severity 0-3")
+                    raise SafetyDataError(
+                        f"{path}: scale {row.key!r} grade {grade!r}: need {need['need']!r} "
+                        f"must be in the taxonomy with severity 0-3"
+                    )

@@ -39,17 +39,25 @@ def post_worker_init(worker: Any) -> None:
     """gunicorn hook: runs in each worker after it loaded the app (``referral.app:create_app()``), before it accepts connections."""
     started = time.perf_counter()
     index = worker.wsgi.extensions["referral.index"].warm()
-    log.info("worker %s: match index of %d services (version %s) built in %.1f s",
-                worker.pid, len(index.services), index.version, time.perf_counter() - started)
+    log.info(
+        "worker %s: match index of %d services (version %s) built in %.1f s",
+        worker.pid,
+        len(index.services),
+        index.version,
+        time.perf_counter() - started,
+    )
 
 
 def problem_answer(status: int, reason: str) -> bytes:
     """gunicorn's own error as a complete HTTP/1.1 problem+json response; gunicorn's message is not
     repeated (it quotes the request line or a header, which may hold a search or a key)."""
-    body = json.dumps({"type": "about:blank", "title": reason, "status": status,
-                       "detail": DETAILS.get(status, reason + ".")}).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n")
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status, "detail": DETAILS.get(status, reason + ".")}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 

@@ -31,8 +31,9 @@ SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "Referral-Signature"
 
 
-def subscribe(session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any],
-              allow_private: bool = False) -> tuple[WebhookSubscription, str]:
+def subscribe(
+    session: Session, actor: Principal, sealer: Sealer, data: Mapping[str, Any], allow_private: bool = False
+) -> tuple[WebhookSubscription, str]:
     """A subscription for the caller's account, and its secret (the one given, or a new one) to show once.
     A URL naming a local or non-public address is refused (referral.outbound) unless ``allow_private``."""
     if actor.account_id is None:
@@ -73,22 +74,41 @@ def enqueue(session: Session, referral: Referral, event_type: str, now: datetime
     """Add the event of a referral change to the outbox of each of its referrer's active subscriptions."""
     if referral.referrer_account_id is None:
         return 0
-    targets = session.scalars(select(WebhookSubscription.id).where(
-        WebhookSubscription.account_id == referral.referrer_account_id, WebhookSubscription.status == "active")).all()
+    targets = session.scalars(
+        select(WebhookSubscription.id).where(
+            WebhookSubscription.account_id == referral.referrer_account_id, WebhookSubscription.status == "active"
+        )
+    ).all()
     envelope = event(referral, event_type, now, previous)
     for subscription_id in targets:
-        session.add(OutboxEvent(event_id=envelope["id"], subscription_id=subscription_id, event_type=event_type,
-                                payload=envelope, next_attempt_at=now, created_at=now))
+        session.add(
+            OutboxEvent(
+                event_id=envelope["id"],
+                subscription_id=subscription_id,
+                event_type=event_type,
+                payload=envelope,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
     return len(targets)
 
 
 def event(referral: Referral, event_type: str, now: datetime, previous: str | None) -> dict[str, Any]:
     """The JSON event: facts of the referral, never a personal field."""
     return {
-        "id": secrets.token_hex(16), "type": event_type, "created_at": now.astimezone(UTC).isoformat(),
-        "data": {"referral_id": referral.id, "status": referral.status, "previous_status": previous,
-                 "decline_reason": referral.decline_reason, "service_id": referral.service_id,
-                 "organization_id": referral.organization_id, "version": referral.version},
+        "id": secrets.token_hex(16),
+        "type": event_type,
+        "created_at": now.astimezone(UTC).isoformat(),
+        "data": {
+            "referral_id": referral.id,
+            "status": referral.status,
+            "previous_status": previous,
+            "decline_reason": referral.decline_reason,
+            "service_id": referral.service_id,
+            "organization_id": referral.organization_id,
+            "version": referral.version,
+        },
     }
 
 

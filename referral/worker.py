@@ -35,8 +35,9 @@ def purge(app: Flask) -> int:
         return referrals.purge(session, WORKER, int(app.config["REFERRALS"]["retention_days"]))
 
 
-def loop(app: Flask, transport: delivery.Transport, stop: threading.Event,
-         clock: Callable[[], float] = time.monotonic) -> None:
+def loop(
+    app: Flask, transport: delivery.Transport, stop: threading.Event, clock: Callable[[], float] = time.monotonic
+) -> None:
     """Deliver every ``worker_poll_seconds``, purge every ``worker_purge_seconds``, until ``stop`` is set."""
     settings = app.config["REFERRALS"]
     database, sealer = app.extensions["referral.db"], app.extensions["referral.sealer"]
@@ -48,7 +49,7 @@ def loop(app: Flask, transport: delivery.Transport, stop: threading.Event,
                 count, purged_at = purge(app), clock()
                 if count:
                     log.info("purged the personal fields of %d closed referrals", count)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker; it tries again
+        except Exception:
             log.exception("worker round failed; retrying")
         stop.wait(float(settings["worker_poll_seconds"]))
 
@@ -64,7 +65,7 @@ def job_loop(app: Flask, stop: threading.Event) -> None:
                 for job_id in jobs.reap(session, app.instance_path, settings):
                     log.warning("job %s lost its worker; queued again or failed", job_id)
             ran = jobrun.run_next(app)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the worker; it tries again
+        except Exception:
             log.exception("job round failed; retrying")
         if not ran:
             stop.wait(settings.poll_seconds)

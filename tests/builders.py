@@ -11,19 +11,37 @@ MINI = FIXTURES / "mini"
 
 
 def organization(**overrides: Any) -> dict[str, Any]:
-    return {"name": "河城儿童服务中心", "names": {"en": "River City Children's Centre"},
-            "kind": "social_work_centre", **overrides}
+    return {
+        "name": "河城儿童服务中心",
+        "names": {"en": "River City Children's Centre"},
+        "kind": "social_work_centre",
+        **overrides,
+    }
 
 
 def site(organization_id: str, **overrides: Any) -> dict[str, Any]:
-    return {"organization_id": organization_id, "name": "东港站点", "kind": "office",
-            "place": "T1", "latitude": 31.311, "longitude": 120.719,
-            "opening_hours": [{"weekday": "tu", "opens": "09:00", "closes": "12:00"}], **overrides}
+    return {
+        "organization_id": organization_id,
+        "name": "东港站点",
+        "kind": "office",
+        "place": "T1",
+        "latitude": 31.311,
+        "longitude": 120.719,
+        "opening_hours": [{"weekday": "tu", "opens": "09:00", "closes": "12:00"}],
+        **overrides,
+    }
 
 
 def service(organization_id: str, **overrides: Any) -> dict[str, Any]:
-    return {"organization_id": organization_id, "name": "青少年心理咨询", "needs": ["mental_health.counseling"],
-            "modes": ["in_person"], "minimum_age": 10, "maximum_age": 18, **overrides}
+    return {
+        "organization_id": organization_id,
+        "name": "青少年心理咨询",
+        "needs": ["mental_health.counseling"],
+        "modes": ["in_person"],
+        "minimum_age": 10,
+        "maximum_age": 18,
+        **overrides,
+    }
 
 
 def seed_mini(app: Any) -> None:

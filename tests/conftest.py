@@ -59,21 +59,29 @@ def _migrate(url: str) -> None:
 def app(database_url: str, request: pytest.FixtureRequest):
     """The app on an empty directory of the current backend (plus a test's ``@pytest.mark.config({...})``)."""
     marker = request.node.get_closest_marker("config")
-    application = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                              "INDEX_CHECK_SECONDS": 0, "INDEX_BUILD_IN_BACKGROUND": False,
-                              "RATELIMIT_PER_ADDRESS": "100000 per minute",
-                              "RATELIMIT_PER_KEY": "100000 per minute", **(marker.args[0] if marker else {})})
+    application = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": database_url,
+            "ADMIN_KEY": ADMIN_KEY,
+            "INDEX_CHECK_SECONDS": 0,
+            "INDEX_BUILD_IN_BACKGROUND": False,
+            "RATELIMIT_PER_ADDRESS": "100000 per minute",
+            "RATELIMIT_PER_KEY": "100000 per minute",
+            **(marker.args[0] if marker else {}),
+        }
+    )
     yield application
     _wipe(application)
     get_engine(application).dispose()
 
 
-def get_engine(application):  # noqa: ANN001, ANN201
+def get_engine(application):
     with application.app_context():
         return get_db().engine
 
 
-def _wipe(application) -> None:  # noqa: ANN001
+def _wipe(application) -> None:
     """Empty every table and reset the version, children first."""
     engine = get_engine(application)
     with engine.begin() as connection:
@@ -85,19 +93,25 @@ def _wipe(application) -> None:  # noqa: ANN001
         _allow_audit_deletes(connection, False)
 
 
-def _allow_audit_deletes(connection, allow: bool) -> None:  # noqa: ANN001
+def _allow_audit_deletes(connection, allow: bool) -> None:
     """The audit trail refuses DELETE (migration 0008); tests lift that inside their wipe's transaction."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text(f"ALTER TABLE audit_events {'DISABLE' if allow else 'ENABLE'} TRIGGER audit_events_no_delete"))
+        connection.execute(
+            text(f"ALTER TABLE audit_events {'DISABLE' if allow else 'ENABLE'} TRIGGER audit_events_no_delete")
+        )
     elif allow:
         connection.execute(text("DROP TRIGGER audit_events_no_delete"))
     else:
-        connection.execute(text("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-                                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"))
+        connection.execute(
+            text(
+                "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+            )
+        )
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
@@ -107,7 +121,7 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     return app.test_cli_runner()
 
 
@@ -117,15 +131,16 @@ def backend(database_url: str) -> str:
 
 
 @pytest.fixture
-def make_key(app):  # noqa: ANN001, ANN201
+def make_key(app):
     """Create an account with ``role`` (and organization) and return Authorization headers for a new key."""
     from referral import accounts
     from referral.policy import CLI
 
     def make(role: str, organization_id: str | None = None, expires_in_days: int | None = None) -> dict[str, str]:
         with app.app_context(), get_db().session(write=True) as session:
-            account = accounts.create_account(session, CLI, {"name": f"test {role}", "role": role,
-                                                             "organization_id": organization_id})
+            account = accounts.create_account(
+                session, CLI, {"name": f"test {role}", "role": role, "organization_id": organization_id}
+            )
             _key, plain = accounts.issue_key(session, CLI, account.id, expires_in_days)
         return {"Authorization": f"Bearer {plain}"}
 
@@ -133,6 +148,6 @@ def make_key(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def worker_headers(make_key):  # noqa: ANN001, ANN201
+def worker_headers(make_key):
     """A social worker's key: may match and read."""
     return make_key("social_worker")

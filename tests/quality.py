@@ -48,9 +48,13 @@ class Measures:
     def row(self) -> dict[str, str]:
         mean = sum(self.ndcg) / len(self.ndcg) if self.ndcg else float("nan")
         share = self.bundle_actionable / self.bundle_members if self.bundle_members else float("nan")
-        return {"nDCG@5": f"{mean:.3f}", "violations": str(len(self.violations)),
-                "urgent safe": f"{self.urgent - len(self.unsafe)}/{self.urgent}",
-                "bundle in person+accepting": f"{share:.2f}", "bundle ≥ top-cover": f"{self.bundle_not_worse}/{self.bundles}"}
+        return {
+            "nDCG@5": f"{mean:.3f}",
+            "violations": str(len(self.violations)),
+            "urgent safe": f"{self.urgent - len(self.unsafe)}/{self.urgent}",
+            "bundle in person+accepting": f"{share:.2f}",
+            "bundle ≥ top-cover": f"{self.bundle_not_worse}/{self.bundles}",
+        }
 
 
 def evaluate(index: DirectoryIndex, settings: MatchSettings, cases: dict[str, Any] | None = None) -> Measures:
@@ -77,7 +81,7 @@ def _measure(found: Measures, case: dict[str, Any], outcome: Any, today: date, s
     if case["urgent"]:
         found.urgent += 1
         ready = [_ready(r, today, settings) for r in outcome.results[:3]]
-        if any(not a and b for i, a in enumerate(ready) for b in ready[i + 1:]):
+        if any(not a and b for i, a in enumerate(ready) for b in ready[i + 1 :]):
             found.unsafe.append(case["id"])
     _bundle(found, outcome)
 
@@ -96,7 +100,11 @@ def _unknown_to_the_record(case: dict[str, Any], reason: str) -> bool:
 
 def _ready(result: Any, today: date, settings: MatchSettings) -> bool:
     s = result.service
-    return s.capacity == "accepting" and s.verified_at is not None and (today - s.verified_at).days <= settings.stale_after_days
+    return (
+        s.capacity == "accepting"
+        and s.verified_at is not None
+        and (today - s.verified_at).days <= settings.stale_after_days
+    )
 
 
 def _bundle(found: Measures, outcome: Any) -> None:
@@ -107,7 +115,9 @@ def _bundle(found: Measures, outcome: Any) -> None:
     picked = [r - 1 for r in ranks]
     found.bundles += 1
     found.bundle_members += len(picked)
-    found.bundle_actionable += sum(1 for i in picked if results[i].site is not None and results[i].service.capacity == "accepting")
+    found.bundle_actionable += sum(
+        1 for i in picked if results[i].site is not None and results[i].service.capacity == "accepting"
+    )
     codes = list(outcome.bundle.covers)
     masks = [sum(1 << k for k, c in enumerate(codes) if c in r.needs_met) for r in results]
     goal = sum(1 << k for k in range(len(codes)))
@@ -116,17 +126,35 @@ def _bundle(found: Measures, outcome: Any) -> None:
 
 def ndcg(gains: list[int], grades: list[int], top: int = TOP) -> float:
     """nDCG@top of the shown gains against the best order of every graded service (exponential gain)."""
+
     def dcg(values: list[int]) -> float:
-        return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(values[:top]))
+        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(values[:top]))
+
     ideal = dcg(sorted(grades, reverse=True))
     return dcg(gains) / ideal if ideal else 1.0
 
 
 # Baselines: the ranking before these rules (score only: broader tags at 0.6, remote at 0.5, no tiers),
 # and distance alone.
-BEFORE = MatchSettings(broader_fit=0.6, remote_distance_score=0.5, remote_local_score=0.5, urgent_ready_first=False,
-                       specialist_first=False, school_unknown_last=False, unknown_eligibility_last=False)
-DISTANCE_ONLY = MatchSettings(need_weight=0.0, distance_weight=1.0, capacity_weight=0.0, intensity_weight=0.0,
-                              freshness_weight=0.0, urgent_ready_first=False, specialist_first=False,
-                              school_unknown_last=False, unknown_eligibility_last=False, remote_distance_score=0.0,
-                              remote_local_score=0.0)
+BEFORE = MatchSettings(
+    broader_fit=0.6,
+    remote_distance_score=0.5,
+    remote_local_score=0.5,
+    urgent_ready_first=False,
+    specialist_first=False,
+    school_unknown_last=False,
+    unknown_eligibility_last=False,
+)
+DISTANCE_ONLY = MatchSettings(
+    need_weight=0.0,
+    distance_weight=1.0,
+    capacity_weight=0.0,
+    intensity_weight=0.0,
+    freshness_weight=0.0,
+    urgent_ready_first=False,
+    specialist_first=False,
+    school_unknown_last=False,
+    unknown_eligibility_last=False,
+    remote_distance_score=0.0,
+    remote_local_score=0.0,
+)

@@ -27,18 +27,28 @@ class People:
 
 def people(app: Any, make_key: Any, admin_headers: dict[str, str]) -> People:
     seed_mini(app)
-    return People(worker=make_key("social_worker"), other_worker=make_key("social_worker"),
-                  editor=make_key("org_editor", EAST), other_editor=make_key("org_editor", WEST),
-                  admin=admin_headers, case_app=make_key("case_app"))
+    return People(
+        worker=make_key("social_worker"),
+        other_worker=make_key("social_worker"),
+        editor=make_key("org_editor", EAST),
+        other_editor=make_key("org_editor", WEST),
+        admin=admin_headers,
+        case_app=make_key("case_app"),
+    )
 
 
 def referral_body(**overrides: Any) -> dict[str, Any]:
-    return {"service_id": COUNSELLING, "site_id": OFFICE,
-            "needs": [{"code": "mental_health.counseling", "severity": 2}],
-            "message": "孩子最近情绪低落，请尽快联系。", "child_ref": "case-2026-0042", "urgency": "soon",
-            "family_contact": {"name": "母亲", "relation": "mother", "phone": PHONE},
-            "consent": {"given_by": "parent", "given_at": "2026-12-01T10:00:00+08:00",
-                        "purpose": "to arrange counselling"}, **overrides}
+    return {
+        "service_id": COUNSELLING,
+        "site_id": OFFICE,
+        "needs": [{"code": "mental_health.counseling", "severity": 2}],
+        "message": "孩子最近情绪低落，请尽快联系。",
+        "child_ref": "case-2026-0042",
+        "urgency": "soon",
+        "family_contact": {"name": "母亲", "relation": "mother", "phone": PHONE},
+        "consent": {"given_by": "parent", "given_at": "2026-12-01T10:00:00+08:00", "purpose": "to arrange counselling"},
+        **overrides,
+    }
 
 
 def send(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
@@ -50,5 +60,6 @@ def send(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, An
 def move(client: Any, referral_id: str, headers: dict[str, str], status: str, **body: Any) -> Any:
     """POST a status change with the referral's current ETag, read as ``headers``."""
     etag = client.get(f"/v1/referrals/{referral_id}", headers=headers).headers.get("ETag", '"0"')
-    return client.post(f"/v1/referrals/{referral_id}/status", json={"status": status, **body},
-                       headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/referrals/{referral_id}/status", json={"status": status, **body}, headers={**headers, "If-Match": etag}
+    )

@@ -97,8 +97,19 @@ def load_devset(path: Path = DEVSET) -> list[Item]:
     """Every item of the dev set, in file order."""
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
-    return [Item(r["id"], r["lang"], r["field"], r["text"], tuple(r["expect"]), r["risk"], r["kind"],
-                 tuple(r.get("also", ()))) for r in rows]
+    return [
+        Item(
+            r["id"],
+            r["lang"],
+            r["field"],
+            r["text"],
+            tuple(r["expect"]),
+            r["risk"],
+            r["kind"],
+            tuple(r.get("also", ())),
+        )
+        for r in rows
+    ]
 
 
 def seeded_directory() -> Directory:
@@ -146,8 +157,9 @@ def somewhere(directory: Directory) -> Location:
     return Location(place.lat, place.lon, place.code)
 
 
-def read_item(read: Callable[..., Any], index: DirectoryIndex, settings: MatchSettings, item: Item,
-              location: Location) -> Reading:
+def read_item(
+    read: Callable[..., Any], index: DirectoryIndex, settings: MatchSettings, item: Item, location: Location
+) -> Reading:
     """Run ``read(index, query, settings)`` on one item; its answer may be the needs or hold ``needs``."""
     try:
         answer = read(index, query_for(item, location), settings)
@@ -176,8 +188,9 @@ def _suggested(suggestions: Iterable[Any]) -> tuple[str, ...]:
 def baseline_reader(directory: Directory, settings: MatchSettings) -> Callable[[Item], Reading]:
     """The character-overlap matcher over labels and synonyms, as matching read text before issue 8:
     ``search`` for a need (refused below ``text_min_score``), ``find_in`` for notes."""
-    matcher = PhraseMatcher((t.code, [*t.labels.values(), *(p for ps in t.synonyms.values() for p in ps)])
-                            for t in directory.terms)
+    matcher = PhraseMatcher(
+        (t.code, [*t.labels.values(), *(p for ps in t.synonyms.values() for p in ps)]) for t in directory.terms
+    )
 
     def read(item: Item) -> Reading:
         if item.field == "notes":
@@ -223,9 +236,16 @@ class Summary:
     def of(cls, scored: Iterable[tuple[Item, Score]]) -> Summary:
         pairs = list(scored)
         risky = [s for i, s in pairs if i.risk is not None]
-        return cls(len(pairs), sum(s.top1 for _, s in pairs), sum(s.top3 for _, s in pairs),
-                   sum(s.refusal for _, s in pairs), len(risky), sum(s.flagged for s in risky),
-                   sum(s.exact_risk for s in risky), sum(s.flagged for i, s in pairs if i.risk is None))
+        return cls(
+            len(pairs),
+            sum(s.top1 for _, s in pairs),
+            sum(s.top3 for _, s in pairs),
+            sum(s.refusal for _, s in pairs),
+            len(risky),
+            sum(s.flagged for s in risky),
+            sum(s.exact_risk for s in risky),
+            sum(s.flagged for i, s in pairs if i.risk is None),
+        )
 
     def rate(self, count: int, of: int | None = None) -> float:
         """``count`` as a fraction of ``of`` (default: all items); 0 when there is nothing to count."""

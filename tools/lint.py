@@ -1,9 +1,11 @@
-"""``make lint``: ruff, mypy and import-linter as pyproject.toml configures them, run by ``make test``.
+"""``make lint``: ruff (lint and format), mypy and import-linter as pyproject.toml configures them,
+run by ``make test``.
 
 ruff's and mypy's findings are counted per file and rule and held to ``tools/lint_baseline.json``
 (a ratchet): a file with more findings of a rule than the baseline records fails the run; fewer are
 reported, so ``make lint-baseline`` (``--update``) can lower the bar after fixes such as
-``ruff check --fix``. import-linter's contracts must all be kept: they have no baseline.
+``ruff check --fix``. ``ruff format --check`` and import-linter's contracts have no baseline: every
+file must be formatted (``ruff format``) and every contract kept.
 
 Usage: python tools/lint.py [--update]
 """
@@ -26,8 +28,7 @@ MYPY_ERROR = re.compile(r"^(?P<path>[^:\s]+\.py):\d+(?::\d+)?: error: .*\[(?P<co
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    return subprocess.run([str(BIN / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False)
 
 
 def ruff_findings() -> Counter[str]:
@@ -47,20 +48,35 @@ def mypy_findings() -> Counter[str]:
     return Counter(f"{m['path']}:{m['code']}" for m in found if m)
 
 
+def unformatted() -> list[str]:
+    """The files ``ruff format`` would change."""
+    done = _run("ruff", "format", "--check", *RUFF_PATHS)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"ruff format could not run:\n{done.stderr}")
+    return [
+        line.removeprefix("Would reformat: ")
+        for line in done.stdout.splitlines()
+        if line.startswith("Would reformat: ")
+    ]
+
+
 def compare(found: Mapping[str, int], allowed: Mapping[str, int]) -> tuple[list[str], list[str]]:
     """The keys found more often than allowed (new findings), and those found less (the bar can drop)."""
-    worse = [f"{key}: {n} (baseline {allowed.get(key, 0)})" for key, n in sorted(found.items())
-             if n > allowed.get(key, 0)]
-    better = [f"{key}: {found.get(key, 0)} (baseline {n})" for key, n in sorted(allowed.items())
-              if found.get(key, 0) < n]
+    worse = [
+        f"{key}: {n} (baseline {allowed.get(key, 0)})" for key, n in sorted(found.items()) if n > allowed.get(key, 0)
+    ]
+    better = [
+        f"{key}: {found.get(key, 0)} (baseline {n})" for key, n in sorted(allowed.items()) if found.get(key, 0) < n
+    ]
     return worse, better
 
 
 def main(argv: list[str]) -> int:
     found = {"ruff": ruff_findings(), "mypy": mypy_findings()}
     if "--update" in argv:
-        BASELINE.write_text(json.dumps({tool: dict(sorted(c.items())) for tool, c in found.items()}, indent=1) + "\n",
-                            encoding="utf-8")
+        BASELINE.write_text(
+            json.dumps({tool: dict(sorted(c.items())) for tool, c in found.items()}, indent=1) + "\n", encoding="utf-8"
+        )
         print(f"{BASELINE.relative_to(ROOT)}: " + ", ".join(f"{t} {sum(c.values())}" for t, c in found.items()))
     baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
     failed = False
@@ -72,6 +88,11 @@ def main(argv: list[str]) -> int:
         for line in worse:
             print(f"  NEW: {line}")
         failed |= bool(worse)
+    messy = unformatted()
+    print(f"ruff format: {len(messy)} files to reformat (run `.venv/bin/ruff format`)")
+    for path in messy:
+        print(f"  NEW: {path}")
+    failed |= bool(messy)
     contracts = _run("lint-imports")
     print(contracts.stdout.strip().splitlines()[-1] if contracts.stdout.strip() else contracts.stderr)
     if contracts.returncode != 0:

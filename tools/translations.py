@@ -64,7 +64,8 @@ def extract(catalogue: Catalogue) -> set[tuple[str | None, str]]:
     found = set()
     for folder in (catalogue.source, *catalogue.also):
         for _file, _line, message, _comments, context in extract_from_dir(
-                str(folder), method_map, options_map, keywords=keywords):
+            str(folder), method_map, options_map, keywords=keywords
+        ):
             found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
@@ -82,11 +83,24 @@ def main() -> None:
     for catalogue in CATALOGUES:
         pot = _relative(catalogue.translations / f"{catalogue.domain}.pot")
         keywords = [arg for k in catalogue.keywords for arg in ("-k", k)]
-        _pybabel("extract", "-F", _relative(catalogue.mapping), *keywords, "-o", pot, "--sort-by-file",
-                 "--width", "120", "--project", "referral", "--copyright-holder", "the referral authors",
-                 _relative(catalogue.source), *map(_relative, catalogue.also))
-        _pybabel("update", "-D", catalogue.domain, "-i", pot, "-d", _relative(catalogue.translations),
-                 "--width", "120")
+        _pybabel(
+            "extract",
+            "-F",
+            _relative(catalogue.mapping),
+            *keywords,
+            "-o",
+            pot,
+            "--sort-by-file",
+            "--width",
+            "120",
+            "--project",
+            "referral",
+            "--copyright-holder",
+            "the referral authors",
+            _relative(catalogue.source),
+            *map(_relative, catalogue.also),
+        )
+        _pybabel("update", "-D", catalogue.domain, "-i", pot, "-d", _relative(catalogue.translations), "--width", "120")
         # Written here rather than by `pybabel compile`, whose %-format check misreads a str.format text
         # such as "({percent}% sure)" as a "% s" placeholder and fails the run.
         for language in catalogue.languages():

@@ -47,8 +47,13 @@ def _check_access() -> None:
             require_writer(g.principal)
         return
     if g.principal is None:
-        raise Problem(401, _("Unauthorized"), _("This operation needs a key: Authorization: Bearer <key>."),
-                      type_="unauthorized", headers=CHALLENGE)
+        raise Problem(
+            401,
+            _("Unauthorized"),
+            _("This operation needs a key: Authorization: Bearer <key>."),
+            type_="unauthorized",
+            headers=CHALLENGE,
+        )
     raise Problem(403, _("Forbidden"), _("A {role} key may not do this.", role=g.principal.role), type_="forbidden")
 
 
@@ -59,8 +64,13 @@ def _authenticate() -> Principal | None:
     scheme, _space, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, _("Unauthorized"), _("Send the key as Authorization: Bearer <key>."),
-                      type_="unauthorized", headers=CHALLENGE)
+        raise Problem(
+            401,
+            _("Unauthorized"),
+            _("Send the key as Authorization: Bearer <key>."),
+            type_="unauthorized",
+            headers=CHALLENGE,
+        )
     bootstrap = current_app.config.get("ADMIN_KEY") or ""
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):
         return CONFIG_ADMIN
@@ -70,7 +80,12 @@ def _authenticate() -> Principal | None:
         return principal
     principal = accounts.authenticate(get_session(), token)
     if principal is None:
-        raise Problem(401, _("Unauthorized"), _("The key is invalid, expired or revoked."),
-                      type_="unauthorized", headers=CHALLENGE)
+        raise Problem(
+            401,
+            _("Unauthorized"),
+            _("The key is invalid, expired or revoked."),
+            type_="unauthorized",
+            headers=CHALLENGE,
+        )
     cache.put(token, principal)
     return principal

@@ -16,5 +16,12 @@ def init_app(app: Flask) -> None:
     origins = list(app.config.get("CORS_ORIGINS") or [])
     if not origins:
         return
-    CORS(app, origins=origins, expose_headers=EXPOSED, allow_headers=ALLOWED,
-         methods=["GET", "POST", "PATCH", "DELETE"], max_age=600, supports_credentials=False)
+    CORS(
+        app,
+        origins=origins,
+        expose_headers=EXPOSED,
+        allow_headers=ALLOWED,
+        methods=["GET", "POST", "PATCH", "DELETE"],
+        max_age=600,
+        supports_credentials=False,
+    )

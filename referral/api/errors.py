@@ -33,22 +33,43 @@ log = logging.getLogger(__name__)
 # What werkzeug says of the HTTP errors the API may answer without raising a Problem of its own (an
 # unknown URL or method, a body too large …), listed for the catalogue: _http translates them.
 HTTP_WORDS = (
-    N_("Bad Request"), N_("Unauthorized"), N_("Method Not Allowed"), N_("Gone"), N_("Request Entity Too Large"),
-    N_("Unsupported Media Type"), N_("Unprocessable Entity"), N_("Precondition Required"), N_("Too Many Requests"),
+    N_("Bad Request"),
+    N_("Unauthorized"),
+    N_("Method Not Allowed"),
+    N_("Gone"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Unprocessable Entity"),
+    N_("Precondition Required"),
+    N_("Too Many Requests"),
     N_("The browser (or proxy) sent a request that this server could not understand."),
-    N_("The requested URL was not found on the server. If you entered the URL manually please check your spelling "
-       "and try again."),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually please check your spelling "
+        "and try again."
+    ),
     N_("The method is not allowed for the requested URL."),
     N_("The data value transmitted exceeds the capacity limit."),
     N_("The server does not support the media type transmitted in the request."),
 )
 # marshmallow's own messages for a field (those without a value in them), translated where shown.
 MARSHMALLOW_WORDS = (
-    N_("Missing data for required field."), N_("Field may not be null."), N_("Invalid value."), N_("Unknown field."),
-    N_("Invalid input type."), N_("Invalid type."), N_("Not a valid string."), N_("Not a valid integer."),
-    N_("Not a valid number."), N_("Number too large."), N_("Not a valid boolean."), N_("Not a valid date."),
-    N_("Not a valid list."), N_("Not a valid mapping type."), N_("Not a valid email address."),
-    N_("Not a valid URL."), N_("Not a valid UUID."),
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Invalid type."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid UUID."),
     N_("Special numeric values (nan or infinity) are not permitted."),
 )
 
@@ -77,7 +98,10 @@ class Problem(Exception):
 def invalid(field: str, message: str, **extra: Any) -> Problem:
     """A 422 about one field (a dotted path with [i] for list items)."""
     return Problem(
-        422, _("Invalid request"), f"{field}: {_(message)}", type_="validation-error",
+        422,
+        _("Invalid request"),
+        f"{field}: {_(message)}",
+        type_="validation-error",
         errors=[field_error(field, _(message), **extra)],
     )
 
@@ -130,10 +154,15 @@ def _invalid_error(problem: Invalid) -> dict[str, Any]:
 
 def _invalid(error: Invalid | InvalidMany) -> Response:
     problems = error.problems if isinstance(error, InvalidMany) else [error]
-    return problem_response(Problem(
-        422, _("Invalid request"), "; ".join(f"{p.field}: {_(p.message)}" for p in problems), type_="validation-error",
-        errors=[_invalid_error(p) for p in problems],
-    ))
+    return problem_response(
+        Problem(
+            422,
+            _("Invalid request"),
+            "; ".join(f"{p.field}: {_(p.message)}" for p in problems),
+            type_="validation-error",
+            errors=[_invalid_error(p) for p in problems],
+        )
+    )
 
 
 def from_match_input(error: MatchInputError) -> Problem:
@@ -142,8 +171,13 @@ def from_match_input(error: MatchInputError) -> Problem:
     extra: dict[str, Any] = {"suggestions": list(error.suggestions)} if error.suggestions else {}
     if error.candidates:
         extra["candidates"] = [dict(c) for c in error.candidates]
-    return Problem(422, "Invalid request", f"{error.field}: {error.message}", type_="validation-error",
-                   errors=[field_error(error.field, error.message, **extra)])
+    return Problem(
+        422,
+        "Invalid request",
+        f"{error.field}: {error.message}",
+        type_="validation-error",
+        errors=[field_error(error.field, error.message, **extra)],
+    )
 
 
 def _forbidden(error: Forbidden) -> Response:
@@ -152,13 +186,20 @@ def _forbidden(error: Forbidden) -> Response:
 
 
 def _stale_version(error: StaleVersion) -> Response:
-    return problem_response(Problem(
-        412, _("Precondition Failed"),
-        _("The {kind} changed since you read it; it is now at version {current}.", kind=error.kind,
-          current=error.current),
-        type_="stale-version",
-        headers={"ETag": f'"{error.current}"'}, current_version=error.current,
-    ))
+    return problem_response(
+        Problem(
+            412,
+            _("Precondition Failed"),
+            _(
+                "The {kind} changed since you read it; it is now at version {current}.",
+                kind=error.kind,
+                current=error.current,
+            ),
+            type_="stale-version",
+            headers={"ETag": f'"{error.current}"'},
+            current_version=error.current,
+        )
+    )
 
 
 def _conflict(error: Conflict) -> Response:
@@ -176,18 +217,28 @@ def _http(error: HTTPException) -> Response:
 
 def _integrity(_error: IntegrityError) -> Response:
     # The database refused the write (a constraint); the statement is not echoed: it may hold data.
-    return problem_response(Problem(
-        409, _("Conflict"), _("The change conflicts with the directory's rules "
-                              "(a duplicate, a reference to something missing, or a value out of range)."),
-        type_="conflict",
-    ))
+    return problem_response(
+        Problem(
+            409,
+            _("Conflict"),
+            _(
+                "The change conflicts with the directory's rules "
+                "(a duplicate, a reference to something missing, or a value out of range)."
+            ),
+            type_="conflict",
+        )
+    )
 
 
 def _stale(_error: StaleDataError) -> Response:
-    return problem_response(Problem(
-        412, _("Precondition Failed"), _("The record changed since it was read; fetch it again."),
-        type_="stale-version",
-    ))
+    return problem_response(
+        Problem(
+            412,
+            _("Precondition Failed"),
+            _("The record changed since it was read; fetch it again."),
+            type_="stale-version",
+        )
+    )
 
 
 def _unavailable(error: DBAPIError | PoolTimeout) -> Response:
@@ -195,9 +246,15 @@ def _unavailable(error: DBAPIError | PoolTimeout) -> Response:
     every pooled connection stayed busy past the pool's timeout. The pool drops a broken connection
     and pre-pings the next one: no restart needed."""
     log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
-    return problem_response(Problem(503, _("Service Unavailable"), _("The database is unavailable; try again shortly."),
-                                    type_="database-unavailable",
-                                    headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}))
+    return problem_response(
+        Problem(
+            503,
+            _("Service Unavailable"),
+            _("The database is unavailable; try again shortly."),
+            type_="database-unavailable",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    )
 
 
 def _keep_retry_after_on_503(response: Response) -> Response:
@@ -211,8 +268,14 @@ def _keep_retry_after_on_503(response: Response) -> Response:
 
 def _data(_error: DataError) -> Response:
     # A value the database cannot hold that the schemas let through (the statement is not echoed).
-    return problem_response(Problem(422, _("Invalid request"), _("A value is out of the range the database can store."),
-                                    type_="validation-error"))
+    return problem_response(
+        Problem(
+            422,
+            _("Invalid request"),
+            _("A value is out of the range the database can store."),
+            type_="validation-error",
+        )
+    )
 
 
 def _database(error: DBAPIError) -> Response:

@@ -56,8 +56,11 @@ class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     search = fields.String(validate=validate.Length(1, 200))
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "ndjson")),
-                           metadata={"description": "ndjson: every result, one JSON object a line, streamed"})
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "ndjson")),
+        metadata={"description": "ndjson: every result, one JSON object a line, streamed"},
+    )
 
 
 class ServiceArgs(PageArgs):
@@ -84,11 +87,16 @@ class OrganizationOneArgs(Schema):
 class ServiceAtLocationArgs(ServiceArgs):
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    proximity = fields.Float(validate=validate.Range(0, 1_000_000, min_inclusive=False),
-                             metadata={"description": "metres from lat/lon, or from the postcode (HSDS proximity)"})
-    postcode = fields.String(validate=validate.Length(1, 20),
-                             metadata={"description": "sites at this postcode; with proximity, sites within "
-                                                      "proximity metres of their centroid"})
+    proximity = fields.Float(
+        validate=validate.Range(0, 1_000_000, min_inclusive=False),
+        metadata={"description": "metres from lat/lon, or from the postcode (HSDS proximity)"},
+    )
+    postcode = fields.String(
+        validate=validate.Length(1, 20),
+        metadata={
+            "description": "sites at this postcode; with proximity, sites within proximity metres of their centroid"
+        },
+    )
 
     @validates_schema
     def _point(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -118,8 +126,13 @@ class HsdsPage(Schema):
 
 class ImportArgs(Schema):
     dry_run = fields.Boolean(load_default=False)
-    lenient = fields.Boolean(load_default=False, metadata={"description": "Write every valid record and set "
-                             "the others aside (report.problems, report.quarantined) instead of refusing all."})
+    lenient = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Write every valid record and set "
+            "the others aside (report.problems, report.quarantined) instead of refusing all."
+        },
+    )
 
 
 class ExportArgs(Schema):
@@ -162,8 +175,15 @@ def _all(args: dict[str, Any]) -> dict[str, Any]:
     return {**args, "page": 1, "per_page": browse.EVERYTHING} if args.get("format") == "ndjson" else args
 
 
-@bp.operation("GET", "/hsds/services", "A page of services (HSDS service_list)", query=ServiceArgs,
-              response=HsdsPage, errors=(422,), media_types=(NDJSON,))
+@bp.operation(
+    "GET",
+    "/hsds/services",
+    "A page of services (HSDS service_list)",
+    query=ServiceArgs,
+    response=HsdsPage,
+    errors=(422,),
+    media_types=(NDJSON,),
+)
 def services(args: dict[str, Any]) -> Any:
     """Filters combine with AND: search, taxonomy_term_id (with narrower needs), taxonomy_id,
     organization_id, modified_after (a date or a datetime); paged with page and per_page; full: whole
@@ -172,64 +192,104 @@ def services(args: dict[str, Any]) -> Any:
 
 
 @bp.operation("GET", "/hsds/services/<id>", "One full service (HSDS compiled service)", errors=(404,))
-def service(id: str) -> Any:  # noqa: A002 - the path parameter's name
+def service(id: str) -> Any:
     return browse.service(get_session(), id, _language(), _timezone())
 
 
-@bp.operation("GET", "/hsds/organizations", "A page of organizations (HSDS organization_list)",
-              query=OrganizationArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
+@bp.operation(
+    "GET",
+    "/hsds/organizations",
+    "A page of organizations (HSDS organization_list)",
+    query=OrganizationArgs,
+    response=HsdsPage,
+    errors=(422,),
+    media_types=(NDJSON,),
+)
 def organizations(args: dict[str, Any]) -> Any:
     """full or full_service: whole organizations with their locations and services."""
     return _answer(browse.organizations(get_session(), _all(args), _language(), _timezone()), args)
 
 
-@bp.operation("GET", "/hsds/organizations/<id>", "One full organization with its locations and services",
-              query=OrganizationOneArgs, errors=(404,))
-def organization(id: str, args: dict[str, Any]) -> Any:  # noqa: A002
+@bp.operation(
+    "GET",
+    "/hsds/organizations/<id>",
+    "One full organization with its locations and services",
+    query=OrganizationOneArgs,
+    errors=(404,),
+)
+def organization(id: str, args: dict[str, Any]) -> Any:
     """full_service=false: the services as their one-to-one fields only."""
     return browse.organization(get_session(), id, _language(), args["full_service"], _timezone())
 
 
-@bp.operation("GET", "/hsds/service_at_locations", "A page of services at locations, optionally near a point",
-              query=ServiceAtLocationArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
+@bp.operation(
+    "GET",
+    "/hsds/service_at_locations",
+    "A page of services at locations, optionally near a point",
+    query=ServiceAtLocationArgs,
+    response=HsdsPage,
+    errors=(422,),
+    media_types=(NDJSON,),
+)
 def service_at_locations(args: dict[str, Any]) -> Any:
     """The service filters, plus proximity: lat, lon and proximity (metres), or postcode (with
     proximity: around the centroid of the sites at that postcode); nearest first."""
     return _answer(browse.service_at_locations(get_session(), _all(args), _language(), _timezone()), args)
 
 
-@bp.operation("GET", "/hsds/service_at_locations/<id>", "One service at a location (HSDS compiled)",
-              errors=(404,))
-def service_at_location(id: str) -> Any:  # noqa: A002
+@bp.operation("GET", "/hsds/service_at_locations/<id>", "One service at a location (HSDS compiled)", errors=(404,))
+def service_at_location(id: str) -> Any:
     return browse.service_at_location(get_session(), id, _language(), _timezone())
 
 
-@bp.operation("GET", "/hsds/taxonomies", "The taxonomies: our needs, Open Eligibility, eligibility, matching",
-              query=PageArgs, response=HsdsPage, errors=(422,), media_types=(NDJSON,))
+@bp.operation(
+    "GET",
+    "/hsds/taxonomies",
+    "The taxonomies: our needs, Open Eligibility, eligibility, matching",
+    query=PageArgs,
+    response=HsdsPage,
+    errors=(422,),
+    media_types=(NDJSON,),
+)
 def taxonomies(args: dict[str, Any]) -> Any:
     return _answer(browse.taxonomies(_all(args)), args)
 
 
 @bp.operation("GET", "/hsds/taxonomies/<id>", "One taxonomy", errors=(404,))
-def taxonomy(id: str) -> Any:  # noqa: A002
+def taxonomy(id: str) -> Any:
     return browse.taxonomy(id)
 
 
-@bp.operation("GET", "/hsds/taxonomy_terms", "The needs taxonomy and its Open Eligibility terms", query=TermArgs,
-              response=HsdsPage, errors=(422,), media_types=(NDJSON,))
+@bp.operation(
+    "GET",
+    "/hsds/taxonomy_terms",
+    "The needs taxonomy and its Open Eligibility terms",
+    query=TermArgs,
+    response=HsdsPage,
+    errors=(422,),
+    media_types=(NDJSON,),
+)
 def taxonomy_terms(args: dict[str, Any]) -> Any:
     """Filters: taxonomy_id, parent_id, top_only (terms without a parent), search."""
     return _answer(browse.taxonomy_terms(get_session(), _all(args), _language()), args)
 
 
 @bp.operation("GET", "/hsds/taxonomy_terms/<id>", "One taxonomy term", errors=(404,))
-def taxonomy_term(id: str) -> Any:  # noqa: A002
+def taxonomy_term(id: str) -> Any:
     return browse.taxonomy_term(get_session(), id, _language())
 
 
-@bp.operation("POST", "/v1/admin/imports", "Queue an import of HSDS 3.0 JSON or a zipped tabular package",
-              query=ImportArgs, access="admin", status=202, response=JobSchema, headers=("Location",),
-              errors=(400, 401, 403, 413, 415, 422))
+@bp.operation(
+    "POST",
+    "/v1/admin/imports",
+    "Queue an import of HSDS 3.0 JSON or a zipped tabular package",
+    query=ImportArgs,
+    access="admin",
+    status=202,
+    response=JobSchema,
+    headers=("Location",),
+    errors=(400, 401, 403, 413, 415, 422),
+)
 def import_hsds(args: dict[str, Any]) -> Any:
     """Send HSDS JSON (Content-Type: application/json), a zip (application/zip), or a multipart form
     with a file field. The upload is saved and the import queued: 202 with Location: /v1/jobs/{id},
@@ -263,13 +323,23 @@ def _save_upload(path: Path) -> str:
         upload = request.files["file"]
         upload.save(path)
         return (upload.filename or "upload.zip")[:200]
-    raise Problem(415, _("Unsupported Media Type"), _("Send HSDS JSON (application/json), a zip (application/zip), "
-                                                      "or a multipart form with a file field."))
+    raise Problem(
+        415,
+        _("Unsupported Media Type"),
+        _("Send HSDS JSON (application/json), a zip (application/zip), or a multipart form with a file field."),
+    )
 
 
-@bp.operation("GET", "/v1/hsds/export", "Export the directory (or one organization) as HSDS 3.0",
-              query=ExportArgs, access="key", accepted=JobSchema, errors=(401, 404, 422),
-              media_types=("application/zip",))
+@bp.operation(
+    "GET",
+    "/v1/hsds/export",
+    "Export the directory (or one organization) as HSDS 3.0",
+    query=ExportArgs,
+    access="key",
+    accepted=JobSchema,
+    errors=(401, 404, 422),
+    media_types=("application/zip",),
+)
 def export_hsds(args: dict[str, Any]) -> Any:
     """format=json: a list of full organizations; format=csv: the tabular data package, zipped. Made
     once per directory version and kept: while the directory is unchanged the file is sent at once
@@ -277,10 +347,15 @@ def export_hsds(args: dict[str, Any]) -> Any:
     the download, and this URL sends the file too). Never built inside a request. Needs a key."""
     session, organization = get_session(), args.get("organization")
     if organization is not None and session.get(Organization, organization) is None:
-        raise Problem(404, _("Not Found"), _("No {kind} with id {key}.", kind="organization", key=repr(organization)),
-                      type_="not-found")
-    path = exchange.export_path(session, current_app.config, Path(current_app.instance_path) / "exports",
-                                args["format"], organization)
+        raise Problem(
+            404,
+            _("Not Found"),
+            _("No {kind} with id {key}.", kind="organization", key=repr(organization)),
+            type_="not-found",
+        )
+    path = exchange.export_path(
+        session, current_app.config, Path(current_app.instance_path) / "exports", args["format"], organization
+    )
     if path.is_file():
         return stream_file(path, args["format"])
     params = {"format": args["format"], "organization": organization, "file": path.name}

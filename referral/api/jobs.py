@@ -36,19 +36,31 @@ class JobSchema(Schema):
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     params = fields.Dict(metadata={"description": "import: dry_run, lenient, name; export: format, organization"})
-    result = fields.Dict(allow_none=True, metadata={"description": "when done: the import report, or the "
-                                                    "export's file with its download link"})
-    error = fields.Dict(allow_none=True, metadata={"description": "when failed: problem details (RFC 9457); "
-                                                   "a refused import's carries every problem"})
+    result = fields.Dict(
+        allow_none=True,
+        metadata={"description": "when done: the import report, or the export's file with its download link"},
+    )
+    error = fields.Dict(
+        allow_none=True,
+        metadata={"description": "when failed: problem details (RFC 9457); a refused import's carries every problem"},
+    )
 
 
 def present(job: Job) -> dict[str, Any]:
     """A job as the API shows it, with its live progress while it runs."""
     done, total = jobs.progress(current_app.instance_path, job)
-    return {"id": job.id, "kind": job.kind, "status": job.status, "progress": {"done": done, "total": total},
-            "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
-            "params": {k: v for k, v in job.params.items() if k != "file"}, "result": job.result,
-            "error": job.error}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": {"done": done, "total": total},
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "params": {k: v for k, v in job.params.items() if k != "file"},
+        "result": job.result,
+        "error": job.error,
+    }
 
 
 def accepted(job: Job) -> tuple[dict[str, Any], dict[str, str]]:
@@ -56,29 +68,42 @@ def accepted(job: Job) -> tuple[dict[str, Any], dict[str, str]]:
     return present(job), {"Location": f"/v1/jobs/{job.id}"}
 
 
-@bp.operation("GET", "/v1/jobs/<id>", "A background job: status, progress, and its result when done",
-              response=JobSchema, access="key", errors=(401, 404))
-def job(id: str) -> Any:  # noqa: A002 - the path parameter's name
+@bp.operation(
+    "GET",
+    "/v1/jobs/<id>",
+    "A background job: status, progress, and its result when done",
+    response=JobSchema,
+    access="key",
+    errors=(401, 404),
+)
+def job(id: str) -> Any:
     """Visible to the key that queued it and to admins (an export to any key). Poll until status is
     done (result: the import report, or the export's download link) or failed (error: problem details)."""
     return present(jobs.visible(get_session(), current_principal(), id))
 
 
-@bp.operation("GET", "/v1/jobs/<id>/download", "The file an export job built", access="key",
-              errors=(401, 404, 409, 410))
-def download(id: str) -> Any:  # noqa: A002
+@bp.operation(
+    "GET", "/v1/jobs/<id>/download", "The file an export job built", access="key", errors=(401, 404, 409, 410)
+)
+def download(id: str) -> Any:
     """409 while the job is not done; 410 once a newer directory version replaced the file (ask
     /v1/hsds/export again)."""
     found = jobs.visible(get_session(), current_principal(), id)
     if found.kind != "export" or found.status != "done" or not found.result:
-        raise Problem(409, _("Not ready"),
-                      _("The job is {status}; its file is ready when it is done.", status=found.status),
-                      type_="conflict")
+        raise Problem(
+            409,
+            _("Not ready"),
+            _("The job is {status}; its file is ready when it is done.", status=found.status),
+            type_="conflict",
+        )
     path = Path(current_app.instance_path) / "exports" / found.result["file"]
     if not path.is_file():
-        raise Problem(410, _("Gone"),
-                      _("The directory changed and this export was replaced; ask /v1/hsds/export again."),
-                      type_="not-found")
+        raise Problem(
+            410,
+            _("Gone"),
+            _("The directory changed and this export was replaced; ask /v1/hsds/export again."),
+            type_="not-found",
+        )
     return stream_file(path, found.result["format"])
 
 
@@ -87,8 +112,9 @@ def stream_file(path: Path, form: str) -> Response:
     headers = {"Content-Length": str(path.stat().st_size)}
     if form != "json":
         headers["Content-Disposition"] = 'attachment; filename="hsds-package.zip"'
-    return Response(_chunks(path), mimetype="application/json" if form == "json" else "application/zip",
-                    headers=headers)
+    return Response(
+        _chunks(path), mimetype="application/json" if form == "json" else "application/zip", headers=headers
+    )
 
 
 def _chunks(path: Path) -> Any:

@@ -74,14 +74,20 @@ class SQLiteLimitStorage(Storage):
         return self._safely(hit, 0)
 
     def get(self, key: str) -> int:
-        row = self._safely(lambda c: c.execute("SELECT count FROM counters WHERE key = ? AND expires > ?",
-                                               (key, self.clock())).fetchone(), None)
+        row = self._safely(
+            lambda c: c.execute(
+                "SELECT count FROM counters WHERE key = ? AND expires > ?", (key, self.clock())
+            ).fetchone(),
+            None,
+        )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         now = self.clock()
-        row = self._safely(lambda c: c.execute("SELECT expires FROM counters WHERE key = ? AND expires > ?",
-                                               (key, now)).fetchone(), None)
+        row = self._safely(
+            lambda c: c.execute("SELECT expires FROM counters WHERE key = ? AND expires > ?", (key, now)).fetchone(),
+            None,
+        )
         return float(row[0]) if row else now
 
     def check(self) -> bool:
@@ -117,8 +123,9 @@ class SQLiteLimitStorage(Storage):
                 return connection
             self._inherited.append(connection)  # a parent's, across fork: kept, never used or closed here
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                     timeout=self.BUSY_TIMEOUT_MS / 1000)
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=self.BUSY_TIMEOUT_MS / 1000
+        )
         self._use_wal(connection)
         connection.execute("PRAGMA synchronous=NORMAL")  # a count lost to a power cut does no harm
         connection.execute(SCHEMA)

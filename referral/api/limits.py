@@ -31,9 +31,13 @@ def init_app(app: Flask) -> Limiter:
     uri = str(app.config["RATELIMIT_STORAGE_URI"])
     in_memory = uri.startswith("memory://")
     limiter = Limiter(
-        get_remote_address, app=app, application_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
+        get_remote_address,
+        app=app,
+        application_limits=[app.config["RATELIMIT_PER_ADDRESS"]],
         storage_uri=SweptMemoryStorage.STORAGE_SCHEME[0] + uri.removeprefix("memory") if in_memory else uri,
-        headers_enabled=True, enabled=app.config["RATELIMIT_ENABLED"], key_prefix="referral",
+        headers_enabled=True,
+        enabled=app.config["RATELIMIT_ENABLED"],
+        key_prefix="referral",
     )
     app.extensions["referral.limiter"] = limiter
     app.extensions["referral.key_limits"] = parse_many(app.config["RATELIMIT_PER_KEY"])
@@ -55,7 +59,7 @@ class SweptMemoryStorage(MemoryStorage):
         self.timer.cancel()  # the one the base class started
         self._swept_at = time.monotonic()
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the base's private hook
+    def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
         if now - self._swept_at >= self.SWEEP_SECONDS:
             self._swept_at = now
@@ -81,5 +85,10 @@ def check_key(key_id: str) -> None:
         return
     reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
     retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise Problem(429, _("Too Many Requests"), _("This key is limited to {item}.", item=item), type_="rate-limited",
-                  headers={"Retry-After": str(retry_after)})
+    raise Problem(
+        429,
+        _("Too Many Requests"),
+        _("This key is limited to {item}.", item=item),
+        type_="rate-limited",
+        headers={"Retry-After": str(retry_after)},
+    )

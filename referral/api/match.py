@@ -42,9 +42,18 @@ def _answer_anyway(problem: Problem) -> Any:
     return body, {"Content-Language": language, "Cache-Control": "no-store"}
 
 
-@bp.operation("POST", "/match", "Ranked, explained referral options for a child",
-              body=MatchRequest, response=MatchResponse, access="match", errors=(400, 401, 403, 413, 415, 422), presented=True,
-              read_only=True, rescue=_answer_anyway)
+@bp.operation(
+    "POST",
+    "/match",
+    "Ranked, explained referral options for a child",
+    body=MatchRequest,
+    response=MatchResponse,
+    access="match",
+    errors=(400, 401, 403, 413, 415, 422),
+    presented=True,
+    read_only=True,
+    rescue=_answer_anyway,
+)
 def match(body: dict[str, Any]) -> Any:
     """Send what an assessment found and where the child lives (and the child's school, if known);
     get back the services that fit best, each with reasons and caveats and the card a worker acts
@@ -79,7 +88,7 @@ def _counting_gaps(body: dict[str, Any], language: str, outcome: core.MatchOutco
         try:
             with database.session(write=True) as session:
                 gaps.count_unmet(session, place, needs, month)
-        except Exception:  # noqa: BLE001 - a lost count never fails a match; nothing of the child is logged
+        except Exception:
             logging.getLogger(__name__).warning("gap counters not updated")
 
     response.call_on_close(count)

@@ -35,12 +35,22 @@ PROBLEM_SCHEMA = {
                     "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the body"},
                     "detail": {"type": "string"},
                     "suggestions": {"type": "array", "items": {"type": "string"}},
-                    "candidates": {"type": "array", "description": "places the text may mean, best first",
-                                   "items": {"type": "object", "properties": {
-                                       "code": {"type": "string"}, "name": {"type": "string"},
-                                       "parent": {"type": ["string", "null"]}, "matched_by": {"type": "string"},
-                                       "matched": {"type": "string"}, "confidence": {"type": "number"},
-                                       "sites": {"type": "array", "items": {"type": "string"}}}}},
+                    "candidates": {
+                        "type": "array",
+                        "description": "places the text may mean, best first",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "name": {"type": "string"},
+                                "parent": {"type": ["string", "null"]},
+                                "matched_by": {"type": "string"},
+                                "matched": {"type": "string"},
+                                "confidence": {"type": "number"},
+                                "sites": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
                 },
             },
         },
@@ -63,17 +73,26 @@ PROBLEM_TYPES = {
     "job-abandoned": "The worker running a background job stopped; nothing it was writing was kept.",
 }
 HEADERS = {
-    "ETag": {"description": "The record's version, quoted: send it back as If-Match to change the record.",
-             "schema": {"type": "string"}},
-    "Location": {"description": "Where the created record (or the queued job) can be read.",
-                 "schema": {"type": "string"}},
+    "ETag": {
+        "description": "The record's version, quoted: send it back as If-Match to change the record.",
+        "schema": {"type": "string"},
+    },
+    "Location": {
+        "description": "Where the created record (or the queued job) can be read.",
+        "schema": {"type": "string"},
+    },
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "How to authenticate: Bearer.", "schema": {"type": "string"}},
 }
 # Headers a problem carries, by status (ETag: the record's current version after a stale If-Match).
 PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 412: ("ETag",), 429: ("Retry-After",)}
-IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
-            "description": "The ETag of your last read (not *): without it 428, when stale 412."}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag of your last read (not *): without it 428, when stale 412.",
+}
 docs = Blueprint("docs", __name__, static_folder="static", static_url_path="/docs/static")
 # The Swagger UI files the page uses (the package ships more: the editor, source maps).
 SWAGGER_UI_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"})
@@ -82,7 +101,9 @@ SWAGGER_UI_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favico
 def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI document for every declared operation of ``app``."""
     spec = APISpec(
-        title="referral", version=__version__, openapi_version="3.1.0",
+        title="referral",
+        version=__version__,
+        openapi_version="3.1.0",
         plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
         info={"description": "Directory of child and family services, and ranked, explained referral options."},
     )
@@ -128,9 +149,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         doc.setdefault("parameters", []).append(IF_MATCH)
     doc["responses"][str(op.status)] = _success(op)
     if op.accepted is not None:
-        doc["responses"]["202"] = {"description": "Queued as a background job: follow Location (/v1/jobs/{id})",
-                                   "headers": {"Location": HEADERS["Location"]},
-                                   "content": {"application/json": {"schema": op.accepted}}}
+        doc["responses"]["202"] = {
+            "description": "Queued as a background job: follow Location (/v1/jobs/{id})",
+            "headers": {"Location": HEADERS["Location"]},
+            "content": {"application/json": {"schema": op.accepted}},
+        }
     for status in _error_statuses(op):
         doc["responses"][str(status)] = _problem(status)
     # Public reads take no key, but a key that is sent is checked (401 when wrong).
@@ -142,8 +165,10 @@ def _success(op: Operation) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
     if op.status != 204:
         schema = op.response if op.response is not None else {}  # any JSON: documented in the description
-        ok["content"] = {"application/json": {"schema": schema},
-                         **{media: {"schema": {"type": "string"}} for media in op.media_types}}
+        ok["content"] = {
+            "application/json": {"schema": schema},
+            **{media: {"schema": {"type": "string"}} for media in op.media_types},
+        }
     if op.headers:
         ok["headers"] = {name: HEADERS[name] for name in op.headers}
     return ok

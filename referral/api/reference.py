@@ -20,8 +20,14 @@ from referral.schemas.directory import HealthSchema, NeedTermList, PlaceList, Se
 bp = ApiBlueprint("reference", __name__, tag="reference", url_prefix="/v1")
 
 
-@bp.operation("GET", "/needs", "The needs taxonomy, or a fuzzy search of it",
-              query=SearchArgs, response=NeedTermList, errors=(422,))
+@bp.operation(
+    "GET",
+    "/needs",
+    "The needs taxonomy, or a fuzzy search of it",
+    query=SearchArgs,
+    response=NeedTermList,
+    errors=(422,),
+)
 def needs(args: dict[str, Any]) -> Any:
     """Without ``q``: the whole tree. With ``q``: the terms it means (read like a need's text, then
     labels or synonyms spelled like it), best first, each with its ``score`` (0-100) and the words
@@ -32,8 +38,14 @@ def needs(args: dict[str, Any]) -> Any:
     return {"items": catalogue.need_tree(session)}
 
 
-@bp.operation("GET", "/places", "The gazetteer, or a search of it as the match resolves places",
-              query=SearchArgs, response=PlaceList, errors=(422,))
+@bp.operation(
+    "GET",
+    "/places",
+    "The gazetteer, or a search of it as the match resolves places",
+    query=SearchArgs,
+    response=PlaceList,
+    errors=(422,),
+)
 def places(args: dict[str, Any]) -> Any:
     """Without ``q``: every place as a tree (city → district → town). With ``q``: what
     ``location.place`` would resolve to first (when it resolves), then the other candidates best
@@ -46,8 +58,13 @@ def places(args: dict[str, Any]) -> Any:
     return {"items": catalogue.place_tree(get_session())}
 
 
-@bp.operation("GET", "/health", "Is the service up, its database reachable, its directory loaded?",
-              response=HealthSchema, errors=(503,))
+@bp.operation(
+    "GET",
+    "/health",
+    "Is the service up, its database reachable, its directory loaded?",
+    response=HealthSchema,
+    errors=(503,),
+)
 def health() -> Any:
     """200 when the database answers; 503 otherwise. Answers from the worker's index: ``directory``
     is the version it serves and ``active_services`` the services a match may offer; the database is
@@ -62,19 +79,27 @@ def health() -> Any:
         return response
     active = len(index.services)
     return {
-        "status": "ok", "database": "ok", "version": __version__,
+        "status": "ok",
+        "database": "ok",
+        "version": __version__,
         "directory": {"loaded": bool(active), "active_services": active, "version": int(index.version)},
     }
 
 
-@bp.operation("GET", "/health/live", "Liveness: the process answers (never touches the database)",
-              response=HealthSchema)
+@bp.operation(
+    "GET", "/health/live", "Liveness: the process answers (never touches the database)", response=HealthSchema
+)
 def live() -> Any:
     return {"status": "ok", "version": __version__}
 
 
-@bp.operation("GET", "/health/ready", "Readiness: the database takes a write (tried, then rolled back)",
-              response=HealthSchema, errors=(503,))
+@bp.operation(
+    "GET",
+    "/health/ready",
+    "Readiness: the database takes a write (tried, then rolled back)",
+    response=HealthSchema,
+    errors=(503,),
+)
 def ready() -> Any:
     """200 when a write to the database works; 503 when it is unreachable, read-only or full. A
     write lock held by someone else (an import) counts as ready: writes wait for it, they work."""

@@ -18,11 +18,15 @@ class NeedAddressed(Schema):
 
 
 class Consent(Schema):
-    given_by = fields.String(required=True, validate=validate.OneOf(CONSENT_BY),
-                             metadata={"description": "who consented to sharing the family's contact"})
+    given_by = fields.String(
+        required=True,
+        validate=validate.OneOf(CONSENT_BY),
+        metadata={"description": "who consented to sharing the family's contact"},
+    )
     given_at = fields.AwareDateTime(required=True, metadata={"description": "when (with a time zone)"})
-    purpose = fields.String(required=True, validate=validate.Length(1, 500),
-                            metadata={"description": "for what the contact may be used"})
+    purpose = fields.String(
+        required=True, validate=validate.Length(1, 500), metadata={"description": "for what the contact may be used"}
+    )
 
 
 class FamilyContact(Schema):
@@ -36,11 +40,18 @@ class ReferralInput(Schema):
     service_id = fields.String(required=True, validate=validate.Length(1, 36))
     site_id = fields.String(allow_none=True, validate=validate.Length(1, 36))
     needs = fields.List(fields.Nested(NeedAddressed), required=True, validate=validate.Length(1, 20))
-    message = fields.String(validate=validate.Length(1, 4000),
-                            metadata={"description": "to the receiving organization; encrypted at rest, purged"})
-    child_ref = fields.String(required=True, validate=validate.Length(1, 64),
-                              metadata={"description": "the case app's opaque reference: letters, digits, . _ : -, "
-                                                       "with a digit; never a name or an identity number"})
+    message = fields.String(
+        validate=validate.Length(1, 4000),
+        metadata={"description": "to the receiving organization; encrypted at rest, purged"},
+    )
+    child_ref = fields.String(
+        required=True,
+        validate=validate.Length(1, 64),
+        metadata={
+            "description": "the case app's opaque reference: letters, digits, . _ : -, "
+            "with a digit; never a name or an identity number"
+        },
+    )
     family_contact = fields.Nested(FamilyContact, metadata={"description": "only with consent"})
     consent = fields.Nested(Consent)
     urgency = fields.String(load_default="routine", validate=validate.OneOf(URGENCIES))
@@ -83,8 +94,10 @@ class StatusInput(Schema):
 
 class WebhookInput(Schema):
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
-    secret = fields.String(validate=validate.Length(24, 200),
-                           metadata={"description": "your own signing secret; omit to get a generated one"})
+    secret = fields.String(
+        validate=validate.Length(24, 200),
+        metadata={"description": "your own signing secret; omit to get a generated one"},
+    )
 
 
 class WebhookSchema(Schema):
@@ -123,7 +136,9 @@ class DeliveryList(Schema):
 
 
 class GapArgs(Schema):
-    since = fields.String(validate=(validate.Length(max=7), validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=N_("not a month YYYY-MM"))))
+    since = fields.String(
+        validate=(validate.Length(max=7), validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=N_("not a month YYYY-MM")))
+    )
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 

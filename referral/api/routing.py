@@ -123,9 +123,13 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key, values in request.args.lists():
         if len(values) > 1:
-            raise Problem(422, _("Invalid request"), f"{key}: {_('given more than once')}",
-                          type_="validation-error",
-                          errors=[{"field": key, "pointer": "", "detail": _("given more than once")}])
+            raise Problem(
+                422,
+                _("Invalid request"),
+                f"{key}: {_('given more than once')}",
+                type_="validation-error",
+                errors=[{"field": key, "pointer": "", "detail": _("given more than once")}],
+            )
         raw[key] = values[0]
     refuse_text(raw)
     try:
@@ -137,12 +141,14 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
 def read_json() -> Any:
     """The request body as JSON: 415 if it is not JSON, 400 if it does not parse."""
     if not request.is_json:
-        raise Problem(415, _("Unsupported Media Type"),
-                      _("Send the body as JSON with Content-Type: application/json."))
+        raise Problem(415, _("Unsupported Media Type"), _("Send the body as JSON with Content-Type: application/json."))
     if boundary.json_too_deep(request.get_data(cache=True)):
-        raise Problem(400, _("Bad Request"),
-                      _("The JSON is nested deeper than {depth} levels.", depth=boundary.MAX_DEPTH),
-                      type_="malformed-json")
+        raise Problem(
+            400,
+            _("Bad Request"),
+            _("The JSON is nested deeper than {depth} levels.", depth=boundary.MAX_DEPTH),
+            type_="malformed-json",
+        )
     data = request.get_json(silent=True)
     if data is None:
         raise Problem(400, _("Bad Request"), _("The body is not well-formed JSON."), type_="malformed-json")
@@ -154,8 +160,13 @@ def refuse_text(data: Any) -> None:
     """422 naming every field whose text may not be stored (see referral.boundary)."""
     found = list(boundary.problems(data))
     if found:
-        raise Problem(422, _("Invalid request"), "; ".join(f"{f or 'body'}: {_(m)}" for f, m in found[:5]),
-                      type_="validation-error", errors=[field_error(f, _(m)) for f, m in found[:50]])
+        raise Problem(
+            422,
+            _("Invalid request"),
+            "; ".join(f"{f or 'body'}: {_(m)}" for f, m in found[:5]),
+            type_="validation-error",
+            errors=[field_error(f, _(m)) for f, m in found[:50]],
+        )
 
 
 def _check_path(path: dict[str, Any]) -> None:
@@ -168,9 +179,13 @@ def _check_path(path: dict[str, Any]) -> None:
 def load_body(schema: type[Schema], partial: bool = False) -> dict[str, Any]:
     data = read_json()
     if not isinstance(data, dict):
-        raise Problem(422, _("Invalid request"), _("The body must be a JSON object."),
-                      type_="validation-error",
-                      errors=[{"field": "", "pointer": "", "detail": _("must be a JSON object")}])
+        raise Problem(
+            422,
+            _("Invalid request"),
+            _("The body must be a JSON object."),
+            type_="validation-error",
+            errors=[{"field": "", "pointer": "", "detail": _("must be a JSON object")}],
+        )
     try:
         return instance(schema).load(data, partial=partial)
     except ValidationError as error:

@@ -24,8 +24,11 @@ from referral.policy import Principal
 
 CHUNK = 500  # ids per IN (…): well under SQLite's variable limit
 KINDS = {Organization: "organization", Service: "service", Site: "site"}
-LINKS = {ServiceNeed: ("needs", "need_code"), ServiceArea: ("area_places", "place_code"),
-         ServiceAtLocation: ("sites", "site_id")}
+LINKS = {
+    ServiceNeed: ("needs", "need_code"),
+    ServiceArea: ("area_places", "place_code"),
+    ServiceAtLocation: ("sites", "site_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,9 @@ class Recorder:
                 action = "created" if old is None else "moved" if "organization_id" in changes else "updated"
                 self.pending[(KINDS[model], key)] = (action, changes)
 
-    def links(self, model: type[Base], service_ids: Sequence[str], write: Callable[[], None],
-              action: str = "updated") -> None:
+    def links(
+        self, model: type[Base], service_ids: Sequence[str], write: Callable[[], None], action: str = "updated"
+    ) -> None:
         """Replace the link rows of ``service_ids`` (``write``), noting each service whose links changed:
         in the service's own event when its batch wrote it too, else in an event of ``action``."""
         if self.audit is None:
@@ -95,8 +99,11 @@ class Recorder:
         """id -> column values; JSON columns as their stored text (compared as text, decoded only
         when they changed: decoding every row of every batch twice would cost more than the import)."""
         table = model.__table__
-        columns = [type_coerce(c, String).label(c.key) if isinstance(c.type, JSON) else c
-                   for c in table.c if c.key not in SKIPPED]
+        columns = [
+            type_coerce(c, String).label(c.key) if isinstance(c.type, JSON) else c
+            for c in table.c
+            if c.key not in SKIPPED
+        ]
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(sorted(set(ids))):
             for row in self.session.execute(select(*columns).where(table.c.id.in_(chunk))).mappings():
@@ -116,19 +123,32 @@ class Recorder:
         if not events or self.audit is None:
             return
         who = self.audit.principal
-        self.session.execute(insert(AuditEvent), [
-            {"actor": who.actor, "account_id": who.account_id, "action": f"import.{action}", "object_type": kind,
-             "object_id": key, "changes": changes, "import_id": self.audit.import_id}
-            for action, kind, key, changes in events])
+        self.session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "actor": who.actor,
+                    "account_id": who.account_id,
+                    "action": f"import.{action}",
+                    "object_type": kind,
+                    "object_id": key,
+                    "changes": changes,
+                    "import_id": self.audit.import_id,
+                }
+                for action, kind, key, changes in events
+            ],
+        )
 
 
 def _decoded(changes: dict[str, list[Any]], model: type[Base]) -> dict[str, list[Any]]:
     """JSON columns read as text (SQLite; PostgreSQL's driver decodes them) back to their values."""
     table = model.__table__
-    return {field: [json.loads(v) if isinstance(v, str) and isinstance(table.c[field].type, JSON) else v
-                    for v in pair] for field, pair in changes.items()}
+    return {
+        field: [json.loads(v) if isinstance(v, str) and isinstance(table.c[field].type, JSON) else v for v in pair]
+        for field, pair in changes.items()
+    }
 
 
 def _chunks(ids: list[str]) -> Any:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]

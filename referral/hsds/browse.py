@@ -34,8 +34,16 @@ EVERYTHING = 10**9  # per_page of format=ndjson: every result
 def envelope(items: Sequence[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
     """The HSDS Page: total_items, total_pages, page_number, size, first/last page, empty, contents."""
     pages = math.ceil(total / per_page) if total else 0
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not items, "contents": list(items)}
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(items),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": not items,
+        "contents": list(items),
+    }
 
 
 def _like(text: str) -> str:
@@ -62,8 +70,7 @@ def _codes_for_term(session: Session, term: str) -> list[str]:
 
 
 def _service_filters(session: Session, query: Select, args: Mapping[str, Any]) -> Select:
-    query = query.join(Organization, Organization.id == Service.organization_id).where(
-        Organization.status == "active")
+    query = query.join(Organization, Organization.id == Service.organization_id).where(Organization.status == "active")
     query = _search(session, query, Service, args.get("search"))
     if "organization_id" in args:
         query = query.where(Service.organization_id == args["organization_id"])
@@ -74,8 +81,11 @@ def _service_filters(session: Session, query: Select, args: Mapping[str, Any]) -
     if "taxonomy_term_id" in args:
         codes = _codes_for_term(session, args["taxonomy_term_id"])
         wanted = [ServiceNeed.need_code == c for c in codes] + [ServiceNeed.need_code.like(f"{c}.%") for c in codes]
-        query = query.where(Service.id.in_(select(ServiceNeed.service_id).where(or_(*wanted)))) if codes \
+        query = (
+            query.where(Service.id.in_(select(ServiceNeed.service_id).where(or_(*wanted))))
+            if codes
             else query.where(False)
+        )
     return query
 
 
@@ -83,13 +93,16 @@ def _services_of_taxonomy(session: Session, taxonomy_id: str) -> Select:
     """Ids of services with any term of the taxonomy: our needs, Open Eligibility, eligibility, matching."""
     linked = select(ServiceNeed.service_id)
     if taxonomy_id == export.OPEN_ELIGIBILITY_ID:
-        return linked.join(NeedTerm, NeedTerm.code == ServiceNeed.need_code).where(NeedTerm.open_eligibility.is_not(None))
+        return linked.join(NeedTerm, NeedTerm.code == ServiceNeed.need_code).where(
+            NeedTerm.open_eligibility.is_not(None)
+        )
     if taxonomy_id == export.TAXONOMY_ID:
         return linked
     if taxonomy_id == export.ELIGIBILITY_ID:
         # json_array_length: SQLite and PostgreSQL (json) both have it
-        return select(Service.id).where(or_(func.json_array_length(Service.genders) > 0,
-                                            func.json_array_length(Service.target_groups) > 0))
+        return select(Service.id).where(
+            or_(func.json_array_length(Service.genders) > 0, func.json_array_length(Service.target_groups) > 0)
+        )
     if taxonomy_id == extension.TAXONOMY_ID:
         return select(Service.id)
     return select(Service.id).where(False)
@@ -100,8 +113,9 @@ def _page(session: Session, query: Select, args: Mapping[str, Any], render: Call
     return envelope([render(r) for r in found.items], found.total, found.page, found.per_page)
 
 
-def services(session: Session, args: Mapping[str, Any], language: str = "en",
-             timezone: str | None = None) -> dict[str, Any]:
+def services(
+    session: Session, args: Mapping[str, Any], language: str = "en", timezone: str | None = None
+) -> dict[str, Any]:
     """A page of services: briefs with their organization; ``full`` whole services; ``minimal`` ids and
     last_modified, with the name and status the official service_list schema requires."""
     query = _service_filters(session, select(Service), args).order_by(Service.id)
@@ -132,18 +146,19 @@ def service(session: Session, service_id: str, language: str, timezone: str | No
     return {**export.service(svc, ref), "organization": export.organization_brief(org)}
 
 
-def organizations(session: Session, args: Mapping[str, Any], language: str = "en",
-                  timezone: str | None = None) -> dict[str, Any]:
+def organizations(
+    session: Session, args: Mapping[str, Any], language: str = "en", timezone: str | None = None
+) -> dict[str, Any]:
     query = select(Organization).where(Organization.status == "active").order_by(Organization.id)
     query = _search(session, query, Organization, args.get("search"))
     if args.get("full") or args.get("full_service"):
-        return _page(session, query, args, lambda org: organization(session, org.id, language,
-                                                                      timezone=timezone))
+        return _page(session, query, args, lambda org: organization(session, org.id, language, timezone=timezone))
     return _page(session, query, args, export.organization_brief)
 
 
-def organization(session: Session, organization_id: str, language: str, full_service: bool = True,
-                 timezone: str | None = None) -> dict[str, Any]:
+def organization(
+    session: Session, organization_id: str, language: str, full_service: bool = True, timezone: str | None = None
+) -> dict[str, Any]:
     """A full organization; without ``full_service`` its services are their one-to-one fields."""
     orgs, by_org, ref = load(session, organization_id, language, timezone)
     found = export.organization(orgs[0], by_org[orgs[0].id], ref)
@@ -152,8 +167,7 @@ def organization(session: Session, organization_id: str, language: str, full_ser
     return found
 
 
-def service_at_location(session: Session, link_id: str, language: str,
-                        timezone: str | None = None) -> dict[str, Any]:
+def service_at_location(session: Session, link_id: str, language: str, timezone: str | None = None) -> dict[str, Any]:
     """One service_at_location with its location and its full service."""
     link = session.get(ServiceAtLocation, link_id)
     site = session.get(Site, link.site_id) if link else None
@@ -179,14 +193,18 @@ def taxonomy_term(session: Session, term: str, language: str) -> dict[str, Any]:
     return found
 
 
-def service_at_locations(session: Session, args: Mapping[str, Any], language: str = "en",
-                         timezone: str | None = None) -> dict[str, Any]:
+def service_at_locations(
+    session: Session, args: Mapping[str, Any], language: str = "en", timezone: str | None = None
+) -> dict[str, Any]:
     """Links of services to active sites; with ``proximity`` (metres), only those near lat/lon (or near
     the centroid of the sites at ``postcode``); ``full``: with their full service."""
     base = select(ServiceAtLocation.id, Service, Site)
-    query = (_service_filters(session, base, {k: v for k, v in args.items() if k != "search"})
-             .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
-             .join(Site, Site.id == ServiceAtLocation.site_id).where(Site.status == "active"))
+    query = (
+        _service_filters(session, base, {k: v for k, v in args.items() if k != "search"})
+        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
+        .join(Site, Site.id == ServiceAtLocation.site_id)
+        .where(Site.status == "active")
+    )
     query = _search(session, query, Service, args.get("search"), Site.name)
     rows = session.execute(query.order_by(ServiceAtLocation.id)).all()
     if "postcode" in args:

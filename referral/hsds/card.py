@@ -30,14 +30,20 @@ def _phones(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return found
 
 
-def card_values(service_id: str, data: Mapping[str, Any], children: Mapping[str, Mapping[str, list]]) -> tuple[dict[str, Any], list[str]]:
+def card_values(
+    service_id: str, data: Mapping[str, Any], children: Mapping[str, Mapping[str, list]]
+) -> tuple[dict[str, Any], list[str]]:
     """The model's card columns for one HSDS service, and why any schedule was not kept."""
     phones = children["phone"].get(service_id, [])  # a contact's phones count: they reach the service too
     contacts = []
     for contact in children["contact"].get(service_id, []):
         own = _phones(children["phone"].get(contact["id"], []))
-        entry = {"title": contact.get("title") or contact.get("department"), "name": contact.get("name"),
-                 "phone": own[0]["number"] if own else None, "email": contact.get("email")}
+        entry = {
+            "title": contact.get("title") or contact.get("department"),
+            "name": contact.get("name"),
+            "phone": own[0]["number"] if own else None,
+            "email": contact.get("email"),
+        }
         if any(entry.values()):  # the card shows a contact by its title (its role): never empty
             entry["title"] = entry["title"] or entry["name"] or entry["email"] or entry["phone"]
             contacts.append({**entry, **({"department": contact["department"]} if contact.get("department") else {})})
@@ -53,8 +59,11 @@ def card_values(service_id: str, data: Mapping[str, Any], children: Mapping[str,
         "application_process": str(data.get("application_process") or "").strip() or None,
         "wait_time": wait[:500] or None,
         "alerts": [{"text": alert}] if alert else [],
-        "required_documents": [{"document": str(d["document"]).strip(), **({"uri": d["uri"]} if d.get("uri") else {})}
-                               for d in children["required_document"].get(service_id, []) if d.get("document")],
+        "required_documents": [
+            {"document": str(d["document"]).strip(), **({"uri": d["uri"]} if d.get("uri") else {})}
+            for d in children["required_document"].get(service_id, [])
+            if d.get("document")
+        ],
         "contacts": contacts,
         "phones": _phones(phones),
         "opening_hours": mapping.sort_hours(hours),
@@ -88,13 +97,24 @@ def time_of_day(value: str, clock: Clock | None) -> str:
     return (text if text.count(":") == 2 else f"{text}:00") + clock.suffix
 
 
-def schedules(owner_key: str, owner: str, hours: Sequence[Mapping[str, str]], clock: Clock | None) -> list[dict[str, Any]]:
+def schedules(
+    owner_key: str, owner: str, hours: Sequence[Mapping[str, str]], clock: Clock | None
+) -> list[dict[str, Any]]:
     """Opening hours as weekly HSDS schedules of ``owner`` (``owner_key``: location_id or service_id)."""
     zone = {"timezone": clock.hours} if clock is not None else {}
-    return [{"id": derived(owner, "schedule", f"{o}-{c}"), owner_key: owner, "freq": "WEEKLY", "wkst": "MO",
-             "byday": ",".join(d.upper() for d in days), "opens_at": time_of_day(o, clock),
-             "closes_at": time_of_day(c, clock), **zone}
-            for o, c, days in mapping.weekly_schedules(hours or [])]
+    return [
+        {
+            "id": derived(owner, "schedule", f"{o}-{c}"),
+            owner_key: owner,
+            "freq": "WEEKLY",
+            "wkst": "MO",
+            "byday": ",".join(d.upper() for d in days),
+            "opens_at": time_of_day(o, clock),
+            "closes_at": time_of_day(c, clock),
+            **zone,
+        }
+        for o, c, days in mapping.weekly_schedules(hours or [])
+    ]
 
 
 def card_objects(svc: Any, clock: Clock | None = None) -> dict[str, Any]:
@@ -102,20 +122,47 @@ def card_objects(svc: Any, clock: Clock | None = None) -> dict[str, Any]:
     sid = svc.id
     alerts = "; ".join(a.get("text", "") for a in svc.alerts or [] if a.get("text")) or None
     return {
-        "application_process": svc.application_process, "wait_time": svc.wait_time, "alert": alerts,
-        "required_documents": [{"id": derived(sid, "required_document", d["document"]), "service_id": sid,
-                                "document": d["document"], **({"uri": d["uri"]} if d.get("uri") else {})}
-                               for d in svc.required_documents or []],
+        "application_process": svc.application_process,
+        "wait_time": svc.wait_time,
+        "alert": alerts,
+        "required_documents": [
+            {
+                "id": derived(sid, "required_document", d["document"]),
+                "service_id": sid,
+                "document": d["document"],
+                **({"uri": d["uri"]} if d.get("uri") else {}),
+            }
+            for d in svc.required_documents or []
+        ],
         "contacts": [_contact(sid, i, c) for i, c in enumerate(svc.contacts or [])],
-        "phones": [{"id": derived(sid, "phone", p["number"]), "service_id": sid, "number": p["number"],
-                    **({"type": "fax"} if p.get("purpose") == "fax" else {})} for p in svc.phones or []],
+        "phones": [
+            {
+                "id": derived(sid, "phone", p["number"]),
+                "service_id": sid,
+                "number": p["number"],
+                **({"type": "fax"} if p.get("purpose") == "fax" else {}),
+            }
+            for p in svc.phones or []
+        ],
         "schedules": schedules("service_id", sid, svc.opening_hours or [], clock),
     }
 
 
 def _contact(sid: str, i: int, contact: Mapping[str, Any]) -> dict[str, Any]:
     cid = derived(sid, "contact", str(i))
-    phones = [{"id": derived(cid, "phone"), "contact_id": cid, "number": contact["phone"]}] if contact.get("phone") else []
-    return {k: v for k, v in {"id": cid, "service_id": sid, "name": contact.get("name"), "title": contact.get("title"),
-                              "department": contact.get("department"), "email": contact.get("email"),
-                              "phones": phones}.items() if v not in (None, [])}
+    phones = (
+        [{"id": derived(cid, "phone"), "contact_id": cid, "number": contact["phone"]}] if contact.get("phone") else []
+    )
+    return {
+        k: v
+        for k, v in {
+            "id": cid,
+            "service_id": sid,
+            "name": contact.get("name"),
+            "title": contact.get("title"),
+            "department": contact.get("department"),
+            "email": contact.get("email"),
+            "phones": phones,
+        }.items()
+        if v not in (None, [])
+    }

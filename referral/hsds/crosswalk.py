@@ -92,9 +92,14 @@ def open_eligibility_term_id(name: str) -> str:
 class Crosswalk:
     """Built once per import from the need terms; maps each distinct term once."""
 
-    def __init__(self, needs: Iterable[Need], min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 reviewed: Mapping[str, str | None] | None = None,
-                 eligibility_floor: float = DEFAULT_ELIGIBILITY_FLOOR, risks: Iterable[RiskCategory] = ()):
+    def __init__(
+        self,
+        needs: Iterable[Need],
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        reviewed: Mapping[str, str | None] | None = None,
+        eligibility_floor: float = DEFAULT_ELIGIBILITY_FLOOR,
+        risks: Iterable[RiskCategory] = (),
+    ):
         """``reviewed``: term id -> need code (None: leave unmapped), a person's decisions (``review``);
         ``risks``: the safety layer's lexicon (a term naming a danger maps to the need it makes actionable)."""
         self.risks = RiskLexicon(naming(c) for c in risks)
@@ -163,8 +168,11 @@ class Crosswalk:
             oe = prefixes.get(code[:length])
             need = self._oe.get(normalise(oe)) if oe is not None else None
             if need is not None:  # a broad group: never onto a need that names a population (the floor)
-                return TermMapping(term, need, "airs_prefix", AIRS_CONFIDENCE) \
-                    if need not in self._sensitive or self.eligibility_floor <= AIRS_CONFIDENCE else None
+                return (
+                    TermMapping(term, need, "airs_prefix", AIRS_CONFIDENCE)
+                    if need not in self._sensitive or self.eligibility_floor <= AIRS_CONFIDENCE
+                    else None
+                )
         return None
 
     def _fuzzy(self, term: Term) -> TermMapping:
@@ -187,8 +195,10 @@ def naming(category: RiskCategory) -> RiskCategory:
     after a danger is about it; its look-alike exclusions ("hair cutting", "kill time") are kept."""
     labels = [prepare(label) for label in category.labels.values()]
     named = {prepare(p) for ps in category.phrases.values() for p in ps if any(prepare(p) in label for label in labels)}
-    kept = {lang: tuple(e for e in patterns if not any(p in prepare(e) for p in named))
-            for lang, patterns in category.exclusions.items()}
+    kept = {
+        lang: tuple(e for e in patterns if not any(p in prepare(e) for p in named))
+        for lang, patterns in category.exclusions.items()
+    }
     return replace(category, exclusions=kept)
 
 

@@ -30,14 +30,18 @@ from referral.models import DirectoryState, Service
 from referral.policy import CLI
 
 
-def settings(config: Mapping[str, Any], lenient: bool = False,
-             reviewed: Mapping[str, str | None] | None = None) -> importer.Settings:
+def settings(
+    config: Mapping[str, Any], lenient: bool = False, reviewed: Mapping[str, str | None] | None = None
+) -> importer.Settings:
     hsds = config.get("HSDS", {})
-    return importer.Settings(min_confidence=float(hsds.get("taxonomy_min_confidence", 80)),
-                             place_max_km=float(hsds.get("place_max_km", 10)),
-                             batch_size=int(hsds.get("batch_size", 5000)), lenient=lenient,
-                             reviewed=dict(reviewed or {}),
-                             eligibility_floor=float(hsds.get("taxonomy_eligibility_min_confidence", 95)))
+    return importer.Settings(
+        min_confidence=float(hsds.get("taxonomy_min_confidence", 80)),
+        place_max_km=float(hsds.get("place_max_km", 10)),
+        batch_size=int(hsds.get("batch_size", 5000)),
+        lenient=lenient,
+        reviewed=dict(reviewed or {}),
+        eligibility_floor=float(hsds.get("taxonomy_eligibility_min_confidence", 95)),
+    )
 
 
 def geocoder(config: Mapping[str, Any]) -> Callable[[], geocoding.Geocoder] | None:
@@ -59,10 +63,17 @@ def open_input(config: Mapping[str, Any], path: Path, name: str | None = None) -
     return sources.open_path(path, _max_unzipped(config), name)
 
 
-def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None, lenient: bool = False,
-                reviewed: Mapping[str, str | None] | None = None, name: str | None = None,
-                audit: ImportAudit | None = None) -> ImportReport:
+def import_path(
+    session: Session,
+    config: Mapping[str, Any],
+    path: Path,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    lenient: bool = False,
+    reviewed: Mapping[str, str | None] | None = None,
+    name: str | None = None,
+    audit: ImportAudit | None = None,
+) -> ImportReport:
     """Import a JSON file, a zip or a package folder (``name``: what the report calls it). Audited as
     ``audit`` says (who, and the import's id), else as the CLI with a new id."""
     try:
@@ -72,13 +83,26 @@ def import_path(session: Session, config: Mapping[str, Any], path: Path, dry_run
     return import_source(session, config, source, dry_run, progress, lenient, reviewed, audit)
 
 
-def import_source(session: Session, config: Mapping[str, Any], source: sources.Source, dry_run: bool = False,
-                  progress: Callable[[int], None] | None = None, lenient: bool = False,
-                  reviewed: Mapping[str, str | None] | None = None,
-                  audit: ImportAudit | None = None) -> ImportReport:
+def import_source(
+    session: Session,
+    config: Mapping[str, Any],
+    source: sources.Source,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    lenient: bool = False,
+    reviewed: Mapping[str, str | None] | None = None,
+    audit: ImportAudit | None = None,
+) -> ImportReport:
     """Import a Source already opened (``open_input``), with the settings and geocoder of ``config``."""
-    return importer.run(session, source, geocoder(config), settings(config, lenient, reviewed), dry_run,
-                        progress, audit or ImportAudit(CLI, str(uuid.uuid4())))
+    return importer.run(
+        session,
+        source,
+        geocoder(config),
+        settings(config, lenient, reviewed),
+        dry_run,
+        progress,
+        audit or ImportAudit(CLI, str(uuid.uuid4())),
+    )
 
 
 def estimate(source: sources.Source) -> int:
@@ -91,10 +115,22 @@ def estimate(source: sources.Source) -> int:
 
 def refusal(report: ImportReport) -> dict[str, Any]:
     """The problem details of a refused import: 422, every problem (its first 50 as field errors)."""
-    errors = [{"field": p.get("field") or "", "pointer": "", "detail": p["message"],
-               **{k: v for k, v in p.items() if k in ("file", "row", "object")}} for p in report.problems[:50]]
-    return {"type": "/docs#problem-import-refused", "title": "Import refused",
-            "status": 422, "detail": f"{len(report.problems)} problem(s); nothing was written.", "errors": errors}
+    errors = [
+        {
+            "field": p.get("field") or "",
+            "pointer": "",
+            "detail": p["message"],
+            **{k: v for k, v in p.items() if k in ("file", "row", "object")},
+        }
+        for p in report.problems[:50]
+    ]
+    return {
+        "type": "/docs#problem-import-refused",
+        "title": "Import refused",
+        "status": 422,
+        "detail": f"{len(report.problems)} problem(s); nothing was written.",
+        "errors": errors,
+    }
 
 
 def unreadable(name: str, error: sources.SourceError, dry_run: bool) -> ImportReport:
@@ -120,18 +156,35 @@ def export(session: Session, config: Mapping[str, Any], form: str, organization_
     return package.zipped(package.to_tables(session, organization_id, _language(config), timezone(config)))
 
 
-def export_folder(session: Session, config: Mapping[str, Any], folder: Path, organization_id: str | None,
-                  progress: package.Progress | None = None) -> int:
+def export_folder(
+    session: Session,
+    config: Mapping[str, Any],
+    folder: Path,
+    organization_id: str | None,
+    progress: package.Progress | None = None,
+) -> int:
     """Write the tabular package into ``folder``, streamed; returns the number of files. ``progress``
     gets (services written, services to write) as the export goes."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = package.write_tables(session, lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
-                                 organization_id, _language(config), progress, timezone(config))
+    names = package.write_tables(
+        session,
+        lambda name: (folder / name).open("w", encoding="utf-8", newline=""),
+        organization_id,
+        _language(config),
+        progress,
+        timezone(config),
+    )
     return len(names)
 
 
-def export_file(session: Session, config: Mapping[str, Any], path: Path, form: str, organization_id: str | None,
-                progress: package.Progress | None = None) -> None:
+def export_file(
+    session: Session,
+    config: Mapping[str, Any],
+    path: Path,
+    form: str,
+    organization_id: str | None,
+    progress: package.Progress | None = None,
+) -> None:
     """Write the export to ``path`` (JSON, or a zipped package), streamed; written whole or not at all.
     ``progress`` gets (services written, services to write) as the export goes."""
     partial = path.with_name(f".{path.name}.partial")
@@ -153,8 +206,14 @@ def export_file(session: Session, config: Mapping[str, Any], path: Path, form: s
         partial.unlink(missing_ok=True)
 
 
-def export_path(session: Session, config: Mapping[str, Any], folder: Path, form: str,
-                organization_id: str | None, moment: datetime | None = None) -> Path:
+def export_path(
+    session: Session,
+    config: Mapping[str, Any],
+    folder: Path,
+    form: str,
+    organization_id: str | None,
+    moment: datetime | None = None,
+) -> Path:
     """Where the export of the directory's current version is (or will be) kept; built or not. The
     name carries TIMEZONE's UTC offset at ``moment`` (now), which the file's times carry: in a zone
     with summer time, a file made in winter is not served in summer."""
@@ -163,16 +222,23 @@ def export_path(session: Session, config: Mapping[str, Any], folder: Path, form:
     version = f"{directory_version(session)}.{int(state.changed_at.timestamp() * 1e6) if state else 0}"
     now = package.clock(timezone(config), moment)
     offset = now.suffix.replace(":", "") if now else "0000"
-    return folder / (f"hsds-v{version}.{offset}-{_key(config, form, organization_id)}."
-                     f"{'json' if form == 'json' else 'zip'}")
+    return folder / (
+        f"hsds-v{version}.{offset}-{_key(config, form, organization_id)}.{'json' if form == 'json' else 'zip'}"
+    )
 
 
 def _key(config: Mapping[str, Any], form: str, organization_id: str | None) -> str:
     return hashlib.sha256(f"{organization_id or '*'}|{_language(config)}|{form}".encode()).hexdigest()[:12]
 
 
-def build_export(session: Session, config: Mapping[str, Any], folder: Path, form: str, organization_id: str | None,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
+def build_export(
+    session: Session,
+    config: Mapping[str, Any],
+    folder: Path,
+    form: str,
+    organization_id: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
     """The export file for the directory's current version, made once (``folder``: the instance's
     exports); files of older versions are removed. Slow on a large directory: a job's work."""
     folder.mkdir(parents=True, exist_ok=True)

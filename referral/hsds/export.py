@@ -89,11 +89,12 @@ def timestamp(moment: datetime | None) -> str | None:
 
 # taxonomy ----------------------------------------------------------------------------------------
 
+
 def taxonomies() -> list[dict[str, Any]]:
     return list(_TAXONOMIES())
 
 
-def _TAXONOMIES() -> tuple[dict[str, Any], ...]:  # noqa: N802 - built once
+def _TAXONOMIES() -> tuple[dict[str, Any], ...]:
     if not _BUILT:
         _BUILT.append(tuple(_taxonomies()))
     return _BUILT[0]
@@ -109,27 +110,46 @@ def _details() -> dict[str, dict[str, Any]]:
 
 
 def _taxonomies() -> list[dict[str, Any]]:
-    return [extension.taxonomy(),
-        {"id": OPEN_ELIGIBILITY_ID, "name": OPEN_ELIGIBILITY_NAME,
-         "description": "Open Eligibility terms that the needs of this directory correspond to.",
-         "uri": "https://openreferral.org/open-eligibility-project/"},
-        {"id": ELIGIBILITY_ID, "name": ELIGIBILITY_NAME,
-         "description": "Who a service is for (attributes with link_type eligibility): codes gender.<gender> "
-                        "and group.<target group>."},
-        {"id": TAXONOMY_ID, "name": TAXONOMY_NAME,
-         "description": "The hierarchical needs taxonomy this directory matches children's needs with; "
-                        "term codes are its dotted need codes."},
+    return [
+        extension.taxonomy(),
+        {
+            "id": OPEN_ELIGIBILITY_ID,
+            "name": OPEN_ELIGIBILITY_NAME,
+            "description": "Open Eligibility terms that the needs of this directory correspond to.",
+            "uri": "https://openreferral.org/open-eligibility-project/",
+        },
+        {
+            "id": ELIGIBILITY_ID,
+            "name": ELIGIBILITY_NAME,
+            "description": "Who a service is for (attributes with link_type eligibility): codes gender.<gender> "
+            "and group.<target group>.",
+        },
+        {
+            "id": TAXONOMY_ID,
+            "name": TAXONOMY_NAME,
+            "description": "The hierarchical needs taxonomy this directory matches children's needs with; "
+            "term codes are its dotted need codes.",
+        },
     ]
 
 
 def need_term(term: NeedTerm, language: str) -> dict[str, Any]:
     """A need as an HSDS term named in ``language`` (else its first label); other languages are terms
-    of their own (``translated_terms``), never stuffed into the description."""  # noqa: D401
+    of their own (``translated_terms``), never stuffed into the description."""
     name = term.labels.get(language) or next(iter(term.labels.values()), term.code)
-    return _clean({"id": term_id(term.code), "code": term.code, "name": name, "description": name,
-                   "parent_id": term_id(term.parent_code) if term.parent_code else None,
-                   "taxonomy": TAXONOMY_NAME, "language": language, "taxonomy_id": TAXONOMY_ID,
-                   "term_uri": NEED_URN + term.code})
+    return _clean(
+        {
+            "id": term_id(term.code),
+            "code": term.code,
+            "name": name,
+            "description": name,
+            "parent_id": term_id(term.parent_code) if term.parent_code else None,
+            "taxonomy": TAXONOMY_NAME,
+            "language": language,
+            "taxonomy_id": TAXONOMY_ID,
+            "term_uri": NEED_URN + term.code,
+        }
+    )
 
 
 def translated_terms(term: NeedTerm, language: str) -> list[dict[str, Any]]:
@@ -142,15 +162,32 @@ def translated_terms(term: NeedTerm, language: str) -> list[dict[str, Any]]:
         if lang == language or not label:
             continue
         parent = term_id(term.parent_code) if term.parent_code else None
-        found.append(_clean({"id": derived(term_id(term.code), "language", lang), "name": label,
-                             "description": label, "parent_id": parent, "taxonomy": TAXONOMY_NAME,
-                             "language": lang, "taxonomy_id": TAXONOMY_ID, "term_uri": NEED_URN + term.code}))
+        found.append(
+            _clean(
+                {
+                    "id": derived(term_id(term.code), "language", lang),
+                    "name": label,
+                    "description": label,
+                    "parent_id": parent,
+                    "taxonomy": TAXONOMY_NAME,
+                    "language": lang,
+                    "taxonomy_id": TAXONOMY_ID,
+                    "term_uri": NEED_URN + term.code,
+                }
+            )
+        )
     return found
 
 
 def open_eligibility_term(name: str) -> dict[str, Any]:
-    return {"id": open_eligibility_term_id(name), "name": name, "description": f"Open Eligibility: {name}",
-            "taxonomy": OPEN_ELIGIBILITY_NAME, "language": "en", "taxonomy_id": OPEN_ELIGIBILITY_ID}
+    return {
+        "id": open_eligibility_term_id(name),
+        "name": name,
+        "description": f"Open Eligibility: {name}",
+        "taxonomy": OPEN_ELIGIBILITY_NAME,
+        "language": "en",
+        "taxonomy_id": OPEN_ELIGIBILITY_ID,
+    }
 
 
 def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, Any]]:
@@ -164,9 +201,15 @@ def taxonomy_terms(terms: Iterable[NeedTerm], language: str) -> list[dict[str, A
 def eligibility_term(kind: str, value: str, language: str) -> dict[str, Any]:
     """A restriction as an HSDS term of our eligibility taxonomy ("gender", "female")."""
     name = gender_rule(language, [value]) if kind == "gender" else group_label(language, value)
-    return {"id": eligibility_term_id(kind, value), "code": f"{kind}.{value}", "name": name,
-            "description": f"{kind}: {value}", "taxonomy": ELIGIBILITY_NAME, "language": language,
-            "taxonomy_id": ELIGIBILITY_ID}
+    return {
+        "id": eligibility_term_id(kind, value),
+        "code": f"{kind}.{value}",
+        "name": name,
+        "description": f"{kind}: {value}",
+        "taxonomy": ELIGIBILITY_NAME,
+        "language": language,
+        "taxonomy_id": ELIGIBILITY_ID,
+    }
 
 
 def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
@@ -178,8 +221,14 @@ def _restrictions(service: Service, ref: Reference) -> list[dict[str, Any]]:
 
 
 def _attribute(owner: str, term: dict[str, Any], link_type: str) -> dict[str, Any]:
-    return {"id": derived(owner, "attribute", term["id"]), "link_id": owner, "taxonomy_term_id": term["id"],
-            "link_type": link_type, "link_entity": "service", "taxonomy_term": term}
+    return {
+        "id": derived(owner, "attribute", term["id"]),
+        "link_id": owner,
+        "taxonomy_term_id": term["id"],
+        "link_type": link_type,
+        "link_entity": "service",
+        "taxonomy_term": term,
+    }
 
 
 def _attributes(service: Service, ref: Reference) -> list[dict[str, Any]]:
@@ -207,10 +256,18 @@ def _matching(svc: Service) -> list[dict[str, Any]]:
 
 # listings ----------------------------------------------------------------------------------------
 
+
 def organization_brief(org: Organization) -> dict[str, Any]:
     """The one-to-one fields (compiled organization_list)."""
-    return _clean({"id": org.id, "name": org.name, "description": org.description or "",
-                   "email": org.email, "website": org.website})
+    return _clean(
+        {
+            "id": org.id,
+            "name": org.name,
+            "description": org.description or "",
+            "email": org.email,
+            "website": org.website,
+        }
+    )
 
 
 def organization(org: Organization, services: Iterable[Service], ref: Reference) -> dict[str, Any]:
@@ -218,10 +275,15 @@ def organization(org: Organization, services: Iterable[Service], ref: Reference)
     sites = ref.sites_of(org.id)
     phones = [{"id": derived(org.id, "phone"), "organization_id": org.id, "number": org.phone}] if org.phone else []
     values = {"kind": org.kind, "names": org.names, "descriptions": org.descriptions}
-    return _clean({**organization_brief(org), "phones": phones,
-                   "locations": [ref.location(s) for s in sites],
-                   "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)],
-                   "attributes": extension.attributes("organization", org.id, values)})
+    return _clean(
+        {
+            **organization_brief(org),
+            "phones": phones,
+            "locations": [ref.location(s) for s in sites],
+            "services": [service(s, ref) for s in sorted(services, key=lambda s: s.id)],
+            "attributes": extension.attributes("organization", org.id, values),
+        }
+    )
 
 
 def address_parts(code: str | None, places: Mapping[str, Place]) -> dict[str, str]:
@@ -241,31 +303,63 @@ def address_parts(code: str | None, places: Mapping[str, Place]) -> dict[str, st
     return found
 
 
-def location(site: Site, places: Mapping[str, Place] | None = None, clock: Clock | None = None,
-             parts: Mapping[str, str] | None = None) -> dict[str, Any]:
+def location(
+    site: Site,
+    places: Mapping[str, Place] | None = None,
+    clock: Clock | None = None,
+    parts: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """A physical location (compiled location) with address, schedules, languages, accessibility, and
     (with ``places``) what the matcher uses as attributes of ``referral matching``; the address's city,
     region, province, postal code and country come from the gazetteer (``address_parts``)."""
     sid = site.id
-    values = {"kind": site.kind, "names": site.names, "translations": site.translations, "phones": site.phones,
-              "languages": site.languages,
-              "place": extension.place_chain(site.place_code, places or {})}
+    values = {
+        "kind": site.kind,
+        "names": site.names,
+        "translations": site.translations,
+        "phones": site.phones,
+        "languages": site.languages,
+        "place": extension.place_chain(site.place_code, places or {}),
+    }
     if parts is None:
         parts = address_parts(site.place_code, places or {})
-    addresses = [{"id": derived(sid, "address"), "location_id": sid, "address_1": site.address,
-                  "city": parts.get("city", ""), **({"region": parts["region"]} if parts.get("region") else {}),
-                  "state_province": parts.get("state_province", ""), "postal_code": parts.get("postal_code", ""),
-                  "country": parts.get("country", ""), "address_type": "physical"}] if site.address else []
-    return _clean({
-        "id": sid, "location_type": "physical", "organization_id": site.organization_id, "name": site.name,
-        "latitude": site.latitude, "longitude": site.longitude, "addresses": addresses,
-        "phones": [{"id": derived(sid, "phone"), "location_id": sid, "number": site.phone}] if site.phone else [],
-        "schedules": schedules("location_id", sid, site.opening_hours or [], clock),
-        "languages": _languages(sid, "location_id", site.languages),
-        "accessibility": [{"id": derived(sid, "accessibility"), "location_id": sid,
-                           "description": site.accessibility}] if site.accessibility else [],
-        "attributes": extension.attributes("location", sid, values) if places is not None else [],
-    })
+    addresses = (
+        [
+            {
+                "id": derived(sid, "address"),
+                "location_id": sid,
+                "address_1": site.address,
+                "city": parts.get("city", ""),
+                **({"region": parts["region"]} if parts.get("region") else {}),
+                "state_province": parts.get("state_province", ""),
+                "postal_code": parts.get("postal_code", ""),
+                "country": parts.get("country", ""),
+                "address_type": "physical",
+            }
+        ]
+        if site.address
+        else []
+    )
+    return _clean(
+        {
+            "id": sid,
+            "location_type": "physical",
+            "organization_id": site.organization_id,
+            "name": site.name,
+            "latitude": site.latitude,
+            "longitude": site.longitude,
+            "addresses": addresses,
+            "phones": [{"id": derived(sid, "phone"), "location_id": sid, "number": site.phone}] if site.phone else [],
+            "schedules": schedules("location_id", sid, site.opening_hours or [], clock),
+            "languages": _languages(sid, "location_id", site.languages),
+            "accessibility": [
+                {"id": derived(sid, "accessibility"), "location_id": sid, "description": site.accessibility}
+            ]
+            if site.accessibility
+            else [],
+            "attributes": extension.attributes("location", sid, values) if places is not None else [],
+        }
+    )
 
 
 def _languages(owner: str, key: str, tags: Iterable[str]) -> list[dict[str, Any]]:
@@ -275,13 +369,20 @@ def _languages(owner: str, key: str, tags: Iterable[str]) -> list[dict[str, Any]
 
 def service_brief(svc: Service) -> dict[str, Any]:
     """The one-to-one fields (compiled service_list, without the nested organization)."""
-    return _clean({
-        "id": svc.id, "organization_id": svc.organization_id, "name": svc.name, "description": svc.description,
-        "status": mapping.hsds_status(svc.status), "fees_description": svc.cost_text,
-        "minimum_age": _number(svc.minimum_age), "maximum_age": _number(svc.maximum_age),
-        "assured_date": svc.verified_at.isoformat() if svc.verified_at else None,
-        "last_modified": timestamp(svc.updated_at),
-    })
+    return _clean(
+        {
+            "id": svc.id,
+            "organization_id": svc.organization_id,
+            "name": svc.name,
+            "description": svc.description,
+            "status": mapping.hsds_status(svc.status),
+            "fees_description": svc.cost_text,
+            "minimum_age": _number(svc.minimum_age),
+            "maximum_age": _number(svc.maximum_age),
+            "assured_date": svc.verified_at.isoformat() if svc.verified_at else None,
+            "last_modified": timestamp(svc.updated_at),
+        }
+    )
 
 
 def service(svc: Service, ref: Reference) -> dict[str, Any]:
@@ -289,25 +390,48 @@ def service(svc: Service, ref: Reference) -> dict[str, Any]:
     sid = svc.id
     areas = [ref.places[c] for c in svc.area_places if c in ref.places]
     links = sorted((link for link in svc.site_links if link.site_id in ref.sites), key=lambda link: link.id)
-    return _clean({
-        **service_brief(svc),
-        "service_areas": [{"id": derived(sid, "service_area", p.code), "service_id": sid, "name": p.name,
-                           "uri": mapping.PLACE_URN + p.code, "extent_type": "geojson",
-                           "extent": extension.area_extent(extension.place_chain(p.code, ref.places))}
-                          for p in areas]
-        + [{"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
-           for name in svc.area_names or []],
-        "service_at_locations": [{"id": link.id, "service_id": sid, "location_id": link.site_id,
-                                  "location": ref.location(ref.sites[link.site_id])} for link in links],
-        "eligibility_description": svc.eligibility_description,
-        **card_objects(svc, ref.clock),
-        "languages": _languages(sid, "service_id", svc.delivered_languages or []),
-        "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
-        "attributes": _attributes(svc, ref),
-    })
+    return _clean(
+        {
+            **service_brief(svc),
+            "service_areas": [
+                {
+                    "id": derived(sid, "service_area", p.code),
+                    "service_id": sid,
+                    "name": p.name,
+                    "uri": mapping.PLACE_URN + p.code,
+                    "extent_type": "geojson",
+                    "extent": extension.area_extent(extension.place_chain(p.code, ref.places)),
+                }
+                for p in areas
+            ]
+            + [
+                {"id": derived(sid, "service_area", name), "service_id": sid, "name": name}
+                for name in svc.area_names or []
+            ],
+            "service_at_locations": [
+                {
+                    "id": link.id,
+                    "service_id": sid,
+                    "location_id": link.site_id,
+                    "location": ref.location(ref.sites[link.site_id]),
+                }
+                for link in links
+            ],
+            "eligibility_description": svc.eligibility_description,
+            **card_objects(svc, ref.clock),
+            "languages": _languages(sid, "service_id", svc.delivered_languages or []),
+            "cost_options": [{"id": derived(sid, "cost_option"), "service_id": sid, "option": svc.cost}],
+            "attributes": _attributes(svc, ref),
+        }
+    )
 
 
 def service_at_location(link_id: str, svc: Service, site: Site, clock: Clock | None = None) -> dict[str, Any]:
     """A service_at_location with its location and its service (compiled service_at_location_list)."""
-    return {"id": link_id, "service_id": svc.id, "location_id": site.id, "location": location(site, clock=clock),
-            "service": service_brief(svc)}
+    return {
+        "id": link_id,
+        "service_id": svc.id,
+        "location_id": site.id,
+        "location": location(site, clock=clock),
+        "service": service_brief(svc),
+    }

@@ -63,13 +63,33 @@ _OBJECT, _LIST = dict, list  # JSON values: an object or a list
 _JSON = (_OBJECT, _LIST)
 FIELDS: dict[str, dict[str, Any]] = {
     "organization": {"kind": ORGANIZATION_KINDS, "names": dict, "descriptions": dict},
-    "location": {"kind": SITE_KINDS, "names": dict, "translations": dict, "phones": list, "place": list,
-                 "languages": list},
-    "service": {"capacity": CAPACITIES, "wait_days": int, "intensity": INTENSITIES, "area_radius_km": float,
-                "modes": list, "languages": list, "names": dict, "descriptions": dict,
-                "translations": dict, "genders": list, "target_groups": list, "alerts": list,
-                "required_documents": list, "contacts": list, "phones": list, "serves_school": str,
-                "delivered_languages": list},
+    "location": {
+        "kind": SITE_KINDS,
+        "names": dict,
+        "translations": dict,
+        "phones": list,
+        "place": list,
+        "languages": list,
+    },
+    "service": {
+        "capacity": CAPACITIES,
+        "wait_days": int,
+        "intensity": INTENSITIES,
+        "area_radius_km": float,
+        "modes": list,
+        "languages": list,
+        "names": dict,
+        "descriptions": dict,
+        "translations": dict,
+        "genders": list,
+        "target_groups": list,
+        "alerts": list,
+        "required_documents": list,
+        "contacts": list,
+        "phones": list,
+        "serves_school": str,
+        "delivered_languages": list,
+    },
 }
 
 
@@ -85,18 +105,27 @@ _BY_CODE = {f"{e}.{f}": i for i, (e, f) in TERM_IDS.items()}
 @lru_cache(maxsize=1)
 def taxonomy() -> dict[str, Any]:
     """Our taxonomy (one shared dict: callers copy before changing it)."""
-    return {"id": TAXONOMY_ID, "name": TAXONOMY_NAME,
-            "description": "What the referral matcher uses that HSDS 3.0 has no field for: attributes with "
-                           "link_type matching whose value is the value (text, a number, or JSON); term code "
-                           "<entity>.<field>. See the project's README, Exchanging directories.",
-            "uri": "https://github.com/referral/referral#exchanging-directories-open-referral-hsds-30"}
+    return {
+        "id": TAXONOMY_ID,
+        "name": TAXONOMY_NAME,
+        "description": "What the referral matcher uses that HSDS 3.0 has no field for: attributes with "
+        "link_type matching whose value is the value (text, a number, or JSON); term code "
+        "<entity>.<field>. See the project's README, Exchanging directories.",
+        "uri": "https://github.com/referral/referral#exchanging-directories-open-referral-hsds-30",
+    }
 
 
 @cache
 def term(code: str) -> dict[str, Any]:
-    return {"id": _BY_CODE[code], "code": code, "name": code.replace(".", " ").replace("_", " "),
-            "description": f"referral matching: {code}", "taxonomy": TAXONOMY_NAME, "language": "en",
-            "taxonomy_id": TAXONOMY_ID}
+    return {
+        "id": _BY_CODE[code],
+        "code": code,
+        "name": code.replace(".", " ").replace("_", " "),
+        "description": f"referral matching: {code}",
+        "taxonomy": TAXONOMY_NAME,
+        "language": "en",
+        "taxonomy_id": TAXONOMY_ID,
+    }
 
 
 def terms() -> list[dict[str, Any]]:
@@ -123,9 +152,17 @@ def attributes(entity: str, owner: str, values: Mapping[str, Any]) -> list[dict[
         if value is None or value == [] or value == {}:
             continue
         t = term(f"{entity}.{field}")
-        found.append({"id": derived(owner, "attribute", t["id"]), "link_id": owner, "taxonomy_term_id": t["id"],
-                      "link_type": LINK_TYPE, "link_entity": entity, "value": _text(kind, value),
-                      "taxonomy_term": _with_detail(t["id"])})
+        found.append(
+            {
+                "id": derived(owner, "attribute", t["id"]),
+                "link_id": owner,
+                "taxonomy_term_id": t["id"],
+                "link_type": LINK_TYPE,
+                "link_entity": entity,
+                "value": _text(kind, value),
+                "taxonomy_term": _with_detail(t["id"]),
+            }
+        )
     return sorted(found, key=lambda a: a["taxonomy_term_id"])
 
 
@@ -177,9 +214,20 @@ def place_chain(code: str | None, places: Mapping[str, Any]) -> list[dict[str, A
     chain: list[dict[str, Any]] = []
     while code and code in places and len(chain) < 16:
         p = places[code]
-        chain.insert(0, {"code": p.code, "parent_code": p.parent_code, "kind": p.kind, "name": p.name,
-                         "names": p.names or {}, "aliases": p.aliases or [], "latitude": p.latitude,
-                         "longitude": p.longitude, **({"address": p.address} if p.address else {})})
+        chain.insert(
+            0,
+            {
+                "code": p.code,
+                "parent_code": p.parent_code,
+                "kind": p.kind,
+                "name": p.name,
+                "names": p.names or {},
+                "aliases": p.aliases or [],
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                **({"address": p.address} if p.address else {}),
+            },
+        )
         code = p.parent_code
     return chain
 
@@ -189,8 +237,11 @@ def area_extent(chain: list[dict[str, Any]]) -> str | None:
     if not chain:
         return None
     leaf = chain[-1]
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [leaf["longitude"], leaf["latitude"]]},
-               "properties": {"places": chain}}
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [leaf["longitude"], leaf["latitude"]]},
+        "properties": {"places": chain},
+    }
     return _ENCODE(feature)
 
 
@@ -209,10 +260,16 @@ def valid_chain(places: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for p in places if isinstance(places, list) else []:
         try:
-            ok = (isinstance(p, dict) and isinstance(p.get("code"), str) and 0 < len(p["code"]) <= 32
-                  and p.get("kind") in PLACE_KINDS and isinstance(p.get("name"), str)
-                  and -90 <= float(p["latitude"]) <= 90 and -180 <= float(p["longitude"]) <= 180
-                  and p.get("parent_code") == (found[-1]["code"] if found else p.get("parent_code")))
+            ok = (
+                isinstance(p, dict)
+                and isinstance(p.get("code"), str)
+                and 0 < len(p["code"]) <= 32
+                and p.get("kind") in PLACE_KINDS
+                and isinstance(p.get("name"), str)
+                and -90 <= float(p["latitude"]) <= 90
+                and -180 <= float(p["longitude"]) <= 180
+                and p.get("parent_code") == (found[-1]["code"] if found else p.get("parent_code"))
+            )
         except (KeyError, TypeError, ValueError):
             ok = False
         if not ok:
@@ -223,12 +280,21 @@ def valid_chain(places: Any) -> list[dict[str, Any]]:
 
 def rows_of(chain: Iterable[dict[str, Any]], known: set[str]) -> list[dict[str, Any]]:
     """Place rows for the places of ``chain`` not in ``known`` (parents first)."""
-    return [{"code": p["code"], "parent_code": p.get("parent_code") if i else None, "kind": p["kind"],
-             "name": p["name"][:200], "names": p.get("names") if isinstance(p.get("names"), dict) else {},
-             "aliases": p.get("aliases") if isinstance(p.get("aliases"), list) else [],
-             "address": _address(p.get("address")),
-             "latitude": float(p["latitude"]), "longitude": float(p["longitude"])}
-            for i, p in enumerate(chain) if p["code"] not in known]
+    return [
+        {
+            "code": p["code"],
+            "parent_code": p.get("parent_code") if i else None,
+            "kind": p["kind"],
+            "name": p["name"][:200],
+            "names": p.get("names") if isinstance(p.get("names"), dict) else {},
+            "aliases": p.get("aliases") if isinstance(p.get("aliases"), list) else [],
+            "address": _address(p.get("address")),
+            "latitude": float(p["latitude"]),
+            "longitude": float(p["longitude"]),
+        }
+        for i, p in enumerate(chain)
+        if p["code"] not in known
+    ]
 
 
 ADDRESS_KEYS = ("city", "region", "state_province", "postal_code", "country")

@@ -44,8 +44,9 @@ class Fields:
             value = value[:max_length]
         return value
 
-    def number(self, field: str, low: float | None = None, high: float | None = None,
-               problem: bool = True) -> float | None:
+    def number(
+        self, field: str, low: float | None = None, high: float | None = None, problem: bool = True
+    ) -> float | None:
         value = self.data.get(field)
         if value is None or value == "":
             return None
@@ -104,6 +105,8 @@ class Fields:
             return None
         canonical, derived = as_uuid(value)
         if derived and field == "id":
-            self.report.listed("derived_ids", {"table": table or self.record.table, "original": value,
-                                               "id": canonical, **self.where.as_dict()})
+            self.report.listed(
+                "derived_ids",
+                {"table": table or self.record.table, "original": value, "id": canonical, **self.where.as_dict()},
+            )
         return canonical

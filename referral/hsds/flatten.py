@@ -13,20 +13,44 @@ from collections.abc import Iterable
 from typing import Any
 
 PLANS: dict[str, dict[str, str]] = {  # nested list -> table, per parent table
-    "organization": {"phones": "phone", "contacts": "contact", "funding": "funding", "programs": "program",
-                     "organization_identifiers": "organization_identifier"},
-    "location": {"addresses": "address", "languages": "language", "phones": "phone", "schedules": "schedule",
-                 "accessibility": "accessibility", "contacts": "contact"},
-    "service": {"phones": "phone", "schedules": "schedule", "service_areas": "service_area", "languages": "language",
-                "funding": "funding", "cost_options": "cost_option", "required_documents": "required_document",
-                "contacts": "contact"},
+    "organization": {
+        "phones": "phone",
+        "contacts": "contact",
+        "funding": "funding",
+        "programs": "program",
+        "organization_identifiers": "organization_identifier",
+    },
+    "location": {
+        "addresses": "address",
+        "languages": "language",
+        "phones": "phone",
+        "schedules": "schedule",
+        "accessibility": "accessibility",
+        "contacts": "contact",
+    },
+    "service": {
+        "phones": "phone",
+        "schedules": "schedule",
+        "service_areas": "service_area",
+        "languages": "language",
+        "funding": "funding",
+        "cost_options": "cost_option",
+        "required_documents": "required_document",
+        "contacts": "contact",
+    },
     "service_at_location": {"phones": "phone", "schedules": "schedule", "contacts": "contact"},
     "phone": {"languages": "language", "phones": "phone"},
     "contact": {"languages": "language", "phones": "phone"},
 }
 COMMON = {"attributes": "attribute", "metadata": "metadata"}
-_OWN_KEY = {"organization": "organization_id", "location": "location_id", "service": "service_id",
-            "service_at_location": "service_at_location_id", "phone": "phone_id", "contact": "contact_id"}
+_OWN_KEY = {
+    "organization": "organization_id",
+    "location": "location_id",
+    "service": "service_id",
+    "service_at_location": "service_at_location_id",
+    "phone": "phone_id",
+    "contact": "contact_id",
+}
 
 
 class Tables:
@@ -73,8 +97,10 @@ class Tables:
             location = link.get("location")
             if isinstance(location, dict):
                 self.location(location, {"organization_id": row.get("organization_id")})
-            ids = {"service_id": row.get("id"), **({"location_id": location.get("id")}
-                                                   if isinstance(location, dict) else {})}
+            ids = {
+                "service_id": row.get("id"),
+                **({"location_id": location.get("id")} if isinstance(location, dict) else {}),
+            }
             self._children(link, "service_at_location", self.add("service_at_location", link, ids))
 
     def _children(self, obj: dict[str, Any], table: str, row: dict[str, Any], parents: dict[str, Any] = {}) -> None:  # noqa: B006 - read only
@@ -102,7 +128,9 @@ class Tables:
             detail = term.get("taxonomy_detail")
             if isinstance(detail, dict):
                 self.add("taxonomy", detail, {})
-            term_row = self.add("taxonomy_term", term, {"taxonomy_id": detail.get("id")} if isinstance(detail, dict) else {})
+            term_row = self.add(
+                "taxonomy_term", term, {"taxonomy_id": detail.get("id")} if isinstance(detail, dict) else {}
+            )
             row.setdefault("taxonomy_term_id", term_row.get("id"))
 
 

@@ -93,8 +93,12 @@ class KnownPlaces:
 class PlaceExtender:
     """New gazetteer places from the input's own addresses, keyed by ``place_key``."""
 
-    def __init__(self, places: KnownPlaces, coordinates: dict[str, tuple[float, float]],
-                 addresses: dict[str, list[dict[str, Any]]]):
+    def __init__(
+        self,
+        places: KnownPlaces,
+        coordinates: dict[str, tuple[float, float]],
+        addresses: dict[str, list[dict[str, Any]]],
+    ):
         """``coordinates``: location id -> (lat, lon) given; ``addresses``: location id -> its addresses."""
         self.places = places
         self.evidence: dict[str, tuple[str, list[tuple[float, float]]]] = {}
@@ -135,14 +139,33 @@ class PlaceExtender:
         lon = sum(p[1] for p in points) / len(points)
         code = "hsds-" + hashlib.sha1(key.encode()).hexdigest()[:12]
         if session.get(Place, code) is None:
-            session.add(Place(code=code, parent_code=None, kind="city", name=label[:200], names={},
-                              latitude=round(lat, 6), longitude=round(lon, 6)))
+            session.add(
+                Place(
+                    code=code,
+                    parent_code=None,
+                    kind="city",
+                    name=label[:200],
+                    names={},
+                    latitude=round(lat, 6),
+                    longitude=round(lon, 6),
+                )
+            )
             session.flush()
-            report.listed("places_added", {"code": code, "name": label, "latitude": round(lat, 6),
-                                           "longitude": round(lon, 6),
-                                           "why": f"service area {name!r}; centroid of "
-                                                  + (f"{len(points)} location(s) whose address names it"
-                                                     if key in self.evidence else "its GeoJSON extent")})
+            report.listed(
+                "places_added",
+                {
+                    "code": code,
+                    "name": label,
+                    "latitude": round(lat, 6),
+                    "longitude": round(lon, 6),
+                    "why": f"service area {name!r}; centroid of "
+                    + (
+                        f"{len(points)} location(s) whose address names it"
+                        if key in self.evidence
+                        else "its GeoJSON extent"
+                    ),
+                },
+            )
         self.added[key] = code
         self.places.add(code, label, lat, lon)
         return code

@@ -25,8 +25,9 @@ def derived(owner: str, kind: str, key: str = "") -> str:
     """A stable id for a child object of ``owner`` that has no id of its own here: exactly
     ``uuid.uuid5(NAMESPACE, "owner/kind/key")``, without building UUID objects (an export derives
     millions of them)."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{owner}/{kind}/{key}".encode(), usedforsecurity=False)
-                       .digest()[:16])
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE_BYTES + f"{owner}/{kind}/{key}".encode(), usedforsecurity=False).digest()[:16]
+    )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     x = digest.hex()

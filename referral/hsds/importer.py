@@ -42,9 +42,15 @@ PASSES: tuple[Callable[[ImportState], None], ...] = (
 )
 
 
-def run(session: Session, source: Source, geocoder: Callable[[], Geocoder] | None = None,
-        settings: Settings = DEFAULTS, dry_run: bool = False, progress: Callable[[int], None] | None = None,
-        audit: ImportAudit | None = None) -> ImportReport:
+def run(
+    session: Session,
+    source: Source,
+    geocoder: Callable[[], Geocoder] | None = None,
+    settings: Settings = DEFAULTS,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    audit: ImportAudit | None = None,
+) -> ImportReport:
     """Import ``source``; the report says what was written, mapped, skipped, or why nothing was.
     ``geocoder`` builds the geocoder for locations without coordinates (on first need); None: the
     gazetteer the import already holds. With ``audit``, every record changed is audited in the same
@@ -56,14 +62,25 @@ def run(session: Session, source: Source, geocoder: Callable[[], Geocoder] | Non
     for where, message in getattr(source, "duplicates", []) + getattr(source, "schema_problems", []):
         report.problem(where, message)
     if not has_taxonomy(session):
-        report.problem(Where(source.name), "the database has no needs taxonomy, so nothing imported could be "
-                       "matched: run `referral init-db` first (it loads the taxonomy)")
+        report.problem(
+            Where(source.name),
+            "the database has no needs taxonomy, so nothing imported could be "
+            "matched: run `referral init-db` first (it loads the taxonomy)",
+        )
         session.rollback()
         return report
     fatal = False  # the input could not be read through, or the database refused it: nothing is kept
     try:
-        state = ImportState(session, source, report, settings, KnownPlaces.load(session), Recorder(session, audit),
-                            progress or (lambda count: None), geocoder)
+        state = ImportState(
+            session,
+            source,
+            report,
+            settings,
+            KnownPlaces.load(session),
+            Recorder(session, audit),
+            progress or (lambda count: None),
+            geocoder,
+        )
         for step in PASSES:
             step(state)
         session.flush()

@@ -41,8 +41,9 @@ class JsonSource(Source):
                 continue
             key = (kind, str(obj.get("id")))
             if obj.get("id") is not None and key in top_ids:
-                self.duplicates.append((where.at("id"), f"duplicate {kind} id {obj['id']!r} "
-                                                        f"(also at {top_ids[key].object})"))
+                self.duplicates.append(
+                    (where.at("id"), f"duplicate {kind} id {obj['id']!r} (also at {top_ids[key].object})")
+                )
                 continue
             top_ids[key] = where
             _FLATTEN[kind](self, obj, path, {})
@@ -53,14 +54,20 @@ class JsonSource(Source):
         if kind == "organization":
             kind = validate.kind_of(obj)
             if kind not in validate.IMPORTABLE:
-                self.schema_problems.append((where, f"is an HSDS {kind}, not an organization, service or "
-                                                    "service_at_location: it was not read (import it inside "
-                                                    "the organization or service it belongs to)"))
+                self.schema_problems.append(
+                    (
+                        where,
+                        f"is an HSDS {kind}, not an organization, service or "
+                        "service_at_location: it was not read (import it inside "
+                        "the organization or service it belongs to)",
+                    )
+                )
                 self.invalid.add(str(where.object))
                 return False
         for path, field, message in validate.problems(kind, obj):
-            self.schema_problems.append((Where(self.name, object=f"{where.object}{path}", field=field or None),
-                                         message))
+            self.schema_problems.append(
+                (Where(self.name, object=f"{where.object}{path}", field=field or None), message)
+            )
             self.invalid.add(str(where.object))
         return True
 
@@ -159,8 +166,12 @@ def _taxonomy_term(source: JsonSource, attribute: dict, path: str, row: dict) ->
         detail = term.get("taxonomy_detail")
         if isinstance(detail, dict):
             source.add("taxonomy", detail, f"{path}.taxonomy_term.taxonomy_detail", {})
-        term_row = source.add("taxonomy_term", term, f"{path}.taxonomy_term",
-                              {"taxonomy_id": detail.get("id")} if isinstance(detail, dict) else {})
+        term_row = source.add(
+            "taxonomy_term",
+            term,
+            f"{path}.taxonomy_term",
+            {"taxonomy_id": detail.get("id")} if isinstance(detail, dict) else {},
+        )
         row.setdefault("taxonomy_term_id", term_row.get("id"))
 
 
@@ -170,8 +181,19 @@ COMMON = {"attributes": "attribute", "metadata": "metadata"}
 def _organization(source: JsonSource, obj: dict, path: str, parents: dict) -> None:
     row = source.add("organization", obj, path, {})
     own = {"organization_id": row.get("id")}
-    _leaves(source, obj, path, own, {"phones": "phone", "contacts": "contact", "funding": "funding",
-                                     "programs": "program", "organization_identifiers": "organization_identifier"})
+    _leaves(
+        source,
+        obj,
+        path,
+        own,
+        {
+            "phones": "phone",
+            "contacts": "contact",
+            "funding": "funding",
+            "programs": "program",
+            "organization_identifiers": "organization_identifier",
+        },
+    )
     _leaves(source, obj, path, {"link_id": row.get("id"), "link_entity": "organization"}, COMMON)
     for child_path, child in _children(source, obj, path, "locations"):
         _location(source, child, child_path, own)
@@ -182,9 +204,20 @@ def _organization(source: JsonSource, obj: dict, path: str, parents: dict) -> No
 def _location(source: JsonSource, obj: dict, path: str, parents: dict) -> None:
     row = source.add("location", obj, path, parents)
     own = {"location_id": row.get("id")}
-    _leaves(source, obj, path, own, {"addresses": "address", "languages": "language", "phones": "phone",
-                                     "schedules": "schedule", "accessibility": "accessibility",
-                                     "contacts": "contact"})
+    _leaves(
+        source,
+        obj,
+        path,
+        own,
+        {
+            "addresses": "address",
+            "languages": "language",
+            "phones": "phone",
+            "schedules": "schedule",
+            "accessibility": "accessibility",
+            "contacts": "contact",
+        },
+    )
     _leaves(source, obj, path, {"link_id": row.get("id"), "link_entity": "location"}, COMMON)
 
 
@@ -195,10 +228,22 @@ def _service(source: JsonSource, obj: dict, path: str, parents: dict) -> None:
         parents = {"organization_id": organization.get("id")}
     row = source.add("service", obj, path, parents)
     own = {"service_id": row.get("id")}
-    _leaves(source, obj, path, own, {
-        "phones": "phone", "schedules": "schedule", "service_areas": "service_area", "languages": "language",
-        "funding": "funding", "cost_options": "cost_option", "required_documents": "required_document",
-        "contacts": "contact"})
+    _leaves(
+        source,
+        obj,
+        path,
+        own,
+        {
+            "phones": "phone",
+            "schedules": "schedule",
+            "service_areas": "service_area",
+            "languages": "language",
+            "funding": "funding",
+            "cost_options": "cost_option",
+            "required_documents": "required_document",
+            "contacts": "contact",
+        },
+    )
     _leaves(source, obj, path, {"link_id": row.get("id"), "link_entity": "service"}, COMMON)
     program = obj.get("program")
     if isinstance(program, dict):
@@ -225,7 +270,9 @@ def _service_at_location(source: JsonSource, obj: dict, path: str, parents: dict
 
 
 _FLATTEN: dict[str, Callable[[JsonSource, dict, str, dict], None]] = {
-    "organization": _organization, "service": _service, "service_at_location": _service_at_location,
+    "organization": _organization,
+    "service": _service,
+    "service_at_location": _service_at_location,
 }
 
 
@@ -237,5 +284,6 @@ def open_json(name: str, raw: bytes) -> JsonSource:
     except UnicodeDecodeError as error:
         raise SourceError(Where(name), f"is not UTF-8 text (byte {error.start}: {error.reason})") from None
     except json.JSONDecodeError as error:
-        raise SourceError(Where(name, row=error.lineno), f"is not well-formed JSON ({error.msg}, "
-                                                         f"column {error.colno})") from None
+        raise SourceError(
+            Where(name, row=error.lineno), f"is not well-formed JSON ({error.msg}, column {error.colno})"
+        ) from None

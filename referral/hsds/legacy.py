@@ -27,10 +27,16 @@ FILES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "organizations.csv": ("organization", {"url": "website"}, {}),
     "programs.csv": ("program", {}, {}),
     "services.csv": ("service", {}, {}),
-    "service_attributes.csv": ("attribute", {"service_id": "link_id"},
-                               {"link_entity": "service", "link_type": "service_taxonomy"}),
-    "service_taxonomy.csv": ("attribute", {"service_id": "link_id", "taxonomy_id": "taxonomy_term_id"},
-                             {"link_entity": "service", "link_type": "service_taxonomy"}),
+    "service_attributes.csv": (
+        "attribute",
+        {"service_id": "link_id"},
+        {"link_entity": "service", "link_type": "service_taxonomy"},
+    ),
+    "service_taxonomy.csv": (
+        "attribute",
+        {"service_id": "link_id", "taxonomy_id": "taxonomy_term_id"},
+        {"link_entity": "service", "link_type": "service_taxonomy"},
+    ),
     "other_attributes.csv": ("attribute", {"link_type": "link_entity"}, {}),
     "services_at_location.csv": ("service_at_location", {}, {}),
     "locations.csv": ("location", {}, {"location_type": "physical"}),
@@ -50,17 +56,29 @@ FILES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "metadata.csv": ("metadata", {}, {}),
     "meta_table_descriptions.csv": ("meta_table_description", {}, {}),
 }
-NOT_CONVERTED = {"payments_accepted.csv": "HSDS 3.0 has no payments accepted",
-                 "holiday_schedules.csv": "holiday closures are not weekly opening hours"}
-ONLY_LEGACY = {"physical_addresses.csv", "postal_addresses.csv", "services_at_location.csv", "regular_schedules.csv",
-               "service_attributes.csv", "service_taxonomy.csv", "other_attributes.csv", "taxonomy.csv",
-               "accessibility_for_disabilities.csv", "payments_accepted.csv", "holiday_schedules.csv",
-               "eligibility.csv"}
+NOT_CONVERTED = {
+    "payments_accepted.csv": "HSDS 3.0 has no payments accepted",
+    "holiday_schedules.csv": "holiday closures are not weekly opening hours",
+}
+ONLY_LEGACY = {
+    "physical_addresses.csv",
+    "postal_addresses.csv",
+    "services_at_location.csv",
+    "regular_schedules.csv",
+    "service_attributes.csv",
+    "service_taxonomy.csv",
+    "other_attributes.csv",
+    "taxonomy.csv",
+    "accessibility_for_disabilities.csv",
+    "payments_accepted.csv",
+    "holiday_schedules.csv",
+    "eligibility.csv",
+}
 DAYS = {name: code.upper() for name, code in zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)}  # monday -> MO
 
 
 def version_of(files: dict[str, Any], descriptor: bytes | None) -> str | None:
-    """"1.x" or "2.0" (as the descriptor says, else by file names) for a legacy package; None for 3.0."""
+    """ "1.x" or "2.0" (as the descriptor says, else by file names) for a legacy package; None for 3.0."""
     try:
         declared = str(json.loads(descriptor or b"{}").get("version") or "")
     except (ValueError, AttributeError):
@@ -77,15 +95,17 @@ class LegacySource(Source):
 
     def __init__(self, name: str, files: dict[str, Callable[[], IO[bytes]]], version: str):
         self.name, self._files = name, files
-        self.notes: list[tuple[Where, str]] = [(Where(name), f"an HSDS {version} tabular package: converted to "
-                                                             "HSDS 3.0 on the way in (each change below)")]
+        self.notes: list[tuple[Where, str]] = [
+            (Where(name), f"an HSDS {version} tabular package: converted to HSDS 3.0 on the way in (each change below)")
+        ]
         self._said: set[tuple[str, str]] = set()
         for path in sorted(files):
             if path in FILES:
                 table, renamed, fixed = FILES[path]
                 changes = [f"{a} → {b}" for a, b in renamed.items()] + [f"{k} = {v}" for k, v in fixed.items()]
-                self.notes.append((Where(path), f"read as HSDS 3.0 {table}" + (f" ({'; '.join(changes)})"
-                                                                              if changes else "")))
+                self.notes.append(
+                    (Where(path), f"read as HSDS 3.0 {table}" + (f" ({'; '.join(changes)})" if changes else ""))
+                )
             elif path == "eligibility.csv":
                 self.notes.append((Where(path), "read into the services' eligibility_description"))
             else:

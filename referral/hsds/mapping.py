@@ -17,14 +17,56 @@ PLACE_URN = "urn:referral:place:"  # how our exports name a gazetteer place in s
 ADDRESS_PARTS = ("address_1", "address_2", "city", "region", "state_province", "postal_code", "country")
 # ISO 639-2/3 codes and English names of common languages -> the two-letter tags the model uses.
 LANGUAGE_TAGS = {
-    "eng": "en", "english": "en", "zho": "zh", "chi": "zh", "chinese": "zh", "mandarin": "zh",
-    "cantonese": "yue", "spa": "es", "spanish": "es", "fra": "fr", "fre": "fr", "french": "fr",
-    "deu": "de", "ger": "de", "german": "de", "urd": "ur", "urdu": "ur", "pol": "pl", "polish": "pl",
-    "ara": "ar", "arabic": "ar", "por": "pt", "portuguese": "pt", "rus": "ru", "russian": "ru",
-    "vie": "vi", "vietnamese": "vi", "kor": "ko", "korean": "ko", "jpn": "ja", "japanese": "ja",
-    "hin": "hi", "hindi": "hi", "ben": "bn", "bengali": "bn", "tgl": "tl", "tagalog": "tl",
-    "slk": "sk", "slo": "sk", "slovak": "sk", "ita": "it", "italian": "it", "som": "so", "somali": "so",
-    "fas": "fa", "per": "fa", "persian": "fa", "farsi": "fa", "tur": "tr", "turkish": "tr",
+    "eng": "en",
+    "english": "en",
+    "zho": "zh",
+    "chi": "zh",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "cantonese": "yue",
+    "spa": "es",
+    "spanish": "es",
+    "fra": "fr",
+    "fre": "fr",
+    "french": "fr",
+    "deu": "de",
+    "ger": "de",
+    "german": "de",
+    "urd": "ur",
+    "urdu": "ur",
+    "pol": "pl",
+    "polish": "pl",
+    "ara": "ar",
+    "arabic": "ar",
+    "por": "pt",
+    "portuguese": "pt",
+    "rus": "ru",
+    "russian": "ru",
+    "vie": "vi",
+    "vietnamese": "vi",
+    "kor": "ko",
+    "korean": "ko",
+    "jpn": "ja",
+    "japanese": "ja",
+    "hin": "hi",
+    "hindi": "hi",
+    "ben": "bn",
+    "bengali": "bn",
+    "tgl": "tl",
+    "tagalog": "tl",
+    "slk": "sk",
+    "slo": "sk",
+    "slovak": "sk",
+    "ita": "it",
+    "italian": "it",
+    "som": "so",
+    "somali": "so",
+    "fas": "fa",
+    "per": "fa",
+    "persian": "fa",
+    "farsi": "fa",
+    "tur": "tr",
+    "turkish": "tr",
 }
 _TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 # a time of day, with an optional UTC offset or Z (HSDS 3.0 times carry one): the local clock time is
@@ -47,7 +89,7 @@ def language_tag(code: str | None, name: str | None) -> str | None:
 
 
 def hhmm(value: str | None) -> str | None:
-    """"10:00:00" or "9:30" -> "10:00" / "09:30"; None if it is not a time of day."""
+    """ "10:00:00" or "9:30" -> "10:00" / "09:30"; None if it is not a time of day."""
     match = _TIME.match((value or "").strip())
     return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
 
@@ -118,8 +160,11 @@ def cost(options: Sequence[Mapping[str, Any]], fees_text: str | None) -> tuple[s
         if label.lower() in ("free", "subsidized", "fee"):
             kinds.add(label.lower())
             continue
-        text = " ".join(str(x) for x in (label, amount, option.get("currency"), option.get("amount_description"))
-                        if x not in (None, ""))
+        text = " ".join(
+            str(x)
+            for x in (label, amount, option.get("currency"), option.get("amount_description"))
+            if x not in (None, "")
+        )
         words.append(text)
         kinds.add(_cost_kind(label, amount, option.get("amount_description")))
     known = bool(kinds) or bool(fees_text)
@@ -145,8 +190,9 @@ def _cost_kind(label: str, amount: Any, description: Any) -> str:
 
 def status(value: str | None) -> str:
     """HSDS service status -> the model's: defunct is inactive, temporarily closed is suspended."""
-    return {"active": "active", "inactive": "inactive", "defunct": "inactive",
-            "temporarily closed": "suspended"}.get((value or "active").lower(), "active")
+    return {"active": "active", "inactive": "inactive", "defunct": "inactive", "temporarily closed": "suspended"}.get(
+        (value or "active").lower(), "active"
+    )
 
 
 def hsds_status(value: str) -> str:

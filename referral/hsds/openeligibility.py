@@ -20,8 +20,7 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "openeligibility"
 LEVELS = ("top_level", "second_level", "third_level", "fourth_level")
-ROOT = {"code": "oe", "labels": {"en": "Open Eligibility services", "zh": "开放资格分类服务"},
-        "open_eligibility": None}
+ROOT = {"code": "oe", "labels": {"en": "Open Eligibility services", "zh": "开放资格分类服务"}, "open_eligibility": None}
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,12 @@ def _json(name: str) -> dict[str, Any]:
 def _walk(node: ET.Element, parent: OeTerm | None) -> Iterable[OeTerm]:
     for child in node:
         if child.tag in LEVELS and child.get("title"):
-            term = OeTerm(child.get("id", ""), child.get("title", "").strip(), parent.id if parent else None,
-                          (*(parent.path if parent else ()), child.get("title", "").strip()))
+            term = OeTerm(
+                child.get("id", ""),
+                child.get("title", "").strip(),
+                parent.id if parent else None,
+                (*(parent.path if parent else ()), child.get("title", "").strip()),
+            )
             yield term
             yield from _walk(child, term)
 
@@ -78,7 +81,7 @@ def zh_label(title: str, kind: str = "services") -> str | None:
 
 
 def slug(text: str) -> str:
-    """"Help Pay for Food" -> "help_pay_for_food" (ASCII titles)."""
+    """ "Help Pay for Food" -> "help_pay_for_food" (ASCII titles)."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40] or "term"
 
 
@@ -134,8 +137,12 @@ def situations() -> dict[str, Restriction]:
     found: dict[str, Restriction] = {}
     for term in situation_terms():
         rule = table.get(term.title, {})
-        restriction = Restriction(frozenset(rule.get("genders", ())), frozenset(rule.get("groups", ())),
-                                  rule.get("minimum_age"), rule.get("maximum_age"))
+        restriction = Restriction(
+            frozenset(rule.get("genders", ())),
+            frozenset(rule.get("groups", ())),
+            rule.get("minimum_age"),
+            rule.get("maximum_age"),
+        )
         found.setdefault(term.title.lower(), restriction)
         if zh := zh_label(term.title, "situations"):
             found.setdefault(zh, restriction)

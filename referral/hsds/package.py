@@ -30,8 +30,9 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # 
 CHUNK = 500  # organizations loaded at a time: memory stays bounded, time linear
 
 
-def load(session: Session, organization_id: str | None, language: str,
-         timezone: str | None = None) -> tuple[list[Organization], dict[str, list[Service]], export.Reference]:
+def load(
+    session: Session, organization_id: str | None, language: str, timezone: str | None = None
+) -> tuple[list[Organization], dict[str, list[Service]], export.Reference]:
     """Active organizations (or the one asked for), their services and active sites, and the reference
     (``timezone``: the IANA zone whose current offset times carry; None: none)."""
     query = select(Organization).where(Organization.status == "active").order_by(Organization.id)
@@ -56,13 +57,27 @@ def _reference(session: Session) -> tuple[dict[str, NeedTerm], dict[str, Place]]
     return ({t.code: t for t in session.scalars(select(NeedTerm))}, {p.code: p for p in session.scalars(select(Place))})
 
 
-def _load_chunk(session: Session, organizations: list[Organization], language: str, terms: dict[str, NeedTerm],
-                places: dict[str, Place], clock: export.Clock | None = None
-                ) -> tuple[list[Organization], dict[str, list[Service]], export.Reference]:
+def _load_chunk(
+    session: Session,
+    organizations: list[Organization],
+    language: str,
+    terms: dict[str, NeedTerm],
+    places: dict[str, Place],
+    clock: export.Clock | None = None,
+) -> tuple[list[Organization], dict[str, list[Service]], export.Reference]:
     ids = [o.id for o in organizations]
-    services = session.scalars(select(Service).where(Service.organization_id.in_(ids)).order_by(Service.id)
-                               .options(selectinload(Service.need_links), selectinload(Service.area_links),
-                                        selectinload(Service.site_links))) if ids else []
+    services = (
+        session.scalars(
+            select(Service)
+            .where(Service.organization_id.in_(ids))
+            .order_by(Service.id)
+            .options(
+                selectinload(Service.need_links), selectinload(Service.area_links), selectinload(Service.site_links)
+            )
+        )
+        if ids
+        else []
+    )
     by_org: dict[str, list[Service]] = {i: [] for i in ids}
     for svc in services:
         by_org[svc.organization_id].append(svc)
@@ -80,26 +95,38 @@ def _grouped(session: Session, owner: Any, value: Any, ids: list[str]) -> dict[s
     """``value`` by ``owner`` for the owners in ``ids`` (IN lists of ``CHUNK``), sorted."""
     found: dict[str, list[Any]] = {}
     for start in range(0, len(ids), CHUNK):
-        for key, item in session.execute(select(owner, value).where(owner.in_(ids[start:start + CHUNK]))):
+        for key, item in session.execute(select(owner, value).where(owner.in_(ids[start : start + CHUNK]))):
             found.setdefault(key, []).append(item)
     return {key: sorted(items) for key, items in found.items()}
 
 
-def _bulk_chunk(session: Session, ids: list[str], language: str, terms: dict[str, NeedTerm],
-                places: dict[str, Place], clock: export.Clock | None) -> tuple[list[Any], dict[str, list[Any]], export.Reference]:
+def _bulk_chunk(
+    session: Session,
+    ids: list[str],
+    language: str,
+    terms: dict[str, NeedTerm],
+    places: dict[str, Place],
+    clock: export.Clock | None,
+) -> tuple[list[Any], dict[str, list[Any]], export.Reference]:
     """One chunk of organizations, their services (with needs, areas and site links) and active sites,
     read with a few queries per table (Core rows: an export builds no ORM objects)."""
-    organizations = _namespaces(session, select(Organization.__table__).where(Organization.id.in_(ids))
-                                .order_by(Organization.id))
-    services = _namespaces(session, select(Service.__table__).where(Service.organization_id.in_(ids))
-                           .order_by(Service.id))
+    organizations = _namespaces(
+        session, select(Organization.__table__).where(Organization.id.in_(ids)).order_by(Organization.id)
+    )
+    services = _namespaces(
+        session, select(Service.__table__).where(Service.organization_id.in_(ids)).order_by(Service.id)
+    )
     service_ids = [svc.id for svc in services]
     needs = _grouped(session, ServiceNeed.service_id, ServiceNeed.need_code, service_ids)
     areas = _grouped(session, ServiceArea.service_id, ServiceArea.place_code, service_ids)
     links: dict[str, list[Any]] = {}
     for start in range(0, len(service_ids), CHUNK):
-        for link in _namespaces(session, select(ServiceAtLocation.__table__).where(
-                ServiceAtLocation.service_id.in_(service_ids[start:start + CHUNK]))):
+        for link in _namespaces(
+            session,
+            select(ServiceAtLocation.__table__).where(
+                ServiceAtLocation.service_id.in_(service_ids[start : start + CHUNK])
+            ),
+        ):
             links.setdefault(link.service_id, []).append(link)
     by_org: dict[str, list[Any]] = {i: [] for i in ids}
     for svc in services:
@@ -107,17 +134,25 @@ def _bulk_chunk(session: Session, ids: list[str], language: str, terms: dict[str
         svc.site_links = sorted(links.get(svc.id, []), key=lambda link: link.site_id)
         by_org[svc.organization_id].append(svc)
     sites = _namespaces(session, select(Site.__table__).where(Site.organization_id.in_(ids), Site.status == "active"))
-    ref = export.Reference(terms=terms, places=places, sites={s.id: s for s in sites}, language=language,
-                           clock=clock)
+    ref = export.Reference(terms=terms, places=places, sites={s.id: s for s in sites}, language=language, clock=clock)
     return organizations, by_org, ref
 
 
-def iter_organizations(session: Session, organization_id: str | None = None, language: str = "en",
-                       progress: Progress | None = None, timezone: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_organizations(
+    session: Session,
+    organization_id: str | None = None,
+    language: str = "en",
+    progress: Progress | None = None,
+    timezone: str | None = None,
+) -> Iterator[dict[str, Any]]:
     """Full HSDS organizations one at a time, loaded ``CHUNK`` organizations at a time; ``progress`` gets
     (services written, services to write) after each chunk; times carry ``timezone``'s offset."""
-    total = session.scalar(select(func.count()).select_from(Service).join(Organization).where(
-        Organization.id == organization_id if organization_id is not None else Organization.status == "active"))
+    total = session.scalar(
+        select(func.count())
+        .select_from(Service)
+        .join(Organization)
+        .where(Organization.id == organization_id if organization_id is not None else Organization.status == "active")
+    )
     done = 0
     if organization_id is not None:
         orgs, by_org, ref = load(session, organization_id, language, timezone)
@@ -126,10 +161,11 @@ def iter_organizations(session: Session, organization_id: str | None = None, lan
             progress(total or 0, total or 0)
         return
     terms, places, now = *_reference(session), clock(timezone)
-    ids = list(session.scalars(select(Organization.id).where(Organization.status == "active")
-                               .order_by(Organization.id)))
+    ids = list(
+        session.scalars(select(Organization.id).where(Organization.status == "active").order_by(Organization.id))
+    )
     for start in range(0, len(ids), CHUNK):
-        orgs, by_org, ref = _bulk_chunk(session, ids[start:start + CHUNK], language, terms, places, now)
+        orgs, by_org, ref = _bulk_chunk(session, ids[start : start + CHUNK], language, terms, places, now)
         for org in orgs:
             yield export.organization(org, by_org[org.id], ref)
             done += len(by_org[org.id])
@@ -139,13 +175,20 @@ def iter_organizations(session: Session, organization_id: str | None = None, lan
         progress(0, 0)
 
 
-def organizations(session: Session, organization_id: str | None = None, language: str = "en",
-                  timezone: str | None = None) -> list[dict[str, Any]]:
+def organizations(
+    session: Session, organization_id: str | None = None, language: str = "en", timezone: str | None = None
+) -> list[dict[str, Any]]:
     return list(iter_organizations(session, organization_id, language, timezone=timezone))
 
 
-def write_json(session: Session, stream: IO[str], organization_id: str | None = None, language: str = "en",
-               progress: Progress | None = None, timezone: str | None = None) -> None:
+def write_json(
+    session: Session,
+    stream: IO[str],
+    organization_id: str | None = None,
+    language: str = "en",
+    progress: Progress | None = None,
+    timezone: str | None = None,
+) -> None:
     """HSDS 3.0 JSON, streamed: a list of full organization objects, one a line (compact: the C encoder)."""
     first = True
     for org in iter_organizations(session, organization_id, language, progress, timezone):
@@ -154,16 +197,23 @@ def write_json(session: Session, stream: IO[str], organization_id: str | None = 
     stream.write("[]\n" if first else "\n]\n")
 
 
-def to_json(session: Session, organization_id: str | None = None, language: str = "en",
-            timezone: str | None = None) -> bytes:
+def to_json(
+    session: Session, organization_id: str | None = None, language: str = "en", timezone: str | None = None
+) -> bytes:
     """HSDS 3.0 JSON: a list of full organization objects."""
     buffer = io.StringIO()
     write_json(session, buffer, organization_id, language, timezone=timezone)
     return buffer.getvalue().encode("utf-8")
 
 
-def write_tables(session: Session, open_file: Callable[[str], IO[str]], organization_id: str | None = None,
-                 language: str = "en", progress: Progress | None = None, timezone: str | None = None) -> list[str]:
+def write_tables(
+    session: Session,
+    open_file: Callable[[str], IO[str]],
+    organization_id: str | None = None,
+    language: str = "en",
+    progress: Progress | None = None,
+    timezone: str | None = None,
+) -> list[str]:
     """The tabular data package, streamed: each CSV written as the organizations are (rows sorted by id
     within each chunk), then the taxonomy and datapackage.json; returns the file names."""
     streams: dict[str, Any] = {}
@@ -173,8 +223,9 @@ def write_tables(session: Session, open_file: Callable[[str], IO[str]], organiza
     def flush() -> None:
         for table, rows in flatten.tables(chunk).items():
             if table == "taxonomy_term":
-                restrictions.update({r["id"]: r for r in rows
-                                     if r.get("taxonomy_id") in (export.ELIGIBILITY_ID, extension.TAXONOMY_ID)})
+                restrictions.update(
+                    {r["id"]: r for r in rows if r.get("taxonomy_id") in (export.ELIGIBILITY_ID, extension.TAXONOMY_ID)}
+                )
                 continue
             if table == "taxonomy":
                 continue
@@ -187,8 +238,10 @@ def write_tables(session: Session, open_file: Callable[[str], IO[str]], organiza
             flush()
     flush()
     terms = session.scalars(select(NeedTerm).order_by(NeedTerm.position, NeedTerm.code))
-    tables_left = {"taxonomy_term": export.taxonomy_terms(terms, language) + [restrictions[k] for k in sorted(restrictions)],
-                   "taxonomy": export.taxonomies()}
+    tables_left = {
+        "taxonomy_term": export.taxonomy_terms(terms, language) + [restrictions[k] for k in sorted(restrictions)],
+        "taxonomy": export.taxonomies(),
+    }
     for table, rows in tables_left.items():
         _table_writer(streams, open_file, table).writerows(rows)
     for table in COLUMNS:  # every table of the official descriptor, if only its header
@@ -226,8 +279,9 @@ class _Kept(io.StringIO):
         super().close()
 
 
-def to_tables(session: Session, organization_id: str | None = None, language: str = "en",
-              timezone: str | None = None) -> dict[str, bytes]:
+def to_tables(
+    session: Session, organization_id: str | None = None, language: str = "en", timezone: str | None = None
+) -> dict[str, bytes]:
     """The tabular data package: file name -> bytes, datapackage.json included."""
     opened: dict[str, _Kept] = {}
 

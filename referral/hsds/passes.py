@@ -53,16 +53,25 @@ def write_foreign_terms(state: ImportState) -> None:
         if t in guessed:
             state.own_codes[t] = code
         else:
-            state.terms[t] = TermMapping(term_mapping.term, code, "new term", term_mapping.confidence,
-                                         term_mapping.best)
+            state.terms[t] = TermMapping(
+                term_mapping.term, code, "new term", term_mapping.confidence, term_mapping.best
+            )
         if code not in existing:
             existing.add(code)
-            state.report.listed("new_terms", {"code": code, "term": term_mapping.term.name,
-                                              "taxonomy": term_mapping.term.taxonomy, "id": term_mapping.term.id})
+            state.report.listed(
+                "new_terms",
+                {
+                    "code": code,
+                    "term": term_mapping.term.name,
+                    "taxonomy": term_mapping.term.taxonomy,
+                    "id": term_mapping.term.id,
+                },
+            )
             state.report.counts["need terms added from the input's own taxonomies"] += 1
 
 
 # organizations ---------------------------------------------------------------------------------
+
 
 def write_organizations(state: ImportState) -> None:
     """HSDS organization → Organization."""
@@ -82,14 +91,26 @@ def _organization(state: ImportState, row_id: str, f: Fields) -> dict[str, Any]:
     email = f.text("email", 320) or next((c["email"] for c in contacts if c.get("email")), None)
     if len(phones) > 1:
         state.report.not_mapped["organization phones beyond the first"] += len(phones) - 1
-    return {"id": row_id, "name": f.text("name", 300, required=True), "description": f.text("description"),
-            "email": email, "website": f.text("website", 500),
-            "phone": first_phone(phones), "kind": "other", "status": "active", "names": {},
-            "descriptions": {}, "created_at": writer.now(), "updated_at": writer.now(), "version": 1,
-            **matching(state, "organization", row_id)}
+    return {
+        "id": row_id,
+        "name": f.text("name", 300, required=True),
+        "description": f.text("description"),
+        "email": email,
+        "website": f.text("website", 500),
+        "phone": first_phone(phones),
+        "kind": "other",
+        "status": "active",
+        "names": {},
+        "descriptions": {},
+        "created_at": writer.now(),
+        "updated_at": writer.now(),
+        "version": 1,
+        **matching(state, "organization", row_id),
+    }
 
 
 # services --------------------------------------------------------------------------------------
+
 
 def write_services(state: ImportState) -> None:
     """HSDS service → Service, with its needs and areas (ServiceNeed, ServiceArea)."""
@@ -112,8 +133,7 @@ def write_services(state: ImportState) -> None:
     state.report.counts["services"] = len(state.service_org)
 
 
-def _write_services(state: ImportState, batch: list[dict[str, Any]],
-                    links: dict[str, list]) -> list[dict[str, Any]]:
+def _write_services(state: ImportState, batch: list[dict[str, Any]], links: dict[str, list]) -> list[dict[str, Any]]:
     session, recorder = state.session, state.recorder
     ids = [r["id"] for r in batch]
     stored = writer.existing(session, Service, ids)
@@ -131,8 +151,10 @@ def _write_services(state: ImportState, batch: list[dict[str, Any]],
 def _service(state: ImportState, row_id: str, f: Fields, links: list[Link]) -> dict[str, Any]:
     organization_id = f.id("organization_id", required=True)
     if organization_id and organization_id not in state.organizations and not stored_org(state, organization_id):
-        f.problem("organization_id", f"no organization with id {f.data.get('organization_id')!r} "
-                                     "in the input or the directory")
+        f.problem(
+            "organization_id",
+            f"no organization with id {f.data.get('organization_id')!r} in the input or the directory",
+        )
     low, high = f.number("minimum_age", 0, 120), f.number("maximum_age", 0, 120)
     if low is not None and high is not None and low > high:
         f.problem("maximum_age", f"{high:g} is below minimum_age {low:g}")
@@ -149,18 +171,38 @@ def _service(state: ImportState, row_id: str, f: Fields, links: list[Link]) -> d
     for reason in reasons:
         f.note("schedules", reason)
     updated = f.moment("last_modified") or writer.now()
-    return {"id": row_id, "organization_id": organization_id, "name": f.text("name", 300, required=True),
-            "description": f.text("description"), "minimum_age": rules.minimum_age,
-            "maximum_age": rules.maximum_age, "eligibility_description": f.text("eligibility_description"),
-            "status": mapping.status(status), "verified_at": f.day("assured_date"),
-            "cost": cost, "cost_text": (cost_text or "")[:500] or None,
-            "languages": [], "delivered_languages": languages(state, row_id), "modes": _modes(state, links),
-            "names": {}, "descriptions": {}, "genders": sorted(rules.genders),
-            "target_groups": sorted(rules.groups), "capacity": "accepting",
-            "wait_days": None, "intensity": "support", "area_radius_km": None,
-            "created_at": writer.now(), "updated_at": updated, "version": 1,
-            "_needs": needs, "_areas": areas, "area_names": area_names, **card,
-            **_service_matching(exact)}
+    return {
+        "id": row_id,
+        "organization_id": organization_id,
+        "name": f.text("name", 300, required=True),
+        "description": f.text("description"),
+        "minimum_age": rules.minimum_age,
+        "maximum_age": rules.maximum_age,
+        "eligibility_description": f.text("eligibility_description"),
+        "status": mapping.status(status),
+        "verified_at": f.day("assured_date"),
+        "cost": cost,
+        "cost_text": (cost_text or "")[:500] or None,
+        "languages": [],
+        "delivered_languages": languages(state, row_id),
+        "modes": _modes(state, links),
+        "names": {},
+        "descriptions": {},
+        "genders": sorted(rules.genders),
+        "target_groups": sorted(rules.groups),
+        "capacity": "accepting",
+        "wait_days": None,
+        "intensity": "support",
+        "area_radius_km": None,
+        "created_at": writer.now(),
+        "updated_at": updated,
+        "version": 1,
+        "_needs": needs,
+        "_areas": areas,
+        "area_names": area_names,
+        **card,
+        **_service_matching(exact),
+    }
 
 
 def _restrictions(state: ImportState, row_id: str, f: Fields, low: float | None, high: float | None) -> Restriction:
@@ -169,15 +211,30 @@ def _restrictions(state: ImportState, row_id: str, f: Fields, low: float | None,
     found = [_restriction(state, t) for t in terms]
     for t, rule in zip(terms, found, strict=True):
         if not rule:
-            state.report.note(f.where.at("attributes"), f"eligibility term {state.terms[t].term.name!r} "
-                              "states no gender, group or age we know; not used as a restriction (nor as a need)")
+            state.report.note(
+                f.where.at("attributes"),
+                f"eligibility term {state.terms[t].term.name!r} "
+                "states no gender, group or age we know; not used as a restriction (nor as a need)",
+            )
     rules = restrictions.combine(*(r for r in found if r))
-    rules = Restriction(rules.genders, rules.groups, low if low is not None else rules.minimum_age,
-                        high if high is not None else rules.maximum_age)
+    rules = Restriction(
+        rules.genders,
+        rules.groups,
+        low if low is not None else rules.minimum_age,
+        high if high is not None else rules.maximum_age,
+    )
     rules, said = restrictions.read_description(f.text("eligibility_description"), rules)
     for inference in said:
-        state.report.listed("inferences", {"service": row_id, "name": f.data.get("name"), **f.where.as_dict(),
-                                           "inferred": inference, "from": "eligibility_description"})
+        state.report.listed(
+            "inferences",
+            {
+                "service": row_id,
+                "name": f.data.get("name"),
+                **f.where.as_dict(),
+                "inferred": inference,
+                "from": "eligibility_description",
+            },
+        )
     if rules.minimum_age is not None and rules.maximum_age is not None and rules.minimum_age > rules.maximum_age:
         f.note("eligibility_description", "ages read from it contradict the given ages; ages left open")
         rules = Restriction(rules.genders, rules.groups, low, high)
@@ -194,8 +251,15 @@ def _needs(state: ImportState, row_id: str, f: Fields) -> list[str]:
     mappings = [state.terms[t] for t in links]
     codes = sorted(set(needs_of_service(mappings)) | {state.own_codes[t] for t in links if t in state.own_codes})
     if not codes and not f.failed:  # a record set aside is not imported at all
-        state.report.listed("not_matchable", {"service": row_id, "name": f.data.get("name"), **f.where.as_dict(),
-                                              "terms": sorted(m.term.name for m in mappings)})
+        state.report.listed(
+            "not_matchable",
+            {
+                "service": row_id,
+                "name": f.data.get("name"),
+                **f.where.as_dict(),
+                "terms": sorted(m.term.name for m in mappings),
+            },
+        )
     return codes
 
 
@@ -214,36 +278,52 @@ def _areas(state: ImportState, row_id: str, f: Fields) -> tuple[list[str], list[
     codes, names = set(), set()
     for area in state.children["service_area"].get(row_id, []):
         uri, name = str(area.get("uri") or ""), str(area.get("name") or "")
-        code = uri[len(mapping.PLACE_URN):] if uri.startswith(mapping.PLACE_URN) else None
+        code = uri[len(mapping.PLACE_URN) :] if uri.startswith(mapping.PLACE_URN) else None
         chain = extension.chain_of(area.get("extent")) if code and not places.has(code) else []
         if chain and chain[-1]["code"] == code:
             ensure_places(state, chain)
         code = code if code and places.has(code) else places.find(name)
-        code = code or extender.known(name) or (
-            extender.place_for(state.session, state.report, name, area.get("extent")) if name else None)
+        code = (
+            code
+            or extender.known(name)
+            or (extender.place_for(state.session, state.report, name, area.get("extent")) if name else None)
+        )
         if code:
             codes.add(code)
         else:
             if name:
                 names.add(name[:200])
-            state.report.note(f.where.at("service_areas"), f"service area {name[:80]!r} matches no gazetteer "
-                              "place, and nothing in the input locates it: kept by name, it takes effect when the "
-                              "gazetteer has a place of that name (until then the service serves everyone within "
-                              "reach of its sites)")
+            state.report.note(
+                f.where.at("service_areas"),
+                f"service area {name[:80]!r} matches no gazetteer "
+                "place, and nothing in the input locates it: kept by name, it takes effect when the "
+                "gazetteer has a place of that name (until then the service serves everyone within "
+                "reach of its sites)",
+            )
     return sorted(codes), sorted(names)
 
 
 def write_schools(state: ImportState) -> None:
     """serves_school once the sites exist (it references one)."""
-    pending = {i: v for (e, i), m in state.matching.items() if e == "service" and i in state.service_org
-               for v in [m.get("serves_school")] if v}
+    pending = {
+        i: v
+        for (e, i), m in state.matching.items()
+        if e == "service" and i in state.service_org
+        for v in [m.get("serves_school")]
+        if v
+    }
     for service_id, site_id in sorted(pending.items()):
         if site_id in state.site_org:
-            state.session.execute(update(Service).where(Service.id == service_id)  # keeps last_modified
-                                  .values(serves_school=site_id, updated_at=Service.updated_at))
+            state.session.execute(
+                update(Service)
+                .where(Service.id == service_id)  # keeps last_modified
+                .values(serves_school=site_id, updated_at=Service.updated_at)
+            )
         else:
-            state.report.note(Where(state.source.name), f"service {service_id}: the school site {site_id} it "
-                              "serves is not in the input; not kept")
+            state.report.note(
+                Where(state.source.name),
+                f"service {service_id}: the school site {site_id} it serves is not in the input; not kept",
+            )
 
 
 def _service_matching(values: dict[str, Any]) -> dict[str, Any]:

@@ -19,20 +19,34 @@ from referral.hsds.ids import as_uuid
 from referral.hsds.state import MAPPED, PARENTS, ImportState, rows
 
 # Read first and kept (compactly) by parent id.
-CHILD_TABLES = ("address", "accessibility", "language", "phone", "schedule", "cost_option", "service_area",
-                "contact", "required_document")
-UNMAPPED_TABLES = ("program", "funding", "metadata", "meta_table_description",
-                   "organization_identifier")
+CHILD_TABLES = (
+    "address",
+    "accessibility",
+    "language",
+    "phone",
+    "schedule",
+    "cost_option",
+    "service_area",
+    "contact",
+    "required_document",
+)
+UNMAPPED_TABLES = ("program", "funding", "metadata", "meta_table_description", "organization_identifier")
 
 
 def read_input(state: ImportState) -> None:
     """The pass: taxonomy and attributes, child tables, unmapped tables, links, then the location scan."""
     # terms earlier imports added (ext.*) are not a vocabulary to map onto: each import maps the same way
-    needs = [n for n in writer.needs(state.session)
-             if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")]
+    needs = [
+        n for n in writer.needs(state.session) if n.code != foreign.ROOT and not n.code.startswith(foreign.ROOT + ".")
+    ]
     settings = state.settings
-    crosswalk = Crosswalk(needs, settings.min_confidence, settings.reviewed, settings.eligibility_floor,
-                          writer.risk_categories(state.session))
+    crosswalk = Crosswalk(
+        needs,
+        settings.min_confidence,
+        settings.reviewed,
+        settings.eligibility_floor,
+        writer.risk_categories(state.session),
+    )
     _taxonomy(state, crosswalk)
     _attributes(state)
     _children(state)
@@ -73,8 +87,14 @@ def _taxonomy(state: ImportState, crosswalk: Crosswalk) -> None:
             continue
         taxonomy_id = fields.id("taxonomy_id", required=False)
         name = fields.text("name") or fields.text("code") or ""
-        term = Term(row_id, name, fields.text("code"),
-                    fields.text("taxonomy") or names.get(taxonomy_id or ""), taxonomy_id, fields.text("language"))
+        term = Term(
+            row_id,
+            name,
+            fields.text("code"),
+            fields.text("taxonomy") or names.get(taxonomy_id or ""),
+            taxonomy_id,
+            fields.text("language"),
+        )
         state.terms[row_id] = crosswalk.map(term)
         state.term_info[row_id] = (fields.text("language"), fields.text("description"))
 
@@ -82,10 +102,17 @@ def _taxonomy(state: ImportState, crosswalk: Crosswalk) -> None:
 def list_mappings(state: ImportState) -> None:
     """The report's taxonomy lists: each term (but those used as restrictions), its need or best candidate."""
     restricting = {t for links in state.restriction_links.values() for t in links}
-    for found in sorted((m for t, m in state.terms.items() if t not in restricting),
-                        key=lambda m: (m.term.taxonomy or "", m.term.name, m.term.id)):
-        entry = {"term": found.term.name, "code": found.term.code, "taxonomy": found.term.taxonomy,
-                 "id": found.term.id, "confidence": round(found.confidence, 1)}
+    for found in sorted(
+        (m for t, m in state.terms.items() if t not in restricting),
+        key=lambda m: (m.term.taxonomy or "", m.term.name, m.term.id),
+    ):
+        entry = {
+            "term": found.term.name,
+            "code": found.term.code,
+            "taxonomy": found.term.taxonomy,
+            "id": found.term.id,
+            "confidence": round(found.confidence, 1),
+        }
         if found.method == "new term":
             state.report.listed("unmapped_terms", {**entry, "best": found.best, "added_as": found.need})
         elif found.need:
@@ -128,7 +155,8 @@ def situation(state: ImportState, term_id: str) -> bool:
     term = state.terms[term_id].term
     vocabulary = (term.taxonomy or "").lower()
     if term.taxonomy_id != restrictions.ELIGIBILITY_ID and not any(
-            word in vocabulary for word in ("eligibility", "situation", "audience")):
+        word in vocabulary for word in ("eligibility", "situation", "audience")
+    ):
         return False
     return bool(restrictions.of_term(term.id, term.name, term.code, phrases=False))
 

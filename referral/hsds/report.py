@@ -37,8 +37,11 @@ class Where:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("file", self.file), ("row", self.row), ("object", self.object),
-                                  ("field", self.field)) if v is not None}
+        return {
+            k: v
+            for k, v in (("file", self.file), ("row", self.row), ("object", self.object), ("field", self.field))
+            if v is not None
+        }
 
 
 @dataclass
@@ -87,60 +90,100 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, lists in a stable order."""
         return {
-            "source": self.source, "ok": self.ok, "dry_run": self.dry_run, "written": self.written,
-            "counts": dict(sorted(self.counts.items())), "read": dict(sorted(self.read.items())),
-            "problems": self.problems, "lenient": self.lenient,
-            "quarantined": {"problems": len(self.problems) if self.lenient else 0,
-                            "rows": dict(sorted(self.quarantined.items()))},
+            "source": self.source,
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "counts": dict(sorted(self.counts.items())),
+            "read": dict(sorted(self.read.items())),
+            "problems": self.problems,
+            "lenient": self.lenient,
+            "quarantined": {
+                "problems": len(self.problems) if self.lenient else 0,
+                "rows": dict(sorted(self.quarantined.items())),
+            },
             "taxonomy": {"mappings": self.mappings, "unmapped": self.unmapped_terms, "new_terms": self.new_terms},
-            "not_matchable": self.not_matchable, "inferences": self.inferences, "places_added": self.places_added,
+            "not_matchable": self.not_matchable,
+            "inferences": self.inferences,
+            "places_added": self.places_added,
             "not_mapped": [{"field": k, "rows": v} for k, v in sorted(self.not_mapped.items())],
             "geocoding": {"geocoded": self.geocoded, "failed": self.geocoding_failed},
-            "derived_ids": self.derived_ids, "notes": self.notes,
+            "derived_ids": self.derived_ids,
+            "notes": self.notes,
             "not_listed": dict(sorted(self._overflow.items())),
         }
 
     def as_text(self) -> str:
         """A readable summary for a terminal."""
-        lines = [f"{'DRY RUN: ' if self.dry_run else ''}import of {self.source}: "
-                 + ("written" if self.written else "nothing written")]
+        lines = [
+            f"{'DRY RUN: ' if self.dry_run else ''}import of {self.source}: "
+            + ("written" if self.written else "nothing written")
+        ]
         lines.append("  imported: " + (", ".join(f"{v} {k}" for k, v in sorted(self.counts.items())) or "nothing"))
         lines.append("  read: " + ", ".join(f"{v} {k}" for k, v in sorted(self.read.items())))
         if self.not_matchable:
-            lines.append(f"  WARNING: {len(self.not_matchable) + self._overflow['not_matchable']} service(s) match "
-                         "no need and will never be offered (listed below)")
-        title = ("quarantined: records with these problems (and the records that depend on them) were set aside, "
-                 "the rest was written" if self.lenient and self.written else "problems (nothing was written)")
+            lines.append(
+                f"  WARNING: {len(self.not_matchable) + self._overflow['not_matchable']} service(s) match "
+                "no need and will never be offered (listed below)"
+            )
+        title = (
+            "quarantined: records with these problems (and the records that depend on them) were set aside, "
+            "the rest was written"
+            if self.lenient and self.written
+            else "problems (nothing was written)"
+        )
         lines += _section(title, [_where_text(p) for p in self.problems])
         if self.quarantined:
-            lines.append("  rows set aside with an object that failed its schema: "
-                         + ", ".join(f"{v} {k}" for k, v in sorted(self.quarantined.items())))
-        lines += _section("taxonomy mappings", [
-            f"{m['term']!r} ({m['taxonomy'] or 'no taxonomy'}) -> {m['need']} [{m['method']}, {m['confidence']}]"
-            for m in self.mappings])
-        lines += _section("taxonomy terms left unmapped", [
-            f"{u['term']!r} ({u['taxonomy'] or 'no taxonomy'})" + (f" best {u['best']} at {u['confidence']}"
-                                                                   if u.get("best") else "")
-            + (f"; added as {u['added_as']}" if u.get("added_as") else "")
-            for u in self.unmapped_terms])
-        lines += _section("need terms added from the input's own taxonomies (matchable by code, search and text)",
-                          [f"{t['code']}: {t['term']!r}" for t in self.new_terms])
-        lines += _section("restrictions read from eligibility_description",
-                          [f"{i['service']} {i['name']!r}: {i['inferred']}" for i in self.inferences])
-        lines += _section("gazetteer places added from the input",
-                          [f"{p['code']} {p['name']!r} ({p['latitude']}, {p['longitude']}): {p['why']}"
-                           for p in self.places_added])
-        lines += _section("services that match no need (imported, NOT MATCHABLE)",
-                          [f"{s['service']} {s['name']!r}" for s in self.not_matchable])
-        lines += _section("geocoded", [f"{g['location']} {g['query']!r} -> {g['latitude']}, {g['longitude']}"
-                                       for g in self.geocoded])
-        lines += _section("geocoding failed", [f"{g['location']} {g['query']!r}: {g['reason']}"
-                                               for g in self.geocoding_failed])
-        lines += _section("not mapped (the model has no place for them)",
-                          [f"{k}: {v} row(s)" for k, v in sorted(self.not_mapped.items())])
+            lines.append(
+                "  rows set aside with an object that failed its schema: "
+                + ", ".join(f"{v} {k}" for k, v in sorted(self.quarantined.items()))
+            )
+        lines += _section(
+            "taxonomy mappings",
+            [
+                f"{m['term']!r} ({m['taxonomy'] or 'no taxonomy'}) -> {m['need']} [{m['method']}, {m['confidence']}]"
+                for m in self.mappings
+            ],
+        )
+        lines += _section(
+            "taxonomy terms left unmapped",
+            [
+                f"{u['term']!r} ({u['taxonomy'] or 'no taxonomy'})"
+                + (f" best {u['best']} at {u['confidence']}" if u.get("best") else "")
+                + (f"; added as {u['added_as']}" if u.get("added_as") else "")
+                for u in self.unmapped_terms
+            ],
+        )
+        lines += _section(
+            "need terms added from the input's own taxonomies (matchable by code, search and text)",
+            [f"{t['code']}: {t['term']!r}" for t in self.new_terms],
+        )
+        lines += _section(
+            "restrictions read from eligibility_description",
+            [f"{i['service']} {i['name']!r}: {i['inferred']}" for i in self.inferences],
+        )
+        lines += _section(
+            "gazetteer places added from the input",
+            [f"{p['code']} {p['name']!r} ({p['latitude']}, {p['longitude']}): {p['why']}" for p in self.places_added],
+        )
+        lines += _section(
+            "services that match no need (imported, NOT MATCHABLE)",
+            [f"{s['service']} {s['name']!r}" for s in self.not_matchable],
+        )
+        lines += _section(
+            "geocoded", [f"{g['location']} {g['query']!r} -> {g['latitude']}, {g['longitude']}" for g in self.geocoded]
+        )
+        lines += _section(
+            "geocoding failed", [f"{g['location']} {g['query']!r}: {g['reason']}" for g in self.geocoding_failed]
+        )
+        lines += _section(
+            "not mapped (the model has no place for them)",
+            [f"{k}: {v} row(s)" for k, v in sorted(self.not_mapped.items())],
+        )
         lines += _section("notes", [_where_text(n) for n in self.notes])
-        lines += _section("ids derived from non-UUID ids",
-                          [f"{d['table']} {d['original']!r} -> {d['id']}" for d in self.derived_ids])
+        lines += _section(
+            "ids derived from non-UUID ids", [f"{d['table']} {d['original']!r} -> {d['id']}" for d in self.derived_ids]
+        )
         lines += [f"  ... and {v} more {k}" for k, v in sorted(self._overflow.items())]
         return "\n".join(lines)
 

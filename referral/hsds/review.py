@@ -18,12 +18,33 @@ GUESSES = ("fuzzy", "airs_prefix", "risk")  # risk: the safety floor's mapping, 
 
 def rows(report: Any) -> list[dict[str, Any]]:
     """The rows a person should check: the guesses, then the terms left unmapped."""
-    found = [{"term_id": m["id"], "taxonomy": m.get("taxonomy") or "", "term": m["term"], "code": m.get("code") or "",
-              "method": m["method"], "confidence": m["confidence"], "proposed": m["need"], "need": m["need"]}
-             for m in report.mappings if m["method"] in GUESSES]
-    found += [{"term_id": u["id"], "taxonomy": u.get("taxonomy") or "", "term": u["term"], "code": u.get("code") or "",
-               "method": "none", "confidence": u["confidence"], "proposed": u.get("best") or "", "need": ""}
-              for u in report.unmapped_terms]
+    found = [
+        {
+            "term_id": m["id"],
+            "taxonomy": m.get("taxonomy") or "",
+            "term": m["term"],
+            "code": m.get("code") or "",
+            "method": m["method"],
+            "confidence": m["confidence"],
+            "proposed": m["need"],
+            "need": m["need"],
+        }
+        for m in report.mappings
+        if m["method"] in GUESSES
+    ]
+    found += [
+        {
+            "term_id": u["id"],
+            "taxonomy": u.get("taxonomy") or "",
+            "term": u["term"],
+            "code": u.get("code") or "",
+            "method": "none",
+            "confidence": u["confidence"],
+            "proposed": u.get("best") or "",
+            "need": "",
+        }
+        for u in report.unmapped_terms
+    ]
     return found
 
 

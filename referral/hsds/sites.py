@@ -43,8 +43,11 @@ def _organization(state: ImportState, row_id: str, f: Fields) -> str | None:
     owners.discard(None)
     if len(owners) == 1:
         owner = owners.pop()
-        f.note("organization_id", ("missing" if not given else f"names no known organization ({given})")
-               + f"; taken from the services offered here: {owner}")
+        f.note(
+            "organization_id",
+            ("missing" if not given else f"names no known organization ({given})")
+            + f"; taken from the services offered here: {owner}",
+        )
         return owner
     f.problem("organization_id", "missing or unknown, and the services offered here do not name one organization")
     return None
@@ -68,11 +71,26 @@ def _site(state: ImportState, row_id: str, f: Fields, organization_id: str | Non
     if not f.data.get("name"):
         f.note("name", f"missing; the site is called {name!r}")
     phones = state.children["phone"].get(row_id, [])
-    return {"id": row_id, "organization_id": organization_id, "name": name, "names": {}, "kind": "other",
-            "address": (address or "")[:500] or None, "place_code": place, "latitude": lat, "longitude": lon,
-            "phone": first_phone(phones), "opening_hours": _hours(state, row_id, f),
-            "languages": languages(state, row_id), "accessibility": _accessibility(state, row_id),
-            "status": "active", "created_at": writer.now(), "updated_at": writer.now(), "version": 1, **extra}
+    return {
+        "id": row_id,
+        "organization_id": organization_id,
+        "name": name,
+        "names": {},
+        "kind": "other",
+        "address": (address or "")[:500] or None,
+        "place_code": place,
+        "latitude": lat,
+        "longitude": lon,
+        "phone": first_phone(phones),
+        "opening_hours": _hours(state, row_id, f),
+        "languages": languages(state, row_id),
+        "accessibility": _accessibility(state, row_id),
+        "status": "active",
+        "created_at": writer.now(),
+        "updated_at": writer.now(),
+        "version": 1,
+        **extra,
+    }
 
 
 def _coordinates(state: ImportState, row_id: str, f: Fields, parts: list[str]) -> tuple[float | None, float | None]:
@@ -87,8 +105,17 @@ def _coordinates(state: ImportState, row_id: str, f: Fields, parts: list[str]) -
         reason = found.reason if found else "no coordinates and no address"
         state.report.listed("geocoding_failed", {**entry, "query": ", ".join(parts), "reason": reason})
         return None, None
-    state.report.listed("geocoded", {**entry, "query": found.query, "latitude": found.latitude,
-                                     "longitude": found.longitude, "matched": found.matched, "geocoder": geocoder})
+    state.report.listed(
+        "geocoded",
+        {
+            **entry,
+            "query": found.query,
+            "latitude": found.latitude,
+            "longitude": found.longitude,
+            "matched": found.matched,
+            "geocoder": geocoder,
+        },
+    )
     return found.latitude, found.longitude
 
 
@@ -103,8 +130,10 @@ def _hours(state: ImportState, row_id: str, f: Fields) -> list[dict[str, str]]:
 
 
 def _accessibility(state: ImportState, row_id: str) -> str | None:
-    texts = [" — ".join(str(a[k]).strip() for k in ("description", "details") if a.get(k))
-             for a in state.children["accessibility"].get(row_id, [])]
+    texts = [
+        " — ".join(str(a[k]).strip() for k in ("description", "details") if a.get(k))
+        for a in state.children["accessibility"].get(row_id, [])
+    ]
     return "; ".join(t for t in texts if t) or None
 
 
@@ -133,12 +162,21 @@ def write_links(state: ImportState) -> None:
             if (state.locations[location_id][0] or "physical") == "physical":
                 report.note(where.at("location_id"), "not linked: the location could not be imported as a site")
         elif services[service_id] != sites[location_id]:
-            report.problem(where, f"links service {service_id} (organization {services[service_id]}) to location "
-                           f"{location_id} of another organization ({sites[location_id]})")
+            report.problem(
+                where,
+                f"links service {service_id} (organization {services[service_id]}) to location "
+                f"{location_id} of another organization ({sites[location_id]})",
+            )
         elif (service_id, location_id) not in seen:
             seen.add((service_id, location_id))
-            found.append({"id": link_id, "service_id": service_id, "site_id": location_id,
-                          "organization_id": services[service_id]})
+            found.append(
+                {
+                    "id": link_id,
+                    "service_id": service_id,
+                    "site_id": location_id,
+                    "organization_id": services[service_id],
+                }
+            )
     touched = sorted(set(state.service_org) | {r["service_id"] for r in found})
     state.recorder.links(ServiceAtLocation, touched, lambda: _relink(state, touched, found), action="linked")
     state.recorder.flush()

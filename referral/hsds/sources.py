@@ -43,8 +43,9 @@ class PackageSource(Source):
             raise SourceError(Where(name), "no datapackage.json: not an HSDS tabular data package")
         self._files = self._resources(name, files, datapackage)
 
-    def _resources(self, name: str, files: dict[str, Callable[[], IO[bytes]]],
-                   descriptor: bytes) -> dict[str, tuple[str, Callable[[], IO[bytes]]]]:
+    def _resources(
+        self, name: str, files: dict[str, Callable[[], IO[bytes]]], descriptor: bytes
+    ) -> dict[str, tuple[str, Callable[[], IO[bytes]]]]:
         try:
             package = json.loads(descriptor.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -100,8 +101,9 @@ def open_path(path: Path, max_unzipped: int = MAX_UNZIPPED, name: str | None = N
     """A Source for a JSON file, a zip file or a package folder (``name``: what reports call it)."""
     name = name or path.name
     if path.is_dir():
-        files = {p.name: (lambda p=p: p.open("rb")) for p in sorted(path.iterdir())
-                 if p.is_file() and p.suffix == ".csv"}
+        files = {
+            p.name: (lambda p=p: p.open("rb")) for p in sorted(path.iterdir()) if p.is_file() and p.suffix == ".csv"
+        }
         descriptor = path / "datapackage.json"
         return package_source(name, files, descriptor.read_bytes() if descriptor.is_file() else None)
     if not path.is_file():
@@ -135,8 +137,11 @@ def open_zip(name: str, stream: IO[bytes], max_unzipped: int = MAX_UNZIPPED) -> 
         raise SourceError(Where(name), f"unpacks to {declared} bytes; the limit is {max_unzipped}")
     prefix = _package_root(name, [m.filename for m in members])
     budget = _Budget(name, max_unzipped)
-    files = {m.filename[len(prefix):]: (lambda m=m: budget.wrap(archive, m))
-             for m in members if m.filename.startswith(prefix) and m.filename.endswith(".csv")}
+    files = {
+        m.filename[len(prefix) :]: (lambda m=m: budget.wrap(archive, m))
+        for m in members
+        if m.filename.startswith(prefix) and m.filename.endswith(".csv")
+    }
     descriptor = next((m for m in members if m.filename == prefix + "datapackage.json"), None)
     raw = budget.wrap(archive, descriptor).read() if descriptor is not None else None
     return package_source(name, files, raw)
@@ -155,8 +160,11 @@ def _check_member(name: str, member: zipfile.ZipInfo) -> None:
     if member.compress_type not in READABLE:
         raise SourceError(where, f"uses a compression method ({member.compress_type}) that is not read")
     if member.file_size > _allowed(member.compress_size):
-        raise SourceError(where, f"unpacks {member.file_size} bytes from {member.compress_size}: more than "
-                                 f"{MAX_RATIO} times its packed size (a zip bomb?)")
+        raise SourceError(
+            where,
+            f"unpacks {member.file_size} bytes from {member.compress_size}: more than "
+            f"{MAX_RATIO} times its packed size (a zip bomb?)",
+        )
 
 
 def _allowed(packed: int) -> int:
@@ -164,7 +172,7 @@ def _allowed(packed: int) -> int:
 
 
 def _package_root(name: str, names: list[str]) -> str:
-    """"" when datapackage.json is at the top, "folder/" when it is one folder down."""
+    """ "" when datapackage.json is at the top, "folder/" when it is one folder down."""
     roots = sorted((n[: -len("datapackage.json")] for n in names if n.endswith("datapackage.json")), key=len)
     if roots and roots[0].count("/") <= 1:
         return roots[0]
@@ -205,13 +213,17 @@ class _Counted(io.BufferedIOBase):
     def read(self, size: int | None = -1) -> bytes:
         try:
             data = self._inner.read(-1 if size is None or size < 0 else min(size, self._left + 1))
-        except Exception as error:  # noqa: BLE001 - BadZipFile (a bad CRC), zlib.error, EOFError: a corrupt member
-            raise SourceError(Where(self._budget.name, field=self._member.filename),
-                              f"cannot be unpacked ({str(error)[:200] or type(error).__name__})") from None
+        except Exception as error:
+            raise SourceError(
+                Where(self._budget.name, field=self._member.filename),
+                f"cannot be unpacked ({str(error)[:200] or type(error).__name__})",
+            ) from None
         self._left -= len(data)
         if self._left < 0:
-            raise SourceError(Where(self._budget.name, field=self._member.filename),
-                              f"unpacks to more than {MAX_RATIO} times its packed size (a zip bomb?)")
+            raise SourceError(
+                Where(self._budget.name, field=self._member.filename),
+                f"unpacks to more than {MAX_RATIO} times its packed size (a zip bomb?)",
+            )
         self._budget.spend(len(data))
         return data
 

@@ -33,12 +33,23 @@ from referral.models import Organization, Place, Service
 MAPPED = {
     "organization": {"name", "description", "email", "website"},
     "location": {"location_type", "name", "latitude", "longitude"},
-    "service": {"name", "description", "status", "minimum_age", "maximum_age", "assured_date", "last_modified",
-                "fees_description", "fees", "eligibility_description", "application_process", "wait_time",
-                "alert"},
+    "service": {
+        "name",
+        "description",
+        "status",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "last_modified",
+        "fees_description",
+        "fees",
+        "eligibility_description",
+        "application_process",
+        "wait_time",
+        "alert",
+    },
     "service_at_location": set(),
-    "address": {"address_1", "address_2", "city", "region", "state_province", "postal_code", "country",
-                "address_type"},
+    "address": {"address_1", "address_2", "city", "region", "state_province", "postal_code", "country", "address_type"},
     "schedule": {"freq", "wkst", "byday", "opens_at", "closes_at"},
     "language": {"code", "name"},
     "phone": {"number", "type", "contact_id"},
@@ -51,8 +62,16 @@ MAPPED = {
     "contact": {"email", "name", "title", "department"},
     "required_document": {"document", "uri"},
 }
-PARENTS = ("id", "organization_id", "location_id", "service_id", "service_at_location_id", "link_id",
-           "contact_id", "phone_id")
+PARENTS = (
+    "id",
+    "organization_id",
+    "location_id",
+    "service_id",
+    "service_at_location_id",
+    "link_id",
+    "contact_id",
+    "phone_id",
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,8 @@ class ImportState:
     geocoder: Geocoder | None = None  # built on first need
     # read by the first pass (reading.py)
     children: dict[str, dict[str, list[dict[str, Any]]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     terms: dict[str, TermMapping] = field(default_factory=dict)
     term_links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # service id -> need terms
     restriction_links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # -> restricting
@@ -92,7 +112,8 @@ class ImportState:
     locations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # id -> (type, organization)
     coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)  # location id -> given (lat, lon)
     matching: dict[tuple[str, str], dict[str, Any]] = field(
-        default_factory=lambda: defaultdict(dict))  # (entity, id) -> extension values
+        default_factory=lambda: defaultdict(dict)
+    )  # (entity, id) -> extension values
     extender: PlaceExtender | None = None  # set once the locations are scanned
     # written by the passes
     organizations: set[str] = field(default_factory=set)
@@ -150,8 +171,9 @@ def _count_unmapped(report: ImportReport, record: Record) -> None:
 def flush(state: ImportState, model: type, batch: list[dict[str, Any]], force: bool = False) -> list[dict[str, Any]]:
     """Write ``batch`` (audited) once it is full, or now with ``force``; the batch left to fill."""
     if batch and (force or len(batch) >= state.settings.batch_size):
-        state.recorder.rows(model, [r["id"] for r in batch],
-                            lambda: writer.upsert(state.session, cast(Any, model).__table__, batch))
+        state.recorder.rows(
+            model, [r["id"] for r in batch], lambda: writer.upsert(state.session, cast(Any, model).__table__, batch)
+        )
         if model is not Service:  # a service's event waits for its links (passes.write_services)
             state.recorder.flush()
         state.progress(len(batch))
@@ -170,9 +192,16 @@ def ensure_places(state: ImportState, chain: list[dict[str, Any]]) -> str | None
         if state.session.get(Place, row["code"]) is None:
             state.session.add(Place(**row))
             state.session.flush()
-            state.report.listed("places_added", {"code": row["code"], "name": row["name"],
-                                                 "latitude": row["latitude"], "longitude": row["longitude"],
-                                                 "why": "carried by the input (referral matching)"})
+            state.report.listed(
+                "places_added",
+                {
+                    "code": row["code"],
+                    "name": row["name"],
+                    "latitude": row["latitude"],
+                    "longitude": row["longitude"],
+                    "why": "carried by the input (referral matching)",
+                },
+            )
         state.places.add(row["code"], row["name"], row["latitude"], row["longitude"])
     return chain[-1]["code"] if chain else None
 

@@ -19,8 +19,28 @@ from rapidfuzz import fuzz
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
-FUNCTION_WORDS = frozenset({"a", "an", "and", "or", "of", "for", "the", "to", "in", "on", "with", "by", "at",
-                            "service", "services", "program", "programs", "support"})
+FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "for",
+        "the",
+        "to",
+        "in",
+        "on",
+        "with",
+        "by",
+        "at",
+        "service",
+        "services",
+        "program",
+        "programs",
+        "support",
+    }
+)
 FUNCTION_CJK = ("服务",)  # "service": said of every service, it tells none apart
 SAME_WORD = 88.0
 
@@ -44,7 +64,7 @@ def tokens(text: str) -> frozenset[str]:
     for word in FUNCTION_CJK:
         text = text.replace(word, " ")
     for run in _CJK.findall(text):
-        found |= {run[i:i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
+        found |= {run[i : i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
     rest = _CJK.sub(" ", text)
     found |= {stem(w) for w in _WORD.findall(rest.lower()) if w.lower() not in FUNCTION_WORDS}
     return frozenset(found)

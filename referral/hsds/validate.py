@@ -50,8 +50,15 @@ def problems(kind: str, obj: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     for error in sorted(_validator(kind).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         names = [p for p in error.absolute_path if isinstance(p, str)]
-        field = names[-1] if names else (error.validator_value[0] if error.validator == "required"
-                                         and isinstance(error.validator_value, list) else "")
+        field = (
+            names[-1]
+            if names
+            else (
+                error.validator_value[0]
+                if error.validator == "required" and isinstance(error.validator_value, list)
+                else ""
+            )
+        )
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             field = missing or field

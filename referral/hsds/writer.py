@@ -27,8 +27,16 @@ INSERT_ONLY = {
     "sites": {"kind", "names", "status", "created_at"},
     # "languages" is the editor's hard requirement (HSDS languages are delivered_languages); genders and
     # target groups come from HSDS eligibility attributes, so a re-import updates them
-    "services": {"names", "descriptions", "languages", "capacity", "wait_days", "intensity",
-                 "area_radius_km", "created_at"},
+    "services": {
+        "names",
+        "descriptions",
+        "languages",
+        "capacity",
+        "wait_days",
+        "intensity",
+        "area_radius_km",
+        "created_at",
+    },
 }
 NEVER_COMPARED = {"version", "created_at", "updated_at"}
 
@@ -47,8 +55,7 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
     changes["version"] = table.c.version + 1
     compared = [c for c in updated if c not in NEVER_COMPARED]
     differs = or_(*(_distinct(table.c[c], statement.excluded[c]) for c in compared))
-    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changes, where=differs),
-                    list(rows))
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changes, where=differs), list(rows))
 
 
 def _distinct(column: Any, new: Any) -> Any:
@@ -60,7 +67,7 @@ def _distinct(column: Any, new: Any) -> Any:
 def replace_links(session: Session, model: type, service_ids: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Delete the link rows of ``service_ids`` and insert ``rows`` (needs, areas, sites)."""
     for start in range(0, len(service_ids), CHUNK):
-        chunk = service_ids[start:start + CHUNK]
+        chunk = service_ids[start : start + CHUNK]
         session.execute(delete(model).where(model.service_id.in_(chunk)))
     if rows:
         session.execute(insert(model), rows)
@@ -72,7 +79,7 @@ def existing(session: Session, model: type, ids: Iterable[str]) -> dict[str, str
     owner = model.id if model is Organization else model.organization_id
     found: dict[str, str] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         found.update(session.execute(select(model.id, owner).where(model.id.in_(chunk))).all())
     return found
 
@@ -85,10 +92,17 @@ def needs(session: Session) -> list[Need]:
 def risk_categories(session: Session) -> list[CoreRisk]:
     """The safety layer's risk lexicon as stored (none when none is loaded)."""
     rows = session.scalars(select(RiskCategory).order_by(RiskCategory.position, RiskCategory.code))
-    return [CoreRisk(code=r.code, need=r.need_code, labels=dict(r.labels),
-                     phrases={k: tuple(v) for k, v in (r.phrases or {}).items()},
-                     patterns={k: tuple(v) for k, v in (r.patterns or {}).items()},
-                     exclusions={k: tuple(v) for k, v in (r.exclusions or {}).items()}) for r in rows]
+    return [
+        CoreRisk(
+            code=r.code,
+            need=r.need_code,
+            labels=dict(r.labels),
+            phrases={k: tuple(v) for k, v in (r.phrases or {}).items()},
+            patterns={k: tuple(v) for k, v in (r.patterns or {}).items()},
+            exclusions={k: tuple(v) for k, v in (r.exclusions or {}).items()},
+        )
+        for r in rows
+    ]
 
 
 def places(session: Session) -> list[GazetteerPlace]:
@@ -100,8 +114,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-
-
 def delete_ids(session: Session, model: type, ids: Sequence[str]) -> None:
     for start in range(0, len(ids), CHUNK):
-        session.execute(delete(model).where(model.id.in_(ids[start:start + CHUNK])))
+        session.execute(delete(model).where(model.id.in_(ids[start : start + CHUNK])))

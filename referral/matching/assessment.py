@@ -14,7 +14,9 @@ from referral.matching.types import GRADES, AssessmentScale, MatchInputError, Un
 
 
 def graded_needs(
-    scales: Sequence[AssessmentScale], assessment: Mapping[str, str], label: Callable[[str], str],
+    scales: Sequence[AssessmentScale],
+    assessment: Mapping[str, str],
+    label: Callable[[str], str],
 ) -> list[UnderstoodNeed]:
     """The needs the grades name, in request order (a code named twice keeps its highest severity).
 
@@ -37,7 +39,9 @@ def graded_needs(
 def _scale(by_key: dict[str, AssessmentScale], key: str, grade: str) -> AssessmentScale:
     if key not in by_key:
         allowed = ", ".join(sorted(by_key)) or "none (this directory defines no assessment scales)"
-        raise MatchInputError(f"assessment.{key}", f"unknown assessment scale; allowed: {allowed}", tuple(sorted(by_key)))
+        raise MatchInputError(
+            f"assessment.{key}", f"unknown assessment scale; allowed: {allowed}", tuple(sorted(by_key))
+        )
     if grade not in GRADES:
         raise MatchInputError(f"assessment.{key}", f"grade must be one of {', '.join(GRADES)}", GRADES)
     return by_key[key]

@@ -37,7 +37,9 @@ def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
         options.append(_greedy(masks, useful, goal))
     chosen = min(options, key=lambda picked: quality(results, picked))
     picked = sorted(chosen, key=lambda i: results[i].rank)
-    return Bundle(tuple(results[i].service.id for i in picked), tuple(results[i].rank for i in picked), covers, uncovered)
+    return Bundle(
+        tuple(results[i].service.id for i in picked), tuple(results[i].rank for i in picked), covers, uncovered
+    )
 
 
 def quality(results: Sequence[Result], picked: Sequence[int]) -> tuple:
@@ -97,5 +99,3 @@ def _greedy(masks: list[int], useful: list[int], goal: int) -> tuple[int, ...]:
         picked.append(best)
         have |= masks[best]
     return tuple(picked)
-
-

@@ -87,8 +87,13 @@ class Pool:
 
 
 def candidates(
-    index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], actionable: list[int],
-    settings: MatchSettings, today: date, first_chunk: int = FIRST_CHUNK,
+    index: DirectoryIndex,
+    query: MatchQuery,
+    needs: list[UnderstoodNeed],
+    actionable: list[int],
+    settings: MatchSettings,
+    today: date,
+    first_chunk: int = FIRST_CHUNK,
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
     pool = gather(index, query, needs, settings, today, urgent(needs, settings))
@@ -110,7 +115,11 @@ def urgent(needs: list[UnderstoodNeed], settings: MatchSettings) -> list[int]:
 
 
 def gather(
-    index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed], settings: MatchSettings, today: date,
+    index: DirectoryIndex,
+    query: MatchQuery,
+    needs: list[UnderstoodNeed],
+    settings: MatchSettings,
+    today: date,
     urgent_needs: list[int] = (),
 ) -> Pool:
     """Rows meeting a need in the cells near the child, through the box bound and the place-free rules
@@ -128,7 +137,9 @@ def gather(
     unsure = uncertain(index, query, rows)
     bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings), unsure, settings)
     unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
-    tier = tiers(related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings, unsure)
+    tier = tiers(
+        related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings, unsure
+    )
     return Pool(rows, quality, related, parts, bound, tier, far, unsure)
 
 
@@ -154,7 +165,9 @@ def school_allows(index: DirectoryIndex, rows: np.ndarray, given: str | None, sc
     return (column < 0) | (column == index.columns.school_ids.index(school))
 
 
-def _postings(index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+def _postings(
+    index: DirectoryIndex, query: MatchQuery, needs: list[UnderstoodNeed]
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """Per need, rows meeting it that may be in reach (the cells near the child), and whether they are plain postings.
 
     The cells list a service once per cell it is in, so their rows may repeat; plain postings never do.
@@ -190,7 +203,9 @@ def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[
     return (min_km <= outer) | remote, min_km, remote
 
 
-def _fit(relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit(
+    relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray, settings: MatchSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (n, K) relation and quality of each row for each need, and the weighted need fit."""
     by_relation = np.array((0.0, *settings.fits()))  # by 1 + relation; 0 = the need is not met
     related = np.zeros((len(rows), len(needs)), dtype=np.int8)
@@ -214,7 +229,9 @@ def _highest(pool: Pool, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
     return rest[split[:n]], rest[split[n:]]
 
 
-def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.ndarray, settings: MatchSettings) -> Candidates:
+def _evaluate(
+    index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.ndarray, settings: MatchSettings
+) -> Candidates:
     """The site rules and the real score for pool positions ``batch``; eligible rows only."""
     placement = place(index, query, pool.rows[batch])
     eligible = np.flatnonzero(placement.eligible)
@@ -223,16 +240,18 @@ def _evaluate(index: DirectoryIndex, query: MatchQuery, pool: Pool, batch: np.nd
     parts = pool.parts[keep]  # a copy: fancy indexing
     parts[:, DISTANCE] = distance_part(placement.km, settings, pool.remote_part[keep])
     score = penalised(total(parts, settings), pool.uncertain[keep], settings)
-    return Candidates(pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts,
-                      score, pool.tier[keep])
+    return Candidates(
+        pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts, score, pool.tier[keep]
+    )
 
 
 def _nothing(pool: Pool) -> Candidates:
     """No candidate yet, in the shapes of real ones."""
     none = np.empty(0, np.int64)
     placement = Placement(none.astype(bool), none, none.astype(float), none, none.astype(float), none.astype(bool))
-    return Candidates(pool.rows[:0], pool.quality[:0], pool.relation[:0], placement, pool.parts[:0], np.empty(0),
-                      pool.tier[:0])
+    return Candidates(
+        pool.rows[:0], pool.quality[:0], pool.relation[:0], placement, pool.parts[:0], np.empty(0), pool.tier[:0]
+    )
 
 
 def _merge(chunks: list[Candidates]) -> Candidates:
@@ -245,7 +264,9 @@ def _merge(chunks: list[Candidates]) -> Candidates:
     return Candidates(rows, quality, relation, Placement(**joined), parts, score, tier)
 
 
-def _settled(pool: Pool, rest: np.ndarray, found: Candidates, order: np.ndarray, actionable: list[int], limit: int) -> bool:
+def _settled(
+    pool: Pool, rest: np.ndarray, found: Candidates, order: np.ndarray, actionable: list[int], limit: int
+) -> bool:
     """Whether no unevaluated service (``rest``) could enter the top ``limit`` or be a need's best (rules a, b)."""
     if not len(rest) or limit <= 0:
         return True

@@ -20,14 +20,22 @@ MIDNIGHT, END_OF_DAY = "00:00", "24:00"
 
 
 def make_card(
-    service: Service, site: Site | None, query: MatchQuery, gazetteer: Gazetteer, today: date, stale_after_days: int,
+    service: Service,
+    site: Site | None,
+    query: MatchQuery,
+    gazetteer: Gazetteer,
+    today: date,
+    stale_after_days: int,
 ) -> Card:
     """The card of ``service`` offered at ``site`` (None: remotely)."""
     lang = query.language
     hours = service.hours or (site.hours if site else ())
     return Card(
-        phones=_phones(service, site), hours=hours, always_open=always_open(hours),
-        open_now=open_at(hours, query.now), open_today=open_on_day(hours, query.now),
+        phones=_phones(service, site),
+        hours=hours,
+        always_open=always_open(hours),
+        open_now=open_at(hours, query.now),
+        open_today=open_on_day(hours, query.now),
         description=_in(service.description, lang),
         accessibility=_in(site.accessibility, lang) if site else None,
         delivered_languages=tuple(sorted(service.delivered_languages)),
@@ -35,12 +43,16 @@ def make_card(
         application_process=_in(service.application_process, lang),
         required_documents=tuple(d.in_language(lang) for d in service.required_documents),
         contacts=tuple(CardContact(c.title.in_language(lang), c.name, c.phone, c.email) for c in service.contacts),
-        wait_time=_in(service.wait_time, lang), alerts=tuple(a.in_language(lang) for a in service.alerts),
+        wait_time=_in(service.wait_time, lang),
+        alerts=tuple(a.in_language(lang) for a in service.alerts),
         cost_text=(service.cost_texts.get(lang) or service.cost_text) if service.cost_text else None,
-        verified_at=service.verified_at, stale=is_stale(service, today, stale_after_days),
-        remote=site is None, local=is_local(gazetteer, site, query.location.place),
+        verified_at=service.verified_at,
+        stale=is_stale(service, today, stale_after_days),
+        remote=site is None,
+        local=is_local(gazetteer, site, query.location.place),
         serves_area=tuple(_place_name(gazetteer, code, lang) for code in sorted(service.area_places)),
-        serves_radius_km=service.area_radius_km, school=_school(service, lang),
+        serves_radius_km=service.area_radius_km,
+        school=_school(service, lang),
     )
 
 

@@ -38,15 +38,26 @@ EDGE = 1e-9  # degrees added to the query box against our own rounding (reach_de
 class CellPostings:
     """CSR lists per (code slot, cell) key: ``rows[offsets[i]:offsets[i+1]]`` have ``keys[i]``."""
 
-    def __init__(self, postings_offsets: np.ndarray, postings_rows: np.ndarray, relation: np.ndarray,
-                 site_offsets: np.ndarray, lat: np.ndarray, lon: np.ndarray, anywhere: np.ndarray, listed: np.ndarray):
+    def __init__(
+        self,
+        postings_offsets: np.ndarray,
+        postings_rows: np.ndarray,
+        relation: np.ndarray,
+        site_offsets: np.ndarray,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        anywhere: np.ndarray,
+        listed: np.ndarray,
+    ):
         svc_off, svc_cell = _service_cells(site_offsets, lat, lon, anywhere)
         code = np.repeat(np.arange(len(postings_offsets) - 1, dtype=np.int64), np.diff(postings_offsets))
         counts = np.where(listed[postings_rows], svc_off[postings_rows + 1] - svc_off[postings_rows], 0)
         first = np.repeat(svc_off[postings_rows] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         key = np.repeat(code, counts) * (CELLS + 1) + svc_cell[first]
         order = np.argsort(key, kind="stable")  # stable: rows stay ascending within a key
-        self._group(key[order], np.repeat(postings_rows.astype(np.intp), counts)[order], np.repeat(relation, counts)[order])
+        self._group(
+            key[order], np.repeat(postings_rows.astype(np.intp), counts)[order], np.repeat(relation, counts)[order]
+        )
 
     @classmethod
     def of(cls, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> CellPostings:
@@ -66,7 +77,9 @@ class CellPostings:
         self.rows = rows  # intp: numpy gathers with it uncast
         self.relation = relation
 
-    def near(self, slots: list[int | None], lat: float, lon: float, km: float) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    def near(
+        self, slots: list[int | None], lat: float, lon: float, km: float
+    ) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Per code slot (None = unknown code): rows and relations of every service a point within ``km`` may reach."""
         ranges = _ranges(lat, lon, km)
         if ranges is None:
@@ -82,7 +95,9 @@ class CellPostings:
         return list(zip(np.split(self.rows[take], cut), np.split(self.relation[take], cut)))
 
 
-def _service_cells(offsets: np.ndarray, lat: np.ndarray, lon: np.ndarray, anywhere: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _service_cells(
+    offsets: np.ndarray, lat: np.ndarray, lon: np.ndarray, anywhere: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """CSR service row -> its distinct cells (ANYWHERE alone for ``anywhere`` rows, no sites or odd coordinates)."""
     n = len(offsets) - 1
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))

@@ -94,7 +94,10 @@ def build_sites(services: Sequence[Service]) -> Sites:
     lat = np.array([x.lat for x in flat], dtype=np.float64)
     lon = np.array([x.lon for x in flat], dtype=np.float64)
     bits: dict[frozenset[int], int] = {}  # few distinct weekday sets: compute each once
-    days = np.array([bits.get(x.open_days) or bits.setdefault(x.open_days, sum(1 << d for d in x.open_days)) for x in flat], dtype=np.uint8)
+    days = np.array(
+        [bits.get(x.open_days) or bits.setdefault(x.open_days, sum(1 << d for d in x.open_days)) for x in flat],
+        dtype=np.uint8,
+    )
     service = np.repeat(np.arange(len(services), dtype=np.int32), counts)
     return Sites(offsets, service, lat, lon, unit_vectors(lat, lon).reshape(-1, 3), days, SiteBoxes(offsets, lat, lon))
 

@@ -20,29 +20,123 @@ CLAUSE = re.compile(
 PART = re.compile(r"\b(?:and|also|plus|as well as)\b|并且|而且|还有|同时|以及|另外")
 AGE = re.compile(r"[0-9一二三四五六七八九十两几半]+(?:岁|岁了|个月|年级|周岁)")
 # Chinese function characters: a bigram holding one ("子很", "很可") is never evidence on its own.
-FUNCTION_CHARS = frozenset("的是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一")  # not 了: "死了", "打了"
+FUNCTION_CHARS = frozenset(
+    "的是在有就都也和与跟很还又把让给着过吗呢吧啊呀嘛么我你他她它们这那个一"
+)  # not 了: "死了", "打了"
 # Per-language cue tables (the text of every language is checked: writing mixes languages).
 NEGATIONS = {
     # "not" alone is a symptom as often as a denial ("does not speak", "can't sit still"): only its
     # copular and having forms deny.
-    "en": ("no", "without", "denies", "denied", "deny", "no signs of", "no sign of", "no evidence of", "no history of",
-           "no concerns about", "no concern about", "not suspected", "ruled out", "rules out", "negative for", "free of",
-           "is not", "are not", "was not", "were not", "not diagnosed", "does not have", "did not have",
-           "never had", "never been", "not at risk", "not being", "is not being", "isn't being"),
-    "zh": ("没有", "没有发现", "没有迹象", "没发现", "未见", "未发现", "未有", "否认", "排除", "不是", "并非", "无明显", "并无", "从未", "从来没有",
-           "不存在", "无任何", "无", "没被", "未被", "从没被", "并没被"),  # "没被打", "没被欺负": the passive denied
+    "en": (
+        "no",
+        "without",
+        "denies",
+        "denied",
+        "deny",
+        "no signs of",
+        "no sign of",
+        "no evidence of",
+        "no history of",
+        "no concerns about",
+        "no concern about",
+        "not suspected",
+        "ruled out",
+        "rules out",
+        "negative for",
+        "free of",
+        "is not",
+        "are not",
+        "was not",
+        "were not",
+        "not diagnosed",
+        "does not have",
+        "did not have",
+        "never had",
+        "never been",
+        "not at risk",
+        "not being",
+        "is not being",
+        "isn't being",
+    ),
+    "zh": (
+        "没有",
+        "没有发现",
+        "没有迹象",
+        "没发现",
+        "未见",
+        "未发现",
+        "未有",
+        "否认",
+        "排除",
+        "不是",
+        "并非",
+        "无明显",
+        "并无",
+        "从未",
+        "从来没有",
+        "不存在",
+        "无任何",
+        "无",
+        "没被",
+        "未被",
+        "从没被",
+        "并没被",
+    ),  # "没被打", "没被欺负": the passive denied
 }
 # A state said to be fine right after it denies it too ("情绪稳定", "development is normal").
 POSITIVE = {
-    "en": ("is normal", "are normal", "normal", "is fine", "is stable", "stable", "is good", "no problems", "age-appropriate",
-           "within normal limits", "is ok", "gets on well", "get on well"),
+    "en": (
+        "is normal",
+        "are normal",
+        "normal",
+        "is fine",
+        "is stable",
+        "stable",
+        "is good",
+        "no problems",
+        "age-appropriate",
+        "within normal limits",
+        "is ok",
+        "gets on well",
+        "get on well",
+    ),
     "zh": ("稳定", "正常", "良好", "无异常", "没问题", "没有问题", "挺好", "很好", "和睦", "融洽"),
 }
 CARERS = {
-    "en": ("mother", "mum", "mom", "father", "dad", "parent", "parents", "grandmother", "grandfather", "carer",
-           "caregiver", "stepfather", "stepmother", "guardian"),
-    "zh": ("妈妈", "母亲", "爸爸", "父亲", "父母", "爸妈", "家长", "爷爷", "奶奶", "外公", "外婆", "监护人", "继父", "继母",
-           "老爸", "老妈"),
+    "en": (
+        "mother",
+        "mum",
+        "mom",
+        "father",
+        "dad",
+        "parent",
+        "parents",
+        "grandmother",
+        "grandfather",
+        "carer",
+        "caregiver",
+        "stepfather",
+        "stepmother",
+        "guardian",
+    ),
+    "zh": (
+        "妈妈",
+        "母亲",
+        "爸爸",
+        "父亲",
+        "父母",
+        "爸妈",
+        "家长",
+        "爷爷",
+        "奶奶",
+        "外公",
+        "外婆",
+        "监护人",
+        "继父",
+        "继母",
+        "老爸",
+        "老妈",
+    ),
 }
 CHILDREN = {
     "en": ("child", "children", "kid", "kids", "son", "daughter", "boy", "girl", "he", "she", "student", "pupil"),
@@ -99,5 +193,3 @@ def is_lack(phrases: list[str]) -> bool:
     the need rather than denying it."""
     lacking = sum(1 for p in phrases if LACK_START.search(normalise(p)))
     return lacking >= LACK_PHRASES[0] and lacking >= LACK_PHRASES[1] * len(phrases)
-
-

@@ -35,7 +35,9 @@ from referral.matching.spatial import SiteBoxes
 from referral.matching.types import Service
 
 
-def apply_changes(index: DirectoryIndex, version: str, changed: Collection[str], fresh: Sequence[Service]) -> DirectoryIndex:
+def apply_changes(
+    index: DirectoryIndex, version: str, changed: Collection[str], fresh: Sequence[Service]
+) -> DirectoryIndex:
     """``index`` at ``version``: the services with ids in ``changed`` replaced by ``fresh`` (those of
     them still matchable; an id of ``changed`` absent from ``fresh`` leaves the index).
 
@@ -85,18 +87,27 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
     if any(o.needs != f.needs or o.area_places != f.area_places or _where(o) != _where(f) for o, f in zip(old, fresh)):
         return None
     mini, at = build_columns(fresh, like=index.columns), np.array(rows, dtype=np.int64)
-    columns = replace(index.columns, bits=mini.bits, school_ids=mini.school_ids, arrays={
-        name: _written(old_array, at, mini.arrays[name]) for name, old_array in index.columns.arrays.items()})
+    columns = replace(
+        index.columns,
+        bits=mini.bits,
+        school_ids=mini.school_ids,
+        arrays={name: _written(old_array, at, mini.arrays[name]) for name, old_array in index.columns.arrays.items()},
+    )
     remote = columns.bits["modes"].mask(["remote"])
-    if not (np.array_equal(standing(index.columns, at), standing(columns, at))
-            and np.array_equal(index.columns.modes[at] & remote, columns.modes[at] & remote)):
+    if not (
+        np.array_equal(standing(index.columns, at), standing(columns, at))
+        and np.array_equal(index.columns.modes[at] & remote, columns.modes[at] & remote)
+    ):
         return None
     services = list(index.services)
     for row, service in zip(rows, fresh):
         services[row] = service
     services = tuple(services)
     return replace(
-        index, version=version, services=services, columns=columns,
+        index,
+        version=version,
+        services=services,
+        columns=columns,
         schools=index.schools if not any(s.serves_school for s in (*old, *fresh)) else school_names(services),
         gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
     )
@@ -213,8 +224,10 @@ def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
     kept_offsets = np.concatenate(([0], np.cumsum(counts[splice.keep])))
     site_keep = splice.keep[old.service]
     site_at = np.repeat(kept_offsets[splice.at], np.diff(mini.offsets))
-    per_site = {name: _insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
-                for name in ("lat", "lon", "xyz", "days")}
+    per_site = {
+        name: _insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
+        for name in ("lat", "lon", "xyz", "days")
+    }
     counts = splice.rows(counts, np.diff(mini.offsets))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     service = np.repeat(np.arange(splice.n, dtype=np.int32), counts)
@@ -222,8 +235,9 @@ def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
     return Sites(offsets, service, per_site["lat"], per_site["lon"], per_site["xyz"], per_site["days"], boxes)
 
 
-def _merge(old_key: np.ndarray, old_cols: tuple[np.ndarray, ...], new_key: np.ndarray,
-           new_cols: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+def _merge(
+    old_key: np.ndarray, old_cols: tuple[np.ndarray, ...], new_key: np.ndarray, new_cols: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...]:
     """Two entry lists, each sorted by its (unique) keys, as one sorted list: key first, then the columns."""
     at = np.searchsorted(old_key, new_key)
     return tuple(_insert(a, at, b) for a, b in zip((old_key, *old_cols), (new_key, *new_cols)))
@@ -237,8 +251,12 @@ def _postings(old: Postings, mini: Postings, splice: _Splice) -> Postings:
     rows, code = splice.remap[old.rows[staying]], code[staying]
     new_code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(mini.offsets))
     new_rows = splice.new_rows[mini.rows]
-    _key, code, rows, relation = _merge(code * splice.n + rows, (code, rows, old.relation[staying]),
-                                        new_code * splice.n + new_rows, (new_code, new_rows, mini.relation))
+    _key, code, rows, relation = _merge(
+        code * splice.n + rows,
+        (code, rows, old.relation[staying]),
+        new_code * splice.n + new_rows,
+        (new_code, new_rows, mini.relation),
+    )
     offsets = np.searchsorted(code, np.arange(codes + 1)).astype(np.int64)
     return Postings(old.slot, offsets, rows.astype(np.int32), relation)
 
@@ -251,8 +269,9 @@ def _nearby(old: CellPostings, mini: CellPostings, splice: _Splice) -> CellPosti
     new_key, new_rows, new_relation = mini.entries()
     new_rows = splice.new_rows[new_rows]
     # key < codes x (CELLS + 1) ~ 7e6 per code: key x rows stays far below 2^63 for any real directory
-    _both, key, rows, relation = _merge(key * splice.n + rows, (key, rows, relation),
-                                        new_key * splice.n + new_rows, (new_key, new_rows, new_relation))
+    _both, key, rows, relation = _merge(
+        key * splice.n + rows, (key, rows, relation), new_key * splice.n + new_rows, (new_key, new_rows, new_relation)
+    )
     return CellPostings.of(key, rows, relation)
 
 

@@ -73,6 +73,7 @@ class DirectoryIndex(Protocol):
     @property
     def area(self) -> dict[str, np.ndarray]: ...
 
+
 FULL, WAITLIST = CAPACITIES.index("full"), CAPACITIES.index("waitlist")
 FREE = COSTS.index("free")
 Test = TypeVar("Test", bound=Callable[..., Any])
@@ -99,7 +100,9 @@ RULES: list[Rule] = []  # in the order ``failed`` tries them
 
 
 def rule(
-    name: str, says: Callable[[str, Service], str] | None = None, standing: bool = False,
+    name: str,
+    says: Callable[[str, Service], str] | None = None,
+    standing: bool = False,
     unknown: Callable[[Columns, MatchQuery, np.ndarray], np.ndarray | None] | None = None,
     eligible_if: Callable[[str, Service], str] | None = None,
 ) -> Callable[[Test], Test]:
@@ -112,6 +115,7 @@ def rule(
         said = says or (lambda language, _service: say(language, f"rule.{name}"))
         RULES.append(Rule(name, test, said, standing, unknown, eligible_if))
         return test
+
     return register
 
 
@@ -320,12 +324,16 @@ def place(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray, diagnose: 
     by_place = cols.area_unlimited[rows] | _in_area_places(index, query, rows)
     radius = np.zeros(len(flat), dtype=bool)
     has_radius = np.flatnonzero(~np.isnan(cols.area_radius[rows][owner]))
-    radius[has_radius] = within_many(cols.area_radius[rows][owner[has_radius]], km[has_radius], here, lat[has_radius], lon[has_radius])
+    radius[has_radius] = within_many(
+        cols.area_radius[rows][owner[has_radius]], km[has_radius], here, lat[has_radius], lon[has_radius]
+    )
     is_open = _open(sites.days[flat], query.constraints.open_on)
     reach = is_open & (by_place[owner] | radius)
     candidates = np.flatnonzero(reach & (km <= outer_km(query.constraints.max_distance_km)))
     reach[:] = False
-    reach[candidates] = within_many(query.constraints.max_distance_km, km[candidates], here, lat[candidates], lon[candidates])
+    reach[candidates] = within_many(
+        query.constraints.max_distance_km, km[candidates], here, lat[candidates], lon[candidates]
+    )
     site, site_km = _nearest(owner, flat, np.where(reach, km, np.inf), counts)
     empty = (np.full(len(rows), -1, dtype=np.int64), np.full(len(rows), np.nan))
     open_site, open_km = _nearest(owner, flat, np.where(is_open, km, np.inf), counts) if diagnose else empty

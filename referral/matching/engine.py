@@ -44,7 +44,9 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
     actionable = [k for k, n in enumerate(scored) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, scored, actionable, settings, today)
     chosen = _choose(order, found.relation > 0, actionable, query.limit)
-    context = _Context(index, query, scored, found, today, settings, tuple(scored[k].code for k in urgent(scored, settings)))
+    context = _Context(
+        index, query, scored, found, today, settings, tuple(scored[k].code for k in urgent(scored, settings))
+    )
     open_rules = unknown(index, query, found.rows[np.array(chosen, dtype=np.int64)])  # facts the record leaves unknown
     results = tuple(_result(context, p, rank, open_rules[rank - 1]) for rank, p in enumerate(chosen, 1))
     codes = [scored[k].code for k in actionable]
@@ -52,7 +54,8 @@ def match(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = Ma
         location=query.location,
         needs=needs,
         results=results,
-        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results) + not_understood(index, query, needs),
+        unmet_needs=unmet_needs(index, query, [scored[k] for k in actionable], results)
+        + not_understood(index, query, needs),
         bundle=make_bundle(results, codes),
         directory_version=index.version,
         urgent=urgent_section(index, query, read),
@@ -66,8 +69,12 @@ def match_unplaced(index: DirectoryIndex, query: MatchQuery, settings: MatchSett
     ranked or offered: distance and service areas decide them. ``query.location`` is not read."""
     needs = read_needs(index, query, settings)
     return MatchOutcome(
-        location=query.location, needs=needs, results=(), unmet_needs=not_understood(index, query, needs),
-        bundle=make_bundle((), []), directory_version=index.version,
+        location=query.location,
+        needs=needs,
+        results=(),
+        unmet_needs=not_understood(index, query, needs),
+        bundle=make_bundle((), []),
+        directory_version=index.version,
         urgent=urgent_section(index, query, [n for n in needs if n.understood], located=False),
     )
 
@@ -82,8 +89,10 @@ def reveals_risk(index: DirectoryIndex, texts: Sequence[str], codes: Sequence[st
     for text in texts:
         if index.risks.find(text):
             return True
-        if any(r.code in risk_needs and not r.negated and index.taxonomy.terms[r.code].priority >= DANGER
-               for r in index.taxonomy.reader.read(text, language)):
+        if any(
+            r.code in risk_needs and not r.negated and index.taxonomy.terms[r.code].priority >= DANGER
+            for r in index.taxonomy.reader.read(text, language)
+        ):
             return True
     return False
 
@@ -141,8 +150,16 @@ def _result(c: _Context, p: int, rank: int, open_rules: tuple[Rule, ...] = ()) -
         needs_met=tuple(n.code for n, _ in met),
         score_parts={name: round(v, 3) for name, v in zip(PARTS, found.parts[p].tolist())},
         reasons=reasons(query, service, site, km, met, card, c.urgent, c.settings, unknown=open_rules),
-        caveats=caveats(query, service, site, c.today, c.settings.stale_after_days, card, bool(query.child.school),
-                        unknown=open_rules),
+        caveats=caveats(
+            query,
+            service,
+            site,
+            c.today,
+            c.settings.stale_after_days,
+            card,
+            bool(query.child.school),
+            unknown=open_rules,
+        ),
         card=card,
         tier=int(found.tier[p]),
     )

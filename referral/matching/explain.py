@@ -32,9 +32,15 @@ def name_in(names: Mapping[str, str] | None, name: str, language: str) -> str:
 
 
 def reasons(
-    query: MatchQuery, service: Service, site: Site | None, km: float | None,
-    met: Sequence[tuple[UnderstoodNeed, int]], card: Card | None = None, urgent: Sequence[str] = (),
-    settings: MatchSettings = MatchSettings(), unknown: Sequence[Rule] = (),
+    query: MatchQuery,
+    service: Service,
+    site: Site | None,
+    km: float | None,
+    met: Sequence[tuple[UnderstoodNeed, int]],
+    card: Card | None = None,
+    urgent: Sequence[str] = (),
+    settings: MatchSettings = MatchSettings(),
+    unknown: Sequence[Rule] = (),
 ) -> tuple[str, ...]:
     """Why this service and why here: needs met (by relation), where, capacity, the ordering rules
     that placed it (urgent needs, its school, ``unknown``: the rules restricting it on a fact the
@@ -47,8 +53,9 @@ def reasons(
     else:
         said.append(_remote(lang, service, card))
     said.append(_capacity(lang, service))
-    said.extend(_ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings,
-                          bool(unknown)))
+    said.extend(
+        _ordering(query, service, card, {n.code for n, _ in met} & set(urgent), bool(urgent), settings, bool(unknown))
+    )
     said.extend(_eligibility(query, service))
     said.extend(_outcomes(lang, service))
     return tuple(said)
@@ -75,7 +82,12 @@ def _remote(lang: str, service: Service, card: Card | None) -> str:
 
 
 def _ordering(
-    query: MatchQuery, service: Service, card: Card | None, urgent_met: set[str], urgent: bool, settings: MatchSettings,
+    query: MatchQuery,
+    service: Service,
+    card: Card | None,
+    urgent_met: set[str],
+    urgent: bool,
+    settings: MatchSettings,
     unknown: bool = False,
 ) -> list[str]:
     """The rules above the score that placed this result (scoring.tiers), in words."""
@@ -85,7 +97,9 @@ def _ordering(
             said.append(say(lang, "urgent.not_meeting"))
         elif service.capacity == "waitlist":
             days = service.wait_days
-            said.append(say(lang, "urgent.waitlist", days=days) if days is not None else say(lang, "urgent.waitlist_unknown"))
+            said.append(
+                say(lang, "urgent.waitlist", days=days) if days is not None else say(lang, "urgent.waitlist_unknown")
+            )
         elif card is not None and card.stale:
             said.append(say(lang, "urgent.stale", days=settings.stale_after_days))
         else:
@@ -122,8 +136,14 @@ def _eligibility(query: MatchQuery, service: Service) -> list[str]:
 
 
 def caveats(
-    query: MatchQuery, service: Service, site: Site | None, today: date, stale_after_days: int,
-    card: Card | None = None, school_known: bool = False, unknown: Sequence[Rule] = (),
+    query: MatchQuery,
+    service: Service,
+    site: Site | None,
+    today: date,
+    stale_after_days: int,
+    card: Card | None = None,
+    school_known: bool = False,
+    unknown: Sequence[Rule] = (),
 ) -> tuple[str, ...]:
     """What the social worker should know before referring (``unknown``: as for ``reasons``)."""
     lang = query.language

@@ -50,7 +50,10 @@ def translated(language: str, message_context: str, english: str) -> str:
 
 
 def extract_tables(
-    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any,
+    fileobj: IO[bytes],
+    keywords: Any,
+    comment_tags: Any,
+    options: Any,
 ) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
     """Babel extractor (babel.cfg ``[extractors]``): each English text of the :data:`TABLES` of a
     module, as a ``pgettext`` call with its context."""

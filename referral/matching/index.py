@@ -79,8 +79,11 @@ def build_index(directory: Directory, previous: DirectoryIndex | None = None) ->
         version=directory.version,
         services=services,
         taxonomy=taxonomy,
-        gazetteer=(previous.gazetteer.with_services(services) if previous is not None and same_places
-                   else Gazetteer(directory.places, services)),
+        gazetteer=(
+            previous.gazetteer.with_services(services)
+            if previous is not None and same_places
+            else Gazetteer(directory.places, services)
+        ),
         columns=columns,
         sites=sites,
         postings=postings,
@@ -142,7 +145,9 @@ def _build_nearby(postings: Postings, sites: Sites, columns: Columns) -> CellPos
     """
     remote = (columns.modes & columns.bits["modes"].mask(["remote"])) != 0
     listed = standing(columns)
-    return CellPostings(postings.offsets, postings.rows, postings.relation, sites.offsets, sites.lat, sites.lon, remote, listed)
+    return CellPostings(
+        postings.offsets, postings.rows, postings.relation, sites.offsets, sites.lat, sites.lon, remote, listed
+    )
 
 
 def _build_area(services: tuple[Service, ...]) -> dict[str, np.ndarray]:

@@ -80,8 +80,9 @@ class LexicalIndex:
         self._postings_phrases(keys_per_phrase)
         self._postings_terms(docs)
         self._words = {k for k in vocab if not k.startswith("~") and " " not in k and not is_cjk(k) and len(k) >= 3}
-        self._spellings = self._spellings_of([*self._phrase_text, *(normalise(d) for t in self.terms
-                                                                    for d in t.description.values())])
+        self._spellings = self._spellings_of(
+            [*self._phrase_text, *(normalise(d) for t in self.terms for d in t.description.values())]
+        )
         self._spelling_list = sorted(self._spellings)
         self._corrections: dict[str, str | None] = {}
 
@@ -224,5 +225,3 @@ def _kind(key: str) -> float:
 def is_pair(key: str) -> bool:
     """A Chinese character bigram or an English stem bigram."""
     return key.startswith("~") or " " in key
-
-

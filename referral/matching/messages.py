@@ -137,7 +137,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
 # and how an "eligible if" caveat states a group's rule (a group without one reads "for <group label>").
 # An unknown group shows its code with spaces for underscores.
 _VOCABULARY: dict[str, dict[str, dict[str, str]]] = json.loads(
-    resources.files("referral").joinpath("data", "target_groups.json").read_text(encoding="utf-8"))["groups"]
+    resources.files("referral").joinpath("data", "target_groups.json").read_text(encoding="utf-8")
+)["groups"]
 TARGET_GROUPS: frozenset[str] = frozenset(_VOCABULARY)
 GROUPS: dict[str, dict[str, str]] = {
     language: {code: entry["label"][language] for code, entry in _VOCABULARY.items()}
@@ -153,18 +154,45 @@ REQUIREMENTS: dict[str, dict[str, str]] = {
 # the code made readable (a test proves every enumeration has a label in every language).
 LABELS: dict[str, dict[str, dict[str, str]]] = {
     "en": {
-        "mode": {"in_person": "in person", "home_visit": "home visits", "school_based": "at school",
-                 "remote": "remote (phone or online)"},
+        "mode": {
+            "in_person": "in person",
+            "home_visit": "home visits",
+            "school_based": "at school",
+            "remote": "remote (phone or online)",
+        },
         "cost": {"free": "free", "subsidized": "subsidized", "fee": "fee charged"},
         "capacity": {"accepting": "accepting referrals", "waitlist": "waitlist", "full": "full"},
         "intensity": {"prevention": "prevention", "support": "support", "intensive": "intensive"},
-        "phone": {"main": "main line", "intake": "referrals and intake", "hotline": "hotline",
-                  "emergency": "emergency line", "fax": "fax"},
-        "weekday": {"0": "Monday", "1": "Tuesday", "2": "Wednesday", "3": "Thursday", "4": "Friday",
-                    "5": "Saturday", "6": "Sunday"},
-        "language": {"zh": "Chinese", "en": "English", "yue": "Cantonese", "wuu": "Wu (Shanghainese)",
-                     "sgn": "sign language", "ja": "Japanese", "ko": "Korean", "fr": "French",
-                     "de": "German", "es": "Spanish", "ru": "Russian", "ar": "Arabic"},
+        "phone": {
+            "main": "main line",
+            "intake": "referrals and intake",
+            "hotline": "hotline",
+            "emergency": "emergency line",
+            "fax": "fax",
+        },
+        "weekday": {
+            "0": "Monday",
+            "1": "Tuesday",
+            "2": "Wednesday",
+            "3": "Thursday",
+            "4": "Friday",
+            "5": "Saturday",
+            "6": "Sunday",
+        },
+        "language": {
+            "zh": "Chinese",
+            "en": "English",
+            "yue": "Cantonese",
+            "wuu": "Wu (Shanghainese)",
+            "sgn": "sign language",
+            "ja": "Japanese",
+            "ko": "Korean",
+            "fr": "French",
+            "de": "German",
+            "es": "Spanish",
+            "ru": "Russian",
+            "ar": "Arabic",
+        },
     },
 }
 
@@ -178,10 +206,16 @@ _SEPARATOR = {"en": ", "}
 # (matching/translations, see i18n.py), the path of keys to it being its context.
 for _language in i18n.languages():
     CATALOGUE[_language] = {key: i18n.translated(_language, key, text) for key, text in CATALOGUE["en"].items()}
-    LABELS[_language] = {kind: {code: i18n.translated(_language, i18n.context("label", kind, code), text)
-                                for code, text in codes.items()} for kind, codes in LABELS["en"].items()}
-    GENDER_RULES[_language] = {code: i18n.translated(_language, i18n.context("gender", code), text)
-                               for code, text in GENDER_RULES["en"].items()}
+    LABELS[_language] = {
+        kind: {
+            code: i18n.translated(_language, i18n.context("label", kind, code), text) for code, text in codes.items()
+        }
+        for kind, codes in LABELS["en"].items()
+    }
+    GENDER_RULES[_language] = {
+        code: i18n.translated(_language, i18n.context("gender", code), text)
+        for code, text in GENDER_RULES["en"].items()
+    }
     _SEPARATOR[_language] = i18n.translated(_language, "separator", _SEPARATOR["en"])
 
 # Words that, shortly before a need's phrase in the same clause, say the child does NOT have it.
@@ -189,8 +223,19 @@ for _language in i18n.languages():
 # "not", "不" or "无" also belong to symptoms ("does not speak", "不愿上学", "无法集中"), so they
 # are not cues.
 NEGATION_CUES: dict[str, tuple[str, ...]] = {
-    "en": ("no", "without", "denies", "denied", "ruled out", "negative for", "no sign of",
-           "no signs of", "no evidence of", "free of", "rules out"),
+    "en": (
+        "no",
+        "without",
+        "denies",
+        "denied",
+        "ruled out",
+        "negative for",
+        "no sign of",
+        "no signs of",
+        "no evidence of",
+        "free of",
+        "rules out",
+    ),
     "zh": ("没有", "未见", "未发现", "否认", "排除", "不是", "并非", "无明显", "未有"),
 }
 
@@ -215,25 +260,120 @@ class NegationRule(TypedDict):
 
 RISK_NEGATION: dict[str, NegationRule] = {
     "zh": {
-        "cues": ("没有", "未见", "未发现", "没发现", "否认", "排除", "不是", "并非", "无明显", "不存在", "从未",
-                 "从没", "从来没有", "从来没", "并没有", "未出现", "没出现", "未曾", "无任何", "没有任何", "不再", "已排除"),
+        "cues": (
+            "没有",
+            "未见",
+            "未发现",
+            "没发现",
+            "否认",
+            "排除",
+            "不是",
+            "并非",
+            "无明显",
+            "不存在",
+            "从未",
+            "从没",
+            "从来没有",
+            "从来没",
+            "并没有",
+            "未出现",
+            "没出现",
+            "未曾",
+            "无任何",
+            "没有任何",
+            "不再",
+            "已排除",
+        ),
         "near": ("没", "无", "未", "非"),
-        "not_cues": ("没有人", "没人", "无人", "没有谁", "有没有", "是不是", "会不会", "不是没有", "并非没有",
-                     "无论", "无法", "没办法", "没想到", "未成年", "无缘无故", "没事就"),
-        "breaks": ("但是", "但", "可是", "不过", "然而", "却", "而且", "并且", "同时", "后来", "现在", "最近",
-                   "如今", "只是", "还", "又", "而"),
+        "not_cues": (
+            "没有人",
+            "没人",
+            "无人",
+            "没有谁",
+            "有没有",
+            "是不是",
+            "会不会",
+            "不是没有",
+            "并非没有",
+            "无论",
+            "无法",
+            "没办法",
+            "没想到",
+            "未成年",
+            "无缘无故",
+            "没事就",
+        ),
+        "breaks": (
+            "但是",
+            "但",
+            "可是",
+            "不过",
+            "然而",
+            "却",
+            "而且",
+            "并且",
+            "同时",
+            "后来",
+            "现在",
+            "最近",
+            "如今",
+            "只是",
+            "还",
+            "又",
+            "而",
+        ),
         "reach": 6,
         "near_reach": 1,
     },
     "en": {
-        "cues": ("no", "not", "denies", "denied", "deny", "denying", "without", "ruled out", "rules out",
-                 "negative for", "no signs of", "no sign of", "no evidence of", "no history of", "free of",
-                 "doesn't", "does not", "did not", "didn't", "isn't", "wasn't", "hasn't", "has not",
-                 "haven't", "nor"),
+        "cues": (
+            "no",
+            "not",
+            "denies",
+            "denied",
+            "deny",
+            "denying",
+            "without",
+            "ruled out",
+            "rules out",
+            "negative for",
+            "no signs of",
+            "no sign of",
+            "no evidence of",
+            "no history of",
+            "free of",
+            "doesn't",
+            "does not",
+            "did not",
+            "didn't",
+            "isn't",
+            "wasn't",
+            "hasn't",
+            "has not",
+            "haven't",
+            "nor",
+        ),
         "near": ("never",),
         "not_cues": ("no one", "no-one", "not only", "whether or not", "if not", "no matter", "no longer"),
-        "breaks": ("but", "however", "though", "although", "yet", "and", "while", "whereas", "now",
-                   "recently", "then", "so", "because", "says", "said", "admits", "admitted"),
+        "breaks": (
+            "but",
+            "however",
+            "though",
+            "although",
+            "yet",
+            "and",
+            "while",
+            "whereas",
+            "now",
+            "recently",
+            "then",
+            "so",
+            "because",
+            "says",
+            "said",
+            "admits",
+            "admitted",
+        ),
         "reach": 16,
         "near_reach": 1,
     },
@@ -244,8 +384,19 @@ RISK_NEGATION: dict[str, NegationRule] = {
 # also found without them, and a query may add or drop them. Every language's words are used; their
 # toneless pinyin is derived when the index is built. Longest first is not required: the matcher sorts.
 PLACE_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "en": ("subdistrict", "sub district", "district", "town", "township", "city", "county", "village",
-           "new area", "municipality", "province"),
+    "en": (
+        "subdistrict",
+        "sub district",
+        "district",
+        "town",
+        "township",
+        "city",
+        "county",
+        "village",
+        "new area",
+        "municipality",
+        "province",
+    ),
     "zh": ("街道办事处", "街道", "新区", "镇", "乡", "区", "市", "县", "村"),
 }
 
@@ -295,13 +446,17 @@ def requirement(language: str, group: str) -> str:
 
 
 def gender_rule(language: str, genders: list[str]) -> str:
-    """"girls only" / "仅限女童" for a service restricted to ``genders``."""
+    """ "girls only" / "仅限女童" for a service restricted to ``genders``."""
     table = GENDER_RULES.get(language, GENDER_RULES[FALLBACK])
     return say(language, "or").join(table.get(g) or GENDER_RULES[FALLBACK].get(g) or g for g in sorted(genders))
 
 
 def age_rule(language: str, low: float | None, high: float | None) -> str:
-    """"ages 6–12 only" for a service's age bounds (one of them may be open)."""
+    """ "ages 6–12 only" for a service's age bounds (one of them may be open)."""
     if low is not None and high is not None:
         return say(language, "rule.ages", low=f"{low:g}", high=f"{high:g}")
-    return say(language, "rule.ages_min", low=f"{low:g}") if low is not None else say(language, "rule.ages_max", high=f"{high:g}")
+    return (
+        say(language, "rule.ages_min", low=f"{low:g}")
+        if low is not None
+        else say(language, "rule.ages_max", high=f"{high:g}")
+    )

@@ -53,7 +53,9 @@ def matched_words(reading: Reading) -> str:
     return ("、" if any(is_cjk(w) for w in reading.matched) else ", ").join(reading.matched)
 
 
-def _understand(index: DirectoryIndex, need: NeedInput, i: int, language: str, settings: MatchSettings) -> list[UnderstoodNeed]:
+def _understand(
+    index: DirectoryIndex, need: NeedInput, i: int, language: str, settings: MatchSettings
+) -> list[UnderstoodNeed]:
     if not 0 <= need.severity <= 3:
         raise MatchInputError(f"needs[{i}].severity", "severity must be 0, 1, 2 or 3")
     if (need.code is None) == (need.text is None):
@@ -69,16 +71,28 @@ def _understand(index: DirectoryIndex, need: NeedInput, i: int, language: str, s
     read = [r for r in taxonomy.reader.read(text, language) if not r.negated and r.confidence >= floor]
     if not read:
         suggestions = taxonomy.reader.suggest(text, SUGGESTIONS)
-        return [UnderstoodNeed(None, say(language, "need.not_understood"), need.severity, "text",
-                               understood=False, input=i, suggestions=suggestions)]
+        return [
+            UnderstoodNeed(
+                None,
+                say(language, "need.not_understood"),
+                need.severity,
+                "text",
+                understood=False,
+                input=i,
+                suggestions=suggestions,
+            )
+        ]
     return [
-        UnderstoodNeed(r.code, taxonomy.label(r.code, language), need.severity, "text", matched_words(r),
-                       r.confidence, input=i)
+        UnderstoodNeed(
+            r.code, taxonomy.label(r.code, language), need.severity, "text", matched_words(r), r.confidence, input=i
+        )
         for r in read
     ]
 
 
-def _from_notes(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, given: set[str]) -> list[UnderstoodNeed]:
+def _from_notes(
+    index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, given: set[str]
+) -> list[UnderstoodNeed]:
     """Needs inferred from the notes (severity 1), skipping codes given explicitly and needs the
     notes deny ("no signs of autism", "未见自闭症")."""
     if not query.notes:

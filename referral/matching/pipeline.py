@@ -18,9 +18,12 @@ from referral.matching.types import MatchQuery, UnderstoodNeed
 DANGER = 1  # a need term's priority that marks a danger to the child (seeds/needs.json)
 
 
-def read_needs(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> tuple[UnderstoodNeed, ...]:
+def read_needs(
+    index: DirectoryIndex, query: MatchQuery, settings: MatchSettings = MatchSettings()
+) -> tuple[UnderstoodNeed, ...]:
     """Every need the query states, grades or reveals: risk needs first, then explicit and
     graded needs, then needs inferred from the notes."""
+
     def label(code: str) -> str:
         return index.taxonomy.label(code, query.language)
 
@@ -44,12 +47,16 @@ def _dangers_read(index: DirectoryIndex, needs: tuple[UnderstoodNeed, ...]) -> l
     return [
         Finding(category[n.code], n.code, n.matched or "", position)
         for position, n in enumerate(needs)
-        if n.understood and n.source in ("text", "notes") and n.code in category
+        if n.understood
+        and n.source in ("text", "notes")
+        and n.code in category
         and getattr(terms.get(n.code), "priority", 0) >= DANGER
     ]
 
 
-def _explicit(index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, risky: set[int]) -> tuple[UnderstoodNeed, ...]:
+def _explicit(
+    index: DirectoryIndex, query: MatchQuery, settings: MatchSettings, risky: set[int]
+) -> tuple[UnderstoodNeed, ...]:
     """``understand_needs``, less the "not understood" mark of a text the safety layer reads as a
     risk: that text is understood, as the risk need it reveals."""
     return tuple(n for n in understand_needs(index, query, settings) if n.understood or n.input not in risky)

@@ -108,8 +108,10 @@ def _sites(gaz: Gazetteer, rows: Iterable[int], matched_by: str, confidence: flo
         site = gaz.names.sites.entries[row].site
         if site.place is not None and site.place in gaz.places:
             by_place.setdefault(site.place, []).append(site)
-    return [Candidate(code, matched_by, confidence, _phrase(found[0], matched_by), tuple(found))
-            for code, found in by_place.items()]
+    return [
+        Candidate(code, matched_by, confidence, _phrase(found[0], matched_by), tuple(found))
+        for code, found in by_place.items()
+    ]
 
 
 def _phrase(site: Site, matched_by: str) -> str:
@@ -146,8 +148,11 @@ def decide(gaz: Gazetteer, found: list[Candidate], settings: MatchSettings) -> V
         return None
     ranked = sorted(found, key=lambda c: (-c.confidence, len(gaz.lineage(c.code)), c.code))
     top = ranked[0]
-    rivals = [c for c in ranked[1:] if c.confidence >= top.confidence - settings.place_ambiguity_margin
-              and not gaz.related(c.code, top.code)]
+    rivals = [
+        c
+        for c in ranked[1:]
+        if c.confidence >= top.confidence - settings.place_ambiguity_margin and not gaz.related(c.code, top.code)
+    ]
     if top.confidence < settings.place_min_confidence or rivals:
         return ranked
     return top
@@ -159,8 +164,9 @@ def ambiguous(verdict: list[Candidate], settings: MatchSettings) -> bool:
     return len(good) > 1
 
 
-def find(gaz: Gazetteer, text: str, within: str | None, settings: MatchSettings, guess: bool,
-         depth: int = 0) -> Verdict:
+def find(
+    gaz: Gazetteer, text: str, within: str | None, settings: MatchSettings, guess: bool, depth: int = 0
+) -> Verdict:
     """One pass (exact evidence, or fuzzy when ``guess``) over the text, then over its splits."""
     verdict = decide(gaz, fuzzy(gaz, text, within) if guess else exact(gaz, text, within), settings)
     if isinstance(verdict, Candidate) or depth >= MAX_DEPTH:

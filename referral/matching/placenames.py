@@ -59,7 +59,7 @@ def readings(text: str) -> set[str]:
     """Toneless pinyin keys of ``text``: the usual reading, and each other reading of one character."""
     syllables = pinyin(text, style=Style.NORMAL, heteronym=True, v_to_u=True, errors="default")
     usual = [s[0] for s in syllables]
-    variants = [usual] + [usual[:i] + [alt] + usual[i + 1:] for i, s in enumerate(syllables) for alt in s[1:]]
+    variants = [usual] + [usual[:i] + [alt] + usual[i + 1 :] for i, s in enumerate(syllables) for alt in s[1:]]
     keys = set()
     for variant in variants:
         joined = "".join(variant)

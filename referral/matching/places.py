@@ -31,8 +31,13 @@ SUGGESTIONS = 5
 SEARCH_FLOOR = 0.6  # a fuzzy search hit below this similarity is noise
 
 
-def locate(index: DirectoryIndex, query: str, within: str | None = None, settings: MatchSettings | None = None,
-           language: str = "en") -> Location:
+def locate(
+    index: DirectoryIndex,
+    query: str,
+    within: str | None = None,
+    settings: MatchSettings | None = None,
+    language: str = "en",
+) -> Location:
     """The child's location for a typed place; MatchInputError naming the field when unsure."""
     settings = settings or MatchSettings()
     outer = _outer(index, within, settings, language) if within else None
@@ -50,8 +55,15 @@ def _outer(index: DirectoryIndex, within: str, settings: MatchSettings, language
     return _resolve(index, fold(within), None, settings, WITHIN, language, places_only=True).code
 
 
-def _resolve(index: DirectoryIndex, text: str, outer: str | None, settings: MatchSettings, field: str,
-             language: str, places_only: bool = False) -> Candidate:
+def _resolve(
+    index: DirectoryIndex,
+    text: str,
+    outer: str | None,
+    settings: MatchSettings,
+    field: str,
+    language: str,
+    places_only: bool = False,
+) -> Candidate:
     """The exact pass, then the fuzzy one; the first confident place, else an error with candidates."""
     gaz = index.gazetteer
     for guess in (False, True):
@@ -66,8 +78,9 @@ def _resolve(index: DirectoryIndex, text: str, outer: str | None, settings: Matc
     raise _error(index, field, "no place matches well enough; the closest are listed", ranked, language)
 
 
-def _pass(gaz: Gazetteer, text: str, outer: str | None, settings: MatchSettings, guess: bool,
-          places_only: bool) -> placefind.Verdict:
+def _pass(
+    gaz: Gazetteer, text: str, outer: str | None, settings: MatchSettings, guess: bool, places_only: bool
+) -> placefind.Verdict:
     if places_only:  # an outer place is named by the gazetteer alone, never by a site
         found = placefind.fuzzy(gaz, text, outer) if guess else placefind.places_only(gaz, text, outer)
         return placefind.decide(gaz, found, settings)
@@ -76,8 +89,12 @@ def _pass(gaz: Gazetteer, text: str, outer: str | None, settings: MatchSettings,
 
 def _location(index: DirectoryIndex, found: Candidate) -> Location:
     """Coordinates of the site(s) that placed the child, else the place's centroid."""
-    evidence = PlaceEvidence(found.matched_by, round(found.confidence, 2), found.matched,
-                             found.sites[0].id if len(found.sites) == 1 else None)
+    evidence = PlaceEvidence(
+        found.matched_by,
+        round(found.confidence, 2),
+        found.matched,
+        found.sites[0].id if len(found.sites) == 1 else None,
+    )
     if found.sites:  # several sites of one place on the same street: their middle
         lat, lon = float(np.mean([s.lat for s in found.sites])), float(np.mean([s.lon for s in found.sites]))
         return Location(lat=lat, lon=lon, place=found.code, evidence=evidence)
@@ -105,9 +122,12 @@ def describe(index: DirectoryIndex, found: Candidate, language: str) -> dict[str
     place = gaz.places[found.code]
     parent = gaz.places.get(place.parent) if place.parent else None
     return {
-        "code": place.code, "name": name_in(place.names, place.name, language),
+        "code": place.code,
+        "name": name_in(place.names, place.name, language),
         "parent": name_in(parent.names, parent.name, language) if parent else None,
-        "matched_by": found.matched_by, "matched": found.matched, "confidence": round(found.confidence, 2),
+        "matched_by": found.matched_by,
+        "matched": found.matched,
+        "confidence": round(found.confidence, 2),
         "sites": [name_in(s.names, s.name, language) for s in found.sites[:SUGGESTIONS]],
     }
 
@@ -120,12 +140,18 @@ def caveat(index: DirectoryIndex, location: Location, language: str) -> str | No
         return None
     found = Candidate(location.place, evidence.matched_by, evidence.confidence, evidence.matched)
     described = describe(index, found, language)
-    return say(language, f"place.caveat.{evidence.matched_by}", name=described["name"],
-               parent=described["parent"] or "", percent=round(evidence.confidence * 100))
+    return say(
+        language,
+        f"place.caveat.{evidence.matched_by}",
+        name=described["name"],
+        parent=described["parent"] or "",
+        percent=round(evidence.confidence * 100),
+    )
 
 
-def search_places(index: DirectoryIndex, query: str, limit: int = 10, settings: MatchSettings | None = None,
-                  language: str = "en") -> list[dict[str, Any]]:
+def search_places(
+    index: DirectoryIndex, query: str, limit: int = 10, settings: MatchSettings | None = None, language: str = "en"
+) -> list[dict[str, Any]]:
     """What the resolver finds for ``query``, best first: its answer, then every other candidate."""
     settings = settings or MatchSettings()
     gaz, text = index.gazetteer, fold(query)

@@ -136,7 +136,9 @@ class Reader(LexicalIndex):
         for hit in self._fallback.search(norm, limit=limit, min_score=50):
             if hit.key not in codes and len(codes) < limit:
                 codes.append(hit.key)
-        for _name, _score, k in process.extract(norm.strip(), self._short_names, scorer=fuzz.ratio, score_cutoff=50, limit=limit):
+        for _name, _score, k in process.extract(
+            norm.strip(), self._short_names, scorer=fuzz.ratio, score_cutoff=50, limit=limit
+        ):
             if self._short_owner[k] not in codes and len(codes) < limit:  # "家爆" suggests 家暴, never reads as it
                 codes.append(self._short_owner[k])
         return tuple(codes)
@@ -165,7 +167,9 @@ class Reader(LexicalIndex):
                 continue
             narrower = self._narrowest_tie(k, scores)
             narrow_evidence = tuple(f for f in features if f.key in self._term_keys[narrower])
-            if narrower != k and (self._strong(narrow_evidence) or self._whole_phrase(narrow_evidence, recall[owner == narrower])):
+            if narrower != k and (
+                self._strong(narrow_evidence) or self._whole_phrase(narrow_evidence, recall[owner == narrower])
+            ):
                 k, evidence = narrower, narrow_evidence  # the narrower term wins the tie on evidence of its own
             fuzzy = all(f.fuzzy for f in evidence if not f.key.startswith("~"))
             mine = np.flatnonzero(owner == k)
@@ -187,8 +191,11 @@ class Reader(LexicalIndex):
         words = {f.key for f in evidence if not is_pair(f.key) and f.key not in self._weak}
         if words:
             return words
-        grams = {f.key for f in evidence if f.key.startswith("~") and f.key not in self._weak
-                 and not cues.FUNCTION_CHARS.intersection(f.key)}
+        grams = {
+            f.key
+            for f in evidence
+            if f.key.startswith("~") and f.key not in self._weak and not cues.FUNCTION_CHARS.intersection(f.key)
+        }
         rare = {g for g in grams if self.idf[self.vocab[g]] >= RARE_GRAM}
         return grams if len(grams) >= 2 or rare else set()
 
@@ -217,16 +224,24 @@ class Reader(LexicalIndex):
             here = [f for f in words if a <= f.start < b]
             if not here:
                 continue
-            denials = [m.span() for p in cues.NEGATION for m in p.finditer(text, a, b)
-                       if not _in_phrase(text, m, phrase) and not (lack and m.group() in cues.ABSENCE)]
-            fine = [m.span() for m in cues.POSITIVE_CUES[0].finditer(text, a, b)
-                    if not cues.UN.search(text[max(a, m.start() - 4) : m.start()])]  # not "情绪不稳定"
+            denials = [
+                m.span()
+                for p in cues.NEGATION
+                for m in p.finditer(text, a, b)
+                if not _in_phrase(text, m, phrase) and not (lack and m.group() in cues.ABSENCE)
+            ]
+            fine = [
+                m.span()
+                for m in cues.POSITIVE_CUES[0].finditer(text, a, b)
+                if not cues.UN.search(text[max(a, m.start() - 4) : m.start()])
+            ]  # not "情绪不稳定"
             live = [f for f in here if not any(c <= f.start and f.end <= d for c, d in (*fine, *denials))]
             if not live:
                 continue  # the only evidence is the cue itself
             head = max(live, key=lambda f: (f.end, f.start))
-            well = any(0 <= c - head.end <= POSITIVE_REACH or 0 <= head.start - d <= POSITIVE_REACH
-                       for c, d in fine)  # "情绪稳定", "hearing is normal", "gets on well with classmates"
+            well = any(
+                0 <= c - head.end <= POSITIVE_REACH or 0 <= head.start - d <= POSITIVE_REACH for c, d in fine
+            )  # "情绪稳定", "hearing is normal", "gets on well with classmates"
             if not well and not any(c <= head.start for c, _ in denials):  # "没有伤" holds the word "有伤"
                 return False
         return True
@@ -322,7 +337,9 @@ class Reader(LexicalIndex):
         if typo:
             return typo
         hits = self._fallback.find_in(text, min_score=FALLBACK_MIN)
-        return [Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]]
+        return [
+            Reading(h.key, round(FALLBACK_CONFIDENCE * h.score / 100, 4), (h.phrase,), False, True) for h in hits[:1]
+        ]
 
 
 def _in_phrase(text: str, cue: re.Match[str], phrase: str) -> bool:

@@ -48,7 +48,8 @@ def _letter_at(text: str, i: int) -> bool:
 def bounded(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is whole words: no spaced-script letter runs on at either end."""
     return not (_letter_at(text, start - 1) and _letter_at(text, start)) and not (
-        _letter_at(text, end) and _letter_at(text, end - 1))
+        _letter_at(text, end) and _letter_at(text, end - 1)
+    )
 
 
 class Pattern:
@@ -95,7 +96,7 @@ class PhraseIndex:
         found: dict[int, list[tuple[int, int]]] = {}
         get = self._by_prefix.get
         for i in range(len(text)):
-            candidates = get(text[i:i + 2], ())
+            candidates = get(text[i : i + 2], ())
             if self._single:
                 candidates = [*candidates, *get(text[i], ())]
             for phrase, key in candidates:
@@ -130,7 +131,7 @@ class Negation:
 
     def negates(self, text: str, scopes: list[int], start: int) -> bool:
         """Whether a cue stands within its reach before ``start``, in the same scope."""
-        before = text[scopes[bisect_right(scopes, start) - 1]:start]
+        before = text[scopes[bisect_right(scopes, start) - 1] : start]
         masked = self._not_cues.scan(before).get(0, [])
         for a, b in self._cues.scan(before).get(0, []):
             if any(c < b and a < d for c, d in masked):

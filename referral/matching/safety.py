@@ -46,7 +46,9 @@ class RiskLexicon:
     def __init__(self, categories: Iterable[RiskCategory] = (), negation: Negation | None = None):
         self.categories: tuple[RiskCategory, ...] = tuple(categories)
         self._negation = negation or Negation()
-        self._phrases = PhraseIndex((k, p) for k, c in enumerate(self.categories) for ps in c.phrases.values() for p in ps)
+        self._phrases = PhraseIndex(
+            (k, p) for k, c in enumerate(self.categories) for ps in c.phrases.values() for p in ps
+        )
         self._patterns = tuple(tuple(Pattern(p) for ps in c.patterns.values() for p in ps) for c in self.categories)
         self._exclusions = tuple(tuple(Pattern(p) for ps in c.exclusions.values() for p in ps) for c in self.categories)
 
@@ -61,7 +63,7 @@ class RiskLexicon:
         literal = self._phrases.scan(norm)
         scopes: list[int] = []
         found = []
-        for k, category in enumerate(self.categories):
+        for k in range(len(self.categories)):
             spans = literal.get(k, []) + [span for p in self._patterns[k] for span in p.spans(norm)]
             hits = sorted(spans, key=lambda span: (span[0], -span[1]))  # at one place, the longest reading
             if hits:
@@ -96,7 +98,9 @@ def first_of_each(findings: Iterable[Sequence[Finding]]) -> list[Finding]:
 
 
 def with_risks(
-    needs: Sequence[UnderstoodNeed], findings: Sequence[Finding], label: Callable[[str], str],
+    needs: Sequence[UnderstoodNeed],
+    findings: Sequence[Finding],
+    label: Callable[[str], str],
 ) -> tuple[UnderstoodNeed, ...]:
     """``needs`` with every finding made actionable, risk needs first.
 
@@ -114,13 +118,15 @@ def with_risks(
             kept.remove(known)
             risky[finding.need] = _raised(known, finding)
         else:
-            risky[finding.need] = UnderstoodNeed(finding.need, label(finding.need), RISK_SEVERITY, "risk",
-                                                 finding.matched, 1.0, risk=finding.category)
+            risky[finding.need] = UnderstoodNeed(
+                finding.need, label(finding.need), RISK_SEVERITY, "risk", finding.matched, 1.0, risk=finding.category
+            )
     return (*risky.values(), *kept)
 
 
 def _raised(need: UnderstoodNeed, finding: Finding) -> UnderstoodNeed:
     if need.source == "notes":
-        return replace(need, severity=RISK_SEVERITY, source="risk", matched=finding.matched, confidence=1.0,
-                       risk=finding.category)
+        return replace(
+            need, severity=RISK_SEVERITY, source="risk", matched=finding.matched, confidence=1.0, risk=finding.category
+        )
     return replace(need, severity=max(need.severity, RISK_SEVERITY), risk=finding.category)

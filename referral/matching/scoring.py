@@ -55,19 +55,33 @@ def _intensity_table(fit: tuple[tuple[float, float, float], ...]) -> np.ndarray:
 
 
 def score_parts(
-    cols: Columns, rows: np.ndarray, need_fit: np.ndarray, km: np.ndarray, severity: int,
-    today: date, settings: MatchSettings,
+    cols: Columns,
+    rows: np.ndarray,
+    need_fit: np.ndarray,
+    km: np.ndarray,
+    severity: int,
+    today: date,
+    settings: MatchSettings,
 ) -> np.ndarray:
     """An (n, 6) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
     distance = distance_part(km, settings)
     wait = cols.wait_days[rows]
-    waitlist = np.where(np.isnan(wait), settings.wait_unknown_score,
-                        settings.waitlist_score / (1.0 + wait / settings.wait_scale_days))
+    waitlist = np.where(
+        np.isnan(wait), settings.wait_unknown_score, settings.waitlist_score / (1.0 + wait / settings.wait_scale_days)
+    )
     capacity = cols.capacity[rows]
     capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
     intensity = _intensity_table(settings.intensity_fit)[min(max(severity, 1), 3) - 1][cols.intensity[rows]]
-    return np.column_stack((need_fit, distance, capacity_part, intensity, freshness(cols.verified[rows], today, settings),
-                            outcome_part(cols.accepted[rows], cols.decided[rows], settings)))
+    return np.column_stack(
+        (
+            need_fit,
+            distance,
+            capacity_part,
+            intensity,
+            freshness(cols.verified[rows], today, settings),
+            outcome_part(cols.accepted[rows], cols.decided[rows], settings),
+        )
+    )
 
 
 def outcome_part(accepted: np.ndarray, decided: np.ndarray, settings: MatchSettings) -> np.ndarray:
@@ -94,7 +108,9 @@ def bounds_hold(settings: MatchSettings) -> bool:
     return min(weights) >= 0 and sum(weights[:AVERAGED]) > 0 and settings.distance_scale_km > 0
 
 
-def best_distance_part(min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | None = None) -> np.ndarray:
+def best_distance_part(
+    min_km: np.ndarray, remote: np.ndarray, settings: MatchSettings, remote_part: np.ndarray | None = None
+) -> np.ndarray:
     """The largest distance part each row can get: at ``min_km`` (NaN = no site) or, if remote, without a site."""
     near = np.where(np.isnan(min_km), 0.0, np.exp(-min_km / settings.distance_scale_km))
     far = settings.remote_distance_score if remote_part is None else remote_part
@@ -145,8 +161,12 @@ def ready_now(cols: Columns, rows: np.ndarray, today: date, settings: MatchSetti
 
 
 def tiers(
-    relation: np.ndarray, urgent: list[int], ready: np.ndarray, school_unknown: np.ndarray,
-    settings: MatchSettings, eligibility_unknown: np.ndarray | None = None,
+    relation: np.ndarray,
+    urgent: list[int],
+    ready: np.ndarray,
+    school_unknown: np.ndarray,
+    settings: MatchSettings,
+    eligibility_unknown: np.ndarray | None = None,
 ) -> np.ndarray:
     """The tier of each row (lower first); ``relation`` is (n, K) 1 + index relation, 0 = not met."""
     n, m = len(relation), len(urgent)

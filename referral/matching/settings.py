@@ -67,16 +67,25 @@ class MatchSettings:
     def fits(self) -> tuple[float, float, float]:
         """Need fit by relation, in the order of index.BROADER, NARROWER, EXACT (0, 1, 2)."""
         return (self.broader_fit, self.narrower_fit, self.exact_fit)
+
     # Score points taken from a service restricted on a fact the child's record leaves unknown
     # (gender, languages, groups): it is offered, a little lower, with an "eligible if" caveat.
     unknown_eligibility_penalty: float = 5.0
 
     def weights(self) -> tuple[float, ...]:
         """The weights in the order of ``PARTS``."""
-        return (self.need_weight, self.distance_weight, self.capacity_weight, self.intensity_weight, self.freshness_weight,
-                self.outcome_weight)
+        return (
+            self.need_weight,
+            self.distance_weight,
+            self.capacity_weight,
+            self.intensity_weight,
+            self.freshness_weight,
+            self.outcome_weight,
+        )
 
     def outcome_prior(self) -> tuple[float, float]:
         """The Beta prior's (a, b): pseudo-acceptances and pseudo-declines."""
-        return (self.outcome_prior_rate * self.outcome_prior_strength,
-                (1.0 - self.outcome_prior_rate) * self.outcome_prior_strength)
+        return (
+            self.outcome_prior_rate * self.outcome_prior_strength,
+            (1.0 - self.outcome_prior_rate) * self.outcome_prior_strength,
+        )

@@ -39,7 +39,9 @@ class SiteBoxes:
         if len(some):
             phi, lam = np.radians(lat), _wrap(np.radians(lon))
             starts = offsets[:-1][some]
-            for i, (values, reduce) in enumerate(((phi, np.minimum), (phi, np.maximum), (lam, np.minimum), (lam, np.maximum))):
+            for i, (values, reduce) in enumerate(
+                ((phi, np.minimum), (phi, np.maximum), (lam, np.minimum), (lam, np.maximum))
+            ):
                 box[i, some] = reduce.reduceat(values, starts)
             box[4] = np.maximum(np.minimum(np.cos(box[0]), np.cos(box[1])), 0.0)
         self.box = np.ascontiguousarray(box.T)

@@ -123,7 +123,9 @@ class PhraseMatcher:
         claimed: list[tuple[int, int, str]] = []
         for i in hits:
             spans = self._spans(int(i), text)
-            free = [(a, b) for a, b in spans if not any(a >= c and b <= d and k != self._keys[i] for c, d, k in claimed)]
+            free = [
+                (a, b) for a, b in spans if not any(a >= c and b <= d and k != self._keys[i] for c, d, k in claimed)
+            ]
             if not free:
                 scores[i] = 0.0
             claimed.extend((a, b, self._keys[i]) for a, b in free)
@@ -208,7 +210,7 @@ def negated(text: str, phrase: str, cues: Iterable[str]) -> bool:
         norm = normalise(clause)
         for found in re.finditer(re.escape(target), norm) if target else ():
             seen = True
-            before = norm[max(0, found.start() - _NEGATION_REACH): found.start()]
+            before = norm[max(0, found.start() - _NEGATION_REACH) : found.start()]
             if not any(p.search(before) for p in patterns):
                 return False
     return seen

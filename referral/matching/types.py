@@ -39,7 +39,10 @@ class Column:
 
 
 def column(
-    kind: str, name: str | None = None, values: tuple[str, ...] = (), source: str | None = None,
+    kind: str,
+    name: str | None = None,
+    values: tuple[str, ...] = (),
+    source: str | None = None,
 ) -> dict[str, Column]:
     """Field metadata declaring a ``Service`` field an index column (``field(metadata=column(...))``)."""
     if kind not in COLUMN_KINDS:
@@ -463,8 +466,13 @@ class MatchOutcome:
 class MatchInputError(ValueError):
     """A query the core cannot answer as given; ``field`` is a JSON path into the request."""
 
-    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = (),
-                 candidates: tuple[Mapping[str, object], ...] = ()):
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        suggestions: tuple[str, ...] = (),
+        candidates: tuple[Mapping[str, object], ...] = (),
+    ):
         super().__init__(message)
         self.field = field
         self.message = message

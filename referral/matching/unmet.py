@@ -45,7 +45,9 @@ def not_understood(index: DirectoryIndex, query: MatchQuery, needs: Sequence[Und
         labels = [label(code, lang) for code in need.suggestions[:3]]
         closest = say(lang, "unmet.closest", labels=join(lang, labels)) if labels else ""
         detail = say(lang, "unmet.not_understood", n=(need.input or 0) + 1, closest=closest)
-        found.append(UnmetNeed(None, need.label, need.severity, "not_understood", detail, None, need.input, need.suggestions))
+        found.append(
+            UnmetNeed(None, need.label, need.severity, "not_understood", detail, None, need.input, need.suggestions)
+        )
     return tuple(found)
 
 
@@ -83,13 +85,17 @@ def _serves_here(index: DirectoryIndex, query: MatchQuery, nearest: NearestOptio
     if not service.area_places and service.area_radius_km is None:
         return True
     lineage = set(index.gazetteer.lineage(query.location.place))
-    in_radius = service.area_radius_km is not None and nearest.distance_km is not None and \
-        nearest.distance_km <= service.area_radius_km
+    in_radius = (
+        service.area_radius_km is not None
+        and nearest.distance_km is not None
+        and nearest.distance_km <= service.area_radius_km
+    )
     return bool(service.area_places & lineage) or in_radius
 
 
-def _unmet(need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None,
-           rule: str | None = None) -> UnmetNeed:
+def _unmet(
+    need: UnderstoodNeed, reason: str, detail: str, nearest: NearestOption | None = None, rule: str | None = None
+) -> UnmetNeed:
     return UnmetNeed(need.code, need.label, need.severity, reason, detail, nearest, rule=rule)
 
 
@@ -110,10 +116,15 @@ def _nearest(
 
 
 def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows: np.ndarray) -> UnmetNeed:
-    """"not_eligible", naming the rule that closes the nearest service for the need to this child."""
+    """ "not_eligible", naming the rule that closes the nearest service for the need to this child."""
     loc = query.location
-    row = min(rows.tolist(), key=lambda r: (min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in index.services[r].sites),
-                                                default=float("inf")), index.services[r].id))
+    row = min(
+        rows.tolist(),
+        key=lambda r: (
+            min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in index.services[r].sites), default=float("inf")),
+            index.services[r].id,
+        ),
+    )
     nearest = index.services[row]
     name = name_in(nearest.names, nearest.name, query.language)
     rule, said = failed_rule(index, query, row)

@@ -30,8 +30,9 @@ URGENT_SERVICES = 5
 URGENT_REACH_KM = 50.0  # a crisis or protection service further than this cannot act today
 
 
-def urgent_section(index: DirectoryIndex, query: MatchQuery, needs: Sequence[UnderstoodNeed],
-                   located: bool = True) -> Urgent | None:
+def urgent_section(
+    index: DirectoryIndex, query: MatchQuery, needs: Sequence[UnderstoodNeed], located: bool = True
+) -> Urgent | None:
     """The urgent section for the risk needs among ``needs``, or None when there is none. Not
     ``located`` (the child's place is unknown): every line and duty of the directory for the risks,
     whatever place they are for, and no services (distance and areas decide those)."""
@@ -55,8 +56,9 @@ def _categories(index: DirectoryIndex, risky: Sequence[UnderstoodNeed]) -> list[
     return [by_code[n.risk] for n in risky if n.risk in by_code]
 
 
-def _applies(categories: frozenset[str], places: frozenset[str], found: set[str], lineage: set[str],
-             anywhere: bool = False) -> bool:
+def _applies(
+    categories: frozenset[str], places: frozenset[str], found: set[str], lineage: set[str], anywhere: bool = False
+) -> bool:
     """Empty categories serve every risk; empty places apply everywhere (``anywhere``: any place does)."""
     return (not categories or bool(categories & found)) and (anywhere or not places or bool(places & lineage))
 
@@ -66,8 +68,12 @@ def _services(index: DirectoryIndex, query: MatchQuery, codes: list[str]) -> tup
     if not meets:
         return ()
     rows = np.array(sorted(meets), dtype=np.int64)
-    reach = replace(query, constraints=Constraints(max_distance_km=max(query.constraints.max_distance_km, URGENT_REACH_KM),
-                                                   include_waitlisted=False))
+    reach = replace(
+        query,
+        constraints=Constraints(
+            max_distance_km=max(query.constraints.max_distance_km, URGENT_REACH_KM), include_waitlisted=False
+        ),
+    )
     rows = rows[screen(index, reach, rows)]  # without waitlisted and full services: accepting only
     placement = place(index, reach, rows)
     chosen = [(int(rows[k]), int(placement.site[k])) for k in np.flatnonzero(placement.eligible)]

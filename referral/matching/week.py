@@ -26,5 +26,7 @@ def periods(hours: Sequence[Mapping[str, str]]) -> list[str]:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return [(f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
-            for r in runs]
+    return [
+        (f"{labels[r[0]]}–{labels[r[-1]]}" if len(r) > 1 else labels[r[0]]) + " " + ", ".join(by_day[r[0]])
+        for r in runs
+    ]

@@ -9,5 +9,19 @@ from referral.models.listings import __all__ as _listings
 from referral.models.referrals import GapCount, OutboxEvent, Referral, WebhookDelivery, WebhookSubscription
 from referral.models.safety import RegionResource, RiskCategory
 
-__all__ = [*_listings, "Account", "ApiKey", "AuditEvent", "ListingReport", "RegionResource", "RiskCategory",
-           "Referral", "WebhookSubscription", "OutboxEvent", "WebhookDelivery", "GapCount", "DirectoryChange", "Job"]
+__all__ = [
+    *_listings,
+    "Account",
+    "ApiKey",
+    "AuditEvent",
+    "ListingReport",
+    "RegionResource",
+    "RiskCategory",
+    "Referral",
+    "WebhookSubscription",
+    "OutboxEvent",
+    "WebhookDelivery",
+    "GapCount",
+    "DirectoryChange",
+    "Job",
+]

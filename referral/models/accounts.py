@@ -25,9 +25,7 @@ class Account(Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'org_editor') = (organization_id IS NOT NULL)", name="editor_has_organization"
-        ),
+        CheckConstraint("(role = 'org_editor') = (organization_id IS NOT NULL)", name="editor_has_organization"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -73,9 +71,7 @@ class AuditEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [before, after]
     import_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the import (job) that made it
 
-    __table_args__ = (
-        CheckConstraint("object_type <> ''", name="object_type_given"),
-    )
+    __table_args__ = (CheckConstraint("object_type <> ''", name="object_type_given"),)
 
 
 class ListingReport(Base):

@@ -74,18 +74,50 @@ from sqlalchemy.types import TypeDecorator
 from referral.models.base import Base
 
 __all__ = [
-    "ORGANIZATION_KINDS", "SITE_KINDS", "PLACE_KINDS", "LISTING_STATUSES", "COSTS", "CAPACITIES",
-    "INTENSITIES", "PHONE_PURPOSES", "UTCDateTime", "enum_column", "new_id", "utcnow", "Place", "NeedTerm", "Organization", "Site",
-    "Service", "ServiceNeed", "ServiceArea", "ServiceAtLocation", "DirectoryState", "ReferenceData",
+    "ORGANIZATION_KINDS",
+    "SITE_KINDS",
+    "PLACE_KINDS",
+    "LISTING_STATUSES",
+    "COSTS",
+    "CAPACITIES",
+    "INTENSITIES",
+    "PHONE_PURPOSES",
+    "UTCDateTime",
+    "enum_column",
+    "new_id",
+    "utcnow",
+    "Place",
+    "NeedTerm",
+    "Organization",
+    "Site",
+    "Service",
+    "ServiceNeed",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "DirectoryState",
+    "ReferenceData",
 ]
 
 ORGANIZATION_KINDS = (
-    "ngo", "social_work_centre", "school", "hospital", "government",
-    "community_centre", "rehabilitation_centre", "university", "other",
+    "ngo",
+    "social_work_centre",
+    "school",
+    "hospital",
+    "government",
+    "community_centre",
+    "rehabilitation_centre",
+    "university",
+    "other",
 )
 SITE_KINDS = (
-    "office", "school_station", "practice_base", "community_centre",
-    "rehabilitation_centre", "clinic", "service_station", "other",
+    "office",
+    "school_station",
+    "practice_base",
+    "community_centre",
+    "rehabilitation_centre",
+    "clinic",
+    "service_station",
+    "other",
 )
 PLACE_KINDS = ("city", "district", "town")
 LISTING_STATUSES = ("active", "inactive", "suspended")
@@ -175,7 +207,7 @@ class _Listing:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy's declared_attr
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -223,9 +255,7 @@ class Site(_Listing, Base):
     phones: Mapped[list[dict[str, str]]] = _json_default(list)
     # {"accessibility": {"en": "..."}}: translations of the site's free texts
     translations: Mapped[dict[str, dict[str, str]]] = _json_default(dict)
-    status: Mapped[str] = mapped_column(
-        enum_column("site_status", LISTING_STATUSES), default="active", index=True
-    )
+    status: Mapped[str] = mapped_column(enum_column("site_status", LISTING_STATUSES), default="active", index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="sites")
 
@@ -264,9 +294,7 @@ class Service(_Listing, Base):
     wait_days: Mapped[int | None] = mapped_column(Integer)
     intensity: Mapped[str] = mapped_column(enum_column("service_intensity", INTENSITIES), default="support")
     area_radius_km: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(
-        enum_column("service_status", LISTING_STATUSES), default="active", index=True
-    )
+    status: Mapped[str] = mapped_column(enum_column("service_status", LISTING_STATUSES), default="active", index=True)
     verified_at: Mapped[date | None] = mapped_column(Date)
     # what a worker needs to act on a result (see the mapping table above)
     application_process: Mapped[str | None] = mapped_column(Text)
@@ -285,9 +313,7 @@ class Service(_Listing, Base):
     translations: Mapped[dict[str, dict[str, str]]] = _json_default(dict)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
-    need_links: Mapped[list[ServiceNeed]] = relationship(
-        cascade="all, delete-orphan", order_by="ServiceNeed.need_code"
-    )
+    need_links: Mapped[list[ServiceNeed]] = relationship(cascade="all, delete-orphan", order_by="ServiceNeed.need_code")
     area_links: Mapped[list[ServiceArea]] = relationship(
         cascade="all, delete-orphan", order_by="ServiceArea.place_code"
     )
@@ -313,9 +339,7 @@ class ServiceNeed(Base):
 
     __tablename__ = "service_needs"
 
-    service_id: Mapped[str] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    )
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
     need_code: Mapped[str] = mapped_column(ForeignKey("need_terms.code"), primary_key=True, index=True)
 
 
@@ -324,9 +348,7 @@ class ServiceArea(Base):
 
     __tablename__ = "service_areas"
 
-    service_id: Mapped[str] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    )
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
     place_code: Mapped[str] = mapped_column(ForeignKey("places.code"), primary_key=True, index=True)
 
 
@@ -341,11 +363,14 @@ class ServiceAtLocation(Base):
     __table_args__ = (
         UniqueConstraint("service_id", "site_id"),
         ForeignKeyConstraint(
-            ["service_id", "organization_id"], ["services.id", "services.organization_id"],
-            ondelete="CASCADE", name="fk_service_at_location_service_organization",
+            ["service_id", "organization_id"],
+            ["services.id", "services.organization_id"],
+            ondelete="CASCADE",
+            name="fk_service_at_location_service_organization",
         ),
         ForeignKeyConstraint(
-            ["site_id", "organization_id"], ["sites.id", "sites.organization_id"],
+            ["site_id", "organization_id"],
+            ["sites.id", "sites.organization_id"],
             name="fk_service_at_location_site_organization",
         ),
     )

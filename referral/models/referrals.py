@@ -40,7 +40,9 @@ class Referral(Base):
     referrer: Mapped[str] = mapped_column(String(100))  # the audit actor who sent it
     needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{code, severity}]
     urgency: Mapped[str] = mapped_column(enum_column("referral_urgency", URGENCIES), default="routine")
-    status: Mapped[str] = mapped_column(enum_column("referral_status", REFERRAL_STATUSES), default="requested", index=True)
+    status: Mapped[str] = mapped_column(
+        enum_column("referral_status", REFERRAL_STATUSES), default="requested", index=True
+    )
     decline_reason: Mapped[str | None] = mapped_column(enum_column("decline_reason", DECLINE_REASONS))
     message_sealed: Mapped[str | None] = mapped_column(Text)
     child_ref_sealed: Mapped[str | None] = mapped_column(Text)

@@ -26,9 +26,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> Iterable[tuple[str, str
             if key == "_schema":
                 yield from flatten_messages(value, prefix)
                 continue
-            path = f"{prefix}[{key}]" if isinstance(key, int) else (
-                f"{prefix}.{key}" if prefix else str(key)
-            )
+            path = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
             yield from flatten_messages(value, path)
     elif isinstance(messages, (list, tuple)):
         for item in messages:

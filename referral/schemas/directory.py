@@ -19,17 +19,25 @@ from referral.schemas import N_
 
 # Every string a client sends has a maximum length (tests check each input schema): the
 # patterns are bounded too, so that no field reaches the database longer than its column.
-LANGUAGE_TAG = (validate.Length(max=35), validate.Regexp(
-    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=N_("not a language tag such as 'en' or 'zh'")))
-CODE = (validate.Length(max=100), validate.Regexp(
-    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error=N_("not a code of lower-case letters, digits, _ and .")))
-TOKEN = (validate.Length(max=64), validate.Regexp(
-    r"^[a-z][a-z0-9_]*$", error=N_("not a code of lower-case letters, digits and _")))
+LANGUAGE_TAG = (
+    validate.Length(max=35),
+    validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error=N_("not a language tag such as 'en' or 'zh'")),
+)
+CODE = (
+    validate.Length(max=100),
+    validate.Regexp(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", error=N_("not a code of lower-case letters, digits, _ and .")),
+)
+TOKEN = (
+    validate.Length(max=64),
+    validate.Regexp(r"^[a-z][a-z0-9_]*$", error=N_("not a code of lower-case letters, digits and _")),
+)
 TIME = (validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=N_("not a time HH:MM")))
 # The deepest page a list serves: offsets stay far inside every database's integer range.
 MAX_PAGE = 100_000
-CLOSING_TIME = (validate.Length(max=5), validate.Regexp(
-    r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error=N_("not a time HH:MM (24:00 = midnight)")))
+CLOSING_TIME = (
+    validate.Length(max=5),
+    validate.Regexp(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$", error=N_("not a time HH:MM (24:00 = midnight)")),
+)
 
 
 def _translations(max_length: int) -> fields.Dict:
@@ -134,7 +142,8 @@ class ServiceSchema(Listing):
     target_groups = _codes(validate.OneOf(sorted(TARGET_GROUPS), error="not a target group: {input}"))
     languages = _codes(LANGUAGE_TAG)
     modes = fields.List(
-        fields.String(validate=validate.OneOf(MODES)), required=True,
+        fields.String(validate=validate.OneOf(MODES)),
+        required=True,
         validate=validate.Length(1, len(MODES)),
     )
     cost = fields.String(validate=validate.OneOf(models.COSTS))
@@ -146,7 +155,8 @@ class ServiceSchema(Listing):
     area_radius_km = fields.Float(allow_none=True, validate=validate.Range(0, 1000, min_inclusive=False))
     verified_at = fields.Date(allow_none=True)
     sites = fields.List(
-        fields.String(validate=validate.Length(1, 36)), attribute="site_ids",
+        fields.String(validate=validate.Length(1, 36)),
+        attribute="site_ids",
         validate=validate.Length(max=100),
     )
     application_process = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -259,8 +269,11 @@ class HealthSchema(Schema):
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.String(metadata={"description": '"key:<prefix>", "login:<login>" (a password sign-in on the '
-                                                   'pages), "config-admin" or "cli"'})
+    actor = fields.String(
+        metadata={
+            "description": '"key:<prefix>", "login:<login>" (a password sign-in on the pages), "config-admin" or "cli"'
+        }
+    )
     account_id = fields.String(allow_none=True)
     action = fields.String(metadata={"description": "create, update, delete, restore, confirm, …"})
     object_type = fields.String()
@@ -273,8 +286,11 @@ class HistorySchema(Schema):
 
 
 class ReportInput(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 2000),
-                           metadata={"description": "what is wrong; never a child's personal data"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "what is wrong; never a child's personal data"},
+    )
 
 
 class ResolveInput(Schema):

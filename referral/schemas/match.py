@@ -16,12 +16,20 @@ OPEN_ON = (*WEEKDAYS, *WEEKDAY_NAMES)  # a weekday as a code (mo) or in full (mo
 class MatchLocation(Schema):
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    place = fields.String(validate=validate.Length(1, 100), metadata={"description": (
-        "a gazetteer code; a place name, alias or toneless pinyin in any language, with or without its "
-        "kind word (平江街道, Pingjiang, pingjiang jiedao, 港区); a site or school name in the directory; a "
-        "street found in a site's address (县府街); or an outer place and a place: '苏州 平江', 'Taicang, Chengxiang'")})
-    within = fields.String(validate=validate.Length(1, 100),
-                           metadata={"description": "an outer place the place lies in (苏州, Taicang); needs place"})
+    place = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={
+            "description": (
+                "a gazetteer code; a place name, alias or toneless pinyin in any language, with or without its "
+                "kind word (平江街道, Pingjiang, pingjiang jiedao, 港区); a site or school name in the directory; a "
+                "street found in a site's address (县府街); or an outer place and a place: '苏州 平江', 'Taicang, Chengxiang'"
+            )
+        },
+    )
+    within = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={"description": "an outer place the place lies in (苏州, Taicang); needs place"},
+    )
 
     @validates_schema
     def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -36,19 +44,32 @@ class MatchLocation(Schema):
 class MatchChild(Schema):
     age = fields.Float(required=True, validate=validate.Range(0, 25), metadata={"description": "years"})
     gender = fields.String(validate=TOKEN)
-    languages = fields.List(fields.String(validate=LANGUAGE_TAG), validate=validate.Length(max=10),
-                            metadata={"description": "ISO 639-1 codes the child speaks"})
-    groups = fields.List(fields.String(validate=TOKEN), validate=validate.Length(max=20),
-                         metadata={"description": "target groups: migrant, left_behind, disability, …"})
-    school = fields.String(validate=validate.Length(1, 200), metadata={
-        "description": "the child's school: a site id or a name; a school's own services serve its pupils only"})
+    languages = fields.List(
+        fields.String(validate=LANGUAGE_TAG),
+        validate=validate.Length(max=10),
+        metadata={"description": "ISO 639-1 codes the child speaks"},
+    )
+    groups = fields.List(
+        fields.String(validate=TOKEN),
+        validate=validate.Length(max=20),
+        metadata={"description": "target groups: migrant, left_behind, disability, …"},
+    )
+    school = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={
+            "description": "the child's school: a site id or a name; a school's own services serve its pupils only"
+        },
+    )
 
 
 class MatchNeed(Schema):
     code = fields.String(validate=CODE)
     text = fields.String(validate=validate.Length(1, 200))
-    severity = fields.Integer(load_default=2, validate=validate.Range(0, 3),
-                              metadata={"description": "CANS: 0 none, 1 watch, 2 act, 3 act immediately"})
+    severity = fields.Integer(
+        load_default=2,
+        validate=validate.Range(0, 3),
+        metadata={"description": "CANS: 0 none, 1 watch, 2 act, 3 act immediately"},
+    )
 
     @validates_schema
     def _code_or_text(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -72,11 +93,15 @@ class MatchRequest(Schema):
     constraints = fields.Nested(MatchConstraints)
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
     assessment = fields.Dict(
-        keys=fields.String(validate=TOKEN), values=fields.String(validate=validate.Length(max=16), metadata={"enum": list(GRADES)}),
-        metadata={"description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
-                                 "are the region's (the demo: guardianship, behavioural, psychological); each "
-                                 "grade maps to needs shown with source 'assessment'", "maxProperties": 20})
-
+        keys=fields.String(validate=TOKEN),
+        values=fields.String(validate=validate.Length(max=16), metadata={"enum": list(GRADES)}),
+        metadata={
+            "description": "the screening's own risk grades, scale -> none|low|medium|high; the scales "
+            "are the region's (the demo: guardianship, behavioural, psychological); each "
+            "grade maps to needs shown with source 'assessment'",
+            "maxProperties": 20,
+        },
+    )
 
     @validates("assessment")
     def _grades(self, value: dict[str, str], **_kwargs: Any) -> None:
@@ -103,14 +128,19 @@ class ResolvedLocation(Schema):
     lat = fields.Float()
     lon = fields.Float()
     place = fields.Nested(ResolvedPlace, allow_none=True)
-    matched_by = fields.String(allow_none=True, metadata={
-        "description": "code, name, alias, pinyin, site, address or fuzzy; null when coordinates were given"})
+    matched_by = fields.String(
+        allow_none=True,
+        metadata={"description": "code, name, alias, pinyin, site, address or fuzzy; null when coordinates were given"},
+    )
     confidence = fields.Float(allow_none=True, metadata={"description": "0-1; null when coordinates were given"})
     matched = fields.String(allow_none=True, metadata={"description": "the gazetteer or directory phrase that matched"})
-    site = fields.Nested(ResolvedSite, allow_none=True,
-                         metadata={"description": "the site whose name or address placed the child"})
-    caveat = fields.String(allow_none=True, metadata={
-        "description": "set when the place is a guess (matched_by fuzzy or address): check it"})
+    site = fields.Nested(
+        ResolvedSite, allow_none=True, metadata={"description": "the site whose name or address placed the child"}
+    )
+    caveat = fields.String(
+        allow_none=True,
+        metadata={"description": "set when the place is a guess (matched_by fuzzy or address): check it"},
+    )
 
 
 class NeedSuggestion(Schema):
@@ -125,14 +155,25 @@ class UnderstoodNeed(Schema):
     source = fields.String(metadata={"description": "code, text, notes, assessment or risk"})
     matched = fields.String(allow_none=True, metadata={"description": "the words of the text that carried the need"})
     confidence = fields.Float(allow_none=True, metadata={"description": "0-1, for needs read from text or notes"})
-    understood = fields.Boolean(metadata={"description": "false: nothing could be read from this text; it is "
-                                                         "not matched and appears in unmet_needs as not_understood"})
-    input = fields.Integer(allow_none=True, metadata={"description": "index of the request need it came from; "
-                                                                     "one text may give several needs; null for notes"})
-    suggestions = fields.List(fields.Nested(NeedSuggestion), metadata={"description": "closest needs, best first, "
-                                                                                     "when not understood"})
-    risk = fields.String(allow_none=True, metadata={"description": "the risk category found for this need "
-                                                                  "(then severity 3 and actionable)"})
+    understood = fields.Boolean(
+        metadata={
+            "description": "false: nothing could be read from this text; it is "
+            "not matched and appears in unmet_needs as not_understood"
+        }
+    )
+    input = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "index of the request need it came from; one text may give several needs; null for notes"
+        },
+    )
+    suggestions = fields.List(
+        fields.Nested(NeedSuggestion), metadata={"description": "closest needs, best first, when not understood"}
+    )
+    risk = fields.String(
+        allow_none=True,
+        metadata={"description": "the risk category found for this need (then severity 3 and actionable)"},
+    )
 
 
 class ServiceLabels(Schema):
@@ -169,11 +210,15 @@ class ResultCard(Schema):
     phones = fields.List(fields.Nested(CardPhone), metadata={"description": "the service's own lines, then the site's"})
     hours = fields.List(fields.Nested(CardHours), metadata={"description": "empty: not recorded"})
     always_open = fields.Boolean(metadata={"description": "open 24 hours every day"})
-    open_now = fields.Boolean(allow_none=True, metadata={"description": "in the directory's TIMEZONE; null: hours not recorded"})
+    open_now = fields.Boolean(
+        allow_none=True, metadata={"description": "in the directory's TIMEZONE; null: hours not recorded"}
+    )
     open_today = fields.Boolean(allow_none=True)
     description = fields.String(allow_none=True)
     accessibility = fields.String(allow_none=True)
-    delivered_languages = fields.List(fields.String(), metadata={"description": "codes of the languages it is delivered in"})
+    delivered_languages = fields.List(
+        fields.String(), metadata={"description": "codes of the languages it is delivered in"}
+    )
     delivered_in = fields.List(fields.String(), metadata={"description": "their names"})
     application_process = fields.String(allow_none=True, metadata={"description": "how to refer"})
     required_documents = fields.List(fields.String(), metadata={"description": "what to bring"})
@@ -202,7 +247,9 @@ class MatchedService(Schema):
     minimum_age = fields.Float(allow_none=True)
     maximum_age = fields.Float(allow_none=True)
     verified_at = fields.Date(allow_none=True)
-    labels = fields.Nested(ServiceLabels, metadata={"description": "the codes above, as words in the answer's language"})
+    labels = fields.Nested(
+        ServiceLabels, metadata={"description": "the codes above, as words in the answer's language"}
+    )
 
 
 class MatchedOrganization(Schema):
@@ -243,12 +290,15 @@ class UnmetNeed(Schema):
     code = fields.String(allow_none=True, metadata={"description": "null for not_understood"})
     label = fields.String()
     severity = fields.Integer()
-    reason = fields.String(metadata={"description": "no_service, not_eligible, too_far, beyond_limit or not_understood"})
+    reason = fields.String(
+        metadata={"description": "no_service, not_eligible, too_far, beyond_limit or not_understood"}
+    )
     detail = fields.String()
     nearest = fields.Nested(NearestOption, allow_none=True)
     input = fields.Integer(allow_none=True, metadata={"description": "for not_understood: index of the request need"})
-    suggestions = fields.List(fields.Nested(NeedSuggestion), metadata={"description": "for not_understood: closest "
-                                                                                     "needs, best first"})
+    suggestions = fields.List(
+        fields.Nested(NeedSuggestion), metadata={"description": "for not_understood: closest needs, best first"}
+    )
 
 
 class MatchBundle(Schema):
@@ -259,8 +309,12 @@ class MatchBundle(Schema):
 
 
 class UrgentRisk(Schema):
-    code = fields.String(metadata={"description": "self_harm, physical_abuse, sexual_abuse, domestic_violence, "
-                                                  "neglect, runaway, acute_psychiatric, or a region's own"})
+    code = fields.String(
+        metadata={
+            "description": "self_harm, physical_abuse, sexual_abuse, domestic_violence, "
+            "neglect, runaway, acute_psychiatric, or a region's own"
+        }
+    )
     label = fields.String()
     need = fields.String()
 
@@ -284,19 +338,32 @@ class UrgentService(Schema):
     organization = fields.Nested(MatchedOrganization)
     site = fields.Nested(MatchedSite, allow_none=True)
     distance_km = fields.Float(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={"description": "the line to call: the service's or site's emergency, hotline, intake or main number, in that order; else the site's or the organization's phone"})
+    phone = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the line to call: the service's or site's emergency, hotline, intake or main number, in that order; else the site's or the organization's phone"
+        },
+    )
     needs_met = fields.List(fields.String())
 
 
 class Urgent(Schema):
     risks = fields.List(fields.Nested(UrgentRisk))
-    advice = fields.String(metadata={"description": "always said; tells the worker to call local emergency "
-                                                    "services when no line is recorded for the place"})
+    advice = fields.String(
+        metadata={
+            "description": "always said; tells the worker to call local emergency "
+            "services when no line is recorded for the place"
+        }
+    )
     hotlines = fields.List(fields.Nested(UrgentHotline))
     duties = fields.List(fields.Nested(UrgentDuty), metadata={"description": "e.g. mandatory reporting"})
-    services = fields.List(fields.Nested(UrgentService), metadata={
-        "description": "crisis and protection services that can act now (active, accepting, serving the "
-                       "child's place), nearest first, at most 5"})
+    services = fields.List(
+        fields.Nested(UrgentService),
+        metadata={
+            "description": "crisis and protection services that can act now (active, accepting, serving the "
+            "child's place), nearest first, at most 5"
+        },
+    )
 
 
 class InferredGroup(Schema):
@@ -307,23 +374,39 @@ class InferredGroup(Schema):
 
 
 class RequestProblem(Schema):
-    field = fields.String(metadata={"description": "the path of the part not used (child.age, location.place, needs[1].code)"})
+    field = fields.String(
+        metadata={"description": "the path of the part not used (child.age, location.place, needs[1].code)"}
+    )
     detail = fields.String()
 
 
 class MatchResponse(Schema):
-    urgent = fields.Nested(Urgent, allow_none=True, metadata={
-        "description": "present when a risk to the child is found in a need text or the notes; null otherwise"})
-    problems = fields.List(fields.Nested(RequestProblem), metadata={
-        "description": "parts of the request that could not be used. Empty, except when the request reveals a "
-                       "risk to the child: then it is answered anyway (never a 422), without these parts"})
-    location = fields.Nested(ResolvedLocation, allow_none=True, metadata={
-        "description": "null only when a child at risk is answered without a usable place (see problems)"})
+    urgent = fields.Nested(
+        Urgent,
+        allow_none=True,
+        metadata={
+            "description": "present when a risk to the child is found in a need text or the notes; null otherwise"
+        },
+    )
+    problems = fields.List(
+        fields.Nested(RequestProblem),
+        metadata={
+            "description": "parts of the request that could not be used. Empty, except when the request reveals a "
+            "risk to the child: then it is answered anyway (never a 422), without these parts"
+        },
+    )
+    location = fields.Nested(
+        ResolvedLocation,
+        allow_none=True,
+        metadata={"description": "null only when a child at risk is answered without a usable place (see problems)"},
+    )
     language = fields.String()
     needs = fields.List(fields.Nested(UnderstoodNeed))
     results = fields.List(fields.Nested(MatchResult))
     unmet_needs = fields.List(fields.Nested(UnmetNeed))
     bundle = fields.Nested(MatchBundle)
     directory_version = fields.String()
-    inferred_groups = fields.List(fields.Nested(InferredGroup), metadata={
-        "description": "target groups inferred from the needs when the child's groups were not given"})
+    inferred_groups = fields.List(
+        fields.Nested(InferredGroup),
+        metadata={"description": "target groups inferred from the needs when the child's groups were not given"},
+    )

@@ -20,7 +20,7 @@ SIGN_IN_ATTEMPTS = "10 per minute"  # per client address: enough for typing slip
 
 @bp.get("/")
 @page("public")
-def home():  # noqa: ANN201
+def home():
     """What the signed-in person may do; the sign-in form for everyone else."""
     if g.web_principal is None:
         return redirect(url_for("web.sign_in"))
@@ -29,7 +29,7 @@ def home():  # noqa: ANN201
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @page("public", read_only=True)
-def sign_in():  # noqa: ANN201
+def sign_in():
     """The key is checked once; the session keeps its id only (the key itself is never stored)."""
     if request.method == "GET":
         return render("web/sign_in.html", next=_safe(request.args.get("next")))
@@ -37,10 +37,19 @@ def sign_in():  # noqa: ANN201
     by_password = "login" in request.form
     found = _check_password(request.form) if by_password else _check(request.form.get("key", "").strip())
     if found is None:
-        error = _("This login and password do not match an active account.") if by_password else \
-            _("This key is invalid, expired or revoked.")
-        return render("web/sign_in.html", status=401, error=error, by_password=by_password,
-                      login=(request.form.get("login") or "")[:64], next=_safe(request.form.get("next")))
+        error = (
+            _("This login and password do not match an active account.")
+            if by_password
+            else _("This key is invalid, expired or revoked.")
+        )
+        return render(
+            "web/sign_in.html",
+            status=401,
+            error=error,
+            by_password=by_password,
+            login=(request.form.get("login") or "")[:64],
+            next=_safe(request.form.get("next")),
+        )
     session.clear()  # a new session for the new person (no fixation of an old one)
     session.update(found, signed_in_at=time.time())
     if language:
@@ -57,7 +66,7 @@ def _check(token: str) -> dict | None:
     return {"key_id": principal.key_id} if principal is not None else None
 
 
-def _check_password(form) -> dict | None:  # noqa: ANN001 - a werkzeug MultiDict
+def _check_password(form) -> dict | None:
     """What the session keeps for a right login and password: the account's id and the password's mark."""
     login, password = (form.get("login") or "")[:64], form.get("password") or ""
     found = passwords.authenticate(get_session(), login, password) if login and password else None
@@ -69,7 +78,7 @@ def _check_password(form) -> dict | None:  # noqa: ANN001 - a werkzeug MultiDict
 
 @bp.post("/sign-out")
 @page("public", read_only=True)
-def sign_out():  # noqa: ANN201
+def sign_out():
     language = session.get("language")
     session.clear()
     if language:
@@ -86,23 +95,30 @@ def _safe(target: str | None) -> str | None:
 
 @bp.post("/admin/accounts/<account_id>/password")
 @page("admin", writes=True)
-def set_password(account_id: str):  # noqa: ANN201
+def set_password(account_id: str):
     """An admin sets an account's login and password (hashed by ``passwords``; never shown again)."""
     try:
-        account = passwords.set_password(get_session(), principal(), account_id, request.form.get("login") or "",
-                                         request.form.get("password") or "")
+        account = passwords.set_password(
+            get_session(), principal(), account_id, request.form.get("login") or "", request.form.get("password") or ""
+        )
     except Invalid as error:
         get_session().rollback()
         flash(_refusal(error.message))
     else:
-        flash(_("%(name)s can now sign in as %(login)s with the password you set.", name=account.name,
-                login=account.login))
+        flash(
+            _(
+                "%(name)s can now sign in as %(login)s with the password you set.",
+                name=account.name,
+                login=account.login,
+            )
+        )
     return redirect(url_for("web.accounts"))
 
 
 def _refusal(message: str) -> str:
     """The use case's refusal in the person's language."""
-    return {passwords.LOGIN_FORMAT: _("Password not set: a login is 3 to 64 lower-case letters, digits, '.', '_' or '-'."),
-            passwords.LOGIN_TAKEN: _("Password not set: another account has this login."),
-            passwords.PASSWORD_LENGTH: _("Password not set: a password is 12 to 200 characters long.")}.get(
-                message, _("Password not set: %(reason)s", reason=message))
+    return {
+        passwords.LOGIN_FORMAT: _("Password not set: a login is 3 to 64 lower-case letters, digits, '.', '_' or '-'."),
+        passwords.LOGIN_TAKEN: _("Password not set: another account has this login."),
+        passwords.PASSWORD_LENGTH: _("Password not set: a password is 12 to 200 characters long."),
+    }.get(message, _("Password not set: %(reason)s", reason=message))

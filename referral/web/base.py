@@ -75,12 +75,15 @@ def page(access: str, writes: bool = False, read_only: bool = False) -> Callable
     """A page for ``access`` (public, key, match, editor, admin as in the API). Not signed in: the
     sign-in page; signed in without the role: 403. ``writes``: an editor of an inactive
     organization may not; ``read_only``: a POST that only reads (a match) gets a read session."""
+
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
         def view(**kwargs: Any) -> Any:
             who = g.web_principal
             if access != "public" and who is None:
-                return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+                return redirect(
+                    url_for("web.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+                )
             if not allows(who, access):
                 raise Refused(403)
             if writes and request.method == "POST":

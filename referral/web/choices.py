@@ -45,8 +45,11 @@ def service(session: Session, obj: Any) -> dict[str, Any]:
 def site(session: Session, obj: Any) -> dict[str, Any]:
     """A site's form (``obj`` is the site, or its organization for a new one)."""
     language = _language()
-    return {"kind": [(k, site_kind(k)) for k in SITE_KINDS], "places": places(session, language),
-            "languages": _keep(languages(language), getattr(obj, "languages", None) or [])}
+    return {
+        "kind": [(k, site_kind(k)) for k in SITE_KINDS],
+        "places": places(session, language),
+        "languages": _keep(languages(language), getattr(obj, "languages", None) or []),
+    }
 
 
 def organization(session: Session, obj: Any) -> dict[str, Any]:
@@ -72,17 +75,30 @@ def languages(language: str) -> list[tuple[str, str]]:
 
 
 def site_kind(code: str) -> str:
-    return {"office": _("office"), "school_station": _("school social work station"),
-            "practice_base": _("practice base"), "community_centre": _("community centre"),
-            "rehabilitation_centre": _("rehabilitation centre"), "clinic": _("clinic"),
-            "service_station": _("service station"), "other": _("other")}.get(code, code)
+    return {
+        "office": _("office"),
+        "school_station": _("school social work station"),
+        "practice_base": _("practice base"),
+        "community_centre": _("community centre"),
+        "rehabilitation_centre": _("rehabilitation centre"),
+        "clinic": _("clinic"),
+        "service_station": _("service station"),
+        "other": _("other"),
+    }.get(code, code)
 
 
 def organization_kind(code: str) -> str:
-    return {"ngo": _("non-profit organization"), "social_work_centre": _("social work centre"), "school": _("school"),
-            "hospital": _("hospital"), "government": _("government office"), "community_centre": _("community centre"),
-            "rehabilitation_centre": _("rehabilitation centre"), "university": _("university"),
-            "other": _("other")}.get(code, code)
+    return {
+        "ngo": _("non-profit organization"),
+        "social_work_centre": _("social work centre"),
+        "school": _("school"),
+        "hospital": _("hospital"),
+        "government": _("government office"),
+        "community_centre": _("community centre"),
+        "rehabilitation_centre": _("rehabilitation centre"),
+        "university": _("university"),
+        "other": _("other"),
+    }.get(code, code)
 
 
 def _keep(offered: list[tuple[str, str]], held: Iterable[str]) -> list[tuple[str, str]]:

@@ -78,14 +78,33 @@ def create(kind: Kind, owner: Any, done: Callable[[Any], Any]) -> Any:
     return done(created)
 
 
-def page(kind: Kind, obj: Any, values: dict[str, Any], original: dict[str, Any], version: int,  # noqa: PLR0913
-         errors: dict[str, str], status: int = 200, conflict: list | None = None, owner: Any = None) -> Any:
+def page(
+    kind: Kind,
+    obj: Any,
+    values: dict[str, Any],
+    original: dict[str, Any],
+    version: int,
+    errors: dict[str, str],
+    status: int = 200,
+    conflict: list | None = None,
+    owner: Any = None,
+) -> Any:
     """The form: ``obj`` is None for a new listing of ``owner``."""
     session = get_session()
-    return render(kind.template, status=status, listing=obj, values=values, errors=errors,
-                  original=json.dumps(original, ensure_ascii=False), version=version, conflict=conflict,
-                  phones=listingform.rows(values, "phones"), hours=listingform.rows(values, "opening_hours"),
-                  options=kind.options(session, obj if obj is not None else owner), owner=owner)
+    return render(
+        kind.template,
+        status=status,
+        listing=obj,
+        values=values,
+        errors=errors,
+        original=json.dumps(original, ensure_ascii=False),
+        version=version,
+        conflict=conflict,
+        phones=listingform.rows(values, "phones"),
+        hours=listingform.rows(values, "opening_hours"),
+        options=kind.options(session, obj if obj is not None else owner),
+        owner=owner,
+    )
 
 
 def problems(error: Invalid | InvalidMany) -> dict[str, str]:

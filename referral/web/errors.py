@@ -26,7 +26,7 @@ API_PATHS = ("/v1/", "/hsds/", "/hsds", "/openapi.json")
 def init_app(app: Flask) -> None:
     api_http = app.error_handler_spec[None][None][HTTPException]  # the API's problem+json handler
 
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException):
         if request.path.startswith(API_PATHS) or request.path == "/v1":
             return api_http(error)
         return error_page(error.code or 500)
@@ -34,13 +34,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
 
 
-def error_page(status: int):  # noqa: ANN201
+def error_page(status: int):
     """The friendly page for ``status``, in the person's language."""
     return render_template("web/error.html", status=status), status, {"Cache-Control": "no-store"}
 
 
 @bp.errorhandler(Exception)
-def _any(error: Exception):  # noqa: ANN202
+def _any(error: Exception):
     if isinstance(error, Refused):
         return error_page(error.status)
     if isinstance(error, HTTPException):
@@ -53,6 +53,10 @@ def _any(error: Exception):  # noqa: ANN202
         log.error("page failed: database unavailable (%s)", type(error.orig).__name__)
         return error_page(503)
     where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-    log.error("page failed: %s at %s:%s", type(error).__name__, where.filename if where else "?",
-              where.lineno if where else "?")
+    log.error(
+        "page failed: %s at %s:%s",
+        type(error).__name__,
+        where.filename if where else "?",
+        where.lineno if where else "?",
+    )
     return error_page(500)

@@ -28,13 +28,13 @@ from referral.web.i18n import chosen_language, languages
 
 @bp.get("/find")
 @page("match")
-def find():  # noqa: ANN201
+def find():
     return _form(MultiDict(), {}, status=200)
 
 
 @bp.post("/find")
 @page("match", read_only=True)
-def answer():  # noqa: ANN201
+def answer():
     body = findform.request_from(request.form)
     loaded, errors = findform.validate(body)
     language = _match_language(chosen_language())
@@ -45,8 +45,11 @@ def answer():  # noqa: ANN201
         index, outcome, language = _match(loaded, language)
     except core.MatchInputError as error:
         rescued = _rescued(body, [], language)
-        return _answer(body, rescued) if rescued else _form(request.form, {error.field: error.message},
-                                                            suggestions=list(error.suggestions))
+        return (
+            _answer(body, rescued)
+            if rescued
+            else _form(request.form, {error.field: error.message}, suggestions=list(error.suggestions))
+        )
     return _answer(body, present(index, outcome, language))
 
 
@@ -63,13 +66,19 @@ def _rescued(body: dict[str, Any], problems: list[tuple[str, str]], language: st
 
 
 def _answer(body: dict[str, Any], result: dict[str, Any]) -> Any:
-    return render("web/answer.html", private=True, answer=result, picture=_picture(result),
-                  encoded=findform.encoded(body), sheet_languages=_sheet_languages())
+    return render(
+        "web/answer.html",
+        private=True,
+        answer=result,
+        picture=_picture(result),
+        encoded=findform.encoded(body),
+        sheet_languages=_sheet_languages(),
+    )
 
 
 @bp.post("/find/sheet")
 @page("match", read_only=True)
-def sheet():  # noqa: ANN201
+def sheet():
     """One result as a one-page sheet for the family, in the language they read."""
     body = _hidden_request(request.form.get("request", ""))
     language = request.form.get("language") or chosen_language()
@@ -90,16 +99,31 @@ def sheet():  # noqa: ANN201
     if chosen is None:
         raise Refused(404)
     with force_locale(language):
-        return render("web/sheet.html", private=True, result=chosen, location=result["location"],
-                      sheet_language=language, direction=_direction(result["location"], chosen))
+        return render(
+            "web/sheet.html",
+            private=True,
+            result=chosen,
+            location=result["location"],
+            sheet_language=language,
+            direction=_direction(result["location"], chosen),
+        )
 
 
-def _form(values: Any, errors: dict[str, str], status: int = 422, suggestions: list[str] | None = None):  # noqa: ANN202
+def _form(values: Any, errors: dict[str, str], status: int = 422, suggestions: list[str] | None = None):
     language = _match_language(chosen_language())
     index = current_app.extensions["referral.index"].current()
     offered = findform.options(language, catalogue.need_tree(get_session()), index.region.scales)
-    return render("web/find.html", status=status, private=True, values=values, errors=errors,
-                  offered=offered, picked=findform.picked(values), suggestions=suggestions or [], language=language)
+    return render(
+        "web/find.html",
+        status=status,
+        private=True,
+        values=values,
+        errors=errors,
+        offered=offered,
+        picked=findform.picked(values),
+        suggestions=suggestions or [],
+        language=language,
+    )
 
 
 def _match(loaded: dict[str, Any], language: str) -> tuple[Any, core.MatchOutcome, str]:
@@ -134,14 +158,18 @@ def _picture(result: dict[str, Any]) -> picture.Picture | None:
     where = result["location"]
     if not where or where.get("lat") is None:
         return None
-    options = [(r["rank"], r["service"]["name"], r["site"]["lat"], r["site"]["lon"])
-               for r in result["results"] if r.get("site")]
+    options = [
+        (r["rank"], r["service"]["name"], r["site"]["lat"], r["site"]["lon"])
+        for r in result["results"]
+        if r.get("site")
+    ]
     return picture.draw(where["lat"], where["lon"], options)
 
 
 def _direction(location: dict[str, Any], result: dict[str, Any]) -> str:
     if not result.get("site") or not location or location.get("lat") is None:
         return ""
-    drawn = picture.draw(location["lat"], location["lon"],
-                         [(result["rank"], "", result["site"]["lat"], result["site"]["lon"])])
+    drawn = picture.draw(
+        location["lat"], location["lon"], [(result["rank"], "", result["site"]["lat"], result["site"]["lon"])]
+    )
     return drawn.dots[0].direction

@@ -29,18 +29,22 @@ GENDERS = ("female", "male")
 def options(language: str, tree: list[dict[str, Any]], scales: Any) -> dict[str, Any]:
     """Everything the form offers, labelled in ``language``."""
     return {
-        "sections": sections(tree, language), "scales": [(s.key, s.names.get(language) or next(iter(s.names.values()), s.key)) for s in scales],
-        "grades": GRADES, "groups": [(g, group_label(language, g)) for g in GROUPS["en"]],
+        "sections": sections(tree, language),
+        "scales": [(s.key, s.names.get(language) or next(iter(s.names.values()), s.key)) for s in scales],
+        "grades": GRADES,
+        "groups": [(g, group_label(language, g)) for g in GROUPS["en"]],
         "languages": [(code, label(language, "language", code)) for code in LABELS["en"]["language"]],
         "modes": [(m, label(language, "mode", m)) for m in MODES],
         "weekdays": [(code, label(language, "weekday", str(i))) for i, code in enumerate(WEEKDAYS)],
-        "severities": SEVERITIES, "text_rows": range(TEXT_ROWS), "genders": GENDERS,
+        "severities": SEVERITIES,
+        "text_rows": range(TEXT_ROWS),
+        "genders": GENDERS,
     }
 
 
 def picked(form: MultiDict) -> set[str]:
     """The codes picked from the tree (to open their sections again)."""
-    return {k[len(NEED_PREFIX):] for k, v in form.items() if k.startswith(NEED_PREFIX) and v}
+    return {k[len(NEED_PREFIX) :] for k, v in form.items() if k.startswith(NEED_PREFIX) and v}
 
 
 def sections(tree: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
@@ -70,17 +74,27 @@ def request_from(form: MultiDict) -> dict[str, Any]:
     """The match request a posted form describes (not yet validated)."""
     body: dict[str, Any] = {
         "location": _clean({"place": _text(form, "location.place")}),
-        "child": _clean({"age": _text(form, "child.age"), "gender": _text(form, "child.gender"),
-                         "languages": form.getlist("child.languages"), "groups": form.getlist("child.groups"),
-                         "school": _text(form, "child.school")}),
+        "child": _clean(
+            {
+                "age": _text(form, "child.age"),
+                "gender": _text(form, "child.gender"),
+                "languages": form.getlist("child.languages"),
+                "groups": form.getlist("child.groups"),
+                "school": _text(form, "child.school"),
+            }
+        ),
         "needs": _picked_needs(form) + _typed_needs(form),
         "notes": _text(form, "notes"),
-        "assessment": {k[len("assessment."):]: v for k, v in form.items() if k.startswith("assessment.") and v},
-        "constraints": _clean({
-            "max_distance_km": _text(form, "constraints.max_distance_km"),
-            "modes": form.getlist("constraints.modes"), "free_only": "constraints.free_only" in form or None,
-            "include_waitlisted": False if "constraints.no_waitlist" in form else None,
-            "open_on": _text(form, "constraints.open_on")}),
+        "assessment": {k[len("assessment.") :]: v for k, v in form.items() if k.startswith("assessment.") and v},
+        "constraints": _clean(
+            {
+                "max_distance_km": _text(form, "constraints.max_distance_km"),
+                "modes": form.getlist("constraints.modes"),
+                "free_only": "constraints.free_only" in form or None,
+                "include_waitlisted": False if "constraints.no_waitlist" in form else None,
+                "open_on": _text(form, "constraints.open_on"),
+            }
+        ),
     }
     return _clean(body)
 
@@ -119,7 +133,7 @@ def _picked_needs(form: MultiDict) -> list[dict[str, Any]]:
     picked = []
     for key, value in form.items(multi=True):
         if key.startswith(NEED_PREFIX) and value.isdigit():
-            picked.append({"code": key[len(NEED_PREFIX):], "severity": int(value)})
+            picked.append({"code": key[len(NEED_PREFIX) :], "severity": int(value)})
     return picked
 
 

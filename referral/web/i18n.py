@@ -26,11 +26,16 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=chosen_language)
     app.jinja_env.filters["periods"] = periods  # consecutive days with the same hours as one range
     app.jinja_env.filters["shown"] = shown
-    app.jinja_env.globals.update(languages=languages, language_name=lambda code: NAMES.get(code, code),
-                                 weekday_name=lambda i: label(_core_language(), "weekday", str(i)),
-                                 phone_purpose=lambda code: label(_core_language(), "phone", code),
-                                 role_name=role_name, get_locale=get_locale, status_name=status_name,
-                                 code_label=lambda kind, code: label(_core_language(), kind, code))
+    app.jinja_env.globals.update(
+        languages=languages,
+        language_name=lambda code: NAMES.get(code, code),
+        weekday_name=lambda i: label(_core_language(), "weekday", str(i)),
+        phone_purpose=lambda code: label(_core_language(), "phone", code),
+        role_name=role_name,
+        get_locale=get_locale,
+        status_name=status_name,
+        code_label=lambda kind, code: label(_core_language(), kind, code),
+    )
 
 
 def _core_language() -> str:
@@ -55,8 +60,12 @@ def status_name(status: str) -> str:
 
 def role_name(role: str) -> str:
     """A role in the page's language."""
-    return {"admin": _("administrator"), "org_editor": _("organization editor"),
-            "social_worker": _("social worker"), "case_app": _("case application")}.get(role, role)
+    return {
+        "admin": _("administrator"),
+        "org_editor": _("organization editor"),
+        "social_worker": _("social worker"),
+        "case_app": _("case application"),
+    }.get(role, role)
 
 
 def languages() -> tuple[str, ...]:
@@ -76,7 +85,7 @@ def chosen_language() -> str:
 
 @bp.post("/language")
 @page("public", read_only=True)
-def switch_language():  # noqa: ANN201
+def switch_language():
     """Keep the person's language in the session; back to the page they were on."""
     choice = request.form.get("language", "")
     if choice in languages():

@@ -29,7 +29,7 @@ PER_PAGE = 50
 
 @bp.get("/referrals")
 @page("key")
-def inbox():  # noqa: ANN201
+def inbox():
     status = request.args.get("status") if request.args.get("status") in REFERRAL_STATUSES else None
     number = request.args.get("page", "1")
     args = {"page": int(number) if number.isdigit() and 0 < int(number) <= 10_000 else 1, "per_page": PER_PAGE}
@@ -37,15 +37,26 @@ def inbox():  # noqa: ANN201
     found = referrals.inbox(session, principal(), {**args, **({"status": status} if status else {})})
     sealer = current_app.extensions["referral.sealer"]
     shown = [referrals.opened(r, sealer) for r in found.items]
-    return render("web/inbox.html", private=True, referrals=shown, total=found.total, page=found.page,
-                  pages=max(1, -(-found.total // PER_PAGE)), status=status, statuses=REFERRAL_STATUSES,
-                  names=_names(session, shown), moves=_moves, decline_reasons=DECLINE_REASONS, closed=CLOSED,
-                  referral_status=status_label)
+    return render(
+        "web/inbox.html",
+        private=True,
+        referrals=shown,
+        total=found.total,
+        page=found.page,
+        pages=max(1, -(-found.total // PER_PAGE)),
+        status=status,
+        statuses=REFERRAL_STATUSES,
+        names=_names(session, shown),
+        moves=_moves,
+        decline_reasons=DECLINE_REASONS,
+        closed=CLOSED,
+        referral_status=status_label,
+    )
 
 
 @bp.post("/referrals/<referral_id>/status")
 @page("key", writes=True)
-def move(referral_id: str):  # noqa: ANN201
+def move(referral_id: str):
     """One move of the status machine; the use case decides whether this person may make it."""
     status, reason = request.form.get("status", ""), request.form.get("reason") or None
     version = request.form.get("version", "")
@@ -53,8 +64,9 @@ def move(referral_id: str):  # noqa: ANN201
         raise Refused(400)
     session = get_session()
     try:
-        referrals.transition(session, principal(), referral_id, status, reason if status == "declined" else None,
-                             int(version))
+        referrals.transition(
+            session, principal(), referral_id, status, reason if status == "declined" else None, int(version)
+        )
     except StaleVersion:
         session.rollback()
         flash(_("This referral changed while you were looking at it; here it is as it stands now."))
@@ -71,7 +83,7 @@ def move(referral_id: str):  # noqa: ANN201
 
 @bp.post("/referrals/<referral_id>/service-full")
 @page("editor", writes=True)
-def service_full(referral_id: str):  # noqa: ANN201
+def service_full(referral_id: str):
     service = referrals.mark_service_full(get_session(), principal(), referral_id)
     flash(_("Marked full: %(name)s. It is offered as full until you change its capacity.", name=service.name))
     return redirect(url_for("web.inbox", _anchor=f"referral-{referral_id}"))
@@ -79,9 +91,16 @@ def service_full(referral_id: str):  # noqa: ANN201
 
 def status_label(status: str) -> str:
     """A referral's status in the page's language."""
-    return {"requested": _("sent, not yet seen"), "received": _("received"), "accepted": _("accepted"),
-            "declined": _("declined"), "in_progress": _("in progress"), "completed": _("completed"),
-            "cancelled": _("cancelled"), "failed": _("could not be completed")}.get(status, status)
+    return {
+        "requested": _("sent, not yet seen"),
+        "received": _("received"),
+        "accepted": _("accepted"),
+        "declined": _("declined"),
+        "in_progress": _("in progress"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+        "failed": _("could not be completed"),
+    }.get(status, status)
 
 
 def _moves(referral: dict[str, Any]) -> list[str]:

@@ -58,8 +58,9 @@ class ListingForm:
         values.update({name: sorted(set(form.getlist(name))) for name in self.codes})
         values.update({name: _rows(form, name, *ROWS[name]) for name in self.rows})
         if self.documents:
-            values["required_documents"] = [line.strip() for line in (form.get("required_documents") or "").splitlines()
-                                            if line.strip()]
+            values["required_documents"] = [
+                line.strip() for line in (form.get("required_documents") or "").splitlines() if line.strip()
+            ]
         return values
 
     def changes(self, obj: Any, original: Mapping[str, Any], edited: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,16 +96,23 @@ SERVICE = ListingForm(
     choices=("capacity", "cost", "intensity"),
     numbers=("minimum_age", "maximum_age", "wait_days", "area_radius_km"),
     codes=("needs", "genders", "target_groups", "languages", "delivered_languages", "modes", "area_places", "sites"),
-    rows=("phones", "opening_hours"), documents=True, attributes={"sites": "site_ids"},
+    rows=("phones", "opening_hours"),
+    documents=True,
+    attributes={"sites": "site_ids"},
 )
 SITE = ListingForm(
     SiteSchema,
-    texts=("name", "address", "phone", "accessibility"), choices=("kind", "place"),
-    numbers=("latitude", "longitude"), codes=("languages",), rows=("phones", "opening_hours"),
+    texts=("name", "address", "phone", "accessibility"),
+    choices=("kind", "place"),
+    numbers=("latitude", "longitude"),
+    codes=("languages",),
+    rows=("phones", "opening_hours"),
     attributes={"place": "place_code"},
 )
 ORGANIZATION = ListingForm(
-    OrganizationSchema, texts=("name", "description", "email", "phone", "website"), choices=("kind",),
+    OrganizationSchema,
+    texts=("name", "description", "email", "phone", "website"),
+    choices=("kind",),
 )
 
 

@@ -48,8 +48,16 @@ def draw(lat: float, lon: float, options: Iterable[tuple[int, str, float, float]
     for rank, name, east, north in offsets:
         km = math.hypot(east, north)
         shrink = _radius(km, radius_km, outer) / km if km else 0.0
-        dots.append(Dot(rank, round(centre + east * shrink, 1), round(centre - north * shrink, 1),
-                        round(km, 1), direction(east, north), name))
+        dots.append(
+            Dot(
+                rank,
+                round(centre + east * shrink, 1),
+                round(centre - north * shrink, 1),
+                round(km, 1),
+                direction(east, north),
+                name,
+            )
+        )
     rings = tuple((km, round(_radius(km, radius_km, outer), 1)) for km in _ring_kms(radius_km))
     return Picture(SIZE, centre, radius_km, rings, tuple(dots))
 

@@ -23,50 +23,50 @@ ORGANIZATION = editing.Kind(Organization, listingform.ORGANIZATION, "web/organiz
 
 @bp.get("/org/<org_id>/edit")
 @page("editor")
-def edit_organization(org_id: str):  # noqa: ANN201
+def edit_organization(org_id: str):
     return editing.open_form(ORGANIZATION, org_id)
 
 
 @bp.post("/org/<org_id>/edit")
 @page("editor", writes=True)
-def save_organization(org_id: str):  # noqa: ANN201
+def save_organization(org_id: str):
     return editing.save(ORGANIZATION, org_id, _back)
 
 
 @bp.get("/sites/<site_id>/edit")
 @page("editor")
-def edit_site(site_id: str):  # noqa: ANN201
+def edit_site(site_id: str):
     return editing.open_form(SITE, site_id)
 
 
 @bp.post("/sites/<site_id>/edit")
 @page("editor", writes=True)
-def save_site(site_id: str):  # noqa: ANN201
+def save_site(site_id: str):
     return editing.save(SITE, site_id, _back)
 
 
 @bp.get("/org/<org_id>/sites/new")
 @page("editor")
-def new_site(org_id: str):  # noqa: ANN201
+def new_site(org_id: str):
     owner = _own(org_id)
     return editing.page(SITE, None, {}, {}, 0, {}, owner=owner)
 
 
 @bp.post("/org/<org_id>/sites/new")
 @page("editor", writes=True)
-def create_site(org_id: str):  # noqa: ANN201
+def create_site(org_id: str):
     return editing.create(SITE, _own(org_id), lambda site: _back(site, True))
 
 
 @bp.get("/sites/<site_id>/history")
 @page("editor")
-def site_history(site_id: str):  # noqa: ANN201
+def site_history(site_id: str):
     return _history(Site, site_id, url_for("web.edit_site", site_id=site_id))
 
 
 @bp.get("/org/<org_id>/history")
 @page("editor")
-def organization_history(org_id: str):  # noqa: ANN201
+def organization_history(org_id: str):
     return _history(Organization, org_id, url_for("web.edit_organization", org_id=org_id))
 
 
@@ -81,8 +81,13 @@ def _history(model: type, key: str, edit_url: str) -> Any:
     session = get_session()
     listing = directory.get(session, model, key)
     events = directory.history(session, principal(), model, key)
-    return render("web/history.html", listing=listing, events=list(reversed(events)), edit_url=edit_url,
-                  org_id=directory.owner_of(listing))
+    return render(
+        "web/history.html",
+        listing=listing,
+        events=list(reversed(events)),
+        edit_url=edit_url,
+        org_id=directory.owner_of(listing),
+    )
 
 
 def _back(listing: Any, changed: bool) -> Any:

@@ -68,15 +68,27 @@ def throwaway_database(backend: str, tmp: Path) -> Iterator[str]:
 
 def target(backend: str, url: str) -> Target:
     """The app on ``url`` with the mini region loaded and an editor of east-care."""
-    app = create_app({"ENV": "test", "DATABASE_URL": url, "ADMIN_KEY": ADMIN_KEY,
-                      "INDEX_CHECK_SECONDS": 0, "INDEX_BUILD_IN_BACKGROUND": False,
-                      "RATELIMIT_PER_ADDRESS": "1000000 per minute", "RATELIMIT_PER_KEY": "1000000 per minute"})
+    app = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": url,
+            "ADMIN_KEY": ADMIN_KEY,
+            "INDEX_CHECK_SECONDS": 0,
+            "INDEX_BUILD_IN_BACKGROUND": False,
+            "RATELIMIT_PER_ADDRESS": "1000000 per minute",
+            "RATELIMIT_PER_KEY": "1000000 per minute",
+        }
+    )
     seed_mini(app)
-    return Target(app, backend, {
-        "admin": {"Authorization": f"Bearer {ADMIN_KEY}"},
-        "editor": _key(app, "org_editor", EAST),
-        "anonymous": {},
-    })
+    return Target(
+        app,
+        backend,
+        {
+            "admin": {"Authorization": f"Bearer {ADMIN_KEY}"},
+            "editor": _key(app, "org_editor", EAST),
+            "anonymous": {},
+        },
+    )
 
 
 def _key(app: Any, role: str, organization_id: str | None) -> dict[str, str]:
@@ -84,19 +96,26 @@ def _key(app: Any, role: str, organization_id: str | None) -> dict[str, str]:
     from referral.policy import CLI
 
     with app.app_context(), get_db().session(write=True) as session:
-        account = accounts.create_account(session, CLI, {"name": f"fuzz {role}", "role": role,
-                                                         "organization_id": organization_id})
+        account = accounts.create_account(
+            session, CLI, {"name": f"fuzz {role}", "role": role, "organization_id": organization_id}
+        )
         _key_row, plain = accounts.issue_key(session, CLI, account.id, None)
     return {"Authorization": f"Bearer {plain}"}
 
 
 def config(backend: str) -> schemathesis.Config:
     """schemathesis's generation settings (the runner below sets hypothesis's: examples, derandomized)."""
-    return schemathesis.Config.from_dict({
-        # The callers' keys are the test's to choose: none generated (the no-key caller sends none).
-        "generation": {"mode": "all", "max-examples": EXAMPLES[backend], "deterministic": True,
-                       "with-security-parameters": False},
-    })
+    return schemathesis.Config.from_dict(
+        {
+            # The callers' keys are the test's to choose: none generated (the no-key caller sends none).
+            "generation": {
+                "mode": "all",
+                "max-examples": EXAMPLES[backend],
+                "deterministic": True,
+                "with-security-parameters": False,
+            },
+        }
+    )
 
 
 def dispose(app: Any) -> None:
@@ -104,9 +123,16 @@ def dispose(app: Any) -> None:
         get_db().engine.dispose()
 
 
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
-          "missing_required_header", "ignored_auth")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "ignored_auth",
+)
 
 
 def checks(names: tuple[str, ...] = CHECKS) -> list[Any]:
@@ -130,12 +156,20 @@ def fuzz(schema: Any, headers: dict[str, str], examples: int, names: tuple[str, 
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+            @settings(
+                max_examples=examples,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
                 for title, report in _failures(case, headers, selected):  # run() is called in this iteration
                     found.setdefault((operation.label, f"{mode.value}: {title}"), report)  # noqa: B023
+
             try:
                 run()
             except Unsatisfiable:  # nothing to make invalid (an operation without inputs)
@@ -146,7 +180,9 @@ def fuzz(schema: Any, headers: dict[str, str], examples: int, names: tuple[str, 
 def validate(cases: list[Any], headers: dict[str, str], names: tuple[str, ...] = CHECKS) -> list[str]:
     """Chosen cases (known ids, each option) through the same checks: what failed."""
     selected = checks(names)
-    return [f"{case.operation.label} {report}" for case in cases for _title, report in _failures(case, headers, selected)]
+    return [
+        f"{case.operation.label} {report}" for case in cases for _title, report in _failures(case, headers, selected)
+    ]
 
 
 def _failures(case: Any, headers: dict[str, str], selected: list[Any]) -> list[tuple[str, str]]:
@@ -157,9 +193,11 @@ def _failures(case: Any, headers: dict[str, str], selected: list[Any]) -> list[t
     try:
         case.validate_response(response, checks=selected, headers=headers)
     except FailureGroup as failures:
-        sent = (f"{case.method} {case.formatted_path} query={case.query} "
-                f"headers={_short({**(case.headers or {}), **headers})} body={_short(case.body)} "
-                f"=> {response.status_code} {response.text[:300]}")
+        sent = (
+            f"{case.method} {case.formatted_path} query={case.query} "
+            f"headers={_short({**(case.headers or {}), **headers})} body={_short(case.body)} "
+            f"=> {response.status_code} {response.text[:300]}"
+        )
         return [(one.title, f"{one}\n  -> {sent}") for one in failures.exceptions]
     return []
 

@@ -20,7 +20,7 @@ AUTISM = stable_id("service", "east-autism")
 
 
 @pytest.fixture
-def editor(app, make_key):  # noqa: ANN001, ANN201
+def editor(app, make_key):
     """East Care's editor, on the seeded mini directory."""
     seed_mini(app)
     return make_key("org_editor", EAST)
@@ -29,7 +29,8 @@ def editor(app, make_key):  # noqa: ANN001, ANN201
 @pytest.mark.parametrize("url", [f"/v1/services/{AUTISM}", f"/v1/sites/{EAST_OFFICE}"])
 @pytest.mark.parametrize("admin_action, status", [("PATCH", "suspended"), ("DELETE", "inactive")])
 def test_an_editor_cannot_bring_back_what_an_admin_suspended_or_deleted(
-        app, client, admin_headers, editor, url, admin_action, status):
+    app, client, admin_headers, editor, url, admin_action, status
+):
     if admin_action == "PATCH":
         assert change(client, "PATCH", url, admin_headers, json={"status": "suspended"}).status_code == 200
     else:
@@ -54,8 +55,10 @@ def test_an_editor_may_still_deactivate_its_own_active_listing_by_patch(app, cli
 
 
 def test_a_suspended_organizations_editors_can_read_but_not_write(app, client, admin_headers, editor):
-    assert change(client, "PATCH", f"/v1/organizations/{EAST}", admin_headers,
-                  json={"status": "suspended"}).status_code == 200
+    assert (
+        change(client, "PATCH", f"/v1/organizations/{EAST}", admin_headers, json={"status": "suspended"}).status_code
+        == 200
+    )
     writes = [
         change(client, "PATCH", f"/v1/services/{AUTISM}", editor, json={"wait_days": 3}),
         client.post("/v1/sites", json=builders.site(EAST), headers=editor),
@@ -68,8 +71,7 @@ def test_a_suspended_organizations_editors_can_read_but_not_write(app, client, a
     assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 30
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'someone else'",
-                                       "DELETE FROM audit_events"])
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"])
 def test_the_audit_trail_refuses_update_and_delete_in_the_database_itself(app, client, admin_headers, statement):
     client.post("/v1/organizations", json=builders.organization(), headers=admin_headers)
     with app.app_context():
@@ -92,8 +94,10 @@ def test_the_last_active_admin_cannot_be_disabled(app, client, admin_headers):
     first = client.post("/v1/admin/accounts", json={"name": "first", "role": "admin"}, headers=admin_headers)
     second = client.post("/v1/admin/accounts", json={"name": "second", "role": "admin"}, headers=admin_headers)
     first_id, second_id = first.get_json()["id"], second.get_json()["id"]
-    assert client.patch(f"/v1/admin/accounts/{first_id}", json={"status": "disabled"},
-                        headers=admin_headers).status_code == 200
+    assert (
+        client.patch(f"/v1/admin/accounts/{first_id}", json={"status": "disabled"}, headers=admin_headers).status_code
+        == 200
+    )
     last = client.patch(f"/v1/admin/accounts/{second_id}", json={"status": "disabled"}, headers=admin_headers)
     assert last.status_code == 409 and last.mimetype == "application/problem+json"
     assert "last active admin" in last.get_json()["detail"]
@@ -104,8 +108,9 @@ def test_the_development_admin_key_never_works_unless_configured(database_url):
     from referral.app import create_app
 
     app = create_app({"ENV": "development", "DATABASE_URL": database_url})
-    answer = app.test_client().get("/v1/admin/accounts",
-                                   headers={"Authorization": "Bearer dev-admin-key-not-for-production"})
+    answer = app.test_client().get(
+        "/v1/admin/accounts", headers={"Authorization": "Bearer dev-admin-key-not-for-production"}
+    )
     assert answer.status_code == 401
     app.extensions["referral.db"].engine.dispose()
 
@@ -141,5 +146,8 @@ def test_serve_runs_one_gthread_worker_per_core_all_counting_limits_in_one_share
     assert default[default.index("--worker-class") + 1] == "gthread"
     assert (default[default.index("--workers") + 1], default[default.index("--threads") + 1]) == ("2", "8")
     instance = Flask("referral").instance_path
-    assert default[default.index("--env") + 1] == f"REFERRAL_RATELIMIT_STORAGE_URI=referral+sqlite:///{instance}/ratelimits.sqlite3"
+    assert (
+        default[default.index("--env") + 1]
+        == f"REFERRAL_RATELIMIT_STORAGE_URI=referral+sqlite:///{instance}/ratelimits.sqlite3"
+    )
     assert (single[single.index("--workers") + 1], "--env" in single) == ("1", False)  # one process counts in memory

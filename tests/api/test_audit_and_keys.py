@@ -73,18 +73,25 @@ def test_an_expired_key_is_refused(app, client, make_key):
 
 def test_a_disabled_accounts_keys_stop_working(app, client, make_key, admin_headers):
     headers = make_key("case_app")
-    (account,) = [a for a in client.get("/v1/admin/accounts", headers=admin_headers).get_json()["items"]
-                  if a["role"] == "case_app"]
+    (account,) = [
+        a
+        for a in client.get("/v1/admin/accounts", headers=admin_headers).get_json()["items"]
+        if a["role"] == "case_app"
+    ]
     client.patch(f"/v1/admin/accounts/{account['id']}", json={"status": "disabled"}, headers=admin_headers)
     assert client.get("/v1/health", headers=headers).status_code == 401
 
 
 def test_admins_issue_keys_through_the_api_and_the_key_is_shown_once(app, client, admin_headers):
     seed_mini(app)
-    account = client.post("/v1/admin/accounts", json={"name": "东区编辑", "role": "org_editor",
-                                                      "organization_id": EAST}, headers=admin_headers).get_json()
-    issued = client.post(f"/v1/admin/accounts/{account['id']}/keys", json={"expires_in_days": 90},
-                         headers=admin_headers).get_json()
+    account = client.post(
+        "/v1/admin/accounts",
+        json={"name": "东区编辑", "role": "org_editor", "organization_id": EAST},
+        headers=admin_headers,
+    ).get_json()
+    issued = client.post(
+        f"/v1/admin/accounts/{account['id']}/keys", json={"expires_in_days": 90}, headers=admin_headers
+    ).get_json()
     assert issued["key"].startswith(f"rk_{issued['prefix']}_")
     listed = client.get("/v1/admin/accounts", headers=admin_headers).get_json()["items"]
     assert "key" not in listed[0]["keys"][0]

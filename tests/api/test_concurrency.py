@@ -38,7 +38,11 @@ def test_a_stale_if_match_loses_nothing_and_names_the_current_version(app, clien
     assert second.status_code == 412
     assert second.get_json()["current_version"] == 2 and second.headers["ETag"] == '"2"'
     now = client.get(URL).get_json()
-    assert (now["wait_days"], now["cost_text"], now["version"]) == (14, "每月 200 元", 2)  # first kept, second not applied
+    assert (now["wait_days"], now["cost_text"], now["version"]) == (
+        14,
+        "每月 200 元",
+        2,
+    )  # first kept, second not applied
     retried = client.patch(URL, json={"cost_text": "免费"}, headers={**admin_headers, "If-Match": '"2"'})
     assert retried.status_code == 200
     assert (retried.get_json()["wait_days"], retried.get_json()["cost_text"]) == (14, "免费")  # both outcomes
@@ -85,7 +89,7 @@ LINK_VALUES = {
 }
 
 
-def _link_editor(app, admin_headers, seed: int, edits: int, wins: list, failures: list) -> None:  # noqa: ANN001
+def _link_editor(app, admin_headers, seed: int, edits: int, wins: list, failures: list) -> None:
     """Edits one link field at a time with If-Match; records every 2xx (version, field, value sent)."""
     client = app.test_client()
     fields = sorted(LINK_VALUES)
@@ -93,8 +97,11 @@ def _link_editor(app, admin_headers, seed: int, edits: int, wins: list, failures
         field = fields[(seed + step) % len(fields)]
         read = client.get(URL)
         current = read.get_json()[field]
-        value = next(v for v in LINK_VALUES[field][(seed + step) % len(LINK_VALUES[field]):] + LINK_VALUES[field]
-                     if v != current)
+        value = next(
+            v
+            for v in LINK_VALUES[field][(seed + step) % len(LINK_VALUES[field]) :] + LINK_VALUES[field]
+            if v != current
+        )
         answer = client.patch(URL, json={field: value}, headers={**admin_headers, "If-Match": read.headers["ETag"]})
         if answer.status_code == 200:
             body = answer.get_json()
@@ -109,8 +116,9 @@ def test_sixteen_threads_editing_needs_sites_and_area_lose_no_update(app, admin_
     seed_mini(app)
     wins: list = []
     failures: list = []
-    threads = [threading.Thread(target=_link_editor, args=(app, admin_headers, seed, 20, wins, failures))
-               for seed in range(16)]
+    threads = [
+        threading.Thread(target=_link_editor, args=(app, admin_headers, seed, 20, wins, failures)) for seed in range(16)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -131,8 +139,9 @@ def test_sixteen_threads_editing_needs_sites_and_area_lose_no_update(app, admin_
 def test_a_link_only_edit_bumps_version_etag_and_updated_at(app, client, admin_headers):
     seed_mini(app)
     before = client.get(URL)
-    after = client.patch(URL, json={"area_places": ["T2"]},
-                         headers={**admin_headers, "If-Match": before.headers["ETag"]})
+    after = client.patch(
+        URL, json={"area_places": ["T2"]}, headers={**admin_headers, "If-Match": before.headers["ETag"]}
+    )
     assert after.status_code == 200
     assert (after.get_json()["version"], after.headers["ETag"]) == (2, '"2"')
     assert after.get_json()["updated_at"] > before.get_json()["updated_at"]

@@ -24,13 +24,13 @@ class Fault:
     """Arms the app's engine to lose its database on the next statements: on PostgreSQL the
     server really terminates the connection's backend; SQLite, embedded, gets a disk I/O error."""
 
-    def __init__(self, app, backend: str, message: str = "disk I/O error"):  # noqa: ANN001
+    def __init__(self, app, backend: str, message: str = "disk I/O error"):
         self.armed = 0
         self.backend, self.message = backend, message
         with app.app_context():
             event.listen(get_db().engine, "before_cursor_execute", self._strike)
 
-    def _strike(self, conn, _cursor, _statement, _parameters, _context, _many):  # noqa: ANN001
+    def _strike(self, conn, _cursor, _statement, _parameters, _context, _many):
         if self.armed <= 0:
             return
         self.armed -= 1
@@ -75,8 +75,11 @@ def test_liveness_never_queries_and_readiness_says_when_writes_fail(app, client,
     ready = client.get("/v1/health/ready")
     assert (ready.status_code, ready.get_json()["status"]) == (503, "unavailable")
     fault.armed = 0
-    assert client.get("/v1/health/ready").get_json() == {"status": "ok", "database": "ok",
-                                                         "version": client.get("/v1/health").get_json()["version"]}
+    assert client.get("/v1/health/ready").get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "version": client.get("/v1/health").get_json()["version"],
+    }
 
 
 def test_readiness_counts_a_held_write_lock_as_ready_and_writes_nothing(app, client, database_url):
@@ -88,17 +91,28 @@ def test_readiness_counts_a_held_write_lock_as_ready_and_writes_nothing(app, cli
 
 
 @pytest.fixture
-def cors_app(database_url):  # noqa: ANN001, ANN201
-    app = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                      "CORS_ORIGINS": ["https://case.example.org"]})
+def cors_app(database_url):
+    app = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": database_url,
+            "ADMIN_KEY": ADMIN_KEY,
+            "CORS_ORIGINS": ["https://case.example.org"],
+        }
+    )
     yield app
     app.extensions["referral.db"].engine.dispose()
 
 
 def test_a_preflight_from_an_allowed_origin_is_answered_without_a_key(cors_app):
-    answer = cors_app.test_client().options("/v1/match", headers={
-        "Origin": "https://case.example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type, if-match"})
+    answer = cors_app.test_client().options(
+        "/v1/match",
+        headers={
+            "Origin": "https://case.example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, if-match",
+        },
+    )
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] == "https://case.example.org"
     assert "POST" in answer.headers["Access-Control-Allow-Methods"]
@@ -122,7 +136,7 @@ class ReadOnlyOnce:
     """The app's next SQLite connection opens the file read-only — as SQLite does, silently, when the
     file is not writable at that moment (root ignores file modes, so a chmod proves nothing here)."""
 
-    def __init__(self, app):  # noqa: ANN001
+    def __init__(self, app):
         self.armed, self.opened = False, 0
         with app.app_context():
             self.engine = get_db().engine
@@ -132,7 +146,7 @@ class ReadOnlyOnce:
         self.engine.dispose()  # the pool forgets its read-write connections
         self.armed = True
 
-    def _connect(self, _dialect, _record, _cargs, cparams):  # noqa: ANN001, ANN202
+    def _connect(self, _dialect, _record, _cargs, cparams):
         self.opened += 1
         if not self.armed:
             return None  # the usual connection
@@ -140,7 +154,9 @@ class ReadOnlyOnce:
         return sqlite3.connect(f"file:{self.engine.url.database}?mode=ro", uri=True, **cparams)
 
 
-def test_a_sqlite_connection_opened_read_only_is_reopened_read_write_by_the_next_write(app, client, admin_headers, backend):
+def test_a_sqlite_connection_opened_read_only_is_reopened_read_write_by_the_next_write(
+    app, client, admin_headers, backend
+):
     if backend != "sqlite":
         pytest.skip("SQLite keeps a connection read-only once it opened the file so")
     seed_mini(app)
@@ -167,7 +183,7 @@ def test_readiness_finds_a_read_only_sqlite_connection_and_is_ready_once_it_is_r
 
 
 @pytest.fixture
-def silent_postgres():  # noqa: ANN201
+def silent_postgres():
     """A TCP port that accepts connections and never says a word: a database host gone silent."""
     listener = socket.create_server(("127.0.0.1", 0))
     yield f"postgresql+psycopg://postgres@127.0.0.1:{listener.getsockname()[1]}/referral"
@@ -175,8 +191,9 @@ def silent_postgres():  # noqa: ANN201
 
 
 def test_a_database_host_gone_silent_is_a_503_in_seconds_not_a_hung_worker(silent_postgres):
-    app = create_app({"ENV": "test", "DATABASE_URL": silent_postgres, "ADMIN_KEY": ADMIN_KEY,
-                      "INDEX_BUILD_IN_BACKGROUND": False})
+    app = create_app(
+        {"ENV": "test", "DATABASE_URL": silent_postgres, "ADMIN_KEY": ADMIN_KEY, "INDEX_BUILD_IN_BACKGROUND": False}
+    )
     lost = app.test_client().get(f"/v1/services/{AUTISM}")  # hangs for minutes without a connect timeout
     assert (lost.status_code, lost.mimetype, lost.headers["Retry-After"]) == (503, "application/problem+json", "5")
     app.extensions["referral.db"].engine.dispose()
@@ -186,7 +203,7 @@ def test_a_pool_with_every_connection_busy_past_its_timeout_is_a_503_not_a_500(a
     with app.app_context():
         engine = get_db().engine
 
-    def exhausted(*_args):  # noqa: ANN002, ANN202 - what QueuePool raises after pool_timeout
+    def exhausted(*_args):
         raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00")
 
     event.listen(engine, "checkout", exhausted)

@@ -19,15 +19,19 @@ HEALTH = b"GET /v1/health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def served(tmp_path_factory: pytest.TempPathFactory):
     """`referral serve` on an empty, migrated SQLite database; its port."""
     url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'referral.db'}"
     _migrate(url)
     port = _free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port),
-                               "--threads", "2"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_until_it_answers(port, server)
         yield port
@@ -80,18 +84,24 @@ def problem(answer: bytes) -> tuple[str, str, dict]:
     return lines[0], headers["Content-Type"], json.loads(body)
 
 
-@pytest.mark.parametrize(("raw", "status_line", "status"), [
-    # a request line of 5,000 bytes: over gunicorn's 4,094
-    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", "HTTP/1.1 414 URI Too Long", 414),
-    # one header of 9,000 bytes: over 8,190
-    (HEALTH + b"X-Long: " + b"a" * 9000 + b"\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large", 431),
-    # 120 header fields: over 100
-    (HEALTH + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n",
-     "HTTP/1.1 431 Request Header Fields Too Large", 431),
-    # not HTTP at all
-    (b"HELLO THERE\r\n\r\n", "HTTP/1.1 400 Bad Request", 400),
-])
-def test_gunicorns_own_refusals_are_problem_json_without_the_request(served, raw, status_line, status):  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("raw", "status_line", "status"),
+    [
+        # a request line of 5,000 bytes: over gunicorn's 4,094
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", "HTTP/1.1 414 URI Too Long", 414),
+        # one header of 9,000 bytes: over 8,190
+        (HEALTH + b"X-Long: " + b"a" * 9000 + b"\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large", 431),
+        # 120 header fields: over 100
+        (
+            HEALTH + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            431,
+        ),
+        # not HTTP at all
+        (b"HELLO THERE\r\n\r\n", "HTTP/1.1 400 Bad Request", 400),
+    ],
+)
+def test_gunicorns_own_refusals_are_problem_json_without_the_request(served, raw, status_line, status):
     line, content_type, body = problem(exchange(served, raw))
     assert (line, content_type) == (status_line, "application/problem+json")
     assert body["status"] == status and body["type"] == "about:blank"

@@ -19,8 +19,9 @@ EAST = stable_id("organization", "east-care")
 EAST_OFFICE = stable_id("site", "east-care-office")
 AUTISM = stable_id("service", "east-autism")
 # Any code point, with lone surrogates, NUL and controls drawn often (hypothesis leaves surrogates out by default).
-ANY_TEXT = st.text(st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", "\x00", "\x1b", "\x85"])),
-                   max_size=40)
+ANY_TEXT = st.text(
+    st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", "\x00", "\x1b", "\x85"])), max_size=40
+)
 TEXT_FIELDS = {
     "organizations": ("name", "description", "phone", "email", "website"),
     "sites": ("name", "address", "accessibility", "phone", "place"),
@@ -34,36 +35,43 @@ BODIES = {
 RECORDS = {"organizations": EAST, "sites": EAST_OFFICE, "services": AUTISM}
 
 
-def snapshot(app) -> tuple:  # noqa: ANN001
+def snapshot(app) -> tuple:
     with app.app_context(), get_db().session() as session:
-        rows = tuple(session.scalar(select(func.count()).select_from(m)) for m in (Organization, Site, Service, AuditEvent))
+        rows = tuple(
+            session.scalar(select(func.count()).select_from(m)) for m in (Organization, Site, Service, AuditEvent)
+        )
         return (*rows, session.scalar(select(DirectoryState.version)))
 
 
 @st.composite
-def hostile_edits(draw):  # noqa: ANN001, ANN201
+def hostile_edits(draw):
     resource = draw(st.sampled_from(sorted(TEXT_FIELDS)))
     field = draw(st.sampled_from(TEXT_FIELDS[resource]))
     value = draw(ANY_TEXT)
     where = draw(st.sampled_from(["field", "names", "key"]))
-    change = {field: value} if where == "field" else (
-        {"names": {"zh": value}} if where == "names" else {"names": {value: "x"}})
+    change = (
+        {field: value}
+        if where == "field"
+        else ({"names": {"zh": value}} if where == "names" else {"names": {value: "x"}})
+    )
     return resource, draw(st.sampled_from(["POST", "PATCH"])), change
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edit=hostile_edits())
 def test_arbitrary_unicode_through_every_write_route_never_gives_a_5xx_nor_stores_a_refusal(
-        app, client, admin_headers, edit):
+    app, client, admin_headers, edit
+):
     resource, method, change = edit
     if snapshot(app)[0] == 0:
         seed_mini(app)
     url = f"/v1/{resource}" + (f"/{RECORDS[resource]}" if method == "PATCH" else "")
     body = {**BODIES[resource](), **change} if method == "POST" else change
-    headers = {**admin_headers, "If-Match": client.get(url).headers.get("ETag", "")} if method == "PATCH" else admin_headers
+    headers = (
+        {**admin_headers, "If-Match": client.get(url).headers.get("ETag", "")} if method == "PATCH" else admin_headers
+    )
     before = snapshot(app)
-    response = client.open(url, method=method, data=json.dumps(body), content_type="application/json",
-                           headers=headers)
+    response = client.open(url, method=method, data=json.dumps(body), content_type="application/json", headers=headers)
     assert response.status_code < 500, response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"

@@ -19,8 +19,10 @@ from tests.conftest import ADMIN_KEY
 from tests.integration.hsds.helpers import reference_only
 
 DESCRIPTOR = json.dumps({"resources": [{"name": "organization", "path": "organizations.csv"}]}).encode()
-HEADER = b"id,name,alternate_name,description,email,website,tax_status,tax_id,year_incorporated,legal_status," \
-         b"logo,uri,parent_organization_id\n"
+HEADER = (
+    b"id,name,alternate_name,description,email,website,tax_status,tax_id,year_incorporated,legal_status,"
+    b"logo,uri,parent_organization_id\n"
+)
 
 
 def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -38,8 +40,14 @@ def _bomb() -> bytes:
 
 def _liar() -> bytes:
     """A member whose headers say it unpacks to 100 bytes while it unpacks to 5 MB."""
-    data = bytearray(_zip({"datapackage.json": DESCRIPTOR,
-                           "organizations.csv": HEADER + b"1,a" + b"," * 11 + b"\n" + b" " * 5_000_000}))
+    data = bytearray(
+        _zip(
+            {
+                "datapackage.json": DESCRIPTOR,
+                "organizations.csv": HEADER + b"1,a" + b"," * 11 + b"\n" + b" " * 5_000_000,
+            }
+        )
+    )
     real = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("organizations.csv").file_size
     for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):  # central directory, local header
         at = data.find(signature)
@@ -65,23 +73,45 @@ HOSTILE = {
     # name: (the upload, words of the problem)
     "a zip bomb": (_bomb, "times its packed size (a zip bomb?)"),
     "a zip that lies about its sizes": (_liar, "cannot be unpacked"),
-    "a zip inside the zip": (lambda: _zip({"datapackage.json": DESCRIPTOR, "inner.zip": _bomb()}),
-                             "nested archives are not read"),
-    "a path that climbs out": (lambda: _zip({"datapackage.json": DESCRIPTOR, "../../etc/cron.d/x.csv": b"id\n"}),
-                               "a path outside the package"),
-    "an absolute path": (lambda: _zip({"datapackage.json": DESCRIPTOR, "/etc/passwd": b"x"}),
-                         "a path outside the package"),
+    "a zip inside the zip": (
+        lambda: _zip({"datapackage.json": DESCRIPTOR, "inner.zip": _bomb()}),
+        "nested archives are not read",
+    ),
+    "a path that climbs out": (
+        lambda: _zip({"datapackage.json": DESCRIPTOR, "../../etc/cron.d/x.csv": b"id\n"}),
+        "a path outside the package",
+    ),
+    "an absolute path": (
+        lambda: _zip({"datapackage.json": DESCRIPTOR, "/etc/passwd": b"x"}),
+        "a path outside the package",
+    ),
     "an encrypted member": (_encrypted, "is encrypted"),
-    "thousands of members": (lambda: _zip({"datapackage.json": DESCRIPTOR,
-                                           **{f"f{i}.csv": b"" for i in range(2000)}}), "holds 2001 files"),
-    "CSV that is not UTF-8": (lambda: _zip({"datapackage.json": DESCRIPTOR,
-                                            "organizations.csv": HEADER + "1,Caf\xe9".encode("latin-1")
-                                            + b"," * 11 + b"\n"}), "is not UTF-8 text"),
-    "a CSV field of 1 MB": (lambda: _zip({"datapackage.json": DESCRIPTOR,
-                                          "organizations.csv": HEADER + b'1,"' + b"x" * 1_000_000 + b'"'
-                                          + b"," * 11 + b"\n"}), "field larger than field limit"),
-    "a descriptor that is not JSON": (lambda: _zip({"datapackage.json": b"\xff\xfe{", "organizations.csv": HEADER}),
-                                      "not valid UTF-8 JSON"),
+    "thousands of members": (
+        lambda: _zip({"datapackage.json": DESCRIPTOR, **{f"f{i}.csv": b"" for i in range(2000)}}),
+        "holds 2001 files",
+    ),
+    "CSV that is not UTF-8": (
+        lambda: _zip(
+            {
+                "datapackage.json": DESCRIPTOR,
+                "organizations.csv": HEADER + "1,Caf\xe9".encode("latin-1") + b"," * 11 + b"\n",
+            }
+        ),
+        "is not UTF-8 text",
+    ),
+    "a CSV field of 1 MB": (
+        lambda: _zip(
+            {
+                "datapackage.json": DESCRIPTOR,
+                "organizations.csv": HEADER + b'1,"' + b"x" * 1_000_000 + b'"' + b"," * 11 + b"\n",
+            }
+        ),
+        "field larger than field limit",
+    ),
+    "a descriptor that is not JSON": (
+        lambda: _zip({"datapackage.json": b"\xff\xfe{", "organizations.csv": HEADER}),
+        "not valid UTF-8 JSON",
+    ),
     "not a zip at all": (lambda: b"PK\x03\x04 \xff garbage " * 100, "is not a readable zip file"),
 }
 
@@ -114,11 +144,22 @@ def test_a_hostile_upload_ends_as_a_failed_job_with_problem_details(app, client,
 
 
 def test_an_upload_over_the_limit_is_a_413_problem_and_nothing_is_queued(database_url):
-    small = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                        "INDEX_CHECK_SECONDS": 0, "INDEX_BUILD_IN_BACKGROUND": False,
-                        "HSDS": {"max_upload_bytes": 10_000}})
-    answer = small.test_client().post("/v1/admin/imports", data=_bomb() + b"\0" * 10_000,
-                                      headers={"Authorization": f"Bearer {ADMIN_KEY}"}, content_type="application/zip")
+    small = create_app(
+        {
+            "ENV": "test",
+            "DATABASE_URL": database_url,
+            "ADMIN_KEY": ADMIN_KEY,
+            "INDEX_CHECK_SECONDS": 0,
+            "INDEX_BUILD_IN_BACKGROUND": False,
+            "HSDS": {"max_upload_bytes": 10_000},
+        }
+    )
+    answer = small.test_client().post(
+        "/v1/admin/imports",
+        data=_bomb() + b"\0" * 10_000,
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        content_type="application/zip",
+    )
     assert answer.status_code == 413 and answer.mimetype == "application/problem+json"
     assert run_all(small) == 0
     small.extensions["referral.db"].engine.dispose()

@@ -17,11 +17,17 @@ from referral.policy import CLI
 from tests.builders import seed_mini
 from tests.integration.hsds.helpers import HARBOUR, reference_only
 
-BODY = [{"id": "org-1", "name": "Hillside Family Hub", "description": "",
-         "services": [{"id": "svc-1", "name": "Parent Line", "status": "active"}]}]
+BODY = [
+    {
+        "id": "org-1",
+        "name": "Hillside Family Hub",
+        "description": "",
+        "services": [{"id": "svc-1", "name": "Parent Line", "status": "active"}],
+    }
+]
 
 
-def _zip(folder) -> bytes:  # noqa: ANN001
+def _zip(folder) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(folder.iterdir()):
@@ -29,15 +35,14 @@ def _zip(folder) -> bytes:  # noqa: ANN001
     return buffer.getvalue()
 
 
-def _services(client) -> int:  # noqa: ANN001
+def _services(client) -> int:
     return client.get("/hsds/services").get_json()["total_items"]
 
 
 def test_an_import_is_queued_and_nothing_is_written_until_the_worker_runs_it(app, client, admin_headers, tmp_path):
     reference_only(app, tmp_path)
     files = set(jobs.folder(app.instance_path).iterdir())
-    queued = client.post("/v1/admin/imports", data=_zip(HARBOUR), headers=admin_headers,
-                         content_type="application/zip")
+    queued = client.post("/v1/admin/imports", data=_zip(HARBOUR), headers=admin_headers, content_type="application/zip")
     assert queued.status_code == 202 and queued.headers["Location"] == f"/v1/jobs/{queued.get_json()['id']}"
     assert (queued.get_json()["status"], queued.get_json()["kind"]) == ("queued", "import")
     assert _services(client) == 0
@@ -152,8 +157,10 @@ def test_the_events_of_an_api_import_carry_its_job_id_and_its_key(app, client, m
     run_all(app)
     with app.app_context(), get_db().session() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.import_id == job_id)).all()
-    assert sorted((e.action, e.object_type) for e in events) == [("import.created", "organization"),
-                                                                ("import.created", "service")]
+    assert sorted((e.action, e.object_type) for e in events) == [
+        ("import.created", "organization"),
+        ("import.created", "service"),
+    ]
     assert {e.actor for e in events} == {f"key:{admin['Authorization'].split('_')[1]}"}
 
 

@@ -21,13 +21,13 @@ class Clock:
         return self.now
 
 
-def _count_key_reads(app) -> list[str]:  # noqa: ANN001
+def _count_key_reads(app) -> list[str]:
     reads: list[str] = []
     with app.app_context():
         engine = get_db().engine
 
     @event.listens_for(engine, "before_cursor_execute")
-    def seen(_conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202
+    def seen(_conn, _cursor, statement, *_args):
         if "api_keys" in statement and statement.lstrip().upper().startswith("SELECT"):
             reads.append(statement)
 

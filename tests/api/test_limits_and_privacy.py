@@ -15,16 +15,26 @@ from referral.seeding import stable_id
 from tests.builders import change, seed_mini
 from tests.conftest import ADMIN_KEY, _wipe, get_engine
 
-MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
-         "needs": [{"code": "development.autism", "severity": 3}]}
+MATCH = {
+    "location": {"place": "T1"},
+    "child": {"age": 9, "groups": ["migrant"]},
+    "needs": [{"code": "development.autism", "severity": 3}],
+}
 
 
 @pytest.fixture
-def limited_app(database_url):  # noqa: ANN001, ANN201
-    def make(**limits: str):  # noqa: ANN202
-        app = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                          "RATELIMIT_PER_ADDRESS": "1000 per minute", "RATELIMIT_PER_KEY": "1000 per minute",
-                          **limits})
+def limited_app(database_url):
+    def make(**limits: str):
+        app = create_app(
+            {
+                "ENV": "test",
+                "DATABASE_URL": database_url,
+                "ADMIN_KEY": ADMIN_KEY,
+                "RATELIMIT_PER_ADDRESS": "1000 per minute",
+                "RATELIMIT_PER_KEY": "1000 per minute",
+                **limits,
+            }
+        )
         made.append(app)
         return app
 
@@ -53,8 +63,10 @@ def test_a_key_over_its_limit_gets_a_429_while_other_keys_go_on(limited_app, mak
     assert int(limited.headers["Retry-After"]) > 0
 
 
-@pytest.mark.skipif(not os.environ.get("REFERRAL_TEST_REDIS_URL"),
-                    reason="set REFERRAL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test shared limits")
+@pytest.mark.skipif(
+    not os.environ.get("REFERRAL_TEST_REDIS_URL"),
+    reason="set REFERRAL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test shared limits",
+)
 def test_workers_sharing_redis_share_one_limit(limited_app):
     url = os.environ["REFERRAL_TEST_REDIS_URL"]
     import redis
@@ -65,8 +77,12 @@ def test_workers_sharing_redis_share_one_limit(limited_app):
     apps = [limited_app(**limits), limited_app(**limits)]
     worker_a, worker_b = (a.test_client() for a in apps)
     try:
-        codes = [worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code,
-                 worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code]
+        codes = [
+            worker_a.get("/v1/health").status_code,
+            worker_b.get("/v1/health").status_code,
+            worker_a.get("/v1/health").status_code,
+            worker_b.get("/v1/health").status_code,
+        ]
     finally:  # the workers' connections to Redis, closed here rather than by the garbage collector
         for each in apps:
             each.extensions["referral.limiter"]._storage.storage.connection_pool.disconnect()
@@ -93,14 +109,22 @@ def test_the_access_log_keeps_method_path_status_duration_and_key_only(app, clie
 def test_a_match_leaves_its_sentinel_in_no_table_log_or_response(app, client, worker_headers, caplog):
     seed_mini(app)
     sentinel = "SENTINEL-c41d"
-    body = {**MATCH, "notes": f"孩子有自闭症，{sentinel}",
-            "needs": [{"text": f"家庭教育指导 {sentinel}"}, {"code": "development.autism", "severity": 3}]}
+    body = {
+        **MATCH,
+        "notes": f"孩子有自闭症，{sentinel}",
+        "needs": [{"text": f"家庭教育指导 {sentinel}"}, {"code": "development.autism", "severity": 3}],
+    }
     with caplog.at_level(logging.DEBUG):
         ok = client.post("/v1/match", json=body, headers=worker_headers)
         bad = client.post("/v1/match", json={**body, "child": {"age": 99}}, headers=worker_headers)
         place = client.post("/v1/match", json={**body, "location": {"place": sentinel}}, headers=worker_headers)
         text = client.post("/v1/match", json={**body, "needs": [{"text": sentinel}]}, headers=worker_headers)
-    assert [r.status_code for r in (ok, bad, place, text)] == [200, 422, 422, 200]  # a text not understood is answered, not refused
+    assert [r.status_code for r in (ok, bad, place, text)] == [
+        200,
+        422,
+        422,
+        200,
+    ]  # a text not understood is answered, not refused
     assert ok.headers["Cache-Control"] == "no-store"
     for response in (ok, bad, place, text):
         assert sentinel not in response.get_data(as_text=True)
@@ -124,7 +148,11 @@ def test_an_edit_reaches_matching_once_the_check_interval_has_passed(app, client
     clock = FakeClock()
     app.extensions["referral.index"] = matchmaking.IndexCache(app.extensions["referral.db"], 1.0, clock=clock)
     autism = stable_id("service", "east-autism")
-    ids = lambda: [r["service"]["id"] for r in client.post("/v1/match", json=MATCH, headers=worker_headers).get_json()["results"]]  # noqa: E731
+
+    def ids() -> list[str]:
+        answer = client.post("/v1/match", json=MATCH, headers=worker_headers).get_json()
+        return [r["service"]["id"] for r in answer["results"]]
+
     assert ids() == [autism]
     change(client, "PATCH", f"/v1/services/{autism}", admin_headers, json={"capacity": "full", "wait_days": None})
     clock.now = 0.5

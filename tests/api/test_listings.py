@@ -17,11 +17,11 @@ EAST_OFFICE = stable_id("site", "east-care-office")
 WEST_HALL = stable_id("site", "west-family-hall")
 
 
-def names(response) -> list[str]:  # noqa: ANN001
+def names(response) -> list[str]:
     return [item["name"] for item in response.get_json()["items"]]
 
 
-def version(app) -> int:  # noqa: ANN001
+def version(app) -> int:
     with app.app_context(), get_db().session() as session:
         return session.scalar(select(DirectoryState.version))
 
@@ -38,13 +38,22 @@ def test_an_organization_created_by_an_admin_is_readable_by_anyone(client, admin
 
 def test_a_service_is_created_with_its_needs_areas_and_sites(app, client, admin_headers):
     seed_mini(app)
-    payload = builders.service(EAST, needs=["mental_health.counseling", "family"], area_places=["T1"],
-                               sites=[EAST_OFFICE], capacity="waitlist", wait_days=14)
+    payload = builders.service(
+        EAST,
+        needs=["mental_health.counseling", "family"],
+        area_places=["T1"],
+        sites=[EAST_OFFICE],
+        capacity="waitlist",
+        wait_days=14,
+    )
     created = client.post("/v1/services", json=payload, headers=admin_headers)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert (body["needs"], body["area_places"], body["sites"]) == (
-        ["family", "mental_health.counseling"], ["T1"], [EAST_OFFICE])  # lists come back sorted
+        ["family", "mental_health.counseling"],
+        ["T1"],
+        [EAST_OFFICE],
+    )  # lists come back sorted
     assert (body["capacity"], body["wait_days"], body["minimum_age"]) == ("waitlist", 14, 10.0)
 
 
@@ -54,12 +63,15 @@ def test_a_service_naming_a_target_group_outside_the_vocabulary_is_refused(app, 
     refused = client.post("/v1/services", json=payload, headers=admin_headers)
     assert refused.status_code == 422
     assert [(e["field"], e["detail"]) for e in refused.get_json()["errors"]] == [
-        ("target_groups[1]", "not a target group: martian")]
-    created = client.post("/v1/services", json={**payload, "target_groups": ["migrant", "student"]},
-                          headers=admin_headers)
+        ("target_groups[1]", "not a target group: martian")
+    ]
+    created = client.post(
+        "/v1/services", json={**payload, "target_groups": ["migrant", "student"]}, headers=admin_headers
+    )
     assert created.status_code == 201 and created.get_json()["target_groups"] == ["migrant", "student"]
-    patched = change(client, "PATCH", f"/v1/services/{created.get_json()['id']}", admin_headers,
-                     json={"target_groups": ["pirate"]})
+    patched = change(
+        client, "PATCH", f"/v1/services/{created.get_json()['id']}", admin_headers, json={"target_groups": ["pirate"]}
+    )
     assert patched.status_code == 422 and patched.get_json()["errors"][0]["field"] == "target_groups[0]"
 
 
@@ -79,7 +91,11 @@ def test_patch_changes_only_the_fields_sent_and_bumps_the_record_version(app, cl
     assert patched.status_code == 200
     body = patched.get_json()
     assert (body["capacity"], body["name"], body["needs"], body["version"]) == (
-        "full", "儿童心理咨询", ["mental_health.counseling"], 2)
+        "full",
+        "儿童心理咨询",
+        ["mental_health.counseling"],
+        2,
+    )
 
 
 def test_a_patch_that_breaks_a_cross_field_rule_is_refused_and_changes_nothing(app, client, admin_headers):
@@ -88,7 +104,8 @@ def test_a_patch_that_breaks_a_cross_field_rule_is_refused_and_changes_nothing(a
     refused = change(client, "PATCH", f"/v1/services/{service_id}", admin_headers, json={"minimum_age": 20})
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == [
-        {"field": "maximum_age", "pointer": "/maximum_age", "detail": "must not be below minimum_age"}]
+        {"field": "maximum_age", "pointer": "/maximum_age", "detail": "must not be below minimum_age"}
+    ]
     assert client.get(f"/v1/services/{service_id}").get_json()["minimum_age"] == 6.0
 
 
@@ -97,15 +114,17 @@ def test_a_service_cannot_be_offered_at_another_organizations_site(app, client, 
     refused = client.post("/v1/services", json=builders.service(EAST, sites=[WEST_HALL]), headers=admin_headers)
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == [
-        {"field": "sites[0]", "pointer": "/sites/0", "detail": "belongs to another organization"}]
+        {"field": "sites[0]", "pointer": "/sites/0", "detail": "belongs to another organization"}
+    ]
     with app.app_context(), get_db().session() as session:
         assert len(session.scalars(select(Service)).all()) == 4
 
 
 def test_an_unknown_need_code_is_refused_with_suggestions(app, client, admin_headers):
     seed_mini(app)
-    refused = client.post("/v1/services", json=builders.service(EAST, needs=["mental_health.counselling"]),
-                          headers=admin_headers)
+    refused = client.post(
+        "/v1/services", json=builders.service(EAST, needs=["mental_health.counselling"]), headers=admin_headers
+    )
     assert refused.status_code == 422
     error = refused.get_json()["errors"][0]
     assert error["field"] == "needs[0]"

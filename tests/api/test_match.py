@@ -18,9 +18,12 @@ PARENTING = stable_id("service", "west-parenting")
 COUNSELLING = stable_id("service", "east-counselling")
 
 
-def request(**overrides):  # noqa: ANN003, ANN201
-    body = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
-            "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}]}
+def request(**overrides):
+    body = {
+        "location": {"place": "T1"},
+        "child": {"age": 9, "groups": ["migrant"]},
+        "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}],
+    }
     return {**body, **overrides}
 
 
@@ -36,19 +39,37 @@ def test_a_match_ranks_eligible_services_explains_them_and_bundles_the_needs(app
     assert set(first["score_parts"]) == {"need_fit", "distance", "capacity", "intensity", "freshness", "outcomes"}
     assert "Meets Autism rehabilitation." in first["reasons"]
     assert any("aitlist" in c for c in first["caveats"])
-    assert body["needs"][1] == {"code": "family.education_guidance", "label": "Family education guidance",
-                                "severity": 2, "source": "text", "matched": "家庭教育指导", "confidence": 1.0,
-                                "risk": None, "understood": True, "input": 1, "suggestions": []}
+    assert body["needs"][1] == {
+        "code": "family.education_guidance",
+        "label": "Family education guidance",
+        "severity": 2,
+        "source": "text",
+        "matched": "家庭教育指导",
+        "confidence": 1.0,
+        "risk": None,
+        "understood": True,
+        "input": 1,
+        "suggestions": [],
+    }
     assert body["bundle"]["service_ids"] == [AUTISM, PARENTING] and body["bundle"]["uncovered"] == []
-    assert body["location"] == {"lat": 31.31, "lon": 120.72, "matched_by": "code", "confidence": 1.0, "matched": "T1",
-                                "place": {"code": "T1", "name": "Donggang Town", "parent": "East District"},
-                                "site": None, "caveat": None}
+    assert body["location"] == {
+        "lat": 31.31,
+        "lon": 120.72,
+        "matched_by": "code",
+        "confidence": 1.0,
+        "matched": "T1",
+        "place": {"code": "T1", "name": "Donggang Town", "parent": "East District"},
+        "site": None,
+        "caveat": None,
+    }
     assert response.headers["Content-Language"] == "en"
 
 
 def test_labels_and_reasons_follow_accept_language(app, client, worker_headers):
     seed_mini(app)
-    body = client.post("/v1/match", json=request(), headers={**worker_headers, "Accept-Language": "zh-CN,zh;q=0.9"}).get_json()
+    body = client.post(
+        "/v1/match", json=request(), headers={**worker_headers, "Accept-Language": "zh-CN,zh;q=0.9"}
+    ).get_json()
     assert body["language"] == "zh"
     assert body["needs"][0]["label"] == "孤独症康复"
     assert body["results"][0]["site"]["name"] == "东港办公室"
@@ -73,9 +94,15 @@ def test_a_child_whose_groups_are_not_given_gets_a_group_service_with_its_caveat
 
 def test_a_small_radius_reports_the_unmet_need_with_the_nearest_option_beyond_it(app, client, worker_headers):
     seed_mini(app)
-    body = client.post("/v1/match", json=request(
-        location={"place": "T2"}, needs=[{"code": "development.autism", "severity": 3}],
-        constraints={"max_distance_km": 1}), headers=worker_headers).get_json()
+    body = client.post(
+        "/v1/match",
+        json=request(
+            location={"place": "T2"},
+            needs=[{"code": "development.autism", "severity": 3}],
+            constraints={"max_distance_km": 1},
+        ),
+        headers=worker_headers,
+    ).get_json()
     assert body["results"] == []
     unmet = body["unmet_needs"][0]
     assert (unmet["code"], unmet["reason"]) == ("development.autism", "too_far")
@@ -107,14 +134,18 @@ def test_a_bad_request_is_a_422_naming_the_field(app, client, worker_headers, bo
     assert field in [e["field"] for e in response.get_json()["errors"]]
 
 
-def test_a_text_that_cannot_be_read_is_answered_not_refused_and_the_other_needs_are_matched(app, client, worker_headers):
+def test_a_text_that_cannot_be_read_is_answered_not_refused_and_the_other_needs_are_matched(
+    app, client, worker_headers
+):
     seed_mini(app)
     body = request(needs=[{"text": "孩子有些问题"}, {"code": "development.autism", "severity": 3}])  # too vague to read
     response = client.post("/v1/match", json=body, headers={**worker_headers, "Accept-Language": "en"})
     assert response.status_code == 200
     out = response.get_json()
     assert [(n["code"], n["understood"], n["input"]) for n in out["needs"]] == [
-        ("development.autism", True, 1), (None, False, 0)]
+        ("development.autism", True, 1),
+        (None, False, 0),
+    ]
     assert out["needs"][1]["suggestions"] == [{"code": "mental_health", "label": "Mental health"}]  # "情绪问题"
     assert [r["service"]["id"] for r in out["results"]] == [AUTISM]
     (unmet,) = out["unmet_needs"]
@@ -128,21 +159,29 @@ def test_one_text_may_hold_several_needs_each_with_its_words(app, client, worker
     body = request(needs=[{"text": "疑似自闭症，家长需要亲子教育", "severity": 3}])
     out = client.post("/v1/match", json=body, headers=worker_headers).get_json()
     assert [(n["code"], n["matched"], n["input"]) for n in out["needs"]] == [
-        ("development.autism", "自闭症", 0), ("family.education_guidance", "亲子教育", 0)]
+        ("development.autism", "自闭症", 0),
+        ("family.education_guidance", "亲子教育", 0),
+    ]
     assert all(0.25 <= n["confidence"] <= 1 for n in out["needs"])
 
 
 def test_an_unknown_code_is_answered_with_the_closest_codes(app, client, worker_headers):
     seed_mini(app)
-    error = client.post("/v1/match", json=request(needs=[{"code": "development.autsm"}]), headers=worker_headers).get_json()["errors"][0]
+    error = client.post(
+        "/v1/match", json=request(needs=[{"code": "development.autsm"}]), headers=worker_headers
+    ).get_json()["errors"][0]
     assert error["suggestions"][0] == "development.autism"
 
 
 def test_an_edit_shows_in_match_results_at_the_next_check(app, client, worker_headers, admin_headers):
     seed_mini(app)
     before = client.post("/v1/match", json=request(), headers=worker_headers).get_json()
-    assert change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers,
-                  json={"capacity": "full", "wait_days": None}).status_code == 200
+    assert (
+        change(
+            client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"capacity": "full", "wait_days": None}
+        ).status_code
+        == 200
+    )
     after = client.post("/v1/match", json=request(), headers=worker_headers).get_json()
     assert AUTISM in [r["service"]["id"] for r in before["results"]]
     assert AUTISM not in [r["service"]["id"] for r in after["results"]]
@@ -153,8 +192,11 @@ def test_a_match_stores_and_logs_nothing_of_the_child(app, client, worker_header
     seed_mini(app)
     sentinel = "SENTINEL-7f3a9c"
     with caplog.at_level(logging.DEBUG):
-        response = client.post("/v1/match", json=request(
-            notes=f"孩子有自闭症 {sentinel}", needs=[{"text": f"家庭教育指导 {sentinel}"}]), headers=worker_headers)
+        response = client.post(
+            "/v1/match",
+            json=request(notes=f"孩子有自闭症 {sentinel}", needs=[{"text": f"家庭教育指导 {sentinel}"}]),
+            headers=worker_headers,
+        )
     assert response.status_code == 200
     assert sentinel not in response.get_data(as_text=True)
     assert sentinel not in caplog.text
@@ -170,24 +212,38 @@ def test_the_demo_scenario_on_the_seeded_region(app, client, worker_headers):
     seeds = PROJECT_ROOT / "seeds"
     with app.app_context(), get_db().session(write=True) as session:
         load(session, seeds / "needs.json", seeds / "regions" / "suzhou-zhenjiang")
-    body = client.post("/v1/match", json={
-        "location": {"place": "城厢镇"}, "child": {"age": 9, "groups": ["migrant"]},
-        "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}]},
-        headers=worker_headers).get_json()
+    body = client.post(
+        "/v1/match",
+        json={
+            "location": {"place": "城厢镇"},
+            "child": {"age": 9, "groups": ["migrant"]},
+            "needs": [{"code": "development.autism", "severity": 3}, {"text": "家庭教育指导"}],
+        },
+        headers=worker_headers,
+    ).get_json()
     assert body["location"]["place"]["code"] == "320585100"
     assert len(body["results"]) >= 5
     met = {code for r in body["results"] for code in r["needs_met"]}
     assert {"development.autism", "family.education_guidance"} <= met
     assert body["bundle"]["uncovered"] == [] and body["unmet_needs"] == []
     # severity 3: services meeting autism that accept now and are fresh come first, in score order
-    first = [r for r in body["results"] if "development.autism" in r["needs_met"]
-             and r["service"]["capacity"] == "accepting" and not r["card"]["stale"]]
-    assert body["results"][:len(first)] == first and first
+    first = [
+        r
+        for r in body["results"]
+        if "development.autism" in r["needs_met"] and r["service"]["capacity"] == "accepting" and not r["card"]["stale"]
+    ]
+    assert body["results"][: len(first)] == first and first
     assert [r["score"] for r in first] == sorted((r["score"] for r in first), reverse=True)
-    tiny = client.post("/v1/match", json={
-        "location": {"place": "城厢镇"}, "child": {"age": 9, "groups": ["migrant"]},
-        "needs": [{"code": "development.autism", "severity": 3}], "constraints": {"max_distance_km": 0.1}},
-        headers=worker_headers).get_json()
+    tiny = client.post(
+        "/v1/match",
+        json={
+            "location": {"place": "城厢镇"},
+            "child": {"age": 9, "groups": ["migrant"]},
+            "needs": [{"code": "development.autism", "severity": 3}],
+            "constraints": {"max_distance_km": 0.1},
+        },
+        headers=worker_headers,
+    ).get_json()
     assert tiny["unmet_needs"][0]["reason"] == "too_far" and tiny["unmet_needs"][0]["nearest"]
 
 
@@ -203,7 +259,10 @@ def test_the_response_follows_the_documented_schema(app, client, worker_headers)
 def test_notes_infer_the_needs_they_name_but_not_the_ones_they_deny(app, client, worker_headers):
     seed_mini(app)
     notes = "Assessment: no signs of autism. 家长需要家庭教育指导。"
-    body = client.post("/v1/match", json=request(needs=[{"code": "mental_health.counseling"}], notes=notes),
-                       headers=worker_headers).get_json()
+    body = client.post(
+        "/v1/match", json=request(needs=[{"code": "mental_health.counseling"}], notes=notes), headers=worker_headers
+    ).get_json()
     assert [(n["code"], n["source"], n["severity"]) for n in body["needs"]] == [
-        ("mental_health.counseling", "code", 2), ("family.education_guidance", "notes", 1)]
+        ("mental_health.counseling", "code", 2),
+        ("family.education_guidance", "notes", 1),
+    ]

@@ -9,15 +9,28 @@ from referral.matching.types import MatchInputError
 
 def test_a_match_input_error_from_any_view_is_a_422_problem_naming_the_field(app):
     @app.get("/test-only/raises")
-    def raises():  # noqa: ANN202
-        raise MatchInputError("location.place", "no place called 'Atlantis'", suggestions=("T1",),
-                              candidates=({"code": "T1", "name": "Town One", "parent": None},))
+    def raises():
+        raise MatchInputError(
+            "location.place",
+            "no place called 'Atlantis'",
+            suggestions=("T1",),
+            candidates=({"code": "T1", "name": "Town One", "parent": None},),
+        )
 
     answer = app.test_client().get("/test-only/raises")
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
     assert answer.get_json() == {
-        "type": "/docs#problem-validation-error", "title": "Invalid request", "status": 422,
+        "type": "/docs#problem-validation-error",
+        "title": "Invalid request",
+        "status": 422,
         "detail": "location.place: no place called 'Atlantis'",
-        "errors": [{"field": "location.place", "pointer": "/location/place", "detail": "no place called 'Atlantis'",
-                    "suggestions": ["T1"], "candidates": [{"code": "T1", "name": "Town One", "parent": None}]}],
+        "errors": [
+            {
+                "field": "location.place",
+                "pointer": "/location/place",
+                "detail": "no place called 'Atlantis'",
+                "suggestions": ["T1"],
+                "candidates": [{"code": "T1", "name": "Town One", "parent": None}],
+            }
+        ],
     }

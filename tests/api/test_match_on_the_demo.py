@@ -19,26 +19,45 @@ from tests.quality import evaluate, load_cases
 SEEDS = PROJECT_ROOT / "seeds"
 CJK = re.compile(r"[\u3400-\u9fff]")
 # fields that hold names (of listings, places, people, addresses) or the child's own words: any script
-NAMES = {"name", "address", "matched", "school", "serves_area", "site", "organization", "id", "number",
-         "email", "phone", "directory_version"}
+NAMES = {
+    "name",
+    "address",
+    "matched",
+    "school",
+    "serves_area",
+    "site",
+    "organization",
+    "id",
+    "number",
+    "email",
+    "phone",
+    "directory_version",
+}
 
 
 @pytest.fixture
-def demo(app):  # noqa: ANN001, ANN201
+def demo(app):
     with app.app_context(), get_db().session(write=True) as session:
         load(session, SEEDS / "needs.json", SEEDS / "regions" / "suzhou-zhenjiang")
     return app
 
 
-def post(client, headers, language="en", **body):  # noqa: ANN001, ANN003, ANN201
+def post(client, headers, language="en", **body):
     response = client.post("/v1/match", json=body, headers={**headers, "Accept-Language": language})
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
-def test_a_girl_afraid_to_go_home_gets_protection_that_can_act_now_first_with_phone_and_hours(demo, client, worker_headers):
-    body = post(client, worker_headers, location={"place": "城厢镇"}, child={"age": 11, "gender": "female"},
-                needs=[{"code": "protection.abuse", "severity": 3}, {"code": "protection.domestic_violence", "severity": 3}])
+def test_a_girl_afraid_to_go_home_gets_protection_that_can_act_now_first_with_phone_and_hours(
+    demo, client, worker_headers
+):
+    body = post(
+        client,
+        worker_headers,
+        location={"place": "城厢镇"},
+        child={"age": 11, "gender": "female"},
+        needs=[{"code": "protection.abuse", "severity": 3}, {"code": "protection.domestic_violence", "severity": 3}],
+    )
     first = body["results"][:3]
     assert all(r["service"]["capacity"] == "accepting" and not r["card"]["stale"] for r in first)
     assert all(set(r["needs_met"]) & {"protection.abuse", "protection.domestic_violence"} for r in first)
@@ -48,16 +67,23 @@ def test_a_girl_afraid_to_go_home_gets_protection_that_can_act_now_first_with_ph
     assert any(r["card"]["always_open"] for r in first)  # someone answers tonight
 
 
-def test_a_girl_asking_for_a_girls_group_gets_the_local_group_ahead_of_remote_or_out_of_town(demo, client, worker_headers):
-    body = post(client, worker_headers, location={"place": "城厢镇"}, child={"age": 13, "gender": "female"},
-                needs=[{"code": "health.adolescent", "severity": 2}])
+def test_a_girl_asking_for_a_girls_group_gets_the_local_group_ahead_of_remote_or_out_of_town(
+    demo, client, worker_headers
+):
+    body = post(
+        client,
+        worker_headers,
+        location={"place": "城厢镇"},
+        child={"age": 13, "gender": "female"},
+        needs=[{"code": "health.adolescent", "severity": 2}],
+    )
     first = body["results"][0]
     assert first["service"]["name"] == "Puberty and self-protection classes for girls"
     assert first["card"]["local"] is True and first["card"]["remote"] is False
     assert all(r["card"]["remote"] or r["card"]["local"] is False for r in body["results"][1:])
 
 
-def walk(value, key=""):  # noqa: ANN001, ANN201
+def walk(value, key=""):
     """Every (field, text) of a JSON answer outside the name fields."""
     if key in NAMES:
         return
@@ -79,8 +105,28 @@ def test_an_english_answer_on_the_demo_has_no_chinese_outside_names(demo, client
 
 
 def test_a_chinese_answer_on_the_demo_has_no_english_words_outside_names_and_codes(demo, client, worker_headers):
-    codes = {"code", "modes", "cost", "capacity", "intensity", "needs_met", "covers", "uncovered", "service_ids",
-             "source", "reason", "purpose", "matched_by", "risk", "weekday", "delivered_languages", "language", "verified_at", "opens", "closes"}
+    codes = {
+        "code",
+        "modes",
+        "cost",
+        "capacity",
+        "intensity",
+        "needs_met",
+        "covers",
+        "uncovered",
+        "service_ids",
+        "source",
+        "reason",
+        "purpose",
+        "matched_by",
+        "risk",
+        "weekday",
+        "delivered_languages",
+        "language",
+        "verified_at",
+        "opens",
+        "closes",
+    }
     for case in load_cases()["cases"][:10]:
         body = post(client, worker_headers, "zh", **case["request"])
         # English words; upper-case acronyms of instruments (ADOS, ABA) are names
@@ -100,8 +146,23 @@ def test_the_graded_cases_show_no_ineligible_service_and_keep_every_urgent_case_
 
 
 def test_referral_match_prints_the_card_under_each_result(demo, runner):
-    result = runner.invoke(args=["match", "--place", "城厢镇", "--age", "11", "--gender", "female",
-                                 "--need", "protection.abuse:3", "--language", "en", "--limit", "2"])
+    result = runner.invoke(
+        args=[
+            "match",
+            "--place",
+            "城厢镇",
+            "--age",
+            "11",
+            "--gender",
+            "female",
+            "--need",
+            "protection.abuse:3",
+            "--language",
+            "en",
+            "--limit",
+            "2",
+        ]
+    )
     assert result.exit_code == 0, result.output
     first = result.output.split("\n\n")[1].splitlines()
     assert first[0].startswith("1. Temporary guardianship and protection — Taicang Minor Protection Centre")

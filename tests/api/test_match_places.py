@@ -15,13 +15,13 @@ SEEDS = PROJECT_ROOT / "seeds"
 
 
 @pytest.fixture
-def region(app):  # noqa: ANN001, ANN201
+def region(app):
     with app.app_context(), get_db().session(write=True) as session:
         load(session, SEEDS / "needs.json", SEEDS / "regions" / "suzhou-zhenjiang")
     return app
 
 
-def match(client, headers, location, language="en"):  # noqa: ANN001, ANN201
+def match(client, headers, location, language="en"):
     body = {"location": location, "child": {"age": 9}, "needs": [{"code": "development.autism"}]}
     return client.post("/v1/match", json=body, headers={**headers, "Accept-Language": language})
 
@@ -36,9 +36,14 @@ def test_pingjiang_is_the_suzhou_subdistrict_with_its_evidence(region, client, w
     response = match(client, worker_headers, {"place": "Pingjiang"})
     assert response.status_code == 200
     assert response.get_json()["location"] == {
-        "lat": 31.321, "lon": 120.63, "matched_by": "name", "confidence": 0.9, "matched": "Pingjiang Subdistrict",
+        "lat": 31.321,
+        "lon": 120.63,
+        "matched_by": "name",
+        "confidence": 0.9,
+        "matched": "Pingjiang Subdistrict",
         "place": {"code": "320508001", "name": "Pingjiang Subdistrict", "parent": "Gusu District"},
-        "site": None, "caveat": None,
+        "site": None,
+        "caveat": None,
     }
 
 
@@ -60,7 +65,9 @@ def test_an_ambiguous_place_is_a_422_with_candidates_best_first(region, client, 
     error = response.get_json()["errors"][0]
     assert error["field"] == "location.place"
     assert [(c["code"], c["name"], c["parent"]) for c in error["candidates"]] == [
-        ("320581001", "Yushan Subdistrict", "Changshu"), ("320583100", "Yushan Town", "Kunshan")]
+        ("320581001", "Yushan Subdistrict", "Changshu"),
+        ("320583100", "Yushan Town", "Kunshan"),
+    ]
     assert error["suggestions"] == ["320581001 Yushan Subdistrict (Changshu)", "320583100 Yushan Town (Kunshan)"]
     assert "yushan" not in response.get_data(as_text=True).replace("Yushan", "")  # the typed text is not echoed
 
@@ -97,14 +104,30 @@ def test_places_search_shows_pinyin_alias_and_site_hits(region, client):
 
 
 def test_the_command_line_resolves_places_the_same_way(region, runner):
-    done = runner.invoke(args=["match", "--place", "yushan", "--within", "Kunshan", "--age", "9",
-                               "--need", "development.autism", "--language", "en"])
+    done = runner.invoke(
+        args=[
+            "match",
+            "--place",
+            "yushan",
+            "--within",
+            "Kunshan",
+            "--age",
+            "9",
+            "--need",
+            "development.autism",
+            "--language",
+            "en",
+        ]
+    )
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[0] == "place: Yushan Town (Kunshan) [320583100] by name (0.90)"
-    guessed = runner.invoke(args=["match", "--place", "pinjiang", "--age", "9", "--need", "development.autism",
-                                  "--language", "en"])
+    guessed = runner.invoke(
+        args=["match", "--place", "pinjiang", "--age", "9", "--need", "development.autism", "--language", "en"]
+    )
     assert guessed.output.splitlines()[1].startswith("   ! The place was guessed from a similar spelling")
     refused = runner.invoke(args=["match", "--place", "yushan", "--age", "9", "--need", "development.autism"])
     assert refused.exit_code == 2
-    assert "location.place: the name could be several places; choose one of these (did you mean: " \
-           "320581001 虞山街道 (常熟市), 320583100 玉山镇 (昆山市))" in refused.output
+    assert (
+        "location.place: the name could be several places; choose one of these (did you mean: "
+        "320581001 虞山街道 (常熟市), 320583100 玉山镇 (昆山市))" in refused.output
+    )

@@ -44,16 +44,24 @@ def test_the_docs_page_is_swagger_ui_on_the_document_and_loads_nothing_from_else
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert not re.search(r"https?://", html)  # not even in a script: every URL is this app's
     local = re.findall(r'(?:src|href)="(/[^"]*)"', html)
-    assert set(local) == {"/docs/static/docs.js", "/docs/swagger-ui/favicon-32x32.png",
-                          "/docs/swagger-ui/swagger-ui-bundle.js", "/docs/swagger-ui/swagger-ui.css", "/openapi.json"}
+    assert set(local) == {
+        "/docs/static/docs.js",
+        "/docs/swagger-ui/favicon-32x32.png",
+        "/docs/swagger-ui/swagger-ui-bundle.js",
+        "/docs/swagger-ui/swagger-ui.css",
+        "/openapi.json",
+    }
 
 
-@pytest.mark.parametrize(("path", "mimetype", "marker"), [
-    ("/docs/swagger-ui/swagger-ui-bundle.js", "text/javascript", b"SwaggerUIBundle"),
-    ("/docs/swagger-ui/swagger-ui.css", "text/css", b".swagger-ui"),
-    ("/docs/swagger-ui/favicon-32x32.png", "image/png", b"\x89PNG"),
-    ("/docs/static/docs.js", "text/javascript", b'getElementById("swagger-ui")'),
-])
+@pytest.mark.parametrize(
+    ("path", "mimetype", "marker"),
+    [
+        ("/docs/swagger-ui/swagger-ui-bundle.js", "text/javascript", b"SwaggerUIBundle"),
+        ("/docs/swagger-ui/swagger-ui.css", "text/css", b".swagger-ui"),
+        ("/docs/swagger-ui/favicon-32x32.png", "image/png", b"\x89PNG"),
+        ("/docs/static/docs.js", "text/javascript", b'getElementById("swagger-ui")'),
+    ],
+)
 def test_the_docs_page_assets_are_served_by_the_app(client, path, mimetype, marker):
     with client.get(path) as answer:  # a file response: closed, or its file stays open
         assert answer.status_code == 200 and answer.mimetype == mimetype
@@ -75,8 +83,22 @@ def test_the_bundled_swagger_ui_renders_openapi_3_1():
 def test_the_match_result_documents_the_card_a_worker_acts_on(client):
     schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
     card = schemas["ResultCard"]["properties"]
-    assert {"phones", "hours", "always_open", "open_now", "application_process", "required_documents", "contacts",
-            "wait_time", "alerts", "verified_at", "stale", "remote", "serves_area", "delivered_languages"} <= set(card)
+    assert {
+        "phones",
+        "hours",
+        "always_open",
+        "open_now",
+        "application_process",
+        "required_documents",
+        "contacts",
+        "wait_time",
+        "alerts",
+        "verified_at",
+        "stale",
+        "remote",
+        "serves_area",
+        "delivered_languages",
+    } <= set(card)
     assert schemas["MatchResult"]["properties"]["card"]
     assert "school" in schemas["MatchChild"]["properties"]
 
@@ -85,7 +107,8 @@ def test_the_document_declares_if_match_etag_location_and_the_concurrency_and_li
     paths = client.get("/openapi.json").get_json()["paths"]
     patch = paths["/v1/services/{id}"]["patch"]
     assert {"name": "If-Match", "in": "header", "required": True}.items() <= next(
-        p for p in patch["parameters"] if p.get("name") == "If-Match").items()
+        p for p in patch["parameters"] if p.get("name") == "If-Match"
+    ).items()
     assert {"412", "428", "429"} <= set(patch["responses"])
     assert "ETag" in patch["responses"]["200"]["headers"]
     assert set(paths["/v1/services"]["post"]["responses"]["201"]["headers"]) == {"ETag", "Location"}

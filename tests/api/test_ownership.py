@@ -17,7 +17,7 @@ WEST_SERVICE = stable_id("service", "west-parenting")
 
 
 @pytest.fixture
-def east_editor(app, make_key):  # noqa: ANN001, ANN201
+def east_editor(app, make_key):
     seed_mini(app)
     return make_key("org_editor", EAST)
 
@@ -47,15 +47,26 @@ def test_an_editor_is_refused_on_another_organizations_listings(client, east_edi
         assert client.get(record).get_json() == before  # nothing changed
 
 
-@pytest.mark.parametrize("url", [f"/v1/services/{WEST_SERVICE}/history", f"/v1/services/{WEST_SERVICE}/reports",
-                                 f"/v1/organizations/{WEST}/history"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/v1/services/{WEST_SERVICE}/history",
+        f"/v1/services/{WEST_SERVICE}/reports",
+        f"/v1/organizations/{WEST}/history",
+    ],
+)
 def test_an_editor_cannot_read_another_organizations_history_or_reports(client, east_editor, url):
     assert client.get(url, headers=east_editor).status_code == 403
 
 
 def test_an_editor_edits_its_own_listings(client, east_editor):
-    assert change(client, "PATCH", f"/v1/services/{EAST_SERVICE}", east_editor, json={"capacity": "full"}).status_code == 200
-    assert change(client, "PATCH", f"/v1/organizations/{EAST}", east_editor, json={"phone": "0512-1"}).status_code == 200
+    assert (
+        change(client, "PATCH", f"/v1/services/{EAST_SERVICE}", east_editor, json={"capacity": "full"}).status_code
+        == 200
+    )
+    assert (
+        change(client, "PATCH", f"/v1/organizations/{EAST}", east_editor, json={"phone": "0512-1"}).status_code == 200
+    )
     created = client.post("/v1/services", json=builders.service(EAST, sites=[EAST_OFFICE]), headers=east_editor)
     assert created.status_code == 201
     assert change(client, "DELETE", f"/v1/services/{created.get_json()['id']}", east_editor).status_code == 200

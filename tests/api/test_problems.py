@@ -12,7 +12,7 @@ from tests import builders
 PROBLEM = "application/problem+json"
 
 
-def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+def assert_problem(response, status: int) -> dict:
     assert response.status_code == status
     assert response.mimetype == PROBLEM
     body = response.get_json(force=True)
@@ -21,21 +21,23 @@ def assert_problem(response, status: int) -> dict:  # noqa: ANN001
     return body
 
 
-def organizations(app) -> int:  # noqa: ANN001
+def organizations(app) -> int:
     with app.app_context(), get_db().session() as session:
         return session.scalar(select(func.count()).select_from(Organization))
 
 
 def test_malformed_json_is_a_400(app, client, admin_headers):
-    response = client.post("/v1/organizations", data='{"name": ', content_type="application/json",
-                           headers=admin_headers)
+    response = client.post(
+        "/v1/organizations", data='{"name": ', content_type="application/json", headers=admin_headers
+    )
     assert assert_problem(response, 400)["detail"] == "The body is not well-formed JSON."
     assert organizations(app) == 0
 
 
 def test_a_body_that_is_not_json_is_a_415(client, admin_headers):
-    response = client.post("/v1/organizations", data="name=x", content_type="application/x-www-form-urlencoded",
-                           headers=admin_headers)
+    response = client.post(
+        "/v1/organizations", data="name=x", content_type="application/x-www-form-urlencoded", headers=admin_headers
+    )
     assert_problem(response, 415)
 
 
@@ -45,8 +47,9 @@ def test_a_json_array_body_is_a_422(client, admin_headers):
 
 
 def test_invalid_values_are_a_422_naming_each_field(app, client, admin_headers):
-    response = client.post("/v1/organizations", json=builders.organization(kind="club", email="nope", extra=1),
-                           headers=admin_headers)
+    response = client.post(
+        "/v1/organizations", json=builders.organization(kind="club", email="nope", extra=1), headers=admin_headers
+    )
     body = assert_problem(response, 422)
     assert {e["field"] for e in body["errors"]} == {"kind", "email", "extra"}
     assert body["type"] == "/docs#problem-validation-error"
@@ -88,7 +91,7 @@ def test_a_repeated_query_argument_is_a_422(client):
 
 
 def test_an_unexpected_failure_is_a_bare_500_problem(app):
-    def explode():  # noqa: ANN202
+    def explode():
         raise RuntimeError("secret internals")
 
     app.add_url_rule("/v1/explode", view_func=explode)

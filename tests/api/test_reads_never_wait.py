@@ -12,12 +12,15 @@ from sqlalchemy.engine import make_url
 from referral.db import get_db
 from tests.builders import seed_mini
 
-MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
-         "needs": [{"code": "development.autism", "severity": 3}]}
+MATCH = {
+    "location": {"place": "T1"},
+    "child": {"age": 9, "groups": ["migrant"]},
+    "needs": [{"code": "development.autism", "severity": 3}],
+}
 
 
 @contextmanager
-def writer_holding_the_lock(database_url: str):  # noqa: ANN201
+def writer_holding_the_lock(database_url: str):
     """Another connection in the middle of a write transaction (uncommitted) for the whole block."""
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(make_url(database_url).database, isolation_level=None)
@@ -42,7 +45,8 @@ def writer_holding_the_lock(database_url: str):  # noqa: ANN201
 
 
 def test_a_match_and_reads_answer_while_another_connection_holds_the_write_lock(
-        app, client, worker_headers, database_url):
+    app, client, worker_headers, database_url
+):
     seed_mini(app)
     assert client.post("/v1/match", json=MATCH, headers=worker_headers).status_code == 200  # index built
     statements: list[str] = []

@@ -15,9 +15,13 @@ def test_the_needs_taxonomy_is_a_tree_in_taxonomy_order(app, client):
 
 def test_needs_search_understands_chinese_english_and_typos(app, client):
     seed_mini(app)
-    for query, code in [("自闭症", "development.autism"), ("autsim", "development.autism"),
-                        ("parenting", "family.education_guidance"), ("心理辅导", "mental_health.counseling"),
-                        ("孩子需要心理辅导", "mental_health.counseling")]:  # a sentence, read by the text reader
+    for query, code in [
+        ("自闭症", "development.autism"),
+        ("autsim", "development.autism"),
+        ("parenting", "family.education_guidance"),
+        ("心理辅导", "mental_health.counseling"),
+        ("孩子需要心理辅导", "mental_health.counseling"),
+    ]:  # a sentence, read by the text reader
         items = client.get("/v1/needs", query_string={"q": query}).get_json()["items"]
         assert items[0]["code"] == code, query
         assert 0 < items[0]["score"] <= 100

@@ -23,7 +23,11 @@ from tests.api.test_webhooks import _Receiver
 from tests.referral_setup import PHONE, move, referral_body
 
 SEEDS = PROJECT_ROOT / "seeds"
-MATCH = {"location": {"place": "城厢镇"}, "child": {"age": 12}, "needs": [{"code": "mental_health.counseling", "severity": 2}]}
+MATCH = {
+    "location": {"place": "城厢镇"},
+    "child": {"age": 12},
+    "needs": [{"code": "mental_health.counseling", "severity": 2}],
+}
 
 
 @pytest.mark.config({"REFERRALS": {"webhook_allow_private": True}})  # the case app's receiver is on loopback
@@ -37,9 +41,14 @@ def test_a_referral_goes_round_the_whole_loop_on_the_demo_directory(app, client,
     _Receiver.received = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        hook = client.post("/v1/webhooks", json={"url": f"http://127.0.0.1:{server.server_port}/"}, headers=worker).get_json()
-        body = referral_body(service_id=first["service"]["id"], site_id=(first["site"] or {}).get("id"),
-                             needs=[{"code": "mental_health.counseling", "severity": 2}])
+        hook = client.post(
+            "/v1/webhooks", json={"url": f"http://127.0.0.1:{server.server_port}/"}, headers=worker
+        ).get_json()
+        body = referral_body(
+            service_id=first["service"]["id"],
+            site_id=(first["site"] or {}).get("id"),
+            needs=[{"code": "mental_health.counseling", "severity": 2}],
+        )
         sent = client.post("/v1/referrals", json=body, headers=worker).get_json()
         inbox = client.get("/v1/referrals?status=requested", headers=editor).get_json()["items"]
         assert [r["id"] for r in inbox] == [sent["id"]] and inbox[0]["family_contact"]["phone"] == PHONE
@@ -62,10 +71,25 @@ def test_a_referral_goes_round_the_whole_loop_on_the_demo_directory(app, client,
     with app.app_context(), get_db().session(write=True) as session:
         closed = session.get(Referral, sent["id"]).closed_at
         assert session.get(Referral, sent["id"]).family_contact_sealed is not None
-        assert referrals.purge(session, CLI, app.config["REFERRALS"]["retention_days"],
-                               now=closed + timedelta(days=app.config["REFERRALS"]["retention_days"])) == 1
+        assert (
+            referrals.purge(
+                session,
+                CLI,
+                app.config["REFERRALS"]["retention_days"],
+                now=closed + timedelta(days=app.config["REFERRALS"]["retention_days"]),
+            )
+            == 1
+        )
     with app.app_context(), get_db().engine.connect() as connection:
-        everything = "".join(str(row) for t in inspect(connection).get_table_names()
-                             for row in connection.execute(text(f'SELECT * FROM "{t}"')))
-        assert connection.execute(text("SELECT family_contact_sealed, consent_sealed FROM referrals")).all() == [(None, None)]
-    assert PHONE not in everything and client.get(f"/v1/referrals/{sent['id']}", headers=worker).get_json()["family_contact"] is None
+        everything = "".join(
+            str(row)
+            for t in inspect(connection).get_table_names()
+            for row in connection.execute(text(f'SELECT * FROM "{t}"'))
+        )
+        assert connection.execute(text("SELECT family_contact_sealed, consent_sealed FROM referrals")).all() == [
+            (None, None)
+        ]
+    assert (
+        PHONE not in everything
+        and client.get(f"/v1/referrals/{sent['id']}", headers=worker).get_json()["family_contact"] is None
+    )

@@ -8,10 +8,14 @@ from referral import outcomes
 from referral.db import get_db
 from tests.referral_setup import COUNSELLING, move, people, send
 
-MATCH = {"location": {"place": "T1"}, "child": {"age": 9}, "needs": [{"code": "mental_health.counseling", "severity": 2}]}
+MATCH = {
+    "location": {"place": "T1"},
+    "child": {"age": 9},
+    "needs": [{"code": "mental_health.counseling", "severity": 2}],
+}
 
 
-def _counselling(client, headers, language="en"):  # noqa: ANN001, ANN201
+def _counselling(client, headers, language="en"):
     body = client.post("/v1/match", json=MATCH, headers={**headers, "Accept-Language": language}).get_json()
     return next(r for r in body["results"] if r["service"]["id"] == COUNSELLING)
 

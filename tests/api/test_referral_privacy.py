@@ -20,11 +20,11 @@ SECRETS = (PHONE, "case-2026-0042", "情绪低落", "母亲", "to arrange counse
 
 
 @pytest.fixture
-def cast(app, make_key, admin_headers):  # noqa: ANN001, ANN201
+def cast(app, make_key, admin_headers):
     return people(app, make_key, admin_headers)
 
 
-def _every_value(app) -> str:  # noqa: ANN001
+def _every_value(app) -> str:
     """Every text value of every table, as one string (what someone with the database file would see)."""
     with app.app_context():
         engine = get_db().engine
@@ -36,8 +36,11 @@ def _every_value(app) -> str:  # noqa: ANN001
 def test_no_family_contact_or_child_reference_reaches_the_logs(app, client, cast, caplog, capsys):
     caplog.set_level(logging.DEBUG)
     sent = send(client, cast.worker)
-    client.post("/v1/referrals", json={"service_id": "x", "needs": [], "child_ref": "张小明", "message": PHONE},
-                headers=cast.worker)
+    client.post(
+        "/v1/referrals",
+        json={"service_id": "x", "needs": [], "child_ref": "张小明", "message": PHONE},
+        headers=cast.worker,
+    )
     move(client, sent["id"], cast.editor, "accepted")
     client.get("/v1/referrals", headers=cast.editor)
     logged = caplog.text + "".join(capsys.readouterr())
@@ -76,7 +79,7 @@ def test_open_referrals_are_never_purged(app, client, cast):
     assert client.get(f"/v1/referrals/{sent['id']}", headers=cast.worker).get_json()["family_contact"] is not None
 
 
-def _app_with(database_url: str, **referrals_config):  # noqa: ANN202
+def _app_with(database_url: str, **referrals_config):
     """Another app on the same database, with its own REFERRALS settings (config is never mutated)."""
     from referral.app import create_app
 
@@ -122,4 +125,5 @@ def test_production_refuses_the_development_encryption_key():
     with pytest.raises(ConfigError, match="not a Fernet key"):
         create_app({"ENCRYPTION_KEY": "too-short"})
     from referral.sealing import new_key
+
     assert create_app({**production, "ENCRYPTION_KEY": [new_key()]}).config["ENV"] == "production"

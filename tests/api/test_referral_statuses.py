@@ -25,26 +25,39 @@ def expected(role: str, current: str, new: str) -> int:
     return 200 if new in FORWARD.get(current, ()) else 409
 
 
-def _set_status(app, referral_id: str, status: str) -> None:  # noqa: ANN001
+def _set_status(app, referral_id: str, status: str) -> None:
     with app.app_context(), get_db().session(write=True) as session:
-        session.execute(update(Referral).where(Referral.id == referral_id).values(
-            status=status, decline_reason="other" if status == "declined" else None, version=1))
+        session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id)
+            .values(status=status, decline_reason="other" if status == "declined" else None, version=1)
+        )
         session.commit()
 
 
 @pytest.mark.parametrize("current", REFERRAL_STATUSES)
-def test_every_move_from_a_status_is_allowed_or_refused_by_role_as_the_table_says(app, client, make_key, admin_headers, current):
+def test_every_move_from_a_status_is_allowed_or_refused_by_role_as_the_table_says(
+    app, client, make_key, admin_headers, current
+):
     cast = people(app, make_key, admin_headers)
-    headers = {"referrer": cast.worker, "receiver": cast.editor, "admin": cast.admin,
-               "other_editor": cast.other_editor, "other_worker": cast.other_worker}
+    headers = {
+        "referrer": cast.worker,
+        "receiver": cast.editor,
+        "admin": cast.admin,
+        "other_editor": cast.other_editor,
+        "other_worker": cast.other_worker,
+    }
     sent = send(client, cast.worker)
     answers, promised = {}, {}
     for new in REFERRAL_STATUSES[1:]:
         for role in ROLES:
             _set_status(app, sent["id"], current)
             body = {"reason": "no_capacity"} if new == "declined" else {}
-            response = client.post(f"/v1/referrals/{sent['id']}/status", json={"status": new, **body},
-                                   headers={**headers[role], "If-Match": '"1"'})
+            response = client.post(
+                f"/v1/referrals/{sent['id']}/status",
+                json={"status": new, **body},
+                headers={**headers[role], "If-Match": '"1"'},
+            )
             answers[new, role], promised[new, role] = response.status_code, expected(role, current, new)
             if response.status_code != 200:
                 assert response.mimetype == "application/problem+json"
@@ -67,7 +80,11 @@ def test_a_decline_needs_a_reason_from_the_list_and_only_a_decline_has_one(app, 
     assert move(client, sent["id"], cast.editor, "declined", reason="too_busy").status_code == 422
     assert move(client, sent["id"], cast.editor, "accepted", reason="other").status_code == 422
     declined = move(client, sent["id"], cast.editor, "declined", reason="outside_area").get_json()
-    assert (declined["status"], declined["decline_reason"], declined["closed_at"] is not None) == ("declined", "outside_area", True)
+    assert (declined["status"], declined["decline_reason"], declined["closed_at"] is not None) == (
+        "declined",
+        "outside_area",
+        True,
+    )
 
 
 def test_moves_follow_the_if_match_rules(app, client, make_key, admin_headers):
@@ -88,8 +105,14 @@ def test_every_move_is_in_the_audit_trail_with_who_made_it(app, client, make_key
     for status in ("received", "accepted", "in_progress", "completed"):
         assert move(client, sent["id"], cast.editor, status).status_code == 200
     with app.app_context(), get_db().session() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.object_id == sent["id"]).order_by(AuditEvent.id)).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.object_id == sent["id"]).order_by(AuditEvent.id)
+        ).all()
     assert [(e.action, e.changes.get("status")) for e in events] == [
-        ("create", [None, "requested"]), ("status", ["requested", "received"]), ("status", ["received", "accepted"]),
-        ("status", ["accepted", "in_progress"]), ("status", ["in_progress", "completed"])]
+        ("create", [None, "requested"]),
+        ("status", ["requested", "received"]),
+        ("status", ["received", "accepted"]),
+        ("status", ["accepted", "in_progress"]),
+        ("status", ["in_progress", "completed"]),
+    ]
     assert len({e.actor for e in events[1:]}) == 1 and events[0].actor != events[1].actor

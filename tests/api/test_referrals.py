@@ -11,7 +11,7 @@ from tests.referral_setup import COUNSELLING, EAST, OFFICE, PHONE, move, people,
 
 
 @pytest.fixture
-def cast(app, make_key, admin_headers):  # noqa: ANN001, ANN201
+def cast(app, make_key, admin_headers):
     return people(app, make_key, admin_headers)
 
 
@@ -20,9 +20,18 @@ def test_a_social_worker_refers_a_child_and_reads_it_back_with_its_personal_fiel
     body = response.get_json()
     assert response.status_code == 201
     assert response.headers["Location"] == f"/v1/referrals/{body['id']}" and response.headers["ETag"] == '"1"'
-    assert (body["status"], body["organization_id"], body["service_id"], body["site_id"]) == ("requested", EAST, COUNSELLING, OFFICE)
+    assert (body["status"], body["organization_id"], body["service_id"], body["site_id"]) == (
+        "requested",
+        EAST,
+        COUNSELLING,
+        OFFICE,
+    )
     assert body["family_contact"] == {"name": "母亲", "relation": "mother", "phone": PHONE}
-    assert body["consent"] == {"given_by": "parent", "given_at": "2026-12-01T10:00:00+08:00", "purpose": "to arrange counselling"}
+    assert body["consent"] == {
+        "given_by": "parent",
+        "given_at": "2026-12-01T10:00:00+08:00",
+        "purpose": "to arrange counselling",
+    }
     assert (body["child_ref"], body["urgency"], body["purged"]) == ("case-2026-0042", "soon", False)
     assert client.get(f"/v1/referrals/{body['id']}", headers=cast.editor).get_json()["message"] == body["message"]
 
@@ -36,15 +45,18 @@ def test_personal_fields_are_stored_encrypted_never_as_plain_text(app, client, c
     assert not any(PHONE in s or "case-2026-0042" in s or "母亲" in s for s in sealed)
 
 
-@pytest.mark.parametrize("child_ref, why", [
-    ("张小明", "a name in Chinese characters"),
-    ("Zhang Xiaoming", "a name with a space"),
-    ("zhangxiaoming", "a name without a digit"),
-    ("320502201003151234", "an 18-digit identity number"),
-    ("32050220100315123X", "an 18-digit identity number with its check letter"),
-    ("case-320502100315123", "a 15-digit identity number inside a reference"),
-    ("mum@example.org1", "an e-mail address"),
-])
+@pytest.mark.parametrize(
+    "child_ref, why",
+    [
+        ("张小明", "a name in Chinese characters"),
+        ("Zhang Xiaoming", "a name with a space"),
+        ("zhangxiaoming", "a name without a digit"),
+        ("320502201003151234", "an 18-digit identity number"),
+        ("32050220100315123X", "an 18-digit identity number with its check letter"),
+        ("case-320502100315123", "a 15-digit identity number inside a reference"),
+        ("mum@example.org1", "an e-mail address"),
+    ],
+)
 def test_a_child_reference_that_could_name_the_child_is_refused_without_echoing_it(client, cast, child_ref, why):
     response = client.post("/v1/referrals", json=referral_body(child_ref=child_ref), headers=cast.worker)
     assert response.status_code == 422, why
@@ -55,8 +67,9 @@ def test_a_child_reference_that_could_name_the_child_is_refused_without_echoing_
 def test_a_family_contact_without_attested_consent_is_refused(client, cast):
     response = client.post("/v1/referrals", json=referral_body(consent=None), headers=cast.worker)
     assert response.status_code == 422
-    response = client.post("/v1/referrals", json={k: v for k, v in referral_body().items() if k != "consent"},
-                           headers=cast.worker)
+    response = client.post(
+        "/v1/referrals", json={k: v for k, v in referral_body().items() if k != "consent"}, headers=cast.worker
+    )
     assert (response.status_code, response.get_json()["errors"][0]["field"]) == (422, "consent")
 
 
@@ -68,11 +81,14 @@ def test_a_referral_without_family_contact_keeps_no_consent(client, cast):
     assert (sent["family_contact"], sent["consent"], sent["has_family_contact"]) == (None, None, False)
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"service_id": "no-such-service"}, "service_id"),
-    ({"site_id": "no-such-site"}, "site_id"),
-    ({"needs": [{"code": "no.such_need", "severity": 1}]}, "needs[0].code"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"service_id": "no-such-service"}, "service_id"),
+        ({"site_id": "no-such-site"}, "site_id"),
+        ({"needs": [{"code": "no.such_need", "severity": 1}]}, "needs[0].code"),
+    ],
+)
 def test_a_referral_to_something_that_does_not_exist_names_the_field(client, cast, overrides, field):
     response = client.post("/v1/referrals", json=referral_body(**overrides), headers=cast.worker)
     assert (response.status_code, response.get_json()["errors"][0]["field"]) == (422, field)
@@ -88,7 +104,11 @@ def test_a_referral_is_private_to_its_referrer_its_receiver_and_admins(client, c
     sent = send(client, cast.worker)
     url = f"/v1/referrals/{sent['id']}"
     assert [client.get(url, headers=h).status_code for h in (cast.worker, cast.editor, cast.admin)] == [200, 200, 200]
-    assert [client.get(url, headers=h).status_code for h in (cast.other_worker, cast.other_editor, cast.case_app)] == [404, 404, 404]
+    assert [client.get(url, headers=h).status_code for h in (cast.other_worker, cast.other_editor, cast.case_app)] == [
+        404,
+        404,
+        404,
+    ]
 
 
 def test_inboxes_show_the_referrer_its_own_and_the_organization_those_sent_to_it(client, cast):
@@ -104,7 +124,12 @@ def test_inboxes_show_the_referrer_its_own_and_the_organization_those_sent_to_it
     assert ids(cast.editor) == [mine["id"], theirs["id"]]
     assert ids(cast.editor, "?status=accepted") == [mine["id"]]
     page = client.get("/v1/referrals?per_page=1&page=2", headers=cast.editor).get_json()
-    assert (page["total"], page["page"], page["per_page"], [r["id"] for r in page["items"]]) == (2, 2, 1, [theirs["id"]])
+    assert (page["total"], page["page"], page["per_page"], [r["id"] for r in page["items"]]) == (
+        2,
+        2,
+        1,
+        [theirs["id"]],
+    )
 
 
 def test_the_inbox_filters_by_updated_since(client, cast):

@@ -14,7 +14,7 @@ from tests.api.test_match_safety import seed_demo
 SUICIDE = [{"text": "她说不想活了"}]
 
 
-def _post(client, headers, body, language="en"):  # noqa: ANN001, ANN202
+def _post(client, headers, body, language="en"):
     response = client.post("/v1/match", json=body, headers={**headers, "Accept-Language": language})
     return response.status_code, response.get_json()
 

@@ -13,7 +13,7 @@ from tests.conftest import BACKENDS
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     databases = fuzzing.throwaway_database(request.param, tmp_path_factory.mktemp("fuzz"))
     target = fuzzing.target(request.param, next(databases))
     yield target
@@ -21,18 +21,18 @@ def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     next(databases, None)
 
 
-def own_schema(target: fuzzing.Target):  # noqa: ANN201
+def own_schema(target: fuzzing.Target):
     return schemathesis.openapi.from_wsgi("/openapi.json", target.app, config=fuzzing.config(target.backend))
 
 
 @pytest.mark.parametrize("caller", ["admin", "editor", "anonymous"])
-def test_every_operation_answers_as_documented_and_refuses_invalid_input(fuzz_target, caller):  # noqa: ANN001
-    failures = fuzzing.fuzz(own_schema(fuzz_target), fuzz_target.callers[caller],
-                            fuzzing.EXAMPLES[fuzz_target.backend])
+def test_every_operation_answers_as_documented_and_refuses_invalid_input(fuzz_target, caller):
+    failures = fuzzing.fuzz(own_schema(fuzz_target), fuzz_target.callers[caller], fuzzing.EXAMPLES[fuzz_target.backend])
     assert failures == [], "\n\n".join(failures)
 
 
 # Defects the fuzzer found, kept as plain tests: each failed before its fix.
+
 
 def test_an_empty_if_match_names_no_version_and_is_refused_as_stale(client, admin_headers):
     from tests import builders

@@ -23,9 +23,18 @@ from tests.api import fuzzing
 from tests.conftest import BACKENDS
 
 PUBLISHED = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
-PROBLEM = {"description": "Problem (RFC 9457)", "content": {"application/problem+json": {"schema": {
-    "type": "object", "required": ["type", "title", "status"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}}}}}}
+PROBLEM = {
+    "description": "Problem (RFC 9457)",
+    "content": {
+        "application/problem+json": {
+            "schema": {
+                "type": "object",
+                "required": ["type", "title", "status"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}},
+            }
+        }
+    },
+}
 # Our documented extensions of the official document, each with its reason.
 DEVIATIONS = {
     # The official document names no server; this API serves HSDS under /hsds (the /v1 API beside it).
@@ -80,7 +89,7 @@ def _inline(node: Any, schemas: Path) -> Any:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     if not os.environ.get("REFERRAL_TEST_HSDS_DIR"):
         pytest.skip("set REFERRAL_TEST_HSDS_DIR to the official HSDS material (openapi.json and schema/)")
     databases = fuzzing.throwaway_database(request.param, tmp_path_factory.mktemp("fuzz-hsds"))
@@ -90,7 +99,7 @@ def fuzz_target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     next(databases, None)
 
 
-def test_the_official_hsds_document_holds_at_our_hsds_paths(fuzz_target):  # noqa: ANN001
+def test_the_official_hsds_document_holds_at_our_hsds_paths(fuzz_target):
     schema = schemathesis.openapi.from_dict(official_document(), config=fuzzing.config(fuzz_target.backend))
     schema.app = fuzz_target.app
     # ignored_auth is left out: the official document declares no security (HSDS reads are public).
@@ -101,18 +110,27 @@ def test_the_official_hsds_document_holds_at_our_hsds_paths(fuzz_target):  # noq
 
 # Generated ids name nothing (404): the records themselves are checked with the ids the lists give,
 # and the lists with each of their official options.
-OPTIONS = [{}, {"full": "true"}, {"minimal": "true"}, {"full_service": "true"}, {"format": "ndjson"},
-           {"page": "2", "per_page": "1"}]
+OPTIONS = [
+    {},
+    {"full": "true"},
+    {"minimal": "true"},
+    {"full_service": "true"},
+    {"format": "ndjson"},
+    {"page": "2", "per_page": "1"},
+]
 
 
-def test_every_official_record_and_list_option_answers_in_the_official_schemas(fuzz_target):  # noqa: ANN001
+def test_every_official_record_and_list_option_answers_in_the_official_schemas(fuzz_target):
     schema = schemathesis.openapi.from_dict(official_document(), config=fuzzing.config(fuzz_target.backend))
     schema.app = fuzz_target.app
     client = fuzz_target.app.test_client()
     cases = []
     for path in LISTS:
-        cases += [schema[path]["GET"].Case(query=query) for query in OPTIONS
-                  if query.keys() <= _parameters(schema[path]["GET"])]
+        cases += [
+            schema[path]["GET"].Case(query=query)
+            for query in OPTIONS
+            if query.keys() <= _parameters(schema[path]["GET"])
+        ]
         ids = [item["id"] for item in client.get("/hsds" + path, query_string={"per_page": 3}).get_json()["contents"]]
         assert ids, path
         cases += [schema[path + "/{id}"]["GET"].Case(path_parameters={"id": id_}) for id_ in ids]

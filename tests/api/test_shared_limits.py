@@ -20,11 +20,18 @@ from tests.conftest import ADMIN_KEY, ROOT, _migrate, _wipe, get_engine
 
 
 @pytest.fixture
-def limited_app(database_url):  # noqa: ANN001, ANN201 - as in test_limits_and_privacy
-    def make(**limits: str):  # noqa: ANN202
-        app = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY,
-                          "RATELIMIT_PER_ADDRESS": "1000 per minute", "RATELIMIT_PER_KEY": "1000 per minute",
-                          **limits})
+def limited_app(database_url):
+    def make(**limits: str):
+        app = create_app(
+            {
+                "ENV": "test",
+                "DATABASE_URL": database_url,
+                "ADMIN_KEY": ADMIN_KEY,
+                "RATELIMIT_PER_ADDRESS": "1000 per minute",
+                "RATELIMIT_PER_KEY": "1000 per minute",
+                **limits,
+            }
+        )
         made.append(app)
         return app
 
@@ -43,7 +50,7 @@ class FakeClock:
         return self.now
 
 
-def _hit_fifteen_times(uri: str, start, answers) -> None:  # noqa: ANN001 - runs in a child process
+def _hit_fifteen_times(uri: str, start, answers) -> None:
     limiter = FixedWindowRateLimiter(SQLiteLimitStorage(uri))
     start.wait()
     answers.extend([limiter.hit(parse("10 per minute"), "one client") for _ in range(15)])
@@ -64,8 +71,10 @@ def test_two_processes_hitting_one_limit_together_are_allowed_exactly_the_limit(
 
 
 def test_two_app_instances_on_one_file_refuse_the_eleventh_request_whichever_serves_it(limited_app, tmp_path):
-    limits = {"RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
-              "RATELIMIT_PER_ADDRESS": "10 per minute"}
+    limits = {
+        "RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
+        "RATELIMIT_PER_ADDRESS": "10 per minute",
+    }
     worker_a, worker_b = limited_app(**limits).test_client(), limited_app(**limits).test_client()
     codes = [(worker_a if i % 3 else worker_b).get("/v1/health/live").status_code for i in range(10)]
     assert codes == [200] * 10
@@ -73,12 +82,15 @@ def test_two_app_instances_on_one_file_refuse_the_eleventh_request_whichever_ser
 
 
 def test_two_app_instances_on_one_file_share_a_keys_limit(limited_app, make_key, tmp_path):
-    limits = {"RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
-              "RATELIMIT_PER_KEY": "3 per minute"}
+    limits = {
+        "RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
+        "RATELIMIT_PER_KEY": "3 per minute",
+    }
     headers = make_key("social_worker")
     worker_a, worker_b = limited_app(**limits).test_client(), limited_app(**limits).test_client()
-    codes = [client.get("/v1/health", headers=headers).status_code
-             for client in (worker_a, worker_b, worker_b, worker_a)]
+    codes = [
+        client.get("/v1/health", headers=headers).status_code for client in (worker_a, worker_b, worker_b, worker_a)
+    ]
     assert codes == [200, 200, 200, 429]
 
 
@@ -108,8 +120,9 @@ def test_expired_counters_are_pruned_from_the_file(tmp_path):
 def test_a_broken_limit_file_lets_every_request_through_and_is_logged_once(limited_app, tmp_path, caplog):
     broken = tmp_path / "limits.sqlite3"
     broken.write_bytes(b"this is not an SQLite database" * 100)
-    client = limited_app(RATELIMIT_STORAGE_URI=f"referral+sqlite:///{broken}",
-                         RATELIMIT_PER_ADDRESS="1 per minute").test_client()
+    client = limited_app(
+        RATELIMIT_STORAGE_URI=f"referral+sqlite:///{broken}", RATELIMIT_PER_ADDRESS="1 per minute"
+    ).test_client()
     with caplog.at_level(logging.WARNING, logger="referral.limits"):
         codes = [client.get("/v1/health/live").status_code for _ in range(3)]
     assert codes == [200, 200, 200]
@@ -121,12 +134,29 @@ def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_addres
     url = f"sqlite:///{tmp_path / 'referral.db'}"
     _migrate(url)
     port = _free_port()
-    env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false",
-           "REFERRAL_RATELIMIT_PER_ADDRESS": "10 per minute",
-           "REFERRAL_RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port),
-                               "--workers", "2", "--threads", "2"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "REFERRAL_DATABASE_URL": url,
+        "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false",
+        "REFERRAL_RATELIMIT_PER_ADDRESS": "10 per minute",
+        "REFERRAL_RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "referral"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         answered = _wait_until_it_answers(port, server)  # the requests it answered count: of the ten
         codes = [exchange(port, HEALTH + b"\r\n", timeout=60)[9:12] for _ in range(12 - answered)]
@@ -136,7 +166,7 @@ def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_addres
     assert codes == [b"200"] * (10 - answered) + [b"429"] * 2
 
 
-def _hit_once(storage: SQLiteLimitStorage, answers) -> None:  # noqa: ANN001 - runs in a child process
+def _hit_once(storage: SQLiteLimitStorage, answers) -> None:
     answers.append(storage.incr("forked", 60))
 
 

@@ -31,7 +31,7 @@ class FakeTransport:
         self.sent: list[tuple[str, bytes, dict[str, str]]] = []
         self.status, self.fail_on, self.calls = status, fail_on, 0
 
-    def send(self, url, body, headers, timeout):  # noqa: ANN001, ANN201
+    def send(self, url, body, headers, timeout):
         self.calls += 1
         if self.calls in self.fail_on:
             raise delivery.TransportError("connection refused")
@@ -43,27 +43,29 @@ class FakeTransport:
 
 
 @pytest.fixture
-def cast(app, make_key, admin_headers):  # noqa: ANN001, ANN201
+def cast(app, make_key, admin_headers):
     return people(app, make_key, admin_headers)
 
 
 LOOPBACK = pytest.mark.config({"REFERRALS": {"webhook_allow_private": True}})  # a receiver on this machine
 
 
-def _subscribe(client, headers, url="https://case-app.example.org/hook", secret=SECRET):  # noqa: ANN001, ANN201
-    response = client.post("/v1/webhooks", json={"url": url, "secret": secret} if secret else {"url": url}, headers=headers)
+def _subscribe(client, headers, url="https://case-app.example.org/hook", secret=SECRET):
+    response = client.post(
+        "/v1/webhooks", json={"url": url, "secret": secret} if secret else {"url": url}, headers=headers
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
-def _deliver(app, transport, clock=None, **policy):  # noqa: ANN001, ANN201
+def _deliver(app, transport, clock=None, **policy):
     with app.app_context():
         database, sealer = get_db(), app.extensions["referral.sealer"]
     kwargs = {"clock": clock} if clock else {}
     return delivery.deliver_due(database, sealer, transport, delivery.Policy(**policy), **kwargs)
 
 
-def _lifecycle(client, cast):  # noqa: ANN001, ANN201
+def _lifecycle(client, cast):
     sent = send(client, cast.worker)
     for status in ("accepted", "completed"):
         assert move(client, sent["id"], cast.editor, status).status_code == 200
@@ -84,11 +86,17 @@ def test_each_change_writes_its_event_in_the_same_transaction_and_delivers_in_or
     with app.app_context(), get_db().session() as session:
         pending = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
     assert [(e.event_type, e.payload["data"]["status"]) for e in pending] == [
-        ("referral.created", "requested"), ("referral.status_changed", "accepted"), ("referral.status_changed", "completed")]
+        ("referral.created", "requested"),
+        ("referral.status_changed", "accepted"),
+        ("referral.status_changed", "completed"),
+    ]
     transport = FakeTransport()
     assert _deliver(app, transport) == 3
-    assert transport.events() == [("referral.created", "requested"), ("referral.status_changed", "accepted"),
-                                  ("referral.status_changed", "completed")]
+    assert transport.events() == [
+        ("referral.created", "requested"),
+        ("referral.status_changed", "accepted"),
+        ("referral.status_changed", "completed"),
+    ]
     assert all(json.loads(b)["data"]["referral_id"] == sent["id"] for _, b, _ in transport.sent)
     assert _deliver(app, transport) == 0 and len(transport.sent) == 3  # delivered events are not sent again
 
@@ -122,7 +130,11 @@ def test_delivery_stopped_midway_resumes_in_order_without_resending_what_was_del
     assert restarted.events() == [("referral.status_changed", "accepted"), ("referral.status_changed", "completed")]
     log = client.get("/v1/admin/webhook-deliveries", headers=cast.admin).get_json()["items"]
     assert [(d["attempt"], d["ok"], d["error"]) for d in reversed(log)] == [
-        (1, True, None), (1, False, "connection refused"), (2, True, None), (1, True, None)]
+        (1, True, None),
+        (1, False, "connection refused"),
+        (2, True, None),
+        (1, True, None),
+    ]
 
 
 def test_a_failed_attempt_waits_its_exponential_backoff_and_is_given_up_after_max_attempts(app, client, cast):
@@ -162,13 +174,13 @@ def test_only_admins_read_the_delivery_log(client, cast):
 class _Receiver(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((dict(self.headers), body))
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output quiet
+    def log_message(self, *args) -> None:
         pass
 
 
@@ -196,8 +208,7 @@ def test_a_receiver_on_loopback_gets_three_correctly_signed_events_in_order(app,
 
 def test_a_signature_is_hmac_sha256_over_timestamp_dot_body():
     header = webhooks.signature("s3cret", 1700000000, b'{"a":1}')
-    assert header == "t=1700000000,v1=" + __import__("hmac").new(
-        b"s3cret", b'1700000000.{"a":1}', "sha256").hexdigest()
+    assert header == "t=1700000000,v1=" + __import__("hmac").new(b"s3cret", b'1700000000.{"a":1}', "sha256").hexdigest()
     assert webhooks.verify("s3cret", header, b'{"a":1}', 1700000100)
     assert not webhooks.verify("s3cret", header, b'{"a":1}', 1700000000 + 301)  # too old: a replay
 
@@ -217,7 +228,7 @@ def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_a
     send(client, cast.worker)
     recorded = delivery._record
 
-    def crash(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the process dies before the answer is written
+    def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(delivery, "_record", crash)
@@ -235,17 +246,25 @@ def test_a_worker_that_dies_between_sending_and_recording_sends_the_same_event_a
 
 # -- server-side request forgery: a webhook URL never reaches this server's own network ------------
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8000/hook",  # this server
-    "http://localhost/hook",
-    "http://[::1]/hook",
-    "http://169.254.169.254/latest/meta-data/",  # a cloud metadata endpoint
-    "http://10.0.0.5/hook", "http://192.168.1.20/hook", "http://172.16.0.1/hook",  # the intranet
-    "http://100.64.0.1/hook",  # shared address space (CGNAT)
-    "http://[::ffff:127.0.0.1]/hook",  # loopback written as IPv4-mapped IPv6
-    "http://0.0.0.0/hook",
-    "https://metadata.google.internal/hook", "http://printer.local/hook", "http://db.localhost/hook",
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",  # this server
+        "http://localhost/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data/",  # a cloud metadata endpoint
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20/hook",
+        "http://172.16.0.1/hook",  # the intranet
+        "http://100.64.0.1/hook",  # shared address space (CGNAT)
+        "http://[::ffff:127.0.0.1]/hook",  # loopback written as IPv4-mapped IPv6
+        "http://0.0.0.0/hook",
+        "https://metadata.google.internal/hook",
+        "http://printer.local/hook",
+        "http://db.localhost/hook",
+    ],
+)
 def test_a_webhook_to_a_local_or_private_address_is_refused_and_nothing_is_stored(app, client, cast, url):
     response = client.post("/v1/webhooks", json={"url": url}, headers=cast.worker)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -256,16 +275,16 @@ def test_a_webhook_to_a_local_or_private_address_is_refused_and_nothing_is_store
 class _Redirect(BaseHTTPRequestHandler):
     target = ""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         self.send_response(307)
         self.send_header("Location", type(self).target)
         self.end_headers()
 
-    def log_message(self, *args) -> None:  # noqa: ANN002 - keep the test output quiet
+    def log_message(self, *args) -> None:
         pass
 
 
-def _serving(handler):  # noqa: ANN001, ANN202
+def _serving(handler):
     server = HTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -289,7 +308,9 @@ def test_a_redirect_is_the_receivers_answer_never_a_request_elsewhere():
     _Redirect.target = f"http://127.0.0.1:{inner.server_port}/inner"
     outer = _serving(_Redirect)
     try:
-        status = delivery.UrllibTransport(allow_private=True).send(f"http://127.0.0.1:{outer.server_port}/", b"{}", {}, 5)
+        status = delivery.UrllibTransport(allow_private=True).send(
+            f"http://127.0.0.1:{outer.server_port}/", b"{}", {}, 5
+        )
     finally:
         for server in (inner, outer):
             server.shutdown()

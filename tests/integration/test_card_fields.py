@@ -13,9 +13,11 @@ from tests.builders import MINI
 CARD = {
     "application_process": "电话预约后到站面谈",
     "wait_time": "3个工作日内回电",
-    "translations": {"application_process": {"en": "Call to book, then meet at the station"},
-                     "wait_time": {"en": "Call back within 3 working days"},
-                     "cost_text": {"en": "Free"}},
+    "translations": {
+        "application_process": {"en": "Call to book, then meet at the station"},
+        "wait_time": {"en": "Call back within 3 working days"},
+        "cost_text": {"en": "Free"},
+    },
     "required_documents": [{"document": "户口簿", "names": {"en": "Household register"}}],
     "alerts": [{"text": "春节期间暂停", "texts": {"en": "Closed over Spring Festival"}}],
     "contacts": [{"title": "接案社工", "titles": {"en": "Intake social worker"}, "phone": "0512-1"}],
@@ -26,14 +28,17 @@ CARD = {
 }
 
 
-def seeded_directory(app, tmp_path) -> core.Directory:  # noqa: ANN001
+def seeded_directory(app, tmp_path) -> core.Directory:
     region = tmp_path / "card"
     shutil.copytree(MINI, region)
     data = json.loads((region / "organizations.json").read_text(encoding="utf-8"))
     data["organizations"][0]["services"][0].update(CARD)
     data["organizations"][0]["sites"][0].update(
-        phone="0512-0", phones=[{"number": "0512-2", "purpose": "intake"}],
-        accessibility="无障碍坡道", translations={"accessibility": {"en": "Step-free ramp"}})
+        phone="0512-0",
+        phones=[{"number": "0512-2", "purpose": "intake"}],
+        accessibility="无障碍坡道",
+        translations={"accessibility": {"en": "Step-free ramp"}},
+    )
     (region / "organizations.json").write_text(json.dumps(data), encoding="utf-8")
     with app.app_context(), get_db().session(write=True) as session:
         seeding.load(session, MINI / "needs.json", region)
@@ -69,4 +74,8 @@ def test_services_without_card_data_read_as_empty_cards(app, tmp_path):
     directory = seeded_directory(app, tmp_path)
     service = next(s for s in directory.services if s.id == seeding.stable_id("service", "east-autism"))
     assert (service.application_process, service.required_documents, service.contacts, service.serves_school) == (
-        None, (), (), None)
+        None,
+        (),
+        (),
+        None,
+    )

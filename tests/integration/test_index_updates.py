@@ -20,19 +20,23 @@ EAST_OFFICE = stable_id("site", "east-care-office")
 EAST = stable_id("organization", "east-care")
 
 
-def _log(app) -> list[tuple[int, list[str] | None]]:  # noqa: ANN001
+def _log(app) -> list[tuple[int, list[str] | None]]:
     with app.app_context(), get_db().session() as session:
-        return [tuple(r) for r in session.execute(select(DirectoryChange.version, DirectoryChange.service_ids)
-                                                  .order_by(DirectoryChange.version))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                select(DirectoryChange.version, DirectoryChange.service_ids).order_by(DirectoryChange.version)
+            )
+        ]
 
 
-def _fresh(app):  # noqa: ANN001, ANN202
+def _fresh(app):
     with app.app_context(), get_db().session() as session:
         return snapshot.load(session)
 
 
 @pytest.fixture
-def seeded(app):  # noqa: ANN001, ANN201
+def seeded(app):
     seed_mini(app)
     return app
 
@@ -42,7 +46,9 @@ def test_seeding_logs_a_full_change_and_a_service_edit_names_only_that_service(s
     assert _log(seeded) == [(1, None), (2, [AUTISM])]
 
 
-def test_a_site_edit_names_the_services_offered_there_and_an_organization_edit_its_services(seeded, client, admin_headers):
+def test_a_site_edit_names_the_services_offered_there_and_an_organization_edit_its_services(
+    seeded, client, admin_headers
+):
     change(client, "PATCH", f"/v1/sites/{EAST_OFFICE}", admin_headers, json={"phone": "0512-1234"})
     change(client, "PATCH", f"/v1/organizations/{EAST}", admin_headers, json={"name": "East Care Centre"})
     assert _log(seeded)[1:] == [(2, sorted([AUTISM, COUNSELLING])), (3, sorted([AUTISM, COUNSELLING]))]
@@ -84,7 +90,7 @@ def test_a_taxonomy_change_is_reloaded_whole(seeded):
 def test_a_request_during_an_update_is_answered_at_once_by_the_old_index(seeded, client, admin_headers):
     gate, jobs = threading.Event(), []
 
-    def start(job):  # noqa: ANN001, ANN202 - the update runs in its own thread, once the gate opens
+    def start(job):
         jobs.append(threading.Thread(target=lambda: (gate.wait(30), job())))
         jobs[-1].start()
 

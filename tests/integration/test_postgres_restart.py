@@ -40,18 +40,28 @@ FAULT_PG_URL = os.environ.get("REFERRAL_TEST_FAULT_PG_URL")
 FAULT_PG_CTL = os.environ.get("REFERRAL_TEST_FAULT_PG_CTL")
 pytestmark = pytest.mark.skipif(
     not (FAULT_PG_URL and FAULT_PG_CTL),
-    reason="no PostgreSQL of the fault test's own: run `eval \"$(tests/fault_pg.sh start)\"` (as .ci/run does) "
-           "to set REFERRAL_TEST_FAULT_PG_URL and REFERRAL_TEST_FAULT_PG_CTL")
+    reason='no PostgreSQL of the fault test\'s own: run `eval "$(tests/fault_pg.sh start)"` (as .ci/run does) '
+    "to set REFERRAL_TEST_FAULT_PG_URL and REFERRAL_TEST_FAULT_PG_CTL",
+)
 
 DATABASE = "referral_fault_test"
 ADMIN_KEY = "fault-test-admin-key-0123456789"
 WEST = stable_id("organization", "west-family")
-MATCH = {"location": {"place": "T1"}, "child": {"age": 9, "groups": ["migrant"]},
-         "needs": [{"code": "development.autism", "severity": 3}]}
+MATCH = {
+    "location": {"place": "T1"},
+    "child": {"age": 9, "groups": ["migrant"]},
+    "needs": [{"code": "development.autism", "severity": 3}],
+}
 # The listings the writers touch are for 16-18 year olds: a match for a 9-year-old never offers them,
 # so its answer must not change while they are written.
-OWN_SERVICE = {"organization_id": WEST, "needs": ["mental_health.counseling"], "modes": ["remote"],
-               "minimum_age": 16, "maximum_age": 18, "capacity": "waitlist"}
+OWN_SERVICE = {
+    "organization_id": WEST,
+    "needs": ["mental_health.counseling"],
+    "modes": ["remote"],
+    "minimum_age": 16,
+    "maximum_age": 18,
+    "capacity": "waitlist",
+}
 NEEDS_BY_PARITY = (["mental_health.counseling"], ["mental_health.counseling", "family.education_guidance"])
 RECOVERY_SECONDS = 10  # generous: 2 shared cores; the pool pre-pings, so it is usually under a second
 
@@ -145,8 +155,11 @@ class Load:
         self.tally.add("live", "ok" if live.status_code == 200 else f"status {live.status_code}", live.text)
         ready = client.get("/v1/health/ready")
         unready = ready.status_code == 503 and ready.json()["status"] == "unavailable"
-        self.tally.add("ready", "ok" if ready.status_code == 200 else "unavailable" if unready else
-                       f"status {ready.status_code}", ready.text)
+        self.tally.add(
+            "ready",
+            "ok" if ready.status_code == 200 else "unavailable" if unready else f"status {ready.status_code}",
+            ready.text,
+        )
         time.sleep(0.1)
 
     def create(self, client: httpx.Client) -> None:
@@ -166,8 +179,9 @@ class Load:
         number = self.attempted.get(service_id, 0) + 1
         self.attempted[service_id] = number
         body = {"name": f"edit-{number}", "wait_days": number, "needs": NEEDS_BY_PARITY[number % 2]}
-        response = client.patch(f"/v1/services/{service_id}", json=body,
-                                headers={**self.admin, "If-Match": read.headers["ETag"]})
+        response = client.patch(
+            f"/v1/services/{service_id}", json=body, headers={**self.admin, "If-Match": read.headers["ETag"]}
+        )
         kind = classify(response, (200,))
         self.tally.add("edit", kind, response.text)
         if kind == "ok":
@@ -212,26 +226,40 @@ def prepare(url: str) -> tuple[dict[str, str], list[str]]:
         migrate.upgrade(get_db().engine)
     seed_mini(app)
     with app.app_context(), get_db().session(write=True) as session:
-        account = accounts.create_account(session, CLI, {"name": "fault worker", "role": "social_worker",
-                                                          "organization_id": None})
+        account = accounts.create_account(
+            session, CLI, {"name": "fault worker", "role": "social_worker", "organization_id": None}
+        )
         _key, plain = accounts.issue_key(session, CLI, account.id, None)
     client, admin = app.test_client(), {"Authorization": f"Bearer {ADMIN_KEY}"}
     first = {**OWN_SERVICE, "wait_days": 0, "needs": NEEDS_BY_PARITY[0]}  # edit number 0
-    edited = [client.post("/v1/services", json={**first, "name": f"edit-0-{i}"}, headers=admin).get_json()["id"]
-              for i in range(2)]
+    edited = [
+        client.post("/v1/services", json={**first, "name": f"edit-0-{i}"}, headers=admin).get_json()["id"]
+        for i in range(2)
+    ]
     app.extensions["referral.db"].engine.dispose()
     return {"Authorization": f"Bearer {plain}"}, edited
 
 
 @pytest.fixture
-def server(fault_database: Seeded, tmp_path: Path):  # noqa: ANN201
+def server(fault_database: Seeded, tmp_path: Path):
     """``referral serve`` (gunicorn, 8 threads) on the fault database; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "REFERRAL_DATABASE_URL": fault_database.url, "REFERRAL_ADMIN_KEY": ADMIN_KEY,
-           "REFERRAL_RATELIMIT_ENABLED": "false", "REFERRAL_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "REFERRAL_DATABASE_URL": fault_database.url,
+        "REFERRAL_ADMIN_KEY": ADMIN_KEY,
+        "REFERRAL_RATELIMIT_ENABLED": "false",
+        "REFERRAL_LOG_LEVEL": "WARNING",
+    }
     log = (tmp_path / "serve.log").open("w")  # never a pipe nobody reads: a full one blocks the server's logging
-    process = subprocess.Popen([str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "8"],
-                               env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "8"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: serving(process, base), 60)
@@ -263,7 +291,8 @@ def wait_until(check: Callable[[], bool], seconds: float) -> float:
 
 
 def test_a_postgres_restart_under_load_gives_right_answers_or_503s_and_the_app_recovers_without_a_restart(
-        fault_database, server):  # noqa: ANN001
+    fault_database, server
+):
     worker, edited = fault_database.worker, fault_database.edited
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     baseline_answer = httpx.post(f"{server}/v1/match", json=MATCH, headers=worker, timeout=30)
@@ -292,8 +321,14 @@ def test_a_postgres_restart_under_load_gives_right_answers_or_503s_and_the_app_r
 
 def assert_the_index_follows_changes_again(base: str, worker: dict[str, str], admin: dict[str, str]) -> None:
     """A listing made after the faults reaches matches within seconds: the worker's index updates again."""
-    new = {"organization_id": WEST, "name": "after-the-fault autism group", "needs": ["development.autism"],
-           "modes": ["remote"], "minimum_age": 2, "maximum_age": 12}
+    new = {
+        "organization_id": WEST,
+        "name": "after-the-fault autism group",
+        "needs": ["development.autism"],
+        "modes": ["remote"],
+        "minimum_age": 2,
+        "maximum_age": 12,
+    }
     created = httpx.post(f"{base}/v1/services", json=new, headers=admin, timeout=10)
     assert created.status_code == 201
 
@@ -307,7 +342,9 @@ def assert_the_index_follows_changes_again(base: str, worker: dict[str, str], ad
 def recovered(base: str, worker: dict[str, str], admin: dict[str, str]) -> bool:
     """A match and a write both work again."""
     match = httpx.post(f"{base}/v1/match", json=MATCH, headers=worker, timeout=10)
-    write = httpx.post(f"{base}/v1/services", json={**OWN_SERVICE, "name": "fault-recovery-probe"}, headers=admin, timeout=10)
+    write = httpx.post(
+        f"{base}/v1/services", json={**OWN_SERVICE, "name": "fault-recovery-probe"}, headers=admin, timeout=10
+    )
     return match.status_code == 200 and write.status_code == 201
 
 
@@ -321,7 +358,9 @@ def assert_nothing_half_done(base: str, admin: dict[str, str], load: Load, edite
         assert (service["wait_days"], sorted(service["needs"])) == (number, sorted(NEEDS_BY_PARITY[number % 2]))
     names = {item["name"]: item for item in listing(base, admin, f"/v1/services?organization={WEST}&status=any")}
     assert set(load.created) <= set(names)
-    assert all(item["needs"] == ["mental_health.counseling"] for name, item in names.items() if name.startswith("fault-"))
+    assert all(
+        item["needs"] == ["mental_health.counseling"] for name, item in names.items() if name.startswith("fault-")
+    )
 
 
 def listing(base: str, headers: dict[str, str], url: str) -> list[dict[str, Any]]:

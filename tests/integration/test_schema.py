@@ -31,17 +31,28 @@ def test_a_new_database_starts_at_directory_version_zero(app):
 ROWS = {
     "an unknown organization kind": (Organization, {"id": "o9", "name": "x", "kind": "club"}),
     "a minimum age above the maximum": (
-        Service, {"id": "s9", "organization_id": "ORG", "name": "x", "modes": ["remote"],
-                  "minimum_age": 12, "maximum_age": 6}),
+        Service,
+        {"id": "s9", "organization_id": "ORG", "name": "x", "modes": ["remote"], "minimum_age": 12, "maximum_age": 6},
+    ),
     "a wait on a service that is not waitlisted": (
-        Service, {"id": "s9", "organization_id": "ORG", "name": "x", "modes": ["remote"],
-                  "capacity": "accepting", "wait_days": 10}),
+        Service,
+        {
+            "id": "s9",
+            "organization_id": "ORG",
+            "name": "x",
+            "modes": ["remote"],
+            "capacity": "accepting",
+            "wait_days": 10,
+        },
+    ),
     "a latitude off the globe": (
-        Site, {"id": "x9", "organization_id": "ORG", "name": "x", "kind": "office",
-               "latitude": 91, "longitude": 0}),
+        Site,
+        {"id": "x9", "organization_id": "ORG", "name": "x", "kind": "office", "latitude": 91, "longitude": 0},
+    ),
     "a site of an organization that does not exist": (
-        Site, {"id": "x9", "organization_id": "nobody", "name": "x", "kind": "office",
-               "latitude": 1, "longitude": 1}),
+        Site,
+        {"id": "x9", "organization_id": "nobody", "name": "x", "kind": "office", "latitude": 1, "longitude": 1},
+    ),
 }
 
 
@@ -64,6 +75,9 @@ def test_the_database_refuses_a_service_at_a_site_of_another_organization(app):
         service_id = session.scalars(select(Service.id).where(Service.organization_id == east.id)).first()
         site_id = session.scalars(select(Site.id).where(Site.organization_id == west.id)).first()
         with pytest.raises(IntegrityError):
-            session.execute(insert(ServiceAtLocation).values(
-                id="link9", service_id=service_id, site_id=site_id, organization_id=east.id))
+            session.execute(
+                insert(ServiceAtLocation).values(
+                    id="link9", service_id=service_id, site_id=site_id, organization_id=east.id
+                )
+            )
             session.commit()

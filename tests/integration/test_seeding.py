@@ -20,14 +20,22 @@ SEEDS = PROJECT_ROOT / "seeds"
 
 def counts(app) -> dict[str, int]:
     with app.app_context(), get_db().session() as session:
-        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
-                for model in (NeedTerm, Place, Organization, Site, Service, ServiceAtLocation)}
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model))
+            for model in (NeedTerm, Place, Organization, Site, Service, ServiceAtLocation)
+        }
 
 
 def test_the_mini_region_loads_every_table(app):
     seed_mini(app)
-    assert counts(app) == {"need_terms": 7, "places": 5, "organizations": 2, "sites": 2,
-                           "services": 4, "service_at_location": 3}
+    assert counts(app) == {
+        "need_terms": 7,
+        "places": 5,
+        "organizations": 2,
+        "sites": 2,
+        "services": 4,
+        "service_at_location": 3,
+    }
 
 
 def test_seeding_twice_updates_in_place_and_never_duplicates(app):
@@ -98,6 +106,8 @@ def test_a_service_restricted_to_a_group_outside_the_vocabulary_is_refused_namin
     (region / "organizations.json").write_text(json.dumps(data), encoding="utf-8")
     with app.app_context(), get_db().session(write=True) as session, pytest.raises(seeding.SeedError) as refused:
         seeding.load(session, MINI / "needs.json", region)
-    assert str(refused.value) == (f"{region / 'organizations.json'}: target groups not in the vocabulary "
-                                  f"(referral/data/target_groups.json): {service['key']}: astronaut_family")
+    assert str(refused.value) == (
+        f"{region / 'organizations.json'}: target groups not in the vocabulary "
+        f"(referral/data/target_groups.json): {service['key']}: astronaut_family"
+    )
     assert set(counts(app).values()) == {0}

@@ -40,10 +40,19 @@ def test_an_imported_directory_is_read_without_a_nested_loop_over_a_whole_table(
     with app.app_context(), get_db().session() as session:
         sql = str(snapshot.services_query().compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         (plan,) = session.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
-        estimated = dict(session.execute(text(  # this test's schema only: others may hold tables of the same names
-            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('services', 'organizations', 'service_needs') "
-            "AND relnamespace = to_regnamespace(current_schema())::oid")).all())
-    assert sorted(name for name, rows in estimated.items() if rows > 0) == ["organizations", "service_needs", "services"]
+        estimated = dict(
+            session.execute(
+                text(  # this test's schema only: others may hold tables of the same names
+                    "SELECT relname, reltuples FROM pg_class WHERE relname IN ('services', 'organizations', 'service_needs') "
+                    "AND relnamespace = to_regnamespace(current_schema())::oid"
+                )
+            ).all()
+        )
+    assert sorted(name for name, rows in estimated.items() if rows > 0) == [
+        "organizations",
+        "service_needs",
+        "services",
+    ]
     # -1 (never analysed) is what a worker's planner met after an import before the hook: a 58 s nested loop at 100k
     loops = [n for n in _nodes(plan["Plan"]) if n["Node Type"] == "Nested Loop"]
     assert not [n for n in loops if any(c["Node Type"] == "Seq Scan" for c in n.get("Plans", []))]

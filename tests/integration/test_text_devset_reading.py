@@ -34,7 +34,10 @@ def test_the_first_need_read_is_right_for_at_least_92_percent(summary):
     assert summary.rate(summary.top1) >= 0.92
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a two-character word with a look-alike character "
-                   "(缀学 for 辍学) is answered not_understood with suggestions, never read; see README 'Reading text'")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a two-character word with a look-alike character "
+    "(缀学 for 辍学) is answered not_understood with suggestions, never read; see README 'Reading text'",
+)
 def test_no_text_of_the_set_is_left_not_understood(summary):
     assert summary.refusals == 0

@@ -24,8 +24,9 @@ AUTISM = stable_id("service", "east-autism")
 def _state(app: Any) -> tuple[int, list[tuple[int, list[str] | None]]]:
     """The version and the change log (version, changed service ids; None = a full change)."""
     with app.app_context(), get_db().session() as session:
-        log = session.execute(select(DirectoryChange.version, DirectoryChange.service_ids)
-                              .order_by(DirectoryChange.version)).all()
+        log = session.execute(
+            select(DirectoryChange.version, DirectoryChange.service_ids).order_by(DirectoryChange.version)
+        ).all()
         return session.scalar(select(DirectoryState.version)) or 0, [tuple(row) for row in log]
 
 

@@ -15,11 +15,12 @@ from referral.matching import i18n as core_i18n
 from referral.matching import messages
 from tools.translations import CATALOGUES, Catalogue, compiled, extract
 
-PER_LANGUAGE = [pytest.param(c, language, id=f"{c.domain}-{language}")
-                for c in CATALOGUES for language in c.languages()]
+PER_LANGUAGE = [
+    pytest.param(c, language, id=f"{c.domain}-{language}") for c in CATALOGUES for language in c.languages()
+]
 
 
-def _po(catalogue: Catalogue, language: str):  # noqa: ANN202
+def _po(catalogue: Catalogue, language: str):
     with catalogue.po(language).open("rb") as handle:
         return read_po(handle)
 

@@ -54,8 +54,14 @@ def test_a_missing_extra_file_is_refused(monkeypatch, tmp_path):
 def test_explicit_overrides_win_and_merge_nested_tables():
     cfg = load({"MATCH": {"weights": {"distance": 0.4}}, "ENV": "test"})
     assert cfg["ENV"] == "test"
-    assert cfg["MATCH"]["weights"] == {"need": 0.5, "distance": 0.4, "capacity": 0.15,
-                                       "intensity": 0.1, "freshness": 0.05, "outcomes": 0.1}
+    assert cfg["MATCH"]["weights"] == {
+        "need": 0.5,
+        "distance": 0.4,
+        "capacity": 0.15,
+        "intensity": 0.1,
+        "freshness": 0.05,
+        "outcomes": 0.1,
+    }
 
 
 def test_production_refuses_to_start_with_the_development_secret_key():
@@ -71,11 +77,18 @@ def test_production_refuses_a_weak_bootstrap_admin_key(weak):
 
 def test_there_is_no_bootstrap_admin_key_unless_one_is_configured():
     assert load()["ADMIN_KEY"] == ""
-    assert load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY})["ADMIN_KEY"] == ""  # allowed in production
+    assert (
+        load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY})["ADMIN_KEY"] == ""
+    )  # allowed in production
 
 
 def test_production_starts_with_real_secrets():
-    assert load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": STRONG + "x"})["ENV"] == "production"
+    assert (
+        load({"ENV": "production", "SECRET_KEY": STRONG, "ENCRYPTION_KEY": SEALING_KEY, "ADMIN_KEY": STRONG + "x"})[
+            "ENV"
+        ]
+        == "production"
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,14 +24,20 @@ def ids(pairs):
 
 
 def urgent(service) -> bool:
-    return bool(URGENT_NEEDS & set(service["needs"])) or any(p["purpose"] == "hotline" for p in service.get("phones", []))
+    return bool(URGENT_NEEDS & set(service["needs"])) or any(
+        p["purpose"] == "hotline" for p in service.get("phones", [])
+    )
 
 
 def test_municipal_services_serve_their_whole_municipality_not_one_town():
-    municipal = [(o, s) for o, s in SERVICES if o["kind"] in ("government", "hospital", "rehabilitation_centre")
-                 and not any(w in o["name"] + s["name"] for w in TOWN_WORDS)]
+    municipal = [
+        (o, s)
+        for o, s in SERVICES
+        if o["kind"] in ("government", "hospital", "rehabilitation_centre")
+        and not any(w in o["name"] + s["name"] for w in TOWN_WORDS)
+    ]
     assert len(municipal) > 50
-    for org, service in municipal:
+    for _org, service in municipal:
         assert all(PLACES[code]["kind"] != "town" for code in service["area_places"]), service["key"]
 
 
@@ -65,7 +71,9 @@ def test_tags_are_the_narrowest_true_ones():
         broader = {n for n in needs for other in needs if other.startswith(n + ".")}
         assert broader == set(), (service["key"], broader)  # a tag beside its own narrower tag only broadens
         if "family.caregiver_support" in needs:
-            assert not needs & {"disability", "disability.rehabilitation"}, service["key"]  # respite is not rehabilitation
+            assert not needs & {"disability", "disability.rehabilitation"}, service[
+                "key"
+            ]  # respite is not rehabilitation
 
 
 def test_delivery_languages_are_card_data_and_required_languages_are_real_requirements():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "referral"
 
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -44,8 +45,10 @@ def imported(tree: ast.Module, name: str, is_package: bool, modules: set[str]) -
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
     modules = set(files)
-    return {name: set(imported(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py",
-                               modules)) for name, path in files.items()}
+    return {
+        name: set(imported(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py", modules))
+        for name, path in files.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -96,12 +99,18 @@ def test_no_module_of_the_package_imports_itself_round_a_circle() -> None:
 
 def test_the_circles_the_hsds_import_had_would_be_found() -> None:
     # the shape issue 15 removed: importer -> passes -> sites -> passes, gazetteer -> passes -> gazetteer
-    graph = {"importer": {"passes"}, "passes": {"sites", "gazetteer", "importer"}, "sites": {"passes"},
-             "gazetteer": {"passes"}, "state": set()}
+    graph = {
+        "importer": {"passes"},
+        "passes": {"sites", "gazetteer", "importer"},
+        "sites": {"passes"},
+        "gazetteer": {"passes"},
+        "state": set(),
+    }
     assert cycles(graph) == [["gazetteer", "importer", "passes", "sites"]]
 
 
 def test_a_function_level_import_counts() -> None:
     tree = ast.parse("def late():\n    from referral.hsds import passes\n")
     assert list(imported(tree, "referral.hsds.sites", False, {"referral.hsds", "referral.hsds.passes"})) == [
-        "referral.hsds.passes"]
+        "referral.hsds.passes"
+    ]

@@ -21,7 +21,9 @@ TABLE = {
 
 
 @pytest.mark.parametrize("access", TABLE)
-@pytest.mark.parametrize("principal", [None, WORKER, APP, EDITOR, CONFIG_ADMIN], ids=["anonymous", "worker", "app", "editor", "admin"])
+@pytest.mark.parametrize(
+    "principal", [None, WORKER, APP, EDITOR, CONFIG_ADMIN], ids=["anonymous", "worker", "app", "editor", "admin"]
+)
 def test_each_access_level_admits_exactly_its_roles(access, principal):
     assert allows(principal, access) == (principal in TABLE[access])
 

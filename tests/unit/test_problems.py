@@ -4,8 +4,11 @@ from referral.api.errors import _pointer, flatten_messages
 
 
 def test_nested_messages_become_dotted_paths_with_list_indexes():
-    messages = {"needs": {0: {"code": ["Unknown."]}, 2: {"severity": ["Too big."]}},
-                "child": {"age": ["Missing."]}, "_schema": ["Whole body wrong."]}
+    messages = {
+        "needs": {0: {"code": ["Unknown."]}, 2: {"severity": ["Too big."]}},
+        "child": {"age": ["Missing."]},
+        "_schema": ["Whole body wrong."],
+    }
     assert list(flatten_messages(messages)) == [
         ("needs[0].code", "Unknown."),
         ("needs[2].severity", "Too big."),

@@ -74,13 +74,32 @@ def add_toy_rule(monkeypatch: pytest.MonkeyPatch, leave_out: str | None = None) 
 
 # the model rows: what services_query() reads, with the toy column where the model has it ----------
 
+
 def model_row(id: str, cap: float | None = None, **values: Any) -> SimpleNamespace:
     """A services row as the snapshot's query returns it (every column it reads), with the toy column."""
     row = {name: None for name in snapshot.service_columns()}
-    row.update(id=id, organization_id=f"org-{id}", name=f"Service {id}", names={}, modes=["in_person"],
-               cost="free", capacity="accepting", intensity="support", genders=[], target_groups=[],
-               languages=[], status="active", verified_at=TODAY, descriptions={}, translations={},
-               delivered_languages=[], org_name=f"Org {id}", org_names={}, org_phone=None, toy_age_cap=cap)
+    row.update(
+        id=id,
+        organization_id=f"org-{id}",
+        name=f"Service {id}",
+        names={},
+        modes=["in_person"],
+        cost="free",
+        capacity="accepting",
+        intensity="support",
+        genders=[],
+        target_groups=[],
+        languages=[],
+        status="active",
+        verified_at=TODAY,
+        descriptions={},
+        translations={},
+        delivered_languages=[],
+        org_name=f"Org {id}",
+        org_names={},
+        org_phone=None,
+        toy_age_cap=cap,
+    )
     return SimpleNamespace(**{**row, **values})
 
 
@@ -105,6 +124,7 @@ def directory_of(*rows: SimpleNamespace) -> Directory:
 
 
 # the checks ----------------------------------------------------------------------------------------
+
 
 def a_child_over_the_cap_never_gets_the_service() -> None:
     index = build_index(directory_of(model_row("capped", 8), model_row("open"), model_row("roomy", 12)))
@@ -145,19 +165,21 @@ def the_field_travels_through_hsds() -> None:
 
 
 CHECKS: tuple[Callable[[], None], ...] = (
-    a_child_over_the_cap_never_gets_the_service, the_unmet_need_names_the_rule_and_says_it,
-    the_index_and_the_full_check_agree, the_field_travels_through_hsds,
+    a_child_over_the_cap_never_gets_the_service,
+    the_unmet_need_names_the_rule_and_says_it,
+    the_index_and_the_full_check_agree,
+    the_field_travels_through_hsds,
 )
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-def test_the_four_places_of_the_checklist_make_a_working_hard_rule(monkeypatch, check):  # noqa: ANN001
+def test_the_four_places_of_the_checklist_make_a_working_hard_rule(monkeypatch, check):
     add_toy_rule(monkeypatch)
     check()
 
 
 @pytest.mark.parametrize("leave_out", PLACES_OF_THE_CHECKLIST)
-def test_leaving_out_any_one_of_the_four_places_breaks_the_rule(monkeypatch, leave_out):  # noqa: ANN001
+def test_leaving_out_any_one_of_the_four_places_breaks_the_rule(monkeypatch, leave_out):
     add_toy_rule(monkeypatch, leave_out)
     broken = []
     for check in CHECKS:
@@ -168,26 +190,39 @@ def test_leaving_out_any_one_of_the_four_places_breaks_the_rule(monkeypatch, lea
     assert broken, f"without the {leave_out}, the toy rule still works: the checklist names a place it does not need"
 
 
-def test_without_the_toy_rule_the_directory_matches_as_before(monkeypatch):  # noqa: ANN001
+def test_without_the_toy_rule_the_directory_matches_as_before(monkeypatch):
     """The fixture leaves nothing behind: the registry, the catalogue and the HSDS fields are as they were."""
-    assert [r.name for r in eligibility.RULES] == ["status", "ages", "gender", "groups", "languages", "full",
-                                                   "waitlist", "modes", "fee"]
+    assert [r.name for r in eligibility.RULES] == [
+        "status",
+        "ages",
+        "gender",
+        "groups",
+        "languages",
+        "full",
+        "waitlist",
+        "modes",
+        "fee",
+    ]
     assert "rule.toy_age_cap" not in messages.CATALOGUE["en"] and "toy_age_cap" not in extension.FIELDS["service"]
     assert core.Service is not ToyService
 
 
 def test_every_rule_says_why_in_every_language():
     """Place 3 for the rules there are: each one's sentence exists in every language of the catalogue."""
-    service = snapshot_service(model_row("s", minimum_age=3, maximum_age=6, genders=["female"],
-                                         target_groups=["disability"], languages=["zh"]))
+    service = snapshot_service(
+        model_row("s", minimum_age=3, maximum_age=6, genders=["female"], target_groups=["disability"], languages=["zh"])
+    )
     for language in messages.CATALOGUE:
         said = [r.says(language, service) for r in eligibility.RULES]
         assert all(said) and len(set(said)) == len(said)
-        assert all(f"rule.{r.name}" in messages.CATALOGUE[language] for r in eligibility.RULES
-                   if r.name not in ("ages", "gender"))  # these two say the service's bounds
+        assert all(
+            f"rule.{r.name}" in messages.CATALOGUE[language]
+            for r in eligibility.RULES
+            if r.name not in ("ages", "gender")
+        )  # these two say the service's bounds
 
 
-def test_a_rule_name_is_a_key_two_rules_cannot_share(monkeypatch):  # noqa: ANN001
+def test_a_rule_name_is_a_key_two_rules_cannot_share(monkeypatch):
     monkeypatch.setattr(eligibility, "RULES", list(eligibility.RULES))
     with pytest.raises(ValueError, match="'ages' exists already"):
         eligibility.rule("ages")(_toy_test)

@@ -27,42 +27,46 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 EDITED_ORG = "太仓市妇联家庭教育指导服务中心"  # the demo organization whose editor the tests sign in as
 
 
-def demo_app(folder: Path, **overrides):  # noqa: ANN003, ANN201
+def demo_app(folder: Path, **overrides):
     """A fresh app on the demo region (its own SQLite file), with one key per role in ``app.keys``."""
     url = f"sqlite:///{folder / 'web.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    app = create_app({"ENV": "test", "DATABASE_URL": url, "INDEX_CHECK_SECONDS": 0, "RATELIMIT_ENABLED": False,
-                      **overrides})
+    app = create_app(
+        {"ENV": "test", "DATABASE_URL": url, "INDEX_CHECK_SECONDS": 0, "RATELIMIT_ENABLED": False, **overrides}
+    )
     with app.app_context(), get_db().session(write=True) as session:
         load(session, PROJECT_ROOT / "seeds" / "needs.json", PROJECT_ROOT / "seeds" / "regions" / "suzhou-zhenjiang")
         org = session.scalars(select(Organization).where(Organization.name == EDITED_ORG)).one()
-        app.keys = {role: _key(session, role, org.id if role == "org_editor" else None)
-                    for role in ("social_worker", "org_editor", "admin")}
+        app.keys = {
+            role: _key(session, role, org.id if role == "org_editor" else None)
+            for role in ("social_worker", "org_editor", "admin")
+        }
         app.edited_org = org.id
     return app
 
 
-def _key(session, role: str, organization_id: str | None) -> str:  # noqa: ANN001
-    account = accounts.create_account(session, CLI, {"name": f"web {role}", "role": role,
-                                                     "organization_id": organization_id})
+def _key(session, role: str, organization_id: str | None) -> str:
+    account = accounts.create_account(
+        session, CLI, {"name": f"web {role}", "role": role, "organization_id": organization_id}
+    )
     return accounts.issue_key(session, CLI, account.id)[1]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def demo(tmp_path_factory: pytest.TempPathFactory):
     return demo_app(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture
-def pages(demo):  # noqa: ANN001, ANN201
+def pages(demo):
     """A test client of the demo app, with a helper that signs in and reads CSRF tokens."""
     return Pages(demo)
 
 
 class Pages:
-    def __init__(self, app):  # noqa: ANN001
+    def __init__(self, app):
         self.app, self.client = app, app.test_client()
 
     def token(self, path: str = "/sign-in") -> str:
@@ -73,14 +77,16 @@ class Pages:
         response = self.client.post("/sign-in", data={"key": self.app.keys[role], "csrf_token": self.token()})
         assert response.status_code == 302, response.get_data(as_text=True)
 
-    def post(self, path: str, data: dict, **kwargs):  # noqa: ANN003, ANN201
+    def post(self, path: str, data: dict, **kwargs):
         return self.client.post(path, data={**data, "csrf_token": self.token("/")}, **kwargs)
 
 
 def browser_missing() -> str | None:
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        return (f"browser tests skipped: {CHROMIUM} and {CHROMEDRIVER} are not installed "
-                "(apt-get install chromium chromium-driver; .ci/run installs them)")
+        return (
+            f"browser tests skipped: {CHROMIUM} and {CHROMEDRIVER} are not installed "
+            "(apt-get install chromium chromium-driver; .ci/run installs them)"
+        )
     return None
 
 
@@ -104,7 +110,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
 
 
 @pytest.fixture(scope="module")
-def browser(server) -> Iterator[object]:  # noqa: ANN001
+def browser(server) -> Iterator[object]:
     """Headless chromium from Debian; Selenium Manager is never asked to download anything."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -112,8 +118,14 @@ def browser(server) -> Iterator[object]:  # noqa: ANN001
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager: never the network
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--lang=zh-CN", "--disable-gpu"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--lang=zh-CN",
+        "--disable-gpu",
+    ):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))

@@ -23,26 +23,28 @@ pytestmark = pytest.mark.browser
 HARBOUR_CITY = PROJECT_ROOT / "tests" / "fixtures" / "hsds" / "harbour-city"
 
 
-def by(css: str):  # noqa: ANN201
+def by(css: str):
     from selenium.webdriver.common.by import By
+
     return By.CSS_SELECTOR, css
 
 
-def sign_in(browser, base: str, key: str) -> None:  # noqa: ANN001
+def sign_in(browser, base: str, key: str) -> None:
     browser.delete_all_cookies()
     browser.get(base + "/sign-in")
     browser.find_element(*by("#key")).send_keys(key)
     click(browser, "main form button[type=submit]")
 
 
-def click(browser, css: str, within=None) -> None:  # noqa: ANN001
+def click(browser, css: str, within=None) -> None:
     """Click what submits a form or follows a link, and wait for the next page."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
+
     page = browser.find_element(*by("html"))
     (within or browser).find_element(*by(css)).click()
 
-    def left(_driver) -> bool:  # noqa: ANN001 - the old page's node is gone (chromedriver says so in two ways)
+    def left(_driver) -> bool:
         try:
             page.is_enabled()
         except WebDriverException:
@@ -52,12 +54,13 @@ def click(browser, css: str, within=None) -> None:  # noqa: ANN001
     WebDriverWait(browser, 20).until(left)
 
 
-def choose(browser, css: str, value: str) -> None:  # noqa: ANN001
+def choose(browser, css: str, value: str) -> None:
     from selenium.webdriver.support.ui import Select
+
     Select(browser.find_element(*by(css))).select_by_value(value)
 
 
-def shot(browser, name: str, width: int = 1280) -> Path:  # noqa: ANN001
+def shot(browser, name: str, width: int = 1280) -> Path:
     """A full-page screenshot at ``width`` CSS pixels (390: a phone), and its first screen."""
     browser.set_window_size(width, 900 if width > 600 else 844)
     browser.execute_script("window.scrollTo(0, 0)")
@@ -71,7 +74,7 @@ def shot(browser, name: str, width: int = 1280) -> Path:  # noqa: ANN001
     return path
 
 
-def fits_a_phone(browser) -> bool:  # noqa: ANN001
+def fits_a_phone(browser) -> bool:
     """At a phone's width (390 CSS px) the page needs no sideways scrolling."""
     browser.set_window_size(390, 844)
     fits = browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
@@ -79,17 +82,22 @@ def fits_a_phone(browser) -> bool:  # noqa: ANN001
     return fits
 
 
-def serious_violations(browser) -> list[str]:  # noqa: ANN001
+def serious_violations(browser) -> list[str]:
     from axe_selenium_python import Axe
+
     axe = Axe(browser)
     axe.inject()
     results = axe.run()
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} × e.g. {v['nodes'][0]['target']})"
-            for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} × e.g. {v['nodes'][0]['target']})"
+        for v in results["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
 
 
-def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(server, browser) -> None:  # noqa: ANN001
+def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(server, browser) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
+
     base, app = server
     sign_in(browser, base, app.keys["social_worker"])
     browser.get(base + "/find")
@@ -99,7 +107,8 @@ def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(serve
     shot(browser, "find")
     browser.find_element(*by("#place")).send_keys("城厢镇")
     suggested = WebDriverWait(browser, 20).until(  # suggestions as you type, from GET /v1/places?q=
-        lambda b: [o.get_attribute("value") for o in b.find_elements(*by("#place-suggestions option"))])
+        lambda b: [o.get_attribute("value") for o in b.find_elements(*by("#place-suggestions option"))]
+    )
     assert suggested[0] == "城厢镇"
     browser.find_element(*by("#age")).send_keys("9")
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -131,8 +140,9 @@ def test_a_social_worker_finds_help_and_prints_the_family_sheet_in_chinese(serve
     browser.switch_to.window(first_window)
 
 
-def test_the_language_switch_turns_every_page_to_english(server, browser) -> None:  # noqa: ANN001
+def test_the_language_switch_turns_every_page_to_english(server, browser) -> None:
     from selenium.webdriver.common.keys import Keys
+
     base, app = server
     sign_in(browser, base, app.keys["social_worker"])
     browser.find_element(*by("body")).send_keys(Keys.TAB)  # the keyboard's first stop skips to the content
@@ -147,7 +157,7 @@ def test_the_language_switch_turns_every_page_to_english(server, browser) -> Non
     assert browser.find_element(*by("h1")).text == "为儿童查找帮助"
 
 
-def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_history(server, browser) -> None:  # noqa: ANN001
+def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_history(server, browser) -> None:
     base, app = server
     sign_in(browser, base, app.keys["org_editor"])
     browser.get(base + "/org")
@@ -166,7 +176,10 @@ def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_hi
     _someone_else_changes(app, edited.id)
     click(browser, "main form button.primary")
     assert "其他人保存了这项服务" in browser.find_element(*by(".conflict")).text
-    assert "响应时间说明: 接到转介后5个工作日内联系家庭。 → 三个工作日内回复" in browser.find_element(*by(".conflict")).text
+    assert (
+        "响应时间说明: 接到转介后5个工作日内联系家庭。 → 三个工作日内回复"
+        in browser.find_element(*by(".conflict")).text
+    )
     assert browser.find_element(*by("#wait_time")).get_attribute("value") == "三个工作日内回复"  # theirs stays
     shot(browser, "conflict")
     assert browser.find_element(*by("#oh-0-closes")).get_attribute("value") == "18:30"  # the editor's edit is kept
@@ -182,7 +195,7 @@ def test_an_editor_meets_a_concurrent_edit_then_confirms_and_sees_both_in_the_hi
     assert "confirm" in browser.find_element(*by("main table")).text
 
 
-def test_an_editor_resolves_a_report_of_wrong_information(server, browser) -> None:  # noqa: ANN001
+def test_an_editor_resolves_a_report_of_wrong_information(server, browser) -> None:
     base, app = server
     service = _services(app)[2]
     with app.app_context(), get_db().session(write=True) as session:
@@ -199,7 +212,7 @@ def test_an_editor_resolves_a_report_of_wrong_information(server, browser) -> No
     assert (filed.status, filed.resolution) == ("resolved", "已更新电话")
 
 
-def test_an_admin_checks_an_hsds_package_with_a_dry_run_and_nothing_is_written(server, browser, tmp_path) -> None:  # noqa: ANN001
+def test_an_admin_checks_an_hsds_package_with_a_dry_run_and_nothing_is_written(server, browser, tmp_path) -> None:
     base, app = server
     package = tmp_path / "harbour-city.zip"
     with zipfile.ZipFile(package, "w") as archive:
@@ -226,18 +239,19 @@ def test_an_admin_checks_an_hsds_package_with_a_dry_run_and_nothing_is_written(s
     shot(browser, "accounts")
 
 
-def _services(app) -> list[Service]:  # noqa: ANN001
+def _services(app) -> list[Service]:
     with app.app_context(), get_db().session() as session:
-        return list(session.scalars(select(Service).where(Service.organization_id == app.edited_org)
-                                    .order_by(Service.name)))
+        return list(
+            session.scalars(select(Service).where(Service.organization_id == app.edited_org).order_by(Service.name))
+        )
 
 
-def _someone_else_changes(app, service_id: str) -> None:  # noqa: ANN001
+def _someone_else_changes(app, service_id: str) -> None:
     with app.app_context(), get_db().session(write=True) as session:
         current = session.get(Service, service_id)
         directory.update_listing(session, CLI, Service, service_id, {"wait_time": "三个工作日内回复"}, current.version)
 
 
-def _count(app) -> int:  # noqa: ANN001
+def _count(app) -> int:
     with app.app_context(), get_db().session() as session:
         return len(session.scalars(select(Service.id)).all())

@@ -15,8 +15,9 @@ from tests.web.test_browser import by, choose, click, fits_a_phone, serious_viol
 pytestmark = pytest.mark.browser
 
 
-def test_an_editor_changes_a_sites_accessibility_with_the_keyboard_alone(server, browser) -> None:  # noqa: ANN001
+def test_an_editor_changes_a_sites_accessibility_with_the_keyboard_alone(server, browser) -> None:
     from selenium.webdriver.common.keys import Keys
+
     base, app = server
     with app.app_context(), get_db().session() as session:
         site = session.scalars(select(Site).where(Site.organization_id == app.edited_org).order_by(Site.name)).first()
@@ -31,13 +32,14 @@ def test_an_editor_changes_a_sites_accessibility_with_the_keyboard_alone(server,
     field.send_keys("无障碍坡道，一楼接待，有安静房间")
     browser.find_element(*by("#name")).send_keys(Keys.ENTER)  # Enter in a text field submits the form
     from selenium.webdriver.support.ui import WebDriverWait
+
     WebDriverWait(browser, 20).until(lambda b: b.find_elements(*by(".notice")))
     assert "已保存" in browser.find_element(*by(".notice")).text
     with app.app_context(), get_db().session() as session:
         assert session.get(Site, site.id).accessibility == "无障碍坡道，一楼接待，有安静房间"
 
 
-def test_the_organization_and_new_site_forms_pass_axe_and_a_new_site_is_listed(server, browser) -> None:  # noqa: ANN001
+def test_the_organization_and_new_site_forms_pass_axe_and_a_new_site_is_listed(server, browser) -> None:
     base, app = server
     sign_in(browser, base, app.keys["org_editor"])
     browser.get(f"{base}/org/{app.edited_org}/edit")
@@ -45,8 +47,12 @@ def test_the_organization_and_new_site_forms_pass_axe_and_a_new_site_is_listed(s
     assert fits_a_phone(browser)
     browser.get(f"{base}/org/{app.edited_org}/sites/new")
     assert serious_violations(browser) == []
-    for css, value in (("#name", "浏河家庭教育服务点"), ("#address", "太仓市浏河镇新港路1号"), ("#latitude", "31.5"),
-                       ("#longitude", "121.28")):
+    for css, value in (
+        ("#name", "浏河家庭教育服务点"),
+        ("#address", "太仓市浏河镇新港路1号"),
+        ("#latitude", "31.5"),
+        ("#longitude", "121.28"),
+    ):
         browser.find_element(*by(css)).send_keys(value)
     choose(browser, "#kind", "service_station")
     choose(browser, "#place", "320585102")
@@ -59,7 +65,7 @@ def test_the_organization_and_new_site_forms_pass_axe_and_a_new_site_is_listed(s
     shot(browser, "service-edit")
 
 
-def test_an_editor_accepts_a_referral_in_the_inbox_then_reads_it_in_english(server, browser) -> None:  # noqa: ANN001
+def test_an_editor_accepts_a_referral_in_the_inbox_then_reads_it_in_english(server, browser) -> None:
     base, app = server
     referral = _send(app)
     sign_in(browser, base, app.keys["org_editor"])
@@ -82,22 +88,31 @@ def test_an_editor_accepts_a_referral_in_the_inbox_then_reads_it_in_english(serv
     click(browser, ".tools form button")
 
 
-def _service(app) -> Service:  # noqa: ANN001
+def _service(app) -> Service:
     with app.app_context(), get_db().session() as session:
-        return session.scalars(select(Service).where(Service.organization_id == app.edited_org)
-                               .order_by(Service.name)).first()
+        return session.scalars(
+            select(Service).where(Service.organization_id == app.edited_org).order_by(Service.name)
+        ).first()
 
 
-def _send(app) -> Referral:  # noqa: ANN001
+def _send(app) -> Referral:
     service = _service(app)
     with app.app_context(), get_db().session(write=True) as session:
         worker = accounts.authenticate(session, app.keys["social_worker"])
-        return referrals.create(session, worker, app.extensions["referral.sealer"], {
-            "service_id": service.id, "needs": [{"code": "development.autism", "severity": 2}],
-            "child_ref": "case-2026-0099", "urgency": "routine"})
+        return referrals.create(
+            session,
+            worker,
+            app.extensions["referral.sealer"],
+            {
+                "service_id": service.id,
+                "needs": [{"code": "development.autism", "severity": 2}],
+                "child_ref": "case-2026-0099",
+                "urgency": "routine",
+            },
+        )
 
 
-def test_an_admin_sets_a_password_and_the_person_signs_in_with_it(server, browser) -> None:  # noqa: ANN001
+def test_an_admin_sets_a_password_and_the_person_signs_in_with_it(server, browser) -> None:
     base, app = server
     with app.app_context(), get_db().session() as session:
         account = session.scalars(select(Account).where(Account.name == "web social_worker")).one()

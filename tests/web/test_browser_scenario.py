@@ -16,8 +16,9 @@ from tests.web.test_browser import by, choose, click, serious_violations, sign_i
 pytestmark = pytest.mark.browser
 
 
-def test_a_worker_finds_and_prints_help_then_an_editor_keeps_listings_true_then_all_in_english(server, browser) -> None:  # noqa: ANN001
+def test_a_worker_finds_and_prints_help_then_an_editor_keeps_listings_true_then_all_in_english(server, browser) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
+
     base, app = server
     sign_in(browser, base, app.keys["social_worker"])
     click(browser, "nav a[href='/find']")
@@ -66,7 +67,10 @@ def test_a_worker_finds_and_prints_help_then_an_editor_keeps_listings_true_then_
     click(browser, ".tools form button")
 
 
-def _two_services(app) -> list[Service]:  # noqa: ANN001
+def _two_services(app) -> list[Service]:
     with app.app_context(), get_db().session() as session:
-        return list(session.scalars(select(Service).where(Service.organization_id == app.edited_org)
-                                    .order_by(Service.name)).all()[:2])
+        return list(
+            session.scalars(
+                select(Service).where(Service.organization_id == app.edited_org).order_by(Service.name)
+            ).all()[:2]
+        )

@@ -17,15 +17,17 @@ WEB = TRANSLATIONS.parent
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 
 
-def _read(path, reader):  # noqa: ANN001, ANN202
+def _read(path, reader):
     with path.open("rb") as handle:
         return reader(handle)
 
 
 def page_words() -> set[str]:
     """Every msgid the pages use, extracted as `make translations` does."""
-    return {msgid if isinstance(msgid, str) else msgid[0]
-            for _file, _line, msgid, _comments, _context in extract_from_dir(str(WEB), METHODS)}
+    return {
+        msgid if isinstance(msgid, str) else msgid[0]
+        for _file, _line, msgid, _comments, _context in extract_from_dir(str(WEB), METHODS)
+    }
 
 
 @pytest.mark.parametrize("language", [code for code in languages() if code != "en"])
@@ -46,14 +48,17 @@ def test_the_committed_mo_is_the_compiled_po(language: str) -> None:
     assert committed == expected, "run `make translations` and commit the .mo"
 
 
-@pytest.mark.parametrize(("lat", "lon", "expected"), [
-    (31.55, 121.10, "N"),    # due north
-    (31.45, 121.10, "S"),
-    (31.50, 121.20, "E"),
-    (31.50, 121.00, "W"),
-    (31.55, 121.16, "NE"),
-    (31.45, 121.04, "SW"),
-])
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (31.55, 121.10, "N"),  # due north
+        (31.45, 121.10, "S"),
+        (31.50, 121.20, "E"),
+        (31.50, 121.00, "W"),
+        (31.55, 121.16, "NE"),
+        (31.45, 121.04, "SW"),
+    ],
+)
 def test_each_option_is_drawn_in_its_compass_direction_from_the_child(lat: float, lon: float, expected: str) -> None:
     drawn = picture.draw(31.50, 121.10, [(1, "A", lat, lon)])
     dot = drawn.dots[0]
@@ -75,7 +80,9 @@ def test_an_option_where_the_child_is_has_no_direction() -> None:
 
 
 def test_nearer_options_are_drawn_nearer_and_one_kilometre_stays_clear_of_the_child_beside_a_far_one() -> None:
-    drawn = picture.draw(31.5, 121.1, [(1, "1 km", 31.509, 121.1), (2, "5 km", 31.545, 121.1), (3, "24 km", 31.716, 121.1)])
+    drawn = picture.draw(
+        31.5, 121.1, [(1, "1 km", 31.509, 121.1), (2, "5 km", 31.545, 121.1), (3, "24 km", 31.716, 121.1)]
+    )
     from_centre = [drawn.centre - dot.y for dot in drawn.dots]
     assert from_centre == sorted(from_centre)
     assert from_centre[0] >= 0.2 * (drawn.size / 2 - picture.MARGIN)  # not piled on the child's own dot

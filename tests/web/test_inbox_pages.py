@@ -14,40 +14,56 @@ from referral.policy import CLI
 from tests.web.test_pages import _own_service, text
 
 
-def _send(app, message: str = "家长希望周末联系") -> Referral:  # noqa: ANN001
+def _send(app, message: str = "家长希望周末联系") -> Referral:
     """A referral from the demo social worker to a service of the edited organization."""
     service = _own_service(app)
     with app.app_context(), get_db().session(write=True) as session:
         worker = accounts.authenticate(session, app.keys["social_worker"])
-        return referrals.create(session, worker, app.extensions["referral.sealer"], {
-            "service_id": service.id, "needs": [{"code": "development.autism", "severity": 2}],
-            "child_ref": "case-2026-0042", "message": message, "urgency": "soon"})
+        return referrals.create(
+            session,
+            worker,
+            app.extensions["referral.sealer"],
+            {
+                "service_id": service.id,
+                "needs": [{"code": "development.autism", "severity": 2}],
+                "child_ref": "case-2026-0042",
+                "message": message,
+                "urgency": "soon",
+            },
+        )
 
 
-def _status(app, referral_id: str) -> str:  # noqa: ANN001
+def _status(app, referral_id: str) -> str:
     with app.app_context(), get_db().session() as session:
         return session.get(Referral, referral_id).status
 
 
-def _move(pages, referral: Referral, status: str, version: int | None = None, **extra):  # noqa: ANN001, ANN003, ANN202
-    return pages.post(f"/referrals/{referral.id}/status",
-                      {"status": status, "version": str(version or referral.version), **extra},
-                      headers={"Accept-Language": "en"})
+def _move(pages, referral: Referral, status: str, version: int | None = None, **extra):
+    return pages.post(
+        f"/referrals/{referral.id}/status",
+        {"status": status, "version": str(version or referral.version), **extra},
+        headers={"Accept-Language": "en"},
+    )
 
 
-def test_the_receiving_editor_sees_the_referral_with_what_the_loop_shows_and_nothing_is_cached(pages) -> None:  # noqa: ANN001
+def test_the_receiving_editor_sees_the_referral_with_what_the_loop_shows_and_nothing_is_cached(pages) -> None:
     referral = _send(pages.app)
     pages.sign_in("org_editor")
     response = pages.client.get("/referrals", headers={"Accept-Language": "en"})
     page = text(response)
     assert response.headers["Cache-Control"] == "no-store"
-    card = page[page.index(f'id="referral-{referral.id}"'):]
+    card = page[page.index(f'id="referral-{referral.id}"') :]
     assert "case-2026-0042" in card and "家长希望周末联系" in card and "sent, not yet seen" in card
     assert [b for b in re.findall(r"<button[^>]*>([^<]+)<", card)][:5] == [
-        "Mark received", "Accept", "Decline", "Mark could not be completed", "Mark the service full"]
+        "Mark received",
+        "Accept",
+        "Decline",
+        "Mark could not be completed",
+        "Mark the service full",
+    ]
 
 
-def test_an_editor_accepts_then_completes_and_the_sender_sees_it_but_cannot_move_it_forward(pages) -> None:  # noqa: ANN001
+def test_an_editor_accepts_then_completes_and_the_sender_sees_it_but_cannot_move_it_forward(pages) -> None:
     referral = _send(pages.app)
     pages.sign_in("org_editor")
     accepted = _move(pages, referral, "accepted")
@@ -57,12 +73,12 @@ def test_an_editor_accepts_then_completes_and_the_sender_sees_it_but_cannot_move
     assert _status(pages.app, referral.id) == "completed"
     pages.sign_in("social_worker")
     page = text(pages.client.get("/referrals", headers={"Accept-Language": "en"}))
-    card = page[page.index(f'id="referral-{referral.id}"'):].split("</article>")[0]
+    card = page[page.index(f'id="referral-{referral.id}"') :].split("</article>")[0]
     assert "completed" in card and "<button" not in card
     assert pages.post(f"/referrals/{referral.id}/status", {"status": "failed", "version": "3"}).status_code == 403
 
 
-def test_a_decline_needs_a_reason_and_records_it(pages) -> None:  # noqa: ANN001
+def test_a_decline_needs_a_reason_and_records_it(pages) -> None:
     referral = _send(pages.app)
     pages.sign_in("org_editor")
     _move(pages, referral, "declined")
@@ -74,22 +90,26 @@ def test_a_decline_needs_a_reason_and_records_it(pages) -> None:  # noqa: ANN001
         assert (stored.status, stored.decline_reason) == ("declined", "outside_area")
 
 
-def test_a_move_from_an_old_page_changes_nothing_and_says_so(pages) -> None:  # noqa: ANN001
+def test_a_move_from_an_old_page_changes_nothing_and_says_so(pages) -> None:
     referral = _send(pages.app)
     pages.sign_in("org_editor")
     _move(pages, referral, "received")
     _move(pages, referral, "accepted")  # the version the first page showed
     assert _status(pages.app, referral.id) == "received"
     assert "This referral changed while you were looking at it" in text(
-        pages.client.get("/referrals", headers={"Accept-Language": "en"}))
+        pages.client.get("/referrals", headers={"Accept-Language": "en"})
+    )
 
 
-def test_the_sender_cancels_and_another_organizations_editor_never_sees_the_referral(pages) -> None:  # noqa: ANN001
+def test_the_sender_cancels_and_another_organizations_editor_never_sees_the_referral(pages) -> None:
     referral = _send(pages.app, message="只给接收机构看")
     with pages.app.app_context(), get_db().session(write=True) as session:
-        other = session.scalars(select(Service.organization_id).where(Service.organization_id != pages.app.edited_org)).first()
-        account = accounts.create_account(session, CLI, {"name": "other editor", "role": "org_editor",
-                                                         "organization_id": other})
+        other = session.scalars(
+            select(Service.organization_id).where(Service.organization_id != pages.app.edited_org)
+        ).first()
+        account = accounts.create_account(
+            session, CLI, {"name": "other editor", "role": "org_editor", "organization_id": other}
+        )
         other_key = accounts.issue_key(session, CLI, account.id)[1]
     pages.client.post("/sign-in", data={"key": other_key, "csrf_token": pages.token()})
     assert "只给接收机构看" not in text(pages.client.get("/referrals"))
@@ -99,7 +119,7 @@ def test_the_sender_cancels_and_another_organizations_editor_never_sees_the_refe
     assert _status(pages.app, referral.id) == "cancelled"
 
 
-def test_the_receiving_editor_marks_the_service_full_from_the_inbox(pages) -> None:  # noqa: ANN001
+def test_the_receiving_editor_marks_the_service_full_from_the_inbox(pages) -> None:
     referral = _send(pages.app)
     pages.sign_in("org_editor")
     response = pages.post(f"/referrals/{referral.id}/service-full", {})

@@ -9,7 +9,7 @@ import re
 from tests.web.test_pages import FIND, text
 
 
-def test_a_risk_with_a_wrong_age_is_answered_with_the_age_named_as_unused(pages) -> None:  # noqa: ANN001
+def test_a_risk_with_a_wrong_age_is_answered_with_the_age_named_as_unused(pages) -> None:
     pages.sign_in("social_worker")
     response = pages.post(
         "/find", {**FIND, "child.age": "30", "notes": "孩子说不想活了"}, headers={"Accept-Language": "zh"}
@@ -25,7 +25,7 @@ def test_a_risk_with_a_wrong_age_is_answered_with_the_age_named_as_unused(pages)
     assert sheet.status_code == 200 and "<h1>转介单</h1>" in text(sheet)
 
 
-def test_a_risk_with_a_place_nobody_can_find_gets_the_lines(pages) -> None:  # noqa: ANN001
+def test_a_risk_with_a_place_nobody_can_find_gets_the_lines(pages) -> None:
     pages.sign_in("social_worker")
     response = pages.post(
         "/find",
@@ -37,7 +37,7 @@ def test_a_risk_with_a_place_nobody_can_find_gets_the_lines(pages) -> None:  # n
     assert "<code>location.place</code>" in page and 'href="tel:110"' in page and "Near" not in page
 
 
-def test_the_same_wrong_form_without_a_risk_goes_back_to_the_form(pages) -> None:  # noqa: ANN001
+def test_the_same_wrong_form_without_a_risk_goes_back_to_the_form(pages) -> None:
     pages.sign_in("social_worker")
     response = pages.post("/find", {**FIND, "child.age": "30"}, headers={"Accept-Language": "en"})
     assert response.status_code == 422 and 'class="problems"' not in text(response)

@@ -21,26 +21,44 @@ def _official_paths() -> dict[str, list[str]]:
     return found
 
 
-def test_every_official_path_answers(app, client) -> None:  # noqa: ANN001
+def test_every_official_path_answers(app, client) -> None:
     seed_mini(app)
     services = client.get("/hsds/services").get_json()["contents"]
     sal = client.get("/hsds/service_at_locations").get_json()["contents"]
     orgs = client.get("/hsds/organizations").get_json()["contents"]
     term = client.get("/hsds/taxonomy_terms").get_json()["contents"][0]
-    ids = {"services": services[0]["id"], "service_at_locations": sal[0]["id"], "organizations": orgs[0]["id"],
-           "taxonomies": export.TAXONOMY_ID, "taxonomy_terms": term["id"]}
+    ids = {
+        "services": services[0]["id"],
+        "service_at_locations": sal[0]["id"],
+        "organizations": orgs[0]["id"],
+        "taxonomies": export.TAXONOMY_ID,
+        "taxonomy_terms": term["id"],
+    }
     for path in _official_paths():
         url = "/hsds" + path.replace("{id}", ids.get(path.strip("/").split("/")[0], ""))
         response = client.get(url)
         assert response.status_code == 200, (url, response.get_json())
 
 
-def test_every_official_parameter_is_taken_and_unknown_ones_are_ignored(app, client) -> None:  # noqa: ANN001
+def test_every_official_parameter_is_taken_and_unknown_ones_are_ignored(app, client) -> None:
     seed_mini(app)
-    values = {"search": "a", "page": "1", "per_page": "5", "format": "json", "taxonomy_term_id": "x",
-              "taxonomy_id": export.TAXONOMY_ID, "organization_id": "x", "modified_after": "2020-01-01",
-              "minimal": "true", "full": "true", "full_service": "true", "top_only": "true", "parent_id": "x",
-              "postcode": "000000", "proximity": "1000"}
+    values = {
+        "search": "a",
+        "page": "1",
+        "per_page": "5",
+        "format": "json",
+        "taxonomy_term_id": "x",
+        "taxonomy_id": export.TAXONOMY_ID,
+        "organization_id": "x",
+        "modified_after": "2020-01-01",
+        "minimal": "true",
+        "full": "true",
+        "full_service": "true",
+        "top_only": "true",
+        "parent_id": "x",
+        "postcode": "000000",
+        "proximity": "1000",
+    }
     org = client.get("/hsds/organizations").get_json()["contents"][0]["id"]
     for path, params in _official_paths().items():
         url = "/hsds" + path.replace("{id}", org)
@@ -48,11 +66,14 @@ def test_every_official_parameter_is_taken_and_unknown_ones_are_ignored(app, cli
             continue
         for name in params:
             response = client.get(url, query_string={name: values[name], "utm_source": "newsletter"})
-            assert response.status_code in (200, 404) if "{id}" in path else response.status_code == 200, \
-                (url, name, response.get_json())
+            assert response.status_code in (200, 404) if "{id}" in path else response.status_code == 200, (
+                url,
+                name,
+                response.get_json(),
+            )
 
 
-def test_minimal_full_and_ndjson(app, client) -> None:  # noqa: ANN001
+def test_minimal_full_and_ndjson(app, client) -> None:
     seed_mini(app)
     minimal = client.get("/hsds/services?minimal=true").get_json()["contents"]
     assert minimal and all(set(s) == {"id", "name", "status", "last_modified"} for s in minimal)
@@ -65,7 +86,7 @@ def test_minimal_full_and_ndjson(app, client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("moment", ["2000-01-01", "2000-01-01T00:00:00Z", "2000-01-01T08:00:00+08:00"])
-def test_modified_after_takes_dates_and_datetimes(app, client, moment) -> None:  # noqa: ANN001
+def test_modified_after_takes_dates_and_datetimes(app, client, moment) -> None:
     seed_mini(app)
     everything = client.get("/hsds/services").get_json()["total_items"]
     assert client.get("/hsds/services", query_string={"modified_after": moment}).get_json()["total_items"] == everything
@@ -73,7 +94,7 @@ def test_modified_after_takes_dates_and_datetimes(app, client, moment) -> None: 
     assert client.get("/hsds/services?modified_after=2000-01-01T00:00:00").status_code == 422  # no offset
 
 
-def test_top_only_and_one_term_and_one_taxonomy(app, client) -> None:  # noqa: ANN001
+def test_top_only_and_one_term_and_one_taxonomy(app, client) -> None:
     seed_mini(app)
     top = client.get(f"/hsds/taxonomy_terms?top_only=true&taxonomy_id={export.TAXONOMY_ID}").get_json()["contents"]
     assert top and all("parent_id" not in t for t in top)
@@ -83,7 +104,7 @@ def test_top_only_and_one_term_and_one_taxonomy(app, client) -> None:  # noqa: A
     assert client.get("/hsds/taxonomies/nope").status_code == 404
 
 
-def test_a_need_in_another_language_is_a_term_of_its_own_that_finds_the_same_services(app, client) -> None:  # noqa: ANN001
+def test_a_need_in_another_language_is_a_term_of_its_own_that_finds_the_same_services(app, client) -> None:
     seed_mini(app)
     terms = client.get(f"/hsds/taxonomy_terms?taxonomy_id={export.TAXONOMY_ID}&per_page=100").get_json()["contents"]
     uri = "urn:referral:need:mental_health.counseling"  # the need's terms in every language share it

@@ -19,8 +19,9 @@ from referral.hsds import importer, sources, writer
 from tests.builders import FIXTURES, MINI
 
 HARBOUR = FIXTURES / "hsds" / "harbour-city"
-SKIP_REASON = ("REFERRAL_TEST_HSDS_DIR is unset: it names the official HSDS 3.0 material "
-               "(.ci/run sets it to ../shared/hsds)")
+SKIP_REASON = (
+    "REFERRAL_TEST_HSDS_DIR is unset: it names the official HSDS 3.0 material (.ci/run sets it to ../shared/hsds)"
+)
 
 
 def official() -> Path:
@@ -45,8 +46,9 @@ def schema_errors(name: str, obj: Any) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(obj)]
 
 
-def reference_only(app: Any, tmp_path: Path, places: Path = MINI / "places.json",
-                   needs: Path = MINI / "needs.json") -> None:
+def reference_only(
+    app: Any, tmp_path: Path, places: Path = MINI / "places.json", needs: Path = MINI / "needs.json"
+) -> None:
     """Load a needs taxonomy and a gazetteer, but no organizations."""
     region = tmp_path / "reference"
     region.mkdir(exist_ok=True)
@@ -56,8 +58,9 @@ def reference_only(app: Any, tmp_path: Path, places: Path = MINI / "places.json"
         seeding.load(session, needs, region)
 
 
-def run_import(app: Any, source: sources.Source | Path, dry_run: bool = False,
-               geocoder: Any = None, **settings: Any) -> Any:
+def run_import(
+    app: Any, source: sources.Source | Path, dry_run: bool = False, geocoder: Any = None, **settings: Any
+) -> Any:
     with app.app_context(), get_db().session(write=True) as session:
         if isinstance(source, Path):
             source = sources.open_path(source)
@@ -69,8 +72,10 @@ def counts(app: Any) -> dict[str, int]:
     from referral.models import DirectoryState, Organization, Service, ServiceAtLocation, ServiceNeed, Site
 
     with app.app_context(), get_db().session() as session:
-        found = {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                 for m in (Organization, Site, Service, ServiceAtLocation, ServiceNeed)}
+        found = {
+            m.__tablename__: session.scalar(select(func.count()).select_from(m))
+            for m in (Organization, Site, Service, ServiceAtLocation, ServiceNeed)
+        }
         found["version"] = session.scalar(select(DirectoryState.version))
         return found
 

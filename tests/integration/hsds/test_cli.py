@@ -8,7 +8,7 @@ from tests.builders import seed_mini
 from tests.integration.hsds.helpers import HARBOUR, counts, reference_only
 
 
-def test_import_prints_the_report_and_a_dry_run_writes_nothing(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_import_prints_the_report_and_a_dry_run_writes_nothing(app, runner, tmp_path) -> None:
     reference_only(app, tmp_path)
     dry = runner.invoke(args=["import-hsds", str(HARBOUR), "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -17,7 +17,7 @@ def test_import_prints_the_report_and_a_dry_run_writes_nothing(app, runner, tmp_
     assert done.exit_code == 0 and json.loads(done.output)["counts"]["services"] == 4
 
 
-def test_a_refused_import_exits_1_and_names_the_problem(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_a_refused_import_exits_1_and_names_the_problem(app, runner, tmp_path) -> None:
     reference_only(app, tmp_path)
     bad = tmp_path / "bad.json"
     bad.write_text('[{"id": "s1", "name": "Orphan", "status": "active", "organization_id": "x"}]', encoding="utf-8")
@@ -25,7 +25,7 @@ def test_a_refused_import_exits_1_and_names_the_problem(app, runner, tmp_path) -
     assert result.exit_code == 1 and "bad.json, $[0], field organization_id" in result.output
 
 
-def test_export_writes_json_a_folder_or_a_zip(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_export_writes_json_a_folder_or_a_zip(app, runner, tmp_path) -> None:
     seed_mini(app)
     assert runner.invoke(args=["export-hsds", str(tmp_path / "d.json")]).exit_code == 0
     assert len(json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))) == 2
@@ -36,7 +36,7 @@ def test_export_writes_json_a_folder_or_a_zip(app, runner, tmp_path) -> None:  #
     assert missing.exit_code != 0 and "No organization" in missing.output
 
 
-def test_review_writes_every_guess_and_a_reviewed_mapping_file_decides_the_next_import(app, runner, tmp_path) -> None:  # noqa: ANN001
+def test_review_writes_every_guess_and_a_reviewed_mapping_file_decides_the_next_import(app, runner, tmp_path) -> None:
     import csv as _csv
 
     from tests.integration.hsds.helpers import HARBOUR, reference_only

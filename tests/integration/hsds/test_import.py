@@ -24,7 +24,7 @@ HC = "ext.harbour_city_service_categories"
 MONEY = f"{HC}.hc_07"
 
 
-def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     report = run_import(app, HARBOUR)
     assert report.ok and report.written, report.as_text()
@@ -36,19 +36,26 @@ def test_a_third_party_package_imports_with_a_readable_report(app, tmp_path) -> 
     # token-aware scoring: "Suicide prevention and crisis support" shares one word with "crisis intervention"
     # (45): not a guess to act on; it stays the publisher's own term, listed for a person to map (--review)
     assert [(u["term"], u["added_as"]) for u in report.unmapped_terms] == [
-        ("Money and debt advice", MONEY), ("Suicide prevention and crisis support", f"{HC}.hc_09")]
+        ("Money and debt advice", MONEY),
+        ("Suicide prevention and crisis support", f"{HC}.hc_09"),
+    ]
     # the unmapped terms, and the publisher's own term beside the fuzzy guess
     assert sorted(t["code"] for t in report.new_terms) == [f"{HC}.hc_01", MONEY, f"{HC}.hc_09"]
     assert report.not_matchable == []  # its term became a need of its own taxonomy
     assert report.geocoding_failed[0]["query"].startswith("3 Lyttelton Avenue")
-    assert {"table": "organization", "original": "kiwi-youth-line", "id": ids.as_uuid("kiwi-youth-line")[0],
-            "file": "organizations.csv", "row": 3} in report.derived_ids
+    assert {
+        "table": "organization",
+        "original": "kiwi-youth-line",
+        "id": ids.as_uuid("kiwi-youth-line")[0],
+        "file": "organizations.csv",
+        "row": 3,
+    } in report.derived_ids
     assert "service.eligibility_description" not in report.not_mapped
     text = report.as_text()
     assert "Money and debt advice" in text and "services.csv, row 2" in text
 
 
-def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:  # noqa: ANN001
+def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     run_import(app, HARBOUR)
     with app.app_context(), get_db().session() as session:
@@ -71,7 +78,7 @@ def test_hsds_fields_land_in_the_model(app, tmp_path) -> None:  # noqa: ANN001
         assert (org.phone, org.kind, org.email) == ("04 555 0100", "other", "hello@hcft.example.nz")
 
 
-def test_importing_the_same_data_again_updates_and_never_duplicates(app, tmp_path) -> None:  # noqa: ANN001
+def test_importing_the_same_data_again_updates_and_never_duplicates(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     run_import(app, HARBOUR)
     first = counts(app)
@@ -79,28 +86,30 @@ def test_importing_the_same_data_again_updates_and_never_duplicates(app, tmp_pat
         versions = dict(session.execute(select(Service.id, Service.version)).all())
     report = run_import(app, HARBOUR)
     again = counts(app)
-    assert report.ok and {k: v for k, v in again.items() if k != "version"} == \
-        {k: v for k, v in first.items() if k != "version"}
+    assert report.ok and {k: v for k, v in again.items() if k != "version"} == {
+        k: v for k, v in first.items() if k != "version"
+    }
     assert again["version"] == first["version"] + 1  # one bump per import
     with app.app_context(), get_db().session() as session:
         assert dict(session.execute(select(Service.id, Service.version)).all()) == versions  # untouched
 
 
-def test_a_changed_row_is_updated_in_place(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_changed_row_is_updated_in_place(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     run_import(app, HARBOUR)
     package = tmp_path / "changed"
     shutil.copytree(HARBOUR, package)
     services = (package / "services.csv").read_text(encoding="utf-8")
-    (package / "services.csv").write_text(services.replace("Child and Teen Counselling", "Youth Counselling"),
-                                          encoding="utf-8")
+    (package / "services.csv").write_text(
+        services.replace("Child and Teen Counselling", "Youth Counselling"), encoding="utf-8"
+    )
     assert run_import(app, package).ok
     with app.app_context(), get_db().session() as session:
         service = session.get(Service, COUNSELLING)
         assert service.name == "Youth Counselling" and service.version == 2
 
 
-def test_a_dry_run_reports_and_writes_nothing(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_dry_run_reports_and_writes_nothing(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     before = counts(app)
     report = run_import(app, HARBOUR, dry_run=True)
@@ -108,7 +117,7 @@ def test_a_dry_run_reports_and_writes_nothing(app, tmp_path) -> None:  # noqa: A
     assert counts(app) == before
 
 
-def test_a_configured_geocoder_places_locations_without_coordinates(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_configured_geocoder_places_locations_without_coordinates(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     geocoder = FakeGeocoder({"Porirua": (-41.1339, 174.8406)})
     report = run_import(app, HARBOUR, geocoder=geocoder)
@@ -128,43 +137,79 @@ def _append(name: str, line: str) -> dict[str, bytes]:
     return {name: (HARBOUR / name).read_bytes() + line.encode()}
 
 
-@pytest.mark.parametrize(("edits", "where", "message"), [
-    # broken CSV: an unterminated quote
-    (_append("services.csv", '9,8f14e45f-ceea-467a-9af0-3f0c6e1b2a11,,"Broken\n'), "services.csv", "not well-formed"),
-    # wrong types: an age that is not a number
-    ({"services.csv": (HARBOUR / "services.csv").read_bytes().replace(b",5,17,", b",five,17,")},
-     "services.csv row 2 field minimum_age", "must be a number"),
-    # dangling id: a service of an organization nobody has
-    (_append("services.csv", "c9,nobody,,Orphan,,,,,active,,,,,,,,,,,,,,\n"), "services.csv row 6 field organization_id",
-     "no organization with id 'nobody'"),
-    # dangling id: a link to a location that does not exist
-    (_append("service_at_location.csv", "d9,youth-chat,nowhere,\n"), "service_at_location.csv row 7 field location_id",
-     "no location with id"),
-    # duplicate id
-    (_append("organizations.csv", "kiwi-youth-line,Again,,x,,,,,,,,,\n"), "organizations.csv row 4 field id",
-     "duplicate organization id"),
-    # unknown column
-    ({"phones.csv": (HARBOUR / "phones.csv").read_bytes().replace(b"description\n", b"description,colour\n", 1)
-      .replace(b"Reception\n", b"Reception,red\n")}, "phones.csv row 1 field colour", "unknown column"),
-    # non-UTF-8 bytes
-    ({"organizations.csv": (HARBOUR / "organizations.csv").read_bytes().replace(b"Kiwi", b"K\xeewi")},
-     "organizations.csv", "is not UTF-8"),
-    # an impossible age order
-    ({"services.csv": (HARBOUR / "services.csv").read_bytes().replace(b",5,17,", b",17,5,")},
-     "services.csv row 2 field maximum_age", "is below minimum_age"),
-])
-def test_malformed_input_gives_clear_errors_and_writes_nothing(app, tmp_path, edits, where, message) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("edits", "where", "message"),
+    [
+        # broken CSV: an unterminated quote
+        (
+            _append("services.csv", '9,8f14e45f-ceea-467a-9af0-3f0c6e1b2a11,,"Broken\n'),
+            "services.csv",
+            "not well-formed",
+        ),
+        # wrong types: an age that is not a number
+        (
+            {"services.csv": (HARBOUR / "services.csv").read_bytes().replace(b",5,17,", b",five,17,")},
+            "services.csv row 2 field minimum_age",
+            "must be a number",
+        ),
+        # dangling id: a service of an organization nobody has
+        (
+            _append("services.csv", "c9,nobody,,Orphan,,,,,active,,,,,,,,,,,,,,\n"),
+            "services.csv row 6 field organization_id",
+            "no organization with id 'nobody'",
+        ),
+        # dangling id: a link to a location that does not exist
+        (
+            _append("service_at_location.csv", "d9,youth-chat,nowhere,\n"),
+            "service_at_location.csv row 7 field location_id",
+            "no location with id",
+        ),
+        # duplicate id
+        (
+            _append("organizations.csv", "kiwi-youth-line,Again,,x,,,,,,,,,\n"),
+            "organizations.csv row 4 field id",
+            "duplicate organization id",
+        ),
+        # unknown column
+        (
+            {
+                "phones.csv": (HARBOUR / "phones.csv")
+                .read_bytes()
+                .replace(b"description\n", b"description,colour\n", 1)
+                .replace(b"Reception\n", b"Reception,red\n")
+            },
+            "phones.csv row 1 field colour",
+            "unknown column",
+        ),
+        # non-UTF-8 bytes
+        (
+            {"organizations.csv": (HARBOUR / "organizations.csv").read_bytes().replace(b"Kiwi", b"K\xeewi")},
+            "organizations.csv",
+            "is not UTF-8",
+        ),
+        # an impossible age order
+        (
+            {"services.csv": (HARBOUR / "services.csv").read_bytes().replace(b",5,17,", b",17,5,")},
+            "services.csv row 2 field maximum_age",
+            "is below minimum_age",
+        ),
+    ],
+)
+def test_malformed_input_gives_clear_errors_and_writes_nothing(app, tmp_path, edits, where, message) -> None:
     reference_only(app, tmp_path)
     before = counts(app)
     report = run_import(app, _package(tmp_path, edits))
     assert not report.ok and not report.written
-    described = [f"{p['file']}{' row ' + str(p['row']) if 'row' in p else ''}"
-                 f"{' field ' + p['field'] if 'field' in p else ''}: {p['message']}" for p in report.problems]
+    described = [
+        f"{p['file']}{' row ' + str(p['row']) if 'row' in p else ''}"
+        f"{' field ' + p['field'] if 'field' in p else ''}: {p['message']}"
+        for p in report.problems
+    ]
     assert any(d.startswith(where) and message in d for d in described), described
     assert counts(app) == before
 
 
-def test_a_zip_bomb_writes_nothing(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_zip_bomb_writes_nothing(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -179,36 +224,49 @@ def test_a_zip_bomb_writes_nothing(app, tmp_path) -> None:  # noqa: ANN001
     assert counts(app) == before
 
 
-def test_wrong_json_types_name_the_object_and_field(app, tmp_path) -> None:  # noqa: ANN001
+def test_wrong_json_types_name_the_object_and_field(app, tmp_path) -> None:
     reference_only(app, tmp_path)
-    data = [{"id": "o1", "name": 42, "description": "x",
-             "services": [{"id": "s1", "name": ["not", "text"], "status": "active", "minimum_age": "ten"}]}]
+    data = [
+        {
+            "id": "o1",
+            "name": 42,
+            "description": "x",
+            "services": [{"id": "s1", "name": ["not", "text"], "status": "active", "minimum_age": "ten"}],
+        }
+    ]
     report = run_import(app, sources.JsonSource("bad.json", data))
     found = {(p.get("object"), p.get("field")) for p in report.problems}
     assert ("$[0].services[0]", "name") in found and ("$[0].services[0]", "minimum_age") in found
     assert counts(app)["organizations"] == 0
 
 
-def test_a_link_between_organizations_is_refused(app, tmp_path) -> None:  # noqa: ANN001
+def test_a_link_between_organizations_is_refused(app, tmp_path) -> None:
     reference_only(app, tmp_path)
-    package = _package(tmp_path, _append("service_at_location.csv",
-                                         "d8,youth-chat,1c9a8e2b-3f4d-4c5e-8a7b-9d0e1f2a3b4c,\n"))
+    package = _package(
+        tmp_path, _append("service_at_location.csv", "d8,youth-chat,1c9a8e2b-3f4d-4c5e-8a7b-9d0e1f2a3b4c,\n")
+    )
     report = run_import(app, package)
     assert any("of another organization" in p["message"] for p in report.problems)
 
 
 # the official examples -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("example", ["csv", "service_full.json", "organization_full.json",
-                                     "service_at_location_full.json"])
-def test_the_official_examples_import_without_loss(app, tmp_path, example) -> None:  # noqa: ANN001
+
+@pytest.mark.parametrize(
+    "example", ["csv", "service_full.json", "organization_full.json", "service_at_location_full.json"]
+)
+def test_the_official_examples_import_without_loss(app, tmp_path, example) -> None:
     path = official() / "examples" / example
     reference_only(app, tmp_path)
     # The examples' coordinates (100, 101) are impossible: the address is geocoded instead.
     report = run_import(app, path, geocoder=FakeGeocoder({"MyCity": (51.5, -0.12)}))
     assert report.ok, report.as_text()
-    assert (report.counts["organizations"], report.counts["services"], report.counts["sites"],
-            report.counts["service_at_locations"]) == (1, 1, 1, 1)
+    assert (
+        report.counts["organizations"],
+        report.counts["services"],
+        report.counts["sites"],
+        report.counts["service_at_locations"],
+    ) == (1, 1, 1, 1)
     with app.app_context(), get_db().session() as session:
         service = session.get(Service, "ac148810-d857-441c-9679-408f346de14b")
         assert (service.name, service.minimum_age, service.maximum_age) == ("Community Counselling", 12, 100)
@@ -224,7 +282,7 @@ def test_the_official_examples_import_without_loss(app, tmp_path, example) -> No
     assert report.unmapped_terms and report.unmapped_terms[0]["term"] == "name"
 
 
-def test_with_the_risk_lexicon_a_suicide_prevention_term_maps_to_the_crisis_need(app, tmp_path) -> None:  # noqa: ANN001
+def test_with_the_risk_lexicon_a_suicide_prevention_term_maps_to_the_crisis_need(app, tmp_path) -> None:
     reference_only(app, tmp_path, needs=ROOT / "seeds" / "needs.json")  # with risk.json beside it
     report = run_import(app, HARBOUR)
     assert report.ok, report.as_text()
@@ -233,16 +291,22 @@ def test_with_the_risk_lexicon_a_suicide_prevention_term_maps_to_the_crisis_need
     assert [u["term"] for u in report.unmapped_terms] == ["Money and debt advice"]
 
 
-def test_an_imported_target_group_outside_the_vocabulary_is_noted_and_never_stored(app) -> None:  # noqa: ANN001
+def test_an_imported_target_group_outside_the_vocabulary_is_noted_and_never_stored(app) -> None:
     seed_mini(app)
     with app.app_context(), get_db().session() as session:
         organizations = package.organizations(session, timezone=app.config["TIMEZONE"])
-    changed = [a for o in organizations for s in o["services"] for a in s["attributes"]
-               if a["taxonomy_term"].get("code") == "service.target_groups"]
+    changed = [
+        a
+        for o in organizations
+        for s in o["services"]
+        for a in s["attributes"]
+        if a["taxonomy_term"].get("code") == "service.target_groups"
+    ]
     assert [a["value"] for a in changed] == ['["migrant"]']  # the mini directory's one group
     changed[0]["value"] = '["martian","migrant"]'
     report = run_import(app, sources.JsonSource("edited", organizations))
     assert [n["message"] for n in report.notes if "target groups" in n["message"]] == [
-        "referral matching service.target_groups names target groups not in the vocabulary: martian; ignored"]
+        "referral matching service.target_groups names target groups not in the vocabulary: martian; ignored"
+    ]
     with app.app_context(), get_db().session() as session:
         assert all("martian" not in s.target_groups for s in session.scalars(select(Service)))

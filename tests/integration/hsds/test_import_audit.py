@@ -21,15 +21,16 @@ ADMIN = Principal(actor="key:test", role="admin", account_id=None)
 MOVED = "youth-chat"  # Youth Line chat, of Kiwi Youth Line, online only
 
 
-def _import(app, path, import_id, dry_run=False):  # noqa: ANN001, ANN202
+def _import(app, path, import_id, dry_run=False):
     with app.app_context(), get_db().session(write=True) as session:
         return exchange.import_path(session, app.config, path, dry_run, audit=ImportAudit(ADMIN, import_id))
 
 
-def _events(app, import_id):  # noqa: ANN001, ANN202
+def _events(app, import_id):
     with app.app_context(), get_db().session() as session:
-        return list(session.scalars(select(AuditEvent).where(AuditEvent.import_id == import_id)
-                                    .order_by(AuditEvent.id)))
+        return list(
+            session.scalars(select(AuditEvent).where(AuditEvent.import_id == import_id).order_by(AuditEvent.id))
+        )
 
 
 def test_an_import_audits_each_record_it_creates_once_with_its_id(app, tmp_path):
@@ -38,8 +39,11 @@ def test_an_import_audits_each_record_it_creates_once_with_its_id(app, tmp_path)
     assert report.written, report.problems
     events = _events(app, "import-1")
     created = Counter(e.object_type for e in events if e.action == "import.created")
-    assert created == {"organization": report.counts["organizations"], "service": report.counts["services"],
-                       "site": report.counts["sites"]}
+    assert created == {
+        "organization": report.counts["organizations"],
+        "service": report.counts["services"],
+        "site": report.counts["sites"],
+    }
     per_record = Counter((e.object_type, e.object_id) for e in events if e.action != "import.linked")
     assert max(per_record.values()) == 1
     assert {e.actor for e in events} == {"key:test"}
@@ -72,8 +76,10 @@ def test_a_service_moved_to_another_organization_with_its_needs_wiped_is_audited
     _import(app, HARBOUR, "import-1")
     moved = tmp_path / "moved"
     shutil.copytree(HARBOUR, moved)
-    _rewrite(moved / "services.csv", lambda line: line.replace(
-        f"{MOVED},kiwi-youth-line", f"{MOVED},8f14e45f-ceea-467a-9af0-3f0c6e1b2a11"))
+    _rewrite(
+        moved / "services.csv",
+        lambda line: line.replace(f"{MOVED},kiwi-youth-line", f"{MOVED},8f14e45f-ceea-467a-9af0-3f0c6e1b2a11"),
+    )
     _rewrite(moved / "attributes.csv", lambda line: None if f",{MOVED}," in line else line)
     report = _import(app, moved, "import-2")
     assert report.written, report.problems
@@ -83,7 +89,7 @@ def test_a_service_moved_to_another_organization_with_its_needs_wiped_is_audited
     assert event.changes["needs"][0] != [] and event.changes["needs"][1] == []
 
 
-def _rewrite(path, change) -> None:  # noqa: ANN001
+def _rewrite(path, change) -> None:
     lines = [change(line) for line in path.read_text(encoding="utf-8").splitlines()]
     path.write_text("\n".join(line for line in lines if line is not None) + "\n", encoding="utf-8")
 

@@ -10,17 +10,21 @@ import pytest
 from tests.integration.hsds.helpers import HARBOUR, counts, reference_only, run_import
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("\x00", "must not contain a NUL character"),
-    ("\x1b", "must not contain the control character U+001B"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("\x00", "must not contain a NUL character"),
+        ("\x1b", "must not contain the control character U+001B"),
+    ],
+)
 def test_a_package_with_forbidden_text_is_refused_naming_where_and_writes_nothing(app, tmp_path, bad, message):
     reference_only(app, tmp_path)
     package = tmp_path / "hostile"
     shutil.copytree(HARBOUR, package)
     services = (package / "services.csv").read_text(encoding="utf-8")
-    (package / "services.csv").write_text(services.replace("Child and Teen Counselling", f"Child{bad}Counselling"),
-                                          encoding="utf-8")
+    (package / "services.csv").write_text(
+        services.replace("Child and Teen Counselling", f"Child{bad}Counselling"), encoding="utf-8"
+    )
     before = counts(app)
     report = run_import(app, package)
     assert not report.ok and not report.written

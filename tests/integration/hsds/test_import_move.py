@@ -25,26 +25,27 @@ DROP_IN = "youth-line-drop-in"  # a physical location of Kiwi Youth Line, added 
 STORED = {name: as_uuid(name)[0] for name in (YOUTH_LINE, DROP_IN)}  # the ids the import stores
 
 
-def _import(app, path, import_id):  # noqa: ANN001, ANN202
+def _import(app, path, import_id):
     with app.app_context(), get_db().session(write=True) as session:
         return exchange.import_path(session, app.config, path, False, audit=ImportAudit(ADMIN, import_id))
 
 
-def _state(app):  # noqa: ANN001, ANN202
+def _state(app):
     with app.app_context(), get_db().session() as session:
         services = {s.id: (s.organization_id, s.name, s.version) for s in session.scalars(select(Service))}
         sites = {s.id: (s.organization_id, s.name, s.version) for s in session.scalars(select(Site))}
-        links = sorted((link.service_id, link.site_id, link.organization_id)
-                       for link in session.scalars(select(ServiceAtLocation)))
+        links = sorted(
+            (link.service_id, link.site_id, link.organization_id) for link in session.scalars(select(ServiceAtLocation))
+        )
         return services, sites, links
 
 
-def _rewrite(path, change) -> None:  # noqa: ANN001
+def _rewrite(path, change) -> None:
     lines = [change(line) for line in path.read_text(encoding="utf-8").splitlines()]
     path.write_text("\n".join(line for line in lines if line is not None) + "\n", encoding="utf-8")
 
 
-def _moved(tmp_path, new_site: bool):  # noqa: ANN001, ANN202
+def _moved(tmp_path, new_site: bool):
     """The package with the parenting course moved to Kiwi Youth Line: at its new drop-in, or at no site."""
     moved = tmp_path / "moved"
     shutil.copytree(HARBOUR, moved)
@@ -71,15 +72,18 @@ def test_a_service_moved_to_another_organization_while_it_has_sites_is_reimporte
     assert report.written, report.problems
     after_services, after_sites, after_links = _state(app)
     assert after_services[PARENTING][0] == youth_line
-    assert {k: v for k, v in after_services.items() if k != PARENTING} == \
-        {k: v for k, v in services.items() if k != PARENTING}
+    assert {k: v for k, v in after_services.items() if k != PARENTING} == {
+        k: v for k, v in services.items() if k != PARENTING
+    }
     assert {k: v for k, v in after_sites.items() if k != drop_in} == sites
-    assert [link for link in after_links if link[0] == PARENTING] == \
-        ([(PARENTING, drop_in, youth_line)] if new_site else [])
+    assert [link for link in after_links if link[0] == PARENTING] == (
+        [(PARENTING, drop_in, youth_line)] if new_site else []
+    )
     assert [link for link in after_links if link[0] != PARENTING] == [link for link in links if link[0] != PARENTING]
     with app.app_context(), get_db().session() as session:
-        events = list(session.scalars(select(AuditEvent).where(AuditEvent.import_id == "import-2")
-                                      .order_by(AuditEvent.id)))
+        events = list(
+            session.scalars(select(AuditEvent).where(AuditEvent.import_id == "import-2").order_by(AuditEvent.id))
+        )
     moved = [e for e in events if e.object_id == PARENTING]
     assert [e.action for e in moved] == ["import.moved", "import.linked"]
     assert moved[0].changes["organization_id"] == [TRUST, youth_line]

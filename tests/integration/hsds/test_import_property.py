@@ -24,13 +24,13 @@ ANY_TEXT = st.text(st.one_of(st.characters(), HOSTILE), min_size=1, max_size=30)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def _prepared(app) -> None:  # noqa: ANN001
+def _prepared(app) -> None:
     with app.app_context(), get_db().session() as session:
         if session.scalar(select(NeedTerm.code).limit(1)) is None:
             reference_only(app, Path(tempfile.mkdtemp()))
 
 
-def _stored_text_is_clean(app) -> bool:  # noqa: ANN001
+def _stored_text_is_clean(app) -> bool:
     with app.app_context(), get_db().session() as session:
         names = [*session.scalars(select(Organization.name)), *session.scalars(select(Service.name))]
         descriptions = session.scalars(select(Organization.description)).all()
@@ -41,8 +41,14 @@ def _stored_text_is_clean(app) -> bool:  # noqa: ANN001
 @given(name=ANY_TEXT, description=ANY_TEXT)
 def test_any_text_in_a_json_import_is_stored_clean_or_refused_whole(app, name, description):
     _prepared(app)
-    body = [{"id": "org-1", "name": name, "description": description,
-             "services": [{"id": "svc-1", "name": name, "status": "active"}]}]
+    body = [
+        {
+            "id": "org-1",
+            "name": name,
+            "description": description,
+            "services": [{"id": "svc-1", "name": name, "status": "active"}],
+        }
+    ]
     before = counts(app)
     source = sources.open_json("hostile.json", json.dumps(body).encode())  # escapes carry surrogates
     report = run_import(app, source)
@@ -52,9 +58,13 @@ def test_any_text_in_a_json_import_is_stored_clean_or_refused_whole(app, name, d
 
 
 @SETTINGS
-@given(name=st.text(st.one_of(st.characters(exclude_categories=["Cs"]), HOSTILE.filter(lambda c: c < "\ud800"
-                                                                                      or c > "\udfff")),
-                    min_size=1, max_size=30))
+@given(
+    name=st.text(
+        st.one_of(st.characters(exclude_categories=["Cs"]), HOSTILE.filter(lambda c: c < "\ud800" or c > "\udfff")),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_any_text_in_a_csv_package_is_stored_clean_or_refused_whole(app, tmp_path_factory, name):
     _prepared(app)
     package = tmp_path_factory.mktemp("package") / "p"

@@ -11,24 +11,27 @@ from referral.hsds import legacy, sources
 from referral.models import Service, Site
 from tests.integration.hsds.helpers import official, reference_only, run_import
 
-ORG, SERVICE, LOCATION = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
-                          "33333333-3333-4333-8333-333333333333")
+ORG, SERVICE, LOCATION = (
+    "11111111-1111-4111-8111-111111111111",
+    "22222222-2222-4222-8222-222222222222",
+    "33333333-3333-4333-8333-333333333333",
+)
 FILES = {
     "organizations.csv": f"id,name,description,url\n{ORG},Harbour Family Centre,Family support,https://harbour.example\n",
     "services.csv": f"id,organization_id,name,description,status,fees\n{SERVICE},{ORG},Family counselling,"
-                    "Counselling for families,active,free\n",
+    "Counselling for families,active,free\n",
     "locations.csv": f"id,organization_id,name,latitude,longitude\n{LOCATION},{ORG},Harbour office,31.3,120.6\n",
     "services_at_location.csv": f"id,service_id,location_id\n44444444-4444-4444-8444-444444444444,{SERVICE},{LOCATION}\n",
     "physical_addresses.csv": f"id,location_id,address_1,address_2,address_3,city,state_province,postal_code,country\n"
-                              f"55555555-5555-4555-8555-555555555555,{LOCATION},1 Quay Road,Unit 2,Harbour side,"
-                              "Harbour City,HC,000000,CN\n",
+    f"55555555-5555-4555-8555-555555555555,{LOCATION},1 Quay Road,Unit 2,Harbour side,"
+    "Harbour City,HC,000000,CN\n",
     "taxonomy_terms.csv": "id,term,description,parent_id,taxonomy,language\n"
-                          "66666666-6666-4666-8666-666666666666,Counselling,,,local,en\n",
+    "66666666-6666-4666-8666-666666666666,Counselling,,,local,en\n",
     "service_attributes.csv": f"id,service_id,taxonomy_term_id\n77777777-7777-4777-8777-777777777777,{SERVICE},"
-                              "66666666-6666-4666-8666-666666666666\n",
+    "66666666-6666-4666-8666-666666666666\n",
     "eligibility.csv": f"id,service_id,eligibility\n88888888-8888-4888-8888-888888888888,{SERVICE},Families with children\n",
     "regular_schedules.csv": f"id,service_id,weekday,opens_at,closes_at\n99999999-9999-4999-8999-999999999999,"
-                             f"{SERVICE},Monday,09:00,17:00\n",
+    f"{SERVICE},Monday,09:00,17:00\n",
     "payments_accepted.csv": f"id,service_id,payment\naaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa,{SERVICE},cash\n",
 }
 
@@ -42,13 +45,15 @@ def _package(tmp_path: Path) -> Path:
     return folder
 
 
-def test_an_hsds_2_package_is_recognised_by_its_descriptor(tmp_path) -> None:  # noqa: ANN001
+def test_an_hsds_2_package_is_recognised_by_its_descriptor(tmp_path) -> None:
     source = sources.open_path(_package(tmp_path))
     assert isinstance(source, legacy.LegacySource)
-    assert source.notes[0][1] == "an HSDS 2.0.1 tabular package: converted to HSDS 3.0 on the way in (each change below)"
+    assert (
+        source.notes[0][1] == "an HSDS 2.0.1 tabular package: converted to HSDS 3.0 on the way in (each change below)"
+    )
 
 
-def test_an_hsds_2_package_imports_as_3_0_and_the_report_says_what_changed(app, tmp_path) -> None:  # noqa: ANN001
+def test_an_hsds_2_package_imports_as_3_0_and_the_report_says_what_changed(app, tmp_path) -> None:
     reference_only(app, tmp_path)
     report = run_import(app, _package(tmp_path))
     assert report.ok and report.written, report.as_text()

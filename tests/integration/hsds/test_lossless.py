@@ -36,8 +36,10 @@ def _rows(app: Any) -> dict[str, dict[Any, dict[str, Any]]]:
     with app.app_context(), get_db().session() as session:
         for model in (Organization, Site, Service, ServiceAtLocation):
             skip = NOT_EXCHANGED | NOT_EXCHANGED_BY.get(model, set())
-            found[model.__tablename__] = {row.id: {c.name: getattr(row, c.name) for c in model.__table__.columns
-                                                   if c.name not in skip} for row in session.scalars(select(model))}
+            found[model.__tablename__] = {
+                row.id: {c.name: getattr(row, c.name) for c in model.__table__.columns if c.name not in skip}
+                for row in session.scalars(select(model))
+            }
         found["service_needs"] = {(r.service_id, r.need_code): {} for r in session.scalars(select(ServiceNeed))}
         found["service_areas"] = {(r.service_id, r.place_code): {} for r in session.scalars(select(ServiceArea))}
         used = {p for _, p in found["service_areas"]} | {s["place_code"] for s in found["sites"].values()}
@@ -46,9 +48,15 @@ def _rows(app: Any) -> dict[str, dict[Any, dict[str, Any]]]:
         for code in used - {None}:
             while code:
                 p = places[code]
-                found["places used"][code] = {"parent": p.parent_code, "kind": p.kind, "name": p.name,
-                                              "names": p.names, "lat": p.latitude, "lon": p.longitude,
-                                              "address": p.address}
+                found["places used"][code] = {
+                    "parent": p.parent_code,
+                    "kind": p.kind,
+                    "name": p.name,
+                    "names": p.names,
+                    "lat": p.latitude,
+                    "lon": p.longitude,
+                    "address": p.address,
+                }
                 code = p.parent_code
     return found
 
@@ -70,8 +78,9 @@ def _export(session: Any, app: Any, form: str) -> Any:
 
 
 @pytest.mark.parametrize("form", ["json", "csv"])
-def test_the_demo_exported_and_imported_into_a_fresh_instance_is_the_same_directory(app, client, make_key,
-                                                                                   tmp_path: Path, form: str) -> None:
+def test_the_demo_exported_and_imported_into_a_fresh_instance_is_the_same_directory(
+    app, client, make_key, tmp_path: Path, form: str
+) -> None:
     _init_db(app)
     with app.app_context(), get_db().session(write=True) as session:
         seeding.load_region(session, SEEDS / "regions" / "suzhou-zhenjiang")
@@ -95,9 +104,15 @@ def test_the_demo_exported_and_imported_into_a_fresh_instance_is_the_same_direct
     after = _rows(app)
     for table, rows in before.items():
         assert set(after[table]) == set(rows), table
-        differences = [(table, key, field, value, after[table][key].get(field)) for key, row in rows.items()
-                       for field, value in row.items() if after[table][key].get(field) != value]
-        assert differences[:5] == [], f"{len(differences)} differences in {table}: {sorted({d[2] for d in differences})}"
+        differences = [
+            (table, key, field, value, after[table][key].get(field))
+            for key, row in rows.items()
+            for field, value in row.items()
+            if after[table][key].get(field) != value
+        ]
+        assert differences[:5] == [], (
+            f"{len(differences)} differences in {table}: {sorted({d[2] for d in differences})}"
+        )
     assert _answers(client, make_key("social_worker")) == answers  # the wipe took the first key
     with app.app_context(), get_db().session() as session:
         again = _export(session, app, form)

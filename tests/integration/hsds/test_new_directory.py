@@ -19,7 +19,7 @@ JIANXI = {"lat": 34.660, "lon": 112.395}
 COUNSELLING = [{"code": "mental_health.counseling", "severity": 2}]
 
 
-def first_day(runner, path) -> dict:  # noqa: ANN001
+def first_day(runner, path) -> dict:
     """init-db then import-hsds --json; the report."""
     init = runner.invoke(args=["init-db"])
     assert init.exit_code == 0 and "needs taxonomy loaded" in init.output, init.output
@@ -28,14 +28,14 @@ def first_day(runner, path) -> dict:  # noqa: ANN001
     return json.loads(imported.output)
 
 
-def names(client, headers, **body) -> list[str]:  # noqa: ANN001
+def names(client, headers, **body) -> list[str]:
     body = {"location": JIANXI, "child": {"age": 10}, "needs": COUNSELLING, "limit": 20, **body}
     response = client.post("/v1/match", json=body, headers=headers)
     assert response.status_code == 200, response.get_json()
     return [r["service"]["name"] for r in response.get_json()["results"]]
 
 
-def results(client, headers, **body) -> dict[str, dict]:  # noqa: ANN001
+def results(client, headers, **body) -> dict[str, dict]:
     body = {"location": JIANXI, "child": {"age": 10}, "needs": COUNSELLING, "limit": 20, **body}
     return {r["service"]["name"]: r for r in client.post("/v1/match", json=body, headers=headers).get_json()["results"]}
 
@@ -52,7 +52,9 @@ def test_a_boy_never_gets_the_girls_only_service(app, runner, client, worker_hea
     assert "女童心理成长小组" not in found and "男童心理成长小组" in found
 
 
-def test_a_girl_whose_gender_is_not_given_sees_the_girls_only_service_with_its_caveat(app, runner, client, worker_headers):
+def test_a_girl_whose_gender_is_not_given_sees_the_girls_only_service_with_its_caveat(
+    app, runner, client, worker_headers
+):
     first_day(runner, LUOYANG)
     found = results(client, {**worker_headers, "Accept-Language": "zh"})
     assert "符合条件方可：仅限女童（未提供该儿童的相关信息）。" in found["女童心理成长小组"]["caveats"]
@@ -65,14 +67,19 @@ def test_the_veterans_only_service_is_a_restriction_not_a_need(app, runner, clie
     given = names(client, worker_headers, child={"age": 10, "groups": ["migrant"]})
     assert "退役军人子女关爱行动" not in given
     unknown = results(client, worker_headers)
-    assert "Eligible if: from a veteran's family (not given for this child)." in unknown["退役军人子女关爱行动"]["caveats"]
+    assert (
+        "Eligible if: from a veteran's family (not given for this child)." in unknown["退役军人子女关爱行动"]["caveats"]
+    )
 
 
 def test_the_report_lists_what_was_read_from_the_eligibility_description(app, runner):
     report = first_day(runner, LUOYANG)
     inferred = [(i["name"], i["inferred"]) for i in report["inferences"]]
-    assert inferred == [("亲子共读会", "target groups ['migrant']"), ("亲子共读会", "minimum_age 6"),
-                        ("亲子共读会", "maximum_age 12")]
+    assert inferred == [
+        ("亲子共读会", "target groups ['migrant']"),
+        ("亲子共读会", "minimum_age 6"),
+        ("亲子共读会", "maximum_age 12"),
+    ]
 
 
 def test_the_citys_own_terms_and_places_come_with_it(app, runner, client, worker_headers):
@@ -89,17 +96,21 @@ def test_an_english_request_for_a_food_pantry_returns_the_pantry(app, runner, cl
     report = first_day(runner, SPRINGFIELD)
     assert report["not_matchable"] == []
     here = {"lat": 39.80, "lon": -89.64}
-    for text, service in [("food pantry", "Eastside Food Pantry"), ("job training", "WorkReady Job Training"),
-                          ("utility assistance", "Utility Help Fund"), ("homeless shelter", "Harbor Light Family Shelter")]:
-        found = names(client, worker_headers, location=here, child={"age": 17},
-                      needs=[{"text": text, "severity": 2}])
+    for text, service in [
+        ("food pantry", "Eastside Food Pantry"),
+        ("job training", "WorkReady Job Training"),
+        ("utility assistance", "Utility Help Fund"),
+        ("homeless shelter", "Harbor Light Family Shelter"),
+    ]:
+        found = names(client, worker_headers, location=here, child={"age": 17}, needs=[{"text": text, "severity": 2}])
         assert service in found, (text, found)
 
 
 def test_the_official_examples_import_and_their_service_matches(app, runner, client, worker_headers, tmp_path):
     example = json.loads((official() / "examples" / "organization_full.json").read_text(encoding="utf-8"))
-    for location in example["locations"] + [s["location"] for v in example["services"]
-                                            for s in v.get("service_at_locations", []) if "location" in s]:
+    for location in example["locations"] + [
+        s["location"] for v in example["services"] for s in v.get("service_at_locations", []) if "location" in s
+    ]:
         location["latitude"], location["longitude"] = 51.5, -0.12  # the example's (100, 101) are impossible
     path = tmp_path / "organization_full.json"
     path.write_text(json.dumps(example), encoding="utf-8")
@@ -115,7 +126,10 @@ def test_the_official_examples_import_and_their_service_matches(app, runner, cli
     assert imported.exit_code == 0, imported.output
     report = json.loads(imported.output)
     (added,) = report["taxonomy"]["unmapped"]  # the example's one term, "name", is nobody's need: now ours
-    body = {"location": {"lat": 51.5, "lon": -0.12}, "child": {"age": 14},
-            "needs": [{"code": added["added_as"], "severity": 2}]}
+    body = {
+        "location": {"lat": 51.5, "lon": -0.12},
+        "child": {"age": 14},
+        "needs": [{"code": added["added_as"], "severity": 2}],
+    }
     found = client.post("/v1/match", json=body, headers=worker_headers).get_json()["results"]
     assert [r["service"]["name"] for r in found] == ["Community Counselling"]

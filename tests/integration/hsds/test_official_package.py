@@ -32,7 +32,7 @@ def _rows(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_the_seeded_package_validates_against_the_official_descriptor_with_frictionless(app, tmp_path) -> None:  # noqa: ANN001
+def test_the_seeded_package_validates_against_the_official_descriptor_with_frictionless(app, tmp_path) -> None:
     import frictionless
 
     descriptor = json.loads((official() / "examples" / "csv" / "datapackage.json").read_text(encoding="utf-8"))
@@ -44,17 +44,21 @@ def test_the_seeded_package_validates_against_the_official_descriptor_with_frict
     assert ours == descriptor  # fields, constraints, foreign keys and licence: the official descriptor
 
 
-def test_addresses_carry_city_province_postcode_and_country_from_the_gazetteer(app, tmp_path) -> None:  # noqa: ANN001
+def test_addresses_carry_city_province_postcode_and_country_from_the_gazetteer(app, tmp_path) -> None:
     _export_folder(app, tmp_path)
     addresses = _rows(tmp_path, "addresses.csv")
     assert len(addresses) == 163
     taicang = next(a for a in addresses if a["address_1"] == TAICANG_SITE)
-    assert (taicang["city"], taicang["state_province"], taicang["postal_code"], taicang["country"]) == \
-        ("苏州市", "江苏省", "215400", "CN")
+    assert (taicang["city"], taicang["state_province"], taicang["postal_code"], taicang["country"]) == (
+        "苏州市",
+        "江苏省",
+        "215400",
+        "CN",
+    )
     assert [a for a in addresses if not (a["city"] and a["state_province"] and a["postal_code"] and a["country"])] == []
 
 
-def test_times_carry_the_directorys_utc_offset_and_schedules_their_timezone(app, tmp_path) -> None:  # noqa: ANN001
+def test_times_carry_the_directorys_utc_offset_and_schedules_their_timezone(app, tmp_path) -> None:
     _export_folder(app, tmp_path)
     offset = datetime.now(ZoneInfo(app.config["TIMEZONE"])).utcoffset()
     minutes = int(offset.total_seconds() // 60)
@@ -65,7 +69,7 @@ def test_times_carry_the_directorys_utc_offset_and_schedules_their_timezone(app,
     assert all(len(s["opens_at"]) == len("08:30:00") + len(suffix) for s in schedules)
 
 
-def test_progress_is_reported_as_services_done_of_services_to_do(app, tmp_path) -> None:  # noqa: ANN001
+def test_progress_is_reported_as_services_done_of_services_to_do(app, tmp_path) -> None:
     seen: list[tuple[int, int]] = []
     _export_folder(app, tmp_path, lambda done, total: seen.append((done, total)))
     assert seen[-1] == (348, 348)

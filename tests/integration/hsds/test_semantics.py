@@ -16,25 +16,42 @@ from tests.integration.hsds.test_new_directory import LUOYANG
 
 def test_the_card_fields_of_the_official_example_are_imported_and_exported(app, runner, tmp_path):
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    report = run_import(app, official() / "examples" / "service_full.json",
-                        geocoder=FakeGeocoder({"MyCity": (51.5, -0.12)}))
+    report = run_import(
+        app, official() / "examples" / "service_full.json", geocoder=FakeGeocoder({"MyCity": (51.5, -0.12)})
+    )
     assert report.ok, report.as_text()
     with app.app_context(), get_db().session() as session:
         service = session.scalars(select(Service)).one()
         assert service.application_process.startswith("If you are an NHS patient")
-        assert service.alerts == [{"text": "Following COVID-19 we have moved most of our counselling sessions "
-                                           "online. Please contact the reception if you require further information."}]
+        assert service.alerts == [
+            {
+                "text": "Following COVID-19 we have moved most of our counselling sessions "
+                "online. Please contact the reception if you require further information."
+            }
+        ]
         assert service.wait_time == "wait_time" and service.required_documents[0]["document"].startswith("Any official")
-        assert service.contacts == [{"title": "Reception Manager", "name": "Ann Persona", "phone": "+44 1234 234567",
-                                     "email": "email@example.com", "department": "Reception"}]
+        assert service.contacts == [
+            {
+                "title": "Reception Manager",
+                "name": "Ann Persona",
+                "phone": "+44 1234 234567",
+                "email": "email@example.com",
+                "department": "Reception",
+            }
+        ]
         assert service.phones == [{"number": "+44 1234 234567", "purpose": "main"}]
     for field in ("application_process", "required_document", "contact"):
-        assert not any(key.startswith(field) for key in report.not_mapped), [k for k in report.not_mapped if k.startswith(field)]
+        assert not any(key.startswith(field) for key in report.not_mapped), [
+            k for k in report.not_mapped if k.startswith(field)
+        ]
     out = tmp_path / "out.json"
     assert runner.invoke(args=["export-hsds", str(out)]).exit_code == 0
     exported = json.loads(out.read_text(encoding="utf-8"))
     svc = exported[0]["services"][0]
-    assert svc["application_process"].startswith("If you are an NHS patient") and svc["contacts"][0]["name"] == "Ann Persona"
+    assert (
+        svc["application_process"].startswith("If you are an NHS patient")
+        and svc["contacts"][0]["name"] == "Ann Persona"
+    )
 
 
 def test_restrictions_survive_hsds_to_us_to_hsds(app, runner, tmp_path):
@@ -53,11 +70,12 @@ def test_restrictions_survive_hsds_to_us_to_hsds(app, runner, tmp_path):
     assert before["女童心理成长小组"] == (["female"], []) and before["退役军人子女关爱行动"] == ([], ["veteran_family"])
     exported = json.loads(out.read_text(encoding="utf-8"))
     girls = next(s for s in exported[0]["services"] if s["name"] == "女童心理成长小组")
-    assert [(a["link_type"], a["taxonomy_term"]["code"]) for a in girls["attributes"]
-            if a["link_type"] == "eligibility"] == [("eligibility", "gender.female")]
+    assert [
+        (a["link_type"], a["taxonomy_term"]["code"]) for a in girls["attributes"] if a["link_type"] == "eligibility"
+    ] == [("eligibility", "gender.female")]
 
 
-def _restrictions(app) -> dict:  # noqa: ANN001
+def _restrictions(app) -> dict:
     with app.app_context(), get_db().session() as session:
         return {s.name: (s.genders, s.target_groups) for s in session.scalars(select(Service))}
 
@@ -115,8 +133,9 @@ def test_an_area_named_without_its_suffix_is_the_gazetteer_place_and_adds_none(a
         assert {tuple(s.area_places) for s in session.scalars(select(Service))} == {("C1",)}
 
 
-def test_an_area_nothing_locates_is_kept_by_name_and_takes_effect_when_the_gazetteer_has_it(app, runner, client,
-                                                                                           worker_headers, tmp_path):
+def test_an_area_nothing_locates_is_kept_by_name_and_takes_effect_when_the_gazetteer_has_it(
+    app, runner, client, worker_headers, tmp_path
+):
     from referral import snapshot
 
     assert runner.invoke(args=["init-db"]).exit_code == 0
@@ -129,8 +148,9 @@ def test_an_area_nothing_locates_is_kept_by_name_and_takes_effect_when_the_gazet
     with app.app_context(), get_db().session(write=True) as session:
         service = session.get(Service, girls["id"])
         assert (service.area_places, service.area_names) == ([], ["老城区"])
-        session.add(Place(code="LC", parent_code=None, kind="district", name="老城", names={}, latitude=34.68,
-                          longitude=112.47))
+        session.add(
+            Place(code="LC", parent_code=None, kind="district", name="老城", names={}, latitude=34.68, longitude=112.47)
+        )
         session.commit()
         found = next(s for s in snapshot.load(session).services if s.id == girls["id"])
         assert found.area_places == frozenset({"LC"})

@@ -11,13 +11,16 @@ from referral.hsds.crosswalk import Term
 from tests.unit.hsds.test_crosswalk import _crosswalk
 
 
-@pytest.mark.parametrize(("name", "wrong"), [
-    ("Adoption Evaluation/Placement", "student_practice.internship"),
-    ("Addictions/Substance Use Disorder Support Groups", "behaviour.adhd"),
-    ("Abused Children", "disability"),
-    ("Substance Abuse Treatment", "protection.abuse"),
-])
-def test_names_that_share_a_word_with_a_need_are_not_mapped_to_it(name, wrong) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [
+        ("Adoption Evaluation/Placement", "student_practice.internship"),
+        ("Addictions/Substance Use Disorder Support Groups", "behaviour.adhd"),
+        ("Abused Children", "disability"),
+        ("Substance Abuse Treatment", "protection.abuse"),
+    ],
+)
+def test_names_that_share_a_word_with_a_need_are_not_mapped_to_it(name, wrong) -> None:
     found = _crosswalk().map(Term("t", name))
     assert found.need != wrong and (found.need is None or found.confidence >= 80)
 
@@ -28,16 +31,19 @@ def test_adoption_and_addiction_terms_stay_unmapped_for_a_person_to_decide() -> 
     assert walk.map(Term("t", "Addictions/Substance Use Disorder Support Groups")).need is None
 
 
-@pytest.mark.parametrize(("term", "phrase", "expected"), [
-    ("Food Pantries", "food pantry", 100.0),
-    ("Food Pantries", "food", 83.3),
-    ("Talking therapies for young people", "talking therapy", 83.3),
-    ("Substance Abuse Treatment", "abuse", 75.0),
-    ("Adoption Evaluation/Placement", "internship placement", 45.0),
-    ("自闭症康复服务", "自闭症", 83.3),
-    ("Individual Counselling", "individual counseling", 100.0),  # spellings of one word are one word
-])
-def test_token_scores(term, phrase, expected) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("term", "phrase", "expected"),
+    [
+        ("Food Pantries", "food pantry", 100.0),
+        ("Food Pantries", "food", 83.3),
+        ("Talking therapies for young people", "talking therapy", 83.3),
+        ("Substance Abuse Treatment", "abuse", 75.0),
+        ("Adoption Evaluation/Placement", "internship placement", 45.0),
+        ("自闭症康复服务", "自闭症", 83.3),
+        ("Individual Counselling", "individual counseling", 100.0),  # spellings of one word are one word
+    ],
+)
+def test_token_scores(term, phrase, expected) -> None:
     assert round(tokens.score(term, phrase), 1) == expected
 
 
@@ -52,8 +58,10 @@ def test_a_need_that_names_a_population_needs_the_higher_floor() -> None:
     assert found.need != "disability.rehabilitation"
     lowered = _crosswalk()
     lowered.eligibility_floor = 0
-    assert lowered.map(Term("t", "Rehabilitation services for disabled children and their carers")).need \
+    assert (
+        lowered.map(Term("t", "Rehabilitation services for disabled children and their carers")).need
         == "disability.rehabilitation"
+    )
 
 
 def test_airs_codes_map_by_prefix_only_when_the_name_says_nothing_surer() -> None:
@@ -70,9 +78,14 @@ def test_a_reviewed_decision_comes_first_even_to_leave_a_term_unmapped() -> None
     from tests.unit.hsds.test_crosswalk import SEEDS, Crosswalk, Need
 
     terms = json.loads(SEEDS.read_text(encoding="utf-8"))["terms"]
-    needs = [Need(t["code"], t["labels"], t.get("synonyms", {}), t.get("open_eligibility"), i) for i, t in enumerate(terms)]
+    needs = [
+        Need(t["code"], t["labels"], t.get("synonyms", {}), t.get("open_eligibility"), i) for i, t in enumerate(terms)
+    ]
     walk = Crosswalk(needs, reviewed={"a": "mental_health.crisis", "b": None})
-    assert (walk.map(Term("a", "Suicide prevention")).need, walk.map(Term("a", "x")).method) == ("mental_health.crisis", "reviewed")
+    assert (walk.map(Term("a", "Suicide prevention")).need, walk.map(Term("a", "x")).method) == (
+        "mental_health.crisis",
+        "reviewed",
+    )
     assert walk.map(Term("b", "counseling")).need is None
 
 

@@ -8,8 +8,10 @@ from geopy.exc import GeocoderTimedOut
 
 from referral import geocoding
 
-PLACES = [geocoding.GazetteerPlace("T1", ("东港镇", "Donggang Town"), 31.31, 120.72),
-          geocoding.GazetteerPlace("D1", ("东区", "East District"), 31.30, 120.70)]
+PLACES = [
+    geocoding.GazetteerPlace("T1", ("东港镇", "Donggang Town"), 31.31, 120.72),
+    geocoding.GazetteerPlace("D1", ("东区", "East District"), 31.30, 120.70),
+]
 
 
 def test_the_gazetteer_geocoder_uses_the_most_specific_place_named() -> None:
@@ -51,6 +53,7 @@ def test_a_geopy_geocoder_is_cached_and_its_failures_are_results() -> None:
 
 
 def test_a_named_geopy_geocoder_is_built_rate_limited_without_a_call() -> None:
-    coder = geocoding.from_config({"kind": "nominatim", "user_agent": "referral-tests", "min_delay_seconds": 1},
-                                  lambda: PLACES)
+    coder = geocoding.from_config(
+        {"kind": "nominatim", "user_agent": "referral-tests", "min_delay_seconds": 1}, lambda: PLACES
+    )
     assert isinstance(coder, geocoding.GeopyGeocoder) and coder.name == "nominatim"

@@ -36,8 +36,9 @@ DESCRIPTIONS = [
 def test_an_eligibility_description_is_read_for_ages_gender_and_groups(text, expected):
     found, said = restrictions.read_description(text, NONE)
     assert found == expected
-    assert len(said) == len(expected.genders and [1]) + len(expected.groups and [1]) + \
-        (expected.minimum_age is not None) + (expected.maximum_age is not None)
+    assert len(said) == len(expected.genders and [1]) + len(expected.groups and [1]) + (
+        expected.minimum_age is not None
+    ) + (expected.maximum_age is not None)
 
 
 def test_structured_restrictions_win_over_the_description():
@@ -48,11 +49,16 @@ def test_structured_restrictions_win_over_the_description():
 
 def test_open_eligibility_situations_are_restrictions_and_other_terms_are_not():
     assert restrictions.of_term("x", "Women", None) == Restriction(genders=frozenset({"female"}))
-    assert restrictions.of_term("x", "Veterans", None, phrases=False) == Restriction(groups=frozenset({"veteran_family"}))
-    assert restrictions.of_term("x", "退役军人", None, phrases=False) == Restriction(groups=frozenset({"veteran_family"}))
+    assert restrictions.of_term("x", "Veterans", None, phrases=False) == Restriction(
+        groups=frozenset({"veteran_family"})
+    )
+    assert restrictions.of_term("x", "退役军人", None, phrases=False) == Restriction(
+        groups=frozenset({"veteran_family"})
+    )
     assert not restrictions.of_term("x", "Food Pantry", None)
-    assert restrictions.of_term(restrictions.eligibility_term_id("gender", "male"), "boys only", None) == \
-        Restriction(genders=frozenset({"male"}))
+    assert restrictions.of_term(restrictions.eligibility_term_id("gender", "male"), "boys only", None) == Restriction(
+        genders=frozenset({"male"})
+    )
 
 
 def test_open_eligibility_ships_whole_with_chinese_labels():

@@ -27,22 +27,31 @@ DESCRIPTOR = json.dumps({"resources": [{"name": "organization", "path": "organiz
 
 def test_the_csv_columns_are_those_of_the_official_tabular_schema() -> None:
     tabular = json.loads((official() / "schema" / "compiled" / "tabular.json").read_text(encoding="utf-8"))
-    official_tables = sorted(tabular["properties"].items(),
-                             key=lambda kv: kv[1]["items"]["datapackage_metadata"]["order"])
-    expected = [(name, spec["items"]["path"],
-                 tuple(k for k, p in spec["items"]["properties"].items() if p.get("type") not in ("array", "object")))
-                for name, spec in official_tables]
+    official_tables = sorted(
+        tabular["properties"].items(), key=lambda kv: kv[1]["items"]["datapackage_metadata"]["order"]
+    )
+    expected = [
+        (
+            name,
+            spec["items"]["path"],
+            tuple(k for k, p in spec["items"]["properties"].items() if p.get("type") not in ("array", "object")),
+        )
+        for name, spec in official_tables
+    ]
     assert list(RESOURCES) == expected
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"id,name,colour\n1,a,red\n", "unknown column(s) 'colour'"),
-    (b"id,name\n1,\"unterminated\n", "not well-formed CSV"),
-    (b"id,name\n1,a,b\n", "has 3 values for 2 columns"),
-    (b"id,name\n1,caf\xe9\n", "is not UTF-8"),
-    (b"name\nx\n", "the id column is missing"),
-])
-def test_a_bad_csv_file_is_refused_naming_file_row_and_field(content, message) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"id,name,colour\n1,a,red\n", "unknown column(s) 'colour'"),
+        (b'id,name\n1,"unterminated\n', "not well-formed CSV"),
+        (b"id,name\n1,a,b\n", "has 3 values for 2 columns"),
+        (b"id,name\n1,caf\xe9\n", "is not UTF-8"),
+        (b"name\nx\n", "the id column is missing"),
+    ],
+)
+def test_a_bad_csv_file_is_refused_naming_file_row_and_field(content, message) -> None:
     with pytest.raises(CsvProblem) as caught:
         list(read_rows("organizations.csv", io.BytesIO(content)))
     assert message in str(caught.value) and caught.value.file == "organizations.csv"
@@ -61,14 +70,17 @@ def test_duplicate_top_level_ids_are_reported() -> None:
     assert source.duplicates and "duplicate organization id 'o1'" in source.duplicates[0][1]
 
 
-@pytest.mark.parametrize(("members", "limit", "message"), [
-    ({"datapackage.json": DESCRIPTOR, "organizations.csv": b"id,name\n" + b"0" * 5000}, 1000, "the limit"),
-    ({"datapackage.json": DESCRIPTOR, "../evil.csv": b"id\n"}, 10**6, "outside the package"),
-    ({"datapackage.json": DESCRIPTOR, **{f"f{i}.txt": b"" for i in range(101)}}, 10**6, "holds 102 files"),
-    ({"organizations.csv": b"id,name\n"}, 10**6, "no datapackage.json"),
-    ({"datapackage.json": DESCRIPTOR, "organizations.csv": b"id\n", "extra.csv": b"id\n"}, 10**6, "unknown file"),
-])
-def test_unsafe_or_foreign_zips_are_refused(members, limit, message) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("members", "limit", "message"),
+    [
+        ({"datapackage.json": DESCRIPTOR, "organizations.csv": b"id,name\n" + b"0" * 5000}, 1000, "the limit"),
+        ({"datapackage.json": DESCRIPTOR, "../evil.csv": b"id\n"}, 10**6, "outside the package"),
+        ({"datapackage.json": DESCRIPTOR, **{f"f{i}.txt": b"" for i in range(101)}}, 10**6, "holds 102 files"),
+        ({"organizations.csv": b"id,name\n"}, 10**6, "no datapackage.json"),
+        ({"datapackage.json": DESCRIPTOR, "organizations.csv": b"id\n", "extra.csv": b"id\n"}, 10**6, "unknown file"),
+    ],
+)
+def test_unsafe_or_foreign_zips_are_refused(members, limit, message) -> None:
     with pytest.raises(sources.SourceError) as caught:
         source = sources.open_zip("up.zip", _zip(members), limit)
         list(source.rows("organization"))

@@ -76,9 +76,16 @@ def site(id: str = "site-1", km_north: float = 0.0, km_east: float = 0.0, **over
 
 def service(id: str = "svc", **overrides) -> Service:
     values = dict(
-        id=id, organization_id=f"org-{id}", organization_name=f"Org {id}", organization_names={},
-        name=f"Service {id}", names={}, needs=("mh.counselling",), modes=frozenset({"in_person"}),
-        verified_at=TODAY, sites=(site(f"{id}-site"),),
+        id=id,
+        organization_id=f"org-{id}",
+        organization_name=f"Org {id}",
+        organization_names={},
+        name=f"Service {id}",
+        names={},
+        needs=("mh.counselling",),
+        modes=frozenset({"in_person"}),
+        verified_at=TODAY,
+        sites=(site(f"{id}-site"),),
     )
     return Service(**{**values, **overrides})
 
@@ -93,8 +100,10 @@ def need(code: str | None = "mh.counselling", severity: int = 2, text: str | Non
 
 def query(*needs: NeedInput, child: Child | None = None, **overrides) -> MatchQuery:
     values = dict(
-        location=Location(*ORIGIN, place="T1"), child=child or Child(age=10, gender="male"),
-        needs=needs or (need(),), today=TODAY,
+        location=Location(*ORIGIN, place="T1"),
+        child=child or Child(age=10, gender="male"),
+        needs=needs or (need(),),
+        today=TODAY,
     )
     return MatchQuery(**{**values, **overrides})
 

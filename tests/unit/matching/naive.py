@@ -18,9 +18,11 @@ from referral.matching.index import DirectoryIndex
 from referral.matching.schools import fold
 from referral.matching.types import Child, Directory, MatchQuery, Service, Site
 
-INTENSITY = {3: {"intensive": 1.0, "support": 0.6, "prevention": 0.3},
-             2: {"support": 1.0, "intensive": 0.8, "prevention": 0.6},
-             1: {"prevention": 1.0, "support": 0.8, "intensive": 0.4}}
+INTENSITY = {
+    3: {"intensive": 1.0, "support": 0.6, "prevention": 0.3},
+    2: {"support": 1.0, "intensive": 0.8, "prevention": 0.6},
+    1: {"prevention": 1.0, "support": 0.8, "intensive": 0.4},
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ def relation(directory: Directory, service: Service, code: str) -> int:
 
 
 def quality(directory: Directory, service: Service, code: str, settings: MatchSettings = MatchSettings()) -> float:
-    return {0: 0.0, 1: settings.broader_fit, 2: settings.narrower_fit, 3: settings.exact_fit}[relation(directory, service, code)]
+    return {0: 0.0, 1: settings.broader_fit, 2: settings.narrower_fit, 3: settings.exact_fit}[
+        relation(directory, service, code)
+    ]
 
 
 def school_of(directory: Directory, given: str | None) -> str | None:
@@ -65,13 +69,26 @@ def school_of(directory: Directory, given: str | None) -> str | None:
     if given in served:
         return given
     wanted = fold(given)
-    hits = {site for site, names in served.items() for n in names
-            if len(wanted) >= 2 and fold(n) and (wanted == fold(n) or (len(fold(n)) >= 2 and (wanted in fold(n) or fold(n) in wanted)))}
+    hits = {
+        site
+        for site, names in served.items()
+        for n in names
+        if len(wanted) >= 2
+        and fold(n)
+        and (wanted == fold(n) or (len(fold(n)) >= 2 and (wanted in fold(n) or fold(n) in wanted)))
+    }
     return hits.pop() if len(hits) == 1 else None
 
 
-def tier(service: Service, rels: list[int], urgent: list[int], school: str | None, today: date, settings: MatchSettings,
-         unknown: bool = False) -> int:
+def tier(
+    service: Service,
+    rels: list[int],
+    urgent: list[int],
+    school: str | None,
+    today: date,
+    settings: MatchSettings,
+    unknown: bool = False,
+) -> int:
     """scoring.tiers, one service at a time."""
     m = len(urgent)
     urgent_class = 0
@@ -119,7 +136,8 @@ def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tu
     loc, c = query.location, query.constraints
     here = (loc.lat, loc.lon)
     by_place = (not service.area_places and service.area_radius_km is None) or bool(
-        service.area_places & place_lineage(directory, loc.place))
+        service.area_places & place_lineage(directory, loc.place)
+    )
     best, best_km, in_radius = None, None, False
     for s in service.sites:
         km = haversine_one(loc.lat, loc.lon, s.lat, s.lon)
@@ -137,13 +155,17 @@ def choose_site(directory: Directory, service: Service, query: MatchQuery) -> tu
 
 def unsure(service: Service, child: Child) -> bool:
     """Restricted on a fact the child's record leaves unknown (unknown is not ineligible)."""
-    return ((child.age is None and (service.minimum_age is not None or service.maximum_age is not None))
-            or (bool(service.genders) and child.gender is None)
-            or (bool(service.groups) and not child.groups and not (service.groups & child.inferred_groups))
-            or (bool(service.languages) and not child.languages))
+    return (
+        (child.age is None and (service.minimum_age is not None or service.maximum_age is not None))
+        or (bool(service.genders) and child.gender is None)
+        or (bool(service.groups) and not child.groups and not (service.groups & child.inferred_groups))
+        or (bool(service.languages) and not child.languages)
+    )
 
 
-def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, settings: MatchSettings = MatchSettings()) -> list[Ranked]:
+def naive_match(
+    index: DirectoryIndex, directory: Directory, query: MatchQuery, settings: MatchSettings = MatchSettings()
+) -> list[Ranked]:
     understood = understand_needs(index, query, settings)
     inferred = set()
     for n in understood:
@@ -172,12 +194,23 @@ def naive_match(index: DirectoryIndex, directory: Directory, query: MatchQuery, 
             score = _score(service, km, qs, weights, severity, today, settings, remote_part)
             if unsure(service, query.child):
                 score = math.floor(max(score - settings.unknown_eligibility_penalty, 0.0) * 100.0 + 0.5) / 100.0
-            rows.append((service, site, km, rels, score,
-                         tier(service, rels, urgent, query.child.school, today, settings, unsure(service, query.child))))
+            rows.append(
+                (
+                    service,
+                    site,
+                    km,
+                    rels,
+                    score,
+                    tier(service, rels, urgent, query.child.school, today, settings, unsure(service, query.child)),
+                )
+            )
     rows.sort(key=lambda r: (r[5], -r[4], math.inf if r[2] is None else r[2], r[0].id))
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= 2]
     chosen = _choose(rows, actionable, query.limit)
-    return [Ranked(r[0].id, r[4], r[1].id if r[1] else None, tuple(n.code for n, q in zip(needs, r[3]) if q)) for r in chosen]
+    return [
+        Ranked(r[0].id, r[4], r[1].id if r[1] else None, tuple(n.code for n, q in zip(needs, r[3]) if q))
+        for r in chosen
+    ]
 
 
 def _score(service, km, qs, weights, severity, today, settings, remote_part) -> float:
@@ -212,7 +245,7 @@ def _outcome(service, settings) -> float:
 
 def _choose(rows, actionable, limit):
     met = lambda r, k: r[3][k] > 0  # noqa: E731
-    chosen = rows[:max(limit, 0)]
+    chosen = rows[: max(limit, 0)]
     for k in actionable:
         if not chosen or any(met(r, k) for r in chosen) or not any(met(r, k) for r in rows):
             continue

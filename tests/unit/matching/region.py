@@ -18,18 +18,38 @@ REGION = Path(__file__).resolve().parents[3] / "seeds" / "regions" / "suzhou-zhe
 
 def places() -> tuple[Place, ...]:
     rows = json.loads((REGION / "places.json").read_text("utf-8"))["places"]
-    return tuple(Place(p["code"], p.get("parent"), p["kind"], p["name"], p.get("names", {}), p["lat"], p["lon"],
-                       tuple(p.get("aliases", ()))) for p in rows)
+    return tuple(
+        Place(
+            p["code"],
+            p.get("parent"),
+            p["kind"],
+            p["name"],
+            p.get("names", {}),
+            p["lat"],
+            p["lon"],
+            tuple(p.get("aliases", ())),
+        )
+        for p in rows
+    )
 
 
 def services() -> tuple[Service, ...]:
     rows = json.loads((REGION / "organizations.json").read_text("utf-8"))["organizations"]
     return tuple(
-        Service(id=o["key"], organization_id=o["key"], organization_name=o["name"],
-                organization_names=o.get("names", {}), name=o["name"], names={}, needs=(),
-                modes=frozenset({"in_person"}),
-                sites=tuple(Site(s["key"], s["name"], s.get("names", {}), s.get("address"), s["lat"], s["lon"],
-                                 s.get("place")) for s in o.get("sites", ())))
+        Service(
+            id=o["key"],
+            organization_id=o["key"],
+            organization_name=o["name"],
+            organization_names=o.get("names", {}),
+            name=o["name"],
+            names={},
+            needs=(),
+            modes=frozenset({"in_person"}),
+            sites=tuple(
+                Site(s["key"], s["name"], s.get("names", {}), s.get("address"), s["lat"], s["lon"], s.get("place"))
+                for s in o.get("sites", ())
+            ),
+        )
         for o in rows
     )
 

@@ -39,18 +39,31 @@ def test_only_midnight_to_midnight_on_all_seven_days_is_always_open():
 
 
 def card_of(language="en", now=TUESDAY_10, **overrides):
-    place = site("s", hours=WEEKDAYS_9_TO_5, phones=(Phone("0512-1", "main"), Phone("0512-2", "intake")),
-                 accessibility=Text("无障碍坡道", {"en": "Ramp"}), place="T1")
+    place = site(
+        "s",
+        hours=WEEKDAYS_9_TO_5,
+        phones=(Phone("0512-1", "main"), Phone("0512-2", "intake")),
+        accessibility=Text("无障碍坡道", {"en": "Ramp"}),
+        place="T1",
+    )
     listed = service("svc", sites=(place,), **overrides)
     return match(build_index(directory(listed)), query(language=language, now=now)).results[0].card
 
 
 def test_the_card_reads_the_service_in_the_query_language_and_falls_back_to_its_own_text():
-    card = card_of(application_process=Text("电话预约", {"en": "Call to book"}), wait_time=Text("三天内回电"),
-                   required_documents=(Text("户口簿", {"en": "Household register"}),),
-                   contacts=(Contact(Text("接案社工", {"en": "Intake social worker"}), phone="0512-3"),),
-                   delivered_languages=frozenset({"zh"}), alerts=(Text("暂停", {"en": "Paused"}),))
-    assert (card.application_process, card.wait_time, card.required_documents) == ("Call to book", "三天内回电", ("Household register",))
+    card = card_of(
+        application_process=Text("电话预约", {"en": "Call to book"}),
+        wait_time=Text("三天内回电"),
+        required_documents=(Text("户口簿", {"en": "Household register"}),),
+        contacts=(Contact(Text("接案社工", {"en": "Intake social worker"}), phone="0512-3"),),
+        delivered_languages=frozenset({"zh"}),
+        alerts=(Text("暂停", {"en": "Paused"}),),
+    )
+    assert (card.application_process, card.wait_time, card.required_documents) == (
+        "Call to book",
+        "三天内回电",
+        ("Household register",),
+    )
     assert card.contacts[0].title == "Intake social worker" and card.contacts[0].name is None
     assert (card.delivered_languages, card.delivered_in, card.alerts) == (("zh",), ("Chinese",), ("Paused",))
     assert card.accessibility == "Ramp" and card_of("zh").accessibility == "无障碍坡道"

@@ -26,12 +26,17 @@ from .builders import TODAY, constraints, directory, need, query, service, site
 from .naive import naive_match
 
 coordinate = st.tuples(st.floats(-90, 90), st.floats(-180, 180))
-edge = st.tuples(st.sampled_from([-90.0, -89.95, -0.05, 0.0, 0.05, 89.95, 90.0]),
-                 st.sampled_from([-180.0, -179.95, -0.05, 0.0, 0.05, 179.95, 180.0]))
+edge = st.tuples(
+    st.sampled_from([-90.0, -89.95, -0.05, 0.0, 0.05, 89.95, 90.0]),
+    st.sampled_from([-180.0, -179.95, -0.05, 0.0, 0.05, 179.95, 180.0]),
+)
 point = st.one_of(coordinate, edge)
 nearby_point = st.tuples(st.sampled_from([-89.9, 0.0, 60.0, 89.9]), st.sampled_from([-179.9, 0.0, 179.9])).flatmap(
-    lambda p: st.tuples(st.floats(p[0] - 1.5, p[0] + 1.5).map(lambda v: max(-90.0, min(90.0, v))),
-                        st.floats(p[1] - 1.5, p[1] + 1.5).map(lambda v: (v + 180.0) % 360.0 - 180.0)))
+    lambda p: st.tuples(
+        st.floats(p[0] - 1.5, p[0] + 1.5).map(lambda v: max(-90.0, min(90.0, v))),
+        st.floats(p[1] - 1.5, p[1] + 1.5).map(lambda v: (v + 180.0) % 360.0 - 180.0),
+    )
+)
 limits = st.sampled_from([0.0, 1.0, 5.0, 25.0, 60.0, 250.0, 2000.0])
 
 
@@ -55,8 +60,11 @@ def cells_for(groups, anywhere=None):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(st.one_of(point, nearby_point), min_size=0, max_size=3), min_size=1, max_size=6),
-       st.one_of(point, nearby_point), limits)
+@given(
+    st.lists(st.lists(st.one_of(point, nearby_point), min_size=0, max_size=3), min_size=1, max_size=6),
+    st.one_of(point, nearby_point),
+    limits,
+)
 def test_every_service_with_a_site_in_reach_is_listed_near_it(groups, here, km):
     cells, offsets, lat, lon = cells_for(groups)
     found = cells.near([0], *here, km)
@@ -65,7 +73,7 @@ def test_every_service_with_a_site_in_reach_is_listed_near_it(groups, here, km):
     listed = set(found[0][0].tolist())
     reach = haversine_km(unit_vectors(lat, lon).reshape(-1, 3), *here) if len(lat) else np.empty(0)
     for row in range(len(groups)):
-        some_site_near = (reach[offsets[row]:offsets[row + 1]] <= km).any()
+        some_site_near = (reach[offsets[row] : offsets[row + 1]] <= km).any()
         if some_site_near or offsets[row] == offsets[row + 1]:  # no sites: listed anywhere
             assert row in listed
 
@@ -75,13 +83,18 @@ def destination(here, km, bearing):
     phi, lam, theta = math.radians(here[0]), math.radians(here[1]), math.radians(bearing)
     delta = km / 6371.0088
     lat = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(theta))
-    lon = lam + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi), math.cos(delta) - math.sin(phi) * math.sin(lat))
+    lon = lam + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi), math.cos(delta) - math.sin(phi) * math.sin(lat)
+    )
     return max(-90.0, min(90.0, math.degrees(lat))), (math.degrees(lon) + 180.0) % 360.0 - 180.0
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(point, nearby_point), limits,
-       st.lists(st.tuples(st.floats(0.98, 1.0), st.floats(0, 360)), min_size=1, max_size=8))
+@given(
+    st.one_of(point, nearby_point),
+    limits,
+    st.lists(st.tuples(st.floats(0.98, 1.0), st.floats(0, 360)), min_size=1, max_size=8),
+)
 def test_sites_at_the_very_edge_of_reach_are_listed(here, km, polar):
     # sites at 98-100 % of the limit in every direction: the ones a box cut too tight would miss
     groups = [[destination(here, km * u, bearing)] for u, bearing in polar]
@@ -124,13 +137,28 @@ def spread_directory():
         for j, modes in enumerate(({"in_person"}, {"in_person", "remote"})):
             second = site(f"s{i}{j}-b", lat=min(lat + 0.2, 90.0), lon=lon + 0.15)
             sites = (site(f"s{i}{j}-a", lat=lat, lon=lon), second)[: 1 + (i + j) % 2]
-            services.append(service(f"s{i}{j}", modes=frozenset(modes), sites=sites,
-                                    needs=("mh.counselling",) if i % 2 else ("mh", "dev.speech")))
+            services.append(
+                service(
+                    f"s{i}{j}",
+                    modes=frozenset(modes),
+                    sites=sites,
+                    needs=("mh.counselling",) if i % 2 else ("mh", "dev.speech"),
+                )
+            )
     services.append(service("remote-only", modes=frozenset({"remote"}), sites=()))
     return directory(*services)
 
 
-HERE = [(0.0, 180.0), (0.0, -179.9), (0.1, 179.8), (89.99, -100.0), (90.0, 0.0), (-90.0, 45.0), (31.3, 120.6), (31.4, 120.75)]
+HERE = [
+    (0.0, 180.0),
+    (0.0, -179.9),
+    (0.1, 179.8),
+    (89.99, -100.0),
+    (90.0, 0.0),
+    (-90.0, 45.0),
+    (31.3, 120.6),
+    (31.4, 120.75),
+]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,8 +166,13 @@ HERE = [(0.0, 180.0), (0.0, -179.9), (0.1, 179.8), (89.99, -100.0), (90.0, 0.0),
 def test_the_cells_give_the_match_exactly_what_the_plain_postings_give(here, km, modes):
     found = spread_directory()
     index = build_index(found)
-    asked = query(need("mh.counselling"), need("dev.speech"), location=Location(*here),
-                  constraints=constraints(max_distance_km=km, modes=modes), limit=20)
+    asked = query(
+        need("mh.counselling"),
+        need("dev.speech"),
+        location=Location(*here),
+        constraints=constraints(max_distance_km=km, modes=modes),
+        limit=20,
+    )
     needs = [n for n in understand_needs(index, asked, MatchSettings()) if n.severity > 0]
     near = gather(index, asked, needs, MatchSettings(), TODAY)
     plain = gather(replace(index, nearby=PlainPostings()), asked, needs, MatchSettings(), TODAY)
@@ -150,7 +183,9 @@ def test_the_cells_give_the_match_exactly_what_the_plain_postings_give(here, km,
     for row in plain.rows[~same]:
         sites = found.services[row].sites
         assert "remote" not in found.services[row].modes
-        assert all(haversine_km(unit_vectors(np.array([s.lat]), np.array([s.lon])), *here)[0] > outer_km(km) for s in sites)
+        assert all(
+            haversine_km(unit_vectors(np.array([s.lat]), np.array([s.lon])), *here)[0] > outer_km(km) for s in sites
+        )
     shown = [(r.service.id, r.score, r.site.id if r.site else None, r.needs_met) for r in match(index, asked).results]
     assert shown == [(r.id, r.score, r.site, r.needs_met) for r in naive_match(index, found, asked)]
 

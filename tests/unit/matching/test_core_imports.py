@@ -4,17 +4,37 @@ import subprocess
 import sys
 
 MODULES = [
-    "referral.matching", "referral.matching.text", "referral.matching.index", "referral.matching.places",
-    "referral.matching.engine", "referral.matching.bundle", "referral.matching.explain",
-    "referral.matching.safety", "referral.matching.urgent", "referral.matching.assessment", "referral.matching.pipeline",
-    "referral.matching.lexical", "referral.matching.reading", "referral.matching.lexindex", "referral.matching.cues",
+    "referral.matching",
+    "referral.matching.text",
+    "referral.matching.index",
+    "referral.matching.places",
+    "referral.matching.engine",
+    "referral.matching.bundle",
+    "referral.matching.explain",
+    "referral.matching.safety",
+    "referral.matching.urgent",
+    "referral.matching.assessment",
+    "referral.matching.pipeline",
+    "referral.matching.lexical",
+    "referral.matching.reading",
+    "referral.matching.lexindex",
+    "referral.matching.cues",
 ]
 # The only third-party packages the core may import (pure-python text libraries included).
 # geographiclib comes with geopy, cython_runtime with rapidfuzz, pkg_resources (when setuptools is
 # installed) with jieba, which reads its dictionary through it.
-ALLOWED = {"numpy", "rapidfuzz", "geopy", "geographiclib", "cython_runtime", "jieba", "snowballstemmer", "pkg_resources",
-           "pypinyin",  # pypinyin: toneless pinyin keys of place names
-           "pytz"}  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
+ALLOWED = {
+    "numpy",
+    "rapidfuzz",
+    "geopy",
+    "geographiclib",
+    "cython_runtime",
+    "jieba",
+    "snowballstemmer",
+    "pkg_resources",
+    "pypinyin",  # pypinyin: toneless pinyin keys of place names
+    "pytz",
+}  # geopy imports it when installed (flask-babel installs it): pure time-zone data, no I/O
 # geopy's adapters import requests when it is installed (schemathesis and frictionless, dev dependencies,
 # install it): imported, never called by the core (geocoders are used where data is written, geocoding.py)
 ALLOWED |= {"requests", "urllib3", "idna", "certifi", "charset_normalizer", "chardet", "socks"}

@@ -24,20 +24,60 @@ CASES = [
     ("too young for it", dict(minimum_age=12), dict(minimum_age=10), {}),
     ("too old for it", dict(maximum_age=9.5), dict(maximum_age=10), {}),
     ("other gender", dict(genders=frozenset({"female"})), dict(genders=frozenset({"male"})), {}),
-    ("not in its groups", dict(groups=frozenset({"orphan"})), dict(groups=frozenset({"orphan", "migrant"})), dict(child=BOY)),
-    ("speaks none of its languages", dict(languages=frozenset({"en"})), dict(languages=frozenset({"zh"})), dict(child=BOY)),
+    (
+        "not in its groups",
+        dict(groups=frozenset({"orphan"})),
+        dict(groups=frozenset({"orphan", "migrant"})),
+        dict(child=BOY),
+    ),
+    (
+        "speaks none of its languages",
+        dict(languages=frozenset({"en"})),
+        dict(languages=frozenset({"zh"})),
+        dict(child=BOY),
+    ),
     ("full", dict(capacity="full"), dict(capacity="waitlist"), {}),
     ("waitlist excluded", dict(capacity="waitlist"), {}, dict(constraints=constraints(include_waitlisted=False))),
-    ("mode not allowed", dict(modes=frozenset({"home_visit"})), {}, dict(constraints=constraints(modes=frozenset({"in_person"})))),
+    (
+        "mode not allowed",
+        dict(modes=frozenset({"home_visit"})),
+        {},
+        dict(constraints=constraints(modes=frozenset({"in_person"}))),
+    ),
     ("not free", dict(cost="subsidized"), {}, dict(constraints=constraints(free_only=True))),
-    ("closed that day", dict(sites=(site("b", open_days=frozenset({0})),)), dict(sites=(site("g", open_days=frozenset({2})),)), dict(constraints=constraints(open_on=2))),
-    ("opening days not recorded", dict(sites=(site("b"),)), dict(sites=(site("g", open_days=frozenset(range(7))),)), dict(constraints=constraints(open_on=2))),
+    (
+        "closed that day",
+        dict(sites=(site("b", open_days=frozenset({0})),)),
+        dict(sites=(site("g", open_days=frozenset({2})),)),
+        dict(constraints=constraints(open_on=2)),
+    ),
+    (
+        "opening days not recorded",
+        dict(sites=(site("b"),)),
+        dict(sites=(site("g", open_days=frozenset(range(7))),)),
+        dict(constraints=constraints(open_on=2)),
+    ),
     ("area elsewhere", dict(area_places=frozenset({"D2"})), dict(area_places=frozenset({"D1"})), {}),
-    ("area radius too small", dict(area_radius_km=2.0, sites=(site("b", km_north=3),)), dict(area_radius_km=4.0, sites=(site("g", km_north=3),)), {}),
+    (
+        "area radius too small",
+        dict(area_radius_km=2.0, sites=(site("b", km_north=3),)),
+        dict(area_radius_km=4.0, sites=(site("g", km_north=3),)),
+        {},
+    ),
     ("too far", dict(sites=(site("b", km_north=26),)), dict(sites=(site("g", km_north=24),)), {}),
     ("no sites, not remote", dict(sites=()), dict(sites=(), modes=REMOTE), {}),
-    ("remote but outside its area", dict(sites=(), modes=REMOTE, area_places=frozenset({"D2"})), dict(sites=(), modes=REMOTE, area_places=frozenset({"C1"})), {}),
-    ("remote, far site, radius elsewhere", dict(modes=REMOTE, area_radius_km=10.0, sites=(site("b", km_north=40),)), dict(modes=REMOTE, area_radius_km=50.0, sites=(site("g", km_north=40),)), {}),
+    (
+        "remote but outside its area",
+        dict(sites=(), modes=REMOTE, area_places=frozenset({"D2"})),
+        dict(sites=(), modes=REMOTE, area_places=frozenset({"C1"})),
+        {},
+    ),
+    (
+        "remote, far site, radius elsewhere",
+        dict(modes=REMOTE, area_radius_km=10.0, sites=(site("b", km_north=40),)),
+        dict(modes=REMOTE, area_radius_km=50.0, sites=(site("g", km_north=40),)),
+        {},
+    ),
 ]
 
 
@@ -68,8 +108,11 @@ def test_a_remote_service_with_a_site_within_reach_shows_the_site():
 
 def test_the_nearest_eligible_site_is_shown():
     tuesday, saturday = frozenset({2}), frozenset({5})
-    sites = (site("far", km_north=9, open_days=tuesday), site("closed", km_north=1, open_days=saturday),
-             site("near", km_north=3, open_days=tuesday))
+    sites = (
+        site("far", km_north=9, open_days=tuesday),
+        site("closed", km_north=1, open_days=saturday),
+        site("near", km_north=3, open_days=tuesday),
+    )
     outcome = match(build_index(directory(service("s", sites=sites))), query(constraints=constraints(open_on=2)))
     assert outcome.results[0].site.id == "near"
 
@@ -87,10 +130,16 @@ UNKNOWN = Child(age=10)  # gender, languages and groups not given
 RESTRICTIONS = [
     # name, restricted service overrides, the caveat it shows (en)
     ("girls only", dict(genders=frozenset({"female"})), "Eligible if: girls only (not given for this child)."),
-    ("children in difficulty", dict(groups=frozenset({"in_difficulty"})),
-     "Eligible if: registered as a child in difficulty (not given for this child)."),
-    ("disability", dict(groups=frozenset({"disability", "migrant"})),
-     "Eligible if: holds a disability certificate or a migrant child (not given for this child)."),
+    (
+        "children in difficulty",
+        dict(groups=frozenset({"in_difficulty"})),
+        "Eligible if: registered as a child in difficulty (not given for this child).",
+    ),
+    (
+        "disability",
+        dict(groups=frozenset({"disability", "migrant"})),
+        "Eligible if: holds a disability certificate or a migrant child (not given for this child).",
+    ),
     ("required language", dict(languages=frozenset({"en"})), "Requires English; the child's languages were not given."),
 ]
 
@@ -111,8 +160,9 @@ def test_a_restriction_the_child_fails_when_given_still_excludes():
 
 
 def test_the_unknown_eligibility_caveat_is_in_chinese_for_a_chinese_query():
-    index = build_index(directory(service("girls", genders=frozenset({"female"})),
-                                  service("hard", groups=frozenset({"in_difficulty"}))))
+    index = build_index(
+        directory(service("girls", genders=frozenset({"female"})), service("hard", groups=frozenset({"in_difficulty"})))
+    )
     outcome = match(index, query(child=UNKNOWN, language="zh", limit=5))
     caveats = {r.service.id: r.caveats for r in outcome.results}
     assert "符合条件方可：仅限女童（未提供该儿童的相关信息）。" in caveats["girls"]
@@ -121,7 +171,10 @@ def test_the_unknown_eligibility_caveat_is_in_chinese_for_a_chinese_query():
 
 def test_a_group_inferred_from_the_needs_makes_the_service_certain_and_is_reported():
     base = directory(service("hard", groups=frozenset({"in_difficulty"}), needs=("protection.guardianship_risk",)))
-    extra = (term("protection", "Protection", "保护"), term("protection.guardianship_risk", "Guardianship risk", "监护缺失"))
+    extra = (
+        term("protection", "Protection", "保护"),
+        term("protection.guardianship_risk", "Guardianship risk", "监护缺失"),
+    )
     index = build_index(replace(base, terms=base.terms + extra))
     outcome = match(index, query(child=UNKNOWN, needs=(NeedInput(code="protection.guardianship_risk"),)))
     (result,) = outcome.results

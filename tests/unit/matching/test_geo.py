@@ -21,7 +21,12 @@ def _pairs(n: int, max_km: float):
     rng = np.random.default_rng(7)
     for _ in range(n):
         lat, lon, d, b = rng.uniform(-80, 80), rng.uniform(-180, 180), rng.uniform(0.1, max_km), rng.uniform(0, 6.3)
-        yield lat, lon, lat + np.degrees(d / 6371 * np.cos(b)), lon + np.degrees(d / 6371 * np.sin(b) / np.cos(np.radians(lat)))
+        yield (
+            lat,
+            lon,
+            lat + np.degrees(d / 6371 * np.cos(b)),
+            lon + np.degrees(d / 6371 * np.sin(b) / np.cos(np.radians(lat))),
+        )
 
 
 def test_haversine_stays_within_the_band_of_the_geodesic():

@@ -18,21 +18,26 @@ CODES = [t.code for t in TERMS]
 AREAS = [p.code for p in PLACES]
 
 
-def _random_service(rng: random.Random, id: str):  # noqa: ANN202
-    sites = tuple(site(f"{id}-s{k}", rng.uniform(-30, 30), rng.uniform(-30, 30), open_days=frozenset(rng.sample(range(7), 4)))
-                  for k in range(rng.choice([0, 1, 1, 2, 3])))
+def _random_service(rng: random.Random, id: str):
+    sites = tuple(
+        site(f"{id}-s{k}", rng.uniform(-30, 30), rng.uniform(-30, 30), open_days=frozenset(rng.sample(range(7), 4)))
+        for k in range(rng.choice([0, 1, 1, 2, 3]))
+    )
     return service(
-        id, needs=tuple(rng.sample(CODES, rng.randint(1, 3))), sites=sites,
+        id,
+        needs=tuple(rng.sample(CODES, rng.randint(1, 3))),
+        sites=sites,
         modes=frozenset(rng.choice([{"in_person"}, {"in_person", "remote"}, {"remote"}])),
         capacity=rng.choice(["accepting", "accepting", "waitlist", "full"]),
         area_places=frozenset(rng.sample(AREAS, rng.randint(0, 2))) if rng.random() < 0.4 else frozenset(),
-        area_radius_km=rng.choice([None, 10.0]), minimum_age=rng.choice([None, 3.0]),
+        area_radius_km=rng.choice([None, 10.0]),
+        minimum_age=rng.choice([None, 3.0]),
         serves_school=rng.choice([None, None, None, "school-1", "school-2"]),
         languages=frozenset(rng.choice([(), ("en",), ("zh", "en")])),
     )
 
 
-def _change(rng: random.Random, services: list) -> tuple[list, set[str], list]:  # noqa: ANN001
+def _change(rng: random.Random, services: list) -> tuple[list, set[str], list]:
     """A next directory: a few services edited, some gone, some new (ids anywhere in the order)."""
     changed, fresh = set(), []
     for s in rng.sample(services, min(len(services), rng.randint(0, 4))):
@@ -48,13 +53,16 @@ def _change(rng: random.Random, services: list) -> tuple[list, set[str], list]: 
     return sorted([*kept, *fresh], key=lambda s: s.id), changed, fresh
 
 
-def _arrays(index) -> dict[str, object]:  # noqa: ANN001
+def _arrays(index) -> dict[str, object]:
     columns = {**index.columns.arrays, "id_rank": index.columns.id_rank}  # every per-row array, declared or derived
     sites = {f.name: getattr(index.sites, f.name) for f in fields(index.sites) if f.name != "boxes"}
     return {
-        **{f"columns.{k}": v for k, v in columns.items()}, **{f"sites.{k}": v for k, v in sites.items()},
-        "boxes": index.sites.boxes.box, "postings.offsets": index.postings.offsets,
-        "postings.rows": index.postings.rows, "postings.relation": index.postings.relation,
+        **{f"columns.{k}": v for k, v in columns.items()},
+        **{f"sites.{k}": v for k, v in sites.items()},
+        "boxes": index.sites.boxes.box,
+        "postings.offsets": index.postings.offsets,
+        "postings.rows": index.postings.rows,
+        "postings.relation": index.postings.relation,
         **{f"nearby.{k}": getattr(index.nearby, k) for k in ("keys", "offsets", "rows", "relation")},
     }
 
@@ -78,13 +86,16 @@ def test_a_delta_spliced_into_an_index_equals_a_fresh_build_of_the_new_directory
             assert repr(match(index, asked)) == repr(match(rebuilt, asked))
 
 
-@pytest.mark.parametrize("edit", [
-    dict(name="Renamed", capacity="waitlist", wait_days=30),  # in place: postings and sites kept as they are
-    dict(capacity="full"),  # leaves the cell postings
-    dict(needs=("dev.autism",)),  # other postings
-    dict(sites=(site("a-site", 4.0, 1.0),)),  # a moved site
-    dict(area_places=frozenset({"D1"})),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        dict(name="Renamed", capacity="waitlist", wait_days=30),  # in place: postings and sites kept as they are
+        dict(capacity="full"),  # leaves the cell postings
+        dict(needs=("dev.autism",)),  # other postings
+        dict(sites=(site("a-site", 4.0, 1.0),)),  # a moved site
+        dict(area_places=frozenset({"D1"})),
+    ],
+)
 def test_an_edit_of_one_service_equals_a_fresh_build_whichever_arrays_it_touches(edit):
     services = [service("a"), service("b", needs=("dev.autism",)), service("c", modes=frozenset({"remote"}))]
     before = build_index(directory(*services))
@@ -102,7 +113,9 @@ def test_an_edit_of_one_service_equals_a_fresh_build_whichever_arrays_it_touches
 def test_a_value_the_index_did_not_know_gets_a_new_bit_and_matches_as_a_fresh_build_does():
     before = build_index(directory(service("a"), service("b", languages=frozenset({"zh"})), version="v2"))
     after = apply_changes(before, "v2", {"a"}, [service("a", languages=frozenset({"en"}))])
-    rebuilt = build_index(directory(service("a", languages=frozenset({"en"})), service("b", languages=frozenset({"zh"})), version="v2"))
+    rebuilt = build_index(
+        directory(service("a", languages=frozenset({"en"})), service("b", languages=frozenset({"zh"})), version="v2")
+    )
     assert after.columns.bits["languages"].bits == {"zh": 1, "en": 2}
     for languages in (frozenset(), frozenset({"en"}), frozenset({"zh"})):
         asked = query(need(), child=replace(query().child, languages=languages))

@@ -8,9 +8,12 @@ from referral.matching.index import build_index
 from tests.unit.matching.builders import directory, need, query, service, site
 
 
-def _directory(version: str, name: str):  # noqa: ANN202
-    return directory(service("a", sites=(site("s-a", 2.0, 1.0, name=name),)),
-                     service("b", sites=(site("s-b", 5.0, 0.0),)), version=version)
+def _directory(version: str, name: str):
+    return directory(
+        service("a", sites=(site("s-a", 2.0, 1.0, name=name),)),
+        service("b", sites=(site("s-b", 5.0, 0.0),)),
+        version=version,
+    )
 
 
 def test_a_new_version_with_the_same_places_shares_the_place_tables_and_matches_the_same():

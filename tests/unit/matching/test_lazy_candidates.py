@@ -31,7 +31,9 @@ from .test_properties import cases
 
 CODES, PLACE_CODES = [t.code for t in TERMS], [p.code for p in PLACES]
 
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def chosen(index, query, first_chunk, match_settings=MatchSettings()):
@@ -40,8 +42,15 @@ def chosen(index, query, first_chunk, match_settings=MatchSettings()):
     actionable = [k for k, n in enumerate(needs) if n.source != "notes" and n.severity >= SEVERITY_ACTIONABLE]
     found, order = candidates(index, query, needs, actionable, match_settings, query.today, first_chunk)
     picked = _choose(order, found.relation > 0, actionable, query.limit)
-    return [(index.services[found.rows[p]].id, float(found.score[p]), int(found.placement.site[p]),
-             tuple(bool(q) for q in found.relation[p])) for p in picked]
+    return [
+        (
+            index.services[found.rows[p]].id,
+            float(found.score[p]),
+            int(found.placement.site[p]),
+            tuple(bool(q) for q in found.relation[p]),
+        )
+        for p in picked
+    ]
 
 
 @EXAMPLES
@@ -71,18 +80,32 @@ def test_with_a_negative_weight_everything_is_evaluated_and_the_answer_is_the_sa
 def random_service(rnd: random.Random, i: int):
     """A service drawn like test_properties.services, from a seeded ``random.Random``."""
     sid, low = f"s{i:03}", rnd.choice([None, rnd.randint(0, 12)])
-    sites = tuple(site(f"{sid}-{k}", km_north=round(rnd.uniform(-35, 35), 1), km_east=round(rnd.uniform(-35, 35), 1),
-                       open_days=frozenset(rnd.sample(range(7), rnd.randint(0, 7)))) for k in range(rnd.randint(0, 3)))
+    sites = tuple(
+        site(
+            f"{sid}-{k}",
+            km_north=round(rnd.uniform(-35, 35), 1),
+            km_east=round(rnd.uniform(-35, 35), 1),
+            open_days=frozenset(rnd.sample(range(7), rnd.randint(0, 7))),
+        )
+        for k in range(rnd.randint(0, 3))
+    )
     return service(
-        sid, needs=tuple(rnd.sample(CODES, rnd.randint(1, 3))),
+        sid,
+        needs=tuple(rnd.sample(CODES, rnd.randint(1, 3))),
         modes=frozenset(rnd.sample(["in_person", "home_visit", "remote"], rnd.randint(1, 3))),
-        cost=rnd.choice(["free", "free", "subsidized", "fee"]), capacity=rnd.choice(["accepting", "accepting", "waitlist", "full"]),
-        wait_days=rnd.choice([None, rnd.randint(0, 90)]), intensity=rnd.choice(["prevention", "support", "intensive"]),
-        minimum_age=low, maximum_age=rnd.choice([None, rnd.randint(low or 0, 18)]),
+        cost=rnd.choice(["free", "free", "subsidized", "fee"]),
+        capacity=rnd.choice(["accepting", "accepting", "waitlist", "full"]),
+        wait_days=rnd.choice([None, rnd.randint(0, 90)]),
+        intensity=rnd.choice(["prevention", "support", "intensive"]),
+        minimum_age=low,
+        maximum_age=rnd.choice([None, rnd.randint(low or 0, 18)]),
         genders=frozenset(rnd.sample(["male", "female"], rnd.randint(0, 1))),
         groups=frozenset(rnd.sample(["migrant", "orphan"], rnd.randint(0, 1))),
-        area_places=frozenset(rnd.sample(PLACE_CODES, rnd.choice([0, 0, 1]))), area_radius_km=rnd.choice([None, None, 10.0, 30.0]),
-        status=rnd.choice(["active"] * 5 + ["inactive"]), verified_at=TODAY - timedelta(days=rnd.randint(0, 400)), sites=sites,
+        area_places=frozenset(rnd.sample(PLACE_CODES, rnd.choice([0, 0, 1]))),
+        area_radius_km=rnd.choice([None, None, 10.0, 30.0]),
+        status=rnd.choice(["active"] * 5 + ["inactive"]),
+        verified_at=TODAY - timedelta(days=rnd.randint(0, 400)),
+        sites=sites,
         outcomes=rnd.choice([None, _record(rnd)]),
     )
 
@@ -100,18 +123,24 @@ def test_a_directory_larger_than_a_chunk_agrees_with_the_naive_reference(seed):
     for _ in range(15):
         needs = tuple(NeedInput(code=c, severity=rnd.randint(1, 3)) for c in rnd.sample(CODES, rnd.randint(1, 3)))
         where = Location(*at(rnd.uniform(-10, 10), rnd.uniform(-10, 10)), place=rnd.choice([None, *PLACE_CODES]))
-        asked = MatchQuery(where, Child(age=rnd.randint(0, 18), gender="male"), needs, limit=rnd.randint(1, 12), today=TODAY)
+        asked = MatchQuery(
+            where, Child(age=rnd.randint(0, 18), gender="male"), needs, limit=rnd.randint(1, 12), today=TODAY
+        )
         fast, slow = shown(index, found, asked)
         assert fast == slow
 
 
 coordinates = st.tuples(st.floats(-90, 90), st.floats(-180, 180))
-near_the_edges = st.tuples(st.sampled_from([-90.0, -89.99, 0.0, 89.99, 90.0]), st.sampled_from([-180.0, -179.99, 0.0, 179.99, 180.0]))
+near_the_edges = st.tuples(
+    st.sampled_from([-90.0, -89.99, 0.0, 89.99, 90.0]), st.sampled_from([-180.0, -179.99, 0.0, 179.99, 180.0])
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.one_of(coordinates, near_the_edges), min_size=0, max_size=3), min_size=1, max_size=5),
-       st.one_of(coordinates, near_the_edges))
+@given(
+    st.lists(st.lists(st.one_of(coordinates, near_the_edges), min_size=0, max_size=3), min_size=1, max_size=5),
+    st.one_of(coordinates, near_the_edges),
+)
 def test_no_site_is_nearer_than_its_services_box_says(groups, here):
     counts = np.array([len(g) for g in groups])
     offsets = np.concatenate(([0], np.cumsum(counts)))
@@ -123,7 +152,7 @@ def test_no_site_is_nearer_than_its_services_box_says(groups, here):
         if count == 0:
             assert math.isnan(bound[row])
         else:
-            assert bound[row] <= km[offsets[row]:offsets[row + 1]].min()
+            assert bound[row] <= km[offsets[row] : offsets[row + 1]].min()
 
 
 def shown(index, found, query):
@@ -136,8 +165,14 @@ def shown(index, found, query):
 def test_when_only_distance_differs_the_nearest_are_shown_in_order():
     rnd = random.Random(7)
     # identical services at random distances: the score is decided by the distance part alone
-    found = directory(*(service(f"s{i:03}", sites=(site(f"s{i:03}-site", km_north=rnd.uniform(-14, 14), km_east=rnd.uniform(-14, 14)),))
-                        for i in range(300)))
+    found = directory(
+        *(
+            service(
+                f"s{i:03}", sites=(site(f"s{i:03}-site", km_north=rnd.uniform(-14, 14), km_east=rnd.uniform(-14, 14)),)
+            )
+            for i in range(300)
+        )
+    )
     index = build_index(found)
     for limit in (1, 5, 10, 40):
         fast, slow = shown(index, found, query(limit=limit))
@@ -156,8 +191,13 @@ def test_equal_scores_are_settled_by_distance_then_id_however_they_were_evaluate
 
 def test_a_need_only_a_low_scoring_far_service_meets_is_still_covered():
     near = [service(f"c{i:03}", sites=(site(f"c{i:03}-site", km_north=i / 100),)) for i in range(300)]
-    speech = service("speech", needs=("dev.speech",), capacity="waitlist", verified_at=None,
-                     sites=(site("speech-site", km_north=20.0),))
+    speech = service(
+        "speech",
+        needs=("dev.speech",),
+        capacity="waitlist",
+        verified_at=None,
+        sites=(site("speech-site", km_north=20.0),),
+    )
     found = directory(*near, speech)
     index = build_index(found)
     fast, slow = shown(index, found, query(need("mh.counselling"), need("dev.speech"), limit=3))

@@ -17,8 +17,11 @@ from .builders import TODAY, directory, query, service, site
 TWIN = dict(sites=(site("s", km_north=5.0),), verified_at=TODAY, intensity="support")  # scores below 100
 
 
-def _scores(*services, settings=MatchSettings()):  # noqa: ANN002, ANN201
-    return {r.service.id: (r.score, r.score_parts["outcomes"]) for r in match(build_index(directory(*services)), query(), settings).results}
+def _scores(*services, settings=MatchSettings()):
+    return {
+        r.service.id: (r.score, r.score_parts["outcomes"])
+        for r in match(build_index(directory(*services)), query(), settings).results
+    }
 
 
 def test_a_service_without_history_scores_exactly_as_before_outcomes_existed():
@@ -29,8 +32,12 @@ def test_a_service_without_history_scores_exactly_as_before_outcomes_existed():
 
 def test_a_good_record_ranks_a_service_above_its_twin_and_a_poor_one_below():
     good, poor = Outcomes(accepted=9, decided=10), Outcomes(accepted=1, decided=10)
-    results = match(build_index(directory(service("a", outcomes=poor, **TWIN), service("b", **TWIN),
-                                          service("c", outcomes=good, **TWIN))), query()).results
+    results = match(
+        build_index(
+            directory(service("a", outcomes=poor, **TWIN), service("b", **TWIN), service("c", outcomes=good, **TWIN))
+        ),
+        query(),
+    ).results
     assert [r.service.id for r in results] == ["c", "b", "a"]
     a, b = 0.7 * 10, 0.3 * 10
     assert results[0].score_parts["outcomes"] == pytest.approx(round((9 + a) / (10 + a + b) - 0.7, 3))
@@ -50,13 +57,18 @@ def test_the_score_stays_within_0_to_100_however_heavy_the_outcome_weight():
     assert (scores["best"][0], scores["worst"][0]) == (100.0, 0.0)
 
 
-@pytest.mark.parametrize("language, record, said", [
-    ("en", Outcomes(9, 10, 2.0, 90), "Accepted 9 of 10 referrals in the last 90 days, in 2 days (median)."),
-    ("en", Outcomes(0, 3, None, 90), "Accepted 0 of 3 referrals in the last 90 days."),
-    ("zh", Outcomes(9, 10, 1.5, 90), "近90天接收了10个转介中的9个，中位用时1.5天。"),
-])
+@pytest.mark.parametrize(
+    "language, record, said",
+    [
+        ("en", Outcomes(9, 10, 2.0, 90), "Accepted 9 of 10 referrals in the last 90 days, in 2 days (median)."),
+        ("en", Outcomes(0, 3, None, 90), "Accepted 0 of 3 referrals in the last 90 days."),
+        ("zh", Outcomes(9, 10, 1.5, 90), "近90天接收了10个转介中的9个，中位用时1.5天。"),
+    ],
+)
 def test_the_reasons_tell_the_record(language, record, said):
-    results = match(build_index(directory(service("a", outcomes=record, **TWIN))), replace(query(), language=language)).results
+    results = match(
+        build_index(directory(service("a", outcomes=record, **TWIN))), replace(query(), language=language)
+    ).results
     assert results[0].reasons[-1] == said
 
 

@@ -27,7 +27,9 @@ def _evidence_phrases(index, code: str) -> set[str]:
     return phrases
 
 
-NAMES = [p for place in region_index().gazetteer.places.values() for p in (place.name, *place.names.values(), *place.aliases)]
+NAMES = [
+    p for place in region_index().gazetteer.places.values() for p in (place.name, *place.names.values(), *place.aliases)
+]
 typed = st.one_of(
     st.text(max_size=30),
     st.sampled_from(NAMES),
@@ -82,9 +84,17 @@ ELSEWHERE = (
     _place("KE-047", None, "city", "Nairobi City County", -1.286, 36.817, sw="Kaunti ya Nairobi"),
     _place("KE-047-01", "KE-047", "district", "Kibera", -1.313, 36.787),
 )
-CLINIC = Service(id="clinic", organization_id="org", organization_name="Associação Criança Feliz",
-                 organization_names={}, name="Atendimento", names={}, needs=(), modes=frozenset({"in_person"}),
-                 sites=(Site("s1", "Casa da Criança", {}, "Rua dos Pinheiros 1200, São Paulo", -23.566, -46.69, "BR-SP-01"),))
+CLINIC = Service(
+    id="clinic",
+    organization_id="org",
+    organization_name="Associação Criança Feliz",
+    organization_names={},
+    name="Atendimento",
+    names={},
+    needs=(),
+    modes=frozenset({"in_person"}),
+    sites=(Site("s1", "Casa da Criança", {}, "Rua dos Pinheiros 1200, São Paulo", -23.566, -46.69, "BR-SP-01"),),
+)
 
 
 @pytest.fixture(scope="module")

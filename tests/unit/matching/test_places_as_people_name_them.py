@@ -141,9 +141,14 @@ def test_a_place_hit_gives_the_places_centroid(index):
 
 def test_a_fuzzy_guess_carries_a_caveat_and_an_exact_name_none(index):
     guessed = locate(index, "pinjiang")
-    assert caveat(index, guessed, "en") == ("The place was guessed from a similar spelling: Pingjiang Subdistrict, "
-                                            "Gusu District (94% sure). Check that this is where the child lives.")
-    assert caveat(index, guessed, "zh") == "地点根据相近的写法推测为：姑苏区平江街道（可信度94%）。请核实这是儿童的居住地。"
+    assert caveat(index, guessed, "en") == (
+        "The place was guessed from a similar spelling: Pingjiang Subdistrict, "
+        "Gusu District (94% sure). Check that this is where the child lives."
+    )
+    assert (
+        caveat(index, guessed, "zh")
+        == "地点根据相近的写法推测为：姑苏区平江街道（可信度94%）。请核实这是儿童的居住地。"
+    )
     assert caveat(index, locate(index, "平江街道"), "en") is None
 
 
@@ -157,5 +162,8 @@ def test_search_lists_the_resolved_place_first_then_other_evidence(index):
     assert [(f["code"], f["matched_by"]) for f in found[:2]] == [("320581001", "name"), ("320583100", "name")]
     school = search_places(index, "实验小学", language="zh")
     assert [(f["code"], f["matched_by"]) for f in school] == [
-        ("320505001", "site"), ("320585100", "site"), ("321102001", "site")]
+        ("320505001", "site"),
+        ("320585100", "site"),
+        ("321102001", "site"),
+    ]
     assert school[1]["sites"] == ["实验小学校园社工站"]

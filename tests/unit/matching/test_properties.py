@@ -38,15 +38,21 @@ def services(draw, i: int):
     sid = f"s{i:02}"
     low = draw(maybe(st.integers(0, 12)))
     return service(
-        sid, organization_id=f"org{draw(st.integers(0, 3))}",
+        sid,
+        organization_id=f"org{draw(st.integers(0, 3))}",
         needs=tuple(draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True))),
         modes=draw(st.frozensets(st.sampled_from(["in_person", "home_visit", "remote"]), min_size=1)),
         cost=draw(st.sampled_from(["free", "free", "subsidized", "fee"])),
         capacity=draw(st.sampled_from(["accepting", "accepting", "waitlist", "full"])),
-        wait_days=draw(maybe(st.integers(0, 90))), intensity=draw(st.sampled_from(["prevention", "support", "intensive"])),
-        minimum_age=low, maximum_age=draw(maybe(st.integers(low or 0, 18))),
-        genders=draw(sets("male", "female")), groups=draw(sets("migrant", "orphan")), languages=draw(sets("zh", "en")),
-        area_places=draw(sets(*PLACE_CODES)), area_radius_km=draw(maybe(st.sampled_from([3.0, 10.0, 30.0]))),
+        wait_days=draw(maybe(st.integers(0, 90))),
+        intensity=draw(st.sampled_from(["prevention", "support", "intensive"])),
+        minimum_age=low,
+        maximum_age=draw(maybe(st.integers(low or 0, 18))),
+        genders=draw(sets("male", "female")),
+        groups=draw(sets("migrant", "orphan")),
+        languages=draw(sets("zh", "en")),
+        area_places=draw(sets(*PLACE_CODES)),
+        area_radius_km=draw(maybe(st.sampled_from([3.0, 10.0, 30.0]))),
         status=draw(st.sampled_from(["active"] * 5 + ["inactive"])),
         verified_at=draw(maybe(st.integers(0, 400).map(lambda d: TODAY - timedelta(days=d)))),
         sites=draw(sites(sid)),
@@ -74,16 +80,27 @@ def school(site_id: str | None) -> dict:
 def cases(draw):
     n = draw(st.integers(1, 12))
     found = directory(*(draw(services(i)) for i in range(n)))
-    needs = tuple(NeedInput(code=c, severity=draw(st.integers(0, 3)))
-                  for c in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True)))
-    limits = Constraints(
-        max_distance_km=draw(st.sampled_from([5.0, 15.0, 25.0])), modes=draw(maybe(sets("in_person", "remote", "home_visit"))),
-        free_only=draw(st.booleans()), include_waitlisted=draw(st.booleans()), open_on=draw(maybe(st.integers(0, 6))),
+    needs = tuple(
+        NeedInput(code=c, severity=draw(st.integers(0, 3)))
+        for c in draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True))
     )
-    child = Child(age=draw(st.integers(0, 18)), gender=draw(maybe(st.sampled_from(["male", "female"]))),
-                  languages=draw(sets("zh", "en")), groups=draw(sets("migrant", "orphan")),
-                  school=draw(maybe(st.sampled_from(["school-a", "湖滨小学", "river city no.1 middle school", "山边小学"]))))
-    where = Location(*at(draw(st.integers(-10, 10)), draw(st.integers(-10, 10))), place=draw(maybe(st.sampled_from(PLACE_CODES))))
+    limits = Constraints(
+        max_distance_km=draw(st.sampled_from([5.0, 15.0, 25.0])),
+        modes=draw(maybe(sets("in_person", "remote", "home_visit"))),
+        free_only=draw(st.booleans()),
+        include_waitlisted=draw(st.booleans()),
+        open_on=draw(maybe(st.integers(0, 6))),
+    )
+    child = Child(
+        age=draw(st.integers(0, 18)),
+        gender=draw(maybe(st.sampled_from(["male", "female"]))),
+        languages=draw(sets("zh", "en")),
+        groups=draw(sets("migrant", "orphan")),
+        school=draw(maybe(st.sampled_from(["school-a", "湖滨小学", "river city no.1 middle school", "山边小学"]))),
+    )
+    where = Location(
+        *at(draw(st.integers(-10, 10)), draw(st.integers(-10, 10))), place=draw(maybe(st.sampled_from(PLACE_CODES)))
+    )
     return found, MatchQuery(where, child, needs, constraints=limits, limit=draw(st.integers(1, 8)), today=TODAY)
 
 

@@ -35,7 +35,14 @@ def test_results_are_ranked_by_score_then_distance_then_id(index):
 
 def test_score_parts_are_exact(index):
     e = next(r for r in match(index, query()).results if r.service.id == "e")
-    assert e.score_parts == {"need_fit": 1.0, "distance": 1.0, "capacity": 1.0, "intensity": 0.6, "freshness": 0.6, "outcomes": 0.0}
+    assert e.score_parts == {
+        "need_fit": 1.0,
+        "distance": 1.0,
+        "capacity": 1.0,
+        "intensity": 0.6,
+        "freshness": 0.6,
+        "outcomes": 0.0,
+    }
 
 
 def test_weights_come_from_the_settings(index):
@@ -45,8 +52,12 @@ def test_weights_come_from_the_settings(index):
 
 
 def test_capacity_intensity_and_freshness_come_from_the_settings_too(index):
-    settings = MatchSettings(waitlist_score=0.9, wait_scale_days=60.0, faded_days=290,
-                             intensity_fit=((1.0, 0.8, 0.4), (0.2, 1.0, 0.8), (0.3, 0.6, 1.0)))
+    settings = MatchSettings(
+        waitlist_score=0.9,
+        wait_scale_days=60.0,
+        faded_days=290,
+        intensity_fit=((1.0, 0.8, 0.4), (0.2, 1.0, 0.8), (0.3, 0.6, 1.0)),
+    )
     parts = {r.service.id: r.score_parts for r in match(index, query(), settings).results}
     assert parts["d"]["capacity"] == 0.6  # 0.9 / (1 + 30 / 60)
     assert (parts["e"]["intensity"], parts["e"]["freshness"]) == (0.2, 0.45)  # (290 - 200) / (290 - 90)
@@ -69,7 +80,11 @@ def test_an_unknown_language_falls_back_to_english(index):
 
 def test_a_misspelt_text_need_becomes_the_term_it_means_with_lowered_confidence(index):
     (understood,) = understand_needs(index, query(need(text="councelling")))
-    assert (understood.code, understood.source, understood.matched) == ("mh.counselling", "text", "councelling")  # as written
+    assert (understood.code, understood.source, understood.matched) == (
+        "mh.counselling",
+        "text",
+        "councelling",
+    )  # as written
     assert 0.25 <= understood.confidence < 0.7  # a typo alone never reads as confidently as the word
 
 
@@ -82,7 +97,9 @@ def test_an_unknown_code_is_an_error_with_close_codes(index):
 def test_a_text_nothing_can_be_read_from_is_kept_as_not_understood_and_never_refused(index):
     needs = understand_needs(index, query(need(), need(text="zzzz qqqq")))
     assert [(n.code, n.understood, n.input, n.source) for n in needs] == [
-        ("mh.counselling", True, 0, "code"), (None, False, 1, "text")]
+        ("mh.counselling", True, 0, "code"),
+        (None, False, 1, "text"),
+    ]
 
 
 def test_duplicate_codes_keep_the_highest_severity(index):
@@ -93,7 +110,10 @@ def test_duplicate_codes_keep_the_highest_severity(index):
 def test_notes_add_inferred_needs_after_explicit_ones_skipping_given_codes(index):
     notes = "Counselling was tried. 孩子有自闭症。"
     needs = understand_needs(index, query(need(), notes=notes))
-    assert [(n.code, n.source, n.severity) for n in needs] == [("mh.counselling", "code", 2), ("dev.autism", "notes", 1)]
+    assert [(n.code, n.source, n.severity) for n in needs] == [
+        ("mh.counselling", "code", 2),
+        ("dev.autism", "notes", 1),
+    ]
 
 
 def test_an_inferred_need_never_outweighs_an_explicit_one():

@@ -21,9 +21,15 @@ from referral.matching.types import NeedTerm
 def seeded_terms() -> list[NeedTerm]:
     data = json.loads((PROJECT_ROOT / "seeds" / "needs.json").read_text(encoding="utf-8"))
     return [
-        NeedTerm(t["code"], t["code"].rpartition(".")[0] or None, t["labels"],
-                 {k: tuple(v) for k, v in t.get("synonyms", {}).items()}, t.get("description", {}),
-                 {k: tuple(v) for k, v in t.get("lexicon", {}).items()}, t.get("audience", "child"))
+        NeedTerm(
+            t["code"],
+            t["code"].rpartition(".")[0] or None,
+            t["labels"],
+            {k: tuple(v) for k, v in t.get("synonyms", {}).items()},
+            t.get("description", {}),
+            {k: tuple(v) for k, v in t.get("lexicon", {}).items()},
+            t.get("audience", "child"),
+        )
         for t in data["terms"]
     ]
 
@@ -182,8 +188,11 @@ def test_read_text_takes_a_reader_or_anything_holding_one(reader):
     from referral.matching.taxonomy import Taxonomy
 
     taxonomy = Taxonomy(seeded_terms())
-    assert [r.code for r in read_text(reader, "被打", "zh")] == [r.code for r in read_text(taxonomy, "被打")] == [
-        "protection.abuse"]
+    assert (
+        [r.code for r in read_text(reader, "被打", "zh")]
+        == [r.code for r in read_text(taxonomy, "被打")]
+        == ["protection.abuse"]
+    )
 
 
 def test_a_homophone_typed_for_a_word_reads_with_a_typos_confidence(reader):

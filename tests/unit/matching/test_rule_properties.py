@@ -38,10 +38,16 @@ def test_for_an_urgent_need_a_service_with_only_a_parent_tag_never_outranks_a_sp
     found, query = case
     urgent = [n.code for n in query.needs if n.severity >= SETTINGS.urgent_severity]
     results = match(build_index(found), query).results
+
     def specific(r):
         return sum(relation(found, r.service, code) >= 2 for code in urgent)
+
     for before, after in zip(results, results[1:]):
-        if set(before.needs_met) & set(urgent) and set(after.needs_met) & set(urgent) and ready(before.service) == ready(after.service):
+        if (
+            set(before.needs_met) & set(urgent)
+            and set(after.needs_met) & set(urgent)
+            and ready(before.service) == ready(after.service)
+        ):
             assert specific(before) >= specific(after)
 
 

@@ -11,7 +11,15 @@ from referral.matching.safety import RiskLexicon, find_risks, prepare
 from referral.matching.types import RiskCategory
 from tests.unit.matching.safety_data import seed_lexicon, seed_risks
 
-CATEGORIES = {"self_harm", "physical_abuse", "sexual_abuse", "domestic_violence", "neglect", "runaway", "acute_psychiatric"}
+CATEGORIES = {
+    "self_harm",
+    "physical_abuse",
+    "sexual_abuse",
+    "domestic_violence",
+    "neglect",
+    "runaway",
+    "acute_psychiatric",
+}
 
 
 def categories(text: str) -> set[str]:
@@ -139,16 +147,22 @@ def test_the_seed_lexicon_covers_every_category_generously_in_both_languages():
 def test_each_category_makes_its_own_need_actionable():
     needs = {c.code: c.need for c in seed_risks()}
     assert needs == {
-        "self_harm": "mental_health.crisis", "physical_abuse": "protection.abuse", "sexual_abuse": "protection.abuse",
-        "domestic_violence": "protection.domestic_violence", "neglect": "protection.guardianship_risk",
-        "runaway": "protection.case_management", "acute_psychiatric": "mental_health.psychiatric",
+        "self_harm": "mental_health.crisis",
+        "physical_abuse": "protection.abuse",
+        "sexual_abuse": "protection.abuse",
+        "domestic_violence": "protection.domestic_violence",
+        "neglect": "protection.guardianship_risk",
+        "runaway": "protection.case_management",
+        "acute_psychiatric": "mental_health.psychiatric",
     }
 
 
 def test_a_finding_says_what_was_read_and_findings_come_in_reading_order():
     found = seed_lexicon().find("他离家出走了，说不想活了")
     assert [(f.category, f.need, f.matched) for f in found] == [
-        ("runaway", "protection.case_management", "离家出走"), ("self_harm", "mental_health.crisis", "不想活了")]
+        ("runaway", "protection.case_management", "离家出走"),
+        ("self_harm", "mental_health.crisis", "不想活了"),
+    ]
 
 
 def test_full_width_and_capitals_read_like_plain_text():
@@ -165,8 +179,17 @@ def test_an_empty_lexicon_finds_nothing():
 
 
 def test_a_regions_own_category_is_read_from_data_alone():
-    lexicon = RiskLexicon([RiskCategory("trafficking", "protection.abuse", {"en": "Trafficking"},
-                                        {"en": ("sold to",)}, {"en": ("forced to (beg|work) on the street",)})])
+    lexicon = RiskLexicon(
+        [
+            RiskCategory(
+                "trafficking",
+                "protection.abuse",
+                {"en": "Trafficking"},
+                {"en": ("sold to",)},
+                {"en": ("forced to (beg|work) on the street",)},
+            )
+        ]
+    )
     assert [f.category for f in lexicon.find("She was forced to beg on the street")] == ["trafficking"]
     assert [f.matched for f in lexicon.find("He was sold to a gang.")] == ["sold to"]
 
@@ -174,8 +197,26 @@ def test_a_regions_own_category_is_read_from_data_alone():
 # Every expression of the lexicon, alone, is found; so is it in any surrounding noise that does not
 # put a negation cue in its clause.
 EXPRESSIONS = [(c.code, phrase) for c in seed_risks() for phrases in c.phrases.values() for phrase in phrases]
-TOKENS = ["孩子", "今天", "学校", "老师", "作业", "的", "了", "在", "很", " the ", " school ", " today ", " she ",
-          "。", ", ", "; ", "\n", "!"]
+TOKENS = [
+    "孩子",
+    "今天",
+    "学校",
+    "老师",
+    "作业",
+    "的",
+    "了",
+    "在",
+    "很",
+    " the ",
+    " school ",
+    " today ",
+    " she ",
+    "。",
+    ", ",
+    "; ",
+    "\n",
+    "!",
+]
 NOISE = st.lists(st.sampled_from(TOKENS), max_size=8).map("".join)
 
 

@@ -27,23 +27,33 @@ HOMEWORK = service("homework", needs=("education.learning_support",))
 CRISIS = service("crisis", needs=("mental_health.crisis",), sites=(site("crisis-site", 3, 0, phone="0512-1"),))
 
 
-def index_of(*services, region: Region | None = None, risks=None):  # noqa: ANN001, ANN201
-    return build_index(Directory("v1", TERMS, PLACES, tuple(services), seed_risks() if risks is None else risks,
-                                 seed_region(frozenset({"C1"})) if region is None else region))
+def index_of(*services, region: Region | None = None, risks=None):
+    return build_index(
+        Directory(
+            "v1",
+            TERMS,
+            PLACES,
+            tuple(services),
+            seed_risks() if risks is None else risks,
+            seed_region(frozenset({"C1"})) if region is None else region,
+        )
+    )
 
 
-def homework(**overrides):  # noqa: ANN003, ANN201
+def homework(**overrides):
     return query(need("education.learning_support"), **overrides)
 
 
-def summary(needs):  # noqa: ANN001, ANN201
+def summary(needs):
     return [(n.code, n.severity, n.source, n.risk) for n in needs]
 
 
 def test_a_risk_written_only_in_the_notes_comes_first_and_is_actionable():
     outcome = match(index_of(HOMEWORK, CRISIS), homework(notes="孩子在日记里写想结束生命"))
-    assert summary(outcome.needs) == [("mental_health.crisis", 3, "risk", "self_harm"),
-                                      ("education.learning_support", 2, "code", None)]
+    assert summary(outcome.needs) == [
+        ("mental_health.crisis", 3, "risk", "self_harm"),
+        ("education.learning_support", 2, "code", None),
+    ]
     assert {r.service.id for r in outcome.results} == {"homework", "crisis"}
     assert outcome.urgent is not None and outcome.urgent.services[0].service.id == "crisis"
     assert outcome.urgent.services[0].distance_km == 3.0 and outcome.urgent.services[0].site.phone == "0512-1"
@@ -57,8 +67,10 @@ def test_a_risk_with_no_service_is_reported_unmet():
 
 def test_a_risk_in_a_need_text_adds_the_risk_need_beside_what_the_text_was_read_as():
     needs = read_needs(index_of(), query(need(text="作业辅导，孩子说想死")))
-    assert summary(needs) == [("mental_health.crisis", 3, "risk", "self_harm"),
-                              ("education.learning_support", 2, "text", None)]
+    assert summary(needs) == [
+        ("mental_health.crisis", 3, "risk", "self_harm"),
+        ("education.learning_support", 2, "text", None),
+    ]
 
 
 def test_an_explicit_need_the_risk_names_is_raised_to_severity_three_and_keeps_its_source():
@@ -68,18 +80,26 @@ def test_an_explicit_need_the_risk_names_is_raised_to_severity_three_and_keeps_i
 
 def test_a_need_inferred_from_notes_becomes_a_risk_need():
     needs = read_needs(index_of(), homework(notes="有自杀风险"))
-    assert summary(needs) == [("mental_health.crisis", 3, "risk", "self_harm"), ("education.learning_support", 2, "code", None)]
+    assert summary(needs) == [
+        ("mental_health.crisis", 3, "risk", "self_harm"),
+        ("education.learning_support", 2, "code", None),
+    ]
 
 
 def test_a_text_the_taxonomy_cannot_read_but_the_safety_layer_can_is_never_refused():
     needs = read_needs(index_of(), query(need(text="孩子说活着没意思"), need("education.learning_support")))
-    assert summary(needs) == [("mental_health.crisis", 3, "risk", "self_harm"), ("education.learning_support", 2, "code", None)]
+    assert summary(needs) == [
+        ("mental_health.crisis", 3, "risk", "self_harm"),
+        ("education.learning_support", 2, "code", None),
+    ]
 
 
 def test_an_unreadable_text_without_risk_is_answered_not_understood_beside_the_risk():
     needs = read_needs(index_of(), query(need(text="想死"), need(text="zzzz qqqq")))
     assert [(n.code, n.source, n.understood, n.input) for n in needs] == [
-        ("mental_health.crisis", "risk", True, None), (None, "text", False, 1)]
+        ("mental_health.crisis", "risk", True, None),
+        (None, "text", False, 1),
+    ]
 
 
 def test_a_denied_risk_changes_nothing():
@@ -111,8 +131,10 @@ def test_lines_of_another_region_are_not_shown():
 def test_without_region_data_the_urgent_section_still_says_to_call_emergency_services():
     urgent = match(index_of(HOMEWORK, region=Region()), homework(notes="不想活了", language="zh")).urgent
     assert urgent.hotlines == () and urgent.duties == ()
-    assert urgent.advice == ("发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，"
-                             "请立即联系当地紧急服务（警察或急救）。")
+    assert urgent.advice == (
+        "发现儿童安全风险：请当天处置。目录中没有该地区的紧急电话：儿童正处于危险中时，"
+        "请立即联系当地紧急服务（警察或急救）。"
+    )
 
 
 URGENT_CASES = [
@@ -130,9 +152,16 @@ URGENT_CASES = [
 
 
 def test_urgent_services_are_those_that_can_act_now_nearest_first():
-    urgent = match(index_of(*URGENT_CASES), homework(notes="孩子被打了", constraints=constraints(free_only=True))).urgent
+    urgent = match(
+        index_of(*URGENT_CASES), homework(notes="孩子被打了", constraints=constraints(free_only=True))
+    ).urgent
     assert [(s.service.id, s.distance_km) for s in urgent.services] == [
-        ("near", 1.0), ("parent", 2.0), ("fee", 4.0), ("far", 19.9), ("remote", None)]  # geodesic km
+        ("near", 1.0),
+        ("parent", 2.0),
+        ("fee", 4.0),
+        ("far", 19.9),
+        ("remote", None),
+    ]  # geodesic km
     assert urgent.services[0].needs_met == ("protection.abuse",)
 
 
@@ -151,8 +180,10 @@ def test_at_most_five_urgent_services_are_shown():
         ({"guardianship": "low"}, [("protection.guardianship_risk", 1)]),
         ({"guardianship": "none"}, []),
         ({"psychological": "high"}, [("mental_health.assessment", 3), ("mental_health.counseling", 2)]),
-        ({"behavioural": "high", "guardianship": "high"},  # case management named twice: its highest severity
-         [("behaviour", 3), ("protection.case_management", 2), ("protection.guardianship_risk", 3)]),
+        (
+            {"behavioural": "high", "guardianship": "high"},  # case management named twice: its highest severity
+            [("behaviour", 3), ("protection.case_management", 2), ("protection.guardianship_risk", 3)],
+        ),
     ],
 )
 def test_each_grade_maps_to_needs_through_region_data(grades, expected):
@@ -163,20 +194,29 @@ def test_each_grade_maps_to_needs_through_region_data(grades, expected):
 
 
 def test_a_grade_raises_an_explicit_need_it_names_and_replaces_one_only_inferred():
-    needs = read_needs(index_of(), query(need("protection.guardianship_risk", severity=1), assessment={"guardianship": "high"}))
-    assert summary(needs) == [("protection.guardianship_risk", 3, "code", None),
-                              ("protection.case_management", 2, "assessment", None)]
+    needs = read_needs(
+        index_of(), query(need("protection.guardianship_risk", severity=1), assessment={"guardianship": "high"})
+    )
+    assert summary(needs) == [
+        ("protection.guardianship_risk", 3, "code", None),
+        ("protection.case_management", 2, "assessment", None),
+    ]
     inferred = read_needs(index_of(), homework(notes="需要个案管理", assessment={"guardianship": "high"}))
-    assert summary(inferred) == [("education.learning_support", 2, "code", None),
-                                 ("protection.guardianship_risk", 3, "assessment", None),
-                                 ("protection.case_management", 2, "assessment", None)]
+    assert summary(inferred) == [
+        ("education.learning_support", 2, "code", None),
+        ("protection.guardianship_risk", 3, "assessment", None),
+        ("protection.case_management", 2, "assessment", None),
+    ]
 
 
 @pytest.mark.parametrize(
     "grades, field, message",
     [
-        ({"guardianshp": "high"}, "assessment.guardianshp",
-         "unknown assessment scale; allowed: behavioural, guardianship, psychological"),
+        (
+            {"guardianshp": "high"},
+            "assessment.guardianshp",
+            "unknown assessment scale; allowed: behavioural, guardianship, psychological",
+        ),
         ({"guardianship": "severe"}, "assessment.guardianship", "grade must be one of none, low, medium, high"),
     ],
 )
@@ -188,8 +228,10 @@ def test_an_unknown_scale_or_grade_is_refused_naming_the_field(grades, field, me
 
 def test_a_risk_and_a_grade_on_one_need_give_one_severity_three_need():
     needs = read_needs(index_of(), homework(notes="孩子没人管", assessment={"guardianship": "low"}))
-    assert summary(needs) == [("protection.guardianship_risk", 3, "assessment", "neglect"),
-                              ("education.learning_support", 2, "code", None)]
+    assert summary(needs) == [
+        ("protection.guardianship_risk", 3, "assessment", "neglect"),
+        ("education.learning_support", 2, "code", None),
+    ]
 
 
 def test_the_urgent_phone_is_the_crisis_line_before_the_desk_and_never_the_fax():

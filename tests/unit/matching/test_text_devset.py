@@ -76,6 +76,7 @@ def test_only_a_text_that_expects_a_need_asks_for_more_of_them(items):
 
 # How a reading is scored (tests/textdev.py), with a fake reader standing in for the engine.
 
+
 @dataclass(frozen=True)
 class FakeNeed:
     code: str
@@ -87,7 +88,7 @@ class FakeNeed:
 
 
 def scored(item: Item, *needs: FakeNeed, raises: bool = False) -> Score:
-    def reader(_index, query, _settings):  # noqa: ANN001, ANN202
+    def reader(_index, query, _settings):
         if raises:
             raise MatchInputError("needs[0].text", "no need term matches this text", ("education.learning_support x",))
         assert (query.notes is not None) == (item.field == "notes")
@@ -96,9 +97,10 @@ def scored(item: Item, *needs: FakeNeed, raises: bool = False) -> Score:
     return score(item, read_item(reader, None, None, item, Location(31.3, 120.6)))
 
 
-def an_item(**overrides) -> Item:  # noqa: ANN003
-    fields = dict(id="zh-999", lang="zh", field="need", text="…", expect=("development.autism",), risk=None,
-                  kind="sentence")
+def an_item(**overrides) -> Item:
+    fields = dict(
+        id="zh-999", lang="zh", field="need", text="…", expect=("development.autism",), risk=None, kind="sentence"
+    )
     return Item(**{**fields, **overrides})
 
 
@@ -110,8 +112,10 @@ def test_a_notes_item_is_scored_on_what_the_notes_add_not_on_the_need_beside_the
 
 
 def test_a_multi_need_text_counts_only_when_every_also_code_is_read():
-    item = an_item(expect=("development.autism", "development.speech"),
-                   also=("development.autism|development.autism.early_intervention", "development.speech"))
+    item = an_item(
+        expect=("development.autism", "development.speech"),
+        also=("development.autism|development.autism.early_intervention", "development.speech"),
+    )
     assert not scored(item, FakeNeed("development.autism")).top1
     assert scored(item, FakeNeed("development.speech"), FakeNeed("development.autism.early_intervention")).top1
 

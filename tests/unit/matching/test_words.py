@@ -12,10 +12,26 @@ from referral.matching.types import CAPACITIES, COSTS, INTENSITIES, MODES, PHONE
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 LANGUAGES = tuple(CATALOGUE)
-ENUMERATIONS = {"mode": MODES, "cost": COSTS, "capacity": CAPACITIES, "intensity": INTENSITIES,
-                "phone": PHONE_PURPOSES, "weekday": tuple(str(d) for d in range(7)), "language": ("zh", "en")}
+ENUMERATIONS = {
+    "mode": MODES,
+    "cost": COSTS,
+    "capacity": CAPACITIES,
+    "intensity": INTENSITIES,
+    "phone": PHONE_PURPOSES,
+    "weekday": tuple(str(d) for d in range(7)),
+    "language": ("zh", "en"),
+}
 # target groups the demo directory uses, and the ones the request documentation names
-TARGET_GROUPS = ("migrant", "left_behind", "disability", "low_income", "orphan", "veteran_family", "student", "in_difficulty")
+TARGET_GROUPS = (
+    "migrant",
+    "left_behind",
+    "disability",
+    "low_income",
+    "orphan",
+    "veteran_family",
+    "student",
+    "in_difficulty",
+)
 
 
 def fits(language: str, text: str) -> bool:
