@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral import audit
-from referral.errors import Conflict, Invalid, NotFound
+from referral.errors import N_, Conflict, Invalid, NotFound
 from referral.models import Account, ApiKey, Organization
 from referral.policy import Principal, require_admin
 
@@ -31,9 +31,9 @@ def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) 
     organization_id = data.get("organization_id")
     if data["role"] == "org_editor":
         if not organization_id or session.get(Organization, organization_id) is None:
-            raise Invalid("organization_id", "an org_editor needs an existing organization")
+            raise Invalid("organization_id", N_("an org_editor needs an existing organization"))
     elif organization_id:
-        raise Invalid("organization_id", "only an org_editor is bound to an organization")
+        raise Invalid("organization_id", N_("only an org_editor is bound to an organization"))
     account = Account(name=data["name"], role=data["role"], organization_id=organization_id)
     session.add(account)
     session.flush()
@@ -70,7 +70,7 @@ def _keep_one_admin(session: Session, leaving: Account) -> None:
         .with_for_update()
     ).all()
     if not others:
-        raise Conflict("This is the last active admin account; create or enable another admin first.")
+        raise Conflict(N_("This is the last active admin account; create or enable another admin first."))
 
 
 def has_active_admin(session: Session) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from referral import audit
-from referral.errors import Invalid, InvalidMany, NotFound, StaleVersion
+from referral.errors import N_, Invalid, InvalidMany, NotFound, StaleVersion
 from referral.matching.text import closest
 from referral.models import (
     DirectoryState,
@@ -42,9 +42,9 @@ def service_rule_errors(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     errors = []
     low, high = values.get("minimum_age"), values.get("maximum_age")
     if low is not None and high is not None and low > high:
-        errors.append(("maximum_age", "must not be below minimum_age"))
+        errors.append(("maximum_age", N_("must not be below minimum_age")))
     if values.get("wait_days") is not None and values.get("capacity", "waitlist") != "waitlist":
-        errors.append(("wait_days", "only a waitlisted service has an expected wait"))
+        errors.append(("wait_days", N_("only a waitlisted service has an expected wait")))
     return errors
 
 
@@ -94,7 +94,7 @@ def update_listing(
     obj = _editable(session, actor, model, key, expected_version)
     check_fields(actor, KINDS[model], changes)
     if "organization_id" in changes and changes["organization_id"] != obj.organization_id:
-        raise Invalid("organization_id", "cannot be changed; create the listing under the other organization")
+        raise Invalid("organization_id", N_("cannot be changed; create the listing under the other organization"))
     if "status" in changes:
         check_status_change(actor, KINDS[model], obj.status, changes["status"])
     before = audit.state(obj)
@@ -126,7 +126,12 @@ def restore(session: Session, actor: Principal, model: type, key: str, expected_
     require_admin(actor, "restore listings")
     obj = _editable(session, actor, model, key, expected_version)
     if obj.status != "inactive":
-        raise Invalid("status", f"only an inactive {KINDS[model]} can be restored; this one is {obj.status}")
+        raise Invalid(
+            "status",
+            N_("only an inactive {kind} can be restored; this one is {status}"),
+            kind=KINDS[model],
+            status=obj.status,
+        )
     before = audit.state(obj)
     obj.status = "active"
     return _audited(session, actor, "restore", obj, before)
@@ -179,7 +184,7 @@ def _commit(session: Session) -> None:
 
 def _require_organization(session: Session, key: str) -> None:
     if session.get(Organization, key) is None:
-        raise Invalid("organization_id", f"no organization with id {key!r}")
+        raise Invalid("organization_id", N_("no organization with id {key}"), key=repr(key))
 
 
 def _check_references(session: Session, obj: Any, data: Mapping[str, Any]) -> None:
@@ -203,7 +208,7 @@ def _unknown(session: Session, model: type, column: Any, codes: list[str], field
         return []
     every = list(session.scalars(select(column)))
     path = (lambda i: field) if field == "place" else (lambda i: f"{field}[{i}]")
-    return [Invalid(path(i), f"unknown code {c!r}", closest(c, every)) for i, c in missing]
+    return [Invalid(path(i), N_("unknown code {code}"), closest(c, every), code=repr(c)) for i, c in missing]
 
 
 def _unknown_school(session: Session, site_id: str | None) -> list[Invalid]:
@@ -212,7 +217,7 @@ def _unknown_school(session: Session, site_id: str | None) -> list[Invalid]:
         return []
     with session.no_autoflush:
         found = session.scalar(select(Site.id).where(Site.id == site_id))
-    return [] if found else [Invalid("serves_school", f"no site with id {site_id!r}")]
+    return [] if found else [Invalid("serves_school", N_("no site with id {key}"), key=repr(site_id))]
 
 
 def _foreign_sites(session: Session, organization_id: str, site_ids: list[str]) -> list[Invalid]:
@@ -222,9 +227,9 @@ def _foreign_sites(session: Session, organization_id: str, site_ids: list[str]) 
     problems = []
     for i, site_id in enumerate(site_ids):
         if site_id not in owners:
-            problems.append(Invalid(f"sites[{i}]", f"no site with id {site_id!r}"))
+            problems.append(Invalid(f"sites[{i}]", N_("no site with id {key}"), key=repr(site_id)))
         elif owners[site_id] != organization_id:
-            problems.append(Invalid(f"sites[{i}]", "belongs to another organization"))
+            problems.append(Invalid(f"sites[{i}]", N_("belongs to another organization")))
     return problems
 
 

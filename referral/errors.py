@@ -2,10 +2,19 @@
 the matching core's own ``MatchInputError`` (matching/types.py: the core imports nothing of the app)
 beside them, as the same 422.
 
+Each message is an English template (``str.format`` fields) marked with :func:`N_` for the API's
+gettext catalogue, kept with its values: ``message`` (and ``str()``) is the English text, and the API
+translates ``template`` and fills it with ``values`` in the request's language (api/errors.py).
+
 This module must not import Flask or the database.
 """
 
 from __future__ import annotations
+
+
+def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"
+    """Marks a template for the API's catalogue (``make translations``); it is translated where shown."""
+    return message
 
 
 class DomainError(Exception):
@@ -21,9 +30,10 @@ class NotFound(DomainError):
 class Invalid(DomainError):
     """A value is well-formed but wrong in meaning (an unknown code, another org's site…)."""
 
-    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = ()):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message, self.suggestions = field, message, suggestions
+    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = (), **values: object):
+        self.field, self.template, self.values, self.suggestions = field, message, values, suggestions
+        self.message = message.format(**values) if values else message
+        super().__init__(f"{field}: {self.message}")
 
 
 class InvalidMany(DomainError):
@@ -44,3 +54,8 @@ class StaleVersion(DomainError):
 
 class Conflict(DomainError):
     """The change is well-formed but would break a rule of the whole (the last admin disabled…)."""
+
+    def __init__(self, message: str, **values: object):
+        self.template, self.values = message, values
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from referral import audit
 from referral.directory import get
-from referral.errors import Invalid, NotFound
+from referral.errors import N_, Invalid, NotFound
 from referral.models import ListingReport, Service
 from referral.policy import Principal, require_edit
 from referral.queries import Page, paginate
@@ -87,7 +87,7 @@ def resolve(session: Session, actor: Principal, report_id: str, resolution: str)
         raise NotFound("report", report_id)
     require_edit(actor, get(session, Service, filed.service_id).organization_id)
     if filed.status == "resolved":
-        raise Invalid("status", "this report is already resolved")
+        raise Invalid("status", N_("this report is already resolved"))
     filed.status, filed.resolution = "resolved", resolution
     filed.resolved_at, filed.resolved_by = datetime.now(UTC), actor.actor
     audit.record(session, actor, "resolve", "report", filed.id, {"status": ["open", "resolved"]})

@@ -316,20 +316,21 @@ def run_anyway(
     data: dict[str, Any],
     language: str,
     config: Mapping[str, Any],
-) -> tuple[DirectoryIndex, core.MatchOutcome, list[tuple[str, str]]]:
+) -> tuple[DirectoryIndex, core.MatchOutcome, list[core.MatchInputError]]:
     """Match a request that reveals a risk to the child with what of it can be used (referral/match_rescue.py):
-    a place or need code the core cannot find is dropped and named in the problems returned, and a
+    a place or need code the core cannot find is dropped and its MatchInputError returned (the caller says
+    it in its language), and a
     request without a place is answered by ``match_unplaced``."""
     index, settings = cache.current(), settings_from(config)
     now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))
-    problems: list[tuple[str, str]] = []
+    problems: list[core.MatchInputError] = []
     for _ in range(len(data.get("needs", ())) + len(data.get("assessment", ())) + 2):
         try:
             query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)
             engine = match if data.get("location") else match_unplaced
             return index, engine(index, query, settings), problems
         except core.MatchInputError as error:
-            problems.append((error.field, error.message))
+            problems.append(error)
             data = _without(data, error.field)
     data = {k: v for k, v in data.items() if k in ("child", "needs", "notes", "limit")}
     query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)

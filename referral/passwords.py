@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from referral import audit
 from referral.accounts import get_account
-from referral.errors import Invalid
+from referral.errors import N_, Invalid
 from referral.models import Account, Organization
 from referral.policy import Principal, require_admin
 
@@ -31,9 +31,10 @@ MIN_LENGTH = 12  # NIST SP 800-63B asks for at least 8; a shared office computer
 MAX_LENGTH = 200
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 # the refusals, named so the pages can say them in the person's language
-LOGIN_FORMAT = "3-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
-LOGIN_TAKEN = "another account has this login"
-PASSWORD_LENGTH = f"must be {MIN_LENGTH} to {MAX_LENGTH} characters long"
+LOGIN_FORMAT = N_("3-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+LOGIN_TAKEN = N_("another account has this login")
+PASSWORD_LENGTH_TEMPLATE = N_("must be {min} to {max} characters long")
+PASSWORD_LENGTH = PASSWORD_LENGTH_TEMPLATE.format(min=MIN_LENGTH, max=MAX_LENGTH)  # the English, as the pages know it
 
 
 def set_password(session: Session, actor: Principal, account_id: str, login: str, password: str) -> Account:
@@ -44,7 +45,7 @@ def set_password(session: Session, actor: Principal, account_id: str, login: str
     if not LOGIN.fullmatch(login):
         raise Invalid("login", LOGIN_FORMAT)
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        raise Invalid("password", PASSWORD_LENGTH)
+        raise Invalid("password", PASSWORD_LENGTH_TEMPLATE, min=MIN_LENGTH, max=MAX_LENGTH)
     if session.scalar(select(Account.id).where(Account.login == login, Account.id != account.id)):
         raise Invalid("login", LOGIN_TAKEN)
     before = account.login

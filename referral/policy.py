@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from referral.errors import DomainError
+from referral.errors import N_, DomainError
 
 MATCHERS = frozenset({"admin", "social_worker", "case_app"})
 EDITORS = frozenset({"admin", "org_editor"})
@@ -24,9 +24,10 @@ ACCESS_LEVELS = ("public", "key", "match", "editor", "admin")
 class Forbidden(DomainError):
     """Authenticated, but not allowed; ``field`` when a single field is the reason."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
+    def __init__(self, message: str, field: str | None = None, **values: object):
+        self.template, self.values, self.field = message, values, field
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,13 @@ def require_edit(principal: Principal, organization_id: str) -> None:
     if principal.is_admin:
         return
     if principal.role != "org_editor" or principal.organization_id != organization_id:
-        raise Forbidden("This record belongs to another organization; only its editors or an admin may change it.")
+        raise Forbidden(N_("This record belongs to another organization; only its editors or an admin may change it."))
 
 
 def require_writer(principal: Principal) -> None:
     """An org_editor of a suspended or deactivated organization may read, never write."""
     if principal.role == "org_editor" and principal.organization_status != "active":
-        raise Forbidden("Your organization is not active; its editors may read the directory but not change it.")
+        raise Forbidden(N_("Your organization is not active; its editors may read the directory but not change it."))
 
 
 def check_status_change(principal: Principal, kind: str, current: str, new: str) -> None:
@@ -83,21 +84,27 @@ def check_status_change(principal: Principal, kind: str, current: str, new: str)
     if principal.is_admin or new == current:
         return
     if kind == "organization" or new == "suspended" or current != "active":
-        raise Forbidden(f"Only an admin may change this {kind}'s status from {current} to {new}.", "status")
+        raise Forbidden(
+            N_("Only an admin may change this {kind}'s status from {current} to {new}."),
+            "status",
+            kind=kind,
+            current=current,
+            new=new,
+        )
 
 
 def require_admin(principal: Principal, what: str) -> None:
     if not principal.is_admin:
-        raise Forbidden(f"Only an admin may {what}.")
+        raise Forbidden(N_("Only an admin may {what}."), what=what)
 
 
 def check_fields(principal: Principal, kind: str, changes: Mapping[str, Any]) -> None:
     """Refuse the fields that belong to admins, or to no one, when ``principal`` sends them."""
     if "verified_at" in changes:
-        raise Forbidden("verified_at is set only by POST /v1/services/{id}/confirm.", "verified_at")
+        raise Forbidden(N_("verified_at is set only by POST /v1/services/{id}/confirm."), "verified_at")
     if principal.is_admin:
         return
     if kind == "organization" and "status" in changes:
-        raise Forbidden("Only an admin may change an organization's status.", "status")
+        raise Forbidden(N_("Only an admin may change an organization's status."), "status")
     if changes.get("status") == "suspended":
-        raise Forbidden("Only an admin may suspend a listing.", "status")
+        raise Forbidden(N_("Only an admin may suspend a listing."), "status")

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from referral import search
-from referral.errors import Invalid
+from referral.errors import N_, Invalid
 from referral.matching.text import closest
 from referral.models import Organization, Place, Service, ServiceArea, ServiceAtLocation, ServiceNeed, Site
 
@@ -60,7 +60,7 @@ def place_subtree(session: Session, code: str) -> set[str]:
     """``code`` and every place below it; Invalid (with suggestions) for an unknown code."""
     if session.get(Place, code) is None:
         every = session.scalars(select(Place.code)).all()
-        raise Invalid("place", f"unknown place code {code!r}", closest(code, every))
+        raise Invalid("place", N_("unknown place code {code}"), closest(code, every), code=repr(code))
     found, frontier = {code}, [code]
     while frontier:
         frontier = list(session.scalars(select(Place.code).where(Place.parent_code.in_(frontier))))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from referral.errors import Conflict, Invalid
+from referral.errors import N_, Conflict, Invalid
 from referral.policy import Forbidden, Principal
 
 FORWARD: dict[str, frozenset[str]] = {
@@ -41,13 +41,16 @@ def check_child_ref(value: str) -> None:
     if not CHILD_REF.fullmatch(value):
         raise Invalid(
             "child_ref",
-            "must be the case app's opaque reference: 1-64 ASCII letters, digits, '.', '_', ':' or '-', never a name",
+            N_(
+                "must be the case app's opaque reference: 1-64 ASCII letters, digits, '.', '_', ':' or '-', "
+                "never a name"
+            ),
         )
     if not any(c.isdigit() for c in value):
-        raise Invalid("child_ref", "must contain a digit: an opaque reference, never a name")
+        raise Invalid("child_ref", N_("must contain a digit: an opaque reference, never a name"))
     if ID_NUMBER.search(value):
         raise Invalid(
-            "child_ref", "looks like an identity number (15 or more digits); send the case app's own reference"
+            "child_ref", N_("looks like an identity number (15 or more digits); send the case app's own reference")
         )
 
 
@@ -55,14 +58,14 @@ def check_transition(actor: Principal, referral_org: str, referrer_account: str 
     """Forbidden for the wrong role, Conflict for a move the status machine does not allow."""
     if new == "cancelled":
         if actor.account_id is None or actor.account_id != referrer_account:
-            raise Forbidden("Only the referrer may cancel a referral.")
+            raise Forbidden(N_("Only the referrer may cancel a referral."))
         if current not in CANCELLABLE:
-            raise Conflict(f"A {current} referral cannot be cancelled.")
+            raise Conflict(N_("A {current} referral cannot be cancelled."), current=current)
         return
     if actor.role != "org_editor" or actor.organization_id != referral_org:
-        raise Forbidden("Only the receiving organization's editors move a referral forward.")
+        raise Forbidden(N_("Only the receiving organization's editors move a referral forward."))
     if new not in FORWARD.get(current, frozenset()):
-        raise Conflict(f"A {current} referral cannot become {new}.")
+        raise Conflict(N_("A {current} referral cannot become {new}."), current=current, new=new)
 
 
 def can_read(actor: Principal, referral_org: str, referrer_account: str | None) -> bool:

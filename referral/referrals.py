@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from referral import audit, directory, webhooks
-from referral.errors import Invalid, NotFound, StaleVersion
+from referral.errors import N_, Invalid, NotFound, StaleVersion
 from referral.models import NeedTerm, Organization, Referral, Service, ServiceAtLocation
 from referral.policy import Forbidden, Principal
 from referral.queries import Page, paginate
@@ -32,13 +32,15 @@ def create(
 ) -> Referral:
     """A new ``requested`` referral to an active service (at one of its sites, when given)."""
     if actor.role not in ("social_worker", "case_app"):
-        raise Forbidden("Only a social worker or a case app sends referrals.")
+        raise Forbidden(N_("Only a social worker or a case app sends referrals."))
     now = now or datetime.now(UTC)
     service = _service(session, data["service_id"], data.get("site_id"))
     _check_needs(session, [n["code"] for n in data["needs"]])
     check_child_ref(data["child_ref"])
     if data.get("family_contact") and not data.get("consent"):
-        raise Invalid("consent", "the family's contact is sent only with their consent attested (who, when, for what)")
+        raise Invalid(
+            "consent", N_("the family's contact is sent only with their consent attested (who, when, for what)")
+        )
     referral = Referral(
         service_id=service.id,
         site_id=data.get("site_id"),
@@ -88,7 +90,7 @@ def _service(session: Session, service_id: str, site_id: str | None) -> Service:
     service = session.get(Service, service_id)
     organization = session.get(Organization, service.organization_id) if service is not None else None
     if service is None or service.status != "active" or organization is None or organization.status != "active":
-        raise Invalid("service_id", "no active service with this id")
+        raise Invalid("service_id", N_("no active service with this id"))
     if site_id is not None:
         offered = session.scalar(
             select(ServiceAtLocation.site_id).where(
@@ -96,7 +98,7 @@ def _service(session: Session, service_id: str, site_id: str | None) -> Service:
             )
         )
         if offered is None:
-            raise Invalid("site_id", "the service is not offered at this site")
+            raise Invalid("site_id", N_("the service is not offered at this site"))
     return service
 
 
@@ -104,7 +106,7 @@ def _check_needs(session: Session, codes: list[str]) -> None:
     known = set(session.scalars(select(NeedTerm.code).where(NeedTerm.code.in_(codes))))
     for i, code in enumerate(codes):
         if code not in known:
-            raise Invalid(f"needs[{i}].code", f"unknown need code {code!r}")
+            raise Invalid(f"needs[{i}].code", N_("unknown need code {code}"), code=repr(code))
 
 
 def get(session: Session, actor: Principal, referral_id: str, for_update: bool = False) -> Referral:
@@ -132,7 +134,9 @@ def transition(
         raise StaleVersion("referral", referral.version)
     check_transition(actor, referral.organization_id, referral.referrer_account_id, referral.status, status)
     if (status == "declined") != (reason is not None):
-        raise Invalid("reason", "a decline needs a reason" if status == "declined" else "only a decline has a reason")
+        raise Invalid(
+            "reason", N_("a decline needs a reason") if status == "declined" else N_("only a decline has a reason")
+        )
     before = facts(referral)
     _apply(referral, status, reason, now)
     try:
@@ -162,7 +166,7 @@ def mark_service_full(session: Session, actor: Principal, referral_id: str) -> S
     """The receiving organization's editor marks the referral's service full, from the inbox, in one step."""
     referral = get(session, actor, referral_id)
     if actor.role != "org_editor" or actor.organization_id != referral.organization_id:
-        raise Forbidden("Only the receiving organization's editors change its service's capacity.")
+        raise Forbidden(N_("Only the receiving organization's editors change its service's capacity."))
     return directory.update_listing(
         session, actor, Service, referral.service_id, {"capacity": "full", "wait_days": None}, None
     )

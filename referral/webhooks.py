@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral import audit, outbound
-from referral.errors import Invalid, NotFound
+from referral.errors import N_, Invalid, NotFound
 from referral.models import OutboxEvent, Referral, WebhookSubscription
 from referral.policy import Forbidden, Principal
 from referral.sealing import Sealer
@@ -37,7 +37,7 @@ def subscribe(
     """A subscription for the caller's account, and its secret (the one given, or a new one) to show once.
     A URL naming a local or non-public address is refused (referral.outbound) unless ``allow_private``."""
     if actor.account_id is None:
-        raise Forbidden("Webhooks belong to an account; the bootstrap admin key has none.")
+        raise Forbidden(N_("Webhooks belong to an account; the bootstrap admin key has none."))
     problem = outbound.url_problem(data["url"], allow_private)
     if problem:
         raise Invalid("url", problem)

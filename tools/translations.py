@@ -3,7 +3,8 @@
 wheel need no build step). Translate the new entries of the .po files, then run it again.
 
 The catalogues: the pages' words (referral/web, Flask-Babel), the API's problem titles and details
-(referral/api) and the matching core's sentences and labels (referral/matching, an extractor of its
+(referral/api, with the use cases', schemas' and core's error messages from the rest of referral/,
+see referral/api/babel.cfg) and the matching core's sentences and labels (referral/matching, an extractor of its
 tables). Tests import :data:`CATALOGUES` and :func:`extract` to prove every catalogue is complete and
 current.
 
@@ -51,7 +52,7 @@ class Catalogue:
 
 CATALOGUES = (
     Catalogue("messages", ROOT / "referral" / "web"),
-    Catalogue("api", ROOT / "referral" / "api", keywords=("N_",), also=(ROOT / "referral" / "schemas",)),
+    Catalogue("api", ROOT / "referral" / "api", keywords=("N_",), also=(ROOT / "referral",)),
     Catalogue("core", ROOT / "referral" / "matching"),
 )
 

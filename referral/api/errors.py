@@ -8,6 +8,7 @@ Titles and details are in the language Accept-Language asks for (api/i18n.py); t
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersi
 from referral.matching.types import MatchInputError
 from referral.policy import Forbidden
 from referral.schemas import flatten_messages
+from referral.schemas.match import ONE_OF_GRADES
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem types are relative references to their explanation on the docs page.
@@ -72,6 +74,47 @@ MARSHMALLOW_WORDS = (
     N_("Not a valid UUID."),
     N_("Special numeric values (nan or infinity) are not permitted."),
 )
+
+# marshmallow's messages that carry values (and our own "must be one of {grades}"): marshmallow gives
+# them formatted in English, so from_validation recognizes each by its template (a regex of it) and
+# translates the template, filled with the values it captured.
+TEMPLATES = (
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be greater than {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be less than {max}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than or equal to {min} and less than {max}."),
+    N_("Must be greater than {min} and less than or equal to {max}."),
+    N_("Must be greater than {min} and less than {max}."),
+    N_("Must be one of: {choices}."),
+    N_("Must be equal to {other}."),
+    ONE_OF_GRADES,
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """The regex of a template's English: each ``{name}`` field captures its value."""
+    parts = re.split(r"\{(\w+)\}", template)  # text, field, text, field, …, text
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+
+
+# The longest first: "Must be greater than {min}." would take "0 and less than 3" for its value.
+PATTERNS = tuple((template, _pattern(template)) for template in sorted(TEMPLATES, key=len, reverse=True))
+
+
+def field_message(message: str) -> str:
+    """A schema's message in the request's language: a fixed one from the catalogue, else one of
+    :data:`TEMPLATES` with the values marshmallow filled in, else as written."""
+    for template, pattern in PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return _(template, **found.groupdict())
+    return _(message)
 
 
 class Problem(Exception):
@@ -137,8 +180,8 @@ def problem_response(problem: Problem) -> Response:
 
 def from_validation(error: ValidationError, location: str = "") -> Problem:
     pairs = list(flatten_messages(error.messages, location))
-    errors = [field_error(field, _(message)) for field, message in pairs]
-    detail = "; ".join(f"{f or 'body'}: {_(m)}" for f, m in pairs[:5])
+    errors = [field_error(field, field_message(message)) for field, message in pairs]
+    detail = "; ".join(f"{f or 'body'}: {field_message(m)}" for f, m in pairs[:5])
     return Problem(422, _("Invalid request"), detail, type_="validation-error", errors=errors)
 
 
@@ -149,7 +192,7 @@ def _not_found(error: NotFound) -> Response:
 
 def _invalid_error(problem: Invalid) -> dict[str, Any]:
     extra = {"suggestions": list(problem.suggestions)} if problem.suggestions else {}
-    return field_error(problem.field, _(problem.message), **extra)
+    return field_error(problem.field, _(problem.template, **problem.values), **extra)
 
 
 def _invalid(error: Invalid | InvalidMany) -> Response:
@@ -158,7 +201,7 @@ def _invalid(error: Invalid | InvalidMany) -> Response:
         Problem(
             422,
             _("Invalid request"),
-            "; ".join(f"{p.field}: {_(p.message)}" for p in problems),
+            "; ".join(f"{p.field}: {_(p.template, **p.values)}" for p in problems),
             type_="validation-error",
             errors=[_invalid_error(p) for p in problems],
         )
@@ -171,18 +214,20 @@ def from_match_input(error: MatchInputError) -> Problem:
     extra: dict[str, Any] = {"suggestions": list(error.suggestions)} if error.suggestions else {}
     if error.candidates:
         extra["candidates"] = [dict(c) for c in error.candidates]
+    message = _(error.template, **error.values)
     return Problem(
         422,
-        "Invalid request",
-        f"{error.field}: {error.message}",
+        _("Invalid request"),
+        f"{error.field}: {message}",
         type_="validation-error",
-        errors=[field_error(error.field, error.message, **extra)],
+        errors=[field_error(error.field, message, **extra)],
     )
 
 
 def _forbidden(error: Forbidden) -> Response:
-    errors = [field_error(error.field, _(error.message))] if error.field else None
-    return problem_response(Problem(403, _("Forbidden"), _(error.message), type_="forbidden", errors=errors))
+    message = _(error.template, **error.values)
+    errors = [field_error(error.field, message)] if error.field else None
+    return problem_response(Problem(403, _("Forbidden"), message, type_="forbidden", errors=errors))
 
 
 def _stale_version(error: StaleVersion) -> Response:
@@ -203,7 +248,7 @@ def _stale_version(error: StaleVersion) -> Response:
 
 
 def _conflict(error: Conflict) -> Response:
-    return problem_response(Problem(409, _("Conflict"), _(str(error)), type_="conflict"))
+    return problem_response(Problem(409, _("Conflict"), _(error.template, **error.values), type_="conflict"))
 
 
 def _http(error: HTTPException) -> Response:

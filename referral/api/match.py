@@ -18,6 +18,7 @@ from flask import Response, current_app, jsonify, request
 
 from referral import gaps, match_rescue, matchmaking
 from referral.api.errors import Problem
+from referral.api.i18n import _
 from referral.api.routing import ApiBlueprint
 from referral.matching import types as core
 from referral.matching.messages import CATALOGUE
@@ -38,7 +39,9 @@ def _answer_anyway(problem: Problem) -> Any:
     data = match_rescue.repair(raw, wrong)
     index, outcome, more = matchmaking.run_anyway(cache, data, language, current_app.config)
     said = [{"field": e["field"], "detail": e["detail"]} for e in problem.errors or []]
-    body = present(index, outcome, language, said + [{"field": f, "detail": m} for f, m in more])
+    body = present(
+        index, outcome, language, said + [{"field": e.field, "detail": _(e.template, **e.values)} for e in more]
+    )
     return body, {"Content-Language": language, "Cache-Control": "no-store"}
 
 

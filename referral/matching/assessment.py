@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from referral.matching.i18n import N_
 from referral.matching.types import GRADES, AssessmentScale, MatchInputError, UnderstoodNeed
 
 
@@ -38,12 +39,21 @@ def graded_needs(
 
 def _scale(by_key: dict[str, AssessmentScale], key: str, grade: str) -> AssessmentScale:
     if key not in by_key:
-        allowed = ", ".join(sorted(by_key)) or "none (this directory defines no assessment scales)"
+        if not by_key:
+            raise MatchInputError(
+                f"assessment.{key}",
+                N_("unknown assessment scale; allowed: none (this directory defines no assessment scales)"),
+            )
         raise MatchInputError(
-            f"assessment.{key}", f"unknown assessment scale; allowed: {allowed}", tuple(sorted(by_key))
+            f"assessment.{key}",
+            N_("unknown assessment scale; allowed: {allowed}"),
+            tuple(sorted(by_key)),
+            allowed=", ".join(sorted(by_key)),
         )
     if grade not in GRADES:
-        raise MatchInputError(f"assessment.{key}", f"grade must be one of {', '.join(GRADES)}", GRADES)
+        raise MatchInputError(
+            f"assessment.{key}", N_("grade must be one of {grades}"), GRADES, grades=", ".join(GRADES)
+        )
     return by_key[key]
 
 

@@ -28,6 +28,12 @@ SOURCE_LANGUAGE = "en"
 TABLES = {"CATALOGUE": "", "LABELS": "label", "GENDER_RULES": "gender", "_SEPARATOR": "separator"}
 
 
+def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"
+    """Marks a message of :class:`~referral.matching.types.MatchInputError` (an English ``str.format``
+    template): it is extracted into the API's catalogue, which says it in the caller's language."""
+    return message
+
+
 def languages() -> tuple[str, ...]:
     """The languages with a compiled catalogue, besides English (sorted)."""
     return tuple(sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()))

@@ -10,6 +10,7 @@ about services, distances or scoring beyond the need weights.
 
 from __future__ import annotations
 
+from referral.matching.i18n import N_
 from referral.matching.index import DirectoryIndex
 from referral.matching.lexical import is_cjk
 from referral.matching.messages import say
@@ -57,14 +58,14 @@ def _understand(
     index: DirectoryIndex, need: NeedInput, i: int, language: str, settings: MatchSettings
 ) -> list[UnderstoodNeed]:
     if not 0 <= need.severity <= 3:
-        raise MatchInputError(f"needs[{i}].severity", "severity must be 0, 1, 2 or 3")
+        raise MatchInputError(f"needs[{i}].severity", N_("severity must be 0, 1, 2 or 3"))
     if (need.code is None) == (need.text is None):
-        raise MatchInputError(f"needs[{i}]", "give exactly one of code or text")
+        raise MatchInputError(f"needs[{i}]", N_("give exactly one of code or text"))
     taxonomy = index.taxonomy
     if need.code is not None:
         if need.code not in taxonomy:
             suggestions = closest(need.code, taxonomy.codes, limit=SUGGESTIONS)
-            raise MatchInputError(f"needs[{i}].code", f"unknown need code {need.code!r}", suggestions)
+            raise MatchInputError(f"needs[{i}].code", N_("unknown need code {code}"), suggestions, code=repr(need.code))
         return [UnderstoodNeed(need.code, taxonomy.label(need.code, language), need.severity, "code", input=i)]
     text = need.text or ""
     floor = settings.text_min_score / 100

@@ -18,6 +18,7 @@ from referral.matching import placefind
 from referral.matching.explain import name_in
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.geo import haversine_km
+from referral.matching.i18n import N_
 from referral.matching.index import DirectoryIndex
 from referral.matching.messages import say
 from referral.matching.placefind import Candidate
@@ -72,10 +73,10 @@ def _resolve(
             return verdict
         if isinstance(verdict, list) and placefind.ambiguous(verdict, settings):
             good = [c for c in verdict if c.confidence >= settings.place_min_confidence]
-            raise _error(index, field, "the name could be several places; choose one of these", good, language)
+            raise _error(index, field, N_("the name could be several places; choose one of these"), good, language)
     closest = placefind.fuzzy(gaz, text, outer)
     ranked = sorted(closest, key=lambda c: (-c.confidence, c.code))
-    raise _error(index, field, "no place matches well enough; the closest are listed", ranked, language)
+    raise _error(index, field, N_("no place matches well enough; the closest are listed"), ranked, language)
 
 
 def _pass(

@@ -464,7 +464,9 @@ class MatchOutcome:
 
 
 class MatchInputError(ValueError):
-    """A query the core cannot answer as given; ``field`` is a JSON path into the request."""
+    """A query the core cannot answer as given; ``field`` is a JSON path into the request. ``message``
+    is an English template (``str.format`` fields, marked with i18n.N_) filled with ``values``: kept as
+    ``template`` and ``values`` so the API says it in the caller's language; ``message`` is the English."""
 
     def __init__(
         self,
@@ -472,9 +474,11 @@ class MatchInputError(ValueError):
         message: str,
         suggestions: tuple[str, ...] = (),
         candidates: tuple[Mapping[str, object], ...] = (),
+        **values: object,
     ):
-        super().__init__(message)
+        self.template, self.values = message, values
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)
         self.field = field
-        self.message = message
         self.suggestions = suggestions
         self.candidates = candidates  # structured suggestions (places: code, name, parent), best first

@@ -8,8 +8,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from referral.matching.types import GRADES, MODES
 from referral.matching.week import WEEKDAY_NAMES, WEEKDAYS
+from referral.schemas import N_
 from referral.schemas.directory import CODE, LANGUAGE_TAG, TOKEN
 
+# the API translates it back from the English (api/errors.py TEMPLATES)
+ONE_OF_GRADES = N_("must be one of {grades}")
 OPEN_ON = (*WEEKDAYS, *WEEKDAY_NAMES)  # a weekday as a code (mo) or in full (monday)
 
 
@@ -34,11 +37,11 @@ class MatchLocation(Schema):
     @validates_schema
     def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "within" in data and "place" not in data:
-            raise ValidationError("within narrows a place: give place too", "within")
+            raise ValidationError(N_("within narrows a place: give place too"), "within")
         if ("lat" in data) != ("lon" in data):
-            raise ValidationError("give both lat and lon", "lon" if "lat" in data else "lat")
+            raise ValidationError(N_("give both lat and lon"), "lon" if "lat" in data else "lat")
         if "lat" not in data and "place" not in data:
-            raise ValidationError("give lat and lon, or a place", "place")
+            raise ValidationError(N_("give lat and lon, or a place"), "place")
 
 
 class MatchChild(Schema):
@@ -74,7 +77,7 @@ class MatchNeed(Schema):
     @validates_schema
     def _code_or_text(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if ("code" in data) == ("text" in data):
-            raise ValidationError("give exactly one of code or text", "code")
+            raise ValidationError(N_("give exactly one of code or text"), "code")
 
 
 class MatchConstraints(Schema):
@@ -107,8 +110,9 @@ class MatchRequest(Schema):
     def _grades(self, value: dict[str, str], **_kwargs: Any) -> None:
         """Each grade one of GRADES, the error at ``assessment.<scale>`` (the scales are the region's)."""
         if len(value) > 20:
-            raise ValidationError("at most 20 scales")
-        wrong = {key: [f"must be one of {', '.join(GRADES)}"] for key, grade in value.items() if grade not in GRADES}
+            raise ValidationError(N_("at most 20 scales"))
+        one_of = ONE_OF_GRADES.format(grades=", ".join(GRADES))
+        wrong = {key: [one_of] for key, grade in value.items() if grade not in GRADES}
         if wrong:
             raise ValidationError(wrong)
 

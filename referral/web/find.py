@@ -61,7 +61,7 @@ def _rescued(body: dict[str, Any], problems: list[tuple[str, str]], language: st
         return None
     data = match_rescue.repair(body, [field for field, _ in problems])
     index, outcome, more = matchmaking.run_anyway(cache, data, language, current_app.config)
-    said = [{"field": field, "detail": detail} for field, detail in [*problems, *more]]
+    said = [{"field": field, "detail": detail} for field, detail in [*problems, *((e.field, e.message) for e in more)]]
     return present(index, outcome, language, said)
 
 
