@@ -20,6 +20,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from referral.errors import N_
+
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
 
 
@@ -39,21 +41,27 @@ def public(address: str) -> bool:
 
 
 def url_problem(url: str, allow_private: bool = False) -> str | None:
-    """Why ``url`` may not receive outbound requests, or None. Names are not resolved here (no
-    network when a subscription is made): the connection check covers what they resolve to."""
+    """Why ``url`` may not receive outbound requests (in English), or None. Names are not resolved here
+    (no network when a subscription is made): the connection check covers what they resolve to."""
+    refusal = url_refusal(url, allow_private)
+    return refusal[0].format(host=refusal[1]) if refusal else None
+
+
+def url_refusal(url: str, allow_private: bool = False) -> tuple[str, str] | None:
+    """:func:`url_problem` as its template (marked for the API's catalogue) and the host it names."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if not host:
-        return "The URL has no host."
+        return N_("The URL has no host."), host
     if allow_private:
         return None
     if host == "localhost" or host.endswith(LOCAL_SUFFIXES):
-        return f"The host {host} is local to this server's network; use a public address."
+        return N_("The host {host} is local to this server's network; use a public address."), host
     try:
         ipaddress.ip_address(host)
     except ValueError:
         return None
     if not public(host):
-        return f"The address {host} is loopback, private, link-local or reserved; use a public address."
+        return N_("The address {host} is loopback, private, link-local or reserved; use a public address."), host
     return None
 
 

@@ -38,9 +38,9 @@ def subscribe(
     A URL naming a local or non-public address is refused (referral.outbound) unless ``allow_private``."""
     if actor.account_id is None:
         raise Forbidden(N_("Webhooks belong to an account; the bootstrap admin key has none."))
-    problem = outbound.url_problem(data["url"], allow_private)
-    if problem:
-        raise Invalid("url", problem)
+    refusal = outbound.url_refusal(data["url"], allow_private)
+    if refusal:
+        raise Invalid("url", refusal[0], host=refusal[1])
     secret = data.get("secret") or SECRET_PREFIX + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(account_id=actor.account_id, url=data["url"], secret_sealed=sealer.seal(secret))
     session.add(subscription)

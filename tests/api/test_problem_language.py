@@ -238,3 +238,19 @@ def test_a_child_at_risk_is_still_answered_and_the_dropped_parts_named_in_chines
         {"field": "needs[1].severity", "detail": "必须大于或等于 0 且小于或等于 3。"},
         {"field": "needs[0].code", "detail": "未知的需求代码 'no.such.code'"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("accept", "detail"),
+    [
+        (None, "The address 10.0.0.5 is loopback, private, link-local or reserved; use a public address."),
+        ("zh", "地址 10.0.0.5 是回环、私有、链路本地或保留地址；请使用公网地址。"),
+    ],
+)
+def test_a_webhook_s_refused_address_is_named_in_the_language_asked_for(
+    app, client, make_key, admin_headers, accept, detail
+):
+    worker = people(app, make_key, admin_headers).worker
+    headers = {**worker, "Accept-Language": accept} if accept else worker
+    body = client.post("/v1/webhooks", json={"url": "http://10.0.0.5/hook"}, headers=headers).get_json()
+    assert (body["status"], body["detail"]) == (422, f"url: {detail}")
