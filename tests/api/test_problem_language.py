@@ -9,7 +9,7 @@ from referral.api.errors import field_message
 from tests import builders
 from tests.api.test_match_safety import seed_demo
 from tests.builders import fresh, seed_mini
-from tests.referral_setup import COUNSELLING, EAST, move, people, send
+from tests.referral_setup import COUNSELLING, EAST, move, people, referral_body, send
 
 MISSING = "/v1/services/00000000-0000-0000-0000-000000000000"
 
@@ -254,3 +254,12 @@ def test_a_webhook_s_refused_address_is_named_in_the_language_asked_for(
     headers = {**worker, "Accept-Language": accept} if accept else worker
     body = client.post("/v1/webhooks", json={"url": "http://10.0.0.5/hook"}, headers=headers).get_json()
     assert (body["status"], body["detail"]) == (422, f"url: {detail}")
+
+
+def test_a_time_that_is_not_one_is_named_in_chinese(app, client, make_key, admin_headers):
+    worker = people(app, make_key, admin_headers).worker
+    body = referral_body(consent={"given_by": "parent", "given_at": "yesterday", "purpose": "to arrange counselling"})
+    answer = client.post("/v1/referrals", json=body, headers={**worker, "Accept-Language": "zh"})
+    assert answer.get_json()["errors"] == [
+        {"field": "consent.given_at", "pointer": "/consent/given_at", "detail": "不是有效的日期时间。"}
+    ]
