@@ -75,3 +75,19 @@ def test_the_core_s_extractor_reads_the_english_tables_with_their_key_paths_as_c
     assert ("separator", ", ") in found
     english = sum(len(table) for table in messages.LABELS["en"].values())
     assert len(found) == len(messages.CATALOGUE["en"]) + english + len(messages.GENDER_RULES["en"]) + 1
+
+
+def test_the_api_catalogue_holds_the_use_cases_schemas_and_core_s_error_messages_and_no_page_s_words() -> None:
+    by_domain = {c.domain: {message for _context, message in extract(c)} for c in CATALOGUES}
+    api = by_domain["api"]
+    assert {
+        "no organization with id {key}",  # referral/directory.py
+        "A {current} referral cannot become {new}.",  # referral/referral_rules.py
+        "Only an admin may suspend a listing.",  # referral/policy.py
+        "unknown need code {code}",  # referral/referrals.py and the core's matching/needs.py
+        "severity must be 0, 1, 2 or 3",  # the core
+        "give both lat and lon",  # referral/schemas/match.py
+        "Length must be between {min} and {max}.",  # marshmallow's, read back by api/errors.py
+    } <= api
+    assert "Give a name and a role." in by_domain["messages"] and "Give a name and a role." not in api
+    assert api & by_domain["messages"] == set() and api & by_domain["core"] == set()
