@@ -8,7 +8,6 @@ Titles and details are in the language Accept-Language asks for (api/i18n.py); t
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,12 +18,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from referral.api.i18n import N_, _
+from referral import wording
+from referral.api.i18n import N_, _, language
 from referral.errors import Conflict, Invalid, InvalidMany, NotFound, StaleVersion
 from referral.matching.types import MatchInputError
 from referral.policy import Forbidden
 from referral.schemas import flatten_messages
-from referral.schemas.match import ONE_OF_GRADES
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem types are relative references to their explanation on the docs page.
@@ -78,46 +77,10 @@ MARSHMALLOW_WORDS = (
     N_("Special numeric values (nan or infinity) are not permitted."),
 )
 
-# marshmallow's messages that carry values (and our own "must be one of {grades}"): marshmallow gives
-# them formatted in English, so from_validation recognizes each by its template (a regex of it) and
-# translates the template, filled with the values it captured.
-TEMPLATES = (
-    N_("Shorter than minimum length {min}."),
-    N_("Longer than maximum length {max}."),
-    N_("Length must be between {min} and {max}."),
-    N_("Length must be {equal}."),
-    N_("Must be greater than or equal to {min}."),
-    N_("Must be greater than {min}."),
-    N_("Must be less than or equal to {max}."),
-    N_("Must be less than {max}."),
-    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
-    N_("Must be greater than or equal to {min} and less than {max}."),
-    N_("Must be greater than {min} and less than or equal to {max}."),
-    N_("Must be greater than {min} and less than {max}."),
-    N_("Must be one of: {choices}."),
-    N_("Must be equal to {other}."),
-    ONE_OF_GRADES,
-)
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    """The regex of a template's English: each ``{name}`` field captures its value."""
-    parts = re.split(r"\{(\w+)\}", template)  # text, field, text, field, …, text
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
-
-
-# The longest first: "Must be greater than {min}." would take "0 and less than 3" for its value.
-PATTERNS = tuple((template, _pattern(template)) for template in sorted(TEMPLATES, key=len, reverse=True))
-
 
 def field_message(message: str) -> str:
-    """A schema's message in the request's language: a fixed one from the catalogue, else one of
-    :data:`TEMPLATES` with the values marshmallow filled in, else as written."""
-    for template, pattern in PATTERNS:
-        found = pattern.fullmatch(message)
-        if found:
-            return _(template, **found.groupdict())
-    return _(message)
+    """A schema's message in the request's language (wording.field_message)."""
+    return wording.field_message(language(), message)
 
 
 class Problem(Exception):

@@ -5,28 +5,15 @@ source language of every msgid. ``make translations`` extracts the msgids (``_``
 referral/api), updates each .po and compiles the .mo.
 
 Only the wording changes with the language: a problem's ``type``, ``status`` and field names never do.
-Uses the standard library's ``gettext`` (not Flask-Babel, whose locale is the pages': their session
-choice does not apply to API calls).
+Reads the catalogue through referral/wording.py (the standard library's ``gettext``, not Flask-Babel,
+whose locale is the pages': their session choice does not apply to API calls).
 """
 
 from __future__ import annotations
 
-import gettext
-from functools import cache
-from pathlib import Path
-
 from flask import has_request_context, request
 
-TRANSLATIONS = Path(__file__).parent / "translations"
-DOMAIN = "api"
-SOURCE_LANGUAGE = "en"
-
-
-@cache
-def languages() -> tuple[str, ...]:
-    """English, then each language with a compiled catalogue."""
-    found = sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file())
-    return (SOURCE_LANGUAGE, *found)
+from referral.wording import SOURCE_LANGUAGE, languages, translate
 
 
 def language() -> str:
@@ -36,16 +23,10 @@ def language() -> str:
     return request.accept_languages.best_match(languages(), default=SOURCE_LANGUAGE) or SOURCE_LANGUAGE
 
 
-@cache
-def _translation(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, TRANSLATIONS, languages=[language], fallback=True)
-
-
 def _(message: str, **values: object) -> str:
     """``message`` in the request's language (as written where the catalogue lacks it), then filled
     with ``values`` (``str.format`` fields)."""
-    text = _translation(language()).gettext(message)
-    return text.format(**values) if values else text
+    return translate(language(), message, **values)
 
 
 def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"

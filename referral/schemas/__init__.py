@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from referral.errors import N_  # the one marker for the app's catalogue (referral/wording.py)
 
-def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"
-    """Marks a schema's fixed message for the API's catalogue (tools/translations.py extracts this
-    package with referral/api); the API translates it where it is shown, in the request's language."""
-    return message
+ONE_OF_GRADES = N_("must be one of {grades}")  # a screening grade's refusal (schemas.match)
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:

@@ -8,11 +8,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from referral.matching.types import GRADES, MODES
 from referral.matching.week import WEEKDAY_NAMES, WEEKDAYS
-from referral.schemas import N_
+from referral.schemas import N_, ONE_OF_GRADES
 from referral.schemas.directory import CODE, LANGUAGE_TAG, TOKEN
 
 # the API translates it back from the English (api/errors.py TEMPLATES)
-ONE_OF_GRADES = N_("must be one of {grades}")
 OPEN_ON = (*WEEKDAYS, *WEEKDAY_NAMES)  # a weekday as a code (mo) or in full (monday)
 
 

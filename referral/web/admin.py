@@ -15,6 +15,7 @@ from referral import accounts, freshness, jobs, queries
 from referral.db import get_session
 from referral.errors import Conflict, Invalid
 from referral.web.base import bp, page, principal, render
+from referral.web.i18n import told
 
 ROLES = ("social_worker", "case_app", "org_editor", "admin")
 
@@ -62,7 +63,7 @@ def create_account():
         account = accounts.create_account(get_session(), principal(), data)
     except Invalid as error:
         get_session().rollback()
-        return _accounts_page(errors={error.field: error.message}, status=422)
+        return _accounts_page(errors={error.field: told(error)}, status=422)
     flash(_("Account created: %(name)s. Issue it a key below.", name=account.name))
     return redirect(url_for("web.accounts"))
 

@@ -22,6 +22,7 @@ from referral.policy import require_edit
 from referral.web import listingform
 from referral.web.base import principal, render
 from referral.web.errors import Refused
+from referral.web.i18n import told
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,8 @@ def page(
 def problems(error: Invalid | InvalidMany) -> dict[str, str]:
     """A use case's refusal of a value, as errors by form field."""
     if isinstance(error, InvalidMany):
-        return {p.field: p.message for p in error.problems}
-    return {error.field: error.message}
+        return {p.field: told(p) for p in error.problems}
+    return {error.field: told(error)}
 
 
 def _conflict(kind: Kind, key: str, original: dict[str, Any], edited: dict[str, Any]) -> Any:

@@ -19,6 +19,7 @@ from referral.policy import require_edit
 from referral.web import choices, editing, listingform
 from referral.web.base import bp, page, principal, render
 from referral.web.errors import Refused
+from referral.web.i18n import told
 
 ALL = {"status": "any", "page": 1, "per_page": 100}
 
@@ -65,7 +66,7 @@ def resolve(report_id: str):
     try:
         filed = freshness.resolve(get_session(), principal(), report_id, resolution)
     except Invalid as error:
-        flash(error.message)
+        flash(told(error))
         return redirect(request.referrer or url_for("web.home"))
     flash(_("Report resolved."))
     back = request.form.get("next", "")

@@ -23,7 +23,7 @@ from referral.presenting import present
 from referral.web import findform, picture
 from referral.web.base import bp, page, render
 from referral.web.errors import Refused
-from referral.web.i18n import chosen_language, languages
+from referral.web.i18n import chosen_language, languages, told
 
 
 @bp.get("/find")
@@ -48,7 +48,7 @@ def answer():
         return (
             _answer(body, rescued)
             if rescued
-            else _form(request.form, {error.field: error.message}, suggestions=list(error.suggestions))
+            else _form(request.form, {error.field: told(error)}, suggestions=list(error.suggestions))
         )
     return _answer(body, present(index, outcome, language))
 
@@ -61,7 +61,7 @@ def _rescued(body: dict[str, Any], problems: list[tuple[str, str]], language: st
         return None
     data = match_rescue.repair(body, [field for field, _ in problems])
     index, outcome, more = matchmaking.run_anyway(cache, data, language, current_app.config)
-    said = [{"field": field, "detail": detail} for field, detail in [*problems, *((e.field, e.message) for e in more)]]
+    said = [{"field": field, "detail": detail} for field, detail in [*problems, *((e.field, told(e)) for e in more)]]
     return present(index, outcome, language, said)
 
 

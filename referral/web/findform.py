@@ -19,6 +19,7 @@ from referral.matching.types import GRADES, MODES
 from referral.matching.week import WEEKDAYS
 from referral.schemas import flatten_messages
 from referral.schemas.match import MatchRequest
+from referral.web.i18n import field_said
 
 TEXT_ROWS = 3  # rows for needs typed in the worker's own words
 SEVERITIES = (1, 2, 3)
@@ -106,7 +107,7 @@ def validate(body: Mapping[str, Any]) -> tuple[dict[str, Any] | None, dict[str, 
     except ValidationError as error:
         errors: dict[str, str] = {}
         for field, message in flatten_messages(error.messages):
-            errors.setdefault(_form_field(field), message)
+            errors.setdefault(_form_field(field), field_said(message))
         return None, errors
 
 
@@ -115,7 +116,7 @@ def problems(body: Mapping[str, Any]) -> list[tuple[str, str]]:
     try:
         MatchRequest().load(body)
     except ValidationError as error:
-        return list(flatten_messages(error.messages))
+        return [(field, field_said(message)) for field, message in flatten_messages(error.messages)]
     return []
 
 

@@ -11,6 +11,7 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from referral import wording
 from referral.matching.messages import label
 from referral.matching.week import periods  # the grouping of opening hours the terminal shows too
 from referral.web.base import bp, page
@@ -40,6 +41,16 @@ def init_app(app: Flask) -> None:
 
 def _core_language() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
+
+
+def told(error: Exception) -> str:
+    """A use case's refusal in the page's language (the app's catalogue, referral/wording.py)."""
+    return wording.told(_core_language(), error)
+
+
+def field_said(message: str) -> str:
+    """A schema's message about a field in the page's language (as the API says it in that language)."""
+    return wording.field_message(_core_language(), message)
 
 
 def shown(value: object) -> str:

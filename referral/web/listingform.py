@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from referral.schemas import flatten_messages
 from referral.schemas.directory import OrganizationSchema, ServiceSchema, SiteSchema
+from referral.web.i18n import field_said
 
 EXTRA_ROWS = 2  # empty rows offered for a new phone or opening time
 ROWS = {"phones": (("number", "purpose"), "number"), "opening_hours": (("weekday", "opens", "closes"), "opens")}
@@ -86,7 +87,7 @@ class ListingForm:
         except ValidationError as error:
             errors: dict[str, str] = {}
             for name, message in flatten_messages(error.messages):
-                errors.setdefault(name, message)
+                errors.setdefault(name, field_said(message))
             return None, errors
 
 

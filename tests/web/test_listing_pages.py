@@ -160,6 +160,8 @@ def test_a_service_left_without_needs_is_refused_beside_the_needs_and_an_untouch
     refused = pages.post(f"/services/{service.id}/edit", {**form, "needs": []}, headers={"Accept-Language": "en"})
     assert refused.status_code == 422
     assert '<p class="error" id="needs-error">Length must be between 1 and 20.</p>' in text(refused)
+    chinese = pages.post(f"/services/{service.id}/edit", {**form, "needs": []}, headers={"Accept-Language": "zh"})
+    assert '<p class="error" id="needs-error">长度必须在 1 到 20 之间。</p>' in text(chinese)  # the API's words
     version = _read(pages.app, Service, service.id).version
     unchanged = pages.post(f"/services/{service.id}/edit", form)
     assert unchanged.status_code == 302

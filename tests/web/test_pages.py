@@ -282,3 +282,13 @@ def test_a_need_the_reader_cannot_understand_is_answered_not_refused(pages) -> N
     page = text(response)
     assert response.status_code == 200
     assert "未能识别的需要" in page[page.index('id="unmet-title"') :]
+
+
+def test_a_use_cases_refusal_is_shown_in_the_persons_language(pages) -> None:
+    """The app's catalogue (referral/wording.py) words the pages' refusals as it words the API's."""
+    pages.sign_in("admin")
+    form = {"name": "Ms Li", "role": "org_editor"}  # an editor bound to no organization
+    refused = pages.post("/admin/accounts", form, headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 422 and "org_editor 必须属于一个已存在的机构" in text(refused)
+    english = pages.post("/admin/accounts", form, headers={"Accept-Language": "en"})
+    assert english.status_code == 422 and "an org_editor needs an existing organization" in text(english)
