@@ -27,7 +27,7 @@ KEY_PREFIX = "rk_"
 
 def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) -> Account:
     """An account with one role; an org_editor names the organization it edits."""
-    require_admin(actor, "create accounts")
+    require_admin(actor, N_("Only an admin may create accounts."))
     organization_id = data.get("organization_id")
     if data["role"] == "org_editor":
         if not organization_id or session.get(Organization, organization_id) is None:
@@ -50,7 +50,7 @@ def create_account(session: Session, actor: Principal, data: Mapping[str, Any]) 
 
 
 def set_account_status(session: Session, actor: Principal, account_id: str, status: str) -> Account:
-    require_admin(actor, "change accounts")
+    require_admin(actor, N_("Only an admin may change accounts."))
     account = get_account(session, account_id)
     if status == "disabled" and account.role == "admin" and account.status == "active":
         _keep_one_admin(session, account)
@@ -100,7 +100,7 @@ def issue_key(
     now: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key for an account: the row, and the plain key to show once."""
-    require_admin(actor, "issue keys")
+    require_admin(actor, N_("Only an admin may issue keys."))
     account = get_account(session, account_id)
     now = now or datetime.now(UTC)
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
@@ -127,7 +127,7 @@ def issue_key(
 
 def revoke_key(session: Session, actor: Principal, key_id: str, now: datetime | None = None) -> ApiKey:
     """Revoke a key by id or prefix; it stops working at once."""
-    require_admin(actor, "revoke keys")
+    require_admin(actor, N_("Only an admin may revoke keys."))
     key = session.get(ApiKey, key_id) or session.scalar(select(ApiKey).where(ApiKey.prefix == key_id))
     if key is None:
         raise NotFound("key", key_id)

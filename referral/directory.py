@@ -66,7 +66,7 @@ def create(session: Session, actor: Principal, model: type, data: Mapping[str, A
     data = dict(data)
     kind = KINDS[model]
     if model is Organization:
-        require_admin(actor, "create organizations")
+        require_admin(actor, N_("Only an admin may create organizations."))
     else:
         _require_organization(session, data["organization_id"])
         require_edit(actor, data["organization_id"])
@@ -113,7 +113,7 @@ def update_listing(
 def soft_delete(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
     """Mark a listing inactive; it stays readable by id and leaves lists and matching."""
     if model is Organization:
-        require_admin(actor, "deactivate organizations")
+        require_admin(actor, N_("Only an admin may deactivate organizations."))
     obj = _editable(session, actor, model, key, expected_version)
     check_status_change(actor, KINDS[model], obj.status, "inactive")  # an editor cannot erase a suspension
     before = audit.state(obj)
@@ -123,7 +123,7 @@ def soft_delete(session: Session, actor: Principal, model: type, key: str, expec
 
 def restore(session: Session, actor: Principal, model: type, key: str, expected_version: int | None) -> Any:
     """An admin brings a deleted (inactive) listing back to active."""
-    require_admin(actor, "restore listings")
+    require_admin(actor, N_("Only an admin may restore listings."))
     obj = _editable(session, actor, model, key, expected_version)
     if obj.status != "inactive":
         raise Invalid(

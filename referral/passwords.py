@@ -39,7 +39,7 @@ PASSWORD_LENGTH = PASSWORD_LENGTH_TEMPLATE.format(min=MIN_LENGTH, max=MAX_LENGTH
 
 def set_password(session: Session, actor: Principal, account_id: str, login: str, password: str) -> Account:
     """An admin gives an account a login (unique) and a password; a new one ends its old sessions."""
-    require_admin(actor, "set passwords")
+    require_admin(actor, N_("Only an admin may set passwords."))
     account = get_account(session, account_id)
     login = login.strip().lower()
     if not LOGIN.fullmatch(login):

@@ -93,9 +93,10 @@ def check_status_change(principal: Principal, kind: str, current: str, new: str)
         )
 
 
-def require_admin(principal: Principal, what: str) -> None:
+def require_admin(principal: Principal, refusal: str) -> None:
+    """Refuse a non-admin with ``refusal``, a whole sentence marked ``N_`` (translated where shown)."""
     if not principal.is_admin:
-        raise Forbidden(N_("Only an admin may {what}."), what=what)
+        raise Forbidden(refusal)
 
 
 def check_fields(principal: Principal, kind: str, changes: Mapping[str, Any]) -> None:

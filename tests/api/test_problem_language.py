@@ -263,3 +263,17 @@ def test_a_time_that_is_not_one_is_named_in_chinese(app, client, make_key, admin
     assert answer.get_json()["errors"] == [
         {"field": "consent.given_at", "pointer": "/consent/given_at", "detail": "不是有效的日期时间。"}
     ]
+
+
+def test_an_admin_only_action_is_refused_in_one_whole_sentence_in_either_language(app, client, make_key):
+    seed_mini(app)
+    editor = make_key("org_editor", EAST)
+    url = f"/v1/organizations/{EAST}"
+    said = {
+        accept: client.delete(url, headers={**fresh(client, url, editor), "Accept-Language": accept})
+        for accept in ("zh", "en")
+    }
+    assert {k: (r.status_code, r.get_json()["detail"]) for k, r in said.items()} == {
+        "zh": (403, "只有管理员可以停用机构。"),
+        "en": (403, "Only an admin may deactivate organizations."),
+    }
