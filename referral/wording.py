@@ -50,6 +50,31 @@ def told(language: str, error: Exception) -> str:
     return translate(language, str(getattr(error, "message", error)))
 
 
+# marshmallow's own messages for a field (those without a value in them), translated where shown.
+MARSHMALLOW_WORDS = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Invalid type."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid UUID."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+)
+
 # marshmallow's messages that carry values (and our own "must be one of {grades}"): marshmallow gives
 # them formatted in English, so field_message recognizes each by its template (a regex of it) and
 # translates the template, filled with the values it captured.

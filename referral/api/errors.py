@@ -52,30 +52,6 @@ HTTP_WORDS = (
     N_("The data value transmitted exceeds the capacity limit."),
     N_("The server does not support the media type transmitted in the request."),
 )
-# marshmallow's own messages for a field (those without a value in them), translated where shown.
-MARSHMALLOW_WORDS = (
-    N_("Missing data for required field."),
-    N_("Field may not be null."),
-    N_("Invalid value."),
-    N_("Unknown field."),
-    N_("Invalid input type."),
-    N_("Invalid type."),
-    N_("Not a valid string."),
-    N_("Not a valid integer."),
-    N_("Not a valid number."),
-    N_("Number too large."),
-    N_("Not a valid boolean."),
-    N_("Not a valid date."),
-    N_("Not a valid datetime."),
-    N_("Not a valid aware datetime."),
-    N_("Not a valid utf-8 string."),
-    N_("Not a valid list."),
-    N_("Not a valid mapping type."),
-    N_("Not a valid email address."),
-    N_("Not a valid URL."),
-    N_("Not a valid UUID."),
-    N_("Special numeric values (nan or infinity) are not permitted."),
-)
 
 
 def field_message(message: str) -> str:

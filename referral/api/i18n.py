@@ -1,8 +1,8 @@
 """The API's own words in the caller's language: problem titles and details come from gettext
 catalogues (``translations/<language>/LC_MESSAGES/api.po``, compiled to ``api.mo``), in the language
 ``Accept-Language`` asks for (quality values respected, ``zh-CN`` finds ``zh``), else English, the
-source language of every msgid. ``make translations`` extracts the msgids (``_`` and ``N_`` calls under
-referral/api), updates each .po and compiles the .mo.
+source language of every msgid. ``make translations`` extracts the msgids (``_`` and ``N_`` calls in the
+whole package but the pages, whose words are Flask-Babel's), updates each .po and compiles the .mo.
 
 Only the wording changes with the language: a problem's ``type``, ``status`` and field names never do.
 Reads the catalogue through referral/wording.py (the standard library's ``gettext``, not Flask-Babel,
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 
+from referral.errors import N_  # noqa: F401 - the app's one marker, re-exported for the API's modules
 from referral.wording import SOURCE_LANGUAGE, languages, translate
 
 
@@ -27,8 +28,3 @@ def _(message: str, **values: object) -> str:
     """``message`` in the request's language (as written where the catalogue lacks it), then filled
     with ``values`` (``str.format`` fields)."""
     return translate(language(), message, **values)
-
-
-def N_(message: str) -> str:  # gettext's name for "mark for extraction, translate later"
-    """Marks a text for the catalogue without translating it: it is translated where it is shown."""
-    return message

@@ -11,7 +11,7 @@ from referral.matching.week import WEEKDAY_NAMES, WEEKDAYS
 from referral.schemas import N_, ONE_OF_GRADES
 from referral.schemas.directory import CODE, LANGUAGE_TAG, TOKEN
 
-# the API translates it back from the English (api/errors.py TEMPLATES)
+# the API translates it back from the English (wording.py TEMPLATES)
 OPEN_ON = (*WEEKDAYS, *WEEKDAY_NAMES)  # a weekday as a code (mo) or in full (monday)
 
 
