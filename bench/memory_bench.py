@@ -2,10 +2,11 @@
 
 Each size runs in a fresh process (so resident memory starts clean): the synthetic directory of
 bench/synthetic.py is generated, then indexed as a worker does (``build_index``, then ``gc.freeze``).
-Printed per size: resident memory (RSS) of the bare process, after the directory's ``Service`` objects
-exist, and after the index; the index's own allocations traced by tracemalloc (arrays, postings,
-tables: what the build adds on top of the services, from a second, traced build) with the build's
-peak; the objects a full collection would walk without the freeze and after it (0 = the index is
+Printed per size: resident memory (RSS) of the bare process, what the directory's ``Service`` objects
+add while they exist (the snapshot a build reads), and the worker's RSS once the build is done and the
+snapshot dropped, as a worker keeps only its index; the index's own allocations traced by tracemalloc
+(arrays, postings, tables and the encoded services of store.py, from a second, traced build) with the
+build's peak; the objects a full collection would walk without the freeze and after it (0 = the index is
 invisible to the collector); and a delta's time (one service edited, matching/delta.py, best of 3).
 Asserts nothing.
 
@@ -44,6 +45,7 @@ def one(n: int) -> dict:
     """Measure one size in this process (a child of ``main``)."""
     from synthetic import make_directory
 
+    from referral import memory
     from referral.matching.delta import apply_changes
     from referral.matching.index import build_index
 
@@ -55,18 +57,19 @@ def one(n: int) -> dict:
     started = time.perf_counter()
     index = build_index(directory)
     build_s = time.perf_counter() - started
-    gc.collect()
-    frozen = len(gc.get_objects())  # what a full collection would walk without the freeze
-    gc.freeze()
-    worker = rss_mb()
-    tracked = len(gc.get_objects())
-    edited = replace(index.services[n // 2], name="Renamed")
-    delta_s = min(_timed(lambda: apply_changes(index, "next", {edited.id}, [edited])) for _ in range(3))
     tracemalloc.start()  # a second build, traced: what the index adds on top of the services
     second = build_index(directory)
     traced, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    del second
+    del second, directory  # a worker keeps the index only (its snapshot is dropped after the build)
+    gc.collect()
+    frozen = len(gc.get_objects())  # what a full collection would walk without the freeze
+    gc.freeze()
+    memory.trim()  # as a worker does after its build (referral/memory.py)
+    worker = rss_mb()
+    tracked = len(gc.get_objects())
+    edited = replace(index.services[n // 2], name="Renamed")
+    delta_s = min(_timed(lambda: apply_changes(index, "next", {edited.id}, [edited])) for _ in range(3))
     return dict(
         n=n,
         sites=int(index.sites.offsets[-1]),

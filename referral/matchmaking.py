@@ -29,7 +29,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from referral import changes, snapshot
+from referral import changes, memory, snapshot
 from referral.db import Database
 from referral.directory import directory_version
 from referral.matching import types as core
@@ -109,7 +109,8 @@ class IndexCache:
         a serving worker, start the thread that keeps the index current."""
         index = self.current()
         gc.collect()
-        gc.freeze()  # ~1M long-lived objects at 100k services: a full collection would walk them all
+        gc.freeze()  # the long-lived objects (modules, tables): a full collection would walk them all
+        memory.trim()  # the snapshot the build read is freed: its pages go back to the system
         if self._start is run_in_background and self._poller is None:
             self._poller = threading.Thread(target=self._poll, name="referral-index-poller", daemon=True)
             self._poller.start()
@@ -162,6 +163,7 @@ class IndexCache:
             self._checked_at = self._clock()
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
+                memory.trim()
         except Exception:
             if self._index is None:
                 raise

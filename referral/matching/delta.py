@@ -32,6 +32,7 @@ from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _bu
 from referral.matching.placenames import site_entries
 from referral.matching.schools import school_names
 from referral.matching.spatial import SiteBoxes
+from referral.matching.store import ServiceStore
 from referral.matching.types import Service
 
 
@@ -47,21 +48,21 @@ def apply_changes(
         raise ValueError("fresh services must be changed ones, each once")
     n, ordered = len(index.services), _id_ordered(index.columns)
     gone = _rows_of(index, changed, ordered)
-    if [index.services[r].id for r in gone] == [s.id for s in fresh]:  # edits only: every row stays
+    if [index.services.ids[r] for r in gone] == [s.id for s in fresh]:  # edits only: every row stays
         edited = _in_place(index, version, gone, fresh)
         if edited is not None:
             return edited
     keep = np.ones(n, dtype=bool)
     keep[gone] = False
     kept = np.flatnonzero(keep)
-    at = _insert_points(index.services, kept, fresh, ordered)
+    at = _insert_points(index.services.ids, kept, fresh, ordered)
     new_rows = at + np.arange(len(fresh), dtype=np.int64)  # where each fresh service lands
     remap = np.full(n, -1, dtype=np.int64)  # old row -> new row, -1 = gone
     remap[kept] = np.arange(len(kept)) + np.searchsorted(at, np.arange(len(kept)), side="right")
     splice = _Splice(keep, at, new_rows, remap, len(kept) + len(fresh))
-    services = splice.sequence(index.services, fresh)
+    services = index.services.spliced(splice.events, fresh)
     mini_columns, mini_sites = build_columns(fresh, like=index.columns), build_sites(fresh)
-    columns = _columns(index.columns, mini_columns, splice, services, ordered)
+    columns = _columns(index.columns, mini_columns, splice, services.ids, ordered)
     sites = _sites(index.sites, mini_sites, splice)
     mini_postings = _build_postings(tuple(fresh), index.taxonomy)
     old = [index.services[int(r)] for r in np.flatnonzero(~keep)]
@@ -74,7 +75,7 @@ def apply_changes(
         postings=_postings(index.postings, mini_postings, splice),
         nearby=_nearby(index.nearby, _build_nearby(mini_postings, mini_sites, mini_columns), splice),
         area=_area(index.area, fresh, splice),
-        schools=index.schools if not any(s.serves_school for s in (*old, *fresh)) else school_names(services),
+        schools=_schools(index.schools, old, fresh, services, columns),
         gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
     )
 
@@ -99,16 +100,13 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
         and np.array_equal(index.columns.modes[at] & remote, columns.modes[at] & remote)
     ):
         return None
-    services = list(index.services)
-    for row, service in zip(rows, fresh):
-        services[row] = service
-    services = tuple(services)
+    services = index.services.replaced(rows, fresh)
     return replace(
         index,
         version=version,
         services=services,
         columns=columns,
-        schools=index.schools if not any(s.serves_school for s in (*old, *fresh)) else school_names(services),
+        schools=_schools(index.schools, old, fresh, services, columns),
         gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
     )
 
@@ -152,19 +150,6 @@ class _Splice:
         pieces.append(old[previous:])
         return np.concatenate(pieces)
 
-    def sequence(self, old: Sequence[Service], fresh: list[Service]) -> tuple[Service, ...]:
-        """The same splice of a sequence of objects."""
-        out, previous = [], 0
-        for row, insert, j in self.events:
-            out.extend(old[previous:row])
-            if insert:
-                out.append(fresh[j])
-                previous = row
-            else:
-                previous = row + 1
-        out.extend(old[previous:])
-        return tuple(out)
-
 
 MANY = 256  # events beyond which numpy's own insert (a sort and a mask) is cheaper than slices
 
@@ -189,31 +174,53 @@ def _id_ordered(columns: Columns) -> bool:
 
 def _rows_of(index: DirectoryIndex, ids: Collection[str], ordered: bool) -> list[int]:
     """The rows of the services with these ids, ascending (ids not in the index are skipped)."""
-    services = index.services
+    known = index.services.ids
     if not ordered:
         wanted = set(ids)
-        return [row for row, s in enumerate(services) if s.id in wanted]
+        return [row for row, service_id in enumerate(known) if service_id in wanted]
     found = []
     for service_id in ids:
-        row = bisect_left(range(len(services)), service_id, key=lambda r: services[r].id)
-        if row < len(services) and services[row].id == service_id:
+        row = bisect_left(known, service_id)
+        if row < len(known) and known[row] == service_id:
             found.append(row)
     return sorted(found)
 
 
-def _insert_points(services: Sequence[Service], kept: np.ndarray, fresh: list[Service], ordered: bool) -> np.ndarray:
+def _insert_points(ids: Sequence[str], kept: np.ndarray, fresh: list[Service], ordered: bool) -> np.ndarray:
     """For each fresh service (id order), the kept position it goes before (all at the end if not ordered)."""
     if not ordered:
         return np.full(len(fresh), len(kept), dtype=np.int64)
-    return np.array([bisect_left(kept, s.id, key=lambda r: services[r].id) for s in fresh], dtype=np.int64)
+    return np.array([bisect_left(kept, s.id, key=ids.__getitem__) for s in fresh], dtype=np.int64)
 
 
-def _columns(old: Columns, mini: Columns, splice: _Splice, services: tuple[Service, ...], ordered: bool) -> Columns:
+def _schools(
+    schools: dict[str, frozenset[str]],
+    old: list[Service],
+    fresh: Sequence[Service],
+    services: ServiceStore,
+    columns: Columns,
+) -> dict[str, frozenset[str]]:
+    """The school names after an edit: those of the schools the old or fresh services serve are read
+    again from the services that serve them now (columns.school); the others are shared."""
+    touched = {s.serves_school for s in (*old, *fresh) if s.serves_school}
+    if not touched:
+        return schools
+    rows = [
+        int(r)
+        for site in touched
+        if site in columns.school_ids
+        for r in np.flatnonzero(columns.school == columns.school_ids.index(site))
+    ]
+    kept = {site: names for site, names in schools.items() if site not in touched}
+    return kept | school_names(services[r] for r in sorted(rows))
+
+
+def _columns(old: Columns, mini: Columns, splice: _Splice, ids: Sequence[str], ordered: bool) -> Columns:
     spliced = {name: splice.rows(array, mini.arrays[name]) for name, array in old.arrays.items()}
     if ordered:
         id_rank = np.arange(splice.n, dtype=np.int32)
     else:
-        order = sorted(range(splice.n), key=lambda r: services[r].id)
+        order = sorted(range(splice.n), key=ids.__getitem__)
         id_rank = np.empty(splice.n, dtype=np.int32)
         id_rank[order] = np.arange(splice.n, dtype=np.int32)
     return replace(old, arrays=spliced, id_rank=id_rank, bits=mini.bits, school_ids=mini.school_ids)

@@ -20,6 +20,7 @@ from referral.matching.eligibility import standing
 from referral.matching.gazetteer import Gazetteer
 from referral.matching.safety import RiskLexicon
 from referral.matching.schools import school_names
+from referral.matching.store import ServiceStore
 from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import Directory, Region, Service
 
@@ -52,7 +53,7 @@ class DirectoryIndex:
     """The read-only index of one directory version."""
 
     version: str
-    services: tuple[Service, ...]
+    services: ServiceStore  # by row, decoded when read (store.py); ids without decoding
     taxonomy: Taxonomy
     gazetteer: Gazetteer
     columns: Columns
@@ -71,18 +72,19 @@ def build_index(directory: Directory, previous: DirectoryIndex | None = None) ->
     With the ``previous`` version's index, its place-name tables are reused when the places are equal
     (pinyin of every place name: a fifth of a build at 100k services)."""
     services = tuple(directory.services)
+    store = ServiceStore.of(services)
     same_places = previous is not None and previous.gazetteer.source == tuple(directory.places)
     taxonomy = Taxonomy(directory.terms)
     columns, sites = build_columns(services), build_sites(services)
     postings = _build_postings(services, taxonomy)
     return DirectoryIndex(
         version=directory.version,
-        services=services,
+        services=store,
         taxonomy=taxonomy,
         gazetteer=(
-            previous.gazetteer.with_services(services)
+            previous.gazetteer.with_services(store)
             if previous is not None and same_places
-            else Gazetteer(directory.places, services)
+            else Gazetteer(directory.places, store)
         ),
         columns=columns,
         sites=sites,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -222,6 +222,12 @@ def _texts(pairs: Iterable[tuple[int, str]]) -> dict[str, list[int]]:
     return found
 
 
+def _kept(services: Iterable[Service]) -> Sequence[Service]:
+    """The services as given when a sequence (the index's store: decoded only when the site tables
+    are built), else as a tuple."""
+    return services if isinstance(services, Sequence) else tuple(services)
+
+
 def site_entries(services: Iterable[Service]) -> list[SiteEntry]:
     """One entry per site of ``services`` (first seen wins), named also by its organization."""
     seen: dict[str, SiteEntry] = {}
@@ -277,7 +283,7 @@ class PlaceNames:
         keys = [(k, f) for table in (self.full, self.bare) for k, found in table.items() for f in found]
         self.fuzzy_keys = [k for k, _ in keys]
         self.fuzzy_found = [f for _, f in keys]
-        self._services = tuple(services)
+        self._services = _kept(services)
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
@@ -286,7 +292,7 @@ class PlaceNames:
         use; these ones, when built, if ``same_sites``: the services' site entries are the same)."""
         copy = object.__new__(PlaceNames)
         copy.__dict__.update(self.__dict__)
-        copy._services, copy._lock = tuple(services), threading.Lock()
+        copy._services, copy._lock = _kept(services), threading.Lock()
         copy._sites = self._sites if same_sites else None
         return copy
 

@@ -22,7 +22,7 @@ import numpy as np
 from referral.matching.candidates import school_allows
 from referral.matching.eligibility import failed, place, screen
 from referral.matching.explain import name_in, unmet_detail
-from referral.matching.geo import haversine_one, shown_km
+from referral.matching.geo import haversine_km, shown_km
 from referral.matching.index import DirectoryIndex
 from referral.matching.messages import join, say
 from referral.matching.schools import resolve_school
@@ -117,14 +117,13 @@ def _nearest(
 
 def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows: np.ndarray) -> UnmetNeed:
     """ "not_eligible", naming the rule that closes the nearest service for the need to this child."""
-    loc = query.location
-    row = min(
-        rows.tolist(),
-        key=lambda r: (
-            min((haversine_one(loc.lat, loc.lon, x.lat, x.lon) for x in index.services[r].sites), default=float("inf")),
-            index.services[r].id,
-        ),
-    )
+    loc, sites, ids = query.location, index.sites, index.services.ids
+    rows = np.asarray(rows, dtype=np.int64)
+    counts = sites.offsets[rows + 1] - sites.offsets[rows]
+    flat = np.repeat(sites.offsets[rows] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    nearest_km = np.full(len(rows), np.inf)  # no site: last
+    np.minimum.at(nearest_km, np.repeat(np.arange(len(rows)), counts), haversine_km(sites.xyz[flat], loc.lat, loc.lon))
+    row = int(rows[min(range(len(rows)), key=lambda i: (nearest_km[i], ids[rows[i]]))])
     nearest = index.services[row]
     name = name_in(nearest.names, nearest.name, query.language)
     rule, said = failed_rule(index, query, row)

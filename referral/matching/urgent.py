@@ -22,7 +22,7 @@ import numpy as np
 
 from referral.matching.eligibility import place, screen
 from referral.matching.geo import shown_km
-from referral.matching.index import DirectoryIndex
+from referral.matching.index import EXACT, NARROWER, DirectoryIndex
 from referral.matching.messages import say
 from referral.matching.types import Constraints, MatchQuery, RiskCategory, UnderstoodNeed, Urgent, UrgentService
 
@@ -76,7 +76,8 @@ def _services(index: DirectoryIndex, query: MatchQuery, codes: list[str]) -> tup
     )
     rows = rows[screen(index, reach, rows)]  # without waitlisted and full services: accepting only
     placement = place(index, reach, rows)
-    chosen = [(int(rows[k]), int(placement.site[k])) for k in np.flatnonzero(placement.eligible)]
+    eligible = np.flatnonzero(placement.eligible)
+    chosen = [(int(rows[k]), int(placement.site[k])) for k in _nearest_few(placement.km[eligible], eligible)]
     listed = [_urgent(index, query, row, flat, meets[row]) for row, flat in chosen]
     far = float("inf")
     listed.sort(key=lambda u: (u.distance_km if u.distance_km is not None else far, u.service.id))
@@ -84,20 +85,37 @@ def _services(index: DirectoryIndex, query: MatchQuery, codes: list[str]) -> tup
 
 
 def _meets(index: DirectoryIndex, codes: list[str]) -> dict[int, tuple[str, ...]]:
-    """Service row -> the risk codes it meets with its own term, a more specific one or the parent."""
+    """Service row -> the risk codes it meets with its own term, a more specific one or the parent.
+
+    From the postings alone (no service is decoded): a posting's relation to the code is at least
+    NARROWER when the service lists the code or a more specific term, and the parent's own postings
+    (EXACT) say which list the parent itself."""
     taxonomy, found = index.taxonomy, {}
     for code in codes:
-        allowed = {code}
-        if code in taxonomy:
-            allowed |= set(taxonomy.descendants(code))
-            parent = taxonomy.terms[code].parent
-            allowed |= {parent} if parent else set()
-        rows, _ = index.postings.relations(code)
-        for row in rows.tolist():
-            if allowed & set(index.services[row].needs):
-                found.setdefault(row, [])
-                found[row].append(code)
+        rows, relation = index.postings.relations(code)
+        hit = relation >= NARROWER
+        parent = taxonomy.terms[code].parent if code in taxonomy else None
+        if parent:
+            listed, kind = index.postings.relations(parent)
+            hit |= np.isin(rows, listed[kind == EXACT])
+        for row in rows[hit].tolist():
+            found.setdefault(row, [])
+            found[row].append(code)
     return {row: tuple(met) for row, met in found.items()}
+
+
+def _nearest_few(km: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The ``positions`` that may be among the URGENT_SERVICES nearest by shown distance (then id),
+    from their haversine ``km`` (NaN = no site: sorted last): only those are decoded and shown.
+
+    A position beyond ``kth x 1.02 + 0.2`` km (kth: the URGENT_SERVICES-th smallest) lies, geodesic
+    and rounded to 0.1 km as shown, strictly farther than each of the nearest (haversine is within
+    0.6 % of the geodesic, geo.BAND), so it can neither enter nor tie."""
+    located = ~np.isnan(km)
+    if int(located.sum()) <= URGENT_SERVICES:
+        return positions
+    kth = float(np.partition(km[located], URGENT_SERVICES - 1)[URGENT_SERVICES - 1])
+    return positions[located & (km <= kth * 1.02 + 0.2)]
 
 
 def _urgent(index: DirectoryIndex, query: MatchQuery, row: int, flat: int, met: tuple[str, ...]) -> UrgentService:
