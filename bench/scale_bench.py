@@ -13,12 +13,17 @@ p95 <= 20 ms at 1M services on PostgreSQL. Asserts nothing.
     .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
     .venv/bin/python bench/scale_bench.py --services 1000000 \
         --postgres postgresql+psycopg://postgres@127.0.0.1/referral_scale
+    # or in two steps (the import of 1M takes most of an hour): --stage import, then --stage serve
+
+``--stage import`` imports and records the import's figures in ``--state``; ``--stage serve`` serves
+and matches what that import left in the database (after a code change, without importing again).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import resource
@@ -29,20 +34,31 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import http_bench
-from served import Server, prepare
+from served import Server, prepare, reopen
 
 BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 
 
-def scale(folder: Path, services: int, url: str | None, requests: int, seconds: float) -> dict:
-    """Import, serve and match one directory of ``services`` services."""
-    directory = prepare(folder, services, url)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: generator + importer
+def scale(
+    folder: Path, services: int, url: str | None, requests: int, seconds: float, state: Path | None, stage: str
+) -> dict | None:
+    """Import, serve and match one directory of ``services`` services (``stage``: "all", "import"
+    only, recording its figures in ``state``, or "serve" what an earlier "import" left in ``url``)."""
+    if stage == "serve":
+        recorded = json.loads(state.read_text())
+        directory = reopen(folder, url, services, recorded["import_s"], recorded["records"])
+        peak_mb = recorded["peak_mb"]
+    else:
+        directory = prepare(folder, services, url)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: generator + importer
     print(
         f"  imported {directory.records:,} HSDS rows in {directory.import_s:.1f} s "
         f"({directory.records / directory.import_s:,.0f} rows/s; peak RSS {peak_mb:,.0f} MB)",
         flush=True,
     )
+    if stage == "import":
+        state.write_text(json.dumps({"import_s": directory.import_s, "records": directory.records, "peak_mb": peak_mb}))
+        return None
     log = folder / "server.log"
     with Server(directory, log=log, REFERRAL_LOG_LEVEL="INFO") as server:
         rss = server.worker_rss_mb()
@@ -101,16 +117,27 @@ def main() -> None:
         default=os.environ.get("REFERRAL_BENCH_POSTGRES_URL"),
         help="a disposable PostgreSQL database URL (emptied first); default $REFERRAL_BENCH_POSTGRES_URL",
     )
+    parser.add_argument(
+        "--stage",
+        choices=("all", "import", "serve"),
+        default="all",
+        help="import only (figures kept in --state), serve only what an earlier import left in --postgres, or both",
+    )
+    parser.add_argument("--state", type=Path, default=Path(tempfile.gettempdir()) / "referral-scale-state.json")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     label = "PostgreSQL" if args.postgres else "SQLite (set --postgres for PostgreSQL)"
+    if args.stage != "all" and (not args.postgres or "," in args.services):
+        parser.error("--stage import/serve needs --postgres and one size")
     rows = []
     for services in (int(s) for s in args.services.split(",")):
-        print(f"{label}, {services:,} services: writing and importing the package ...", flush=True)
+        print(f"{label}, {services:,} services: {args.stage} ...", flush=True)
         with tempfile.TemporaryDirectory() as folder:
-            rows.append(scale(Path(folder), services, args.postgres, args.requests, args.seconds))
-    print("\n" + table(label, rows))
+            found = scale(Path(folder), services, args.postgres, args.requests, args.seconds, args.state, args.stage)
+            rows += [found] if found else []
+    if rows:
+        print("\n" + table(label, rows))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import import_bench  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from referral import accounts, geocoding  # noqa: E402
+from referral.app import create_app  # noqa: E402
 from referral.db import get_db, make_engine  # noqa: E402
 from referral.hsds import importer, sources, writer  # noqa: E402
 from referral.models import ServiceNeed  # noqa: E402
@@ -67,6 +68,22 @@ def prepare(folder: Path, services: int, url: str | None = None) -> Directory:
             account = accounts.create_account(session, CLI, {"name": f"bench {role}", "role": role})
             keys.append(accounts.issue_key(session, CLI, account.id)[1])
     return Directory(url, keys[0], keys[1], codes, services, seconds, records)
+
+
+def reopen(folder: Path, url: str, services: int, import_s: float, records: int) -> Directory:
+    """The directory an earlier ``prepare`` imported into ``url`` (its import figures as recorded
+    then), with two new keys: serve it again without importing it again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app({"ENV": "test", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context(), get_db().session(write=True) as session:
+        codes = sorted(set(session.scalars(select(ServiceNeed.need_code))))
+        keys = [
+            accounts.issue_key(
+                session, CLI, accounts.create_account(session, CLI, {"name": f"bench {role}", "role": role}).id
+            )[1]
+            for role in ("social_worker", "admin")
+        ]
+    return Directory(url, keys[0], keys[1], codes, services, import_s, records)
 
 
 def _empty(url: str) -> None:
