@@ -259,7 +259,8 @@ class ServiceStore(Sequence[Service]):
 
 def encode(service: Service) -> bytes:
     """One service as a compact record (``decode`` gives back an equal service)."""
-    return marshal.dumps(_flatten(Service)(service))
+    flat = _flatten(Service)(service)
+    return marshal.dumps(flat)  # type: ignore[arg-type]  # plain values by construction (_flatten)
 
 
 def decode(record: bytes) -> Service:
@@ -338,11 +339,11 @@ def _to_plain(hint: object) -> Convert | None:
         return _flatten(typing.cast(type, cls))
     if kind == "objects":
         one = _flatten(typing.cast(type, cls))
-        return lambda items: tuple(one(i) for i in typing.cast(tuple, items))
+        return lambda items: tuple(one(i) for i in typing.cast(tuple[object, ...], items))
     if kind == "date":
         return lambda day: typing.cast(date, day).toordinal()
     if kind == "mapping":
-        return lambda mapping: dict(typing.cast(Mapping, mapping))
+        return lambda mapping: dict(typing.cast(Mapping[str, object], mapping))
     return None
 
 
@@ -352,7 +353,7 @@ def _from_plain(hint: object) -> Convert | None:
         return _rebuild(typing.cast(type, cls))
     if kind == "objects":
         one = _rebuild(typing.cast(type, cls))
-        return lambda items: tuple(one(i) for i in typing.cast(tuple, items))
+        return lambda items: tuple(one(i) for i in typing.cast(tuple[object, ...], items))
     if kind == "date":
         return lambda ordinal: date.fromordinal(typing.cast(int, ordinal))
     return None

@@ -123,7 +123,7 @@ def _closed(index: DirectoryIndex, query: MatchQuery, need: UnderstoodNeed, rows
     flat = np.repeat(sites.offsets[rows] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
     nearest_km = np.full(len(rows), np.inf)  # no site: last
     np.minimum.at(nearest_km, np.repeat(np.arange(len(rows)), counts), haversine_km(sites.xyz[flat], loc.lat, loc.lon))
-    row = int(rows[min(range(len(rows)), key=lambda i: (nearest_km[i], ids[rows[i]]))])
+    row = int(rows[min(range(len(rows)), key=lambda i: (nearest_km[i], ids[int(rows[i])]))])
     nearest = index.services[row]
     name = name_in(nearest.names, nearest.name, query.language)
     rule, said = failed_rule(index, query, row)

@@ -115,7 +115,8 @@ def _nearest_few(km: np.ndarray, positions: np.ndarray) -> np.ndarray:
     if int(located.sum()) <= URGENT_SERVICES:
         return positions
     kth = float(np.partition(km[located], URGENT_SERVICES - 1)[URGENT_SERVICES - 1])
-    return positions[located & (km <= kth * 1.02 + 0.2)]
+    kept: np.ndarray = positions[located & (km <= kth * 1.02 + 0.2)]
+    return kept
 
 
 def _urgent(index: DirectoryIndex, query: MatchQuery, row: int, flat: int, met: tuple[str, ...]) -> UrgentService:
