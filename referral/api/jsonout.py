@@ -1,6 +1,6 @@
 """JSON responses encoded with orjson: the same bytes as Flask's own provider (the standard library's
 ``json``, ``ensure_ascii`` off, compact), about four times faster on a match answer (~20 KB: ~0.35 ms
-of a ~3 ms request at 10k services, bench/match_bench.py).
+of a ~3 ms request at 10k services, bench/request_split.py).
 
 Only ``response`` (``jsonify`` and views returning a dict) changes, and only where the output is
 provably the standard library's: keys unsorted, not ASCII-escaped, compact. Whenever orjson would
@@ -14,9 +14,10 @@ write something else, the standard library writes it instead:
   Every other finite float orjson formats as ``repr`` does (shortest round trip).
 
 Dates, datetimes and dataclasses go to Flask's ``default`` as before (orjson's own forms differ), and
-``dumps`` (templates' ``tojson``, the CLI) stays the standard library's. One difference is left: a
+``dumps`` (templates' ``tojson``, the CLI) stays the standard library's. Two differences are left: a
 NaN or infinite float, which no answer holds (the presenter answers ``null`` for an unknown place),
-would be ``null`` (valid JSON) instead of ``NaN`` (not JSON).
+would be ``null`` (valid JSON) instead of ``NaN`` (not JSON); and an ``Enum`` that is neither a str nor
+an int, which no view returns (the standard library refused it: a 500), would be written as its value.
 """
 
 from __future__ import annotations
