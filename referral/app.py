@@ -9,7 +9,7 @@ from flask import Flask
 
 from referral import config as config_module
 from referral import db, matchmaking, web
-from referral.api import access, admin, cors, errors, hsds, limits, listings, logs, match, openapi, reference
+from referral.api import access, admin, cors, errors, hsds, jsonout, limits, listings, logs, match, openapi, reference
 from referral.api import jobs as jobs_api
 from referral.api import referrals as referrals_api
 from referral.commands import commands
@@ -19,6 +19,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``overrides`` win over every other configuration layer (tests use them)."""
     app = Flask("referral", instance_relative_config=False)
     config_module.load(app.config, overrides)
+    app.json = jsonout.OrjsonProvider(app)  # the same bytes as Flask's own, faster (api/jsonout.py)
     app.json.ensure_ascii = False  # keep Chinese (and every script) readable in responses
     app.json.sort_keys = False
     register_database(app)

@@ -77,7 +77,7 @@ def open_at(hours: Sequence[Hours], now: datetime | None) -> bool | None:
     """Whether some period covers ``now`` (its own local time); None without a time or hours."""
     if now is None or not hours:
         return None
-    clock = now.strftime("%H:%M")
+    clock = f"{now.hour:02d}:{now.minute:02d}"  # strftime("%H:%M"), without its ~2 µs per card
     return any(h.weekday == now.weekday() and h.opens <= clock < h.closes for h in hours)
 
 
