@@ -40,6 +40,7 @@ recompute them. Element by element the arithmetic is the same, so the scores are
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 from dataclasses import dataclass
 from datetime import date
@@ -73,25 +74,33 @@ class RowParts:
 
 
 _ROW_PARTS: weakref.WeakKeyDictionary[Columns, dict[tuple[MatchSettings, int], RowParts]] = weakref.WeakKeyDictionary()
-ROW_PARTS_KEPT = 4  # (settings, day) pairs kept per columns: a day's queries share one, a new day starts afresh
+_ROW_PARTS_LOCK = threading.Lock()  # a worker's threads compute a day's parts once, not once each
+ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M services); another day starts afresh
 
 
 def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
     """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
-    kept = _ROW_PARTS.setdefault(cols, {})
     key = (settings, today.toordinal())
-    found = kept.get(key)
+    kept = _ROW_PARTS.get(cols)
+    found = kept.get(key) if kept is not None else None
     if found is None:
-        if len(kept) >= ROW_PARTS_KEPT:
-            kept.clear()
-        every = np.arange(len(cols.id_rank))
-        capacity = capacity_part(cols.capacity, cols.wait_days, settings)
-        fresh = freshness(cols.verified, today, settings)
-        outcomes = outcome_part(cols.accepted, cols.decided, settings)
-        weights = settings.weights()
-        base = weights[2] * capacity + weights[4] * fresh + weights[5] * outcomes
-        found = kept[key] = RowParts(capacity, fresh, outcomes, base, ready_now(cols, every, today, settings))
+        with _ROW_PARTS_LOCK:
+            kept = _ROW_PARTS.setdefault(cols, {})
+            found = kept.get(key)
+            if found is None:
+                if len(kept) >= ROW_PARTS_KEPT or any(day != key[1] for _, day in kept):
+                    kept.clear()
+                found = kept[key] = _row_parts(cols, today, settings)
     return found
+
+
+def _row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
+    capacity = capacity_part(cols.capacity, cols.wait_days, settings)
+    fresh = freshness(cols.verified, today, settings)
+    outcomes = outcome_part(cols.accepted, cols.decided, settings)
+    weights = settings.weights()
+    base = weights[2] * capacity + weights[4] * fresh + weights[5] * outcomes
+    return RowParts(capacity, fresh, outcomes, base, ready_now(cols, np.arange(len(cols.id_rank)), today, settings))
 
 
 def capacity_part(capacity: np.ndarray, wait: np.ndarray, settings: MatchSettings) -> np.ndarray:

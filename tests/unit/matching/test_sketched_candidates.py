@@ -19,7 +19,7 @@ from referral.matching.candidates import SKETCH_FROM, _postings, _sketch, _union
 from referral.matching.columns import build_columns
 from referral.matching.index import build_index
 from referral.matching.needs import understand_needs
-from referral.matching.scoring import freshness, ready_now, row_parts, score_parts
+from referral.matching.scoring import _ROW_PARTS, freshness, ready_now, row_parts, score_parts
 from referral.matching.settings import MatchSettings
 from referral.matching.types import Child, Constraints, Location, MatchQuery, NeedInput
 
@@ -124,3 +124,4 @@ def test_the_day_parts_of_every_row_are_what_the_formulas_give_and_a_new_day_has
         assert np.array_equal(table[:, 4], parts.freshness)
     assert row_parts(cols, TODAY, MatchSettings()) is row_parts(cols, TODAY, MatchSettings())
     assert row_parts(cols, TODAY, MatchSettings(fresh_days=10)).freshness.min() < 1.0
+    assert {day for _, day in _ROW_PARTS[cols]} == {TODAY.toordinal()}  # the other day's were let go
