@@ -228,7 +228,8 @@ def _sketch(
     best_distance = np.fmax(np.exp(-min_km / settings.distance_scale_km), far)  # NaN (no site): far
     intensity = intensity_part(index.columns, rows, severity, settings)
     acc = weights[0] * fit + weights[1] * best_distance + weights[3] * intensity
-    bound = 100.0 * (acc + day.base[rows]) / sum(weights[:AVERAGED]) + SKETCH_SLACK
+    score = np.maximum(100.0 * (acc + day.base[rows]) / sum(weights[:AVERAGED]), 0.0)  # a score clips to 0-100
+    bound = score + SKETCH_SLACK
     tier = tiers(related, urgent_needs, day.ready[rows], np.zeros(len(rows), dtype=bool), settings)
     return Sketch(rows, related, bound, tier)
 

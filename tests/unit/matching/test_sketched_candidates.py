@@ -21,9 +21,9 @@ from referral.matching.index import build_index
 from referral.matching.needs import understand_needs
 from referral.matching.scoring import _ROW_PARTS, freshness, ready_now, row_parts, score_parts
 from referral.matching.settings import MatchSettings
-from referral.matching.types import Child, Constraints, Location, MatchQuery, NeedInput
+from referral.matching.types import Child, Constraints, Location, MatchQuery, NeedInput, Outcomes
 
-from .builders import PLACES, TERMS, TODAY, at, directory, service
+from .builders import PLACES, TERMS, TODAY, at, directory, need, query, service, site
 from .test_lazy_candidates import chosen, random_service, shown
 
 CODES, PLACE_CODES = [t.code for t in TERMS], [p.code for p in PLACES]
@@ -125,3 +125,27 @@ def test_the_day_parts_of_every_row_are_what_the_formulas_give_and_a_new_day_has
     assert row_parts(cols, TODAY, MatchSettings()) is row_parts(cols, TODAY, MatchSettings())
     assert row_parts(cols, TODAY, MatchSettings(fresh_days=10)).freshness.min() < 1.0
     assert {day for _, day in _ROW_PARTS[cols]} == {TODAY.toordinal()}  # the other day's were let go
+
+
+def test_services_whose_scores_clip_to_zero_are_still_ranked_by_distance_then_id():
+    # poor records weighed heavily: every score clips to 0, so only distance and id may decide, whatever
+    # the other parts (the bounds before the clip differ)
+    rnd = random.Random(5)
+    found = directory(
+        *(
+            service(
+                f"s{i:03}",
+                needs=("mh",),  # broader than the need asked: little fit
+                capacity="waitlist",
+                wait_days=rnd.choice([0, 90]),
+                intensity=rnd.choice(["prevention", "support", "intensive"]),
+                verified_at=None,
+                outcomes=Outcomes(accepted=0, decided=rnd.randint(20, 40)),
+                sites=(site(f"s{i:03}-site", km_north=rnd.uniform(-12, 12), km_east=rnd.uniform(-12, 12)),),
+            )
+            for i in range(200)
+        )
+    )
+    index, heavy = build_index(found), MatchSettings(outcome_weight=3.0)
+    asked = query(need("mh.counselling"), limit=10)
+    assert chosen(index, asked, 1, heavy) == chosen(index, asked, 10**9, heavy)
