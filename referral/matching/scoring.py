@@ -73,14 +73,16 @@ class RowParts:
     ready: np.ndarray  # bool: ready_now
 
 
-_ROW_PARTS: weakref.WeakKeyDictionary[Columns, dict[tuple[MatchSettings, int], RowParts]] = weakref.WeakKeyDictionary()
+_ROW_PARTS: weakref.WeakKeyDictionary[Columns, dict[tuple[tuple[float, ...], int], RowParts]] = (
+    weakref.WeakKeyDictionary()
+)
 _ROW_PARTS_LOCK = threading.Lock()  # a worker's threads compute a day's parts once, not once each
 ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M services); another day starts afresh
 
 
 def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
     """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
-    key = (settings, today.toordinal())
+    key = (_row_settings(settings), today.toordinal())
     kept = _ROW_PARTS.get(cols)
     found = kept.get(key) if kept is not None else None
     if found is None:
@@ -92,6 +94,20 @@ def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
                     kept.clear()
                 found = kept[key] = _row_parts(cols, today, settings)
     return found
+
+
+def _row_settings(settings: MatchSettings) -> tuple[float, ...]:
+    """The settings ``RowParts`` read: two settings equal in these share the day's parts."""
+    return (
+        *settings.weights(),
+        *settings.outcome_prior(),
+        settings.waitlist_score,
+        settings.wait_scale_days,
+        settings.wait_unknown_score,
+        settings.fresh_days,
+        settings.faded_days,
+        settings.stale_after_days,
+    )
 
 
 def _row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
