@@ -1,8 +1,10 @@
 """Benchmark of matching: index build time and memory, match latency in the core and through the
 app, beside two baselines — a naive pure-Python matcher and a trivial JSON endpoint of the same app.
 
-Run: ``python bench/match_bench.py [--sizes 1000,10000,100000] [--queries 300] [--repeat 1]`` (or
-``make bench``); ``--repeat 5`` times each query's best of 5 rounds, for a machine shared with others.
+Run: ``python bench/match_bench.py [--sizes 1000,10000,100000] [--queries 300] [--repeat 1] [--spread 1]``
+(or ``make bench``); ``--repeat 5`` times each query's best of 5 rounds, for a machine shared with others;
+``--spread 0.1`` packs the directory into a 20 x 20 km square (bench/synthetic.py: dense, like the scale
+benchmark's 1M directory).
 Prints one line per step and two tables at the end. Not a test: it asserts nothing. The naive
 baseline is the reference in tests/unit/matching/naive.py, on the smaller sizes with fewer queries.
 The app figures go through the whole Flask app in this process (bench/app_floor.py): key check,
@@ -72,8 +74,8 @@ def latencies(run, queries, repeat: int = 1) -> list[float]:
     return best
 
 
-def bench_size(n: int, n_queries: int, repeat: int = 1) -> dict:
-    directory = make_directory(n, SEED)
+def bench_size(n: int, n_queries: int, repeat: int = 1, spread: float = 1.0) -> dict:
+    directory = make_directory(n, SEED, spread)
     index, build_s, build_mb = timed_build(directory)
     queries = make_queries(directory, n_queries, SEED + 1)
     fast = percentiles(latencies(lambda q: match(index, q), queries, repeat))
@@ -122,8 +124,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=1, help="core: each query's best of this many rounds")
+    parser.add_argument("--spread", type=float, default=1.0, help="the places' square, times 200 km (synthetic.py)")
     args = parser.parse_args()
-    rows = [bench_size(int(n), args.queries, args.repeat) for n in args.sizes.split(",")]
+    rows = [bench_size(int(n), args.queries, args.repeat, args.spread) for n in args.sizes.split(",")]
     best = f", each query's best of {args.repeat} rounds (naive: one)" if args.repeat > 1 else ""
     print(f"\nThe core, in process (ms{best}):")
     print(table(rows))

@@ -2,9 +2,11 @@
 
 ``make_directory(n_services, seed)`` gives ~60 need terms on three levels, ~1,000 gazetteer places
 (4 cities, 40 districts, 960 towns) in a 200 x 200 km square, and services with 1-3 sites and 1-3
-needs and a mix of eligibility rules. ``make_queries(directory, n, seed)`` gives match queries with
-1-3 coded needs, a random location at a town, and sometimes a free-text need. Imports only numpy and
-the matching core's types, so the web-layer benchmark can reuse it.
+needs and a mix of eligibility rules; ``spread`` < 1 shrinks the places' square (0.1: 20 x 20 km, so
+every site lies within ~15 km of every town: the density of the scale benchmark's 1M directory, whose
+2M sites fill a 1 x 1 degree square, at a tenth of the size). ``make_queries(directory, n, seed)``
+gives match queries with 1-3 coded needs, a random location at a town, and sometimes a free-text
+need. Imports only numpy and the matching core's types, so the web-layer benchmark can reuse it.
 """
 
 from __future__ import annotations
@@ -48,36 +50,39 @@ def make_terms() -> tuple[NeedTerm, ...]:
     return tuple(terms)
 
 
-def make_places(rng: np.random.Generator) -> tuple[Place, ...]:
-    """4 cities, 10 districts each, 24 towns per district, inside 200 x 200 km."""
+def make_places(rng: np.random.Generator, spread: float = 1.0) -> tuple[Place, ...]:
+    """4 cities, 10 districts each, 24 towns per district, inside 200 x 200 km (times ``spread``)."""
     places = []
     for c in range(4):
         cy, cx = rng.uniform(-60, 60, 2)
-        places.append(_place(f"C{c}", None, "city", cy, cx))
+        places.append(_place(f"C{c}", None, "city", cy, cx, spread))
         for d in range(10):
             dy, dx = cy + rng.uniform(-35, 35), cx + rng.uniform(-35, 35)
-            places.append(_place(f"C{c}D{d}", f"C{c}", "district", dy, dx))
+            places.append(_place(f"C{c}D{d}", f"C{c}", "district", dy, dx, spread))
             for t in range(24):
                 places.append(
-                    _place(f"C{c}D{d}T{t}", f"C{c}D{d}", "town", dy + rng.uniform(-8, 8), dx + rng.uniform(-8, 8))
+                    _place(
+                        f"C{c}D{d}T{t}", f"C{c}D{d}", "town", dy + rng.uniform(-8, 8), dx + rng.uniform(-8, 8), spread
+                    )
                 )
     return tuple(places)
 
 
-def _place(code: str, parent: str | None, kind: str, km_n: float, km_e: float) -> Place:
-    lat, lon = CENTRE[0] + km_n * KM_LAT, CENTRE[1] + km_e * KM_LON
+def _place(code: str, parent: str | None, kind: str, km_n: float, km_e: float, spread: float = 1.0) -> Place:
+    lat, lon = CENTRE[0] + spread * km_n * KM_LAT, CENTRE[1] + spread * km_e * KM_LON
     return Place(code, parent, kind, f"地点{code}", {"en": f"Place {code}"}, float(lat), float(lon))
 
 
-def make_directory(n_services: int, seed: int) -> Directory:
-    """A directory of ``n_services`` services with ~1.5 sites each."""
+def make_directory(n_services: int, seed: int, spread: float = 1.0) -> Directory:
+    """A directory of ``n_services`` services with ~1.5 sites each (``spread``: see the module docstring)."""
     rng = np.random.default_rng(seed)
-    terms, places = make_terms(), make_places(rng)
+    terms, places = make_terms(), make_places(rng, spread)
     towns = [p for p in places if p.kind == "town"]
     areas = [p.code for p in places if p.kind != "town"]
     codes = _weighted_codes(terms)
     services = tuple(_service(rng, i, codes, towns, areas) for i in range(n_services))
-    return Directory(f"synthetic-{n_services}-{seed}", terms, places, services)
+    name = f"synthetic-{n_services}-{seed}" + (f"-spread{spread:g}" if spread != 1.0 else "")
+    return Directory(name, terms, places, services)
 
 
 def _weighted_codes(terms) -> tuple[list[str], np.ndarray]:

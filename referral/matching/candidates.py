@@ -20,6 +20,18 @@ may have to cover, whether any eligible service meets it and the best one; ``_ch
 else. Unmet needs are diagnosed from the plain postings (unmet.py), not from this set. When the
 bounds are not valid for the settings (a negative weight), everything is evaluated at once.
 
+Refining: the place-free rules, the school rule and the exact bound (``_pool``) cost a few dozen
+numpy passes per row, and a dense directory puts thousands of rows in reach of which a few dozen
+are ever evaluated. So when the rows are many (``SKETCH_FROM`` first chunks), they are first
+*sketched* with fewer passes (``_sketch``): the box bound drops those out of reach, as ``_pool``
+would, and each row left gets a tier no later than its real one (the school and unknown-eligibility
+steps not yet known) and a score bound no lower than its exact one (the best distance part its box
+allows, no penalty, and ``SKETCH_SLACK`` for the rounding), from the day's per-row parts
+(``scoring.row_parts``). Rows are refined in batches, best sketch first, and the rules above also
+hold every unrefined row to its sketch: when the limit-th best, or a need's best, cannot yet be
+proved strictly ahead of some, exactly those are refined next (``_next_step``). Rows never refined
+could never have entered the answer, so it is the same, in the same order.
+
 The rows come from the need postings of the cells near the child (cells.py): every service with a
 site in reach, every remote-capable one and none that ``screen`` always refuses; those left out
 could never be eligible, so the set above is unchanged.
@@ -43,20 +55,25 @@ from referral.matching.scoring import (
     best_distance_part,
     bounds_hold,
     distance_part,
+    intensity_part,
     penalised,
     rank_order,
-    ready_now,
     remote_parts,
+    row_parts,
     score_parts,
     tiers,
     total,
     upper_bound,
 )
-from referral.matching.settings import MatchSettings
+from referral.matching.settings import AVERAGED, MatchSettings
 from referral.matching.types import MatchQuery, UnderstoodNeed
 
 TIER_SPAN = 1000.0  # > the score range, so tier * span - bound orders by tier, then bound
 FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
+SKETCH_FROM = 48  # first chunks: fewer rows than this many are refined at once, the sketch costing more
+REFINE = 2  # a batch refined before anything is scored is this many first chunks (then doubles)
+SKETCH_SLACK = 0.01  # score points: the score's rounding up (half a cent) and the sum's order, with room
+EVALUATE_STEP, REFINE_STEP = "evaluate", "refine"
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +91,8 @@ class Candidates:
 
 @dataclass(frozen=True, eq=False)
 class Pool:
-    """Services through the cheap filters (rows ascending) with their site-free parts and score bound."""
+    """Services through the cheap filters with their site-free parts and score bound (rows ascending when
+    refined at once, else ascending within each refined batch)."""
 
     rows: np.ndarray
     quality: np.ndarray  # (n, K)
@@ -84,6 +102,21 @@ class Pool:
     tier: np.ndarray  # exact: a tier never depends on the site
     remote_part: np.ndarray  # distance part if offered remotely (scoring.remote_parts)
     uncertain: np.ndarray  # bool: restricted on a fact the child's record leaves unknown (penalised)
+
+
+@dataclass(frozen=True, eq=False)
+class Sketch:
+    """The rows read from the postings that may be in reach (ascending), with keys known before any
+    rule is applied: a tier no later than the real one and a score bound no lower than the ``Pool``'s."""
+
+    rows: np.ndarray
+    relation: np.ndarray  # (n, K) int8: 1 + index relation, 0 = not met
+    bound: np.ndarray
+    tier: np.ndarray
+
+    def of(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows at positions ``at`` and their relations: what ``_pool`` refines."""
+        return self.rows[at], self.relation[at]
 
 
 def candidates(
@@ -96,13 +129,29 @@ def candidates(
     first_chunk: int = FIRST_CHUNK,
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
-    pool = gather(index, query, needs, settings, today, urgent(needs, settings))
-    chunk = first_chunk if bounds_hold(settings) else len(pool.rows)
-    rest, chunks = np.arange(len(pool.rows)), []
+    rows, related = _union(_postings(index, query, needs), len(index.services))
+    if len(rows) <= SKETCH_FROM * first_chunk or not bounds_hold(settings):  # refine every row at once
+        pool = _pool(index, query, needs, settings, today, urgent(needs, settings), rows, related)
+        sketch = Sketch(rows[:0], related[:0], np.empty(0), np.empty(0, np.int64))
+    else:
+        sketch = _sketch(index, query, needs, rows, related, settings, today, urgent(needs, settings))
+        pool = _empty(rows, related)
+    rest, unrefined = np.arange(len(pool.rows)), np.ones(len(sketch.rows), dtype=bool)
+    chunk = first_chunk if bounds_hold(settings) else max(len(pool.rows), 1)  # no valid bound: all at once
+    batch, chunks = REFINE * first_chunk, []
     found, order = _nothing(pool), np.empty(0, np.int64)
-    while not _settled(pool, rest, found, order, actionable, query.limit):
-        batch, rest = _highest(pool, rest, chunk)
-        chunks.append(_evaluate(index, query, pool, batch, settings))
+    while step := _next_step(pool, rest, sketch, unrefined, found, order, actionable, query.limit):
+        kind, take = step
+        if kind == REFINE_STEP:
+            if not len(take):  # nothing scored yet: the best batch
+                take, batch = _highest(sketch.tier, sketch.bound, np.flatnonzero(unrefined), batch)[0], batch * 2
+            unrefined[take] = False
+            more = _pool(index, query, needs, settings, today, urgent(needs, settings), *sketch.of(np.sort(take)))
+            rest = np.concatenate((rest, len(pool.rows) + np.arange(len(more.rows))))
+            pool = _join(pool, more)
+            continue
+        take, rest = _highest(pool.tier, pool.bound, rest, chunk)
+        chunks.append(_evaluate(index, query, pool, take, settings))
         chunk *= 2
         found = _merge(chunks)
         order = rank_order(found.tier, found.score, found.placement.km, index.columns.id_rank[found.rows])
@@ -123,24 +172,66 @@ def gather(
     urgent_needs: list[int] = (),
 ) -> Pool:
     """Rows meeting a need in the cells near the child, through the box bound and the place-free rules
-    (and the school rule), with bounds and tiers."""
-    rows, relation = _union(_postings(index, query, needs), len(index.services))
+    (and the school rule), with bounds and tiers: every row ``candidates`` could refine, refined."""
+    rows, related = _union(_postings(index, query, needs), len(index.services))
+    return _pool(index, query, needs, settings, today, urgent_needs, rows, related)
+
+
+def _pool(
+    index: DirectoryIndex,
+    query: MatchQuery,
+    needs: list[UnderstoodNeed],
+    settings: MatchSettings,
+    today: date,
+    urgent_needs: list[int],
+    rows: np.ndarray,
+    related: np.ndarray,
+) -> Pool:
+    """``rows`` (with ``related``, their (n, K) 1 + relation) through the school and place-free rules and
+    the box bound, with their site-free parts, exact bounds and tiers."""
     school = resolve_school(index.schools, query.child.school)  # the cheap rules first: fewer rows to bound
-    rows = rows[screen(index, query, rows) & school_allows(index, rows, query.child.school, school)]
+    keep = np.flatnonzero(screen(index, query, rows) & school_allows(index, rows, query.child.school, school))
+    rows, related = rows[keep], related[keep]
     near, min_km, remote = _reach(index, query, rows)
     keep = np.flatnonzero(near)
-    rows, min_km, remote = rows[keep], min_km[keep], remote[keep]
-    related, quality, fit = _fit(relation, needs, rows, settings)
+    rows, related, min_km, remote = rows[keep], related[keep], min_km[keep], remote[keep]
+    quality, fit = _fit(related, needs, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     parts = score_parts(index.columns, rows, fit, np.zeros(len(rows)), severity, today, settings)
     far = remote_parts(local_area(index, query, rows), settings)
     unsure = uncertain(index, query, rows)
     bound = penalised(upper_bound(parts, best_distance_part(min_km, remote, settings, far), settings), unsure, settings)
     unknown = (index.columns.school[rows] >= 0) & (not query.child.school)
-    tier = tiers(
-        related, list(urgent_needs), ready_now(index.columns, rows, today, settings), unknown, settings, unsure
-    )
+    ready = row_parts(index.columns, today, settings).ready[rows]
+    tier = tiers(related, list(urgent_needs), ready, unknown, settings, unsure)
     return Pool(rows, quality, related, parts, bound, tier, far, unsure)
+
+
+def _sketch(
+    index: DirectoryIndex,
+    query: MatchQuery,
+    needs: list[UnderstoodNeed],
+    rows: np.ndarray,
+    related: np.ndarray,
+    settings: MatchSettings,
+    today: date,
+    urgent_needs: list[int],
+) -> Sketch:
+    """The rows that may be in reach (the box bound, as in ``_pool``) with keys that need no rule and no site."""
+    near, min_km, _ = _reach(index, query, rows)
+    keep = np.flatnonzero(near)
+    rows, related, min_km = rows[keep], related[keep], min_km[keep]
+    _, fit = _fit(related, needs, settings)
+    severity = max((n.severity for n in needs if n.source != "notes"), default=0)
+    day, weights = row_parts(index.columns, today, settings), settings.weights()
+    far = max(settings.remote_distance_score, settings.remote_local_score)  # a remote row's part at most
+    best_distance = np.fmax(np.exp(-min_km / settings.distance_scale_km), far)  # NaN (no site): far
+    intensity = intensity_part(index.columns, rows, severity, settings)
+    acc = weights[0] * fit + weights[1] * best_distance + weights[3] * intensity
+    score = np.maximum(100.0 * (acc + day.base[rows]) / sum(weights[:AVERAGED]), 0.0)  # a score clips to 0-100
+    bound = score + SKETCH_SLACK
+    tier = tiers(related, urgent_needs, day.ready[rows], np.zeros(len(rows), dtype=bool), settings)
+    return Sketch(rows, related, bound, tier)
 
 
 def local_area(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> np.ndarray:
@@ -179,17 +270,22 @@ def _postings(
     return near, False
 
 
-def _union(postings: tuple[list[tuple[np.ndarray, np.ndarray]], bool], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Rows meeting any need (ascending, once each), and per need a dense array by row: 1 + relation, 0 = not met."""
+def _union(postings: tuple[list[tuple[np.ndarray, np.ndarray]], bool], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows meeting any need (ascending, once each) and their (rows, K) int8 1 + relation, 0 = not met."""
     lists, plain = postings
-    mark, relation = np.zeros(n, dtype=bool), []
-    for rows, rel in lists:
-        dense = np.zeros(n, dtype=np.int8)
-        dense[rows] = rel + 1  # a repeated row has the same relation each time
-        relation.append(dense)
-        mark[rows] = True
-    rows = lists[0][0] if plain and len(lists) == 1 else np.flatnonzero(mark)
-    return rows, relation
+    if plain and len(lists) == 1:
+        rows, rel = lists[0]
+        return rows, (rel + 1).astype(np.int8)[:, None]
+    mark = np.zeros(n, dtype=bool)
+    for met, _ in lists:
+        mark[met] = True
+    rows = np.flatnonzero(mark)
+    where = np.empty(n, dtype=np.intp)  # read only at ``rows``: no need to clear the rest
+    where[rows] = np.arange(len(rows))
+    related = np.zeros((len(rows), len(lists)), dtype=np.int8)
+    for k, (met, rel) in enumerate(lists):
+        related[where[met], k] = rel + 1  # a repeated row has the same relation each time
+    return rows, related
 
 
 def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -203,28 +299,23 @@ def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[
     return (min_km <= outer) | remote, min_km, remote
 
 
-def _fit(
-    relation: list[np.ndarray], needs: list[UnderstoodNeed], rows: np.ndarray, settings: MatchSettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The (n, K) relation and quality of each row for each need, and the weighted need fit."""
+def _fit(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, K) quality of each row for each need (``related``: 1 + relation, 0 = not met) and the need fit."""
     by_relation = np.array((0.0, *settings.fits()))  # by 1 + relation; 0 = the need is not met
-    related = np.zeros((len(rows), len(needs)), dtype=np.int8)
-    quality = np.zeros((len(rows), len(needs)))
-    fit, total_weight = np.zeros(len(rows)), sum(weight(n) for n in needs)
-    for k, (dense, need) in enumerate(zip(relation, needs)):
-        related[:, k] = dense[rows]
-        quality[:, k] = by_relation[related[:, k]]
+    quality = by_relation[related]
+    fit, total_weight = np.zeros(len(related)), sum(weight(n) for n in needs)
+    for k, need in enumerate(needs):
         fit = fit + weight(need) * quality[:, k]
-    return related, quality, fit / total_weight if total_weight else fit
+    return quality, fit / total_weight if total_weight else fit
 
 
-def _highest(pool: Pool, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _highest(tier: np.ndarray, bound: np.ndarray, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``n`` positions of ``rest`` with the best (tier, bound) keys (any order), and the others.
 
-    Which rows are evaluated first changes only how soon the search settles, never its answer."""
+    Which rows are taken first changes only how soon the search settles, never its answer."""
     if n >= len(rest):
         return rest, rest[:0]
-    key = pool.tier[rest] * TIER_SPAN - pool.bound[rest]  # a bound is 0-100: tiers never mix
+    key = tier[rest] * TIER_SPAN - bound[rest]  # a bound is 0-100 (a sketch's a little over): tiers never mix
     split = np.argpartition(key, n - 1)
     return rest[split[:n]], rest[split[n:]]
 
@@ -242,6 +333,14 @@ def _evaluate(
     score = penalised(total(parts, settings), pool.uncertain[keep], settings)
     return Candidates(
         pool.rows[keep], pool.quality[keep], pool.relation[keep], placement, parts, score, pool.tier[keep]
+    )
+
+
+def _empty(rows: np.ndarray, related: np.ndarray) -> Pool:
+    """A pool of no rows, in the shapes of real ones."""
+    none, k = np.empty(0), related.shape[1]
+    return Pool(
+        rows[:0], np.empty((0, k)), related[:0], np.empty((0, 6)), none, none.astype(np.int64), none, none.astype(bool)
     )
 
 
@@ -264,32 +363,53 @@ def _merge(chunks: list[Candidates]) -> Candidates:
     return Candidates(rows, quality, relation, Placement(**joined), parts, score, tier)
 
 
-def _settled(
-    pool: Pool, rest: np.ndarray, found: Candidates, order: np.ndarray, actionable: list[int], limit: int
-) -> bool:
-    """Whether no unevaluated service (``rest``) could enter the top ``limit`` or be a need's best (rules a, b)."""
-    if not len(rest) or limit <= 0:
-        return True
-    if len(order) < limit or not _beats(found, order[limit - 1], pool, rest):
-        return False
+def _join(pool: Pool, more: Pool) -> Pool:
+    """The rows of ``pool`` then those of ``more``: positions in ``pool`` stay what they were."""
+    return Pool(*(np.concatenate((getattr(pool, f.name), getattr(more, f.name))) for f in fields(Pool)))
+
+
+def _next_step(
+    pool: Pool,
+    rest: np.ndarray,
+    sketch: Sketch,
+    unrefined: np.ndarray,
+    found: Candidates,
+    order: np.ndarray,
+    actionable: list[int],
+    limit: int,
+) -> tuple[str, np.ndarray] | None:
+    """None when no unevaluated row (pool positions ``rest``, sketch rows ``unrefined``) could enter the
+    top ``limit`` or be a need's best (rules a, b). Else what would settle it: (EVALUATE_STEP, _), the
+    best of ``rest`` to evaluate, or (REFINE_STEP, sketch positions) to refine, every one the rules
+    cannot yet set aside (none: the best batch, nothing being scored yet)."""
+    left = np.flatnonzero(unrefined)
+    if limit <= 0 or not (len(rest) or len(left)):
+        return None
+    if len(order) < limit:
+        return (EVALUATE_STEP, rest) if len(rest) else (REFINE_STEP, left[:0])
+    if not _ahead(found, order[limit - 1], pool.tier[rest], pool.bound[rest]).all():
+        return EVALUATE_STEP, rest
+    blocked = ~_ahead(found, order[limit - 1], sketch.tier[left], sketch.bound[left])
     met = found.relation > 0
     for k in actionable:
         if met[order[:limit], k].any():
             continue
-        meets = rest[pool.relation[rest, k] > 0]
-        if not len(meets):
-            continue
         best = order[met[order, k]]
-        if not len(best) or not _beats(found, best[0], pool, meets):
-            return False
-    return True
+        meets = rest[pool.relation[rest, k] > 0]
+        if len(meets) and (not len(best) or not _ahead(found, best[0], pool.tier[meets], pool.bound[meets]).all()):
+            return EVALUATE_STEP, rest
+        meets_left = sketch.relation[left, k] > 0
+        if len(best):
+            meets_left &= ~_ahead(found, best[0], sketch.tier[left], sketch.bound[left])
+        blocked |= meets_left
+    return (REFINE_STEP, left[blocked]) if blocked.any() else None
 
 
-def _beats(found: Candidates, p: int, pool: Pool, rest: np.ndarray) -> bool:
-    """Whether evaluated position ``p`` ranks strictly ahead of whatever the rows ``rest`` may score.
+def _ahead(found: Candidates, p: int, tier: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Whether evaluated position ``p`` ranks strictly ahead of rows of these tiers and score bounds, each.
 
     Equal keys could still lose on distance or id, hence strictly: a lower tier, or the same tier
     and a score above the bound.
     """
-    tier, score = found.tier[p], found.score[p]
-    return bool(np.all((tier < pool.tier[rest]) | ((tier == pool.tier[rest]) & (score > pool.bound[rest]))))
+    mine, score = found.tier[p], found.score[p]
+    return np.asarray((mine < tier) | ((mine == tier) & (score > bound)))

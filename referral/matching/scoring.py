@@ -30,11 +30,19 @@ Upper bounds: the distance part is the only one that depends on a site, and the 
 non-decreasing in it when no weight is negative (the remote part of a row is known before its sites) (IEEE addition, multiplication by a weight >= 0,
 division by a positive sum and floor are all monotone). So the score with the distance part at its
 largest possible value bounds the real score from above, bit for bit.
+
+The parts that depend on the service, the settings and the day only (capacity, freshness, outcomes,
+and whether an urgent referral can rely on it) are computed for every row once per day and settings
+(``row_parts``, kept beside the columns while they live): a match then takes them, it does not
+recompute them. Element by element the arithmetic is the same, so the scores are too.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -54,6 +62,76 @@ def _intensity_table(fit: tuple[tuple[float, float, float], ...]) -> np.ndarray:
     return np.array(fit, dtype=np.float64)
 
 
+@dataclass(frozen=True, eq=False)
+class RowParts:
+    """Per service row, what the score and tiers read that depends on its columns, the settings and the day only."""
+
+    capacity: np.ndarray  # the capacity part
+    freshness: np.ndarray  # the freshness part
+    outcomes: np.ndarray  # the outcome part
+    base: np.ndarray  # capacity, freshness and outcome parts times their weights, summed (bounds only)
+    ready: np.ndarray  # bool: ready_now
+
+
+_ROW_PARTS: weakref.WeakKeyDictionary[Columns, dict[tuple[tuple[float, ...], int], RowParts]] = (
+    weakref.WeakKeyDictionary()
+)
+_ROW_PARTS_LOCK = threading.Lock()  # a worker's threads compute a day's parts once, not once each
+ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M services); another day starts afresh
+
+
+def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
+    """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
+    key = (_row_settings(settings), today.toordinal())
+    kept = _ROW_PARTS.get(cols)
+    found = kept.get(key) if kept is not None else None
+    if found is None:
+        with _ROW_PARTS_LOCK:
+            kept = _ROW_PARTS.setdefault(cols, {})
+            found = kept.get(key)
+            if found is None:
+                if len(kept) >= ROW_PARTS_KEPT or any(day != key[1] for _, day in kept):
+                    kept.clear()
+                found = kept[key] = _row_parts(cols, today, settings)
+    return found
+
+
+def _row_settings(settings: MatchSettings) -> tuple[float, ...]:
+    """The settings ``RowParts`` read: two settings equal in these share the day's parts."""
+    return (
+        *settings.weights(),
+        *settings.outcome_prior(),
+        settings.waitlist_score,
+        settings.wait_scale_days,
+        settings.wait_unknown_score,
+        settings.fresh_days,
+        settings.faded_days,
+        settings.stale_after_days,
+    )
+
+
+def _row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
+    capacity = capacity_part(cols.capacity, cols.wait_days, settings)
+    fresh = freshness(cols.verified, today, settings)
+    outcomes = outcome_part(cols.accepted, cols.decided, settings)
+    weights = settings.weights()
+    base = weights[2] * capacity + weights[4] * fresh + weights[5] * outcomes
+    return RowParts(capacity, fresh, outcomes, base, ready_now(cols, np.arange(len(cols.id_rank)), today, settings))
+
+
+def capacity_part(capacity: np.ndarray, wait: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """1 accepting, 0 full, a waitlist's part falling with its wait (``wait_unknown_score`` when unknown)."""
+    waitlist = np.where(
+        np.isnan(wait), settings.wait_unknown_score, settings.waitlist_score / (1.0 + wait / settings.wait_scale_days)
+    )
+    return np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
+
+
+def intensity_part(cols: Columns, rows: np.ndarray, severity: int, settings: MatchSettings) -> np.ndarray:
+    """How well each row's intensity fits the child's highest explicit severity."""
+    return np.asarray(_intensity_table(settings.intensity_fit)[min(max(severity, 1), 3) - 1][cols.intensity[rows]])
+
+
 def score_parts(
     cols: Columns,
     rows: np.ndarray,
@@ -64,22 +142,15 @@ def score_parts(
     settings: MatchSettings,
 ) -> np.ndarray:
     """An (n, 6) array of parts in the order of settings.PARTS; ``km`` NaN = remote, no site."""
-    distance = distance_part(km, settings)
-    wait = cols.wait_days[rows]
-    waitlist = np.where(
-        np.isnan(wait), settings.wait_unknown_score, settings.waitlist_score / (1.0 + wait / settings.wait_scale_days)
-    )
-    capacity = cols.capacity[rows]
-    capacity_part = np.where(capacity == ACCEPTING, 1.0, np.where(capacity == WAITLIST, waitlist, 0.0))
-    intensity = _intensity_table(settings.intensity_fit)[min(max(severity, 1), 3) - 1][cols.intensity[rows]]
+    day = row_parts(cols, today, settings)
     return np.column_stack(
         (
             need_fit,
-            distance,
-            capacity_part,
-            intensity,
-            freshness(cols.verified[rows], today, settings),
-            outcome_part(cols.accepted[rows], cols.decided[rows], settings),
+            distance_part(km, settings),
+            day.capacity[rows],
+            intensity_part(cols, rows, severity, settings),
+            day.freshness[rows],
+            day.outcomes[rows],
         )
     )
 
