@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from referral import matchmaking, snapshot
 from referral.db import get_db
+from referral.matching import scoring
 from referral.models import DirectoryChange, NeedTerm
 from referral.seeding import stable_id
 from tests.builders import change, seed_mini
@@ -136,3 +137,17 @@ def test_a_worker_builds_and_freezes_its_index_before_it_takes_traffic(seeded):
         assert len(cache.current().services) == 3 and cache.builds == 1
     finally:
         gc.unfreeze()
+
+
+def test_each_new_index_is_prepared_before_it_serves_and_the_app_prepares_the_days_score_parts(
+    seeded, client, admin_headers
+):
+    prepared = []
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, prepare=prepared.append)
+    first = cache.current()
+    change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+    second = cache.current()
+    assert prepared == [first, second] and second is not first
+    app_index = seeded.extensions["referral.index"].current()
+    kept = scoring._ROW_PARTS.get(app_index.columns)  # the app's hook computed today's parts with the index
+    assert kept is not None and len(kept) == 1
