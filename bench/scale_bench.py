@@ -7,8 +7,10 @@ run (``referral import-hsds``'s code: bulk UPSERT batches, ANALYZE at the end) i
 ``createdb referral_scale``) — else into a temporary SQLite file — then start ``referral serve`` (its
 default worker model) and report: import time and HSDS rows/s, the import's peak memory, each
 worker's index build time (its own log line) and resident memory, and match p50/p95 at 1 and 2
-concurrent clients beside the trivial endpoint's (the floor, measured the same way). Targets: match
-p95 <= 20 ms at 1M services on PostgreSQL. Asserts nothing.
+concurrent clients beside the trivial endpoint's (the floor, measured the same way), and the time until
+an edit shows in matches from every worker, under a match load (bench/freshness_bench.py's method; the
+slowest of ``--edits``). Targets at 1M services on PostgreSQL: match p95 <= 20 ms, an edit visible
+everywhere within 1 s. Asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
     .venv/bin/python bench/scale_bench.py --services 1000000 \
@@ -33,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import freshness_bench
 import http_bench
 from served import Server, prepare, reopen
 
@@ -40,7 +43,14 @@ BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 
 
 def scale(
-    folder: Path, services: int, url: str | None, requests: int, seconds: float, state: Path | None, stage: str
+    folder: Path,
+    services: int,
+    url: str | None,
+    requests: int,
+    seconds: float,
+    state: Path | None,
+    stage: str,
+    edits: int = 3,
 ) -> dict | None:
     """Import, serve and match one directory of ``services`` services (``stage``: "all", "import"
     only, recording its figures in ``state``, or "serve" what an earlier "import" left in ``url``)."""
@@ -75,6 +85,8 @@ def scale(
             asyncio.run(http_bench.drive(server.base, make, 2, 100, seconds))  # warm up
             for clients in (1, 2):
                 figures[name, clients] = asyncio.run(http_bench.drive(server.base, make, clients, requests, seconds))
+        visible, _ = asyncio.run(freshness_bench.measure(server.base, directory, edits)) if edits else ([], [])
+        print(f"  edit to visible in every worker: {', '.join(f'{v:.2f}' for v in visible)} s", flush=True)
     log.unlink()
     return dict(
         services=services,
@@ -85,16 +97,19 @@ def scale(
         rss_mb=max(rss),
         workers=len(rss),
         figures=figures,
+        visible=max(visible, default=float("nan")),
     )
 
 
 def table(label: str, rows: list[dict]) -> str:
     head = (
         f"{'services':>9} {'rows':>10} {'import s':>8} {'rows/s':>7} {'peak MB':>7} {'build s':>7} "
-        f"{'RSS MB':>7} {'clients':>7} {'match p50':>9} {'p95':>6} {'trivial p95':>11} {'match/s':>7}"
+        f"{'RSS MB':>7} {'clients':>7} {'match p50':>9} {'p95':>6} {'trivial p95':>11} {'match/s':>7} "
+        f"{'edit visible s':>14}"
     )
     lines = [
-        f"Scale, {label} (target: match p95 <= 20 ms at 1M on PostgreSQL); build and RSS: the largest worker's",
+        f"Scale, {label} (targets at 1M on PostgreSQL: match p95 <= 20 ms, an edit visible in every worker "
+        "<= 1 s); build and RSS: the largest worker's; edit visible: the slowest of the edits, under a match load",
         head,
         "-" * len(head),
     ]
@@ -104,7 +119,7 @@ def table(label: str, rows: list[dict]) -> str:
             lines.append(
                 f"{r['services']:>9,} {r['records']:>10,} {r['import_s']:>8.1f} {r['records'] / r['import_s']:>7,.0f} "
                 f"{r['peak_mb']:>7,.0f} {r['build_s']:>7.1f} {r['rss_mb']:>7,.0f} {clients:>7} {match['p50']:>9.1f} "
-                f"{match['p95']:>6.1f} {floor['p95']:>11.1f} {match['rps']:>7.0f}"
+                f"{match['p95']:>6.1f} {floor['p95']:>11.1f} {match['rps']:>7.0f} {r['visible']:>14.2f}"
             )
     return "\n".join(lines)
 
@@ -124,6 +139,7 @@ def main() -> None:
         help="import only (figures kept in --state), serve only what an earlier import left in --postgres, or both",
     )
     parser.add_argument("--state", type=Path, default=Path(tempfile.gettempdir()) / "referral-scale-state.json")
+    parser.add_argument("--edits", type=int, default=3, help="edits timed to visible in every worker (0: none)")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
@@ -134,7 +150,9 @@ def main() -> None:
     for services in (int(s) for s in args.services.split(",")):
         print(f"{label}, {services:,} services: {args.stage} ...", flush=True)
         with tempfile.TemporaryDirectory() as folder:
-            found = scale(Path(folder), services, args.postgres, args.requests, args.seconds, args.state, args.stage)
+            found = scale(
+                Path(folder), services, args.postgres, args.requests, args.seconds, args.state, args.stage, args.edits
+            )
             rows += [found] if found else []
     if rows:
         print("\n" + table(label, rows))
