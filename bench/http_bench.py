@@ -29,6 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from served import Server, match_body, prepare
+from targets import verdict
 
 CONCURRENCY = (1, 2, 8)
 
@@ -134,6 +135,17 @@ def main() -> None:
         "\nHTTP: referral serve (model: processes x threads) driven by an async client on the same cores "
         "(target: match >= 50 % of trivial at 10k)\n" + table(rows)
     )
+    print("\nIssue 16's target (match throughput as a share of the trivial endpoint's, 10k services):")
+    trivial = {
+        (r["database"], r["model"], r["concurrency"]): r["rps"]
+        for r in rows
+        if r["endpoint"] == "trivial" and r["size"] == 10_000
+    }
+    for r in rows:
+        if r["endpoint"] == "match" and r["size"] == 10_000:
+            share = 100 * r["rps"] / trivial[r["database"], r["model"], r["concurrency"]]
+            target = f"match/trivial, {r['database']} {r['model']} at {r['concurrency']} clients"
+            print(verdict(target, share, 50, "%", at_least=True))
 
 
 if __name__ == "__main__":

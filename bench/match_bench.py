@@ -29,6 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from app_floor import measure  # noqa: E402
 from synthetic import make_directory, make_queries  # noqa: E402
+from targets import verdict  # noqa: E402
 
 from referral.matching.engine import match  # noqa: E402
 from referral.matching.index import build_index  # noqa: E402
@@ -132,6 +133,10 @@ def main() -> None:
     print(table(rows))
     print("\nThrough the app, Flask test client in process (ms); floor = a trivial JSON endpoint:")
     print(app_table(rows))
+    print("\nIssue 16's targets for the core (p95 in process):")
+    for size, limit in ((10_000, 1.0), (100_000, 2.0)):
+        found = [r["fast"][1] for r in rows if r["n"] == size]
+        print(verdict(f"core p95 at {size:,} services", found[0] if found else float("nan"), limit, "ms"))
 
 
 if __name__ == "__main__":

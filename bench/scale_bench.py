@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import freshness_bench
 import http_bench
 from served import Server, prepare, reopen
+from targets import verdict
 
 BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 
@@ -156,6 +157,15 @@ def main() -> None:
             rows += [found] if found else []
     if rows:
         print("\n" + table(label, rows))
+        print("\nIssue 16's targets at 1M services on PostgreSQL:")
+        million = [r for r in rows if r["services"] >= 1_000_000] if args.postgres else []
+        if not million:
+            print("  not measured in this run (they are for 1,000,000 services: --services 1000000 --postgres URL)")
+        for r in million:
+            for clients in (1, 2):
+                p95 = r["figures"]["match", clients]["p95"]
+                print(verdict(f"match p95 at {r['services']:,} services, {clients} client(s)", p95, 20, "ms"))
+            print(verdict(f"edit visible in every worker at {r['services']:,} services", r["visible"], 1.0, "s"))
 
 
 if __name__ == "__main__":
