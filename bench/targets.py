@@ -21,4 +21,5 @@ def verdict(target: str, measured: float, limit: float, unit: str, at_least: boo
     if met:
         return f"  target {target} ({sign} {limit:g} {unit}): {shown}, met"
     gap = limit - measured if at_least else measured - limit
-    return f"  target {target} ({sign} {limit:g} {unit}): {shown}, NOT MET by {gap:.2f} {'points' if unit == '%' else unit}"
+    by = "points" if unit == "%" else unit
+    return f"  target {target} ({sign} {limit:g} {unit}): {shown}, NOT MET by {gap:.2f} {by}"
