@@ -298,7 +298,7 @@ def _rebuild(cls: type) -> Convert:
             args.append(f"v[{i}]")
         else:
             scope[f"s{i}"] = step
-            args.append(f"(None if v[{i}] is None else s{i}(v[{i}]))")
+            args.append(f"(s{i}(v[{i}]) if v[{i}] else v[{i}])")  # None and () stay as they are
     exec(f"def rebuild(v):\n    return cls({', '.join(args)})", scope)
     return typing.cast(Convert, scope["rebuild"])
 
@@ -353,7 +353,7 @@ def _from_plain(hint: object) -> Convert | None:
         return _rebuild(typing.cast(type, cls))
     if kind == "objects":
         one = _rebuild(typing.cast(type, cls))
-        return lambda items: tuple(one(i) for i in typing.cast(tuple[object, ...], items))
+        return lambda items: tuple(map(one, typing.cast(tuple[object, ...], items)))
     if kind == "date":
         return lambda ordinal: date.fromordinal(typing.cast(int, ordinal))
     return None
