@@ -1,5 +1,6 @@
 """After a bulk import the planner has fresh statistics: the directory snapshot's service query is
-never a nested loop over a whole table (PostgreSQL; run with REFERRAL_TEST_POSTGRES_URL)."""
+never a nested loop over a whole table (PostgreSQL; run with REFERRAL_TEST_POSTGRES_URL); and what a
+worker reads for an edit looks its rows up by key (SQLite's plans)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from referral import snapshot
 from referral.db import get_db
+from tests.builders import seed_mini
 from tests.integration.hsds.helpers import reference_only, run_import
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_bench.py"
@@ -56,3 +58,33 @@ def test_an_imported_directory_is_read_without_a_nested_loop_over_a_whole_table(
     # -1 (never analysed) is what a worker's planner met after an import before the hook: a 58 s nested loop at 100k
     loops = [n for n in _nodes(plan["Plan"]) if n["Node Type"] == "Nested Loop"]
     assert not [n for n in loops if any(c["Node Type"] == "Seq Scan" for c in n.get("Plans", []))]
+
+
+def test_an_edit_reads_its_services_by_key_never_walking_a_whole_table(app, backend):
+    """What a worker reads for a delta (snapshot.changed_services) looks rows up by key: on SQLite a
+    subquery once made it walk every active site through the status index (~0.1 s an edit at 1M sites)."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's query plans (PostgreSQL's planner is checked above)")
+    seed_mini(app)
+    statements: list[tuple[str, Any]] = []
+    with app.app_context(), get_db().session() as session:
+        engine = session.get_bind()
+        (service_id,) = session.execute(text("SELECT id FROM services ORDER BY id LIMIT 1")).one()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            found = snapshot.changed_services(session, {service_id})
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert [s.id for s in found] == [service_id] and found[0].sites
+        walks = []
+        for statement, parameters in statements:
+            for *_, detail in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters):
+                if detail.startswith(("SCAN services", "SCAN sites")) or "_status (status=?)" in detail:
+                    walks.append((detail, statement[:80]))
+    read = [" ".join(s.split()) for s, _ in statements]
+    sites_or_services = [s for s in read if " FROM sites " in s or " FROM services " in s]
+    assert len(sites_or_services) >= 3 and walks == []
