@@ -56,11 +56,16 @@ def init_app(app: Flask) -> None:
     def prepare(index: DirectoryIndex) -> None:
         """Before an index serves: the day's per-row score parts for the configured settings (2-25 ms
         at 100k-1M services), which the first match would otherwise compute holding up the others."""
-        row_parts(index.columns, datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC")).date(), settings_from(config))
+        row_parts(index.columns, local_now(config).date(), settings_from(config))
 
     app.extensions["referral.index"] = IndexCache(
         database, config["INDEX_CHECK_SECONDS"], start=start, outcome_window_days=window, prepare=prepare
     )
+
+
+def local_now(config: Mapping[str, Any]) -> datetime:
+    """The clock in the deployment's time zone (``TIMEZONE``): read here, never in the core."""
+    return datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))
 
 
 def run_inline(job: Callable[[], None]) -> None:
@@ -311,7 +316,7 @@ def _location(
 
 def month_now(config: Mapping[str, Any]) -> str:
     """The current month ("YYYY-MM") in the directory's time zone (the gap counters' finest time)."""
-    return datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC")).strftime("%Y-%m")
+    return local_now(config).strftime("%Y-%m")
 
 
 def run(
@@ -319,7 +324,7 @@ def run(
 ) -> tuple[DirectoryIndex, core.MatchOutcome]:
     """Match one validated request against the current directory."""
     index, settings = cache.current(), settings_from(config)
-    now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))  # the shell reads the clock, never the core
+    now = local_now(config)  # the shell reads the clock, never the core
     query = build_query(index, data, language, config["MATCH"]["max_distance_km"], now=now, settings=settings)
     return index, match(index, query, settings)
 
@@ -335,7 +340,7 @@ def run_anyway(
     it in its language), and a
     request without a place is answered by ``match_unplaced``."""
     index, settings = cache.current(), settings_from(config)
-    now = datetime.now(ZoneInfo(config.get("TIMEZONE") or "UTC"))
+    now = local_now(config)
     problems: list[core.MatchInputError] = []
     for _ in range(len(data.get("needs", ())) + len(data.get("assessment", ())) + 2):
         try:
