@@ -143,6 +143,7 @@ def _write_services(state: ImportState, batch: list[dict[str, Any]], links: dict
     flush(state, Service, batch, force=True)
     for model, key in ((ServiceNeed, "need"), (ServiceArea, "area")):
         recorder.links(model, ids, lambda model=model, key=key: writer.replace_links(session, model, ids, links[key]))
+        state.wrote(model, len(links[key]))
     recorder.flush()
     links["need"], links["area"] = [], []
     return []

@@ -142,6 +142,7 @@ def _relink(state: ImportState, touched: list[str], rows: list[dict[str, Any]]) 
     writer.delete_ids(state.session, ServiceAtLocation, [r["id"] for r in rows])
     if rows:
         writer.upsert(state.session, ServiceAtLocation.__table__, rows)
+        state.wrote(ServiceAtLocation, len(rows))
 
 
 def write_links(state: ImportState) -> None:

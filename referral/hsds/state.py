@@ -120,6 +120,11 @@ class ImportState:
     service_org: dict[str, str] = field(default_factory=dict)
     site_org: dict[str, str] = field(default_factory=dict)
     own_codes: dict[str, str] = field(default_factory=dict)  # fuzzily mapped term id -> its own ext.* need code
+    statistics: writer.Statistics = field(default_factory=writer.Statistics)  # kept true as the tables grow
+
+    def wrote(self, model: type, count: int) -> None:
+        """``count`` rows of ``model`` written: its planner statistics refreshed when they have doubled."""
+        self.statistics.wrote(self.session, cast(Any, model).__table__, count)
 
     def geocode(self, parts: list[str]) -> tuple[Any, str]:
         """The configured geocoder's answer for an address, and the geocoder's name."""
@@ -176,6 +181,7 @@ def flush(state: ImportState, model: type, batch: list[dict[str, Any]], force: b
         )
         if model is not Service:  # a service's event waits for its links (passes.write_services)
             state.recorder.flush()
+        state.wrote(model, len(batch))
         state.progress(len(batch))
         return []
     return batch

@@ -11,9 +11,7 @@ from referral.matching.geo import haversine_one, shown_km
 from referral.matching.urgent import URGENT_SERVICES, _nearest_few
 
 HERE = (31.3, 120.6)
-points = st.lists(
-    st.one_of(st.none(), st.tuples(st.floats(-0.5, 0.5), st.floats(-0.5, 0.5))), min_size=0, max_size=25
-)
+points = st.lists(st.one_of(st.none(), st.tuples(st.floats(-0.5, 0.5), st.floats(-0.5, 0.5))), min_size=0, max_size=25)
 
 
 @settings(max_examples=300, deadline=None)
