@@ -35,6 +35,14 @@ could never have entered the answer, so it is the same, in the same order.
 The rows come from the need postings of the cells near the child (cells.py): every service with a
 site in reach, every remote-capable one and none that ``screen`` always refuses; those left out
 could never be eligible, so the set above is unchanged.
+
+Cells first (``Frontier``): in a dense directory the cells in reach list tens of thousands of rows,
+and sketching them all is most of a match (1M services in 100 x 100 km: ~100k rows for 25 km). When
+they are many and the query asks one need, or needs no service near meets two of, the cells are read
+best bound first instead: the anywhere cell and the nearest cells are sketched, and every key (need,
+cell) of the others stands in the sketch as one pseudo-row whose relations, tier and bound hold for
+every service listed under it (cellbound.py). The rules above treat a pseudo-row as any unrefined row;
+"refining" one reads its cell. A cell never read could not have changed the answer.
 Depends on numpy and sibling modules.
 """
 
@@ -45,6 +53,8 @@ from datetime import date
 
 import numpy as np
 
+from referral.matching import cellbound
+from referral.matching.cells import ANYWHERE
 from referral.matching.eligibility import Placement, place, remote_capable, screen, uncertain
 from referral.matching.geo import outer_km
 from referral.matching.index import DirectoryIndex
@@ -72,6 +82,8 @@ TIER_SPAN = 1000.0  # > the score range, so tier * span - bound orders by tier, 
 FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
 SKETCH_FROM = 48  # first chunks: fewer rows than this many are refined at once, the sketch costing more
 REFINE = 2  # a batch refined before anything is scored is this many first chunks (then doubles)
+CELL_READS = 4  # reads of cells, the first one's included: the last reads every cell still waiting
+FIRST_CELLS = 8  # first chunks of rows the first cells read hold, at least (cells best bound first)
 SKETCH_SLACK = 0.01  # score points: the score's rounding up (half a cent) and the sum's order, with room
 EVALUATE_STEP, REFINE_STEP = "evaluate", "refine"
 
@@ -119,6 +131,130 @@ class Sketch:
         return self.rows[at], self.relation[at]
 
 
+class Frontier:
+    """The cells of one query read best bound first (cellbound.py). The rows of a read cell are sketched;
+    each key (need, cell) of an unread cell stands in the sketch as one pseudo-row (row -1 - the key's
+    position) whose relations, tier and bound hold for every service listed under it; refining a
+    pseudo-row reads its cell (and retires the cell's other pseudo-rows)."""
+
+    def __init__(
+        self,
+        index: DirectoryIndex,
+        query: MatchQuery,
+        needs: list[UnderstoodNeed],
+        keys: np.ndarray,
+        slot: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        settings: MatchSettings,
+        today: date,
+        first_entries: int,
+    ):
+        self.index, self.query, self.needs, self.settings, self.today = index, query, needs, settings, today
+        self.keys, self.slot, self.budget = keys, slot, first_entries  # rows the next cells read may hold
+        self.cells, self.cell_at, self.relation, self.tier, self.bound = bounds
+        entries = index.nearby.offsets[keys + 1] - index.nearby.offsets[keys]
+        self.counts = np.bincount(self.cell_at, entries, len(self.cells)).astype(np.int64)  # rows listed per cell
+        self.unread = int(self.counts.sum())  # rows listed in the cells not read yet
+        self.reads = 0
+        self.placed = np.full(len(keys), -1, dtype=np.int64)  # key -> its pseudo-row's position, -1 none
+        self.seen = np.zeros(len(index.services), dtype=bool)  # rows already in the sketch
+        self.where = np.empty(len(index.services), dtype=np.int32)  # scratch: read only where just written
+
+    @classmethod
+    def of(
+        cls,
+        index: DirectoryIndex,
+        query: MatchQuery,
+        needs: list[UnderstoodNeed],
+        settings: MatchSettings,
+        today: date,
+        first_chunk: int,
+    ) -> Frontier | None:
+        """The frontier of a query whose cells list more than ``SKETCH_FROM`` first chunks of rows, of one
+        need, or of needs no service near meets two of (else the best answers, services meeting several,
+        are few and may be anywhere in reach: the bounds would set little aside and reading the cells
+        one batch at a time would cost more than reading them all at once)."""
+        loc, outer = query.location, outer_km(query.constraints.max_distance_km)
+        slots = [index.postings.slot.get(n.code) if n.code else None for n in needs]
+        found = index.nearby.keys_near(slots, loc.lat, loc.lon, outer)
+        if found is None:
+            return None
+        keys, first = np.unique(found[0], return_index=True)  # the ranges of a box may overlap at the edges
+        slot = found[1][first]
+        if int((index.nearby.offsets[keys + 1] - index.nearby.offsets[keys]).sum()) <= SKETCH_FROM * first_chunk:
+            return None
+        summary = cellbound.summary(index, today, settings)
+        bits = np.array([cellbound.bit(s) if s is not None else 0 for s in slots], dtype=np.uint64)
+        if len(needs) > 1 and (((summary.met[keys][:, None] & bits[None, :]) != 0).sum(axis=1) > 1).any():
+            return None  # a service near may meet several needs: its best rows are rare and may be anywhere
+        total = sum(weight(n) for n in needs)
+        weights = np.array([weight(n) / total if total else 0.0 for n in needs])
+        severity = max((n.severity for n in needs if n.source != "notes"), default=0)
+        bounds = cellbound.key_bounds(
+            summary, keys, slot, bits, weights, urgent(needs, settings), severity, loc.lat, loc.lon, settings, tiers
+        )
+        return cls(index, query, needs, keys, slot, bounds, settings, today, FIRST_CELLS * first_chunk)
+
+    def first(self) -> Sketch:
+        """The sketch of the anywhere cell and of the best-bound cells holding ``budget`` rows, with a
+        pseudo-row for every key of every other cell."""
+        best = np.lexsort((-self.bound, self.tier, self.cells[self.cell_at] != ANYWHERE))
+        order = _distinct(self.cell_at[best])  # cells by their best key
+        ordinary = np.where(self.cells[order] == ANYWHERE, 0, self.counts[order])
+        upto = int(np.searchsorted(np.cumsum(ordinary), self.budget)) + 1
+        unread = np.flatnonzero(~np.isin(self.cell_at, order[:upto]))
+        self.placed[unread] = np.arange(len(unread))
+        pseudo = Sketch(-1 - unread, self.relation[unread], self.bound[unread] + SKETCH_SLACK, self.tier[unread])
+        return _extend(pseudo, self._sketch(order[:upto]))
+
+    def read(self, sketch: Sketch, positions: np.ndarray, settled: bool) -> tuple[Sketch, np.ndarray]:
+        """``sketch`` with the rows of the best of the cells its pseudo-rows at ``positions`` stand for
+        (best bound first, as many as hold the budget of rows, which then doubles), and the positions of
+        every pseudo-row of the cells read. All of them when they hold half the rows left and the rows
+        scored already meet every need that must be covered (``settled``): the bounds then prune too little
+        (while a need has no row scored, every cell listing it is waiting, however far); and at the
+        ``CELL_READS``-th read, which bounds what a query the cells do not settle costs over reading all."""
+        keys = -1 - sketch.rows[positions[np.lexsort((-sketch.bound[positions], sketch.tier[positions]))]]
+        cells = _distinct(self.cell_at[keys])
+        held = np.cumsum(self.counts[cells])
+        self.reads += 1
+        if self.reads < CELL_READS and (not settled or 2 * held[-1] < self.unread):
+            cells, self.budget = cells[: int(np.searchsorted(held, self.budget)) + 1], self.budget * 2
+        retired = self.placed[np.isin(self.cell_at, cells)]
+        return _extend(sketch, self._sketch(cells)), retired[retired >= 0]
+
+    def _sketch(self, cells: np.ndarray) -> Sketch:
+        """The sketch of the rows listed in ``cells`` (positions in ``self.cells``) not sketched yet."""
+        self.unread -= int(self.counts[cells].sum())
+        keys = np.flatnonzero(np.isin(self.cell_at, cells))
+        rows, relation, of = self.index.nearby.entries_of(self.keys[keys])
+        fresh = ~self.seen[rows]
+        rows, relation, need = rows[fresh], relation[fresh], self.slot[keys][of[fresh]]
+        where = self.where
+        where[rows] = np.arange(len(rows))
+        distinct = rows[where[rows] == np.arange(len(rows))]  # one entry per row, whichever was written last
+        self.seen[distinct] = True
+        where[distinct] = np.arange(len(distinct))
+        related = np.zeros((len(distinct), len(self.needs)), dtype=np.int8)
+        related[where[rows], need] = relation + 1  # a row has one relation per need wherever it is listed
+        return _sketch(
+            self.index,
+            self.query,
+            self.needs,
+            distinct,
+            related,
+            self.settings,
+            self.today,
+            urgent(self.needs, self.settings),
+        )
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``values`` without repeats, in the order each first appears."""
+    _, first = np.unique(values, return_index=True)
+    return values[np.sort(first)]
+
+
 def candidates(
     index: DirectoryIndex,
     query: MatchQuery,
@@ -129,13 +265,18 @@ def candidates(
     first_chunk: int = FIRST_CHUNK,
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
-    rows, related = _union(_postings(index, query, needs), len(index.services))
-    if len(rows) <= SKETCH_FROM * first_chunk or not bounds_hold(settings):  # refine every row at once
-        pool = _pool(index, query, needs, settings, today, urgent(needs, settings), rows, related)
-        sketch = Sketch(rows[:0], related[:0], np.empty(0), np.empty(0, np.int64))
+    frontier = Frontier.of(index, query, needs, settings, today, first_chunk) if bounds_hold(settings) else None
+    if frontier is not None:  # many rows, in cells: the nearest cells first, the others as bounds
+        sketch = frontier.first()
+        pool = _empty(sketch.rows[:0], sketch.relation[:0])
     else:
-        sketch = _sketch(index, query, needs, rows, related, settings, today, urgent(needs, settings))
-        pool = _empty(rows, related)
+        rows, related = _union(_postings(index, query, needs), len(index.services))
+        if len(rows) <= SKETCH_FROM * first_chunk or not bounds_hold(settings):  # refine every row at once
+            pool = _pool(index, query, needs, settings, today, urgent(needs, settings), rows, related)
+            sketch = Sketch(rows[:0], related[:0], np.empty(0), np.empty(0, np.int64))
+        else:
+            sketch = _sketch(index, query, needs, rows, related, settings, today, urgent(needs, settings))
+            pool = _empty(rows, related)
     rest, unrefined = np.arange(len(pool.rows)), np.ones(len(sketch.rows), dtype=bool)
     chunk = first_chunk if bounds_hold(settings) else max(len(pool.rows), 1)  # no valid bound: all at once
     batch, chunks = REFINE * first_chunk, []
@@ -145,8 +286,17 @@ def candidates(
         if kind == REFINE_STEP:
             if not len(take):  # nothing scored yet: the best batch
                 take, batch = _highest(sketch.tier, sketch.bound, np.flatnonzero(unrefined), batch)[0], batch * 2
+            if frontier is not None and (sketch.rows[take] < 0).any():  # unread cells: the best join the sketch
+                settled = all((found.relation[:, k] > 0).any() for k in actionable)
+                sketch, read = frontier.read(sketch, take[sketch.rows[take] < 0], settled)
+                unrefined = np.concatenate((unrefined, np.ones(len(sketch.rows) - len(unrefined), dtype=bool)))
+                unrefined[read] = False
+                take = take[sketch.rows[take] >= 0]
+                if not len(take):
+                    continue
             unrefined[take] = False
-            more = _pool(index, query, needs, settings, today, urgent(needs, settings), *sketch.of(np.sort(take)))
+            take = take[np.argsort(sketch.rows[take], kind="stable")]  # rows ascending within a batch
+            more = _pool(index, query, needs, settings, today, urgent(needs, settings), *sketch.of(take))
             rest = np.concatenate((rest, len(pool.rows) + np.arange(len(more.rows))))
             pool = _join(pool, more)
             continue
@@ -361,6 +511,11 @@ def _merge(chunks: list[Candidates]) -> Candidates:
     names = ("rows", "quality", "relation", "parts", "score", "tier")
     rows, quality, relation, parts, score, tier = (np.concatenate([getattr(c, f) for c in chunks]) for f in names)
     return Candidates(rows, quality, relation, Placement(**joined), parts, score, tier)
+
+
+def _extend(sketch: Sketch, more: Sketch) -> Sketch:
+    """The rows of ``sketch`` then those of ``more``: positions in ``sketch`` stay what they were."""
+    return Sketch(*(np.concatenate((getattr(sketch, f.name), getattr(more, f.name))) for f in fields(Sketch)))
 
 
 def _join(pool: Pool, more: Pool) -> Pool:

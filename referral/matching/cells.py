@@ -1,4 +1,4 @@
-"""Need postings by coarse spatial cell: a match reads the services near the child, not all of them.
+"""Need postings by spatial cell: a match reads the services near the child, not all of them.
 
 This module owns the cell grid and the postings keyed by (need code, cell). A service is listed
 under each cell holding one of its sites, with the relation the plain postings give it (index.py);
@@ -14,6 +14,10 @@ site in reach is missed. The lists may repeat a service (one entry per cell it i
 sorted. When the box spans too many latitude bands, or the point is odd, ``near`` returns None and
 the caller reads the plain postings. Depends on numpy and spatial.py only.
 
+Cells are 0.025 degrees (~2.8 km; a 25 km reach touches ~19 x 19 of them): fine enough that in a
+dense directory the cells nearest the child settle most matches (candidates.Frontier reads them
+first, bounded by ``cell_boxes``), few enough that reading every cell in reach stays a few slices.
+
 Layout: one key per (code, cell), key = code slot x (CELLS + 1) + cell, cells numbered from 1 by
 latitude band then longitude; entries sorted by key, so the cells of one band and code that a
 longitude range covers are one slice.
@@ -27,12 +31,13 @@ import numpy as np
 
 from referral.matching.spatial import reach_deg
 
-CELL_DEG = 0.1  # ~11 km: a 25 km radius (the default limit) reads about 6 x 6 cells
+CELL_DEG = 0.025  # ~2.8 km: a 25 km radius touches ~19 x 19 cells; a dense directory is read nearest first
 N_LAT, N_LON = round(180 / CELL_DEG), round(360 / CELL_DEG)
 CELLS = N_LAT * N_LON
 ANYWHERE = 0
-MAX_BANDS = 64  # beyond ~350 km of radius the cells save little over the plain postings
+MAX_BANDS = round(6.4 / CELL_DEG)  # beyond ~350 km of radius the cells save little over the plain postings
 EDGE = 1e-9  # degrees added to the query box against our own rounding (reach_deg's margin is 1e-7)
+CELL_MARGIN = 1e-7  # degrees added around a cell's box: a point on its edge may fall either side (rounding)
 
 
 class CellPostings:
@@ -81,6 +86,19 @@ class CellPostings:
         self, slots: list[int | None], lat: float, lon: float, km: float
     ) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Per code slot (None = unknown code): rows and relations of every service a point within ``km`` may reach."""
+        found = self.keys_near(slots, lat, lon, km)
+        if found is None:
+            return None
+        keys, slot = found
+        take = _spans(self.offsets[keys], self.offsets[keys + 1])
+        cut = np.cumsum(np.bincount(slot, self.offsets[keys + 1] - self.offsets[keys], len(slots)).astype(np.int64))
+        return list(zip(np.split(self.rows[take], cut[:-1]), np.split(self.relation[take], cut[:-1]), strict=True))
+
+    def keys_near(
+        self, slots: list[int | None], lat: float, lon: float, km: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The keys (positions in ``keys``) a point within ``km`` may reach, and the position in ``slots`` of
+        each one's code, grouped by slot: None where ``near`` is None."""
         ranges = _ranges(lat, lon, km)
         if ranges is None:
             return None
@@ -88,11 +106,38 @@ class CellPostings:
         base = np.where(known >= 0, known * (CELLS + 1), -1)[:, None]  # key -1 matches nothing
         low = np.where(base >= 0, base + np.append(ANYWHERE, ranges[:, 0]), -1).ravel()
         high = np.where(base >= 0, base + np.append(ANYWHERE, ranges[:, 1]), -1).ravel()
-        starts = self.offsets[np.searchsorted(self.keys, low, "left")]
-        counts = self.offsets[np.searchsorted(self.keys, high, "right")] - starts
-        take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        cut = np.cumsum(counts.reshape(len(slots), len(ranges) + 1).sum(axis=1))[:-1]
-        return list(zip(np.split(self.rows[take], cut), np.split(self.relation[take], cut)))
+        first, last = np.searchsorted(self.keys, low, "left"), np.searchsorted(self.keys, high, "right")
+        slot = np.repeat(np.repeat(np.arange(len(slots)), len(ranges) + 1), last - first)
+        return _spans(first, last), slot
+
+    def entries_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows and relations listed under ``keys`` (positions in ``keys``), and each one's place in ``keys``."""
+        starts, ends = self.offsets[keys], self.offsets[keys + 1]
+        take = _spans(starts, ends)
+        return self.rows[take], self.relation[take], np.repeat(np.arange(len(keys)), ends - starts)
+
+    def cell_of(self, keys: np.ndarray) -> np.ndarray:
+        """The cell of each key (positions in ``keys``): ANYWHERE or a cell numbered from 1."""
+        return np.asarray(self.keys[keys] % (CELLS + 1))
+
+
+def cell_boxes(cells: np.ndarray) -> np.ndarray:
+    """(n, 5) boxes as spatial.SiteBoxes holds them (radians: lat min, lat max, lon min, lon max, least
+    cos lat) that hold every point ``_cell`` puts in each cell (from 1), with a margin far above rounding."""
+    band, column = (cells - 1) // N_LON, (cells - 1) % N_LON
+    lat_lo = np.maximum(band * CELL_DEG - 90.0 - CELL_MARGIN, -90.0)
+    lat_hi = np.minimum((band + 1) * CELL_DEG - 90.0 + CELL_MARGIN, 90.0)
+    lon_lo = np.maximum(column * CELL_DEG - 180.0 - CELL_MARGIN, -180.0)  # never across the antimeridian:
+    lon_hi = np.minimum((column + 1) * CELL_DEG - 180.0 + CELL_MARGIN, 180.0)  # a box's arc runs west to east
+    box = np.radians(np.column_stack((lat_lo, lat_hi, lon_lo, lon_hi)))
+    cos_min = np.maximum(np.minimum(np.cos(box[:, 0]), np.cos(box[:, 1])), 0.0)
+    return np.column_stack((box, cos_min))
+
+
+def _spans(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i]:ends[i]`` of every i, one after another."""
+    counts = ends - starts
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
 
 def _service_cells(

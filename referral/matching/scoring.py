@@ -82,7 +82,7 @@ ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M s
 
 def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
     """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
-    key = (_row_settings(settings), today.toordinal())
+    key = (row_settings(settings), today.toordinal())
     kept = _ROW_PARTS.get(cols)
     found = kept.get(key) if kept is not None else None
     if found is None:
@@ -96,7 +96,7 @@ def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
     return found
 
 
-def _row_settings(settings: MatchSettings) -> tuple[float, ...]:
+def row_settings(settings: MatchSettings) -> tuple[float, ...]:
     """The settings ``RowParts`` read: two settings equal in these share the day's parts."""
     return (
         *settings.weights(),
