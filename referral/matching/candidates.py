@@ -82,6 +82,7 @@ TIER_SPAN = 1000.0  # > the score range, so tier * span - bound orders by tier, 
 FIRST_CHUNK = 64  # most queries settle within the first chunk or two; each later chunk doubles
 SKETCH_FROM = 48  # first chunks: fewer rows than this many are refined at once, the sketch costing more
 REFINE = 2  # a batch refined before anything is scored is this many first chunks (then doubles)
+FRONTIER_FROM = 4 * SKETCH_FROM  # first chunks of rows listed in reach from which the cells are read first
 CELL_READS = 4  # reads of cells, the first one's included: the last reads every cell still waiting
 FIRST_CELLS = 8  # first chunks of rows the first cells read hold, at least (cells best bound first)
 SKETCH_SLACK = 0.01  # score points: the score's rounding up (half a cent) and the sum's order, with room
@@ -169,20 +170,17 @@ class Frontier:
         settings: MatchSettings,
         today: date,
         first_chunk: int,
+        found: tuple[np.ndarray, np.ndarray],
     ) -> Frontier | None:
         """The frontier of a query whose cells list more than ``SKETCH_FROM`` first chunks of rows, of one
         need, or of needs no service near meets two of (else the best answers, services meeting several,
         are few and may be anywhere in reach: the bounds would set little aside and reading the cells
         one batch at a time would cost more than reading them all at once)."""
-        loc, outer = query.location, outer_km(query.constraints.max_distance_km)
-        slots = [index.postings.slot.get(n.code) if n.code else None for n in needs]
-        found = index.nearby.keys_near(slots, loc.lat, loc.lon, outer)
-        if found is None:
+        listed = index.nearby.offsets[found[0] + 1] - index.nearby.offsets[found[0]]
+        if int(listed.sum()) <= FRONTIER_FROM * first_chunk:
             return None
         keys, first = np.unique(found[0], return_index=True)  # the ranges of a box may overlap at the edges
-        slot = found[1][first]
-        if int((index.nearby.offsets[keys + 1] - index.nearby.offsets[keys]).sum()) <= SKETCH_FROM * first_chunk:
-            return None
+        slot, slots, loc = found[1][first], _slots(index, needs), query.location
         summary = cellbound.summary(index, today, settings)
         bits = np.array([cellbound.bit(s) if s is not None else 0 for s in slots], dtype=np.uint64)
         if len(needs) > 1 and (((summary.met[keys][:, None] & bits[None, :]) != 0).sum(axis=1) > 1).any():
@@ -265,12 +263,16 @@ def candidates(
     first_chunk: int = FIRST_CHUNK,
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
-    frontier = Frontier.of(index, query, needs, settings, today, first_chunk) if bounds_hold(settings) else None
+    loc, outer = query.location, outer_km(query.constraints.max_distance_km)
+    near = index.nearby.keys_near(_slots(index, needs), loc.lat, loc.lon, outer)
+    frontier = None
+    if near is not None and bounds_hold(settings):
+        frontier = Frontier.of(index, query, needs, settings, today, first_chunk, near)
     if frontier is not None:  # many rows, in cells: the nearest cells first, the others as bounds
         sketch = frontier.first()
         pool = _empty(sketch.rows[:0], sketch.relation[:0])
     else:
-        rows, related = _union(_postings(index, query, needs), len(index.services))
+        rows, related = _union(_lists(index, needs, near), len(index.services))
         if len(rows) <= SKETCH_FROM * first_chunk or not bounds_hold(settings):  # refine every row at once
             pool = _pool(index, query, needs, settings, today, urgent(needs, settings), rows, related)
             sketch = Sketch(rows[:0], related[:0], np.empty(0), np.empty(0, np.int64))
@@ -414,10 +416,21 @@ def _postings(
     The cells list a service once per cell it is in, so their rows may repeat; plain postings never do.
     """
     loc, outer = query.location, outer_km(query.constraints.max_distance_km)
-    near = index.nearby.near([index.postings.slot.get(n.code) for n in needs], loc.lat, loc.lon, outer)
-    if near is None:
-        return [index.postings.relations(n.code) for n in needs], True
-    return near, False
+    return _lists(index, needs, index.nearby.keys_near(_slots(index, needs), loc.lat, loc.lon, outer))
+
+
+def _lists(
+    index: DirectoryIndex, needs: list[UnderstoodNeed], found: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+    """``_postings`` from the keys ``keys_near`` found (None: too wide a reach, the plain postings)."""
+    if found is None:
+        return [index.postings.relations(n.code) for n in needs], True  # type: ignore[arg-type]
+    return index.nearby.lists(*found, len(needs)), False
+
+
+def _slots(index: DirectoryIndex, needs: list[UnderstoodNeed]) -> list[int | None]:
+    """Each need's code slot in the postings (None: a code no service meets, or none)."""
+    return [index.postings.slot.get(n.code) if n.code else None for n in needs]
 
 
 def _union(postings: tuple[list[tuple[np.ndarray, np.ndarray]], bool], n: int) -> tuple[np.ndarray, np.ndarray]:

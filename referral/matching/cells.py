@@ -14,7 +14,7 @@ site in reach is missed. The lists may repeat a service (one entry per cell it i
 sorted. When the box spans too many latitude bands, or the point is odd, ``near`` returns None and
 the caller reads the plain postings. Depends on numpy and spatial.py only.
 
-Cells are 0.025 degrees (~2.8 km; a 25 km reach touches ~19 x 19 of them): fine enough that in a
+Cells are 0.05 degrees (~5.5 km; a 25 km reach touches ~10 x 10 of them): fine enough that in a
 dense directory the cells nearest the child settle most matches (candidates.Frontier reads them
 first, bounded by ``cell_boxes``), few enough that reading every cell in reach stays a few slices.
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from referral.matching.spatial import reach_deg
 
-CELL_DEG = 0.025  # ~2.8 km: a 25 km radius touches ~19 x 19 cells; a dense directory is read nearest first
+CELL_DEG = 0.05  # ~5.5 km: a 25 km radius touches ~10 x 10 cells; a dense directory is read nearest first
 N_LAT, N_LON = round(180 / CELL_DEG), round(360 / CELL_DEG)
 CELLS = N_LAT * N_LON
 ANYWHERE = 0
@@ -87,11 +87,13 @@ class CellPostings:
     ) -> list[tuple[np.ndarray, np.ndarray]] | None:
         """Per code slot (None = unknown code): rows and relations of every service a point within ``km`` may reach."""
         found = self.keys_near(slots, lat, lon, km)
-        if found is None:
-            return None
-        keys, slot = found
+        return None if found is None else self.lists(*found, len(slots))
+
+    def lists(self, keys: np.ndarray, slot: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per slot position (``k`` of them): the rows and relations listed under ``keys`` (grouped by
+        ``slot``, as ``keys_near`` gives them)."""
         take = _spans(self.offsets[keys], self.offsets[keys + 1])
-        cut = np.cumsum(np.bincount(slot, self.offsets[keys + 1] - self.offsets[keys], len(slots)).astype(np.int64))
+        cut = np.cumsum(np.bincount(slot, self.offsets[keys + 1] - self.offsets[keys], k).astype(np.int64))
         return list(zip(np.split(self.rows[take], cut[:-1]), np.split(self.relation[take], cut[:-1]), strict=True))
 
     def keys_near(

@@ -46,6 +46,9 @@ class PlainPostings:
     def near(self, slots, lat, lon, km):
         return None
 
+    def keys_near(self, slots, lat, lon, km):
+        return None
+
 
 def cells_for(groups, anywhere=None):
     """CellPostings for one code met exactly by every service; ``groups`` holds each service's sites."""
