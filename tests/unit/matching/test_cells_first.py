@@ -1,7 +1,7 @@
 """Reading the cells nearest the child first, the others standing as bounds, changes nothing: the same
 results, in the same order, as refining every row at once (candidates.Frontier, cellbound.py).
 
-Directories of a few hundred services spread over ~50 km (many 5.5 km cells), with a tiny first chunk
+Directories of a few hundred services spread over ~70 km (many 5.5 km cells), with a tiny first chunk
 so the cells path is taken; services meeting one need each (as in many published directories, and the
 scale benchmark's), so queries of several needs take it too, and services meeting several, so a query
 of one need does. Each cell's bound is checked against the true scores and tiers of every row listed
@@ -29,7 +29,7 @@ from referral.matching.types import Child, Location, MatchQuery, NeedInput
 
 from .builders import TODAY, at, directory, site
 from .test_lazy_candidates import chosen, random_service
-from .test_sketched_candidates import random_query
+from .test_sketched_candidates import random_query, with_clones
 
 EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -43,17 +43,13 @@ def cells_first_from_few_rows():
 
 
 def spread_directory(rnd: random.Random, n: int, one_need: bool):
-    """``n`` services over ~50 x 50 km, a quarter clones of another (ties only the id breaks)."""
-    drawn = []
-    for i in range(n):
-        if drawn and rnd.random() < 0.25:
-            twin = rnd.choice(drawn)
-            sites = tuple(replace(s, id=f"s{i:03}-{k}") for k, s in enumerate(twin.sites))
-            drawn.append(replace(twin, id=f"s{i:03}", organization_id=f"org-s{i:03}", sites=sites))
-            continue
+    """``n`` services over ~70 x 70 km, a quarter clones of another (ties only the id breaks)."""
+
+    def draw(i: int):
         made = random_service(rnd, i)
-        drawn.append(replace(made, needs=made.needs[:1]) if one_need else made)
-    return directory(*drawn)
+        return replace(made, needs=made.needs[:1]) if one_need else made
+
+    return with_clones(rnd, n, draw)
 
 
 def frontier_of(index, asked, match_settings=None, first_chunk=1):

@@ -33,6 +33,18 @@ EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 def dense_directory(rnd: random.Random, n: int):
     """``n`` services drawn like test_lazy_candidates.random_service, all within ~12 km, a quarter of
     them clones of another (same parts and site: ties only the id breaks), some serving a school."""
+
+    def draw(i: int):
+        made = random_service(rnd, i)
+        sites = tuple(replace(s, lat=s.lat / 3 + at()[0] * 2 / 3, lon=s.lon / 3 + at()[1] * 2 / 3) for s in made.sites)
+        return replace(made, sites=sites, serves_school=rnd.choice([None] * 9 + ["school-a"]))
+
+    return with_clones(rnd, n, draw)
+
+
+def with_clones(rnd: random.Random, n: int, draw):
+    """A directory of ``n`` services drawn by ``draw(i)``, a quarter of them clones of another (the same
+    parts and sites: ties only the id breaks)."""
     drawn = []
     for i in range(n):
         if drawn and rnd.random() < 0.25:
@@ -40,10 +52,7 @@ def dense_directory(rnd: random.Random, n: int):
             sites = tuple(replace(s, id=f"s{i:03}-{k}") for k, s in enumerate(twin.sites))
             drawn.append(replace(twin, id=f"s{i:03}", organization_id=f"org-s{i:03}", sites=sites))
             continue
-        made = random_service(rnd, i)
-        sites = tuple(replace(s, lat=s.lat / 3 + at()[0] * 2 / 3, lon=s.lon / 3 + at()[1] * 2 / 3) for s in made.sites)
-        school = rnd.choice([None] * 9 + ["school-a"])
-        drawn.append(replace(made, sites=sites, serves_school=school))
+        drawn.append(draw(i))
     return directory(*drawn)
 
 
