@@ -172,8 +172,9 @@ class IndexCache:
         if paused:  # a full collection amid a build walks its ~1M new objects holding the GIL: requests stall
             gc.disable()
         try:
-            previous = self._index
+            previous, started, deltas = self._index, time.perf_counter(), self.deltas
             index = self._next(previous)
+            made = time.perf_counter()
             index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
             if self._prepare is not None:
                 self._prepare(index)
@@ -181,6 +182,15 @@ class IndexCache:
                 index.gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
             self._index = index
             self._checked_at = self._clock()
+            if previous is not None:  # the first build is logged by the worker (serving.post_worker_init)
+                log.info(
+                    "match index of version %s by %s in %.3f s (read and made %.3f s, prepared %.3f s)",
+                    index.version,
+                    "a delta" if self.deltas > deltas else "a build",
+                    time.perf_counter() - started,
+                    made - started,
+                    time.perf_counter() - made,
+                )
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
                 memory.trim()

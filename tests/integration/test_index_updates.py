@@ -67,6 +67,20 @@ def test_an_edit_reaches_the_index_as_a_delta_equal_to_a_full_reload(seeded, cli
     assert COUNSELLING not in [s.id for s in index.services]
 
 
+def test_each_update_after_the_first_build_is_logged_with_how_it_was_made_and_its_times(
+    seeded, client, admin_headers, caplog
+):
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0)
+    cache.current()
+    caplog.set_level("INFO", logger="referral.matchmaking")
+    change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+    cache.current()
+    (record,) = [r for r in caplog.records if r.name == "referral.matchmaking"]  # not the first build: the worker's
+    assert record.getMessage().startswith("match index of version 2 by a delta in ")
+    assert "(read and made " in record.getMessage() and " s, prepared " in record.getMessage()
+    assert AUTISM not in record.getMessage()  # times and a version: nothing of the directory's content
+
+
 def test_a_restored_service_comes_back_through_a_delta(seeded, client, admin_headers):
     change(client, "DELETE", f"/v1/services/{COUNSELLING}", admin_headers)
     cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0)
