@@ -172,7 +172,7 @@ class Frontier:
         first_chunk: int,
         found: tuple[np.ndarray, np.ndarray],
     ) -> Frontier | None:
-        """The frontier of a query whose cells list more than ``SKETCH_FROM`` first chunks of rows, of one
+        """The frontier of a query whose cells list more than ``FRONTIER_FROM`` first chunks of rows, of one
         need, or of needs no service near meets two of (else the best answers, services meeting several,
         are few and may be anywhere in reach: the bounds would set little aside and reading the cells
         one batch at a time would cost more than reading them all at once)."""
