@@ -275,7 +275,7 @@ def _nearby(old: CellPostings, mini: CellPostings, splice: _Splice) -> CellPosti
     key, rows, relation = key[staying], splice.remap[rows[staying]], relation[staying]
     new_key, new_rows, new_relation = mini.entries()
     new_rows = splice.new_rows[new_rows]
-    # key < codes x (CELLS + 1) ~ 7e6 per code: key x rows stays far below 2^63 for any real directory
+    # key < codes x (CELLS + 1) ~ 2.6e7 per code: key x rows stays below 2^63 while codes x rows < 3.5e11
     _both, key, rows, relation = _merge(
         key * splice.n + rows, (key, rows, relation), new_key * splice.n + new_rows, (new_key, new_rows, new_relation)
     )
