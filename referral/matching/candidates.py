@@ -170,6 +170,7 @@ class Frontier:
         settings: MatchSettings,
         today: date,
         first_chunk: int,
+        slots: list[int | None],
         found: tuple[np.ndarray, np.ndarray],
     ) -> Frontier | None:
         """The frontier of a query whose cells list more than ``FRONTIER_FROM`` first chunks of rows, of one
@@ -180,7 +181,7 @@ class Frontier:
         if int(listed.sum()) <= FRONTIER_FROM * first_chunk:
             return None
         keys, first = np.unique(found[0], return_index=True)  # the ranges of a box may overlap at the edges
-        slot, slots, loc = found[1][first], _slots(index, needs), query.location
+        slot, loc = found[1][first], query.location
         summary = cellbound.summary(index, today, settings)
         bits = np.array([cellbound.bit(s) if s is not None else 0 for s in slots], dtype=np.uint64)
         if len(needs) > 1 and (((summary.met[keys][:, None] & bits[None, :]) != 0).sum(axis=1) > 1).any():
@@ -189,7 +190,7 @@ class Frontier:
         weights = np.array([weight(n) / total if total else 0.0 for n in needs])
         severity = max((n.severity for n in needs if n.source != "notes"), default=0)
         bounds = cellbound.key_bounds(
-            summary, keys, slot, bits, weights, urgent(needs, settings), severity, loc.lat, loc.lon, settings, tiers
+            summary, keys, slot, bits, weights, urgent(needs, settings), severity, loc.lat, loc.lon, settings
         )
         return cls(index, query, needs, keys, slot, bounds, settings, today, FIRST_CELLS * first_chunk)
 
@@ -264,10 +265,11 @@ def candidates(
 ) -> tuple[Candidates, np.ndarray]:
     """The evaluated eligible services and their rank order (see the module docstring)."""
     loc, outer = query.location, outer_km(query.constraints.max_distance_km)
-    near = index.nearby.keys_near(_slots(index, needs), loc.lat, loc.lon, outer)
+    slots = _slots(index, needs)
+    near = index.nearby.keys_near(slots, loc.lat, loc.lon, outer)
     frontier = None
     if near is not None and bounds_hold(settings):
-        frontier = Frontier.of(index, query, needs, settings, today, first_chunk, near)
+        frontier = Frontier.of(index, query, needs, settings, today, first_chunk, slots, near)
     if frontier is not None:  # many rows, in cells: the nearest cells first, the others as bounds
         sketch = frontier.first()
         pool = _empty(sketch.rows[:0], sketch.relation[:0])

@@ -25,18 +25,15 @@ Depends on numpy and sibling modules.
 
 from __future__ import annotations
 
-import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
 from referral.matching.cells import ANYWHERE, CellPostings, cell_boxes
-from referral.matching.columns import Columns
 from referral.matching.index import DirectoryIndex
-from referral.matching.scoring import ROW_PARTS_KEPT, row_parts, row_settings
+from referral.matching.scoring import DayKept, row_parts, row_settings, tiers
 from referral.matching.settings import AVERAGED, MatchSettings
 from referral.matching.spatial import SiteBoxes
 
@@ -54,24 +51,15 @@ class KeySummary:
     ready: np.ndarray  # bool: some service listed here is ready now (scoring.ready_now: the tiers read it)
 
 
-_KEPT: weakref.WeakKeyDictionary[Columns, dict[tuple[object, ...], KeySummary]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_KEPT: DayKept[KeySummary] = DayKept()
 
 
 def summary(index: DirectoryIndex, today: date, settings: MatchSettings) -> KeySummary:
     """The day's ``KeySummary`` of ``index``'s cells: computed on first use, then kept with its columns."""
     key = (row_settings(settings), tuple(map(tuple, settings.intensity_fit)), today.toordinal())
-    kept = _KEPT.get(index.columns)
-    found = kept.get(key) if kept is not None else None
-    if found is None or found.nearby is not index.nearby:
-        with _LOCK:
-            kept = _KEPT.setdefault(index.columns, {})
-            found = kept.get(key)
-            if found is None or found.nearby is not index.nearby:
-                if len(kept) >= ROW_PARTS_KEPT or any(day != key[-1] for *_, day in kept):
-                    kept.clear()
-                found = kept[key] = _summarise(index, today, settings)
-    return found
+    return _KEPT.value(
+        index.columns, key, lambda: _summarise(index, today, settings), lambda kept: kept.nearby is index.nearby
+    )
 
 
 def _summarise(index: DirectoryIndex, today: date, settings: MatchSettings) -> KeySummary:
@@ -127,14 +115,13 @@ def key_bounds(
     lat: float,
     lon: float,
     settings: MatchSettings,
-    tiers_of: Callable[..., np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bounds of the services listed under each of the query's ``keys`` (distinct; ``slot``: the need
     of each, as cells.keys_near gives them): the cells (ANYWHERE or from 1, ascending) and each key's
     position in them; per key the (keys, K) int8 best 1 + relation to each need asked that its services
     may meet (0: none), a tier no later and a sketch score (without the slack) no lower than any of them
     could get. ``need_bits``: each need's ``bit`` (uint64); ``need_weights``: each need's weight over
-    their sum; ``tiers_of``: scoring.tiers."""
+    their sum."""
     cells, at = np.unique(found.nearby.cell_of(keys), return_inverse=True)
     k = len(need_weights)
     present = np.zeros((len(cells), k), dtype=np.uint8)  # per cell and need: the relations listed there
@@ -155,5 +142,5 @@ def key_bounds(
     distance = np.fmax(np.exp(-np.where(cells == ANYWHERE, 0.0, km)[at] / settings.distance_scale_km), far)
     top = found.top[min(max(severity, 1), SEVERITIES) - 1][keys]
     score = np.maximum(100.0 * (weights[0] * fit + weights[1] * distance + top) / sum(weights[:AVERAGED]), 0.0)
-    tier = tiers_of(related, urgent, found.ready[keys], np.zeros(len(keys), dtype=bool), settings)
+    tier = tiers(related, urgent, found.ready[keys], np.zeros(len(keys), dtype=bool), settings)
     return cells, at, related, tier, score

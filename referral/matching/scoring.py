@@ -42,8 +42,10 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -51,6 +53,8 @@ from referral.matching.columns import Columns
 from referral.matching.index import BROADER
 from referral.matching.settings import AVERAGED, PARTS, MatchSettings
 from referral.matching.types import CAPACITIES
+
+T = TypeVar("T")
 
 DISTANCE = PARTS.index("distance")
 ACCEPTING, WAITLIST = CAPACITIES.index("accepting"), CAPACITIES.index("waitlist")
@@ -73,27 +77,48 @@ class RowParts:
     ready: np.ndarray  # bool: ready_now
 
 
-_ROW_PARTS: weakref.WeakKeyDictionary[Columns, dict[tuple[tuple[float, ...], int], RowParts]] = (
-    weakref.WeakKeyDictionary()
-)
-_ROW_PARTS_LOCK = threading.Lock()  # a worker's threads compute a day's parts once, not once each
+class DayKept(Generic[T]):
+    """Values computed once per columns, settings and day, kept beside the columns (weakly: they go with
+    their index): computed on first use, by one of a worker's threads only; at most ``ROW_PARTS_KEPT``
+    settings per columns, and a new day starts afresh. Keys end with the day's ordinal."""
+
+    def __init__(self) -> None:
+        self._kept: weakref.WeakKeyDictionary[Columns, dict[tuple[Any, ...], T]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, cols: Columns) -> dict[tuple[Any, ...], T]:
+        return self._kept[cols]
+
+    def get(self, cols: Columns) -> dict[tuple[Any, ...], T] | None:
+        """What is kept for ``cols`` (key -> value), None when nothing is."""
+        return self._kept.get(cols)
+
+    def value(
+        self, cols: Columns, key: tuple[Any, ...], compute: Callable[[], T], valid: Callable[[T], bool] | None = None
+    ) -> T:
+        """The value kept for ``cols`` and ``key``, computed now if none is, or if the one kept is not ``valid``."""
+        kept = self._kept.get(cols)
+        found = kept.get(key) if kept is not None else None
+        if found is None or (valid is not None and not valid(found)):
+            with self._lock:
+                kept = self._kept.setdefault(cols, {})
+                found = kept.get(key)
+                if found is None or (valid is not None and not valid(found)):
+                    if len(kept) >= ROW_PARTS_KEPT or any(old[-1] != key[-1] for old in kept):
+                        kept.clear()
+                    found = kept[key] = compute()
+        return found
+
+
+_ROW_PARTS: DayKept[RowParts] = DayKept()
 ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M services); another day starts afresh
 
 
 def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
     """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
-    key = (row_settings(settings), today.toordinal())
-    kept = _ROW_PARTS.get(cols)
-    found = kept.get(key) if kept is not None else None
-    if found is None:
-        with _ROW_PARTS_LOCK:
-            kept = _ROW_PARTS.setdefault(cols, {})
-            found = kept.get(key)
-            if found is None:
-                if len(kept) >= ROW_PARTS_KEPT or any(day != key[1] for _, day in kept):
-                    kept.clear()
-                found = kept[key] = _row_parts(cols, today, settings)
-    return found
+    return _ROW_PARTS.value(
+        cols, (row_settings(settings), today.toordinal()), lambda: _row_parts(cols, today, settings)
+    )
 
 
 def row_settings(settings: MatchSettings) -> tuple[float, ...]:

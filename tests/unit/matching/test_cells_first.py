@@ -58,7 +58,9 @@ def frontier_of(index, asked, match_settings=None, first_chunk=1):
     slots = [index.postings.slot.get(n.code) if n.code else None for n in needs]
     outer = outer_km(asked.constraints.max_distance_km)
     found = index.nearby.keys_near(slots, asked.location.lat, asked.location.lon, outer)
-    return needs, (Frontier.of(index, asked, needs, match_settings, TODAY, first_chunk, found) if found else None)
+    return needs, (
+        Frontier.of(index, asked, needs, match_settings, TODAY, first_chunk, slots, found) if found else None
+    )
 
 
 @EXAMPLES
