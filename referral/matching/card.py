@@ -9,7 +9,7 @@ Depends on the standard library and sibling modules only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from referral.matching.gazetteer import Gazetteer
@@ -26,16 +26,31 @@ def make_card(
     gazetteer: Gazetteer,
     today: date,
     stale_after_days: int,
+    facts: Mapping[str, object] | None = None,
 ) -> Card:
-    """The card of ``service`` offered at ``site`` (None: remotely)."""
-    lang = query.language
+    """The card of ``service`` offered at ``site`` (None: remotely); ``facts``: its ``card_facts``
+    in the query's language, when already known."""
+    if facts is None:
+        facts = card_facts(service, site, query.language, gazetteer)
     hours = service.hours or (site.hours if site else ())
     return Card(
+        **facts,  # type: ignore[arg-type]  # card_facts' keys are Card's fields
+        open_now=open_at(hours, query.now),
+        open_today=open_on_day(hours, query.now),
+        stale=is_stale(service, today, stale_after_days),
+        local=is_local(gazetteer, site, query.location.place),
+    )
+
+
+def card_facts(service: Service, site: Site | None, language: str, gazetteer: Gazetteer) -> dict[str, object]:
+    """The fields of a card that depend only on the service, its site, the language and the places
+    (not on the child, the day or the time): the same for every match that shows them."""
+    lang = language
+    hours = service.hours or (site.hours if site else ())
+    return dict(
         phones=_phones(service, site),
         hours=hours,
         always_open=always_open(hours),
-        open_now=open_at(hours, query.now),
-        open_today=open_on_day(hours, query.now),
         description=_in(service.description, lang),
         accessibility=_in(site.accessibility, lang) if site else None,
         delivered_languages=tuple(sorted(service.delivered_languages)),
@@ -47,9 +62,7 @@ def make_card(
         alerts=tuple(a.in_language(lang) for a in service.alerts),
         cost_text=(service.cost_texts.get(lang) or service.cost_text) if service.cost_text else None,
         verified_at=service.verified_at,
-        stale=is_stale(service, today, stale_after_days),
         remote=site is None,
-        local=is_local(gazetteer, site, query.location.place),
         serves_area=tuple(_place_name(gazetteer, code, lang) for code in sorted(service.area_places)),
         serves_radius_km=service.area_radius_km,
         school=_school(service, lang),

@@ -9,7 +9,9 @@ SQLAlchemy or marshmallow: the web layer calls ``match`` with a built ``Director
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from referral.matching.bundle import make_bundle
 from referral.matching.candidates import Candidates, candidates, urgent
-from referral.matching.card import make_card
+from referral.matching.card import card_facts, make_card
 from referral.matching.eligibility import Rule, unknown
 from referral.matching.explain import caveats, reasons
 from referral.matching.geo import shown_km
@@ -26,7 +28,15 @@ from referral.matching.index import DirectoryIndex
 from referral.matching.needs import understand_needs
 from referral.matching.pipeline import DANGER, read_needs
 from referral.matching.settings import PARTS, MatchSettings
-from referral.matching.types import SEVERITY_ACTIONABLE, MatchOutcome, MatchQuery, Result, UnderstoodNeed
+from referral.matching.types import (
+    SEVERITY_ACTIONABLE,
+    MatchOutcome,
+    MatchQuery,
+    Result,
+    Service,
+    Site,
+    UnderstoodNeed,
+)
 from referral.matching.unmet import not_understood, unmet_needs
 from referral.matching.urgent import urgent_section
 
@@ -131,6 +141,30 @@ class _Context:
     urgent: tuple[str, ...]  # codes of the urgent needs
 
 
+CARD_FACTS_KEPT = 4096  # (row, site, language) card facts kept per index, oldest dropped first: ~10 MB at most
+_CARD_FACTS: weakref.WeakKeyDictionary[DirectoryIndex, dict[tuple[int, int, str], Mapping[str, object]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CARD_FACTS_LOCK = threading.Lock()
+
+
+def _card_facts(
+    index: DirectoryIndex, row: int, flat: int, language: str, service: Service, site: Site | None
+) -> Mapping[str, object]:
+    """``card_facts`` of row ``row`` at flat site ``flat`` (-1: remote), kept with the index (weakly:
+    they go with it): a card shown again costs only its child-, day- and time-dependent fields."""
+    kept = _CARD_FACTS.get(index)
+    found = kept.get((row, flat, language)) if kept is not None else None
+    if found is None:
+        found = card_facts(service, site, language, index.gazetteer)
+        with _CARD_FACTS_LOCK:
+            kept = _CARD_FACTS.setdefault(index, {})
+            if len(kept) >= CARD_FACTS_KEPT:
+                del kept[next(iter(kept))]
+            kept[(row, flat, language)] = found
+    return found
+
+
 def _result(c: _Context, p: int, rank: int, open_rules: tuple[Rule, ...] = ()) -> Result:
     """One explained result, with its card, for candidate position ``p`` (``open_rules``: the rules
     restricting it on a fact the child's record leaves unknown, eligibility.unknown)."""
@@ -140,7 +174,8 @@ def _result(c: _Context, p: int, rank: int, open_rules: tuple[Rule, ...] = ()) -
     site = service.sites[flat - int(c.index.sites.offsets[row])] if flat >= 0 else None
     km = shown_km(query.location.lat, query.location.lon, site.lat, site.lon) if site else None
     met = [(n, r - 1) for n, r in zip(c.needs, found.relation[p].tolist()) if r > 0]
-    card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days)
+    facts = _card_facts(c.index, row, flat, query.language, service, site)
+    card = make_card(service, site, query, c.index.gazetteer, c.today, c.settings.stale_after_days, facts)
     return Result(
         rank=rank,
         score=float(found.score[p]),
