@@ -99,10 +99,11 @@ def shared_limit_store(app: Flask, workers: int) -> str | None:
 
 
 def gunicorn_argv(host: str, port: int, workers: int, threads: int, limit_store: str | None = None) -> list[str]:
-    """gunicorn with threaded workers (gthread): a slow or idle client holds one thread, never the
-    whole process, and idle keep-alive connections wait in the main thread's poller, not in a
-    worker thread. --timeout (s) restarts a worker whose main loop hangs; --graceful-timeout lets
-    running requests finish on reload or stop; --keep-alive closes idle connections after 5 s. No
+    """gunicorn with threaded workers (gthread, each leaving new connections to a worker holding fewer:
+    referral.serving.BalancedWorker): a slow or idle client holds one thread, never the whole process,
+    and idle keep-alive connections wait in the main thread's poller, not in a worker thread. --timeout
+    (s) restarts a worker whose main loop hangs; --graceful-timeout lets running requests finish on
+    reload or stop; --keep-alive closes idle connections after 5 s. No
     gunicorn access log: the app logs requests without query strings. referral.serving builds each
     worker's match index before it takes traffic. ``limit_store`` (shared_limit_store) reaches every
     worker as its RATELIMIT_STORAGE_URI, so they count rate limits together (api/limit_store.py)."""
@@ -117,7 +118,7 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int, limit_store:
         str(workers),
         *shared,
         "--worker-class",
-        "gthread",
+        "referral.serving.BalancedWorker",
         "--threads",
         str(threads),
         "--timeout",

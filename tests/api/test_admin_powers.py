@@ -129,7 +129,7 @@ def test_serve_says_how_to_make_the_first_admin_key(database_url, monkeypatch):
     assert "referral create-key --role admin" in result.output
 
 
-def test_serve_runs_one_gthread_worker_per_core_all_counting_limits_in_one_shared_file(database_url, monkeypatch):
+def test_serve_runs_one_balanced_worker_per_core_all_counting_limits_in_one_shared_file(database_url, monkeypatch):
     from click.testing import CliRunner
     from flask import Flask
 
@@ -143,7 +143,8 @@ def test_serve_runs_one_gthread_worker_per_core_all_counting_limits_in_one_share
     assert CliRunner().invoke(cli.main, ["serve"]).exit_code == 0
     assert CliRunner().invoke(cli.main, ["serve", "--workers", "1", "--threads", "4"]).exit_code == 0
     default, single = started
-    assert default[default.index("--worker-class") + 1] == "gthread"
+    worker_class = default[default.index("--worker-class") + 1]
+    assert worker_class == "referral.serving.BalancedWorker"
     assert (default[default.index("--workers") + 1], default[default.index("--threads") + 1]) == ("2", "8")
     instance = Flask("referral").instance_path
     assert (
