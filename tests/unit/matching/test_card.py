@@ -84,3 +84,50 @@ def test_freshness_and_the_local_flag():
     card = card_of(verified_at=TODAY - timedelta(days=181))
     assert card.stale and card.verified_at == TODAY - timedelta(days=181)
     assert card.local is True and card.remote is False
+
+
+def test_a_card_shown_again_is_rebuilt_for_the_new_child_day_time_and_language():
+    """The fields kept per index (engine._card_facts) are the service's, site's and language's only:
+    the same service shown to another child, on another day, at another time, reads afresh."""
+    from dataclasses import replace as changed
+
+    from referral.matching import engine
+    from referral.matching.types import Location
+
+    from .builders import ORIGIN
+
+    listed = service(
+        "svc",
+        sites=(site("s", hours=WEEKDAYS_9_TO_5, place="T1"),),
+        verified_at=TODAY - timedelta(days=100),
+        description=Text("家庭支持", {"en": "Family support"}),
+    )
+    index = build_index(directory(listed))
+    first = match(index, query(now=TUESDAY_10)).results[0].card
+    again = (
+        match(
+            index,
+            query(
+                now=TUESDAY_10.replace(hour=20),
+                today=TODAY + timedelta(days=200),
+                location=Location(*ORIGIN, place="T2"),
+            ),
+        )
+        .results[0]
+        .card
+    )
+    assert (first.open_now, first.stale, first.local, first.description) == (True, False, True, "Family support")
+    assert (again.open_now, again.stale, again.local, again.description) == (False, True, False, "Family support")
+    assert match(index, query(language="zh")).results[0].card.description == "家庭支持"
+    assert again == changed(first, open_now=False, stale=True, local=False)
+    assert len(engine._CARD_FACTS[index]) == 2  # (row, site, "en") and (row, site, "zh")
+
+
+def test_the_card_facts_kept_per_index_are_bounded(monkeypatch):
+    from referral.matching import engine
+
+    monkeypatch.setattr(engine, "CARD_FACTS_KEPT", 2)
+    sites = tuple(site(f"s{k}", km_north=k, place="T1") for k in range(4))
+    index = build_index(directory(*(service(f"svc{k}", sites=(sites[k],)) for k in range(4))))
+    assert len(match(index, query(limit=4)).results) == 4
+    assert len(engine._CARD_FACTS[index]) == 2  # the oldest dropped first
