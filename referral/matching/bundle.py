@@ -35,7 +35,8 @@ def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
         options += _exact(masks, useful, goal)
     else:
         options.append(_greedy(masks, useful, goal))
-    chosen = min(options, key=lambda picked: quality(results, picked))
+    facts = _facts(results)
+    chosen = min(options, key=lambda picked: _quality(facts, picked))
     picked = sorted(chosen, key=lambda i: results[i].rank)
     return Bundle(
         tuple(results[i].service.id for i in picked), tuple(results[i].rank for i in picked), covers, uncovered
@@ -44,10 +45,22 @@ def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
 
 def quality(results: Sequence[Result], picked: Sequence[int]) -> tuple:
     """Sort key of a cover (smaller is better): not actionable now, size, organizations, km, ranks."""
-    waiting = sum(1 for i in picked if results[i].site is None or results[i].service.capacity != "accepting")
-    orgs = len({results[i].service.organization_id for i in picked})
-    km = round(sum(results[i].distance_km or 0.0 for i in picked), 3)
-    return (waiting, len(picked), orgs, km, sorted(results[i].rank for i in picked))
+    return _quality(_facts(results), picked)
+
+
+def _facts(results: Sequence[Result]) -> list[tuple[bool, str, float, int]]:
+    """What ``quality`` reads of each result, read once however many covers are compared."""
+    return [
+        (r.site is None or r.service.capacity != "accepting", r.service.organization_id, r.distance_km or 0.0, r.rank)
+        for r in results
+    ]
+
+
+def _quality(facts: list[tuple[bool, str, float, int]], picked: Sequence[int]) -> tuple:
+    if not picked:
+        return (0, 0, 0, 0.0, [])
+    waiting, orgs, km, ranks = zip(*[facts[i] for i in picked], strict=True)  # the members' facts, field by field
+    return (sum(waiting), len(picked), len(set(orgs)), round(sum(km), 3), sorted(ranks))
 
 
 def baseline(masks: Sequence[int], goal: int) -> tuple[int, ...]:

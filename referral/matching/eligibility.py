@@ -361,15 +361,15 @@ def _open(days: np.ndarray, weekday: int | None) -> np.ndarray:
 
 
 def _nearest(owner: np.ndarray, flat: np.ndarray, km: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per owner: the first site at the smallest finite distance, and that distance (-1 / NaN if none)."""
-    n = len(counts)
-    best_km = np.full(n, np.inf)
-    some = counts > 0
-    if len(km):
-        starts = (np.cumsum(counts) - counts)[some]
-        best_km[some] = np.minimum.reduceat(km, starts)
-    hits = np.flatnonzero(np.isfinite(km) & (km == best_km[owner]))
-    first = hits[np.concatenate(([True], owner[hits][1:] != owner[hits][:-1]))] if len(hits) else hits
-    site = np.full(n, -1, dtype=np.int64)
-    site[owner[first]] = flat[first]
-    return site, np.where(np.isfinite(best_km), best_km, np.nan)
+    """Per owner: the first site at the smallest finite distance, and that distance (-1 / NaN if none).
+
+    ``owner`` ascends (each owner's sites are one run, ``counts`` long): sorted by owner then km, stably,
+    each run starts with its nearest site, the first of equals."""
+    site, best = np.full(len(counts), -1, dtype=np.int64), np.full(len(counts), np.nan)
+    if not len(km):
+        return site, best
+    some = np.flatnonzero(counts)
+    first = np.lexsort((km, owner))[(np.cumsum(counts) - counts)[some]]
+    found = np.isfinite(km[first])
+    site[some[found]], best[some[found]] = flat[first[found]], km[first[found]]
+    return site, best

@@ -127,15 +127,19 @@ def within_many(
     limit_km: np.ndarray | float, hav_km: np.ndarray, here: tuple[float, float], lat: np.ndarray, lon: np.ndarray
 ) -> np.ndarray:
     """``within`` for many points: geodesic is computed only for those inside the band."""
-    limit = np.broadcast_to(np.asarray(limit_km, dtype=np.float64), hav_km.shape)
+    limit = np.asarray(limit_km, dtype=np.float64)
+    if limit.ndim == 0:  # one limit for all: a float, without numpy's broadcasting calls
+        limit = float(limit)
     inside = hav_km <= limit * (1 - BAND)
     unsure = np.flatnonzero(~inside & (hav_km <= limit * (1 + BAND) + 1e-9))
-    if len(unsure):
-        local = _local_km(here[0], here[1], lat[unsure], lon[unsure])
-        trusted = hav_km[unsure] <= LOCAL_MAX_KM
-        sure = trusted & (np.abs(local - limit[unsure]) > local_error_bound(hav_km[unsure]))
-        inside[unsure[sure]] = local[sure] <= limit[unsure[sure]]
-        unsure = unsure[~sure]
-    for i in unsure:
-        inside[i] = geodesic_km(*here, float(lat[i]), float(lon[i])) <= limit[i]
+    if not len(unsure):
+        return inside
+    at = limit if isinstance(limit, float) else limit[unsure]  # the limit of each unsure point
+    local = _local_km(here[0], here[1], lat[unsure], lon[unsure])
+    trusted = hav_km[unsure] <= LOCAL_MAX_KM
+    sure = trusted & (np.abs(local - at) > local_error_bound(hav_km[unsure]))
+    inside[unsure[sure]] = (local <= at)[sure]
+    for k in np.flatnonzero(~sure):
+        i = unsure[k]
+        inside[i] = geodesic_km(*here, float(lat[i]), float(lon[i])) <= (at if isinstance(at, float) else at[k])
     return inside
