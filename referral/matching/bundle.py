@@ -56,7 +56,9 @@ def _facts(results: Sequence[Result]) -> list[tuple[bool, str, float, int]]:
     ]
 
 
-def _quality(facts: list[tuple[bool, str, float, int]], picked: Sequence[int]) -> tuple:
+def _quality(
+    facts: list[tuple[bool, str, float, int]], picked: Sequence[int]
+) -> tuple[int, int, int, float, list[int]]:
     if not picked:
         return (0, 0, 0, 0.0, [])
     waiting, orgs, km, ranks = zip(*[facts[i] for i in picked], strict=True)  # the members' facts, field by field

@@ -127,9 +127,8 @@ def within_many(
     limit_km: np.ndarray | float, hav_km: np.ndarray, here: tuple[float, float], lat: np.ndarray, lon: np.ndarray
 ) -> np.ndarray:
     """``within`` for many points: geodesic is computed only for those inside the band."""
-    limit = np.asarray(limit_km, dtype=np.float64)
-    if limit.ndim == 0:  # one limit for all: a float, without numpy's broadcasting calls
-        limit = float(limit)
+    given = np.asarray(limit_km, dtype=np.float64)
+    limit: np.ndarray | float = float(given) if given.ndim == 0 else given  # one limit: a float, no broadcasting
     inside = hav_km <= limit * (1 - BAND)
     unsure = np.flatnonzero(~inside & (hav_km <= limit * (1 + BAND) + 1e-9))
     if not len(unsure):
