@@ -24,20 +24,25 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'referral.db'}"
     _migrate(url)
     port = _free_port()
-    env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), "--threads", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_serve(url, port, "--threads", "2")
     try:
         _wait_until_it_answers(port, server)
         yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_serve(url: str, port: int, *args: str, **env: str) -> subprocess.Popen:
+    """`referral serve` on ``port`` with its options ``args``, the database ``url`` and settings ``env``
+    (REFERRAL_...), its index built before it answers; its output discarded."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        env={**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _free_port() -> int:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from limits import parse
@@ -15,8 +11,8 @@ from limits.strategies import FixedWindowRateLimiter
 
 from referral.api.limit_store import SQLiteLimitStorage
 from referral.app import create_app
-from tests.api.test_gunicorn_limits import HEALTH, _free_port, _wait_until_it_answers, exchange
-from tests.conftest import ADMIN_KEY, ROOT, _migrate, _wipe, get_engine
+from tests.api.test_gunicorn_limits import HEALTH, _free_port, _wait_until_it_answers, exchange, start_serve
+from tests.conftest import ADMIN_KEY, _migrate, _wipe, get_engine
 
 
 @pytest.fixture
@@ -134,28 +130,15 @@ def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_addres
     url = f"sqlite:///{tmp_path / 'referral.db'}"
     _migrate(url)
     port = _free_port()
-    env = {
-        **os.environ,
-        "REFERRAL_DATABASE_URL": url,
-        "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false",
-        "REFERRAL_RATELIMIT_PER_ADDRESS": "10 per minute",
-        "REFERRAL_RATELIMIT_STORAGE_URI": f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
-    }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "referral"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = start_serve(
+        url,
+        port,
+        "--workers",
+        "2",
+        "--threads",
+        "2",
+        REFERRAL_RATELIMIT_PER_ADDRESS="10 per minute",
+        REFERRAL_RATELIMIT_STORAGE_URI=f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
     )
     try:
         answered = _wait_until_it_answers(port, server)  # the requests it answered count: of the ten

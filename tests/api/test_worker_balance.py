@@ -8,15 +8,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from referral.serving import FREE, should_defer
-from tests.api.test_gunicorn_limits import _free_port, _wait_until_it_answers
-from tests.conftest import ROOT, _migrate
+from tests.api.test_gunicorn_limits import _free_port, _wait_until_it_answers, start_serve
+from tests.conftest import _migrate
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc")
 
@@ -45,23 +44,7 @@ def two_workers(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'referral.db'}"
     _migrate(url)
     port = _free_port()
-    env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_INDEX_BUILD_IN_BACKGROUND": "false"}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "referral"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_serve(url, port, "--workers", "2", "--threads", "2")
     try:
         _wait_until_it_answers(port, server)
         _wait_for_workers(server, 2)
