@@ -72,6 +72,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/text_bench.py
 	$(BIN)/python bench/http_bench.py $(if $(REFERRAL_BENCH_POSTGRES_URL),--postgres $(REFERRAL_BENCH_POSTGRES_URL))
 	$(BIN)/python bench/freshness_bench.py
+	$(BIN)/python bench/update_wait_bench.py
 	$(BIN)/python bench/scale_bench.py
 
 ## bench-quality: print nDCG@5, violations, urgent safety and bundle quality on the graded cases
