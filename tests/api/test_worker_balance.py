@@ -47,7 +47,7 @@ def two_workers(tmp_path: Path):
     server = start_serve(url, port, "--workers", "2", "--threads", "2")
     try:
         _wait_until_it_answers(port, server)
-        _wait_for_workers(server, 2)
+        _wait_for_workers(server, port)
         yield port, server
     finally:
         server.terminate()
@@ -58,13 +58,27 @@ def _workers(server: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
 
 
-def _wait_for_workers(server: subprocess.Popen, n: int, seconds: float = 60) -> None:
-    """Until ``n`` workers answer: each has closed its first idle poll (the second one is up)."""
+def _wait_for_workers(server: subprocess.Popen, port: int, n: int = 2, seconds: float = 90) -> None:
+    """Until ``n`` workers accept: pairs of connections are opened (and closed) until each worker took one.
+
+    A worker forked but still loading the app is no worker yet: a connection left for it is taken by
+    the other after the deferrals run out, which is right, but not what the tests below look at."""
     deadline = time.monotonic() + seconds
-    while len(_workers(server)) < n:
-        assert time.monotonic() < deadline, "the workers did not start"
-        time.sleep(0.2)
-    time.sleep(1.0)  # both workers in their accept loop
+    while time.monotonic() < deadline:
+        if len(_workers(server)) == n:
+            connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(n)]
+            try:
+                for connection in connections:
+                    _ask(connection)
+                ready = sorted(_held(pid, port) for pid in _workers(server)) == [1] * n
+            finally:
+                for connection in connections:
+                    connection.close()
+            if ready:
+                time.sleep(0.5)  # the workers see the closes and count none again
+                return
+        time.sleep(0.5)
+    raise AssertionError("the workers did not all accept in time")
 
 
 def _ask(connection: socket.socket) -> bytes:
