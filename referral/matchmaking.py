@@ -178,7 +178,7 @@ class IndexCache:
             index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
             if self._prepare is not None:
                 self._prepare(index)
-            if background and previous is not None and previous.gazetteer.names.built_sites:
+            if background and previous is not None and previous.gazetteer.names.built_sites is not None:
                 index.gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
             self._index = index
             self._checked_at = self._clock()

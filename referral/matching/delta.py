@@ -13,8 +13,9 @@ The result equals ``build_index`` of the same services in the same order, array 
 that a set value or a school the index did not know gets the next free bit or position (a full
 build numbers them in sorted order: the same matches either way). An index whose rows are not in
 id order (a build from services given in another order) gets its new rows at the end instead.
-The place-name tables are shared; the site-name tables too when the changed services name and
-locate their sites as before, else they are built on first use. Depends on numpy and siblings only.
+The place-name tables are shared. The site-name tables, once a query has built them, are shared when
+the changed services list, name and locate their sites as before, else spliced (the sites those
+services list or listed are read again); tables not yet built are built on first use. Depends on numpy and siblings only.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from referral.matching.cells import CellPostings
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.eligibility import standing
 from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _build_postings
-from referral.matching.placenames import site_entries
+from referral.matching.placenames import SiteNames, site_entries
 from referral.matching.schools import school_names
 from referral.matching.spatial import SiteBoxes
 from referral.matching.store import ServiceStore
@@ -76,7 +77,7 @@ def apply_changes(
         nearby=_nearby(index.nearby, _build_nearby(mini_postings, mini_sites, mini_columns), splice),
         area=_area(index.area, fresh, splice),
         schools=_schools(index.schools, old, fresh, services, columns),
-        gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
+        gazetteer=index.gazetteer.with_services(services, _site_names(index, fresh, services, sites, splice.keep, at)),
     )
 
 
@@ -101,14 +102,40 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
     ):
         return None
     services = index.services.replaced(rows, fresh)
+    listed = [x.id for s in old for x in s.sites] == [x.id for s in fresh for x in s.sites]
+    if listed and site_entries(old) == site_entries(fresh):  # every listing as it was: the tables are shared
+        sites = index.gazetteer.names.built_sites
+    else:
+        keep = np.ones(len(index.services), dtype=bool)
+        keep[at] = False
+        sites = _site_names(index, fresh, services, index.sites, keep, at - np.arange(len(at)))
     return replace(
         index,
         version=version,
         services=services,
         columns=columns,
         schools=_schools(index.schools, old, fresh, services, columns),
-        gazetteer=index.gazetteer.with_services(services, same_sites=site_entries(old) == site_entries(fresh)),
+        gazetteer=index.gazetteer.with_services(services, sites),
     )
+
+
+def _site_names(
+    index: DirectoryIndex, fresh: Sequence[Service], services: ServiceStore, sites: Sites, keep: np.ndarray, at: np.ndarray
+) -> SiteNames | None:
+    """The next version's site-name tables, spliced from the index's if a query has built them (else
+    None: built on first use). ``keep``/``at``: the rows' splice; ``sites``: the new site arrays."""
+    built = index.gazetteer.names.built_sites
+    if built is None:
+        return None
+    kept, where = _listings(index.sites, np.array([len(s.sites) for s in fresh], dtype=np.int64), keep, at)
+    return built.spliced(services, kept, where, fresh, sites.offsets)
+
+
+def _listings(old: Sites, fresh_counts: np.ndarray, keep: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How the listings (the site arrays' entries) splice when the rows do: the mask of old listings
+    that stay, and the kept position each fresh listing goes before."""
+    kept_offsets = np.concatenate(([0], np.cumsum(np.diff(old.offsets)[keep])))
+    return keep[old.service], np.repeat(kept_offsets[at], fresh_counts)
 
 
 def _where(service: Service) -> tuple[tuple[float, float, frozenset[int]], ...]:
@@ -227,15 +254,12 @@ def _columns(old: Columns, mini: Columns, splice: _Splice, ids: Sequence[str], o
 
 
 def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
-    counts = np.diff(old.offsets)
-    kept_offsets = np.concatenate(([0], np.cumsum(counts[splice.keep])))
-    site_keep = splice.keep[old.service]
-    site_at = np.repeat(kept_offsets[splice.at], np.diff(mini.offsets))
+    site_keep, site_at = _listings(old, np.diff(mini.offsets), splice.keep, splice.at)
     per_site = {
         name: _insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
         for name in ("lat", "lon", "xyz", "days")
     }
-    counts = splice.rows(counts, np.diff(mini.offsets))
+    counts = splice.rows(np.diff(old.offsets), np.diff(mini.offsets))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     service = np.repeat(np.arange(splice.n, dtype=np.int32), counts)
     boxes = SiteBoxes.of(splice.rows(old.boxes.box, mini.boxes.box))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from referral.matching.geo import unit_vectors
-from referral.matching.placenames import PlaceNames
+from referral.matching.placenames import PlaceNames, SiteNames
 from referral.matching.types import Place, Service
 
 
@@ -31,12 +31,12 @@ class Gazetteer:
         self.xyz = unit_vectors(self.lat, self.lon)
         self.names = PlaceNames((self.places[c] for c in self.codes), services)
 
-    def with_services(self, services: Iterable[Service], same_sites: bool = False) -> Gazetteer:
-        """This gazetteer (its place tables shared) for another directory version's services; with
-        ``same_sites`` (the services name and locate the same sites) its site tables are shared too."""
+    def with_services(self, services: Iterable[Service], sites: SiteNames | None = None) -> Gazetteer:
+        """This gazetteer (its place tables shared) for another directory version's services, with
+        ``sites`` as their site tables if given (else built on first use)."""
         copy = object.__new__(Gazetteer)
         copy.__dict__.update(self.__dict__)
-        copy.names = self.names.for_services(services, same_sites)
+        copy.names = self.names.for_services(services, sites)
         return copy
 
     def lineage(self, code: str | None) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ def exact(gaz: Gazetteer, text: str, within: str | None) -> list[Candidate]:
     key = compact(text)
     tiers: tuple[Callable[[], Iterable[Candidate]], ...] = (
         *_place_tiers(gaz, text),
-        lambda: _sites(gaz, gaz.names.sites.exact.get(key, ()), "site", SITE_NAME),  # site tables: built here once
+        lambda: _sites(gaz, gaz.names.sites.exactly(key), "site", SITE_NAME),  # site tables: built here once
         lambda: _fragments(gaz, text),
         lambda: _keyed(gaz.names.prefix.get(key, ()), PREFIX),
     )
@@ -105,7 +105,7 @@ def _sites(gaz: Gazetteer, rows: Iterable[int], matched_by: str, confidence: flo
     """One candidate per place of the sites at ``rows`` (sites without a known place are skipped)."""
     by_place: dict[str, list[Site]] = {}
     for row in rows:
-        site = gaz.names.sites.entries[row].site
+        site = gaz.names.sites.site_at(row)
         if site.place is not None and site.place in gaz.places:
             by_place.setdefault(site.place, []).append(site)
     return [

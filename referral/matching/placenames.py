@@ -135,8 +135,22 @@ class SiteEntry:
     """A site as the resolver sees it: where it is, its place, and the phrases that name it."""
 
     site: Site
-    names: tuple[str, ...]  # the site's names and its organization's names
+    names: tuple[str, ...]  # the site's names, then the names of every organization listing it
     address: str | None
+
+
+def _grams(texts: Sequence[str], first: int) -> tuple[np.ndarray, np.ndarray]:
+    """The trigrams of compact ``texts`` packed as int64 (three 21-bit code points), sorted (stable),
+    beside the row of the text each comes from (``first`` for the first text)."""
+    points = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    rows = np.repeat(np.arange(first, first + len(texts), dtype=np.int32), [len(t) + 1 for t in texts])[: len(points)]
+    if len(points) < 3:
+        return np.empty(0, np.int64), np.empty(0, np.int32)
+    grams = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
+    keep = (points[:-2] != 0) & (points[1:-1] != 0) & (points[2:] != 0)  # never across two texts
+    grams, rows = grams[keep], rows[:-2][keep]
+    order = np.argsort(grams, kind="stable")
+    return grams[order], rows[order]
 
 
 class Fragments:
@@ -149,16 +163,20 @@ class Fragments:
     def __init__(self, texts: list[str]):
         self.texts = texts
         self._compact = [compact(t) for t in texts]
-        points = np.frombuffer("\x00".join(self._compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        rows = np.repeat(np.arange(len(texts), dtype=np.int32), [len(t) + 1 for t in self._compact])[: len(points)]
-        if len(points) < 3:
-            self._grams, self._rows = np.empty(0, np.int64), np.empty(0, np.int32)
-            return
-        grams = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
-        keep = (points[:-2] != 0) & (points[1:-1] != 0) & (points[2:] != 0)  # never across two texts
-        grams, rows = grams[keep], rows[:-2][keep]
-        order = np.argsort(grams, kind="stable")
-        self._grams, self._rows = grams[order], rows[order]
+        self._grams, self._rows = _grams(self._compact, 0)
+
+    def extended(self, texts: list[str]) -> Fragments:
+        """These fragments with ``texts`` added after the others (rows numbered on): the same as a
+        build over both lists, at the cost of the new texts' trigrams and one merge."""
+        if not texts:
+            return self
+        copy = object.__new__(Fragments)
+        added = [compact(t) for t in texts]
+        grams, rows = _grams(added, len(self.texts))
+        at = np.searchsorted(self._grams, grams, side="right")  # after equal grams: rows stay ascending
+        copy.texts, copy._compact = self.texts + texts, self._compact + added
+        copy._grams, copy._rows = np.insert(self._grams, at, grams), np.insert(self._rows, at, rows)
+        return copy
 
     def _posting(self, gram: str) -> np.ndarray:
         a, b, c = (ord(ch) for ch in gram)
@@ -178,34 +196,174 @@ class Fragments:
         return [int(i) for i in rows if f" {folded} " in f" {self.texts[i]} "]
 
 
-class SiteNames:
-    """The directory's sites by exact name and by fragment of name or address."""
+Listing = tuple[Site, tuple[str, ...]]  # a site as one service lists it, with that service's organization names
 
-    def __init__(self, entries: list[SiteEntry]):
-        self.entries = entries
-        self._by_id = {e.site.id: e.site for e in entries}
-        named = _texts((i, n) for i, e in enumerate(entries) for n in e.names)  # an organization's name once
+
+def listings(services: Iterable[Service]) -> Iterator[Listing]:
+    """Each site of each service (in order) with the names of the service's organization."""
+    for service in services:
+        org = (service.organization_name, *service.organization_names.values())
+        for site in service.sites:
+            yield site, org
+
+
+def entries_of(found: Iterable[Listing]) -> dict[str, SiteEntry]:
+    """Site id -> its entry: the first listing's site, named by its own names and by every listing
+    organization's (a site two organizations share is found by either's name)."""
+    named: dict[str, tuple[Site, list[str]]] = {}
+    for site, org in found:
+        seen = named.get(site.id)
+        if seen is None:
+            named[site.id] = (site, [site.name, *site.names.values(), *org])
+        else:
+            seen[1].extend(org)
+    return {i: SiteEntry(site, tuple(dict.fromkeys(names)), site.address) for i, (site, names) in named.items()}
+
+
+def site_entries(services: Iterable[Service]) -> list[SiteEntry]:
+    """One entry per site of ``services``, in site id order."""
+    return [e for _, e in sorted(entries_of(listings(services)).items())]
+
+
+class SiteNames:
+    """The directory's sites by exact name and by fragment of name or address.
+
+    Sites are numbered by slot: at a build, in site id order; a splice (``spliced``) gives a site new
+    to the directory the next free slot and empties a gone site's. Queries answer slots in site id
+    order either way, so spliced tables answer exactly as a build from the same services does.
+    ``pair_slot`` holds the slot of each listing (a service's site), in the services' order as the
+    index's site arrays hold them (``offsets`` per service): where a splice finds a site's other listings.
+    """
+
+    def __init__(self, services: Iterable[Service]):
+        pairs: list[str] = []
+        counts: list[int] = []
+
+        def noted(given: Iterable[Service]) -> Iterator[Service]:
+            for service in given:
+                counts.append(len(service.sites))
+                pairs.extend(site.id for site in service.sites)
+                yield service
+
+        found = entries_of(listings(noted(services)))
+        ids = sorted(found)
+        self.entries: list[SiteEntry | None] = [found[i] for i in ids]
+        self.slot_of = {site_id: slot for slot, site_id in enumerate(ids)}
+        self.pair_slot = np.fromiter((self.slot_of[i] for i in pairs), dtype=np.int32, count=len(pairs))
+        self.offsets = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+        self.ordered = True  # slots in site id order
+        self._named = _texts((slot, n) for slot, e in enumerate(self.entries) if e for n in e.names)
         self.exact: dict[str, list[int]] = {}
-        for text, rows in named.items():
-            self.exact.setdefault(compact(text), []).extend(rows)
+        for text, slots in self._named.items():
+            self.exact.setdefault(compact(text), []).extend(slots)
         self.exact.pop("", None)
-        self._name_rows = list(named.values())
-        self.names = Fragments(list(named))
-        located = _texts((i, e.address) for i, e in enumerate(entries) if e.address)
-        self._address_rows = list(located.values())
-        self.addresses = Fragments(list(located))
+        self.names = Fragments(list(self._named))
+        self._located = _texts((slot, e.address) for slot, e in enumerate(self.entries) if e and e.address)
+        self.addresses = Fragments(list(self._located))
 
     def site(self, site_id: str) -> Site | None:
         """The site with ``site_id``, if the directory lists it."""
-        return self._by_id.get(site_id)
+        slot = self.slot_of.get(site_id)
+        return None if slot is None else self.site_at(slot)
+
+    def site_at(self, slot: int) -> Site:
+        """The site in ``slot`` (one a query answered)."""
+        entry = self.entries[slot]
+        if entry is None:
+            raise KeyError(slot)
+        return entry.site
+
+    def exactly(self, key: str) -> list[int]:
+        """Sites one of whose names is ``key`` (compact), in site id order."""
+        return self._in_order(set(self.exact.get(key, ())))
 
     def named(self, folded: str) -> list[int]:
-        """Sites whose name contains ``folded``."""
-        return sorted({i for r in self.names.containing(folded) for i in self._name_rows[r]})
+        """Sites whose name contains ``folded``, in site id order."""
+        texts = self.names.texts
+        return self._in_order({s for r in self.names.containing(folded) for s in self._named[texts[r]]})
 
     def at_address(self, folded: str) -> list[int]:
-        """Sites whose address contains ``folded``."""
-        return sorted({i for r in self.addresses.containing(folded) for i in self._address_rows[r]})
+        """Sites whose address contains ``folded``, in site id order."""
+        texts = self.addresses.texts
+        return self._in_order({s for r in self.addresses.containing(folded) for s in self._located[texts[r]]})
+
+    def _in_order(self, slots: set[int]) -> list[int]:
+        return sorted(slots) if self.ordered else sorted(slots, key=lambda s: self.site_at(s).id)
+
+    def spliced(
+        self, services: Sequence[Service], kept: np.ndarray, at: np.ndarray, fresh: Sequence[Service], offsets: np.ndarray
+    ) -> SiteNames:
+        """These tables for the directory's next version, without a rebuild.
+
+        ``services``: the new rows; ``kept`` marks the listings (of ``pair_slot``) of the rows that
+        stay; ``fresh``'s listings go before the kept positions ``at``; ``offsets``: the new rows'
+        listings. The sites the changed services list or listed are read again, from every service
+        listing them now; the rest is shared, or copied whole by numpy and dict copies (no Python
+        loop over the directory). Equal, query for query, to ``SiteNames(services)``."""
+        old_slots = np.unique(self.pair_slot[~kept]).tolist()
+        touched = sorted({self.site_at(s).id for s in old_slots} | {x.id for f in fresh for x in f.sites})
+        copy = object.__new__(SiteNames)
+        copy.entries, copy.slot_of, copy.offsets = list(self.entries), dict(self.slot_of), offsets
+        new = [site_id for site_id in touched if site_id not in self.slot_of]
+        copy.ordered = self.ordered and not new
+        for site_id in new:
+            copy.slot_of[site_id] = len(copy.entries)
+            copy.entries.append(None)
+        added = np.array([copy.slot_of[x.id] for f in fresh for x in f.sites], dtype=np.int32)
+        copy.pair_slot = np.insert(self.pair_slot[kept], at, added)
+        slots = np.array([copy.slot_of[i] for i in touched], dtype=np.int32)
+        rows = np.unique(np.searchsorted(offsets, np.flatnonzero(np.isin(copy.pair_slot, slots)), side="right") - 1)
+        wanted = set(touched)
+        now = entries_of(x for x in listings(services[r] for r in rows.tolist()) if x[0].id in wanted)
+        edits = _Edits()
+        for site_id in touched:
+            slot = copy.slot_of[site_id]
+            before, after = copy.entries[slot], now.get(site_id)
+            if before != after:
+                edits.note(slot, before, after)
+                copy.entries[slot] = after
+                if after is None:
+                    del copy.slot_of[site_id]
+        copy._named, named = edits.applied(self._named, edits.names)
+        copy._located, located = edits.applied(self._located, edits.addresses)
+        copy.exact, _ = edits.applied(self.exact, edits.exact)
+        copy.names, copy.addresses = self.names.extended(named), self.addresses.extended(located)
+        return copy
+
+
+class _Edits:
+    """What a splice changes in the text tables: per folded text (or compact key), slots gained and lost."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[set[int], set[int]]] = {}
+        self.addresses: dict[str, tuple[set[int], set[int]]] = {}
+        self.exact: dict[str, tuple[set[int], set[int]]] = {}
+
+    def note(self, slot: int, before: SiteEntry | None, after: SiteEntry | None) -> None:
+        """Slot ``slot`` goes from entry ``before`` to ``after`` (None: no site there)."""
+        names = [{fold(n) for n in e.names} if e else set() for e in (before, after)]
+        located = [{fold(e.address)} if e and e.address else set() for e in (before, after)]
+        keys = [{compact(t) for t in texts} - {""} for texts in names]
+        for table, (old, new) in ((self.names, names), (self.addresses, located), (self.exact, keys)):
+            for text in old - new:
+                table.setdefault(text, (set(), set()))[1].add(slot)
+            for text in new - old:
+                table.setdefault(text, (set(), set()))[0].add(slot)
+
+    @staticmethod
+    def applied(
+        table: dict[str, list[int]], changes: dict[str, tuple[set[int], set[int]]]
+    ) -> tuple[dict[str, list[int]], list[str]]:
+        """``table`` (text -> slots) with ``changes``, copied only if changed, and the texts it did not
+        have (a text left with no slot stays, answering none: the fragment rows keep their numbers)."""
+        if not changes:
+            return table, []
+        copy, added = dict(table), []
+        for text, (gained, lost) in changes.items():
+            if text not in table:
+                added.append(text)
+            copy[text] = sorted((set(table.get(text, ())) - lost) | gained)
+        return copy, added
 
 
 def _texts(pairs: Iterable[tuple[int, str]]) -> dict[str, list[int]]:
@@ -226,18 +384,6 @@ def _kept(services: Iterable[Service]) -> Sequence[Service]:
     """The services as given when a sequence (the index's store: decoded only when the site tables
     are built), else as a tuple."""
     return services if isinstance(services, Sequence) else tuple(services)
-
-
-def site_entries(services: Iterable[Service]) -> list[SiteEntry]:
-    """One entry per site of ``services`` (first seen wins), named also by its organization."""
-    seen: dict[str, SiteEntry] = {}
-    for service in services:
-        org = (service.organization_name, *service.organization_names.values())
-        for site in service.sites:
-            if site.id not in seen:
-                names = tuple(dict.fromkeys((site.name, *site.names.values(), *org)))
-                seen[site.id] = SiteEntry(site, names, site.address)
-    return list(seen.values())
 
 
 def _prefixes(places: Iterable[Place]) -> dict[str, list[Key]]:
@@ -287,19 +433,19 @@ class PlaceNames:
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
-    def for_services(self, services: Iterable[Service], same_sites: bool = False) -> PlaceNames:
-        """These place tables (shared, read-only) with the site tables of ``services`` (built on first
-        use; these ones, when built, if ``same_sites``: the services' site entries are the same)."""
+    def for_services(self, services: Iterable[Service], sites: SiteNames | None = None) -> PlaceNames:
+        """These place tables (shared, read-only) with the site tables of ``services``: ``sites`` when
+        given (the caller's, for these services), else built on first use."""
         copy = object.__new__(PlaceNames)
         copy.__dict__.update(self.__dict__)
         copy._services, copy._lock = _kept(services), threading.Lock()
-        copy._sites = self._sites if same_sites else None
+        copy._sites = sites
         return copy
 
     @property
-    def built_sites(self) -> bool:
-        """Whether a query has needed the site tables of this version yet."""
-        return self._sites is not None
+    def built_sites(self) -> SiteNames | None:
+        """The site tables of this version, if a query has needed them yet (else None: not built)."""
+        return self._sites
 
     @property
     def sites(self) -> SiteNames:
@@ -307,5 +453,5 @@ class PlaceNames:
         if self._sites is None:
             with self._lock:
                 if self._sites is None:
-                    self._sites = SiteNames(site_entries(self._services))
+                    self._sites = SiteNames(self._services)
         return self._sites

@@ -122,14 +122,6 @@ def test_a_value_the_index_did_not_know_gets_a_new_bit_and_matches_as_a_fresh_bu
         assert repr(match(after, asked)) == repr(match(rebuilt, asked))
 
 
-def test_the_site_tables_are_shared_when_the_changed_services_name_their_sites_as_before():
-    before = build_index(directory(service("a"), service("b")))
-    built = before.gazetteer.names.sites
-    renamed = apply_changes(before, "v2", {"a"}, [service("a", name="Renamed")])
-    moved = apply_changes(before, "v2", {"a"}, [service("a", sites=(site("a-site", 3.0, 0.0),))])
-    assert renamed.gazetteer.names.sites is built and moved.gazetteer.names.built_sites is False
-
-
 def test_an_index_not_in_id_order_gets_its_new_rows_at_the_end_and_matches_as_a_fresh_build_does():
     before = build_index(directory(service("c"), service("a")))
     after = apply_changes(before, "v2", {"b"}, [service("b")])
