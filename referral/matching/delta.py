@@ -15,7 +15,8 @@ build numbers them in sorted order: the same matches either way). An index whose
 id order (a build from services given in another order) gets its new rows at the end instead.
 The place-name tables are shared. The site-name tables, once a query has built them, are shared when
 the changed services list, name and locate their sites as before, else spliced (the sites those
-services list or listed are read again); tables not yet built are built on first use. Depends on numpy and siblings only.
+services list or listed are read again); tables not yet built are built on first use. Depends on
+numpy and siblings only.
 """
 
 from __future__ import annotations
@@ -120,7 +121,12 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
 
 
 def _site_names(
-    index: DirectoryIndex, fresh: Sequence[Service], services: ServiceStore, sites: Sites, keep: np.ndarray, at: np.ndarray
+    index: DirectoryIndex,
+    fresh: Sequence[Service],
+    services: ServiceStore,
+    sites: Sites,
+    keep: np.ndarray,
+    at: np.ndarray,
 ) -> SiteNames | None:
     """The next version's site-name tables, spliced from the index's if a query has built them (else
     None: built on first use). ``keep``/``at``: the rows' splice; ``sites``: the new site arrays."""

@@ -139,20 +139,6 @@ class SiteEntry:
     address: str | None
 
 
-def _grams(texts: Sequence[str], first: int) -> tuple[np.ndarray, np.ndarray]:
-    """The trigrams of compact ``texts`` packed as int64 (three 21-bit code points), sorted (stable),
-    beside the row of the text each comes from (``first`` for the first text)."""
-    points = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    rows = np.repeat(np.arange(first, first + len(texts), dtype=np.int32), [len(t) + 1 for t in texts])[: len(points)]
-    if len(points) < 3:
-        return np.empty(0, np.int64), np.empty(0, np.int32)
-    grams = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
-    keep = (points[:-2] != 0) & (points[1:-1] != 0) & (points[2:] != 0)  # never across two texts
-    grams, rows = grams[keep], rows[:-2][keep]
-    order = np.argsort(grams, kind="stable")
-    return grams[order], rows[order]
-
-
 class Fragments:
     """Which of a list of folded texts contain a query, through character trigrams (no full scan).
 
@@ -163,20 +149,16 @@ class Fragments:
     def __init__(self, texts: list[str]):
         self.texts = texts
         self._compact = [compact(t) for t in texts]
-        self._grams, self._rows = _grams(self._compact, 0)
-
-    def extended(self, texts: list[str]) -> Fragments:
-        """These fragments with ``texts`` added after the others (rows numbered on): the same as a
-        build over both lists, at the cost of the new texts' trigrams and one merge."""
-        if not texts:
-            return self
-        copy = object.__new__(Fragments)
-        added = [compact(t) for t in texts]
-        grams, rows = _grams(added, len(self.texts))
-        at = np.searchsorted(self._grams, grams, side="right")  # after equal grams: rows stay ascending
-        copy.texts, copy._compact = self.texts + texts, self._compact + added
-        copy._grams, copy._rows = np.insert(self._grams, at, grams), np.insert(self._rows, at, rows)
-        return copy
+        points = np.frombuffer("\x00".join(self._compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int32), [len(t) + 1 for t in self._compact])[: len(points)]
+        if len(points) < 3:
+            self._grams, self._rows = np.empty(0, np.int64), np.empty(0, np.int32)
+            return
+        grams = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
+        keep = (points[:-2] != 0) & (points[1:-1] != 0) & (points[2:] != 0)  # never across two texts
+        grams, rows = grams[keep], rows[:-2][keep]
+        order = np.argsort(grams, kind="stable")
+        self._grams, self._rows = grams[order], rows[order]
 
     def _posting(self, gram: str) -> np.ndarray:
         a, b, c = (ord(ch) for ch in gram)
@@ -194,6 +176,73 @@ class Fragments:
         if unspaced(key):
             return [int(i) for i in rows if key in self._compact[i]]
         return [int(i) for i in rows if f" {folded} " in f" {self.texts[i]} "]
+
+
+class Grown:
+    """Fragments of a list of texts and of the texts added since it was built (by splices), answering
+    texts: a splice rebuilds the small added part, never the large one, until the added part outgrows
+    an eighth of it (then both are built as one, once)."""
+
+    def __init__(self, base: Fragments, added: Fragments | None = None):
+        self.base, self.added = base, added
+
+    def containing(self, folded: str) -> list[str]:
+        """The texts that contain ``folded`` (as ``Fragments.containing``)."""
+        found = [self.base.texts[r] for r in self.base.containing(folded)]
+        if self.added is not None:
+            found += [self.added.texts[r] for r in self.added.containing(folded)]
+        return found
+
+    def extended(self, texts: list[str]) -> Grown:
+        """These fragments with ``texts`` too."""
+        if not texts:
+            return self
+        added = (self.added.texts if self.added is not None else []) + texts
+        if len(added) * FOLD_AT > len(self.base.texts) and len(added) > MIN_FOLD:
+            return Grown(Fragments(self.base.texts + added))
+        return Grown(self.base, Fragments(added))
+
+
+FOLD_AT, MIN_FOLD = 8, 1024  # a layer's changes are folded into its base past an eighth of it (and 1,024)
+
+
+class Layered:
+    """A read-only table (a dict, or a list by position) as a shared base and the keys changed since
+    (None: gone). A splice copies the changes, not the base: a dict of a million keys takes ~0.1 s
+    to copy, one C call that holds the GIL. Changes past an eighth of the base are folded into a new
+    base, that once."""
+
+    __slots__ = ("base", "changes")
+
+    def __init__(self, base: dict | list, changes: dict | None = None):
+        self.base, self.changes = base, changes or {}
+
+    def get(self, key, default=None):  # noqa: ANN001, ANN201 - keys and values as the base's
+        if key in self.changes:
+            value = self.changes[key]
+            return default if value is None else value
+        try:
+            return self.base[key]
+        except (KeyError, IndexError):
+            return default
+
+    def with_changes(self, changes: dict) -> Layered:
+        """This table with ``changes`` (key -> value, None: gone); itself when there are none."""
+        if not changes:
+            return self
+        merged = {**self.changes, **changes}
+        if len(merged) * FOLD_AT <= len(self.base) or len(merged) <= MIN_FOLD:
+            return Layered(self.base, merged)
+        if isinstance(self.base, list):
+            base: dict | list = list(self.base) + [None] * (max(merged) + 1 - len(self.base))
+        else:
+            base = dict(self.base)
+        for key, value in merged.items():
+            if value is not None or isinstance(base, list):
+                base[key] = value
+            else:
+                base.pop(key, None)
+        return Layered(base)
 
 
 Listing = tuple[Site, tuple[str, ...]]  # a site as one service lists it, with that service's organization names
@@ -229,8 +278,9 @@ class SiteNames:
     """The directory's sites by exact name and by fragment of name or address.
 
     Sites are numbered by slot: at a build, in site id order; a splice (``spliced``) gives a site new
-    to the directory the next free slot and empties a gone site's. Queries answer slots in site id
-    order either way, so spliced tables answer exactly as a build from the same services does.
+    to the directory the next slot and empties a gone site's. Queries answer slots in site id order
+    either way, so spliced tables answer exactly as a build from the same services does. The tables
+    are ``Layered``: a splice shares the built ones and carries only what changed since.
     ``pair_slot`` holds the slot of each listing (a service's site), in the services' order as the
     index's site arrays hold them (``offsets`` per service): where a splice finds a site's other listings.
     """
@@ -247,19 +297,20 @@ class SiteNames:
 
         found = entries_of(listings(noted(services)))
         ids = sorted(found)
-        self.entries: list[SiteEntry | None] = [found[i] for i in ids]
-        self.slot_of = {site_id: slot for slot, site_id in enumerate(ids)}
-        self.pair_slot = np.fromiter((self.slot_of[i] for i in pairs), dtype=np.int32, count=len(pairs))
+        entries = [found[i] for i in ids]
+        slot_of = {site_id: slot for slot, site_id in enumerate(ids)}
+        self.entries, self.slot_of, self.slots = Layered(entries), Layered(slot_of), len(ids)
+        self.pair_slot = np.fromiter((slot_of[i] for i in pairs), dtype=np.int32, count=len(pairs))
         self.offsets = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
         self.ordered = True  # slots in site id order
-        self._named = _texts((slot, n) for slot, e in enumerate(self.entries) if e for n in e.names)
-        self.exact: dict[str, list[int]] = {}
-        for text, slots in self._named.items():
-            self.exact.setdefault(compact(text), []).extend(slots)
-        self.exact.pop("", None)
-        self.names = Fragments(list(self._named))
-        self._located = _texts((slot, e.address) for slot, e in enumerate(self.entries) if e and e.address)
-        self.addresses = Fragments(list(self._located))
+        named = _texts((slot, n) for slot, e in enumerate(entries) for n in e.names)
+        exact: dict[str, list[int]] = {}
+        for text, slots in named.items():
+            exact.setdefault(compact(text), []).extend(slots)
+        exact.pop("", None)
+        located = _texts((slot, e.address) for slot, e in enumerate(entries) if e.address)
+        self._named, self.exact, self._located = Layered(named), Layered(exact), Layered(located)
+        self.names, self.addresses = Grown(Fragments(list(named))), Grown(Fragments(list(located)))
 
     def site(self, site_id: str) -> Site | None:
         """The site with ``site_id``, if the directory lists it."""
@@ -268,7 +319,7 @@ class SiteNames:
 
     def site_at(self, slot: int) -> Site:
         """The site in ``slot`` (one a query answered)."""
-        entry = self.entries[slot]
+        entry = self.entries.get(slot)
         if entry is None:
             raise KeyError(slot)
         return entry.site
@@ -279,51 +330,51 @@ class SiteNames:
 
     def named(self, folded: str) -> list[int]:
         """Sites whose name contains ``folded``, in site id order."""
-        texts = self.names.texts
-        return self._in_order({s for r in self.names.containing(folded) for s in self._named[texts[r]]})
+        return self._in_order({s for text in self.names.containing(folded) for s in self._named.get(text, ())})
 
     def at_address(self, folded: str) -> list[int]:
         """Sites whose address contains ``folded``, in site id order."""
-        texts = self.addresses.texts
-        return self._in_order({s for r in self.addresses.containing(folded) for s in self._located[texts[r]]})
+        return self._in_order({s for text in self.addresses.containing(folded) for s in self._located.get(text, ())})
 
     def _in_order(self, slots: set[int]) -> list[int]:
         return sorted(slots) if self.ordered else sorted(slots, key=lambda s: self.site_at(s).id)
 
     def spliced(
-        self, services: Sequence[Service], kept: np.ndarray, at: np.ndarray, fresh: Sequence[Service], offsets: np.ndarray
+        self,
+        services: Sequence[Service],
+        kept: np.ndarray,
+        at: np.ndarray,
+        fresh: Sequence[Service],
+        offsets: np.ndarray,
     ) -> SiteNames:
         """These tables for the directory's next version, without a rebuild.
 
         ``services``: the new rows; ``kept`` marks the listings (of ``pair_slot``) of the rows that
         stay; ``fresh``'s listings go before the kept positions ``at``; ``offsets``: the new rows'
         listings. The sites the changed services list or listed are read again, from every service
-        listing them now; the rest is shared, or copied whole by numpy and dict copies (no Python
-        loop over the directory). Equal, query for query, to ``SiteNames(services)``."""
+        listing them now; the rest is shared (no Python loop over the directory, no copy of its
+        tables). Equal, query for query, to ``SiteNames(services)``."""
         old_slots = np.unique(self.pair_slot[~kept]).tolist()
         touched = sorted({self.site_at(s).id for s in old_slots} | {x.id for f in fresh for x in f.sites})
+        new = [site_id for site_id in touched if self.slot_of.get(site_id) is None]
+        slot_of: dict[str, int | None] = {site_id: self.slots + k for k, site_id in enumerate(new)}
+        slot = {site_id: slot_of.get(site_id, self.slot_of.get(site_id)) for site_id in touched}
         copy = object.__new__(SiteNames)
-        copy.entries, copy.slot_of, copy.offsets = list(self.entries), dict(self.slot_of), offsets
-        new = [site_id for site_id in touched if site_id not in self.slot_of]
-        copy.ordered = self.ordered and not new
-        for site_id in new:
-            copy.slot_of[site_id] = len(copy.entries)
-            copy.entries.append(None)
-        added = np.array([copy.slot_of[x.id] for f in fresh for x in f.sites], dtype=np.int32)
+        copy.slots, copy.offsets, copy.ordered = self.slots + len(new), offsets, self.ordered and not new
+        added = np.array([slot[x.id] for f in fresh for x in f.sites], dtype=np.int32)
         copy.pair_slot = np.insert(self.pair_slot[kept], at, added)
-        slots = np.array([copy.slot_of[i] for i in touched], dtype=np.int32)
-        rows = np.unique(np.searchsorted(offsets, np.flatnonzero(np.isin(copy.pair_slot, slots)), side="right") - 1)
-        wanted = set(touched)
-        now = entries_of(x for x in listings(services[r] for r in rows.tolist()) if x[0].id in wanted)
-        edits = _Edits()
+        listed = np.flatnonzero(np.isin(copy.pair_slot, np.array(list(slot.values()), dtype=np.int32)))
+        rows = np.unique(np.searchsorted(offsets, listed, side="right") - 1).tolist()
+        now = entries_of(x for x in listings(services[r] for r in rows) if x[0].id in slot)
+        edits, entries = _Edits(), {}
         for site_id in touched:
-            slot = copy.slot_of[site_id]
-            before, after = copy.entries[slot], now.get(site_id)
+            before, after = self.entries.get(slot[site_id]), now.get(site_id)
             if before != after:
-                edits.note(slot, before, after)
-                copy.entries[slot] = after
+                edits.note(slot[site_id], before, after)
+                entries[slot[site_id]] = after
                 if after is None:
-                    del copy.slot_of[site_id]
+                    slot_of[site_id] = None
+        copy.entries, copy.slot_of = self.entries.with_changes(entries), self.slot_of.with_changes(slot_of)
         copy._named, named = edits.applied(self._named, edits.names)
         copy._located, located = edits.applied(self._located, edits.addresses)
         copy.exact, _ = edits.applied(self.exact, edits.exact)
@@ -351,19 +402,11 @@ class _Edits:
                 table.setdefault(text, (set(), set()))[0].add(slot)
 
     @staticmethod
-    def applied(
-        table: dict[str, list[int]], changes: dict[str, tuple[set[int], set[int]]]
-    ) -> tuple[dict[str, list[int]], list[str]]:
-        """``table`` (text -> slots) with ``changes``, copied only if changed, and the texts it did not
-        have (a text left with no slot stays, answering none: the fragment rows keep their numbers)."""
-        if not changes:
-            return table, []
-        copy, added = dict(table), []
-        for text, (gained, lost) in changes.items():
-            if text not in table:
-                added.append(text)
-            copy[text] = sorted((set(table.get(text, ())) - lost) | gained)
-        return copy, added
+    def applied(table: Layered, changes: dict[str, tuple[set[int], set[int]]]) -> tuple[Layered, list[str]]:
+        """``table`` (text -> slots) with ``changes``, and the texts it did not have (a text left with
+        no slot stays, answering none, so that it is never added to the fragments twice)."""
+        slots = {text: sorted((set(table.get(text, ())) - lost) | gained) for text, (gained, lost) in changes.items()}
+        return table.with_changes(slots), [text for text in changes if table.get(text) is None]
 
 
 def _texts(pairs: Iterable[tuple[int, str]]) -> dict[str, list[int]]:

@@ -6,6 +6,7 @@ and new, and deltas follow one another (a splice of a splice)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from referral.matching.delta import apply_changes
 from referral.matching.index import build_index
+from referral.matching import placenames
 from referral.matching.placenames import compact, fold
 from tests.unit.matching.builders import directory, service, site
 
@@ -93,9 +95,7 @@ def _answers(index) -> dict:
     return {"named": named, "at_address": located, "exactly": exactly, "by_id": {i: sites.site(i) for i in SITE_IDS}}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(a_directory, st.lists(st.lists(an_edit, min_size=1, max_size=3), min_size=1, max_size=3))
-def test_spliced_site_tables_answer_as_tables_built_from_the_new_directory(first, steps):
+def _splices_answer_as_builds(first: tuple[dict, dict], steps: list[list]) -> None:
     version, services = first, _services(first)
     index = build_index(directory(*services))
     index.gazetteer.names.sites  # noqa: B018 - a query has named a site: the tables exist, so deltas splice them
@@ -109,14 +109,25 @@ def test_spliced_site_tables_answer_as_tables_built_from_the_new_directory(first
         services = now
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a_directory, st.lists(st.lists(an_edit, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_spliced_site_tables_answer_as_tables_built_from_the_new_directory(first, steps):
+    _splices_answer_as_builds(first, steps)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a_directory, st.lists(st.lists(an_edit, min_size=1, max_size=3), min_size=2, max_size=3))
+def test_splices_answer_as_builds_when_every_splice_folds_its_changes_into_new_tables(first, steps):
+    with patch.object(placenames, "MIN_FOLD", 0), patch.object(placenames, "FOLD_AT", 10**9):
+        _splices_answer_as_builds(first, steps)
+
+
 def test_a_moved_site_is_spliced_into_the_tables_and_found_where_it_now_is():
     shared = site("hub", 0.0, 0.0, name="阳光社区服务中心", address="平江路 12")
     before = build_index(directory(service("a", sites=(shared,)), service("b", sites=(shared,)), service("c")))
     built = before.gazetteer.names.sites
     moved = replace(shared, lat=shared.lat + 0.01)
-    after = apply_changes(
-        before, "v2", {"a", "b"}, [service("a", sites=(moved,)), service("b", sites=(moved,))]
-    )
+    after = apply_changes(before, "v2", {"a", "b"}, [service("a", sites=(moved,)), service("b", sites=(moved,))])
     sites = after.gazetteer.names.built_sites
     assert sites is not None and sites is not built
     assert sites.names is built.names and sites.exact is built.exact  # names unchanged: text tables shared
@@ -148,7 +159,7 @@ def test_a_site_no_service_lists_any_more_leaves_the_tables():
     sites = after.gazetteer.names.built_sites
     assert sites is not None
     assert sites.site("gone") is None and sites.named("old mill") == [] and sites.exactly("oldmillclinic") == []
-    assert np.array_equal(sites.pair_slot, [sites.slot_of["b-site"]])  # the listing of b only
+    assert np.array_equal(sites.pair_slot, [sites.slot_of.get("b-site")])  # the listing of b only
 
 
 def test_the_site_tables_are_shared_when_the_changed_services_list_their_sites_as_before():
