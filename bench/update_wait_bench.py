@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     directory = make_directory(args.services, SEED)
     queries = make_queries(directory, 300, SEED + 1)
-    today, settings = date.today(), MatchSettings()
+    today, settings = queries[0].today, MatchSettings()  # the day the queries ask on, as a server prepares for its own
     current = [build_index(directory)]
     prepare(current[0], today, settings)
     gc.collect()

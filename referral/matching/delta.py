@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from referral.matching.cells import CellPostings
+from referral.matching.cells import CellPostings, repeated
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.eligibility import standing
 from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _build_postings
@@ -267,7 +267,7 @@ def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
     }
     counts = splice.rows(np.diff(old.offsets), np.diff(mini.offsets))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    service = np.repeat(np.arange(splice.n, dtype=np.int32), counts)
+    service = repeated(np.arange(splice.n, dtype=np.int32), counts)
     boxes = SiteBoxes.of(splice.rows(old.boxes.box, mini.boxes.box))
     return Sites(offsets, service, per_site["lat"], per_site["lon"], per_site["xyz"], per_site["days"], boxes)
 
@@ -283,7 +283,7 @@ def _merge(
 def _postings(old: Postings, mini: Postings, splice: _Splice) -> Postings:
     """The need postings: entries of the rows that stay (renumbered) merged with the fresh rows' entries."""
     codes = len(old.offsets) - 1
-    code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(old.offsets))
+    code = repeated(np.arange(codes, dtype=np.int64), np.diff(old.offsets))
     staying = splice.keep[old.rows]
     rows, code = splice.remap[old.rows[staying]], code[staying]
     new_code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(mini.offsets))

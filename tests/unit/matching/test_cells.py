@@ -8,11 +8,13 @@ reference: services with sites in several cells, remote-only services, limits wi
 
 import math
 from dataclasses import replace
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from referral.matching import cells
 from referral.matching.candidates import gather
 from referral.matching.cells import CELL_DEG, CellPostings
 from referral.matching.engine import match
@@ -201,3 +203,11 @@ def test_a_need_met_only_beyond_the_cells_read_is_diagnosed_too_far_with_the_nea
     (unmet,) = outcome.unmet_needs
     assert unmet.reason == "too_far" and unmet.nearest.service.id == "far"
     assert math.isclose(unmet.nearest.distance_km, 80.0, abs_tol=0.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=60), st.integers(1, 16))
+def test_repeated_in_pieces_equals_np_repeat(counts, chunk):
+    values = np.arange(len(counts), dtype=np.int64) * 7 - 3
+    with patch.object(cells, "REPEAT_CHUNK", chunk):  # pieces of a few entries: values split, merged and filled
+        assert np.array_equal(cells.repeated(values, np.array(counts, dtype=np.int64)), np.repeat(values, counts))
