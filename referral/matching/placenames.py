@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -206,7 +207,11 @@ class Grown:
 FOLD_AT, MIN_FOLD = 8, 1024  # a layer's changes are folded into its base past an eighth of it (and 1,024)
 
 
-class Layered:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Layered(Generic[K, V]):
     """A read-only table (a dict, or a list by position) as a shared base and the keys changed since
     (None: gone). A splice copies the changes, not the base: a dict of a million keys takes ~0.1 s
     to copy, one C call that holds the GIL. Changes past an eighth of the base are folded into a new
@@ -214,19 +219,21 @@ class Layered:
 
     __slots__ = ("base", "changes")
 
-    def __init__(self, base: dict | list, changes: dict | None = None):
-        self.base, self.changes = base, changes or {}
+    def __init__(self, base: Mapping[K, V] | Sequence[V | None], changes: Mapping[K, V | None] | None = None):
+        self.base: Any = base  # a sequence base is keyed by position (K is int)
+        self.changes: Mapping[K, V | None] = changes or {}
 
-    def get(self, key, default=None):  # noqa: ANN001, ANN201 - keys and values as the base's
+    def get(self, key: K) -> V | None:
+        """The value at ``key``, None if there is none."""
         if key in self.changes:
-            value = self.changes[key]
-            return default if value is None else value
+            return self.changes[key]
         try:
-            return self.base[key]
+            found: V | None = self.base[key]
         except (KeyError, IndexError):
-            return default
+            return None
+        return found
 
-    def with_changes(self, changes: dict) -> Layered:
+    def with_changes(self, changes: Mapping[K, V | None]) -> Layered[K, V]:
         """This table with ``changes`` (key -> value, None: gone); itself when there are none."""
         if not changes:
             return self
@@ -234,15 +241,18 @@ class Layered:
         if len(merged) * FOLD_AT <= len(self.base) or len(merged) <= MIN_FOLD:
             return Layered(self.base, merged)
         if isinstance(self.base, list):
-            base: dict | list = list(self.base) + [None] * (max(merged) + 1 - len(self.base))
-        else:
-            base = dict(self.base)
+            slots: list[V | None] = list(self.base)
+            for slot, value in merged.items():
+                slots.extend([None] * (int(cast(int, slot)) + 1 - len(slots)))
+                slots[cast(int, slot)] = value
+            return Layered(slots)
+        table: dict[K, V] = dict(self.base)
         for key, value in merged.items():
-            if value is not None or isinstance(base, list):
-                base[key] = value
+            if value is None:
+                table.pop(key, None)
             else:
-                base.pop(key, None)
-        return Layered(base)
+                table[key] = value
+        return Layered(table)
 
 
 Listing = tuple[Site, tuple[str, ...]]  # a site as one service lists it, with that service's organization names
@@ -299,7 +309,9 @@ class SiteNames:
         ids = sorted(found)
         entries = [found[i] for i in ids]
         slot_of = {site_id: slot for slot, site_id in enumerate(ids)}
-        self.entries, self.slot_of, self.slots = Layered(entries), Layered(slot_of), len(ids)
+        self.entries: Layered[int, SiteEntry] = Layered(entries)
+        self.slot_of: Layered[str, int] = Layered(slot_of)
+        self.slots = len(ids)
         self.pair_slot = np.fromiter((slot_of[i] for i in pairs), dtype=np.int32, count=len(pairs))
         self.offsets = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
         self.ordered = True  # slots in site id order
@@ -309,7 +321,9 @@ class SiteNames:
             exact.setdefault(compact(text), []).extend(slots)
         exact.pop("", None)
         located = _texts((slot, e.address) for slot, e in enumerate(entries) if e.address)
-        self._named, self.exact, self._located = Layered(named), Layered(exact), Layered(located)
+        self._named: Layered[str, list[int]] = Layered(named)
+        self.exact: Layered[str, list[int]] = Layered(exact)
+        self._located: Layered[str, list[int]] = Layered(located)
         self.names, self.addresses = Grown(Fragments(list(named))), Grown(Fragments(list(located)))
 
     def site(self, site_id: str) -> Site | None:
@@ -326,15 +340,15 @@ class SiteNames:
 
     def exactly(self, key: str) -> list[int]:
         """Sites one of whose names is ``key`` (compact), in site id order."""
-        return self._in_order(set(self.exact.get(key, ())))
+        return self._in_order(set(self.exact.get(key) or ()))
 
     def named(self, folded: str) -> list[int]:
         """Sites whose name contains ``folded``, in site id order."""
-        return self._in_order({s for text in self.names.containing(folded) for s in self._named.get(text, ())})
+        return self._in_order({s for text in self.names.containing(folded) for s in self._named.get(text) or ()})
 
     def at_address(self, folded: str) -> list[int]:
         """Sites whose address contains ``folded``, in site id order."""
-        return self._in_order({s for text in self.addresses.containing(folded) for s in self._located.get(text, ())})
+        return self._in_order({s for text in self.addresses.containing(folded) for s in self._located.get(text) or ()})
 
     def _in_order(self, slots: set[int]) -> list[int]:
         return sorted(slots) if self.ordered else sorted(slots, key=lambda s: self.site_at(s).id)
@@ -358,7 +372,7 @@ class SiteNames:
         touched = sorted({self.site_at(s).id for s in old_slots} | {x.id for f in fresh for x in f.sites})
         new = [site_id for site_id in touched if self.slot_of.get(site_id) is None]
         slot_of: dict[str, int | None] = {site_id: self.slots + k for k, site_id in enumerate(new)}
-        slot = {site_id: slot_of.get(site_id, self.slot_of.get(site_id)) for site_id in touched}
+        slot: dict[str, int] = {i: cast(int, slot_of[i] if i in slot_of else self.slot_of.get(i)) for i in touched}
         copy = object.__new__(SiteNames)
         copy.slots, copy.offsets, copy.ordered = self.slots + len(new), offsets, self.ordered and not new
         added = np.array([slot[x.id] for f in fresh for x in f.sites], dtype=np.int32)
@@ -366,7 +380,7 @@ class SiteNames:
         listed = np.flatnonzero(np.isin(copy.pair_slot, np.array(list(slot.values()), dtype=np.int32)))
         rows = np.unique(np.searchsorted(offsets, listed, side="right") - 1).tolist()
         now = entries_of(x for x in listings(services[r] for r in rows) if x[0].id in slot)
-        edits, entries = _Edits(), {}
+        edits, entries = _Edits(), dict[int, SiteEntry | None]()
         for site_id in touched:
             before, after = self.entries.get(slot[site_id]), now.get(site_id)
             if before != after:
@@ -402,10 +416,12 @@ class _Edits:
                 table.setdefault(text, (set(), set()))[0].add(slot)
 
     @staticmethod
-    def applied(table: Layered, changes: dict[str, tuple[set[int], set[int]]]) -> tuple[Layered, list[str]]:
+    def applied(
+        table: Layered[str, list[int]], changes: dict[str, tuple[set[int], set[int]]]
+    ) -> tuple[Layered[str, list[int]], list[str]]:
         """``table`` (text -> slots) with ``changes``, and the texts it did not have (a text left with
         no slot stays, answering none, so that it is never added to the fragments twice)."""
-        slots = {text: sorted((set(table.get(text, ())) - lost) | gained) for text, (gained, lost) in changes.items()}
+        slots = {text: sorted((set(table.get(text) or ()) - lost) | gained) for text, (gained, lost) in changes.items()}
         return table.with_changes(slots), [text for text in changes if table.get(text) is None]
 
 

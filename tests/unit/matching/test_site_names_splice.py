@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from referral.matching import placenames
 from referral.matching.delta import apply_changes
 from referral.matching.index import build_index
-from referral.matching import placenames
 from referral.matching.placenames import compact, fold
 from tests.unit.matching.builders import directory, service, site
 
