@@ -469,8 +469,9 @@ class PlaceNames:
     """The lookup tables of one gazetteer and directory: exact keys, fuzzy keys, sites.
 
     The place tables are built at once. The site tables (names and addresses of every site: the
-    costly part in a large directory, ~2 s at 150,000 sites) are built by the first query that
-    reaches them, once per directory version, since most typed places are found by their names.
+    costly part in a large directory, ~5 s at 150,000 sites) are built by the first query that
+    reaches them, since most typed places are found by their names; a later version's come spliced
+    from them (``SiteNames.spliced``, called by delta.py) or, after a full build, are built anew.
     """
 
     def __init__(self, places: Iterable[Place], services: Iterable[Service] = (), suffixes: Suffixes | None = None):
