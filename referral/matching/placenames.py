@@ -331,6 +331,13 @@ class SiteNames:
         slot = self.slot_of.get(site_id)
         return None if slot is None else self.site_at(slot)
 
+    def listed(self) -> Iterator[SiteEntry]:
+        """Every site's entry, in slot order."""
+        for slot in range(self.slots):
+            entry = self.entries.get(slot)
+            if entry is not None:
+                yield entry
+
     def site_at(self, slot: int) -> Site:
         """The site in ``slot`` (one a query answered)."""
         entry = self.entries.get(slot)

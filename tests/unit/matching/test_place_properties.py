@@ -21,7 +21,7 @@ def _evidence_phrases(index, code: str) -> set[str]:
     """Everything that may name ``code``: its names and aliases, and its sites' names, organizations, addresses."""
     place = index.gazetteer.places[code]
     phrases = {code, place.name, *place.names.values(), *place.aliases}
-    for entry in index.gazetteer.names.sites.entries:
+    for entry in index.gazetteer.names.sites.listed():
         if entry.site.place == code:
             phrases |= {*entry.names, entry.address or ""}
     return phrases

@@ -174,3 +174,10 @@ def test_tables_not_built_yet_are_left_to_be_built_on_first_use():
     moved = apply_changes(before, "v2", {"a"}, [service("a", sites=(site("a-site", 3.0, 0.0),))])
     assert moved.gazetteer.names.built_sites is None
     assert moved.gazetteer.names.sites.site("a-site") == site("a-site", 3.0, 0.0)
+
+
+def test_listed_gives_every_site_once_after_splices_and_none_that_left():
+    before = build_index(directory(service("a"), service("b"), service("c")))
+    before.gazetteer.names.sites  # noqa: B018
+    after = apply_changes(before, "v2", {"a", "d"}, [service("d")])  # a leaves, d is new
+    assert sorted(e.site.id for e in after.gazetteer.names.sites.listed()) == ["b-site", "c-site", "d-site"]
