@@ -9,8 +9,8 @@ default worker model) and report: import time and HSDS rows/s, the import's peak
 worker's index build time (its own log line) and resident memory, and match p50/p95 at 1 and 2
 concurrent clients beside the trivial endpoint's (the floor, measured the same way), and the time until
 an edit shows in matches from every worker, under a match load (bench/freshness_bench.py's method; the
-slowest of ``--edits``). Targets at 1M services on PostgreSQL: match p95 <= 20 ms, an edit visible
-everywhere within 1 s. Asserts nothing.
+slowest of ``--edits``; ``--edit move`` moves a site instead of renaming a service). Targets at 1M
+services on PostgreSQL: match p95 <= 20 ms, an edit visible everywhere within 1 s. Asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
     .venv/bin/python bench/scale_bench.py --services 1000000 \
@@ -52,6 +52,7 @@ def scale(
     state: Path | None,
     stage: str,
     edits: int = 3,
+    edit: str = "rename",
 ) -> dict | None:
     """Import, serve and match one directory of ``services`` services (``stage``: "all", "import"
     only, recording its figures in ``state``, or "serve" what an earlier "import" left in ``url``)."""
@@ -86,7 +87,7 @@ def scale(
             asyncio.run(http_bench.drive(server.base, make, 2, 100, seconds))  # warm up
             for clients in (1, 2):
                 figures[name, clients] = asyncio.run(http_bench.drive(server.base, make, clients, requests, seconds))
-        visible, _ = asyncio.run(freshness_bench.measure(server.base, directory, edits)) if edits else ([], [])
+        visible, _ = asyncio.run(freshness_bench.measure(server.base, directory, edits, edit)) if edits else ([], [])
         print(f"  edit to visible in every worker: {', '.join(f'{v:.2f}' for v in visible)} s", flush=True)
     log.unlink()
     return dict(
@@ -141,6 +142,9 @@ def main() -> None:
     )
     parser.add_argument("--state", type=Path, default=Path(tempfile.gettempdir()) / "referral-scale-state.json")
     parser.add_argument("--edits", type=int, default=3, help="edits timed to visible in every worker (0: none)")
+    parser.add_argument(
+        "--edit", choices=("rename", "move"), default="rename", help="rename a service, or move its first site"
+    )
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
@@ -152,7 +156,15 @@ def main() -> None:
         print(f"{label}, {services:,} services: {args.stage} ...", flush=True)
         with tempfile.TemporaryDirectory() as folder:
             found = scale(
-                Path(folder), services, args.postgres, args.requests, args.seconds, args.state, args.stage, args.edits
+                Path(folder),
+                services,
+                args.postgres,
+                args.requests,
+                args.seconds,
+                args.state,
+                args.stage,
+                args.edits,
+                args.edit,
             )
             rows += [found] if found else []
     if rows:

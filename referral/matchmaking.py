@@ -38,7 +38,6 @@ from referral.matching.delta import apply_changes
 from referral.matching.engine import MatchSettings, match, match_unplaced
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
-from referral.matching.scoring import row_parts
 from referral.matching.week import WEEKDAY_NUMBER
 
 if TYPE_CHECKING:
@@ -56,11 +55,11 @@ def init_app(app: Flask) -> None:
 
     def prepare(index: DirectoryIndex) -> None:
         """Before an index serves: the day's per-row score parts and the bounds of its cells for the
-        configured settings (matching.scoring.row_parts, matching.cellbound.summary: a few ms at 100k
-        services, ~0.1 s at 1M), which the first match would otherwise compute holding up the others."""
+        configured settings (matching.cellbound.prepare: a few ms at 100k services, ~0.1-0.3 s at 1M,
+        spliced from the previous index's after an edit), which the first match would otherwise
+        compute holding up the others."""
         today, settings = local_now(config).date(), settings_from(config)
-        row_parts(index.columns, today, settings)
-        cellbound.summary(index, today, settings)
+        cellbound.prepare(index, today, settings)
 
     app.extensions["referral.index"] = IndexCache(
         database, config["INDEX_CHECK_SECONDS"], start=start, outcome_window_days=window, prepare=prepare
@@ -193,7 +192,10 @@ class IndexCache:
                 )
             if background:
                 gc.freeze()  # the new index leaves the collector (the old one is freed by reference counts)
-                memory.trim()
+                # a rebuild freed its snapshot: hand those pages back (the first build: warm() does). Not after
+                # a delta: the next one reuses the old index's pages, where trimmed it would fault them in again
+                if previous is not None and self.deltas == deltas:
+                    memory.trim()
         except Exception:
             if self._index is None:
                 raise

@@ -91,14 +91,15 @@ class CellPostings:
         )
 
     @classmethod
-    def of(cls, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> CellPostings:
-        """From entries sorted by key, then row (delta.py merges them): one key, row, relation each."""
+    def grouped(cls, keys: np.ndarray, offsets: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> CellPostings:
+        """From the lists themselves (csr.py splices them): ``rows[offsets[i]:offsets[i+1]]`` under ``keys[i]``."""
         cells = object.__new__(cls)
-        cells._group(key, rows.astype(np.intp), relation)
+        cells.keys, cells.offsets, cells.relation = keys, offsets, relation
+        cells.rows = rows.astype(np.intp, copy=False)
         return cells
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every entry's key, row and relation, sorted by key then row (what ``of`` takes)."""
+        """Every entry's key, row and relation, sorted by key then row."""
         return repeated(self.keys, np.diff(self.offsets)), self.rows, self.relation
 
     def _group(self, key: np.ndarray, rows: np.ndarray, relation: np.ndarray) -> None:

@@ -2,12 +2,15 @@
 
 This module owns ``apply_changes``. The rows of the changed services leave, their fresh versions
 (those still matchable) come in where their ids sort, and every array of the index is spliced in
-place of a rebuild: per-row columns and site arrays with ``np.insert``, the need and cell postings
-by merging the changed rows' entries into the others' (sorted keys, binary searches), the area lists
-code by code. Only the changed services are read as Python objects; the rest is numpy copies, a few
-milliseconds at 100,000 services where a build takes a second. The common edit — one that keeps a
-service's needs, site coordinates and opening days, area and listing in the cells (a name, a text, a
-phone, a wait) — is written over its own row: the postings and site arrays are shared as they are.
+place of a rebuild: per-row columns and site arrays with ``np.insert`` (or written over their own
+entries when every service keeps its row and its number of sites: a site moved), the need and cell
+postings by dropping the changed rows' entries and inserting their new ones where they sort
+(csr.py), the area lists code by code. Only the changed services are read as Python objects; the
+rest is numpy copies: a few milliseconds at 100,000 services where a build takes a second, ~0.1-0.2 s
+at 1M. The common edit — one that keeps a service's needs, site coordinates and opening days, area
+and listing in the cells (a name, a text, a phone, a wait) — is written over its own row: the
+postings and site arrays are shared as they are. Either way the new index's ``origin`` says which
+cell keys kept their entries, so the cell summaries (cellbound.py) are spliced too.
 
 The result equals ``build_index`` of the same services in the same order, array for array, except
 that a set value or a school the index did not know gets the next free bit or position (a full
@@ -21,6 +24,7 @@ numpy and siblings only.
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -29,12 +33,14 @@ import numpy as np
 
 from referral.matching.cells import CellPostings, repeated
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
+from referral.matching.csr import MANY, Lists, insert, splice_lists
 from referral.matching.eligibility import standing
-from referral.matching.index import DirectoryIndex, Postings, _build_nearby, _build_postings
+from referral.matching.index import DirectoryIndex, Origin, Postings, _build_nearby, _build_postings
 from referral.matching.placenames import SiteNames, site_entries
 from referral.matching.schools import school_names
 from referral.matching.spatial import SiteBoxes
 from referral.matching.store import ServiceStore
+from referral.matching.taxonomy import Taxonomy
 from referral.matching.types import Service
 
 
@@ -68,6 +74,7 @@ def apply_changes(
     sites = _sites(index.sites, mini_sites, splice)
     mini_postings = _build_postings(tuple(fresh), index.taxonomy)
     old = [index.services[int(r)] for r in np.flatnonzero(~keep)]
+    nearby, source = _nearby(index.nearby, _build_nearby(mini_postings, mini_sites, mini_columns), splice)
     return replace(
         index,
         version=version,
@@ -75,7 +82,8 @@ def apply_changes(
         columns=columns,
         sites=sites,
         postings=_postings(index.postings, mini_postings, splice),
-        nearby=_nearby(index.nearby, _build_nearby(mini_postings, mini_sites, mini_columns), splice),
+        nearby=nearby,
+        origin=Origin(weakref.ref(index), columns, nearby, np.array(gone, dtype=np.int64), new_rows, source),
         area=_area(index.area, fresh, splice),
         schools=_schools(index.schools, old, fresh, services, columns),
         gazetteer=index.gazetteer.with_services(services, _site_names(index, fresh, services, sites, splice.keep, at)),
@@ -103,6 +111,9 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
     ):
         return None
     services = index.services.replaced(rows, fresh)
+    touched = _keys_of(index.nearby, fresh, index.taxonomy, mini)
+    source = np.arange(len(index.nearby.keys), dtype=np.int64)
+    source[touched] = -1
     listed = [x.id for s in old for x in s.sites] == [x.id for s in fresh for x in s.sites]
     if listed and site_entries(old) == site_entries(fresh):  # every listing as it was: the tables are shared
         sites = index.gazetteer.names.built_sites
@@ -115,9 +126,20 @@ def _in_place(index: DirectoryIndex, version: str, rows: list[int], fresh: list[
         version=version,
         services=services,
         columns=columns,
+        origin=Origin(weakref.ref(index), columns, index.nearby, at, at, source),
         schools=_schools(index.schools, old, fresh, services, columns),
         gazetteer=index.gazetteer.with_services(services, sites),
     )
+
+
+def _keys_of(nearby: CellPostings, fresh: Sequence[Service], taxonomy: Taxonomy, columns: Columns) -> np.ndarray:
+    """The positions in ``nearby.keys`` of the keys listing ``fresh`` (listed where they were: an edit in place)."""
+    listing = _build_nearby(_build_postings(tuple(fresh), taxonomy), build_sites(fresh), columns)
+    if not len(nearby.keys):
+        return np.empty(0, dtype=np.int64)
+    at = np.searchsorted(nearby.keys, listing.keys)
+    found = (at < len(nearby.keys)) & (nearby.keys[np.minimum(at, len(nearby.keys) - 1)] == listing.keys)
+    return np.asarray(at[found])
 
 
 def _site_names(
@@ -166,6 +188,8 @@ class _Splice:
         gone = np.flatnonzero(~keep)
         # (old row, 0 = drop it | 1 = insert fresh j before it, j): one pass of slices builds any per-row array
         self.events = sorted([(int(r), 0, -1) for r in gone] + [(int(r), 1, j) for j, r in enumerate(before)])
+        # None when every kept row keeps its number (edits only, or new rows only at the end): nothing renumbered
+        self.renumber = None if np.array_equal(remap[kept], kept) else remap
 
     def rows(self, old: np.ndarray, fresh: np.ndarray) -> np.ndarray:
         """A per-row array (rows along axis 0): the kept rows of ``old`` with ``fresh`` inserted."""
@@ -173,31 +197,15 @@ class _Splice:
             return np.insert(old[self.keep], self.at, fresh, axis=0)
         fresh = fresh.astype(old.dtype, copy=False)
         pieces, previous = [], 0
-        for row, insert, j in self.events:
+        for row, inserting, j in self.events:
             pieces.append(old[previous:row])
-            if insert:
+            if inserting:
                 pieces.append(fresh[j : j + 1])
                 previous = row
             else:
                 previous = row + 1
         pieces.append(old[previous:])
         return np.concatenate(pieces)
-
-
-MANY = 256  # events beyond which numpy's own insert (a sort and a mask) is cheaper than slices
-
-
-def _insert(old: np.ndarray, at: np.ndarray, fresh: np.ndarray) -> np.ndarray:
-    """``np.insert(old, at, fresh, axis=0)`` for ``at`` ascending; by slices when they are few."""
-    if len(at) > MANY:
-        return np.insert(old, at, fresh, axis=0)
-    fresh = fresh.astype(old.dtype, copy=False)
-    pieces, previous = [], 0
-    for j, a in enumerate(at.tolist()):
-        pieces += [old[previous:a], fresh[j : j + 1]]
-        previous = a
-    pieces.append(old[previous:])
-    return np.concatenate(pieces)
 
 
 def _id_ordered(columns: Columns) -> bool:
@@ -260,9 +268,23 @@ def _columns(old: Columns, mini: Columns, splice: _Splice, ids: Sequence[str], o
 
 
 def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
+    rows = splice.new_rows
+    if (
+        splice.renumber is None
+        and splice.n == len(splice.keep)
+        and np.array_equal(np.diff(old.offsets)[rows], np.diff(mini.offsets))
+    ):  # edits only, each service listing as many sites as before: written over their own entries
+        at = repeated(old.offsets[rows] - mini.offsets[:-1], np.diff(mini.offsets)) + np.arange(mini.offsets[-1])
+        per_site = {
+            name: _written(getattr(old, name), at, getattr(mini, name)) for name in ("lat", "lon", "xyz", "days")
+        }
+        boxes = SiteBoxes.of(_written(old.boxes.box, rows, mini.boxes.box))
+        return Sites(
+            old.offsets, old.service, per_site["lat"], per_site["lon"], per_site["xyz"], per_site["days"], boxes
+        )
     site_keep, site_at = _listings(old, np.diff(mini.offsets), splice.keep, splice.at)
     per_site = {
-        name: _insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
+        name: insert(getattr(old, name)[site_keep], site_at, getattr(mini, name))
         for name in ("lat", "lon", "xyz", "days")
     }
     counts = splice.rows(np.diff(old.offsets), np.diff(mini.offsets))
@@ -272,44 +294,23 @@ def _sites(old: Sites, mini: Sites, splice: _Splice) -> Sites:
     return Sites(offsets, service, per_site["lat"], per_site["lon"], per_site["xyz"], per_site["days"], boxes)
 
 
-def _merge(
-    old_key: np.ndarray, old_cols: tuple[np.ndarray, ...], new_key: np.ndarray, new_cols: tuple[np.ndarray, ...]
-) -> tuple[np.ndarray, ...]:
-    """Two entry lists, each sorted by its (unique) keys, as one sorted list: key first, then the columns."""
-    at = np.searchsorted(old_key, new_key)
-    return tuple(_insert(a, at, b) for a, b in zip((old_key, *old_cols), (new_key, *new_cols)))
-
-
 def _postings(old: Postings, mini: Postings, splice: _Splice) -> Postings:
-    """The need postings: entries of the rows that stay (renumbered) merged with the fresh rows' entries."""
-    codes = len(old.offsets) - 1
-    code = repeated(np.arange(codes, dtype=np.int64), np.diff(old.offsets))
-    staying = splice.keep[old.rows]
-    rows, code = splice.remap[old.rows[staying]], code[staying]
-    new_code = np.repeat(np.arange(codes, dtype=np.int64), np.diff(mini.offsets))
-    new_rows = splice.new_rows[mini.rows]
-    _key, code, rows, relation = _merge(
-        code * splice.n + rows,
-        (code, rows, old.relation[staying]),
-        new_code * splice.n + new_rows,
-        (new_code, new_rows, mini.relation),
+    """The need postings: entries of the rows that stay (renumbered) with the fresh rows' entries."""
+    codes = np.arange(len(old.offsets) - 1, dtype=np.int64)
+    added = (np.repeat(codes, np.diff(mini.offsets)), splice.new_rows[mini.rows], mini.relation)
+    lists = splice_lists(
+        Lists(codes, old.offsets, old.rows, old.relation, codes), splice.keep, splice.renumber, added, False
     )
-    offsets = np.searchsorted(code, np.arange(codes + 1)).astype(np.int64)
-    return Postings(old.slot, offsets, rows.astype(np.int32), relation)
+    return Postings(old.slot, lists.offsets, lists.rows, lists.relation)
 
 
-def _nearby(old: CellPostings, mini: CellPostings, splice: _Splice) -> CellPostings:
-    """The cell postings, merged as ``_postings`` merges (entries sorted by key, then row)."""
-    key, rows, relation = old.entries()
-    staying = splice.keep[rows]
-    key, rows, relation = key[staying], splice.remap[rows[staying]], relation[staying]
+def _nearby(old: CellPostings, mini: CellPostings, splice: _Splice) -> tuple[CellPostings, np.ndarray]:
+    """The cell postings spliced as ``_postings`` splices (keys left empty go), and per new key its old
+    position when its entries are as they were (else -1)."""
     new_key, new_rows, new_relation = mini.entries()
-    new_rows = splice.new_rows[new_rows]
-    # key < codes x (CELLS + 1) ~ 2.6e7 per code: key x rows stays below 2^63 while codes x rows < 3.5e11
-    _both, key, rows, relation = _merge(
-        key * splice.n + rows, (key, rows, relation), new_key * splice.n + new_rows, (new_key, new_rows, new_relation)
-    )
-    return CellPostings.of(key, rows, relation)
+    here = Lists(old.keys, old.offsets, old.rows, old.relation, np.arange(len(old.keys)))
+    lists = splice_lists(here, splice.keep, splice.renumber, (new_key, splice.new_rows[new_rows], new_relation), True)
+    return CellPostings.grouped(lists.keys, lists.offsets, lists.rows, lists.relation), lists.source
 
 
 def _area(old: dict[str, np.ndarray], fresh: list[Service], splice: _Splice) -> dict[str, np.ndarray]:

@@ -10,6 +10,7 @@ Depends on numpy and the sibling modules only.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +50,33 @@ class Postings:
 
 
 @dataclass(frozen=True, eq=False)
+class Origin:
+    """How a spliced index (delta.py) came from the previous one, so that what is kept per index (the
+    cell summaries of cellbound.py) is spliced too instead of computed again. ``previous`` is weak: it
+    serves only while the caller still holds the old index (a worker's index thread does, until the new
+    one is prepared). Valid for the index whose ``columns`` and ``nearby`` these are."""
+
+    previous: weakref.ref[DirectoryIndex]
+    columns: Columns
+    nearby: CellPostings
+    gone: np.ndarray  # int64: the old rows that left (the changed services' old versions), ascending
+    fresh: np.ndarray  # int64: the new rows of the changed services' new versions, ascending
+    keys: np.ndarray  # int64 per key of ``nearby``: its old position when it lists the same rows as before,
+    #                   none of them changed; else -1
+
+    def old_rows(self) -> np.ndarray:
+        """Per new row: its row in the previous index (-1 for the fresh rows)."""
+        n = len(self.columns.id_rank)
+        staying = np.ones(n - len(self.fresh) + len(self.gone), dtype=bool)
+        staying[self.gone] = False
+        rows = np.full(n, -1, dtype=np.int64)
+        placed = np.ones(n, dtype=bool)
+        placed[self.fresh] = False
+        rows[placed] = np.flatnonzero(staying)
+        return rows
+
+
+@dataclass(frozen=True, eq=False)
 class DirectoryIndex:
     """The read-only index of one directory version."""
 
@@ -64,6 +92,14 @@ class DirectoryIndex:
     schools: dict[str, frozenset[str]]  # site id of a school some service serves -> its folded names
     risks: RiskLexicon = field(default_factory=RiskLexicon)  # the safety layer's compiled lexicon
     region: Region = Region()  # emergency lines, duties, screening scales
+    origin: Origin | None = None  # set by delta.py: how this index was spliced from the previous one
+
+    def previous(self) -> DirectoryIndex | None:
+        """The index this one was spliced from, while someone still holds it, if ``origin`` describes this one."""
+        origin = self.origin
+        if origin is None or origin.columns is not self.columns or origin.nearby is not self.nearby:
+            return None
+        return origin.previous()
 
 
 def build_index(directory: Directory, previous: DirectoryIndex | None = None) -> DirectoryIndex:

@@ -43,7 +43,7 @@ import functools
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -93,6 +93,11 @@ class DayKept(Generic[T]):
         """What is kept for ``cols`` (key -> value), None when nothing is."""
         return self._kept.get(cols)
 
+    def value_if_kept(self, cols: Columns, key: tuple[Any, ...]) -> T | None:
+        """The value kept for ``cols`` and ``key``, None when none is (nothing is computed)."""
+        kept = self._kept.get(cols)
+        return kept.get(key) if kept is not None else None
+
     def value(
         self, cols: Columns, key: tuple[Any, ...], compute: Callable[[], T], valid: Callable[[T], bool] | None = None
     ) -> T:
@@ -114,11 +119,31 @@ _ROW_PARTS: DayKept[RowParts] = DayKept()
 ROW_PARTS_KEPT = 4  # settings kept per columns for the day (~33 MB each at 1M services); another day starts afresh
 
 
-def row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
-    """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns."""
-    return _ROW_PARTS.value(
-        cols, (row_settings(settings), today.toordinal()), lambda: _row_parts(cols, today, settings)
-    )
+def row_parts(
+    cols: Columns, today: date, settings: MatchSettings, spliced_from: tuple[Columns, np.ndarray] | None = None
+) -> RowParts:
+    """The day's ``RowParts`` of every row of ``cols``: computed on first use, then kept with the columns.
+
+    ``spliced_from``: the columns ``cols`` were spliced from (delta.py) and each row's row there (-1:
+    changed); when their parts are kept, those of the unchanged rows are copied and only the changed
+    rows computed (at 1M services ~30-170 ms less per update)."""
+    key = (row_settings(settings), today.toordinal())
+    before = _ROW_PARTS.value_if_kept(spliced_from[0], key) if spliced_from is not None else None
+    if before is None or spliced_from is None:
+        return _ROW_PARTS.value(cols, key, lambda: _row_parts(cols, today, settings))
+    return _ROW_PARTS.value(cols, key, lambda: _spliced_parts(cols, today, settings, before, spliced_from[1]))
+
+
+def _spliced_parts(cols: Columns, today: date, settings: MatchSettings, before: RowParts, old: np.ndarray) -> RowParts:
+    changed = np.flatnonzero(old < 0)
+    fresh = _row_parts(cols, today, settings, changed)
+
+    def spliced(name: str) -> np.ndarray:
+        values = getattr(before, name)[np.maximum(old, 0)] if len(getattr(before, name)) else getattr(fresh, name)
+        values[changed] = getattr(fresh, name)
+        return np.asarray(values)
+
+    return RowParts(*(spliced(f.name) for f in fields(RowParts)))
 
 
 def row_settings(settings: MatchSettings) -> tuple[float, ...]:
@@ -135,13 +160,16 @@ def row_settings(settings: MatchSettings) -> tuple[float, ...]:
     )
 
 
-def _row_parts(cols: Columns, today: date, settings: MatchSettings) -> RowParts:
-    capacity = capacity_part(cols.capacity, cols.wait_days, settings)
-    fresh = freshness(cols.verified, today, settings)
-    outcomes = outcome_part(cols.accepted, cols.decided, settings)
+def _row_parts(cols: Columns, today: date, settings: MatchSettings, rows: np.ndarray | None = None) -> RowParts:
+    """The parts of ``rows`` (None: every row)."""
+    at: np.ndarray | slice = slice(None) if rows is None else rows  # every row: the columns themselves, no copy
+    capacity = capacity_part(cols.capacity[at], cols.wait_days[at], settings)
+    fresh = freshness(cols.verified[at], today, settings)
+    outcomes = outcome_part(cols.accepted[at], cols.decided[at], settings)
     weights = settings.weights()
     base = weights[2] * capacity + weights[4] * fresh + weights[5] * outcomes
-    return RowParts(capacity, fresh, outcomes, base, ready_now(cols, np.arange(len(cols.id_rank)), today, settings))
+    every = np.arange(len(cols.id_rank)) if rows is None else rows
+    return RowParts(capacity, fresh, outcomes, base, ready_now(cols, every, today, settings))
 
 
 def capacity_part(capacity: np.ndarray, wait: np.ndarray, settings: MatchSettings) -> np.ndarray:

@@ -165,3 +165,36 @@ def test_each_new_index_is_prepared_before_it_serves_and_the_app_prepares_the_da
     app_index = seeded.extensions["referral.index"].current()
     kept = scoring._ROW_PARTS.get(app_index.columns)  # the app's hook computed today's parts with the index
     assert kept is not None and len(kept) == 1
+
+
+def test_a_serving_worker_hands_freed_pages_back_after_a_build_but_not_after_a_delta(
+    seeded, client, admin_headers, monkeypatch
+):
+    import gc
+    import time
+
+    from referral import memory
+
+    trims = []
+    monkeypatch.setattr(memory, "trim", lambda: trims.append((cache.builds, cache.deltas)) or True)
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0.01, start=matchmaking.run_in_background)
+
+    def settled(builds: int, deltas: int) -> None:
+        deadline = time.monotonic() + 30
+        while ((cache.builds, cache.deltas) != (builds, deltas) or cache._updating) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    try:
+        cache.warm()
+        change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+        settled(1, 1)
+        with seeded.app_context(), get_db().session(write=True) as session:
+            term = session.scalars(select(NeedTerm).order_by(NeedTerm.code)).first()
+            term.labels = {**term.labels, "en": "renamed"}
+            session.commit()  # a taxonomy change: a whole build
+        settled(2, 1)
+    finally:
+        cache.stop()
+        gc.unfreeze()
+    # the first build (warm), none after the delta (its pages serve the next one), then the second build
+    assert trims == [(1, 0), (2, 1)]
