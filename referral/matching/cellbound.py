@@ -88,8 +88,7 @@ def _summarise(index: DirectoryIndex, today: date, settings: MatchSettings) -> K
     if previous is not None and index.origin is not None:
         before = _KEPT.value_if_kept(previous.columns, _key(today, settings))
         if before is not None and before.nearby is previous.nearby:
-            source = index.origin.keys
-            again = np.flatnonzero(source < 0)
+            source, again = index.origin.keys, index.origin.changed_keys()
             top, ready = _day(cells, cols, day, settings, again)
             return KeySummary(
                 cells,
@@ -107,7 +106,7 @@ def _day(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per key (of ``keys``, positions in ``cells.keys``; None: all): the best base + intensity part
     one service listed there has, by severity, and whether one is ready now."""
-    rows, starts = _listed(cells, keys)
+    rows, _relation, starts = _listed(cells, keys)
     if not len(starts):
         return np.empty((SEVERITIES, 0)), np.empty(0, dtype=bool)
     base = np.maximum.reduceat(day.base[rows], starts)  # the best base and the best intensity part
@@ -119,13 +118,13 @@ def _day(
     return base[None, :] + weight * best, np.logical_or.reduceat(day.ready[rows], starts)
 
 
-def _listed(cells: CellPostings, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The rows listed under ``keys`` (None: all) one key after another, and where each key's start
-    (every key lists at least one row)."""
+def _listed(cells: CellPostings, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows listed under ``keys`` (None: all) one key after another, their relations, and where
+    each key's start (every key lists at least one row)."""
     if keys is None:
-        return cells.rows, cells.offsets[:-1]
-    rows, _relation, of = cells.entries_of(keys)
-    return rows, np.searchsorted(of, np.arange(len(keys)))
+        return cells.rows, cells.relation, cells.offsets[:-1]
+    rows, relation, of = cells.entries_of(keys)
+    return rows, relation, np.searchsorted(of, np.arange(len(keys)))
 
 
 def _spliced(before: np.ndarray, source: np.ndarray, again: np.ndarray, computed: np.ndarray) -> np.ndarray:
@@ -147,8 +146,7 @@ def _static(index: DirectoryIndex) -> tuple[np.ndarray, np.ndarray]:
         previous = index.previous()
         before = _STATIC.get(previous.nearby) if previous is not None else None
         if before is not None and index.origin is not None:
-            source = index.origin.keys
-            again = np.flatnonzero(source < 0)
+            source, again = index.origin.keys, index.origin.changed_keys()
             relations, met = _key_static(index, again)
             found = (_spliced(before[0], source, again, relations), _spliced(before[1], source, again, met))
         else:
@@ -160,13 +158,9 @@ def _static(index: DirectoryIndex) -> tuple[np.ndarray, np.ndarray]:
 def _key_static(index: DirectoryIndex, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Per key (of ``keys``; None: all): the relations present and the codes its services meet (bits)."""
     cells, postings = index.nearby, index.postings
-    rows, starts = _listed(cells, keys)
+    rows, relation, starts = _listed(cells, keys)
     if not len(starts):
         return np.empty(0, np.uint8), np.empty(0, np.uint64)
-    if keys is None:
-        relation = cells.relation
-    else:
-        _rows, relation, _of = cells.entries_of(keys)
     relations = np.bitwise_or.reduceat(np.left_shift(1, relation.astype(np.uint8)), starts).astype(np.uint8)
     codes = _codes(postings, rows, len(index.columns.id_rank) if keys is None else None)
     return relations, np.bitwise_or.reduceat(codes, starts)

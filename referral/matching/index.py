@@ -64,6 +64,10 @@ class Origin:
     keys: np.ndarray  # int64 per key of ``nearby``: its old position when it lists the same rows as before,
     #                   none of them changed; else -1
 
+    def changed_keys(self) -> np.ndarray:
+        """The positions in ``nearby.keys`` of the keys to summarise again (``keys`` -1)."""
+        return np.flatnonzero(self.keys < 0)
+
     def old_rows(self) -> np.ndarray:
         """Per new row: its row in the previous index (-1 for the fresh rows)."""
         n = len(self.columns.id_rank)
