@@ -9,7 +9,9 @@ nothing else runs (its best of three rounds before): the difference is its wait.
 common edit: columns and one chunk of records rewritten), a site moved 1 km (a splice of every array
 and of the site-name tables) and a new site listed, with a name and an address no site had (the
 site-name tables also gain texts and trigrams: the longest splice); then one full rebuild, as after a
-bulk import (outside the target, which is about writes; shown for what it costs). Asserts nothing.
+bulk import (outside the target, which is about writes; shown for what it costs), as a worker makes
+it: from a snapshot of its own, freed a piece at a time, then the old index freed the same way
+(matchmaking.rebuild, memory.retire). Asserts nothing.
 
     .venv/bin/python bench/update_wait_bench.py [--services 100000] [--edits 4]
 """
@@ -38,6 +40,7 @@ from referral.matching import cellbound  # noqa: E402
 from referral.matching.delta import apply_changes  # noqa: E402
 from referral.matching.engine import MatchSettings, match  # noqa: E402
 from referral.matching.index import build_index  # noqa: E402
+from referral.matchmaking import rebuild, sharing_the_gil  # noqa: E402
 
 SEED = 20261130
 
@@ -95,6 +98,9 @@ def main() -> None:
             timed.append((started, time.perf_counter(), k))
             i += 1
 
+    taken = [
+        replace(make_directory(args.services, SEED), version="rebuilt")
+    ]  # a snapshot of its own, as a worker reads
     worker = threading.Thread(target=load)
     worker.start()
     time.sleep(0.5)
@@ -113,11 +119,13 @@ def main() -> None:
             victim = fresh
             time.sleep(0.5)
     started = time.perf_counter()  # then a full rebuild, as after a bulk import, the old index serving meanwhile
-    gc.disable()
-    index = build_index(replace(directory, version="rebuilt"), previous=current[0])
-    prepare(index, today, settings)
-    current[0] = index
+    gc.disable()  # as a worker's index thread does (matchmaking.IndexCache._update):
+    index = rebuild(taken, previous=current[0])  # build, then free the snapshot a piece at a time
+    with sharing_the_gil():
+        prepare(index, today, settings)
+    retired, current[0] = [current[0]], index
     gc.freeze()
+    memory.retire(retired)  # the old index's site tables, freed a piece at a time once no match holds it
     memory.trim()  # as a worker does after a rebuild (not after a delta: the next one reuses those pages)
     gc.enable()
     spans.append(("rebuild", started, time.perf_counter()))

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
     from flask import Flask
 
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
+# How often the GIL changes hands during a full rebuild (Python's default: every 5 ms). A match
+# gives up the GIL in each numpy call over large arrays and waits up to this long to take it back
+# from the build: tens of such calls cost a match 0.2-0.4 s at the default.
+REBUILD_SWITCH_S = 0.0005
 log = logging.getLogger(__name__)
 
 
@@ -174,11 +180,12 @@ class IndexCache:
             previous, started, deltas = self._index, time.perf_counter(), self.deltas
             index = self._next(previous)
             made = time.perf_counter()
-            index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
-            if self._prepare is not None:
-                self._prepare(index)
-            if background and previous is not None and previous.gazetteer.names.built_sites is not None:
-                index.gazetteer.names.sites  # noqa: B018 - queries name sites here: build their tables now, not in one
+            with sharing_the_gil() if self.deltas == deltas else nullcontext():  # after a build: seconds at 1M
+                index.taxonomy.reader  # noqa: B018 - build the text reader with the index, never per request
+                if self._prepare is not None:
+                    self._prepare(index)
+                if background and previous is not None and previous.gazetteer.names.built_sites is not None:
+                    index.gazetteer.names.sites  # noqa: B018 - queries name sites: build their tables now, not in one
             self._index = index
             self._checked_at = self._clock()
             if previous is not None:  # the first build is logged by the worker (serving.post_worker_init)
@@ -195,6 +202,8 @@ class IndexCache:
                 # a rebuild freed its snapshot: hand those pages back (the first build: warm() does). Not after
                 # a delta: the next one reuses the old index's pages, where trimmed it would fault them in again
                 if previous is not None and self.deltas == deltas:
+                    taken, previous = [previous], None
+                    memory.retire(taken)  # its site tables: a million objects at 1M, freed a piece at a time
                     memory.trim()
         except Exception:
             if self._index is None:
@@ -212,14 +221,41 @@ class IndexCache:
             version = directory_version(session)
             changed = changes.since(session, int(previous.version), version) if previous is not None else None
             if changed is None or len(changed) > MAX_DELTA:
-                directory = snapshot.read(session, self._outcome_window_days)
+                with sharing_the_gil():  # turning a million rows into objects: requests run between
+                    taken = [snapshot.read(session, self._outcome_window_days)]
             else:
                 fresh = snapshot.changed_services(session, changed, self._outcome_window_days)
         if changed is None or len(changed) > MAX_DELTA:
             self.builds += 1
-            return build_index(directory, previous)
+            return rebuild(taken, previous)
         self.deltas += 1
         return apply_changes(previous, str(version), changed, fresh)  # type: ignore[arg-type]
+
+
+def rebuild(taken: list[core.Directory], previous: DirectoryIndex | None = None) -> DirectoryIndex:
+    """The index of the snapshot in ``taken`` (which this empties), built while other threads serve.
+
+    Requests still run between the steps of the build: the GIL changes hands ten times as often
+    (``sharing_the_gil``), and the snapshot's million objects (at 1M services) are freed a piece at
+    a time once the index is made, not in one step that holds the GIL for over a second."""
+    directory = taken.pop()
+    services = list(directory.services)  # the snapshot's services outlive it here, to be freed in pieces
+    with sharing_the_gil():
+        index = build_index(directory, previous)
+        del directory
+        memory.release(services)
+    return index
+
+
+@contextmanager
+def sharing_the_gil(switch_s: float = REBUILD_SWITCH_S) -> Iterator[None]:
+    """While a long build runs beside requests: the GIL changes hands every ``switch_s`` (process-wide)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, switch_s))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def settings_from(config: Mapping[str, Any]) -> MatchSettings:

@@ -174,13 +174,14 @@ def _service_cells(
 ) -> tuple[np.ndarray, np.ndarray]:
     """CSR service row -> its distinct cells (ANYWHERE alone for ``anywhere`` rows, no sites or odd coordinates)."""
     n = len(offsets) - 1
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    owner = repeated(np.arange(n, dtype=np.int64), np.diff(offsets))
     ordinary = (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)  # False for NaN
     odd = np.bincount(owner[~ordinary], minlength=n) > 0
     anywhere = anywhere | odd | (np.diff(offsets) == 0)
     keep = ordinary & ~anywhere[owner]
     cell = _cell(lat[keep], lon[keep])
-    pair = np.unique(owner[keep] * (CELLS + 1) + cell)
+    pair = np.sort(owner[keep] * (CELLS + 1) + cell)  # np.sort runs without the GIL (np.unique may not)
+    pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))] if len(pair) else pair
     rows = np.concatenate((pair // (CELLS + 1), np.flatnonzero(anywhere)))
     cells = np.concatenate((pair % (CELLS + 1), np.full(int(anywhere.sum()), ANYWHERE, np.int64)))
     order = np.argsort(rows, kind="stable")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from referral.matching import pieces
 from referral.matching.geo import unit_vectors
 from referral.matching.spatial import SiteBoxes
 from referral.matching.types import Column, Service
@@ -57,20 +58,20 @@ class BitMap:
     def column(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
         """The masks of ``sets``: each distinct set is hashed once per row and converted once."""
         distinct: dict[frozenset[str], int] = {}
-        codes = np.array([distinct.setdefault(s, len(distinct)) for s in sets], dtype=np.intp)
+        codes = pieces.array([distinct.setdefault(s, len(distinct)) for s in sets], np.intp)
         return np.array([self._int(frozenset(s)) for s in distinct], dtype=np.uint64)[codes]
 
 
 def _codes(values: Sequence[str], allowed: tuple[str, ...], field: str) -> np.ndarray:
     lookup = {v: i for i, v in enumerate(allowed)}
     try:
-        return np.array(list(map(lookup.__getitem__, values)), dtype=np.int8)
+        return pieces.array(pieces.mapped(lookup.__getitem__, values), np.int8)
     except KeyError as exc:
         raise ValueError(f"{field}: unknown value {exc.args[0]!r}, expected one of {allowed}") from None
 
 
 def _floats(values: Iterable[float | None]) -> np.ndarray:
-    return np.array(list(values), dtype=np.float64)  # numpy turns None into NaN
+    return pieces.array(list(values), np.float64)  # numpy turns None into NaN
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,24 +154,23 @@ def build_columns(services: Sequence[Service], like: Columns | None = None) -> C
     ``services`` alone, for the caller to redo."""
     arrays, bits = {}, {}
     for name, spec in declared(type(services[0]) if services else Service):
-        values = list(map(attrgetter(name), services))
+        values = pieces.mapped(attrgetter(name), services)
         if spec.kind == "mask":
             known = like.bits.get(name) if like is not None else None
-            distinct = dict.fromkeys(values)
+            distinct = pieces.distinct(values)
             bits[name] = known.extended(distinct) if known is not None else BitMap(name, distinct)
             arrays[spec.name or name] = bits[name].column(values)
         else:
             arrays[spec.name or name] = _CONVERT[spec.kind](values, spec, name)
-    ids = list(map(attrgetter("id"), services))
-    order = sorted(range(len(services)), key=ids.__getitem__)
+    order = pieces.order(pieces.mapped(attrgetter("id"), services))
     id_rank = np.empty(len(services), dtype=np.int32)
     id_rank[order] = np.arange(len(services), dtype=np.int32)
     serves = {s.serves_school for s in services if s.serves_school}
     schools = sorted(serves) if like is None else [*like.school_ids, *sorted(serves - set(like.school_ids))]
     position = {school: i for i, school in enumerate(schools)}
     arrays.update(
-        area_unlimited=np.array([not s.area_places and s.area_radius_km is None for s in services], dtype=bool),
-        school=np.array([position[s.serves_school] if s.serves_school else -1 for s in services], dtype=np.int32),
+        area_unlimited=pieces.array([not s.area_places and s.area_radius_km is None for s in services], bool),
+        school=pieces.array([position[s.serves_school] if s.serves_school else -1 for s in services], np.int32),
         accepted=_floats(s.outcomes.accepted if s.outcomes else 0 for s in services),
         decided=_floats(s.outcomes.decided if s.outcomes else 0 for s in services),
     )
@@ -182,7 +182,7 @@ def _days(values: list[date | None], spec: Column, name: str) -> np.ndarray:
 
 
 def _flags(values: list[object], spec: Column, name: str) -> np.ndarray:
-    return np.array([v == spec.values[0] for v in values], dtype=bool)
+    return pieces.array([v == spec.values[0] for v in values], bool)
 
 
 _CONVERT: dict[str, Callable[[list[Any], Column, str], np.ndarray]] = {

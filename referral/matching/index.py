@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from referral.matching.cells import CellPostings
+from referral.matching import pieces
+from referral.matching.cells import CellPostings, repeated
 from referral.matching.columns import Columns, Sites, build_columns, build_sites
 from referral.matching.eligibility import standing
 from referral.matching.gazetteer import Gazetteer
@@ -161,14 +162,14 @@ def _build_postings(services: tuple[Service, ...], taxonomy: Taxonomy) -> Postin
     Codes a service lists that the taxonomy lacks are ignored: they could never be asked for.
     """
     pos = {c: i for i, c in enumerate(taxonomy.codes)}
-    listed = np.array([pos.get(c, -1) for s in services for c in s.needs], dtype=np.int64)
-    rows = np.repeat(np.arange(len(services), dtype=np.int64), [len(s.needs) for s in services])
+    listed = pieces.array([pos.get(c, -1) for s in services for c in s.needs], np.int64)
+    rows = repeated(np.arange(len(services), dtype=np.int64), pieces.array([len(s.needs) for s in services], np.int64))
     known = listed >= 0
     rows, terms = rows[known], listed[known]
     rel_off, rel_dst, rel_kind = _relations(taxonomy)
     counts = rel_off[terms + 1] - rel_off[terms]
-    starts = np.repeat(rel_off[terms] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    dst, kind, rows = rel_dst[starts], rel_kind[starts], np.repeat(rows, counts)
+    starts = repeated(rel_off[terms] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    dst, kind, rows = rel_dst[starts], rel_kind[starts], repeated(rows, counts)
     # one sort: by code, then row, then best relation first; keep the first of each (code, row)
     n = max(len(services), 1)
     key = np.sort((dst * n + rows) * 4 + (EXACT - kind))

@@ -23,7 +23,9 @@ from typing import Any, Generic, TypeVar, cast
 import numpy as np
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from referral.matching import pieces
 from referral.matching.messages import place_suffixes
+from referral.matching.pieces import spans
 from referral.matching.types import Place, Service, Site
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -150,7 +152,7 @@ class Fragments:
     def __init__(self, texts: list[str]):
         self.texts = texts
         self._compact = [compact(t) for t in texts]
-        points = np.frombuffer("\x00".join(self._compact).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        points = _code_points(self._compact)
         rows = np.repeat(np.arange(len(texts), dtype=np.int32), [len(t) + 1 for t in self._compact])[: len(points)]
         if len(points) < 3:
             self._grams, self._rows = np.empty(0, np.int64), np.empty(0, np.int32)
@@ -306,7 +308,8 @@ class SiteNames:
                 yield service
 
         found = entries_of(listings(noted(services)))
-        ids = sorted(found)
+        unsorted = list(found)
+        ids = [unsorted[i] for i in pieces.order(unsorted)]  # sorted(found), the GIL free while it sorts
         entries = [found[i] for i in ids]
         slot_of = {site_id: slot for slot, site_id in enumerate(ids)}
         self.entries: Layered[int, SiteEntry] = Layered(entries)
@@ -430,6 +433,14 @@ class _Edits:
         no slot stays, answering none, so that it is never added to the fragments twice)."""
         slots = {text: sorted((set(table.get(text) or ()) - lost) | gained) for text, (gained, lost) in changes.items()}
         return table.with_changes(slots), [text for text in changes if table.get(text) is None]
+
+
+def _code_points(texts: list[str]) -> np.ndarray:
+    """The code points of ``texts`` (int64), a 0 between two texts: joined a piece at a time."""
+    parts = [
+        np.frombuffer(("\x00".join(texts[span]) + "\x00").encode("utf-32-le"), np.uint32) for span in spans(len(texts))
+    ]
+    return np.concatenate(parts)[:-1].astype(np.int64) if parts else np.empty(0, np.int64)
 
 
 def _texts(pairs: Iterable[tuple[int, str]]) -> dict[str, list[int]]:

@@ -198,3 +198,54 @@ def test_a_serving_worker_hands_freed_pages_back_after_a_build_but_not_after_a_d
         gc.unfreeze()
     # the first build (warm), none after the delta (its pages serve the next one), then the second build
     assert trims == [(1, 0), (2, 1)]
+
+
+def test_after_a_build_a_serving_worker_frees_the_old_site_tables_in_pieces_and_after_a_delta_nothing(
+    seeded, client, admin_headers, monkeypatch
+):
+    import gc
+    import time
+
+    from referral import memory
+
+    monkeypatch.setattr(memory, "BIG", 1)  # the demo directory's tables are small: any size counts here
+    freed: list[tuple[int, int, int]] = []  # (builds, deltas, items) of each container emptied in pieces
+    real_release, real_dict = memory.release, memory._release_dict
+    monkeypatch.setattr(
+        memory,
+        "release",
+        lambda items, piece=memory.PIECE: (
+            freed.append((cache.builds, cache.deltas, len(items))) or real_release(items, piece)
+        ),
+    )
+    monkeypatch.setattr(
+        memory,
+        "_release_dict",
+        lambda table, piece: freed.append((cache.builds, cache.deltas, len(table))) or real_dict(table, piece),
+    )
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0.01, start=matchmaking.run_in_background)
+
+    def settled(builds: int, deltas: int) -> None:
+        deadline = time.monotonic() + 30
+        while ((cache.builds, cache.deltas) != (builds, deltas) or cache._updating) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    try:
+        sites = cache.warm().gazetteer.names.sites.slots  # a query named a site: the tables are built
+        services = len(cache.current().services)
+        freed.clear()
+        change(client, "PATCH", f"/v1/services/{AUTISM}", admin_headers, json={"wait_days": None, "capacity": "full"})
+        settled(1, 1)
+        after_delta = list(freed)
+        with seeded.app_context(), get_db().session(write=True) as session:
+            term = session.scalars(select(NeedTerm).order_by(NeedTerm.code)).first()
+            term.labels = {**term.labels, "en": "renamed"}
+            session.commit()  # a taxonomy change: a whole build
+        settled(2, 1)
+    finally:
+        cache.stop()
+        gc.unfreeze()
+    assert after_delta == []  # a delta's old index shares its tables with the new one: nothing to free
+    # the build's snapshot (one service a row), then the old site tables: one entry a site, among others
+    assert freed[0] == (2, 1, services)
+    assert (2, 1, sites) in freed[1:]
