@@ -13,8 +13,10 @@ is swapped in with one assignment. Without it (tests), at most every ``INDEX_CHE
 request checks the version and updates inline.
 An update reads the change log (referral.changes): when only some services changed it reads just
 those and splices them into a copy of the index (matching.delta: milliseconds, no rebuild); otherwise
-(an import, seeding, the taxonomy) it reads the whole snapshot and builds aside. Nothing of a request
-is stored: the query lives only for the call.
+(an import, seeding, the taxonomy) it reads the whole snapshot and builds aside (``rebuild``): the
+GIL changes hands more often meanwhile, and the snapshot and the replaced index are freed a piece at a
+time (referral.memory), never in one step that would hold every request up for a second at 1M services.
+Nothing of a request is stored: the query lives only for the call.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ if TYPE_CHECKING:
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
 # How often the GIL changes hands during a full rebuild (Python's default: every 5 ms). A match
 # gives up the GIL in each numpy call over large arrays and waits up to this long to take it back
-# from the build: tens of such calls cost a match 0.2-0.4 s at the default.
-REBUILD_SWITCH_S = 0.0005
+# from the build: tens of such calls cost a match 0.2-0.4 s at the default. Shorter turns cut that
+# further but slow every match (each is interrupted more often): 1 ms measured best at 100k
+# (longest wait ~0.1 s; 0.17 s at 0.5 ms, 0.3 s at 5 ms; bench/update_wait_bench.py's rebuild row).
+REBUILD_SWITCH_S = 0.001
 log = logging.getLogger(__name__)
 
 
@@ -235,7 +239,7 @@ class IndexCache:
 def rebuild(taken: list[core.Directory], previous: DirectoryIndex | None = None) -> DirectoryIndex:
     """The index of the snapshot in ``taken`` (which this empties), built while other threads serve.
 
-    Requests still run between the steps of the build: the GIL changes hands ten times as often
+    Requests still run between the steps of the build: the GIL changes hands five times as often
     (``sharing_the_gil``), and the snapshot's million objects (at 1M services) are freed a piece at
     a time once the index is made, not in one step that holds the GIL for over a second."""
     directory = taken.pop()
