@@ -135,6 +135,7 @@ class IndexCache:
         """Build now (before traffic), freeze what the build left out of the garbage collector and, in
         a serving worker, start the thread that keeps the index current."""
         index = self.current()
+        self._rehearse(index)
         gc.collect()
         gc.freeze()  # the long-lived objects (modules, tables): a full collection would walk them all
         memory.trim()  # the snapshot the build read is freed: its pages go back to the system
@@ -142,6 +143,31 @@ class IndexCache:
             self._poller = threading.Thread(target=self._poll, name="referral-index-poller", daemon=True)
             self._poller.start()
         return index
+
+    def _rehearse(self, index: DirectoryIndex) -> None:
+        """Go through an update once before traffic, on copies thrown away: the change-log read, a
+        rename and a site move spliced into ``index`` and prepared. The first update of a process
+        otherwise pays its first calls (SQL compiled, caches and numpy paths set up) beside the
+        requests: 0.1-0.6 s more than the next ones at 1M services. ``index`` itself is never changed."""
+        if not len(index.services):
+            return
+        try:
+            service = index.services[0]
+            with self._database.session() as session:
+                snapshot.begin(session)
+                version = directory_version(session)
+                changes.since(session, version, version)
+                snapshot.changed_services(session, {service.id}, self._outcome_window_days)
+            edits = [replace(service, name=f"{service.name} ")]
+            if service.sites:
+                first = service.sites[0]
+                edits.append(replace(service, sites=(replace(first, lat=first.lat + 1e-5), *service.sites[1:])))
+            for edit in edits:
+                rehearsal = apply_changes(index, index.version, [service.id], [edit])
+                if self._prepare is not None:
+                    self._prepare(rehearsal)
+        except Exception:  # a rehearsal only: the worker serves without it
+            log.warning("match index update rehearsal failed", exc_info=True)
 
     def _poll(self) -> None:
         """The serving worker's updates: check the version every ``check_seconds``, apply what changed."""

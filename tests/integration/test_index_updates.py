@@ -249,3 +249,48 @@ def test_after_a_build_a_serving_worker_frees_the_old_site_tables_in_pieces_and_
     # the build's snapshot (one service a row), then the old site tables: one entry a site, among others
     assert freed[0] == (2, 1, services)
     assert (2, 1, sites) in freed[1:]
+
+
+def test_warm_rehearses_a_rename_and_a_site_move_on_copies_and_serves_the_index_it_built(seeded, monkeypatch):
+    import gc
+
+    rehearsed, prepared = [], []
+    real = matchmaking.apply_changes
+
+    def recording(index, version, changed, fresh):
+        made = real(index, version, changed, fresh)
+        rehearsed.append((version, sorted(changed), [s.name for s in fresh], [s.sites[0].lat for s in fresh]))
+        return made
+
+    monkeypatch.setattr(matchmaking, "apply_changes", recording)
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 3600, prepare=prepared.append)
+    try:
+        index = cache.warm()
+    finally:
+        gc.unfreeze()
+    first = index.services[0]
+    assert rehearsed == [
+        (index.version, [first.id], [f"{first.name} "], [first.sites[0].lat]),
+        (index.version, [first.id], [first.name], [first.sites[0].lat + 1e-5]),
+    ]
+    assert cache.current() is index and (cache.builds, cache.deltas) == (1, 0)
+    assert index.services[0] == first  # the index itself is never changed
+    assert prepared[0] is index and len(prepared) == 3 and all(p.version == index.version for p in prepared)
+
+
+def test_a_failed_rehearsal_is_logged_and_the_worker_serves_anyway(seeded, monkeypatch, caplog):
+    import gc
+
+    def failing(*_args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(matchmaking, "apply_changes", failing)
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 3600)
+    try:
+        index = cache.warm()
+    finally:
+        gc.unfreeze()
+    assert cache.current() is index and len(index.services) > 0
+    assert [r.getMessage() for r in caplog.records if r.name == "referral.matchmaking"] == [
+        "match index update rehearsal failed"
+    ]
