@@ -59,7 +59,8 @@ class BitMap:
         """The masks of ``sets``: each distinct set is hashed once per row and converted once."""
         distinct: dict[frozenset[str], int] = {}
         codes = pieces.array([distinct.setdefault(s, len(distinct)) for s in sets], np.intp)
-        return np.array([self._int(frozenset(s)) for s in distinct], dtype=np.uint64)[codes]
+        masks: np.ndarray = np.array([self._int(frozenset(s)) for s in distinct], dtype=np.uint64)[codes]
+        return masks
 
 
 def _codes(values: Sequence[str], allowed: tuple[str, ...], field: str) -> np.ndarray:
