@@ -11,7 +11,7 @@ concurrent clients beside the trivial endpoint's (the floor, measured the same w
 an edit shows in matches from every worker, under a match load (bench/freshness_bench.py's method; the
 slowest of ``--edits``; ``--edit move`` moves a site instead of renaming a service). Targets at 1M
 services on PostgreSQL: match p95 <= 20 ms, an edit visible everywhere within 1 s. Each worker's own
-log line of each update follows (read and made, prepared). Asserts nothing.
+log line of each update follows (database read, index made, prepared). Asserts nothing.
 
     .venv/bin/python bench/scale_bench.py [--services 20000] [--postgres postgresql+psycopg://...]
     .venv/bin/python bench/scale_bench.py --services 1000000 \
@@ -43,7 +43,7 @@ from targets import verdict
 
 BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 UPDATED = re.compile(
-    r"match index of version (\d+) by a (delta|build) in ([\d.]+) s \(read and made ([\d.]+) s, prepared ([\d.]+) s\)"
+    r"match index of version (\d+) by a (delta|build) in ([\d.]+) s \(read ([\d.]+) s, made ([\d.]+) s, prepared ([\d.]+) s\)"
 )
 
 
@@ -94,8 +94,8 @@ def scale(
         visible, _ = asyncio.run(freshness_bench.measure(server.base, directory, edits, edit)) if edits else ([], [])
         print(f"  edit to visible in every worker: {', '.join(f'{v:.2f}' for v in visible)} s", flush=True)
         for m in UPDATED.finditer(log.read_text("utf-8", "replace")):  # each worker's own account of each update
-            version, how, took, made, prepared = m.groups()
-            print(f"    version {version} by a {how} in {took} s (read and made {made} s, prepared {prepared} s)")
+            version, how, took, read, made, prepared = m.groups()
+            print(f"    version {version} by a {how} in {took} s (read {read} s, made {made} s, prepared {prepared} s)")
     log.unlink()
     return dict(
         services=services,
