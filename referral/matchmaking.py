@@ -51,8 +51,8 @@ MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster
 # How often the GIL changes hands during a full rebuild (Python's default: every 5 ms). A match
 # gives up the GIL in each numpy call over large arrays and waits up to this long to take it back
 # from the build: tens of such calls cost a match 0.2-0.4 s at the default. Shorter turns cut that
-# further but slow every match (each is interrupted more often): 1 ms measured best at 100k
-# (longest wait ~0.1 s; 0.17 s at 0.5 ms, 0.3 s at 5 ms; bench/update_wait_bench.py's rebuild row).
+# further but slow every match (each is interrupted more often): 1 ms measured best at 100k, one
+# thread matching beside a rebuild (longest wait ~0.1 s; 0.17 s at 0.5 ms, 0.3 s at 5 ms; README).
 REBUILD_SWITCH_S = 0.001
 log = logging.getLogger(__name__)
 
