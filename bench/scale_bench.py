@@ -43,7 +43,8 @@ from targets import verdict
 
 BUILT = re.compile(r"match index of (\d+) services .* built in ([\d.]+) s")
 UPDATED = re.compile(
-    r"match index of version (\d+) by a (delta|build) in ([\d.]+) s \(read ([\d.]+) s, made ([\d.]+) s, prepared ([\d.]+) s\)"
+    r"match index of version (\d+) by a (delta|build) in ([\d.]+) s "
+    r"\(read ([\d.]+) s, made ([\d.]+) s, prepared ([\d.]+) s\)"
 )
 
 

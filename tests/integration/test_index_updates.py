@@ -77,7 +77,8 @@ def test_each_update_after_the_first_build_is_logged_with_how_it_was_made_and_it
     cache.current()
     (record,) = [r for r in caplog.records if r.name == "referral.matchmaking"]  # not the first build: the worker's
     assert record.getMessage().startswith("match index of version 2 by a delta in ")
-    assert "(read " in record.getMessage() and " s, made " in record.getMessage() and " s, prepared " in record.getMessage()
+    message = record.getMessage()
+    assert "(read " in message and " s, made " in message and " s, prepared " in message
     assert AUTISM not in record.getMessage()  # times and a version: nothing of the directory's content
 
 
