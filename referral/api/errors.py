@@ -30,6 +30,10 @@ PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_BASE = "/docs#problem-"
 # Seconds a client should wait when the database is lost: a PostgreSQL restart or failover takes a few.
 UNAVAILABLE_RETRY_AFTER = 5
+# SQLSTATEs of a database that is there but refuses the work for now, raised as neither OperationalError
+# nor a lost connection: 25006, a write on a read-only server (a hot standby, or one made read-only
+# while its disk fills or a failover runs) — a 503 to retry, not a 500.
+REFUSED_FOR_NOW = frozenset({"25006"})
 log = logging.getLogger(__name__)
 # What werkzeug says of the HTTP errors the API may answer without raising a Problem of its own (an
 # unknown URL or method, a body too large …), listed for the catalogue: _http translates them.
@@ -266,7 +270,7 @@ def _data(_error: DataError) -> Response:
 
 
 def _database(error: DBAPIError) -> Response:
-    if error.connection_invalidated:
+    if error.connection_invalidated or getattr(error.orig, "sqlstate", None) in REFUSED_FOR_NOW:
         return _unavailable(error)
     return _unexpected(error)
 

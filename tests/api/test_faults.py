@@ -1,5 +1,6 @@
-"""Faults: a database lost mid-request is a problem+json 503 and the next request works without a
-restart; liveness never queries, readiness checks a write works; CORS answers preflights without a key."""
+"""Faults: a database lost mid-request, or one that refuses writes (a read-only standby), is a problem+json
+503 and the next request works without a restart; liveness never queries, readiness checks a write works;
+CORS answers preflights without a key."""
 
 from __future__ import annotations
 
@@ -180,6 +181,56 @@ def test_readiness_finds_a_read_only_sqlite_connection_and_is_ready_once_it_is_r
     unready = client.get("/v1/health/ready")
     assert (unready.status_code, unready.get_json()["database"]) == (503, "writes fail")
     assert client.get("/v1/health/ready").status_code == 200
+
+
+class ReadOnlyServer:
+    """Once demoted, the database takes reads and refuses writes: a PostgreSQL hot standby
+    (each transaction turned read-only on the server: a write is SQLSTATE 25006, which SQLAlchemy raises as
+    an InternalError, neither an OperationalError nor a lost connection), or SQLite's ``query_only``."""
+
+    def __init__(self, app, backend: str):
+        self.backend = backend
+        self.demoted = False
+        with app.app_context():
+            self.engine = get_db().engine
+
+    def demote(self) -> None:
+        event.listen(self.engine, "before_cursor_execute", self._read_only)
+        self.demoted = True
+
+    def _read_only(self, _conn, cursor, _statement, _parameters, _context, _many):
+        # PostgreSQL lets a transaction become read-only at any point (only the way back is refused)
+        cursor.execute("PRAGMA query_only = ON" if self.backend == "sqlite" else "SET TRANSACTION READ ONLY")
+
+    def promote(self) -> None:
+        if self.demoted:
+            event.remove(self.engine, "before_cursor_execute", self._read_only)
+            self.engine.dispose()  # SQLite keeps query_only on a connection
+            self.demoted = False
+
+
+@pytest.fixture
+def standby(app, backend):
+    server = ReadOnlyServer(app, backend)
+    yield server
+    server.promote()  # the teardown writes
+
+
+def test_a_write_to_a_read_only_server_is_a_503_to_retry_and_reads_still_work(app, client, admin_headers, standby):
+    seed_mini(app)
+    standby.demote()
+    read = client.get(f"/v1/services/{AUTISM}")
+    assert read.status_code == 200
+    change = {"json": {"wait_days": 1}, "headers": {**admin_headers, "If-Match": read.headers["ETag"]}}
+    refused = client.patch(f"/v1/services/{AUTISM}", **change)
+    assert (refused.status_code, refused.mimetype) == (503, "application/problem+json")
+    assert refused.get_json()["type"] == "/docs#problem-database-unavailable"
+    assert refused.headers["Retry-After"] == "5"
+    assert client.get("/v1/health/ready").get_json()["database"] == "writes fail"
+    standby.promote()
+    assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 30  # nothing was written
+    assert client.patch(f"/v1/services/{AUTISM}", **change).status_code == 200
+    assert client.get(f"/v1/services/{AUTISM}").get_json()["wait_days"] == 1
 
 
 @pytest.fixture
