@@ -134,12 +134,15 @@ class IndexCache:
 
     def warm(self) -> DirectoryIndex:
         """Build now (before traffic), freeze what the build left out of the garbage collector and, in
-        a serving worker, start the thread that keeps the index current."""
+        a serving worker, start the thread that keeps the index current, every thread allocating from
+        the main heap (``memory.one_arena``: 100-450 MB less at 1M services)."""
+        if self._start is run_in_background:
+            memory.one_arena()
         index = self.current()
-        self._rehearse(index)
         gc.collect()
         gc.freeze()  # the long-lived objects (modules, tables): a full collection would walk them all
         memory.trim()  # the snapshot the build read is freed: its pages go back to the system
+        self._rehearse(index)  # after the trim: the first update reuses the pages the rehearsal freed
         if self._start is run_in_background and self._poller is None:
             self._poller = threading.Thread(target=self._poll, name="referral-index-poller", daemon=True)
             self._poller.start()

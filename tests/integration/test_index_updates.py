@@ -279,6 +279,34 @@ def test_warm_rehearses_a_rename_and_a_site_move_on_copies_and_serves_the_index_
     assert prepared[0] is index and len(prepared) == 3 and all(p.version == index.version for p in prepared)
 
 
+def test_a_serving_worker_keeps_one_heap_before_it_builds_and_rehearses_after_the_trim(seeded, monkeypatch):
+    import gc
+
+    from referral import memory
+
+    steps = []
+    monkeypatch.setattr(memory, "one_arena", lambda: steps.append("one arena") or True)
+    monkeypatch.setattr(memory, "trim", lambda: steps.append("trim") or True)
+    real_build, real_apply = matchmaking.rebuild, matchmaking.apply_changes
+    monkeypatch.setattr(matchmaking, "rebuild", lambda *a: steps.append("build") or real_build(*a))
+    monkeypatch.setattr(matchmaking, "apply_changes", lambda *a: steps.append("rehearsal") or real_apply(*a))
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 3600, start=matchmaking.run_in_background)
+    try:
+        cache.warm()
+    finally:
+        cache.stop()
+        gc.unfreeze()
+    # the rehearsal's freed pages stay for the first update; a worker that does not serve asks nothing
+    assert steps == ["one arena", "build", "trim", "rehearsal", "rehearsal"]
+    steps.clear()
+    inline = matchmaking.IndexCache(seeded.extensions["referral.db"], 3600)
+    try:
+        inline.warm()
+    finally:
+        gc.unfreeze()
+    assert steps == ["build", "trim", "rehearsal", "rehearsal"]
+
+
 def test_a_failed_rehearsal_is_logged_and_the_worker_serves_anyway(seeded, monkeypatch, caplog):
     import gc
 

@@ -1,12 +1,20 @@
 """Freeing a large object graph a piece at a time (referral/memory.py): what the caller alone holds
-is emptied; a table something else still shares, or an object someone else holds, is left whole."""
+is emptied; a table something else still shares, or an object someone else holds, is left whole. And
+one heap for every thread, when asked."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+
+import pytest
 
 from referral import memory
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Tables:
@@ -70,3 +78,35 @@ def test_retire_waits_for_a_thread_still_using_the_object_then_dismantles_it():
     taken, tables = [tables], None
     assert memory.retire(taken) == 1  # by_name; rows is held here as well
     assert done.is_set() and seen == [3 * memory.BIG] and taken == [] and len(rows) == 3 * memory.BIG
+
+
+ARENAS = """
+import ctypes, sys, threading
+from referral import memory
+
+if sys.argv[1] == "one":
+    assert memory.one_arena()
+
+def allocate():
+    kept = [bytearray(100_000) for _ in range(50)]  # malloc'd, as numpy arrays are
+    del kept
+
+thread = threading.Thread(target=allocate)
+thread.start()
+thread.join()
+libc = memory._libc()
+libc.fopen.restype = ctypes.c_void_p
+report = libc.fopen(sys.argv[2].encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(report))
+libc.fclose(ctypes.c_void_p(report))
+"""
+
+
+@pytest.mark.skipif(
+    memory._libc() is None or not hasattr(memory._libc(), "malloc_info"), reason="glibc's allocator only"
+)
+@pytest.mark.parametrize(("asked", "arenas"), [("one", 1), ("default", 2)])
+def test_one_arena_keeps_a_new_threads_allocations_on_the_main_heap(tmp_path, asked, arenas):
+    report = tmp_path / "malloc_info.xml"
+    subprocess.run([sys.executable, "-c", ARENAS, asked, str(report)], check=True, cwd=ROOT, timeout=60)
+    assert report.read_text().count("<heap nr=") == arenas  # glibc lists each arena as a heap
