@@ -62,7 +62,7 @@ def prepare(index: DirectoryIndex, today: date, settings: MatchSettings) -> KeyS
     (scoring.row_parts) and the cell summaries, each spliced from the previous index's when this one
     was spliced from it and that one is still held (``DirectoryIndex.previous``)."""
     previous, origin = index.previous(), index.origin
-    spliced_from = (previous.columns, origin.old_rows()) if previous is not None and origin is not None else None
+    spliced_from = (previous.columns, origin.old_rows) if previous is not None and origin is not None else None
     row_parts(index.columns, today, settings, spliced_from)
     return summary(index, today, settings)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import fields, replace
+from datetime import date
 from functools import partial
 from unittest.mock import patch
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from referral.matching import cellbound, csr, scoring
 from referral.matching.csr import Lists, splice_lists
 from referral.matching.delta import apply_changes
-from referral.matching.index import build_index
+from referral.matching.index import Origin, build_index
 from referral.matching.settings import MatchSettings
 from tests.unit.matching.builders import TERMS, TODAY, directory, service, site
 
@@ -204,3 +205,31 @@ def test_an_edit_in_place_recomputes_the_summaries_of_the_cells_listing_the_serv
     assert not np.array_equal(after.top, before.top)  # the only service of its cell now waits: its bound falls
     for name in ("relations", "met", "top", "ready"):
         assert np.array_equal(getattr(after, name), getattr(rebuilt, name)), name
+
+
+def test_the_rows_an_update_kept_are_worked_out_only_when_the_day_parts_are_spliced_from_them():
+    rnd, day = random.Random(11), MatchSettings()
+    services = [dense_service(rnd, f"svc-{i:03d}") for i in range(30)]
+    index = build_index(directory(*services))
+    renamed = replace(services[4], name="Renamed")
+    tomorrow = TODAY.toordinal() + 1
+    asked: list[int] = []
+    old_rows = Origin.old_rows
+
+    def noted(origin: Origin) -> np.ndarray:
+        asked.append(1)
+        return old_rows(origin)
+
+    with patch.object(Origin, "old_rows", noted):
+        cellbound.prepare(index, TODAY, day)  # a build: no previous index
+        spliced = apply_changes(index, "v2", {renamed.id}, [renamed])
+        cellbound.prepare(spliced, date.fromordinal(tomorrow), day)  # the old parts are of another day
+        assert asked == []
+        cellbound.prepare(spliced, TODAY, day)  # spliced from the old index's parts of that day
+        assert asked == [1]
+        cellbound.prepare(spliced, TODAY, day)  # already kept
+        assert asked == [1]
+    fresh = build_index(directory(*services[:4], renamed, *services[5:], version="v2"))
+    for f in fields(scoring.RowParts):
+        ours, theirs = (getattr(scoring.row_parts(i.columns, TODAY, day), f.name) for i in (spliced, fresh))
+        assert np.array_equal(ours, theirs, equal_nan=True), f.name
