@@ -28,10 +28,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from served import Server, match_body, prepare
+from served import TICK_S, Server, match_body, prepare
 from targets import verdict
 
 CONCURRENCY = (1, 2, 8)
+
+
+def driven(server: Server, make, concurrency: int, requests: int, seconds: float) -> dict:
+    """``drive``'s figures and the CPU each request cost: the workers' (server ms) and this process's,
+    the load generator (client ms). The server's share is what a client on other cores would not change."""
+    ticks, mine = server.cpu_ticks(), time.process_time()
+    row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
+    n = max(row["n"], 1)
+    server_ms = (server.cpu_ticks() - ticks) * TICK_S * 1000 / n
+    return dict(row, server_ms=server_ms, client_ms=(time.process_time() - mine) * 1000 / n)
 
 
 async def drive(base: str, make, concurrency: int, requests: int, seconds: float) -> dict:
@@ -84,11 +94,12 @@ def bench(directory, model: str, requests: int, seconds: float) -> list[dict]:
         for name, make in endpoints(directory).items():
             asyncio.run(drive(server.base, make, 2, 150, seconds))  # warm up: the first seconds after start run slow
             for concurrency in CONCURRENCY:
-                row = asyncio.run(drive(server.base, make, concurrency, requests, seconds))
+                row = driven(server, make, concurrency, requests, seconds)
                 rows.append(dict(size=directory.services, model=model, endpoint=name, concurrency=concurrency, **row))
                 print(
                     f"  {model} {name:>8} c={concurrency}: {row['rps']:.0f}/s p50 {row['p50']:.1f} ms "
-                    f"p95 {row['p95']:.1f} ms",
+                    f"p95 {row['p95']:.1f} ms; CPU per request: server {row['server_ms']:.2f} ms, "
+                    f"client {row['client_ms']:.2f} ms",
                     flush=True,
                 )
     return rows
@@ -97,7 +108,7 @@ def bench(directory, model: str, requests: int, seconds: float) -> list[dict]:
 def table(rows: list[dict]) -> str:
     head = (
         f"{'database':>10} {'services':>8} {'model':>5} {'endpoint':>8} {'clients':>7} {'req/s':>6} "
-        f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10}"
+        f"{'p50 ms':>6} {'p95 ms':>6} {'errors':>6} {'of trivial':>10} {'server ms':>9} {'client ms':>9}"
     )
     lines = [head, "-" * len(head)]
     floor = {
@@ -108,7 +119,8 @@ def table(rows: list[dict]) -> str:
         ratio = f"{r['rps'] / base:>10.0%}" if r["endpoint"] != "trivial" else f"{'':>10}"
         lines.append(
             f"{r['database']:>10} {r['size']:>8} {r['model']:>5} {r['endpoint']:>8} {r['concurrency']:>7} "
-            f"{r['rps']:>6.0f} {r['p50']:>6.1f} {r['p95']:>6.1f} {r['errors']:>6} {ratio}"
+            f"{r['rps']:>6.0f} {r['p50']:>6.1f} {r['p95']:>6.1f} {r['errors']:>6} {ratio} "
+            f"{r['server_ms']:>9.2f} {r['client_ms']:>9.2f}"
         )
     return "\n".join(lines)
 
@@ -146,6 +158,22 @@ def main() -> None:
             share = 100 * r["rps"] / trivial[r["database"], r["model"], r["concurrency"]]
             target = f"match/trivial, {r['database']} {r['model']} at {r['concurrency']} clients"
             print(verdict(target, share, 50, "%", at_least=True))
+    served = {
+        (r["database"], r["model"], r["concurrency"]): r["server_ms"]
+        for r in rows
+        if r["endpoint"] == "trivial" and r["size"] == 10_000
+    }
+    print(
+        "The server's side alone (the workers' CPU per trivial request over theirs per match, 10k services: the "
+        "share if the client ran elsewhere and the workers' cores were the limit):"
+    )
+    for r in rows:
+        if r["endpoint"] == "match" and r["size"] == 10_000:
+            trivial_ms = served[r["database"], r["model"], r["concurrency"]]
+            print(
+                f"  {r['database']} {r['model']} at {r['concurrency']} clients: {trivial_ms:.2f} / "
+                f"{r['server_ms']:.2f} ms = {100 * trivial_ms / r['server_ms']:.0f} %"
+            )
 
 
 if __name__ == "__main__":

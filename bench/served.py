@@ -35,6 +35,7 @@ from referral.models import ServiceNeed  # noqa: E402
 from referral.policy import CLI  # noqa: E402
 
 BIN = Path(sys.executable).parent
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")  # the unit of /proc/PID/stat's CPU times
 
 
 @dataclass
@@ -167,20 +168,21 @@ class Server:
         ready. Wait until the workers' CPU time stops growing (all built), so no measured request
         lands on a worker still building."""
 
-        def cpu_ticks() -> int:
-            total = 0
-            for pid in self._children():
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-            return total
-
-        before = cpu_ticks()
+        before = self.cpu_ticks()
         while True:
             time.sleep(0.5)
-            now = cpu_ticks()
+            now = self.cpu_ticks()
             if now - before <= 5:  # clock ticks (1/100 s): at most 10 % of a core over the half second
                 return
             before = now
+
+    def cpu_ticks(self) -> int:
+        """The CPU time the workers have used, user and system (Linux /proc), in clock ticks (``TICK_S``)."""
+        total = 0
+        for pid in self._children():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total
 
     def _children(self) -> list[int]:
         return [
