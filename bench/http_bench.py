@@ -151,31 +151,25 @@ def main() -> None:
     )
     print("\nIssue 16's target (match throughput as a share of the trivial endpoint's, 10k services):")
     trivial = {
-        (r["database"], r["model"], r["concurrency"]): r["rps"]
+        (r["database"], r["model"], r["concurrency"]): r
         for r in rows
         if r["endpoint"] == "trivial" and r["size"] == 10_000
     }
-    for r in rows:
-        if r["endpoint"] == "match" and r["size"] == 10_000:
-            share = 100 * r["rps"] / trivial[r["database"], r["model"], r["concurrency"]]
-            target = f"match/trivial, {r['database']} {r['model']} at {r['concurrency']} clients"
-            print(verdict(target, share, 50, "%", at_least=True))
-    served = {
-        (r["database"], r["model"], r["concurrency"]): r["server_ms"]
-        for r in rows
-        if r["endpoint"] == "trivial" and r["size"] == 10_000
-    }
+    matches = [r for r in rows if r["endpoint"] == "match" and r["size"] == 10_000]
+    for r in matches:
+        share = 100 * r["rps"] / trivial[r["database"], r["model"], r["concurrency"]]["rps"]
+        target = f"match/trivial, {r['database']} {r['model']} at {r['concurrency']} clients"
+        print(verdict(target, share, 50, "%", at_least=True))
     print(
         "The server's side alone (the workers' CPU per trivial request over theirs per match, 10k services: the "
         "share if the client ran elsewhere and the workers' cores were the limit):"
     )
-    for r in rows:
-        if r["endpoint"] == "match" and r["size"] == 10_000:
-            trivial_ms = served[r["database"], r["model"], r["concurrency"]]
-            print(
-                f"  {r['database']} {r['model']} at {r['concurrency']} clients: {trivial_ms:.2f} / "
-                f"{r['server_ms']:.2f} ms = {100 * trivial_ms / r['server_ms']:.0f} %"
-            )
+    for r in matches:
+        trivial_ms = trivial[r["database"], r["model"], r["concurrency"]]["server_ms"]
+        print(
+            f"  {r['database']} {r['model']} at {r['concurrency']} clients: {trivial_ms:.2f} / "
+            f"{r['server_ms']:.2f} ms = {100 * trivial_ms / r['server_ms']:.0f} %"
+        )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import fields, replace
-from datetime import date
+from datetime import timedelta
 from functools import partial
 from unittest.mock import patch
 
@@ -212,7 +212,6 @@ def test_the_rows_an_update_kept_are_worked_out_only_when_the_day_parts_are_spli
     services = [dense_service(rnd, f"svc-{i:03d}") for i in range(30)]
     index = build_index(directory(*services))
     renamed = replace(services[4], name="Renamed")
-    tomorrow = TODAY.toordinal() + 1
     asked: list[int] = []
     old_rows = Origin.old_rows
 
@@ -223,7 +222,7 @@ def test_the_rows_an_update_kept_are_worked_out_only_when_the_day_parts_are_spli
     with patch.object(Origin, "old_rows", noted):
         cellbound.prepare(index, TODAY, day)  # a build: no previous index
         spliced = apply_changes(index, "v2", {renamed.id}, [renamed])
-        cellbound.prepare(spliced, date.fromordinal(tomorrow), day)  # the old parts are of another day
+        cellbound.prepare(spliced, TODAY + timedelta(days=1), day)  # the old parts are of another day
         assert asked == []
         cellbound.prepare(spliced, TODAY, day)  # spliced from the old index's parts of that day
         assert asked == [1]
