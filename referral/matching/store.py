@@ -24,7 +24,7 @@ import typing
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import InitVar, fields, is_dataclass
 from datetime import date
 from functools import cache
 from types import UnionType
@@ -287,20 +287,42 @@ def _flatten(cls: type) -> Convert:
 def _rebuild(cls: type) -> Convert:
     """For a dataclass: a function turning ``_flatten``'s tuple back into an instance.
 
-    Written out as one expression per class (positional arguments, a converter call only where a
-    field needs one): decoding runs per service shown, and a generic loop over ~40 fields per call
-    doubled its cost."""
-    steps = [_from_plain(hint) for _, hint in _hints(cls)]
-    scope: dict[str, object] = {"cls": cls}
-    args = []
-    for i, step in enumerate(steps):
+    Written out as one function per class (a converter call only where a field needs one): decoding
+    runs per service shown, and a generic loop over ~40 fields per call doubled its cost. Every field
+    is stored, so a frozen class with slots and nothing after ``__init__`` is filled through its
+    slots' own setters (half the time of a frozen ``__init__``, which goes through
+    ``object.__setattr__`` once per field); any other class through its ``__init__``."""
+    hints = _hints(cls)
+    scope: dict[str, object] = {"cls": cls, "new": object.__new__}
+    values = []
+    for i, (_, hint) in enumerate(hints):
+        step = _from_plain(hint)
         if step is None:
-            args.append(f"v[{i}]")
+            values.append(f"v[{i}]")
         else:
-            scope[f"s{i}"] = step
-            args.append(f"(s{i}(v[{i}]) if v[{i}] else v[{i}])")  # None and () stay as they are
-    exec(f"def rebuild(v):\n    return cls({', '.join(args)})", scope)
+            scope[f"c{i}"] = step
+            values.append(f"(c{i}(v[{i}]) if v[{i}] else v[{i}])")  # None and () stay as they are
+    if _slotted(cls):
+        lines = ["o = new(cls)"]
+        for i, ((f, _), value) in enumerate(zip(hints, values, strict=True)):
+            scope[f"set{i}"] = getattr(cls, f.name).__set__  # the slot's member descriptor
+            lines.append(f"set{i}(o, {value})")
+        body = "\n    ".join([*lines, "return o"])
+    else:
+        body = f"return cls({', '.join(values)})"
+    exec(f"def rebuild(v):\n    {body}", scope)
     return typing.cast(Convert, scope["rebuild"])
+
+
+def _slotted(cls: type) -> bool:
+    """Whether every field of dataclass ``cls`` is a slot of its own and ``__init__`` does nothing
+    but store them (no ``__post_init__``, no init-only or excluded fields)."""
+    slots = set(getattr(cls, "__slots__", ()))
+    return (
+        not hasattr(cls, "__post_init__")
+        and all(f.init and f.name in slots for f in fields(cls))
+        and not any(hint is InitVar or isinstance(hint, InitVar) for hint in typing.get_type_hints(cls).values())
+    )
 
 
 def _hints(cls: type) -> list[tuple[typing.Any, object]]:

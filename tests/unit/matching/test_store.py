@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import date
 from types import FunctionType, ModuleType
 
@@ -89,6 +90,41 @@ def test_a_decoded_service_equals_the_one_stored_field_for_field(original):
     assert decoded == original
     assert type(decoded.verified_at) is type(original.verified_at)  # a date comes back a date, not an ordinal
     assert all(type(a) is type(b) for a, b in zip(decoded.sites, original.sites, strict=True))
+
+
+def test_a_decoded_service_is_as_frozen_as_one_built_by_its_constructor():
+    decoded = decode(encode(service("a", sites=(site("s1"),))))
+    with pytest.raises(FrozenInstanceError):
+        decoded.name = "changed"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        decoded.sites[0].lat = 0.0  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """Not slotted, and its __init__ does more than store: decoded through __init__."""
+
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low above high")
+
+
+@dataclass(frozen=True, slots=True)
+class _Holder:
+    name: str
+    checked: _Checked
+
+
+def test_a_class_whose_init_does_more_than_store_is_decoded_through_its_init():
+    assert store_module._slotted(Service) and store_module._slotted(Site)
+    assert not store_module._slotted(_Checked)
+    rebuild = store_module._rebuild(_Holder)
+    assert rebuild(("h", (1, 2))) == _Holder("h", _Checked(1, 2))
+    with pytest.raises(ValueError, match="low above high"):
+        rebuild(("h", (3, 2)))
 
 
 @settings(max_examples=200, deadline=None)
