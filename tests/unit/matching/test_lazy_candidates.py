@@ -155,6 +155,25 @@ def test_no_site_is_nearer_than_its_services_box_says(groups, here):
             assert bound[row] <= km[offsets[row] : offsets[row + 1]].min()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(-89.9, 89.9),
+    st.floats(-180, 180),
+    st.lists(st.tuples(st.floats(-0.05, 0.05), st.floats(-0.05, 0.05)), min_size=1, max_size=3),
+)
+def test_the_float32_box_bound_holds_within_metres_of_the_point_and_stays_within_tens_of_metres(lat, lon, offsets):
+    """The bound is computed in float32 (spatial.py): sites metres to a few km away, anywhere on the
+    globe (the antimeridian too), are never nearer than it says, and it gives away at most ~30 m."""
+    points = [(min(max(lat + dlat, -90.0), 90.0), (lon + dlon + 180.0) % 360.0 - 180.0) for dlat, dlon in offsets]
+    plat, plon = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    bound = SiteBoxes(np.array([0, len(points)]), plat, plon).min_km(np.array([0]), lat, lon)
+    assert bound.dtype == np.float64
+    nearest = haversine_km(unit_vectors(plat, plon).reshape(-1, 3), lat, lon).min()
+    assert bound[0] <= nearest
+    if len(points) == 1:  # a box of one point: the bound is that point's distance, less the slack
+        assert nearest - bound[0] <= 0.03 + 1e-4 * nearest
+
+
 def shown(index, found, query):
     """The engine's answer and the naive reference's, in the same shape."""
     fast = [(r.service.id, r.score, r.site.id if r.site else None, r.needs_met) for r in match(index, query).results]
