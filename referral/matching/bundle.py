@@ -7,7 +7,10 @@ counts 0 km) and better ranks. The candidates are every cover of the smallest si
 one up (exact search up to 4 services, at most 50 results and 20 needs, branching on the first
 uncovered need so only useful services are tried; greedy beyond), and always the baseline: the
 top results taken in rank order while they add a need. So the bundle starts from the best
-results and is never worse than that baseline. Depends on the standard library only.
+results and is never worse than that baseline. A cover one larger can only win by having fewer
+members a worker cannot act on at once, so when a smallest cover has none, the larger ones are not
+searched (the common case: the same bundle at about half the cost). Depends on the standard library
+only.
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ def make_bundle(results: Sequence[Result], actionable: Sequence[str]) -> Bundle:
         return Bundle((), (), (), uncovered)
     useful = [i for i, m in enumerate(masks) if m]
     options = [baseline(masks, goal)]
+    facts = _facts(results)
     if len(results) <= EXACT_MAX_RESULTS and len(actionable) <= EXACT_MAX_NEEDS:
-        options += _exact(masks, useful, goal)
+        options += _exact(masks, useful, goal, [f[0] for f in facts])
     else:
         options.append(_greedy(masks, useful, goal))
-    facts = _facts(results)
     chosen = min(options, key=lambda picked: _quality(facts, picked))
     picked = sorted(chosen, key=lambda i: results[i].rank)
     return Bundle(
@@ -77,12 +80,14 @@ def baseline(masks: Sequence[int], goal: int) -> tuple[int, ...]:
     return tuple(picked)
 
 
-def _exact(masks: list[int], useful: list[int], goal: int) -> list[tuple[int, ...]]:
-    """Every cover of the smallest size up to EXACT_MAX_SIZE and of the size after it; [] if larger."""
+def _exact(masks: list[int], useful: list[int], goal: int, waiting: Sequence[bool]) -> list[tuple[int, ...]]:
+    """Every cover of the smallest size up to EXACT_MAX_SIZE and of the size after it; [] if larger.
+    The size after is left out when a smallest cover has no member ``waiting`` (not actionable now):
+    ``quality`` ranks it ahead of every larger cover."""
     found: set[tuple[int, ...]] = set()
     smallest = None
     for size in range(1, EXACT_MAX_SIZE + 1):
-        if smallest is not None and size > smallest + 1:
+        if smallest is not None and (size > smallest + 1 or any(not any(waiting[i] for i in c) for c in found)):
             break
         before = len(found)
         _branch(masks, useful, goal, 0, (), size, found)

@@ -1,7 +1,15 @@
 """Unmet needs with their reasons, the coverage guarantee and the bundle."""
 
-import pytest
+from functools import reduce
+from itertools import combinations
+from operator import or_
+from types import SimpleNamespace
 
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from referral.matching.bundle import EXACT_MAX_SIZE, baseline, make_bundle, quality
 from referral.matching.engine import match
 from referral.matching.index import build_index
 
@@ -98,3 +106,63 @@ def test_the_bundle_prefers_fewer_organizations_then_less_distance():
 def test_the_bundle_lists_needs_no_result_meets_as_uncovered():
     outcome = match(build_index(directory(service("c"))), query(need(), need("dev.speech")))
     assert (outcome.bundle.service_ids, outcome.bundle.uncovered) == (("c",), ("dev.speech",))
+
+
+def _brute_force_bundle(results, codes):
+    """The module docstring's rule, by enumeration: of the baseline and every cover of the smallest
+    size (up to EXACT_MAX_SIZE) and of the size after it, the best by ``quality``."""
+    masks = [sum(1 << k for k, c in enumerate(codes) if c in r.needs_met) for r in results]
+    goal = 0
+    for mask in masks:
+        goal |= mask
+    covers = {
+        size: [c for c in combinations(range(len(results)), size) if reduce(or_, (masks[i] for i in c), 0) == goal]
+        for size in range(1, EXACT_MAX_SIZE + 1)
+    }
+    smallest = min((size for size, found in covers.items() if found), default=None)
+    options = [baseline(masks, goal)]
+    if smallest is not None:
+        options += covers[smallest] + covers.get(smallest + 1, [])
+    return min(options, key=lambda picked: quality(results, picked))
+
+
+def _fake_result(rank, needs_met, waiting, remote, organization, km):
+    """What make_bundle reads of a Result."""
+    capacity = "waitlist" if waiting else "accepting"
+    return SimpleNamespace(
+        rank=rank,
+        needs_met=needs_met,
+        site=None if remote else object(),
+        distance_km=None if remote else km,
+        service=SimpleNamespace(id=f"s{rank}", capacity=capacity, organization_id=organization),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.frozensets(st.sampled_from("abcd"), max_size=3),
+            st.booleans(),
+            st.booleans(),
+            st.sampled_from("XYZ"),
+            st.floats(0, 30).map(lambda km: round(km, 1)),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.sampled_from("abcde"), min_size=1, max_size=4, unique=True),
+)
+@example(  # the first result covers both but is waitlisted: the two after it, both accepting, are better
+    [
+        (frozenset("ab"), True, False, "X", 1.0),
+        (frozenset("a"), False, False, "X", 1.0),
+        (frozenset("b"), False, False, "X", 1.0),
+    ],
+    ["a", "b"],
+)
+def test_the_bundle_is_the_best_cover_of_the_smallest_size_or_the_next_whatever_is_searched(rows, codes):
+    results = [_fake_result(rank, *row) for rank, row in enumerate(rows, 1)]
+    bundle = make_bundle(results, codes)
+    best = _brute_force_bundle(results, codes) if any(r.needs_met & set(codes) for r in results) else ()
+    assert bundle.ranks == tuple(sorted(results[i].rank for i in best))
