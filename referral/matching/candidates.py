@@ -375,7 +375,7 @@ def _sketch(
     near, min_km, _ = _reach(index, query, rows)
     keep = np.flatnonzero(near)
     rows, related, min_km = rows[keep], _rows_of(related, keep), min_km[keep]
-    _, fit = _fit(related, needs, settings)
+    fit = _fit_only(related, needs, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     day, weights = row_parts(index.columns, today, settings), settings.weights()
     far = max(settings.remote_distance_score, settings.remote_local_score)  # a remote row's part at most
@@ -478,6 +478,16 @@ def _fit(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettin
     for k, need in enumerate(needs):
         fit = fit + weight(need) * quality[:, k]
     return quality, fit / total_weight if total_weight else fit
+
+
+def _fit_only(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettings) -> np.ndarray:
+    """``_fit``'s need fit alone, the same numbers: each need's column read straight through the
+    relation table, without the (n, K) quality matrix (the sketch's rows are thousands)."""
+    by_relation = np.array((0.0, *settings.fits()))
+    fit, total_weight = np.zeros(len(related)), sum(weight(n) for n in needs)
+    for k, need in enumerate(needs):
+        fit = fit + weight(need) * by_relation.take(related[:, k])
+    return fit / total_weight if total_weight else fit
 
 
 def _highest(tier: np.ndarray, bound: np.ndarray, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

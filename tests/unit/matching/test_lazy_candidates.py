@@ -16,14 +16,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referral.matching.candidates import candidates
+from referral.matching.candidates import _fit, _fit_only, candidates
 from referral.matching.engine import _choose, match
 from referral.matching.geo import haversine_km, unit_vectors
 from referral.matching.index import build_index
 from referral.matching.needs import understand_needs
 from referral.matching.settings import MatchSettings
 from referral.matching.spatial import SiteBoxes
-from referral.matching.types import SEVERITY_ACTIONABLE, Child, Location, MatchQuery, NeedInput, Outcomes
+from referral.matching.types import (
+    SEVERITY_ACTIONABLE,
+    Child,
+    Location,
+    MatchQuery,
+    NeedInput,
+    Outcomes,
+    UnderstoodNeed,
+)
 
 from .builders import PLACES, TERMS, TODAY, at, directory, need, query, service, site
 from .naive import naive_match
@@ -222,3 +230,20 @@ def test_a_need_only_a_low_scoring_far_service_meets_is_still_covered():
     fast, slow = shown(index, found, query(need("mh.counselling"), need("dev.speech"), limit=3))
     assert fast == slow
     assert "speech" in [r[0] for r in fast]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.sampled_from(["code", "text", "notes"]), st.floats(0, 1)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.data(),
+)
+def test_the_sketchs_need_fit_is_the_pools_bit_for_bit(asked, data):
+    needs = [UnderstoodNeed(f"n{k}", "n", sev, source, confidence=conf) for k, (sev, source, conf) in enumerate(asked)]
+    n = data.draw(st.integers(0, 40))
+    cells = data.draw(st.lists(st.integers(0, 3), min_size=n * len(needs), max_size=n * len(needs)))
+    related = np.array(cells, dtype=np.int8).reshape(n, len(needs))
+    assert np.array_equal(_fit_only(related, needs, MatchSettings()), _fit(related, needs, MatchSettings())[1])
