@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -142,7 +143,7 @@ class _Context:
 
 
 CARD_FACTS_KEPT = 4096  # (row, site, language) card facts kept per index, oldest dropped first: ~10 MB at most
-_CARD_FACTS: weakref.WeakKeyDictionary[DirectoryIndex, dict[tuple[int, int, str], Mapping[str, object]]] = (
+_CARD_FACTS: weakref.WeakKeyDictionary[DirectoryIndex, OrderedDict[tuple[int, int, str], Mapping[str, object]]] = (
     weakref.WeakKeyDictionary()
 )
 _CARD_FACTS_LOCK = threading.Lock()
@@ -158,9 +159,9 @@ def _card_facts(
     if found is None:
         found = card_facts(service, site, language, index.gazetteer)
         with _CARD_FACTS_LOCK:
-            kept = _CARD_FACTS.setdefault(index, {})
+            kept = _CARD_FACTS.setdefault(index, OrderedDict())  # oldest first (store.py: why not a dict)
             if len(kept) >= CARD_FACTS_KEPT:
-                del kept[next(iter(kept))]
+                kept.popitem(last=False)
             kept[(row, flat, language)] = found
     return found
 

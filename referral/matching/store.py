@@ -23,6 +23,7 @@ import threading
 import typing
 from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import InitVar, fields, is_dataclass
 from datetime import date
@@ -192,9 +193,10 @@ class ServiceStore(Sequence[Service]):
         if len(records) != len(ids):
             raise ValueError("one id per record")
         self.records, self.ids = records, ids
-        # row -> decoded service, oldest first; a plain dict (no reference back to the store, so an
-        # old version is freed by reference counts even after gc.freeze)
-        self._cache: dict[int, Service] = {}
+        # row -> decoded service, oldest first (no reference back to the store, so an old version is
+        # freed by reference counts even after gc.freeze). An OrderedDict: a plain dict evicting its
+        # first key scans the deleted entries before it, ~1.1 µs an eviction against ~0.2 µs here
+        self._cache: OrderedDict[int, Service] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -223,7 +225,7 @@ class ServiceStore(Sequence[Service]):
         service = decode(self.records[row])  # IndexError out of range, as a tuple's
         with self._lock:
             if len(self._cache) >= CACHED:
-                del self._cache[next(iter(self._cache))]
+                self._cache.popitem(last=False)
             self._cache[row] = service
         return service
 
