@@ -47,23 +47,30 @@ def card_facts(service: Service, site: Site | None, language: str, gazetteer: Ga
     (not on the child, the day or the time): the same for every match that shows them."""
     lang = language
     hours = service.hours or (site.hours if site else ())
+    languages = tuple(sorted(service.delivered_languages))
+    # each list read only when it has items: most listings leave most of them empty, and a generator
+    # over nothing still costs its setting up (a card's facts are worked out for every result shown)
     return dict(
         phones=_phones(service, site),
         hours=hours,
-        always_open=always_open(hours),
+        always_open=always_open(hours) if hours else False,
         description=_in(service.description, lang),
         accessibility=_in(site.accessibility, lang) if site else None,
-        delivered_languages=tuple(sorted(service.delivered_languages)),
-        delivered_in=tuple(language_label(lang, code) for code in sorted(service.delivered_languages)),
+        delivered_languages=languages,
+        delivered_in=tuple(language_label(lang, code) for code in languages) if languages else (),
         application_process=_in(service.application_process, lang),
-        required_documents=tuple(d.in_language(lang) for d in service.required_documents),
-        contacts=tuple(CardContact(c.title.in_language(lang), c.name, c.phone, c.email) for c in service.contacts),
+        required_documents=_all_in(service.required_documents, lang),
+        contacts=tuple(CardContact(c.title.in_language(lang), c.name, c.phone, c.email) for c in service.contacts)
+        if service.contacts
+        else (),
         wait_time=_in(service.wait_time, lang),
-        alerts=tuple(a.in_language(lang) for a in service.alerts),
+        alerts=_all_in(service.alerts, lang),
         cost_text=(service.cost_texts.get(lang) or service.cost_text) if service.cost_text else None,
         verified_at=service.verified_at,
         remote=site is None,
-        serves_area=tuple(_place_name(gazetteer, code, lang) for code in sorted(service.area_places)),
+        serves_area=tuple(_place_name(gazetteer, code, lang) for code in sorted(service.area_places))
+        if service.area_places
+        else (),
         serves_radius_km=service.area_radius_km,
         school=_school(service, lang),
     )
@@ -71,6 +78,10 @@ def card_facts(service: Service, site: Site | None, language: str, gazetteer: Ga
 
 def _in(text: Text | None, language: str) -> str | None:
     return text.in_language(language) if text else None
+
+
+def _all_in(texts: Sequence[Text], language: str) -> tuple[str, ...]:
+    return tuple(t.in_language(language) for t in texts) if texts else ()
 
 
 def _phones(service: Service, site: Site | None) -> tuple[Phone, ...]:
