@@ -375,7 +375,7 @@ def _sketch(
     near, min_km, _ = _reach(index, query, rows)
     keep = np.flatnonzero(near)
     rows, related, min_km = rows[keep], _rows_of(related, keep), min_km[keep]
-    fit = _fit_only(related, needs, settings)
+    fit = _need_fit(related, needs, settings)
     severity = max((n.severity for n in needs if n.source != "notes"), default=0)
     day, weights = row_parts(index.columns, today, settings), settings.weights()
     far = max(settings.remote_distance_score, settings.remote_local_score)  # a remote row's part at most
@@ -472,22 +472,23 @@ def _reach(index: DirectoryIndex, query: MatchQuery, rows: np.ndarray) -> tuple[
 
 def _fit(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettings) -> tuple[np.ndarray, np.ndarray]:
     """The (n, K) quality of each row for each need (``related``: 1 + relation, 0 = not met) and the need fit."""
-    by_relation = np.array((0.0, *settings.fits()))  # by 1 + relation; 0 = the need is not met
-    quality = by_relation[related]
-    fit, total_weight = np.zeros(len(related)), sum(weight(n) for n in needs)
-    for k, need in enumerate(needs):
-        fit = fit + weight(need) * quality[:, k]
-    return quality, fit / total_weight if total_weight else fit
+    return _by_relation(settings)[related], _need_fit(related, needs, settings)
 
 
-def _fit_only(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettings) -> np.ndarray:
-    """``_fit``'s need fit alone, the same numbers: each need's column read straight through the
-    relation table, without the (n, K) quality matrix (the sketch's rows are thousands)."""
-    by_relation = np.array((0.0, *settings.fits()))
+def _need_fit(related: np.ndarray, needs: list[UnderstoodNeed], settings: MatchSettings) -> np.ndarray:
+    """The need fit alone: each need's quality weighted and summed in need order, over the total weight.
+    Each column is read straight through the relation table, never building the (n, K) quality (the
+    sketch reads only this, for thousands of rows)."""
+    by_relation = _by_relation(settings)
     fit, total_weight = np.zeros(len(related)), sum(weight(n) for n in needs)
     for k, need in enumerate(needs):
         fit = fit + weight(need) * by_relation.take(related[:, k])
     return fit / total_weight if total_weight else fit
+
+
+def _by_relation(settings: MatchSettings) -> np.ndarray:
+    """A need's quality by 1 + relation; 0 = the need is not met."""
+    return np.array((0.0, *settings.fits()))
 
 
 def _highest(tier: np.ndarray, bound: np.ndarray, rest: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

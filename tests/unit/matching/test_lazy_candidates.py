@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referral.matching.candidates import _fit, _fit_only, candidates
+from referral.matching.candidates import _need_fit, candidates
 from referral.matching.engine import _choose, match
 from referral.matching.geo import haversine_km, unit_vectors
 from referral.matching.index import build_index
-from referral.matching.needs import understand_needs
+from referral.matching.needs import understand_needs, weight
 from referral.matching.settings import MatchSettings
 from referral.matching.spatial import SiteBoxes
 from referral.matching.types import (
@@ -241,9 +241,16 @@ def test_a_need_only_a_low_scoring_far_service_meets_is_still_covered():
     ),
     st.data(),
 )
-def test_the_sketchs_need_fit_is_the_pools_bit_for_bit(asked, data):
+def test_the_need_fit_is_the_weighted_mean_of_the_needs_qualities_summed_in_need_order(asked, data):
     needs = [UnderstoodNeed(f"n{k}", "n", sev, source, confidence=conf) for k, (sev, source, conf) in enumerate(asked)]
     n = data.draw(st.integers(0, 40))
     cells = data.draw(st.lists(st.integers(0, 3), min_size=n * len(needs), max_size=n * len(needs)))
     related = np.array(cells, dtype=np.int8).reshape(n, len(needs))
-    assert np.array_equal(_fit_only(related, needs, MatchSettings()), _fit(related, needs, MatchSettings())[1])
+    by_relation, weights = (0.0, *MatchSettings().fits()), [weight(need) for need in needs]
+    expected = []
+    for row in related.tolist():  # plain floats, the same operations in the same order: bit for bit
+        acc = 0.0
+        for w, r in zip(weights, row, strict=True):
+            acc = acc + w * by_relation[r]
+        expected.append(acc / sum(weights) if sum(weights) else acc)
+    assert _need_fit(related, needs, MatchSettings()).tolist() == expected
