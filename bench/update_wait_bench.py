@@ -11,7 +11,9 @@ and of the site-name tables) and a new site listed, with a name and an address n
 site-name tables also gain texts and trigrams: the longest splice); then one full rebuild, as after a
 bulk import (outside the target, which is about writes; shown for what it costs), as a worker makes
 it: from a snapshot of its own, freed a piece at a time, then the old index freed the same way
-(matchmaking.rebuild, memory.retire). Asserts nothing.
+(matchmaking.rebuild, memory.retire); then again as a serving worker makes one of 20,000 services or
+more ("aside"): built in another process and received a field at a time (referral/buildaside.py), then
+prepared and swapped in the same way. Asserts nothing.
 
     .venv/bin/python bench/update_wait_bench.py [--services 100000] [--edits 4]
 """
@@ -36,6 +38,7 @@ from synthetic import make_directory, make_queries  # noqa: E402
 from targets import verdict  # noqa: E402
 
 from referral import memory  # noqa: E402
+from referral.buildaside import run_aside  # noqa: E402
 from referral.matching import cellbound  # noqa: E402
 from referral.matching.delta import apply_changes  # noqa: E402
 from referral.matching.engine import MatchSettings, match  # noqa: E402
@@ -67,6 +70,15 @@ def prepare(index, today: date, settings: MatchSettings) -> None:
     index.taxonomy.reader  # noqa: B018
     cellbound.prepare(index, today, settings)
     index.gazetteer.names.sites  # noqa: B018
+
+
+def synthetic_index(services: int, seed: int, version: str):
+    """In a build process (referral.buildaside.run_aside): the synthetic directory's index, with the
+    seconds making the directory (as a worker's snapshot read) and building it."""
+    started = time.perf_counter()
+    directory = replace(make_directory(services, seed), version=version)
+    made = time.perf_counter()
+    return build_index(directory), made - started, time.perf_counter() - made
 
 
 def main() -> None:
@@ -130,11 +142,23 @@ def main() -> None:
     gc.enable()
     spans.append(("rebuild", started, time.perf_counter()))
     time.sleep(0.5)
+    started = time.perf_counter()  # and as a serving worker now makes it: in another process (buildaside.py)
+    gc.disable()
+    index = run_aside(synthetic_index, args.services, SEED, "aside")[0]
+    with sharing_the_gil():
+        prepare(index, today, settings)
+    retired, current[0] = [current[0]], index
+    gc.freeze()
+    memory.retire(retired)
+    memory.trim()
+    gc.enable()
+    spans.append(("aside", started, time.perf_counter()))
+    time.sleep(0.5)
     stop.set()
     worker.join()
     print(f"{args.services:,} services, {args.edits} edits of each kind, one thread matching throughout:")
     print(f"  {'edit':>8} {'update ms p50 / max':>20} {'matches during':>15} {'extra wait p50 ms':>18} {'max ms':>7}")
-    for kind in (*KINDS, "rebuild"):
+    for kind in (*KINDS, "rebuild", "aside"):
         mine = [(a, b) for name, a, b in spans if name == kind]
         waits = [(end - start) - alone[k] for start, end, k in timed if any(start < b and end > a for a, b in mine)]
         took = [(b - a) * 1000 for a, b in mine]

@@ -13,14 +13,18 @@ is swapped in with one assignment. Without it (tests), at most every ``INDEX_CHE
 request checks the version and updates inline.
 An update reads the change log (referral.changes): when only some services changed it reads just
 those and splices them into a copy of the index (matching.delta: milliseconds, no rebuild); otherwise
-(an import, seeding, the taxonomy) it reads the whole snapshot and builds aside (``rebuild``): the
-GIL changes hands more often meanwhile, and the snapshot and the replaced index are freed a piece at a
-time (referral.memory), never in one step that would hold every request up for a second at 1M services.
+(an import, seeding, the taxonomy) it builds the whole snapshot aside: in a serving worker, from
+``ASIDE_FROM`` services, in another process that sends the index back a piece at a time
+(referral.buildaside: the worker's requests barely wait, and its memory holds only the index); else here
+(``rebuild``): the GIL changes hands more often meanwhile, and the snapshot and the replaced index are
+freed a piece at a time (referral.memory), never in one step that would hold every request up for a
+second at 1M services.
 Nothing of a request is stored: the query lives only for the call.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import sys
@@ -33,7 +37,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from referral import changes, memory, snapshot
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from referral import buildaside, changes, memory, snapshot
 from referral.db import Database
 from referral.directory import directory_version
 from referral.matching import cellbound
@@ -43,11 +50,15 @@ from referral.matching.engine import MatchSettings, match, match_unplaced
 from referral.matching.index import DirectoryIndex, build_index
 from referral.matching.places import locate, place_for_point
 from referral.matching.week import WEEKDAY_NUMBER
+from referral.models import Service
 
 if TYPE_CHECKING:
     from flask import Flask
 
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
+# Services from which a serving worker builds in another process (referral.buildaside): below, a build
+# here is short (~0.3 s at 10k) and a process would add ~2 s of start-up and imports to it.
+ASIDE_FROM = 20_000
 # How often the GIL changes hands during a full rebuild (Python's default: every 5 ms). A match
 # gives up the GIL in each numpy call over large arrays and waits up to this long to take it back
 # from the build: tens of such calls cost a match 0.2-0.4 s at the default. Shorter turns cut that
@@ -71,8 +82,18 @@ def init_app(app: Flask) -> None:
         today, settings = local_now(config).date(), settings_from(config)
         cellbound.prepare(index, today, settings)
 
+    url = database.engine.url.render_as_string(hide_password=False)
+    aside = None  # a serving worker builds in another process when that process can read the database
+    if start is run_in_background and config.get("INDEX_BUILD_PROCESS", True) and buildaside.can_build_aside(url):
+        aside = functools.partial(buildaside.build_aside, url, window)
     app.extensions["referral.index"] = IndexCache(
-        database, config["INDEX_CHECK_SECONDS"], start=start, outcome_window_days=window, prepare=prepare
+        database,
+        config["INDEX_CHECK_SECONDS"],
+        start=start,
+        outcome_window_days=window,
+        prepare=prepare,
+        build_aside=aside,
+        aside_from=ASIDE_FROM,
     )
 
 
@@ -100,8 +121,12 @@ class IndexCache:
         start: Callable[[Callable[[], None]], None] = run_inline,
         outcome_window_days: int = 90,
         prepare: Callable[[DirectoryIndex], None] | None = None,
+        build_aside: Callable[[], tuple[DirectoryIndex, float, float]] | None = None,
+        aside_from: int = 0,
     ):
         self._database, self._check_seconds, self._clock, self._start = database, check_seconds, clock, start
+        # a full build of ``aside_from`` services or more in another process (referral.buildaside), if given
+        self._build_aside, self._aside_from = build_aside, aside_from
         self._prepare = prepare  # work each new index does before it serves (in the thread that made it)
         self._outcome_window_days = outcome_window_days  # referral records in the snapshot (referral.outcomes)
         self._lock = threading.Lock()  # one version check (and inline update) at a time
@@ -250,23 +275,44 @@ class IndexCache:
             self._updating = False
 
     def _next(self, previous: DirectoryIndex | None) -> DirectoryIndex:
-        """The next index: ``previous`` with the changed services spliced in, or a build of a whole snapshot."""
+        """The next index: ``previous`` with the changed services spliced in, or a build of a whole snapshot
+        (in another process when ``build_aside`` is set, else here)."""
         started = time.perf_counter()
         with self._database.session() as session:
             snapshot.begin(session)
             version = directory_version(session)
             changed = changes.since(session, int(previous.version), version) if previous is not None else None
-            if changed is None or len(changed) > MAX_DELTA:
-                with sharing_the_gil():  # turning a million rows into objects: requests run between
-                    taken = [snapshot.read(session, self._outcome_window_days)]
-            else:
-                fresh = snapshot.changed_services(session, changed, self._outcome_window_days)
+            full = changed is None or len(changed) > MAX_DELTA
+            if not full:
+                fresh = snapshot.changed_services(session, changed, self._outcome_window_days)  # type: ignore[arg-type]
+            aside = full and self._build_aside is not None and _services(session) >= self._aside_from
         self._read_s = time.perf_counter() - started  # for the log line
-        if changed is None or len(changed) > MAX_DELTA:
+        if full:
             self.builds += 1
-            return rebuild(taken, previous)
+            return self._build(previous, aside)
         self.deltas += 1
         return apply_changes(previous, str(version), changed, fresh)  # type: ignore[arg-type]
+
+    def _build(self, previous: DirectoryIndex | None, aside: bool) -> DirectoryIndex:
+        """A full build: in another process when ``aside`` (its own snapshot, as of when it reads), else here."""
+        if aside and self._build_aside is not None:
+            try:
+                index, self._read_s, _ = self._build_aside()
+                return index
+            except buildaside.BuildAsideFailed as error:
+                log.warning("building the match index in another process failed; building it here: %s", error)
+        started = time.perf_counter()
+        with self._database.session() as session:
+            snapshot.begin(session)
+            with sharing_the_gil():  # turning a million rows into objects: requests run between
+                taken = [snapshot.read(session, self._outcome_window_days)]
+        self._read_s = time.perf_counter() - started
+        return rebuild(taken, previous)
+
+
+def _services(session: Session) -> int:
+    """How many services the directory lists (one count: whether to build in another process)."""
+    return int(session.scalar(select(func.count()).select_from(Service)) or 0)
 
 
 def rebuild(taken: list[core.Directory], previous: DirectoryIndex | None = None) -> DirectoryIndex:

@@ -511,6 +511,14 @@ class PlaceNames:
         self._sites: SiteNames | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its lock (an index built in another process, referral/buildaside.py)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def for_services(self, services: Iterable[Service], sites: SiteNames | None = None) -> PlaceNames:
         """These place tables (shared, read-only) with the site tables of ``services``: ``sites`` when
         given (the caller's, for these services), else built on first use."""

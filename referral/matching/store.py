@@ -19,7 +19,9 @@ types.py only.
 from __future__ import annotations
 
 import marshal
+import pickle
 import threading
+import time
 import typing
 from array import array
 from bisect import bisect_right
@@ -56,6 +58,12 @@ class Packed(Sequence[bytes]):
         for local in self._offsets:
             starts.append(starts[-1] + len(local) - 1)
         self._starts = starts  # row of each chunk's first item, then the total
+
+    def __reduce_ex__(self, protocol: typing.SupportsIndex) -> tuple[object, ...]:
+        """Pickled as its blobs and offsets; with protocol 5 the blobs go as buffers, which a pickler
+        with a buffer callback sends apart (an index built in another process, referral/buildaside.py)."""
+        blobs = [pickle.PickleBuffer(b) for b in self._blobs] if int(protocol) >= 5 else list(self._blobs)
+        return _packed, (blobs, list(self._offsets))
 
     @classmethod
     def of(cls, items: Iterable[bytes]) -> Packed:
@@ -111,6 +119,16 @@ class Packed(Sequence[bytes]):
         order = sorted(range(len(rows)), key=rows.__getitem__)
         events = [event for k in order for event in ((rows[k], 1, k), (rows[k], 0, -1))]  # put in, then drop the old
         return self.spliced(events, fresh)
+
+
+def _packed(blobs: Sequence[bytes | memoryview | bytearray], offsets: Sequence[np.ndarray]) -> Packed:
+    """A ``Packed`` unpickled: each blob made ``bytes`` again, yielding the GIL between two (a copy of a few
+    MB each; a worker's requests run between them while it takes an index built elsewhere)."""
+    made = []
+    for blob in blobs:
+        made.append(blob if isinstance(blob, bytes) else bytes(blob))
+        time.sleep(0)
+    return Packed(made, offsets)
 
 
 CHUNK = 4096  # items per chunk at a build (~1.6 MB of services); a chunk past twice this splits
@@ -198,6 +216,11 @@ class ServiceStore(Sequence[Service]):
         # first key scans the deleted entries before it, ~1.1 µs an eviction against ~0.2 µs here
         self._cache: OrderedDict[int, Service] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its records and ids, without the decoded services or the lock (an index built in
+        another process, referral/buildaside.py)."""
+        return ServiceStore, (self.records, self.ids)
 
     @classmethod
     def of(cls, services: Iterable[Service]) -> ServiceStore:

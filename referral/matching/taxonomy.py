@@ -31,6 +31,15 @@ class Taxonomy:
         self._reader: Reader | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its lock and its reader (built again on first use: it shares the process's
+        word lists, lexical.py), for an index built in another process (referral/buildaside.py)."""
+        return {k: (None if k == "_reader" else v) for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __contains__(self, code: object) -> bool:
         return code in self.terms
 

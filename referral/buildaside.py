@@ -1,0 +1,168 @@
+"""A full index build in a process of its own, handed back in pieces: the worker keeps serving meanwhile.
+
+A full build (the first one, after an import, seeding or a taxonomy change) reads the whole directory
+as Python objects and turns them into the index's arrays and records. In the worker itself this has
+two costs beside the requests it keeps answering:
+
+- **Waits.** The build holds the GIL in long numpy and object-building steps: a match beside it waited
+  up to ~0.1 s at 100k services and 0.5-0.8 s at 1M, however often the GIL changed hands.
+- **Memory.** The index's few long-lived small objects (place-name tables, taxonomy, modules imported
+  on the way) are made while the snapshot's millions of objects fill Python's memory arenas, land
+  among them and keep ~170 of those 1 MB arenas alive once the snapshot is freed: a worker at 100k
+  held 300-400 MB after its build in most runs, 205 MB in the others (bench/memory_bench.py).
+
+``build_aside`` runs the snapshot read and ``build_index`` in a fresh interpreter (multiprocessing's
+``spawn``: safe beside the worker's threads) and receives the index one field at a time: each field is
+pickled (protocol 5) with its arrays and record blobs sent apart as raw buffers, which the worker reads
+from the pipe with the GIL released, then unpickles the field (the longest, the place-name tables,
+~20 ms at 1,000 places; the services' records ~10 ms a 40 MB) and yields the GIL before the next. Only
+the index's own objects are ever made in the worker, together. The index's lazily built parts (the
+text reader, the site-name tables) are not sent: the worker builds them as before. Any failure of the
+process (it cannot start, the build raises, it is killed) raises ``BuildAsideFailed`` with its reason,
+and the caller builds in process instead. Depends on the standard library, numpy and referral.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import multiprocessing
+import pickle
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from referral import db, snapshot
+from referral.matching.index import DirectoryIndex, build_index
+
+log = logging.getLogger(__name__)
+
+SERVICES = "services"  # the persistent id of the index's ServiceStore in the fields that hold it again
+DONE, FAILED = "", "!"  # the names of the last message: the timings, or the child's traceback
+
+
+class BuildAsideFailed(RuntimeError):
+    """The build process failed (its reason is the message): build in process instead."""
+
+
+def can_build_aside(url: str) -> bool:
+    """Whether another process can read this database: not an in-memory SQLite one."""
+    return not (url.startswith("sqlite") and db.make_url(url).database in (None, "", ":memory:"))
+
+
+def build_aside(url: str, outcome_window_days: int = 90) -> tuple[DirectoryIndex, float, float]:
+    """The index of the directory at ``url`` as it is now, built in another process; with that process's
+    seconds reading the snapshot and building. Raises ``BuildAsideFailed``."""
+    return run_aside(_from_database, url, outcome_window_days)
+
+
+def run_aside(
+    job: Callable[..., tuple[DirectoryIndex, float, float]], *args: object
+) -> tuple[DirectoryIndex, float, float]:
+    """``job(*args)`` run in a new process (a module-level function: it is imported there), its index sent
+    back; ``job`` returns the index and its seconds reading and building. Raises ``BuildAsideFailed``."""
+    context = multiprocessing.get_context("spawn")
+    mine, theirs = context.Pipe(duplex=False)
+    process = context.Process(target=_run, args=(theirs, job, args), name="referral-index-build", daemon=True)
+    try:
+        process.start()
+    except Exception as error:  # no process to be had (resources, a sandbox)
+        raise BuildAsideFailed(f"the build process did not start: {error}") from error
+    theirs.close()  # the child holds its end: a child that dies ends the pipe, never a wait for ever
+    try:
+        return _receive(mine)
+    finally:
+        mine.close()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
+def _receive(conn: Any) -> tuple[DirectoryIndex, float, float]:
+    """The fields ``_send`` sends, unpickled one at a time, the GIL yielded between two."""
+    fields: dict[str, object] = {}
+    try:
+        while True:
+            name, size, sizes = pickle.loads(conn.recv_bytes())
+            if name == FAILED:
+                raise BuildAsideFailed(f"the build process failed:\n{size}")
+            if name == DONE:
+                read_s, build_s = sizes
+                return DirectoryIndex(**fields), read_s, build_s  # type: ignore[arg-type]
+            data = conn.recv_bytes()
+            buffers = []
+            for length in sizes:  # written into memory of their own: the arrays made on them stay writable
+                buffer = bytearray(length)
+                conn.recv_bytes_into(buffer)
+                buffers.append(buffer)
+            fields[name] = _Unpickler(data, buffers, fields).load()
+            time.sleep(0)  # the requests between two fields
+    except (EOFError, OSError) as error:  # the process ended before sending everything (killed, out of memory)
+        raise BuildAsideFailed(f"the build process ended early ({type(error).__name__})") from error
+
+
+def _run(conn: Any, job: Callable[..., tuple[DirectoryIndex, float, float]], args: tuple[object, ...]) -> None:
+    """In the build process: run ``job``, send its index and times (or the traceback)."""
+    try:
+        index, read_s, build_s = job(*args)
+        _send(conn, index)
+        conn.send_bytes(pickle.dumps((DONE, 0, (read_s, build_s))))
+    except BaseException:
+        with contextlib.suppress(OSError):  # the worker gave up waiting: nobody to tell
+            conn.send_bytes(pickle.dumps((FAILED, traceback.format_exc(), ())))
+    finally:
+        conn.close()
+
+
+def _from_database(url: str, outcome_window_days: int) -> tuple[DirectoryIndex, float, float]:
+    """The index of a snapshot of the directory at ``url``, and the seconds reading and building."""
+    started = time.perf_counter()
+    with db.build(url).session() as session:
+        directory = snapshot.load(session, outcome_window_days)
+    read = time.perf_counter()
+    return build_index(directory), read - started, time.perf_counter() - read
+
+
+def _send(conn: Any, index: DirectoryIndex) -> None:
+    """Each field of ``index``: a header (name, size, buffer sizes), its pickle, then its buffers."""
+    for field in dataclasses.fields(index):
+        value = getattr(index, field.name)
+        buffers: list[pickle.PickleBuffer] = []
+        data = _Pickler(index, field.name, buffers).dumps(value)
+        raw = [b.raw() for b in buffers]
+        conn.send_bytes(pickle.dumps((field.name, len(data), [r.nbytes for r in raw])))
+        conn.send_bytes(data)
+        for r in raw:
+            conn.send_bytes(r)
+
+
+class _Pickler:
+    """Pickles one field, its large buffers apart, and the index's service store as a reference
+    everywhere but in the field that is the store itself."""
+
+    def __init__(self, index: DirectoryIndex, name: str, buffers: list[pickle.PickleBuffer]):
+        self.store, self.name, self.buffers = index.services, name, buffers
+
+    def dumps(self, value: object) -> bytes:
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol=5, buffer_callback=self.buffers.append)
+        pickler.persistent_id = self._persistent_id  # type: ignore[method-assign]
+        pickler.dump(value)
+        return out.getvalue()
+
+    def _persistent_id(self, obj: object) -> str | None:
+        return SERVICES if obj is self.store and self.name != SERVICES else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, buffers: list[bytearray], fields: dict[str, object]):
+        super().__init__(io.BytesIO(data), buffers=buffers)
+        self.fields = fields
+
+    def persistent_load(self, pid: object) -> object:
+        if pid != SERVICES:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self.fields[SERVICES]

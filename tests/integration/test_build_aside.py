@@ -1,0 +1,155 @@
+"""A full build in another process (referral.buildaside): the same index as a build here, one copy of the
+services, arrays the worker may write, failures named and answered by building here."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from datetime import date
+
+import numpy as np
+import pytest
+
+from referral import buildaside, matchmaking, snapshot
+from referral.app import create_app
+from referral.db import get_db
+from referral.matching.delta import apply_changes
+from referral.matching.engine import match
+from referral.matching.index import build_index
+from referral.matching.types import Child, Location, MatchQuery, NeedInput
+from tests.builders import seed_mini
+from tests.conftest import ADMIN_KEY
+
+
+@pytest.fixture
+def seeded(app):
+    seed_mini(app)
+    return app
+
+
+def _url(app) -> str:
+    return app.extensions["referral.db"].engine.url.render_as_string(hide_password=False)
+
+
+def _here(app):
+    with app.app_context(), get_db().session() as session:
+        return build_index(snapshot.load(session))
+
+
+def _queries(index) -> list[MatchQuery]:
+    """A query at every site of every service, for each need it lists (by code, and by its label for the
+    text reader, built again after the trip), in both languages."""
+    return [
+        MatchQuery(Location(site.lat, site.lon), Child(age=9), (need,), language=language, today=date(2026, 12, 4))
+        for service in index.services
+        for site in service.sites
+        for code in service.needs
+        for language in ("en", "zh")
+        for need in (NeedInput(code=code, severity=2), NeedInput(text=index.taxonomy.label(code, language), severity=2))
+    ]
+
+
+def test_an_index_built_in_another_process_answers_exactly_as_one_built_here(seeded):
+    aside, read_s, build_s = buildaside.build_aside(_url(seeded))
+    here = _here(seeded)
+    assert aside.version == here.version and list(aside.services) == list(here.services)
+    assert aside.taxonomy.codes == here.taxonomy.codes and aside.gazetteer.codes == here.gazetteer.codes
+    assert np.array_equal(aside.nearby.keys, here.nearby.keys) and np.array_equal(aside.sites.lat, here.sites.lat)
+    queries = _queries(here)
+    assert len(queries) >= 12
+    assert [repr(match(aside, q)) for q in queries] == [repr(match(here, q)) for q in queries]
+    assert aside.gazetteer.names._services is aside.services  # one copy of the records, shared as in a build
+    assert aside.columns.id_rank.flags.writeable and aside.sites.lat.flags.writeable
+    assert read_s > 0 and build_s > 0
+
+
+def test_an_index_built_aside_takes_deltas_as_one_built_here(seeded):
+    aside, here = buildaside.build_aside(_url(seeded))[0], _here(seeded)
+    edited = [s for s in here.services][0]
+    renamed = type(edited)(**{**{f: getattr(edited, f) for f in edited.__dataclass_fields__}, "name": "Renamed"})
+    after_aside = apply_changes(aside, "next", {edited.id}, [renamed])
+    after_here = apply_changes(here, "next", {edited.id}, [renamed])
+    assert list(after_aside.services) == list(after_here.services)
+    queries = _queries(here)
+    assert [repr(match(after_aside, q)) for q in queries] == [repr(match(after_here, q)) for q in queries]
+
+
+def test_a_failing_build_process_is_named_with_its_reason(tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'referral.db'}"
+    with pytest.raises(buildaside.BuildAsideFailed, match="the build process failed:(.|\n)*OperationalError"):
+        buildaside.build_aside(missing)
+
+
+def test_a_build_process_that_ends_early_is_named(monkeypatch):
+    class Ended:
+        def recv_bytes(self):
+            raise EOFError
+
+    with pytest.raises(buildaside.BuildAsideFailed, match=r"ended early \(EOFError\)"):
+        buildaside._receive(Ended())
+
+
+def test_a_worker_builds_here_when_the_build_process_fails_and_says_why(seeded, caplog):
+    def failing():
+        raise buildaside.BuildAsideFailed("the build process ended early (EOFError)")
+
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, build_aside=failing)
+    caplog.set_level(logging.WARNING, logger="referral.matchmaking")
+    index = cache.current()
+    assert cache.builds == 1 and list(index.services) == list(_here(seeded).services)
+    (record,) = [r for r in caplog.records if r.name == "referral.matchmaking"]
+    assert record.getMessage() == (
+        "building the match index in another process failed; building it here: the build process ended early (EOFError)"
+    )
+
+
+def test_a_worker_takes_every_full_build_from_the_process_and_every_edit_as_a_delta(seeded, client, admin_headers):
+    from tests.builders import change
+
+    calls = []
+
+    def aside():
+        calls.append(1)
+        return buildaside.build_aside(_url(seeded))
+
+    cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, build_aside=aside)
+    first = cache.current()
+    service = list(first.services)[0]
+    change(client, "PATCH", f"/v1/services/{service.id}", admin_headers, json={"capacity": "full"})
+    second = cache.current()
+    assert (cache.builds, cache.deltas, len(calls)) == (1, 1, 1)
+    assert [s.capacity for s in second.services if s.id == service.id] == ["full"]
+
+
+def test_only_a_serving_worker_on_a_database_another_process_can_open_builds_aside(database_url, tmp_path):
+    assert not buildaside.can_build_aside("sqlite://") and not buildaside.can_build_aside("sqlite:///:memory:")
+    assert buildaside.can_build_aside(database_url)
+
+    def cache(**config):
+        app = create_app({"ENV": "test", "DATABASE_URL": database_url, "ADMIN_KEY": ADMIN_KEY, **config})
+        built = app.extensions["referral.index"]
+        app.extensions["referral.db"].engine.dispose()
+        return built
+
+    assert cache(INDEX_BUILD_IN_BACKGROUND=True)._build_aside is not None
+    assert cache(INDEX_BUILD_IN_BACKGROUND=True, INDEX_BUILD_PROCESS=False)._build_aside is None
+    assert cache(INDEX_BUILD_IN_BACKGROUND=False)._build_aside is None  # tests, inline: never
+
+
+def test_packed_records_pickle_in_band_below_protocol_5_and_as_buffers_from_it(seeded):
+    records = _here(seeded).services.records
+    for protocol in (4, 5):
+        assert list(pickle.loads(pickle.dumps(records, protocol=protocol))) == list(records)
+    buffers = []
+    data = pickle.dumps(records, protocol=5, buffer_callback=buffers.append)
+    assert len(buffers) == 2 * len(records._blobs)  # each chunk's blob and offsets, apart
+    assert len(data) < sum(len(b) for b in records._blobs)
+    assert list(pickle.loads(data, buffers=buffers)) == list(records)
+
+
+def test_a_directory_smaller_than_the_threshold_is_built_here(seeded):
+    calls = []
+    cache = matchmaking.IndexCache(
+        seeded.extensions["referral.db"], 0, build_aside=lambda: calls.append(1), aside_from=100
+    )
+    assert len(cache.current().services) == 3 and (cache.builds, len(calls)) == (1, 0)
