@@ -9,7 +9,7 @@ two costs beside the requests it keeps answering:
 - **Memory.** The index's few long-lived small objects (place-name tables, taxonomy, modules imported
   on the way) are made while the snapshot's millions of objects fill Python's memory arenas, land
   among them and keep ~170 of those 1 MB arenas alive once the snapshot is freed: a worker at 100k
-  held 300-400 MB after its build in most runs, 205 MB in the others (bench/memory_bench.py).
+  held 301-402 MB after its build in 10 runs of 15, 204-243 MB in the others (bench/memory_bench.py).
 
 ``build_aside`` runs the snapshot read and ``build_index`` in a fresh interpreter (multiprocessing's
 ``spawn``: safe beside the worker's threads) and receives the index one field at a time: each field is
@@ -19,7 +19,8 @@ from the pipe with the GIL released, then unpickles the field (the longest, the 
 the index's own objects are ever made in the worker, together. The index's lazily built parts (the
 text reader, the site-name tables) are not sent: the worker builds them as before. Any failure of the
 process (it cannot start, the build raises, it is killed) raises ``BuildAsideFailed`` with its reason,
-and the caller builds in process instead. Depends on the standard library, numpy and referral.
+and the caller builds in process instead. Depends on the standard library, SQLAlchemy's URL parser and
+referral (the database, the snapshot, the index).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import logging
 import multiprocessing
 import pickle
 import time
@@ -35,10 +35,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import make_url
+
 from referral import db, snapshot
 from referral.matching.index import DirectoryIndex, build_index
-
-log = logging.getLogger(__name__)
 
 SERVICES = "services"  # the persistent id of the index's ServiceStore in the fields that hold it again
 DONE, FAILED = "", "!"  # the names of the last message: the timings, or the child's traceback
@@ -50,7 +50,7 @@ class BuildAsideFailed(RuntimeError):
 
 def can_build_aside(url: str) -> bool:
     """Whether another process can read this database: not an in-memory SQLite one."""
-    return not (url.startswith("sqlite") and db.make_url(url).database in (None, "", ":memory:"))
+    return not (url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:"))
 
 
 def build_aside(url: str, outcome_window_days: int = 90) -> tuple[DirectoryIndex, float, float]:
