@@ -4,10 +4,7 @@ Each size runs in a fresh process (so resident memory starts clean): the synthet
 bench/synthetic.py is generated, then indexed as a worker does (``build_index``, then ``gc.freeze``).
 Printed per size: resident memory (RSS) of the bare process, what the directory's ``Service`` objects
 add while they exist (the snapshot a build reads), and the worker's RSS once the build is done and the
-snapshot dropped, as a worker keeps only its index (built here: below 20,000 services); then, in another
-fresh process, the RSS once it has received the index built in a process of its own ("built aside", as a
-serving worker builds from 20,000 services, referral/buildaside.py: the snapshot's objects never share
-its memory arenas with the index's); the index's own allocations traced by tracemalloc
+snapshot dropped, as a worker keeps only its index; the index's own allocations traced by tracemalloc
 (arrays, postings, tables and the encoded services of store.py, from a second, traced build) with the
 build's peak; the objects a full collection would walk without the freeze and after it (0 = the index is
 invisible to the collector); and a delta's time (one service edited, matching/delta.py, best of 3).
@@ -90,33 +87,6 @@ def one(n: int) -> dict:
     )
 
 
-def aside(n: int) -> dict:
-    """Measure one size in this process as a serving worker now builds one of 20,000 services or more: in
-    another process, the index received a field at a time (referral/buildaside.py), then frozen and trimmed."""
-    from referral import memory
-    from referral.buildaside import run_aside
-
-    gc.collect()
-    bare = rss_mb()
-    index = run_aside(_synthetic_index, n, SEED)[0]
-    gc.collect()
-    gc.freeze()
-    memory.trim()
-    return dict(n=n, bare_aside=bare, worker_aside=rss_mb(), services_aside=len(index.services))
-
-
-def _synthetic_index(n: int, seed: int):
-    """In the build process: the synthetic directory's index, with the seconds making and building it."""
-    from synthetic import make_directory
-
-    from referral.matching.index import build_index
-
-    started = time.perf_counter()
-    directory = make_directory(n, seed)
-    made = time.perf_counter()
-    return build_index(directory), made - started, time.perf_counter() - made
-
-
 def _timed(job) -> float:
     started = time.perf_counter()
     job()
@@ -126,13 +96,13 @@ def _timed(job) -> float:
 def table(rows: list[dict]) -> str:
     head = (
         f"{'services':>9} {'sites':>8} {'bare RSS':>9} {'services MB':>12} {'index MB':>9} {'build peak':>11} "
-        f"{'worker RSS':>11} {'built aside':>12} {'build s':>8} {'delta ms':>9} {'frozen objs':>12} {'GC objs':>8}"
+        f"{'worker RSS':>11} {'build s':>8} {'delta ms':>9} {'frozen objs':>12} {'GC objs':>8}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
             f"{r['n']:>9} {r['sites']:>8} {r['bare']:>9.0f} {r['directory']:>12.0f} {r['index_mb']:>9.0f} "
-            f"{r['peak_mb']:>11.0f} {r['worker']:>11.0f} {r['worker_aside']:>12.0f} {r['build_s']:>8.2f} {r['delta_ms']:>9.1f} {r['frozen']:>12} {r['tracked']:>8}"
+            f"{r['peak_mb']:>11.0f} {r['worker']:>11.0f} {r['build_s']:>8.2f} {r['delta_ms']:>9.1f} {r['frozen']:>12} {r['tracked']:>8}"
         )
     return "\n".join(lines)
 
@@ -142,28 +112,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--million", action="store_true")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size here
-    parser.add_argument("--aside", action="store_true", help=argparse.SUPPRESS)  # internal: built in another process
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(aside(args.one) if args.aside else one(args.one)))
+        print(json.dumps(one(args.one)))
         return
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
     rows = []
     for n in sizes:
-        row = {}
-        for extra in ([], ["--aside"]):
-            argv = [sys.executable, __file__, "--one", str(n), *extra]
-            out = subprocess.run(argv, capture_output=True, text=True, check=True)
-            row.update(json.loads(out.stdout.strip().splitlines()[-1]))
-        rows.append(row)
-        print(
-            f"{n:>9} services done: worker {row['worker']:.0f} MB, built aside {row['worker_aside']:.0f} MB", flush=True
-        )
+        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"{n:>9} services done: worker {rows[-1]['worker']:.0f} MB", flush=True)
     print("\nMemory of one worker's index (MB; services MB = the Service objects, index MB = what the build adds):")
     print(table(rows))
     print("\nIssue 16's target (well under the 530 MB a worker held at 100k before; the RSS after build and trim):")
-    found = [r["worker_aside"] for r in rows if r["n"] == 100_000]  # as a serving worker builds at that size
-    print(verdict("worker RSS at 100,000 services (built aside)", found[0] if found else float("nan"), 530, "MB"))
+    found = [r["worker"] for r in rows if r["n"] == 100_000]
+    print(verdict("worker RSS at 100,000 services", found[0] if found else float("nan"), 530, "MB"))
 
 
 if __name__ == "__main__":

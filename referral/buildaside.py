@@ -1,26 +1,20 @@
-"""A full index build in a process of its own, handed back in pieces: the worker keeps serving meanwhile.
+"""A full index rebuild in a process of its own, handed back in pieces: the worker keeps serving meanwhile.
 
-A full build (the first one, after an import, seeding or a taxonomy change) reads the whole directory
-as Python objects and turns them into the index's arrays and records. In the worker itself this has
-two costs beside the requests it keeps answering:
-
-- **Waits.** The build holds the GIL in long numpy and object-building steps: a match beside it waited
-  up to ~0.1 s at 100k services and 0.5-0.8 s at 1M, however often the GIL changed hands.
-- **Memory.** The index's few long-lived small objects (place-name tables, taxonomy, modules imported
-  on the way) are made while the snapshot's millions of objects fill Python's memory arenas, land
-  among them and keep ~170 of those 1 MB arenas alive once the snapshot is freed: a worker at 100k
-  held 301-402 MB after its build in 10 runs of 15, 204-243 MB in the others (bench/memory_bench.py).
+A full rebuild (after an import, seeding or a taxonomy change) reads the whole directory as Python
+objects and turns them into the index's arrays and records. In the worker's index thread it competes
+with the requests for the GIL for seconds (5-8 s at 100k services, ~60 s at 1M): one thread matching
+beside it answered ~55-65 matches a second at 100k, against ~375-410 beside one made in another process
+(bench/update_wait_bench.py).
 
 ``build_aside`` runs the snapshot read and ``build_index`` in a fresh interpreter (multiprocessing's
 ``spawn``: safe beside the worker's threads) and receives the index one field at a time: each field is
 pickled (protocol 5) with its arrays and record blobs sent apart as raw buffers, which the worker reads
 from the pipe with the GIL released, then unpickles the field (the longest, the place-name tables,
-~20 ms at 1,000 places; the services' records ~10 ms a 40 MB) and yields the GIL before the next. Only
-the index's own objects are ever made in the worker, together. The index's lazily built parts (the
-text reader, the site-name tables) are not sent: the worker builds them as before. Any failure of the
-process (it cannot start, the build raises, it is killed) raises ``BuildAsideFailed`` with its reason,
-and the caller builds in process instead. Depends on the standard library, SQLAlchemy's URL parser and
-referral (the database, the snapshot, the index).
+~20 ms at 1,000 places; the services' records ~10 ms a 40 MB) and yields the GIL before the next. The
+index's lazily built parts (the text reader, the site-name tables) are not sent: the worker builds them
+as before. Any failure of the process (it cannot start, the build raises, it is killed) raises
+``BuildAsideFailed`` with its reason, and the caller builds in process instead. Depends on the standard
+library, SQLAlchemy's URL parser and referral (the database, the snapshot, the index).
 """
 
 from __future__ import annotations

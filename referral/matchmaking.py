@@ -15,10 +15,10 @@ An update reads the change log (referral.changes): when only some services chang
 those and splices them into a copy of the index (matching.delta: milliseconds, no rebuild); otherwise
 (an import, seeding, the taxonomy) it builds the whole snapshot aside: in a serving worker, from
 ``ASIDE_FROM`` services, in another process that sends the index back a piece at a time
-(referral.buildaside: the worker's requests barely wait, and its memory holds only the index); else here
-(``rebuild``): the GIL changes hands more often meanwhile, and the snapshot and the replaced index are
-freed a piece at a time (referral.memory), never in one step that would hold every request up for a
-second at 1M services.
+(referral.buildaside: the worker keeps answering at nearly its full rate meanwhile); else here
+(``rebuild``; the first build too, before any request): the GIL changes hands more often meanwhile, and
+the snapshot and the replaced index are freed a piece at a time (referral.memory), never in one step
+that would hold every request up for a second at 1M services.
 Nothing of a request is stored: the query lives only for the call.
 """
 
@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from flask import Flask
 
 MAX_DELTA = 5_000  # more changed services than this: a full reload reads faster than IN lists
-# Services from which a serving worker builds in another process (referral.buildaside): below, a build
-# here is short (~0.3 s at 10k) and a process would add ~2 s of start-up and imports to it.
+# Services from which a serving worker makes a rebuild in another process (referral.buildaside): below,
+# a build here is short (~0.3 s at 10k) and a process would add ~2 s of start-up and imports to it.
 ASIDE_FROM = 20_000
 # How often the GIL changes hands during a full rebuild (Python's default: every 5 ms). A match
 # gives up the GIL in each numpy call over large arrays and waits up to this long to take it back
@@ -285,7 +285,10 @@ class IndexCache:
             full = changed is None or len(changed) > MAX_DELTA
             if not full:
                 fresh = snapshot.changed_services(session, changed, self._outcome_window_days)  # type: ignore[arg-type]
-            aside = full and self._build_aside is not None and _services(session) >= self._aside_from
+            # a rebuild while serving (an import, seeding, the taxonomy) goes to another process, from
+            # ``aside_from`` services; the first build, before any request, is made here (faster to start)
+            aside = full and previous is not None and self._build_aside is not None
+            aside = aside and _services(session) >= self._aside_from
         self._read_s = time.perf_counter() - started  # for the log line
         if full:
             self.builds += 1

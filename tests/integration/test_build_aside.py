@@ -1,5 +1,6 @@
-"""A full build in another process (referral.buildaside): the same index as a build here, one copy of the
-services, arrays the worker may write, failures named and answered by building here."""
+"""A full rebuild in another process (referral.buildaside): the same index as a build here, one copy of the
+services, arrays the worker may write, failures named and answered by building here; the first build,
+before any request, and small directories' rebuilds made here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from referral import buildaside, matchmaking, snapshot
 from referral.app import create_app
@@ -17,6 +19,7 @@ from referral.matching.delta import apply_changes
 from referral.matching.engine import match
 from referral.matching.index import build_index
 from referral.matching.types import Child, Location, MatchQuery, NeedInput
+from referral.models import NeedTerm
 from tests.builders import seed_mini
 from tests.conftest import ADMIN_KEY
 
@@ -89,21 +92,33 @@ def test_a_build_process_that_ends_early_is_named(monkeypatch):
         buildaside._receive(Ended())
 
 
+def _retaxonomy(app) -> None:
+    """A taxonomy change: the next update is a full rebuild."""
+    with app.app_context(), get_db().session(write=True) as session:
+        term = session.scalars(select(NeedTerm).order_by(NeedTerm.code)).first()
+        term.labels = {**term.labels, "en": "renamed"}
+        session.commit()
+
+
 def test_a_worker_builds_here_when_the_build_process_fails_and_says_why(seeded, caplog):
     def failing():
         raise buildaside.BuildAsideFailed("the build process ended early (EOFError)")
 
     cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, build_aside=failing)
+    cache.current()
+    _retaxonomy(seeded)
     caplog.set_level(logging.WARNING, logger="referral.matchmaking")
     index = cache.current()
-    assert cache.builds == 1 and list(index.services) == list(_here(seeded).services)
+    assert cache.builds == 2 and list(index.services) == list(_here(seeded).services)
     (record,) = [r for r in caplog.records if r.name == "referral.matchmaking"]
     assert record.getMessage() == (
         "building the match index in another process failed; building it here: the build process ended early (EOFError)"
     )
 
 
-def test_a_worker_takes_every_full_build_from_the_process_and_every_edit_as_a_delta(seeded, client, admin_headers):
+def test_a_worker_builds_first_here_then_every_rebuild_in_the_process_and_every_edit_as_a_delta(
+    seeded, client, admin_headers
+):
     from tests.builders import change
 
     calls = []
@@ -113,12 +128,18 @@ def test_a_worker_takes_every_full_build_from_the_process_and_every_edit_as_a_de
         return buildaside.build_aside(_url(seeded))
 
     cache = matchmaking.IndexCache(seeded.extensions["referral.db"], 0, build_aside=aside)
-    first = cache.current()
+    first = cache.current()  # before any request: here, faster to start
+    assert (cache.builds, len(calls)) == (1, 0)
     service = list(first.services)[0]
     change(client, "PATCH", f"/v1/services/{service.id}", admin_headers, json={"capacity": "full"})
     second = cache.current()
-    assert (cache.builds, cache.deltas, len(calls)) == (1, 1, 1)
+    assert (cache.builds, cache.deltas, len(calls)) == (1, 1, 0)
     assert [s.capacity for s in second.services if s.id == service.id] == ["full"]
+    _retaxonomy(seeded)
+    third = cache.current()
+    assert (cache.builds, cache.deltas, len(calls)) == (2, 1, 1)
+    assert list(third.services) == list(_here(seeded).services) and third.version == _here(seeded).version
+    assert third.taxonomy.label(third.taxonomy.codes[0], "en") == "renamed"
 
 
 def test_only_a_serving_worker_on_a_database_another_process_can_open_builds_aside(database_url, tmp_path):
@@ -147,9 +168,11 @@ def test_packed_records_pickle_in_band_below_protocol_5_and_as_buffers_from_it(s
     assert list(pickle.loads(data, buffers=buffers)) == list(records)
 
 
-def test_a_directory_smaller_than_the_threshold_is_built_here(seeded):
+def test_a_directory_smaller_than_the_threshold_is_rebuilt_here(seeded):
     calls = []
     cache = matchmaking.IndexCache(
         seeded.extensions["referral.db"], 0, build_aside=lambda: calls.append(1), aside_from=100
     )
-    assert len(cache.current().services) == 3 and (cache.builds, len(calls)) == (1, 0)
+    cache.current()
+    _retaxonomy(seeded)
+    assert len(cache.current().services) == 3 and (cache.builds, len(calls)) == (2, 0)
