@@ -35,7 +35,7 @@ from referral import db, snapshot
 from referral.matching.index import DirectoryIndex, build_index
 
 SERVICES = "services"  # the persistent id of the index's ServiceStore in the fields that hold it again
-DONE, FAILED = "", "!"  # the names of the last message: the timings, or the child's traceback
+DONE, FAILED = "", "!"  # the names of the last header: with the timings, or with the child's traceback
 
 
 class BuildAsideFailed(RuntimeError):
@@ -80,15 +80,15 @@ def _receive(conn: Any) -> tuple[DirectoryIndex, float, float]:
     fields: dict[str, object] = {}
     try:
         while True:
-            name, size, sizes = pickle.loads(conn.recv_bytes())
+            name, detail = pickle.loads(conn.recv_bytes())
             if name == FAILED:
-                raise BuildAsideFailed(f"the build process failed:\n{size}")
+                raise BuildAsideFailed(f"the build process failed:\n{detail}")
             if name == DONE:
-                read_s, build_s = sizes
+                read_s, build_s = detail
                 return DirectoryIndex(**fields), read_s, build_s  # type: ignore[arg-type]
             data = conn.recv_bytes()
             buffers = []
-            for length in sizes:  # written into memory of their own: the arrays made on them stay writable
+            for length in detail:  # written into memory of their own: the arrays made on them stay writable
                 buffer = bytearray(length)
                 conn.recv_bytes_into(buffer)
                 buffers.append(buffer)
@@ -103,10 +103,10 @@ def _run(conn: Any, job: Callable[..., tuple[DirectoryIndex, float, float]], arg
     try:
         index, read_s, build_s = job(*args)
         _send(conn, index)
-        conn.send_bytes(pickle.dumps((DONE, 0, (read_s, build_s))))
+        conn.send_bytes(pickle.dumps((DONE, (read_s, build_s))))
     except BaseException:
         with contextlib.suppress(OSError):  # the worker gave up waiting: nobody to tell
-            conn.send_bytes(pickle.dumps((FAILED, traceback.format_exc(), ())))
+            conn.send_bytes(pickle.dumps((FAILED, traceback.format_exc())))
     finally:
         conn.close()
 
@@ -121,34 +121,28 @@ def _from_database(url: str, outcome_window_days: int) -> tuple[DirectoryIndex, 
 
 
 def _send(conn: Any, index: DirectoryIndex) -> None:
-    """Each field of ``index``: a header (name, size, buffer sizes), its pickle, then its buffers."""
+    """Each field of ``index``: a header (its name and its buffers' sizes), its pickle, then its buffers."""
     for field in dataclasses.fields(index):
-        value = getattr(index, field.name)
         buffers: list[pickle.PickleBuffer] = []
-        data = _Pickler(index, field.name, buffers).dumps(value)
+        out = io.BytesIO()
+        _Pickler(out, buffers, index.services if field.name != SERVICES else None).dump(getattr(index, field.name))
         raw = [b.raw() for b in buffers]
-        conn.send_bytes(pickle.dumps((field.name, len(data), [r.nbytes for r in raw])))
-        conn.send_bytes(data)
+        conn.send_bytes(pickle.dumps((field.name, [r.nbytes for r in raw])))
+        conn.send_bytes(out.getbuffer())
         for r in raw:
             conn.send_bytes(r)
 
 
-class _Pickler:
-    """Pickles one field, its large buffers apart, and the index's service store as a reference
-    everywhere but in the field that is the store itself."""
+class _Pickler(pickle.Pickler):
+    """Protocol 5, large buffers apart, and ``store`` (the index's services, held again by other fields)
+    as a reference."""
 
-    def __init__(self, index: DirectoryIndex, name: str, buffers: list[pickle.PickleBuffer]):
-        self.store, self.name, self.buffers = index.services, name, buffers
+    def __init__(self, out: io.BytesIO, buffers: list[pickle.PickleBuffer], store: object | None):
+        super().__init__(out, protocol=5, buffer_callback=buffers.append)
+        self.store = store
 
-    def dumps(self, value: object) -> bytes:
-        out = io.BytesIO()
-        pickler = pickle.Pickler(out, protocol=5, buffer_callback=self.buffers.append)
-        pickler.persistent_id = self._persistent_id  # type: ignore[method-assign]
-        pickler.dump(value)
-        return out.getvalue()
-
-    def _persistent_id(self, obj: object) -> str | None:
-        return SERVICES if obj is self.store and self.name != SERVICES else None
+    def persistent_id(self, obj: object) -> str | None:
+        return SERVICES if self.store is not None and obj is self.store else None
 
 
 class _Unpickler(pickle.Unpickler):

@@ -512,8 +512,9 @@ class PlaceNames:
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled without its lock (an index built in another process, referral/buildaside.py)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+        """Pickled without its lock and its site tables (built again on first use: millions of small
+        objects, seconds to unpickle), for an index built in another process (referral/buildaside.py)."""
+        return {k: (None if k == "_sites" else v) for k, v in self.__dict__.items() if k != "_lock"}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)

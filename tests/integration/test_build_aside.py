@@ -83,7 +83,7 @@ def test_a_failing_build_process_is_named_with_its_reason(tmp_path):
         buildaside.build_aside(missing)
 
 
-def test_a_build_process_that_ends_early_is_named(monkeypatch):
+def test_a_build_process_that_ends_early_is_named():
     class Ended:
         def recv_bytes(self):
             raise EOFError
@@ -176,3 +176,12 @@ def test_a_directory_smaller_than_the_threshold_is_rebuilt_here(seeded):
     cache.current()
     _retaxonomy(seeded)
     assert len(cache.current().services) == 3 and (cache.builds, len(calls)) == (2, 0)
+
+
+def test_the_lazily_built_parts_are_not_pickled_and_are_built_again_on_first_use(seeded):
+    index = _here(seeded)
+    built = index.gazetteer.names.sites, index.taxonomy.reader
+    names, taxonomy = pickle.loads(pickle.dumps((index.gazetteer.names, index.taxonomy), protocol=5))
+    assert names.built_sites is None and taxonomy._reader is None
+    assert names.sites.slot_of.get(next(iter(built[0].listed())).site.id) is not None
+    assert taxonomy.reader is not None
