@@ -11,18 +11,35 @@ lost: errors.py puts its own back).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 
 from referral.api import limit_store  # noqa: F401 - registers the referral+sqlite:// storage
 from referral.api.errors import Problem
 from referral.api.i18n import _
+
+
+class _Throttled:
+    """A logger's warnings, the same one at most once a ``seconds`` (a store down fails every request)."""
+
+    def __init__(self, name: str, seconds: float = 60.0):
+        self.log, self.seconds, self._last = logging.getLogger(name), seconds, -float("inf")
+
+    def warning(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.seconds:
+            self._last = now
+            self.log.warning(message, *args)
+
+
+_STORE_ERRORS = _Throttled("referral.limits")
 
 
 def init_app(app: Flask) -> Limiter:
@@ -38,6 +55,11 @@ def init_app(app: Flask) -> Limiter:
         headers_enabled=True,
         enabled=app.config["RATELIMIT_ENABLED"],
         key_prefix="referral",
+        # A store that fails (Redis unreachable) never fails a request: each worker counts the same
+        # limits in memory meanwhile, retries the store with a growing backoff and goes back to it
+        # once it answers; an error left over (the headers) is logged and the request answered.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     app.extensions["referral.limiter"] = limiter
     app.extensions["referral.key_limits"] = parse_many(app.config["RATELIMIT_PER_KEY"])
@@ -73,17 +95,27 @@ def _retry_after_only_on_429(response: Response) -> Response:
     return response
 
 
+def _spent(limiter: Limiter, key_id: str) -> RateLimitItem | None:
+    """Count one request against each of the key's limits; the first one spent, or None."""
+    for item in current_app.extensions["referral.key_limits"]:
+        if not limiter.limiter.hit(item, "key", key_id):
+            return item
+    return None
+
+
 def check_key(key_id: str) -> None:
     """Count one request against a key's own limit; 429 when it is spent."""
     limiter: Limiter = current_app.extensions["referral.limiter"]
     if not limiter.enabled:
         return
-    for item in current_app.extensions["referral.key_limits"]:
-        if not limiter.limiter.hit(item, "key", key_id):
-            break
-    else:
+    try:
+        item = _spent(limiter, key_id)
+        if item is None:
+            return
+        reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
+    except Exception as error:  # the store failed after this request's address was counted: fail open
+        _STORE_ERRORS.warning("per-key limit not counted, the rate-limit store failed: %r", error)
         return
-    reset_at, _remaining = limiter.limiter.get_window_stats(item, "key", key_id)
     retry_after = max(1, math.ceil(reset_at - time.time()))
     raise Problem(
         429,

@@ -6,6 +6,7 @@ import logging
 import os
 
 import pytest
+from limits.storage import MemoryStorage
 from sqlalchemy import select
 
 from referral import matchmaking
@@ -188,3 +189,64 @@ def test_counting_requests_in_memory_starts_no_thread_per_request(limited_app):
         time.sleep(0.02)  # longer than the stock storage's 10 ms sweep timer, which restarts per request
         assert client.get("/v1/health/live").status_code == 200
     assert threading.active_count() == before
+
+
+class _DownStorage(MemoryStorage):
+    """A shared limit store that cannot be reached (Redis down): every call fails as redis-py's would.
+    ``fails`` says which counters fail: all of them, or only the keys' (the store went down mid-request)."""
+
+    STORAGE_SCHEME = ["referraltest+down", "referraltest+keysdown"]  # limits registers storages by scheme
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.only_keys = bool(uri and uri.startswith("referraltest+keysdown"))
+
+    def _down(self, key: str) -> None:
+        if not self.only_keys or "/key/" in key:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        self._down(key)
+        return super().incr(key, expiry, amount)
+
+    def get(self, key: str) -> int:
+        self._down(key)
+        return super().get(key)
+
+    def get_expiry(self, key: str) -> float:
+        self._down(key)
+        return super().get_expiry(key)
+
+    def check(self) -> bool:
+        return self.only_keys
+
+
+def test_an_unreachable_limit_store_fails_no_request_and_its_limits_hold_in_memory(limited_app, make_key, caplog):
+    app = limited_app(RATELIMIT_STORAGE_URI="referraltest+down://", RATELIMIT_PER_ADDRESS="4 per minute")
+    seed_mini(app)
+    client, key = app.test_client(), make_key("social_worker")
+    with caplog.at_level(logging.WARNING):
+        codes = [client.get("/v1/health/live").status_code for _ in range(2)]
+        answer = client.post("/v1/match", json=MATCH, headers=key)
+        codes += [answer.status_code, client.get("/v1/health/live").status_code]
+        refused = client.get("/v1/health/live")
+    assert codes == [200, 200, 200, 200]
+    assert [r["service"]["id"] for r in answer.get_json()["results"]] == [stable_id("service", "east-autism")]
+    assert (refused.status_code, refused.mimetype) == (429, "application/problem+json")  # counted in memory
+    warnings = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [("flask-limiter", "Rate limit storage unreachable - falling back to in-memory storage")]
+
+
+def test_a_store_failing_on_a_keys_count_lets_the_request_through_and_says_so_once_a_minute(
+    limited_app, make_key, caplog, monkeypatch
+):
+    from referral.api import limits
+
+    monkeypatch.setattr(limits, "_STORE_ERRORS", limits._Throttled("referral.limits"))  # none said yet
+    app = limited_app(RATELIMIT_STORAGE_URI="referraltest+keysdown://", RATELIMIT_PER_KEY="1 per minute")
+    client, key = app.test_client(), make_key("social_worker")
+    with caplog.at_level(logging.WARNING, logger="referral.limits"):
+        codes = [client.get("/v1/health", headers=key).status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "referral.limits"]
+    assert warning.startswith("per-key limit not counted, the rate-limit store failed: ConnectionError(")
