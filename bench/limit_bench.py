@@ -2,7 +2,8 @@
 
 Builds the app twice, each on its own temporary SQLite database — rate limits counted in ``memory://`` (one
 process: the baseline) and in ``referral+sqlite://`` (the file ``referral serve``'s workers share) —
-and times ``GET /v1/health/live`` (no database, no key: the limiter is most of the work) with the
+and times ``GET /v1/health`` (from the worker's index, no key: the limiter is most of the work; the
+liveness probe, which did less, is not limited since 2026-12-04) with the
 Flask test client, alternating the two in rounds after a warm-up round so machine noise falls on both; on a
 noisy machine the request figures vary by more than the difference, the storage figures do not. Also times the
 storage alone: one ``hit`` (the UPSERT) and one ``get_window_stats`` (the two reads behind the
@@ -69,9 +70,9 @@ def main() -> None:
         for round_ in range(options.rounds + 1):
             for kind, client in clients.items():
                 if round_ == 0:  # warm-up, not counted: the first app built runs slower for a while
-                    per_call_us(lambda c=client: c.get("/v1/health/live"), options.requests)
+                    per_call_us(lambda c=client: c.get("/v1/health"), options.requests)
                     continue
-                request, limiter = (lambda c=client: c.get("/v1/health/live")), limiters[kind]
+                request, limiter = (lambda c=client: c.get("/v1/health")), limiters[kind]
                 times[f"request {kind}"].append(per_call_us(request, options.requests))
                 times[f"hit {kind}"].append(per_call_us(lambda lim=limiter: lim.hit(item, "a"), options.requests))
                 stats = lambda lim=limiter: lim.get_window_stats(item, "a")  # noqa: E731

@@ -38,10 +38,10 @@ def _check_access() -> None:
     if request.method == "OPTIONS":
         return  # a CORS preflight carries no key; flask-cors answers it (referral/api/cors.py)
     g.principal = _authenticate()
-    if g.principal is not None and g.principal.key_id is not None:
-        check_key(g.principal.key_id)
     view = current_app.view_functions.get(request.endpoint or "")
     operation = getattr(view, "referral_operation", None)
+    if g.principal is not None and g.principal.key_id is not None and (operation is None or operation.limited):
+        check_key(g.principal.key_id)
     if operation is None or allows(g.principal, operation.access):
         if g.principal is not None and operation is not None and request.method in WRITE_METHODS:
             require_writer(g.principal)

@@ -1,4 +1,5 @@
-"""Rate limits: per client address across all routes together, and per key once the caller is known.
+"""Rate limits: per client address across all routes together, and per key once the caller is known;
+every route but those declared not limited (the liveness probe: routing.Operation.limited).
 
 Counters live in Flask-Limiter's storage (RATELIMIT_STORAGE_URI, fixed windows): ``memory://`` in
 one process (tests, a single worker); an SQLite file shared by the worker processes of one machine
@@ -15,7 +16,7 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
         swallow_errors=True,
     )
+    limiter.request_filter(_not_limited)
     app.extensions["referral.limiter"] = limiter
     app.extensions["referral.key_limits"] = parse_many(app.config["RATELIMIT_PER_KEY"])
     return limiter
@@ -86,6 +88,13 @@ class SweptMemoryStorage(MemoryStorage):
         if now - self._swept_at >= self.SWEEP_SECONDS:
             self._swept_at = now
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # the base's private sweep, name-mangled
+
+
+def _not_limited() -> bool:
+    """Whether this request's operation is declared not limited (the liveness probe: routing.Operation)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    operation = getattr(view, "referral_operation", None)
+    return operation is not None and not operation.limited
 
 
 def _retry_after_only_on_429(response: Response) -> Response:

@@ -178,8 +178,9 @@ def _error_statuses(op: Operation) -> list[int]:
     """The problems an operation may answer, from what it declares and what every request of its
     shape may meet: a key is checked wherever one is sent (401); a role or a suspended organization
     is refused (403); a body may be too large, not JSON, malformed or invalid; query arguments may
-    be invalid; a path id may name nothing; every request is rate-limited and may lose its database."""
-    statuses = {*op.errors, 401, 429, 503}
+    be invalid; a path id may name nothing; every request but the liveness probe is rate-limited, and
+    may lose its database."""
+    statuses = {*op.errors, 401, 503} | ({429} if op.limited else set())
     if op.access != "public":
         statuses.add(403)
     if op.body is not None:

@@ -87,7 +87,11 @@ def health() -> Any:
 
 
 @bp.operation(
-    "GET", "/health/live", "Liveness: the process answers (never touches the database)", response=HealthSchema
+    "GET",
+    "/health/live",
+    "Liveness: the process answers (never touches the database, nor the rate limits' store)",
+    response=HealthSchema,
+    limited=False,
 )
 def live() -> Any:
     return {"status": "ok", "version": __version__}

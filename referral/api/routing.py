@@ -53,6 +53,10 @@ class Operation:
     rescue: Callable[[Problem], Any] | None = None
     # The operation may instead queue a background job: 202 with Location and this schema (a Job).
     accepted: type[Schema] | None = None
+    # Counted against the rate limits (per address, and per key when one is sent). Only the
+    # liveness probe is not: limiting a request that does nothing protects nothing, and a probe
+    # refused (a proxy in front makes every client one address) gets a busy worker restarted.
+    limited: bool = True
 
 
 class ApiBlueprint(Blueprint):

@@ -183,11 +183,11 @@ def test_counting_requests_in_memory_starts_no_thread_per_request(limited_app):
     app = limited_app()
     client = app.test_client()
     assert type(app.extensions["referral.limiter"].limiter.storage).__name__ == "SweptMemoryStorage"
-    client.get("/v1/health/live")
+    client.get("/v1/health")
     before = threading.active_count()
     for _ in range(5):
         time.sleep(0.02)  # longer than the stock storage's 10 ms sweep timer, which restarts per request
-        assert client.get("/v1/health/live").status_code == 200
+        assert client.get("/v1/health").status_code == 200
     assert threading.active_count() == before
 
 
@@ -226,10 +226,10 @@ def test_an_unreachable_limit_store_fails_no_request_and_its_limits_hold_in_memo
     seed_mini(app)
     client, key = app.test_client(), make_key("social_worker")
     with caplog.at_level(logging.WARNING):
-        codes = [client.get("/v1/health/live").status_code for _ in range(2)]
+        codes = [client.get("/v1/health").status_code for _ in range(2)]
         answer = client.post("/v1/match", json=MATCH, headers=key)
-        codes += [answer.status_code, client.get("/v1/health/live").status_code]
-        refused = client.get("/v1/health/live")
+        codes += [answer.status_code, client.get("/v1/health").status_code]
+        refused = client.get("/v1/health")
     assert codes == [200, 200, 200, 200]
     assert [r["service"]["id"] for r in answer.get_json()["results"]] == [stable_id("service", "east-autism")]
     assert (refused.status_code, refused.mimetype) == (429, "application/problem+json")  # counted in memory
@@ -250,3 +250,27 @@ def test_a_store_failing_on_a_keys_count_lets_the_request_through_and_says_so_on
     assert codes == [200, 200, 200]
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "referral.limits"]
     assert warning.startswith("per-key limit not counted, the rate-limit store failed: ConnectionError(")
+
+
+def test_the_liveness_probe_is_never_limited_nor_counted_but_a_key_it_carries_is_checked(limited_app, make_key):
+    app = limited_app(RATELIMIT_PER_ADDRESS="2 per minute", RATELIMIT_PER_KEY="1 per minute")
+    client, key = app.test_client(), make_key("social_worker")
+    probes = [client.get("/v1/health/live", headers=key) for _ in range(5)]
+    assert [p.status_code for p in probes] == [200] * 5
+    assert not any("X-RateLimit-Remaining" in p.headers for p in probes)
+    assert [client.get("/v1/health").status_code for _ in range(3)] == [200, 200, 429]  # the probes took none
+    assert client.get("/v1/health/live").status_code == 200  # the address spent: the probe still answers
+    wrong = {"Authorization": "Bearer not-a-key-of-this-service"}
+    assert client.get("/v1/health/live", headers=wrong).status_code == 401
+
+
+def test_the_api_document_lists_a_429_for_every_operation_but_the_liveness_probe(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    answers = {
+        (path, method): set(operation["responses"])
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    unlimited = sorted(at for at, statuses in answers.items() if "429" not in statuses)
+    assert unlimited == [("/v1/health/live", "get")]

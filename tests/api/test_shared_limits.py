@@ -11,7 +11,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from referral.api.limit_store import SQLiteLimitStorage
 from referral.app import create_app
-from tests.api.test_gunicorn_limits import HEALTH, _free_port, _wait_until_it_answers, exchange, start_serve
+from tests.api.test_gunicorn_limits import _free_port, _wait_until_it_answers, exchange, start_serve
 from tests.conftest import ADMIN_KEY, _migrate, _wipe, get_engine
 
 
@@ -72,9 +72,9 @@ def test_two_app_instances_on_one_file_refuse_the_eleventh_request_whichever_ser
         "RATELIMIT_PER_ADDRESS": "10 per minute",
     }
     worker_a, worker_b = limited_app(**limits).test_client(), limited_app(**limits).test_client()
-    codes = [(worker_a if i % 3 else worker_b).get("/v1/health/live").status_code for i in range(10)]
+    codes = [(worker_a if i % 3 else worker_b).get("/v1/health").status_code for i in range(10)]
     assert codes == [200] * 10
-    assert [worker_a.get("/v1/health/live").status_code, worker_b.get("/v1/health/live").status_code] == [429, 429]
+    assert [worker_a.get("/v1/health").status_code, worker_b.get("/v1/health").status_code] == [429, 429]
 
 
 def test_two_app_instances_on_one_file_share_a_keys_limit(limited_app, make_key, tmp_path):
@@ -120,7 +120,7 @@ def test_a_broken_limit_file_lets_every_request_through_and_is_logged_once(limit
         RATELIMIT_STORAGE_URI=f"referral+sqlite:///{broken}", RATELIMIT_PER_ADDRESS="1 per minute"
     ).test_client()
     with caplog.at_level(logging.WARNING, logger="referral.limits"):
-        codes = [client.get("/v1/health/live").status_code for _ in range(3)]
+        codes = [client.get("/v1/health").status_code for _ in range(3)]
     assert codes == [200, 200, 200]
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "referral.limits"]
     assert warning.startswith(f"rate-limit store {broken} unusable, limits not enforced: ")
@@ -141,12 +141,13 @@ def test_referral_serves_two_workers_refuse_the_eleventh_request_from_one_addres
         REFERRAL_RATELIMIT_STORAGE_URI=f"referral+sqlite:///{tmp_path / 'limits.sqlite3'}",
     )
     try:
-        answered = _wait_until_it_answers(port, server)  # the requests it answered count: of the ten
-        codes = [exchange(port, HEALTH + b"\r\n", timeout=60)[9:12] for _ in range(12 - answered)]
+        _wait_until_it_answers(port, server)  # the liveness probe: counted against no limit
+        counted = b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        codes = [exchange(port, counted, timeout=60)[9:12] for _ in range(12)]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert codes == [b"200"] * (10 - answered) + [b"429"] * 2
+    assert codes == [b"200"] * 10 + [b"429"] * 2
 
 
 def _hit_once(storage: SQLiteLimitStorage, answers) -> None:
