@@ -2,14 +2,15 @@
 
 For each directory size: import a synthetic directory (bench/served.py) into SQLite — and into
 PostgreSQL too when ``--postgres URL`` names a disposable database — start the server in each worker
-model of ``--models`` (``default``: what ``referral serve`` runs, one gthread process per core with 8
-threads; ``PxT``: P processes x T threads), then for concurrency 1, 2 and 8 send requests to the
+model of ``--models`` (``default``: what ``referral serve`` runs, one gthread process per core with
+8 threads; ``PxT``: P processes x T threads), then for concurrency 1, 2 and 8 send requests to the
 trivial endpoint (``/v1/health/live``, the floor: no database, no rate limit), ``/v1/health`` and
 ``POST /v1/match`` (with a key): at most ``--requests`` each, for at most ``--seconds``. Prints one
 table, each endpoint's throughput beside the trivial endpoint's at the same size, model and
 concurrency, with the CPU one request cost the workers (from /proc) and this process (the client);
-asserts nothing. The client runs on the same cores as the server, so the floor is partly the client's
-own cost: the run ends with the target read on the server's side alone too (the workers' CPU per trivial request over theirs per match).
+asserts nothing. The client runs on the same cores as the server, so the floor is partly the
+client's own cost: the run ends with the target read on the server's side alone too (the workers'
+CPU per trivial request over theirs per match).
 
     .venv/bin/python bench/http_bench.py [--sizes 10000,100000] [--models default,1x16] [--requests 400]
                                          [--seconds 15] [--postgres postgresql+psycopg://user@host/db]
