@@ -11,6 +11,7 @@ need. Imports only numpy and the matching core's types, so the web-layer benchma
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -157,3 +158,17 @@ def _query(rng: np.random.Generator, towns, terms) -> MatchQuery:
         groups=frozenset({"migrant"}) if rng.random() < 0.2 else frozenset(),
     )
     return MatchQuery(where, child, tuple(needs), language=str(rng.choice(["en", "zh"])), today=TODAY)
+
+
+def synthetic_index(services: int, seed: int, version: str):
+    """In a build process (referral.buildaside.run_aside, which imports it from here: never a script's
+    ``__main__``): the synthetic directory's index, with the seconds making the directory (as a
+    worker's snapshot read) and building it."""
+    from dataclasses import replace
+
+    from referral.matching.index import build_index
+
+    started = time.perf_counter()
+    directory = replace(make_directory(services, seed), version=version)
+    made = time.perf_counter()
+    return build_index(directory), made - started, time.perf_counter() - made

@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from synthetic import make_directory, make_queries  # noqa: E402
+from synthetic import make_directory, make_queries, synthetic_index  # noqa: E402
 from targets import verdict  # noqa: E402
 
 from referral import memory  # noqa: E402
@@ -70,15 +70,6 @@ def prepare(index, today: date, settings: MatchSettings) -> None:
     index.taxonomy.reader  # noqa: B018
     cellbound.prepare(index, today, settings)
     index.gazetteer.names.sites  # noqa: B018
-
-
-def synthetic_index(services: int, seed: int, version: str):
-    """In a build process (referral.buildaside.run_aside): the synthetic directory's index, with the
-    seconds making the directory (as a worker's snapshot read) and building it."""
-    started = time.perf_counter()
-    directory = replace(make_directory(services, seed), version=version)
-    made = time.perf_counter()
-    return build_index(directory), made - started, time.perf_counter() - made
 
 
 def main() -> None:

@@ -6,15 +6,21 @@ with the requests for the GIL for seconds (5-8 s at 100k services, ~60 s at 1M):
 beside it answered ~55-65 matches a second at 100k, against ~375-410 beside one made in another process
 (bench/update_wait_bench.py).
 
-``build_aside`` runs the snapshot read and ``build_index`` in a fresh interpreter (multiprocessing's
-``spawn``: safe beside the worker's threads) and receives the index one field at a time: each field is
-pickled (protocol 5) with its arrays and record blobs sent apart as raw buffers, which the worker reads
-from the pipe with the GIL released, then unpickles the field (the longest, the place-name tables,
-~20 ms at 1,000 places; the services' records ~10 ms a 40 MB) and yields the GIL before the next. The
-index's lazily built parts (the text reader, the site-name tables) are not sent: the worker builds them
-as before. Any failure of the process (it cannot start, the build raises, it is killed) raises
-``BuildAsideFailed`` with its reason, and the caller builds in process instead. Depends on the standard
-library, SQLAlchemy's URL parser and referral (the database, the snapshot, the index).
+``build_aside`` runs the snapshot read and ``build_index`` in a fresh interpreter and receives the index
+one field at a time. The interpreter is started as a plain subprocess (safe beside the worker's threads,
+as a fork is not): ``sys.executable -c BOOTSTRAP`` reads the worker's ``sys.path`` and then the job from
+its stdin and writes to a pipe of its own. Unlike multiprocessing's ``spawn`` it never runs the worker's
+``__main__`` again (a server script without a ``__main__`` guard would start a second server there), it
+leaves no resource-tracker process beside the worker, and it is not tried when ``sys.executable`` is not
+a Python interpreter (an embedding server's binary). Each field is pickled (protocol 5) with its arrays
+and record blobs sent apart as raw buffers, which the worker reads from the pipe with the GIL released,
+then unpickles the field (the longest, the place-name tables, ~20 ms at 1,000 places; the services'
+records ~10 ms a 40 MB) and yields the GIL before the next. The index's lazily built parts (the text
+reader, the site-name tables) are not sent: the worker builds them as before. Any failure of the process
+(it cannot start, the build raises, it is killed, it sends nothing for ``SILENT_S``) raises
+``BuildAsideFailed`` with its reason, and the caller builds in process instead. The process ends with the
+worker (its stdin closes). Depends on the standard library, SQLAlchemy's URL parser and referral (the
+database, the snapshot, the index).
 """
 
 from __future__ import annotations
@@ -22,11 +28,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url
@@ -36,6 +47,16 @@ from referral.matching.index import DirectoryIndex, build_index
 
 SERVICES = "services"  # the persistent id of the index's ServiceStore in the fields that hold it again
 DONE, FAILED = "", "!"  # the names of the last header: with the timings, or with the child's traceback
+# The longest the worker waits for the next message: the build process sends nothing until it has read
+# and built the whole directory (~2 min at 1M services on this project's machines), then fields in quick
+# succession. A process silent longer is taken as hung: killed, and the index built in process.
+SILENT_S = 900.0
+# What the new interpreter runs: the worker's import path first (so the job's module imports as it does
+# in the worker), then the job, from its stdin; its messages go to the pipe named by its one argument.
+BOOTSTRAP = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from referral.buildaside import child; child(int(sys.argv[1]))"
+)
 
 
 class BuildAsideFailed(RuntimeError):
@@ -54,32 +75,78 @@ def build_aside(url: str, outcome_window_days: int = 90) -> tuple[DirectoryIndex
 
 
 def run_aside(
-    job: Callable[..., tuple[DirectoryIndex, float, float]], *args: object
+    job: Callable[..., tuple[DirectoryIndex, float, float]], *args: object, silent_s: float = SILENT_S
 ) -> tuple[DirectoryIndex, float, float]:
-    """``job(*args)`` run in a new process (a module-level function: it is imported there), its index sent
-    back; ``job`` returns the index and its seconds reading and building. Raises ``BuildAsideFailed``."""
-    context = multiprocessing.get_context("spawn")
-    mine, theirs = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(theirs, job, args), name="referral-index-build", daemon=True)
+    """``job(*args)`` run in a new process (a module-level function of an importable module: it is imported
+    there by name, never from the worker's ``__main__``), its index sent back; ``job`` returns the index and
+    its seconds reading and building. Raises ``BuildAsideFailed``."""
+    request = _request(job, args)
+    mine, theirs = os.pipe()
     try:
-        process.start()
-    except Exception as error:  # no process to be had (resources, a sandbox)
+        process = subprocess.Popen(
+            [sys.executable, "-c", BOOTSTRAP, str(theirs)], stdin=subprocess.PIPE, pass_fds=(theirs,)
+        )
+    except OSError as error:  # no process to be had (resources, a sandbox)
+        os.close(mine)
         raise BuildAsideFailed(f"the build process did not start: {error}") from error
-    theirs.close()  # the child holds its end: a child that dies ends the pipe, never a wait for ever
-    try:
-        return _receive(mine)
     finally:
-        mine.close()
-        process.join(timeout=10)
-        if process.is_alive():
+        os.close(theirs)  # the child holds its end: a child that dies ends the pipe, never a wait for ever
+    conn, received = Connection(mine, writable=False), False
+    try:
+        with contextlib.suppress(OSError):  # a child that died at once: its end of the pipe says so
+            process.stdin.write(request)  # type: ignore[union-attr]  # stdin=PIPE
+            process.stdin.flush()  # type: ignore[union-attr]  # kept open: the child ends when it closes
+        index = _receive(conn, silent_s)
+        received = True
+        return index
+    finally:
+        conn.close()
+        if not received:  # failed, silent or killed: nothing more to wait for
             process.kill()
+        with contextlib.suppress(OSError):
+            process.stdin.close()  # type: ignore[union-attr]
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def _receive(conn: Any) -> tuple[DirectoryIndex, float, float]:
+def _request(job: Callable[..., object], args: tuple[object, ...]) -> bytes:
+    """What the new interpreter reads from its stdin: the import path, then the job and its arguments."""
+    if not Path(sys.executable or "").name.lower().startswith(("python", "pypy")):
+        raise BuildAsideFailed(f"the build process did not start: {sys.executable!r} is not a Python interpreter")
+    if getattr(job, "__module__", None) == "__main__":  # the child imports no __main__ of the worker's
+        raise BuildAsideFailed(f"the build process did not start: the job {job.__qualname__} is in __main__")
+    try:
+        return pickle.dumps(sys.path) + pickle.dumps((job, args))
+    except (pickle.PicklingError, AttributeError, TypeError) as error:  # a local function, a lock
+        raise BuildAsideFailed(f"the build process did not start: the job cannot be sent: {error}") from error
+
+
+def child(fd: int) -> None:
+    """The build process's side (``BOOTSTRAP``): run the job its stdin names and send the index to ``fd``;
+    end at once when the worker's end of stdin closes (the worker gave up, or died)."""
+    job, args = pickle.load(sys.stdin.buffer)
+    threading.Thread(target=_end_with_the_worker, name="referral-index-build-watch", daemon=True).start()
+    _run(Connection(fd, readable=False), job, args)
+
+
+def _end_with_the_worker() -> None:
+    """Read stdin's file descriptor itself (a thread blocked in ``sys.stdin`` would hold its lock at the
+    interpreter's exit) until the end of file: the worker closed its end, or no longer exists."""
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
+    os._exit(1)
+
+
+def _receive(conn: Any, silent_s: float = SILENT_S) -> tuple[DirectoryIndex, float, float]:
     """The fields ``_send`` sends, unpickled one at a time, the GIL yielded between two."""
     fields: dict[str, object] = {}
     try:
         while True:
+            if not conn.poll(silent_s):
+                raise BuildAsideFailed(f"the build process sent nothing for {silent_s:g} s: stopped")
             name, detail = pickle.loads(conn.recv_bytes())
             if name == FAILED:
                 raise BuildAsideFailed(f"the build process failed:\n{detail}")

@@ -5,8 +5,13 @@ before any request, and small directories' rebuilds made here."""
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import subprocess
+import sys
+import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,11 +90,89 @@ def test_a_failing_build_process_is_named_with_its_reason(tmp_path):
 
 def test_a_build_process_that_ends_early_is_named():
     class Ended:
+        def poll(self, _timeout):
+            return True
+
         def recv_bytes(self):
             raise EOFError
 
     with pytest.raises(buildaside.BuildAsideFailed, match=r"ended early \(EOFError\)"):
         buildaside._receive(Ended())
+
+
+def _dies(pid_file: str):
+    """A build process that is killed mid-build (out of memory, an operator)."""
+    Path(pid_file).write_text(str(os.getpid()))
+    os._exit(9)
+
+
+def _hangs(pid_file: str):
+    """A build process that never sends anything (a lock it waits on for ever)."""
+    Path(pid_file).write_text(str(os.getpid()))
+    time.sleep(600)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"  # a zombie: ended, not yet reaped
+
+
+def test_a_build_process_killed_mid_build_is_named(tmp_path):
+    with pytest.raises(buildaside.BuildAsideFailed, match=r"ended early \(EOFError\)"):
+        buildaside.run_aside(_dies, str(tmp_path / "pid"))
+
+
+def test_a_build_process_silent_too_long_is_stopped_and_named(tmp_path):
+    started = time.monotonic()  # 10 s: time for a new interpreter to import the job on a loaded machine
+    with pytest.raises(buildaside.BuildAsideFailed, match=r"sent nothing for 10 s: stopped"):
+        buildaside.run_aside(_hangs, str(tmp_path / "pid"), silent_s=10)
+    assert time.monotonic() - started < 40
+    assert _gone(int((tmp_path / "pid").read_text()))
+
+
+def test_no_build_process_is_started_without_a_python_to_start_or_for_a_job_it_cannot_import(monkeypatch):
+    def local_job():
+        raise AssertionError("never run")
+
+    with pytest.raises(buildaside.BuildAsideFailed, match=r"the job cannot be sent: .*local_job"):
+        buildaside.run_aside(local_job)
+    local_job.__module__ = "__main__"
+    with pytest.raises(buildaside.BuildAsideFailed, match=r"the job .*local_job is in __main__"):
+        buildaside.run_aside(local_job)
+    monkeypatch.setattr(sys, "executable", "/usr/local/bin/uwsgi")  # an embedding server's own binary
+    with pytest.raises(buildaside.BuildAsideFailed, match="'/usr/local/bin/uwsgi' is not a Python interpreter"):
+        buildaside.run_aside(buildaside._from_database, "sqlite:///x.db", 90)
+
+
+UNGUARDED = """
+import sys
+from pathlib import Path
+
+with Path(sys.argv[1]).open("a") as ran:  # a server script without a __main__ guard: every run counts
+    ran.write("ran\\n")
+from referral import buildaside
+
+index, _read, _built = buildaside.build_aside(sys.argv[2])
+print(len(index.services))
+"""
+
+
+def test_a_worker_script_without_a_main_guard_is_not_run_again_by_its_build_process(seeded, tmp_path):
+    script, ran = tmp_path / "serve_it.py", tmp_path / "ran.txt"
+    script.write_text(UNGUARDED)
+    done = subprocess.run(
+        [sys.executable, str(script), str(ran), _url(seeded)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(buildaside.__file__).parent.parent)},
+    )
+    assert (done.returncode, done.stdout) == (0, f"{len(_here(seeded).services)}\n"), done.stderr
+    assert ran.read_text() == "ran\n"  # once: the build process never ran the script
+    assert "Fatal Python error" not in done.stderr and "Traceback" not in done.stderr  # it ended cleanly
 
 
 def _retaxonomy(app) -> None:
