@@ -133,6 +133,34 @@ def test_a_build_process_silent_too_long_is_stopped_and_named(tmp_path):
     assert _gone(int((tmp_path / "pid").read_text()))
 
 
+def test_a_build_process_ends_with_its_worker(tmp_path):
+    pid_file = tmp_path / "pid"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from referral import buildaside; from tests.integration.test_build_aside import _hangs; "
+            "buildaside.run_aside(_hangs, sys.argv[1])",
+            str(pid_file),
+        ],
+        env={**os.environ, "PYTHONPATH": str(Path(buildaside.__file__).parent.parent)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.1)
+        build = int(pid_file.read_text())
+        assert not _gone(build)
+    finally:
+        worker.kill()  # as the OOM killer or a deploy would: no clean-up of its own
+        worker.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(build):
+        assert time.monotonic() < deadline, "the build process outlived its worker"
+        time.sleep(0.1)
+
+
 def test_no_build_process_is_started_without_a_python_to_start_or_for_a_job_it_cannot_import(monkeypatch):
     def local_job():
         raise AssertionError("never run")
