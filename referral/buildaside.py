@@ -86,7 +86,7 @@ def run_aside(
         process = subprocess.Popen(
             [sys.executable, "-c", BOOTSTRAP, str(theirs)], stdin=subprocess.PIPE, pass_fds=(theirs,)
         )
-    except OSError as error:  # no process to be had (resources, a sandbox)
+    except (OSError, ValueError) as error:  # no process to be had (resources, a sandbox; no pass_fds on Windows)
         os.close(mine)
         raise BuildAsideFailed(f"the build process did not start: {error}") from error
     finally:
