@@ -18,6 +18,7 @@ from referral.api import keycache
 from referral.api.errors import Problem
 from referral.api.i18n import _
 from referral.api.limits import check_key
+from referral.api.routing import current_operation
 from referral.db import WRITE_METHODS, get_session
 from referral.policy import CONFIG_ADMIN, Principal, allows, require_writer
 
@@ -38,8 +39,7 @@ def _check_access() -> None:
     if request.method == "OPTIONS":
         return  # a CORS preflight carries no key; flask-cors answers it (referral/api/cors.py)
     g.principal = _authenticate()
-    view = current_app.view_functions.get(request.endpoint or "")
-    operation = getattr(view, "referral_operation", None)
+    operation = current_operation()
     if g.principal is not None and g.principal.key_id is not None and (operation is None or operation.limited):
         check_key(g.principal.key_id)
     if operation is None or allows(g.principal, operation.access):

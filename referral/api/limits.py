@@ -16,7 +16,7 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
@@ -25,6 +25,7 @@ from limits.storage import MemoryStorage
 from referral.api import limit_store  # noqa: F401 - registers the referral+sqlite:// storage
 from referral.api.errors import Problem
 from referral.api.i18n import _
+from referral.api.routing import current_operation
 
 
 class _Throttled:
@@ -92,8 +93,7 @@ class SweptMemoryStorage(MemoryStorage):
 
 def _not_limited() -> bool:
     """Whether this request's operation is declared not limited (the liveness probe: routing.Operation)."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    operation = getattr(view, "referral_operation", None)
+    operation = current_operation()
     return operation is not None and not operation.limited
 
 

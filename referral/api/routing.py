@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from referral import boundary
@@ -57,6 +57,12 @@ class Operation:
     # liveness probe is not: limiting a request that does nothing protects nothing, and a probe
     # refused (a proxy in front makes every client one address) gets a busy worker restarted.
     limited: bool = True
+
+
+def current_operation() -> Operation | None:
+    """The declared operation this request reaches (None: no route, or one not declared here)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "referral_operation", None)
 
 
 class ApiBlueprint(Blueprint):
